@@ -1,0 +1,50 @@
+# A thin layer over CMake: the commands people type. The real build is CMakeLists.txt.
+#   make run       the main job (installs what is missing, builds, runs)
+#   make check     every test suite, through ctest
+#   make sanitize  the unit suites under ASan + UBSan      make valgrind   ... under valgrind
+#   make coverage  harness coverage report in reports/coverage/harness/
+
+BUILD    ?= build
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
+WERROR   ?= 0
+PYTHON   ?= python3
+CMAKE_ARGS = -DLAMBDACHECK_WERROR=$(if $(filter 1 ON on yes,$(WERROR)),ON,OFF) \
+             -DLAMBDACHECK_PYTHON=$(PYTHON)
+
+.PHONY: all deps build run check sanitize valgrind coverage clean
+
+all: build
+
+deps:
+	@.ci/install-deps
+
+build: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+# The main job: what the command line can do so far, on the bundled samples.
+run: build
+	$(BUILD)/lambdacheck events detect fixtures/events/*/*.json
+
+check: build
+	cd $(BUILD) && ctest -V -j $(JOBS) --output-on-failure
+
+sanitize: deps
+	@cmake -S . -B build-asan $(CMAKE_ARGS) -DLAMBDACHECK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j $(JOBS) --output-on-failure
+
+# Check forks a child per test; CK_FORK=no keeps every test in the process valgrind watches.
+valgrind: build
+	cd $(BUILD) && CK_FORK=no valgrind --quiet --error-exitcode=1 --leak-check=full \
+	  --errors-for-leak-kinds=definite,indirect ./unit_tests
+	@echo "valgrind: unit suites clean"
+
+coverage: deps
+	@cmake -S . -B build-cov $(CMAKE_ARGS) -DLAMBDACHECK_COVERAGE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	@cmake --build build-cov -j $(JOBS)
+	@cmake --build build-cov --target coverage
+
+clean:
+	rm -rf $(BUILD) build-asan build-cov reports

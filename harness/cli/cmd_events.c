@@ -1,0 +1,182 @@
+/* lambdacheck events: detect the source of event files; list and show the bundled samples. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+static const char events_usage[] =
+    "usage: lambdacheck events detect FILE...\n"
+    "       lambdacheck events list\n"
+    "       lambdacheck events show SOURCE[/NAME]\n"
+    "\n"
+    "detect  prints FILE<TAB>SOURCE for each file (SOURCE is 'unknown' when no service matches);\n"
+    "        a file that cannot be read as JSON prints FILE<TAB>error: <reason> and makes the\n"
+    "        exit status 1. '-' reads standard input.\n"
+    "list    prints SOURCE<TAB>NAME<TAB>PATH for each bundled sample event.\n"
+    "show    prints a bundled sample: the first of SOURCE, or SOURCE/NAME.\n";
+
+static int detect_one(const char *file)
+{
+    lc_error err = {0};
+    json_t *event = NULL;
+    lc_status st = strcmp(file, "-") == 0 ? lc_event_load_stream(stdin, "<stdin>", &event, &err)
+                                          : lc_event_load_file(file, &event, &err);
+    if (st != LC_OK) {
+        /* the file name already leads the line; give line and column without repeating it */
+        if (err.line > 0)
+            printf("%s\terror: line %d, column %d: %s\n", file, err.line, err.column,
+                   err.message);
+        else
+            printf("%s\terror: %s\n", file, err.message);
+        return CLI_FAILED;
+    }
+    printf("%s\t%s\n", file, lc_event_source_name(lc_event_detect(event)));
+    json_decref(event);
+    return CLI_OK;
+}
+
+static int events_detect(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage_error("events ", "events detect needs at least one FILE");
+    int first = 1;
+    for (; first < argc && argv[first][0] == '-' && argv[first][1] != '\0'; first++) {
+        if (strcmp(argv[first], "--") == 0) {
+            first++;
+            break;
+        }
+        return cli_usage_error("events ", "unknown option '%s'", argv[first]);
+    }
+    if (first >= argc)
+        return cli_usage_error("events ", "events detect needs at least one FILE");
+    int status = CLI_OK;
+    for (int i = first; i < argc; i++)
+        if (detect_one(argv[i]) != CLI_OK)
+            status = CLI_FAILED;
+    return status;
+}
+
+static int is_json_file(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return n > 5 && strcmp(d->d_name + n - 5, ".json") == 0;
+}
+
+static int is_subdir(const struct dirent *d)
+{
+    return d->d_name[0] != '.';
+}
+
+/* Calls visit(source, name, path) for each sample in the bundled events folder, in name order;
+ * stops at the first non-zero return and returns it. -1 when the folder cannot be read. */
+static int each_sample(int (*visit)(const char *, const char *, const char *, void *), void *arg)
+{
+    char root[4096];
+    snprintf(root, sizeof root, "%s/events", cli_data_dir());
+    struct dirent **sources;
+    int ns = scandir(root, &sources, is_subdir, alphasort);
+    if (ns < 0) {
+        fprintf(stderr, "lambdacheck: %s: cannot read the bundled events folder (set "
+                        "LAMBDACHECK_DATA_DIR to the fixtures folder)\n", root);
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 0; i < ns; i++) {
+        char dir[4096 + 256];
+        snprintf(dir, sizeof dir, "%s/%s", root, sources[i]->d_name);
+        struct dirent **files;
+        int nf = rc == 0 ? scandir(dir, &files, is_json_file, alphasort) : -1;
+        for (int j = 0; j < nf; j++) {
+            char path[8192], name[256];
+            snprintf(path, sizeof path, "%s/%s", dir, files[j]->d_name);
+            snprintf(name, sizeof name, "%.*s", (int)strlen(files[j]->d_name) - 5,
+                     files[j]->d_name);
+            if (rc == 0)
+                rc = visit(sources[i]->d_name, name, path, arg);
+            free(files[j]);
+        }
+        if (nf >= 0)
+            free(files);
+        free(sources[i]);
+    }
+    free(sources);
+    return rc;
+}
+
+static int print_sample(const char *source, const char *name, const char *path, void *arg)
+{
+    (void)arg;
+    printf("%s\t%s\t%s\n", source, name, path);
+    return 0;
+}
+
+typedef struct {
+    char source[256];
+    char name[256]; /* "" = the first sample of the source */
+    char path[8192];
+} sample_query;
+
+static int find_sample(const char *source, const char *name, const char *path, void *arg)
+{
+    sample_query *q = arg;
+    if (strcmp(source, q->source) != 0 || (q->name[0] && strcmp(name, q->name) != 0))
+        return 0;
+    snprintf(q->path, sizeof q->path, "%s", path);
+    return 1;
+}
+
+static int events_show(int argc, char **argv)
+{
+    if (argc != 2)
+        return cli_usage_error("events ", "events show needs exactly one SOURCE[/NAME]");
+    sample_query q = {0};
+    const char *slash = strchr(argv[1], '/');
+    snprintf(q.source, sizeof q.source, "%.*s",
+             slash ? (int)(slash - argv[1]) : (int)strlen(argv[1]), argv[1]);
+    if (slash)
+        snprintf(q.name, sizeof q.name, "%s", slash + 1);
+    int rc = each_sample(find_sample, &q);
+    if (rc < 0)
+        return CLI_FAILED;
+    if (rc == 0) {
+        fprintf(stderr, "lambdacheck: no bundled sample '%s' (see 'lambdacheck events list')\n",
+                argv[1]);
+        return CLI_FAILED;
+    }
+    lc_error err = {0};
+    json_t *event = NULL;
+    if (lc_event_load_file(q.path, &event, &err) != LC_OK) {
+        cli_print_error(&err);
+        return CLI_FAILED;
+    }
+    json_dumpf(event, stdout, JSON_ENCODE_ANY | JSON_INDENT(2));
+    putchar('\n');
+    json_decref(event);
+    return CLI_OK;
+}
+
+int cli_events(int argc, char **argv)
+{
+    if (argc < 2)
+        return cli_usage_error("events ", "missing events command (detect, list or show)");
+    const char *verb = argv[1];
+    if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0) {
+        fputs(events_usage, stdout);
+        return CLI_OK;
+    }
+    if (strcmp(verb, "detect") == 0)
+        return events_detect(argc - 1, argv + 1);
+    if (strcmp(verb, "list") == 0) {
+        if (argc != 2)
+            return cli_usage_error("events ", "events list takes no arguments");
+        return each_sample(print_sample, NULL) < 0 ? CLI_FAILED : CLI_OK;
+    }
+    if (strcmp(verb, "show") == 0)
+        return events_show(argc - 1, argv + 1);
+    if (verb[0] == '-')
+        return cli_usage_error("events ", "unknown option '%s'", verb);
+    return cli_usage_error("events ", "unknown events command '%s'", verb);
+}

@@ -1,0 +1,125 @@
+#include "lambdacheck/buf.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void lc_buf_init(lc_buf *buf, size_t max)
+{
+    buf->data = NULL;
+    buf->len = 0;
+    buf->cap = 0;
+    buf->max = max;
+}
+
+static lc_status reserve(lc_buf *buf, size_t extra)
+{
+    if (buf->max && (extra > buf->max || buf->len > buf->max - extra))
+        return LC_ETOOLARGE;
+    size_t need = buf->len + extra + 1;
+    if (need <= buf->cap)
+        return LC_OK;
+    size_t cap = buf->cap ? buf->cap : 64;
+    while (cap < need)
+        cap = cap > (size_t)-1 / 2 ? need : cap * 2;
+    char *data = realloc(buf->data, cap);
+    if (data == NULL)
+        return LC_ENOMEM;
+    buf->data = data;
+    buf->cap = cap;
+    return LC_OK;
+}
+
+lc_status lc_buf_append(lc_buf *buf, const void *data, size_t n)
+{
+    lc_status st = reserve(buf, n);
+    if (st != LC_OK)
+        return st;
+    if (n)
+        memcpy(buf->data + buf->len, data, n);
+    buf->len += n;
+    buf->data[buf->len] = '\0';
+    return LC_OK;
+}
+
+lc_status lc_buf_puts(lc_buf *buf, const char *s)
+{
+    return lc_buf_append(buf, s, strlen(s));
+}
+
+lc_status lc_buf_printf(lc_buf *buf, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return LC_EINVAL;
+    lc_status st = reserve(buf, (size_t)n);
+    if (st != LC_OK)
+        return st;
+    va_start(ap, fmt);
+    vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    buf->len += (size_t)n;
+    return LC_OK;
+}
+
+lc_status lc_buf_read_stream(lc_buf *buf, FILE *stream)
+{
+    char chunk[16384];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, stream)) > 0) {
+        lc_status st = lc_buf_append(buf, chunk, n);
+        if (st != LC_OK)
+            return st;
+    }
+    if (ferror(stream))
+        return LC_EIO;
+    /* An empty stream still yields "" rather than NULL. */
+    return lc_buf_append(buf, "", 0);
+}
+
+lc_status lc_buf_read_file(lc_buf *buf, const char *path, lc_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return lc_error_set(err, errno == ENOENT ? LC_ENOTFOUND : LC_EIO, path, 0, 0,
+                            "cannot open file: %s", strerror(errno));
+    lc_status st = lc_buf_read_stream(buf, f);
+    int saved = errno;
+    fclose(f);
+    if (st == LC_ETOOLARGE)
+        return lc_error_set(err, st, path, 0, 0, "file is larger than the limit of %zu bytes",
+                            buf->max);
+    if (st == LC_EIO)
+        return lc_error_set(err, st, path, 0, 0, "cannot read file: %s", strerror(saved));
+    if (st != LC_OK)
+        return lc_error_set(err, st, path, 0, 0, "%s", lc_strerror(st));
+    return LC_OK;
+}
+
+void lc_buf_reset(lc_buf *buf)
+{
+    buf->len = 0;
+    if (buf->data)
+        buf->data[0] = '\0';
+}
+
+char *lc_buf_take(lc_buf *buf)
+{
+    if (buf->data == NULL && lc_buf_append(buf, "", 0) != LC_OK)
+        return NULL;
+    char *data = buf->data;
+    buf->data = NULL;
+    buf->len = buf->cap = 0;
+    return data;
+}
+
+void lc_buf_free(lc_buf *buf)
+{
+    free(buf->data);
+    buf->data = NULL;
+    buf->len = buf->cap = 0;
+}

@@ -1,0 +1,338 @@
+#include "lambdacheck/json_util.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool numbers_equal(const json_t *a, const json_t *b)
+{
+    if (json_is_integer(a) && json_is_integer(b))
+        return json_integer_value(a) == json_integer_value(b);
+    return json_number_value(a) == json_number_value(b);
+}
+
+bool lc_json_equal(const json_t *a, const json_t *b)
+{
+    if (a == NULL || b == NULL)
+        return a == b;
+    if (json_is_number(a) && json_is_number(b))
+        return numbers_equal(a, b);
+    return json_equal((json_t *)a, (json_t *)b) != 0;
+}
+
+char *lc_json_brief(const json_t *value, size_t max)
+{
+    if (value == NULL)
+        return strdup("nothing");
+    char *text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT);
+    if (text == NULL)
+        return strdup("(unprintable)");
+    if (max >= 4 && strlen(text) > max)
+        strcpy(text + max - 3, "...");
+    return text;
+}
+
+lc_status lc_json_path_key(lc_buf *path, const char *key)
+{
+    bool plain = key[0] != '\0' && !isdigit((unsigned char)key[0]);
+    for (const char *p = key; *p && plain; p++)
+        plain = isalnum((unsigned char)*p) || *p == '_' || *p == '-';
+    if (plain)
+        return lc_buf_printf(path, ".%s", key);
+    json_t *s = json_string(key);
+    char *quoted = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
+    json_decref(s);
+    lc_status st = quoted ? lc_buf_printf(path, "[%s]", quoted) : LC_ENOMEM;
+    free(quoted);
+    return st;
+}
+
+/* --- matching ------------------------------------------------------------------------------ */
+
+typedef struct {
+    lc_json_mode mode;
+    lc_buf path; /* the path of the value being compared */
+    lc_buf *why; /* where the first difference goes; may be NULL */
+} matcher;
+
+static bool report(matcher *m, const json_t *expected, const json_t *actual, const char *note)
+{
+    if (m->why == NULL)
+        return false;
+    char *e = lc_json_brief(expected, 200);
+    char *a = lc_json_brief(actual, 200);
+    lc_buf_printf(m->why, "%s: expected %s, got %s%s", m->path.data ? m->path.data : "$", e, a,
+                  note ? note : "");
+    free(e);
+    free(a);
+    return false;
+}
+
+static bool match_value(matcher *m, const json_t *expected, const json_t *actual);
+
+static bool match_child(matcher *m, const char *key, size_t index, const json_t *e,
+                        const json_t *a, const char *note)
+{
+    size_t mark = m->path.len;
+    if (key)
+        lc_json_path_key(&m->path, key);
+    else
+        lc_buf_printf(&m->path, "[%zu]", index);
+    bool ok = (e && a) ? match_value(m, e, a) : report(m, e, a, note);
+    m->path.len = mark;
+    m->path.data[mark] = '\0';
+    return ok;
+}
+
+static bool match_object(matcher *m, const json_t *expected, const json_t *actual)
+{
+    const char *key;
+    json_t *e;
+    json_object_foreach((json_t *)expected, key, e)
+    {
+        json_t *a = json_object_get(actual, key);
+        if (!match_child(m, key, 0, e, a, a ? NULL : " (key missing)"))
+            return false;
+    }
+    if (m->mode == LC_JSON_SUBSET)
+        return true;
+    json_t *a;
+    json_object_foreach((json_t *)actual, key, a)
+    {
+        if (json_object_get(expected, key) == NULL)
+            return match_child(m, key, 0, NULL, a, " (unexpected key)");
+    }
+    return true;
+}
+
+static bool match_array(matcher *m, const json_t *expected, const json_t *actual)
+{
+    size_t ne = json_array_size(expected), na = json_array_size(actual);
+    size_t common = ne < na ? ne : na;
+    for (size_t i = 0; i < common; i++)
+        if (!match_child(m, NULL, i, json_array_get(expected, i), json_array_get(actual, i), NULL))
+            return false;
+    if (ne == na)
+        return true;
+    char note[64];
+    snprintf(note, sizeof note, " (expected %zu elements, got %zu)", ne, na);
+    return match_child(m, NULL, common, json_array_get(expected, common),
+                       json_array_get(actual, common), note);
+}
+
+static bool match_value(matcher *m, const json_t *expected, const json_t *actual)
+{
+    if (json_is_number(expected) && json_is_number(actual))
+        return numbers_equal(expected, actual) || report(m, expected, actual, NULL);
+    if (json_typeof(expected) != json_typeof(actual))
+        return report(m, expected, actual, NULL);
+    if (json_is_object(expected))
+        return match_object(m, expected, actual);
+    if (json_is_array(expected))
+        return match_array(m, expected, actual);
+    return json_equal((json_t *)expected, (json_t *)actual) || report(m, expected, actual, NULL);
+}
+
+bool lc_json_match(const json_t *expected, const json_t *actual, lc_json_mode mode, lc_buf *why)
+{
+    matcher m = {.mode = mode, .why = why};
+    lc_buf_init(&m.path, 0);
+    lc_buf_puts(&m.path, "$");
+    bool ok = (expected && actual) ? match_value(&m, expected, actual)
+                                   : (expected == actual || report(&m, expected, actual, NULL));
+    lc_buf_free(&m.path);
+    return ok;
+}
+
+/* --- merge patch (RFC 7396) ---------------------------------------------------------------- */
+
+json_t *lc_json_merge_patch(json_t *target, const json_t *patch)
+{
+    if (!json_is_object(patch)) {
+        json_decref(target);
+        return json_deep_copy(patch);
+    }
+    if (!json_is_object(target)) {
+        json_decref(target);
+        target = json_object();
+        if (target == NULL)
+            return NULL;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)patch, key, value)
+    {
+        if (json_is_null(value)) {
+            json_object_del(target, key);
+            continue;
+        }
+        json_t *current = json_incref(json_object_get(target, key));
+        json_t *merged = lc_json_merge_patch(current, value);
+        if (merged == NULL || json_object_set_new(target, key, merged) != 0) {
+            json_decref(target);
+            return NULL;
+        }
+    }
+    return target;
+}
+
+/* --- path assignment ----------------------------------------------------------------------- */
+
+typedef struct {
+    bool is_index;
+    size_t index;
+    char key[256];
+} path_step;
+
+/* Reads one step at *p (a key up to '.', '[' or the end, or an [N] index) and advances *p. */
+static lc_status next_step(const char **p, path_step *step, const char *path, lc_error *err)
+{
+    const char *s = *p;
+    memset(step, 0, sizeof *step);
+    if (*s == '[') {
+        char *end;
+        unsigned long long n = strtoull(s + 1, &end, 10);
+        if (end == s + 1 || *end != ']')
+            return lc_error_set(err, LC_EINVAL, path, 0, (int)(s - path) + 1,
+                                "expected an array index like [0] in path '%s'", path);
+        step->is_index = true;
+        step->index = (size_t)n;
+        *p = end + 1;
+        return LC_OK;
+    }
+    size_t n = 0;
+    while (*s && *s != '.' && *s != '[') {
+        if (s[0] == '\\' && s[1] == '.')
+            s++;
+        if (n + 1 >= sizeof step->key)
+            return lc_error_set(err, LC_EINVAL, path, 0, 0, "key too long in path '%s'", path);
+        step->key[n++] = *s++;
+    }
+    if (n == 0)
+        return lc_error_set(err, LC_EINVAL, path, 0, (int)(s - path) + 1,
+                            "empty key in path '%s'", path);
+    *p = s;
+    return LC_OK;
+}
+
+/* Returns the borrowed child of parent at step, creating an empty object when missing. */
+static json_t *step_into(json_t *parent, const path_step *step, const char *path, lc_error *err)
+{
+    if (step->is_index) {
+        if (!json_is_array(parent) || step->index >= json_array_size(parent)) {
+            lc_error_set(err, LC_EINVAL, path, 0, 0,
+                         "path '%s' indexes [%zu], which is not an existing array element", path,
+                         step->index);
+            return NULL;
+        }
+        return json_array_get(parent, step->index);
+    }
+    if (!json_is_object(parent)) {
+        lc_error_set(err, LC_EINVAL, path, 0, 0, "path '%s' goes through a %s, not an object",
+                     path, json_is_array(parent) ? "list" : "scalar");
+        return NULL;
+    }
+    json_t *child = json_object_get(parent, step->key);
+    if (child == NULL) {
+        child = json_object();
+        json_object_set_new(parent, step->key, child);
+    }
+    return child;
+}
+
+static lc_status set_step(json_t *parent, const path_step *step, json_t *value, const char *path,
+                          lc_error *err)
+{
+    if (!step->is_index) {
+        if (!json_is_object(parent)) {
+            json_decref(value);
+            return lc_error_set(err, LC_EINVAL, path, 0, 0,
+                                "path '%s' sets a key on a value that is not an object", path);
+        }
+        return json_object_set_new(parent, step->key, value) == 0 ? LC_OK : LC_ENOMEM;
+    }
+    size_t size = json_array_size(parent);
+    if (!json_is_array(parent) || step->index > size) {
+        json_decref(value);
+        return lc_error_set(err, LC_EINVAL, path, 0, 0,
+                            "path '%s' sets [%zu] but the list has %zu elements", path,
+                            step->index, size);
+    }
+    int rc = step->index == size ? json_array_append_new(parent, value)
+                                 : json_array_set_new(parent, step->index, value);
+    return rc == 0 ? LC_OK : LC_ENOMEM;
+}
+
+#define MAX_PATH_STEPS 64
+
+/* Splits a whole path into steps before anything is changed, so a bad path changes nothing. */
+static lc_status parse_path(const char *path, path_step *steps, size_t *count, lc_error *err)
+{
+    const char *p = path;
+    *count = 0;
+    while (*p) {
+        if (*count == MAX_PATH_STEPS)
+            return lc_error_set(err, LC_EINVAL, path, 0, 0, "path '%s' has more than %d steps",
+                                path, MAX_PATH_STEPS);
+        lc_status st = next_step(&p, &steps[*count], path, err);
+        if (st != LC_OK)
+            return st;
+        (*count)++;
+        if (*p == '.' && p[1] == '\0')
+            return lc_error_set(err, LC_EINVAL, path, 0, (int)(p - path) + 1,
+                                "empty key in path '%s'", path);
+        if (*p == '.')
+            p++;
+    }
+    return LC_OK;
+}
+
+/* True when every step but the last can be walked without creating anything in a non-object or
+ * indexing past an array; the last step is checked by set_step. */
+static bool walkable(const json_t *node, const path_step *steps, size_t count)
+{
+    for (size_t i = 0; i + 1 < count && node; i++) {
+        if (steps[i].is_index) {
+            if (!json_is_array(node) || steps[i].index >= json_array_size(node))
+                return false;
+            node = json_array_get(node, steps[i].index);
+        } else {
+            if (!json_is_object(node))
+                return false;
+            node = json_object_get(node, steps[i].key);
+        }
+    }
+    return true; /* a missing object on the way is created as {} */
+}
+
+lc_status lc_json_set_path(json_t **root, const char *path, json_t *value, lc_error *err)
+{
+    if (value == NULL)
+        return lc_error_set(err, LC_ENOMEM, path, 0, 0, "out of memory");
+    if (path[0] == '\0') {
+        json_decref(*root);
+        *root = value;
+        return LC_OK;
+    }
+    path_step *steps = malloc(MAX_PATH_STEPS * sizeof *steps);
+    size_t count = 0;
+    lc_status st = steps ? parse_path(path, steps, &count, err) : LC_ENOMEM;
+    if (st == LC_OK && *root == NULL)
+        *root = json_object();
+    json_t *node = *root;
+    for (size_t i = 0; st == LC_OK && i + 1 < count; i++) {
+        if (i == 0 && !walkable(node, steps, count))
+            st = lc_error_set(err, LC_EINVAL, path, 0, 0,
+                              "path '%s' goes through a value that is not an object, or past "
+                              "the end of a list",
+                              path);
+        else
+            node = step_into(node, &steps[i], path, err);
+    }
+    if (st == LC_OK)
+        st = set_step(node, &steps[count - 1], value, path, err);
+    else
+        json_decref(value);
+    free(steps);
+    return st;
+}

@@ -1,0 +1,19 @@
+/* Runs the lambdacheck binary for end-to-end tests and captures what it printed. */
+#ifndef LC_RUN_CLI_H
+#define LC_RUN_CLI_H
+
+typedef struct {
+    int status;   /* exit status, or 128 + signal number */
+    char *out;    /* standard output, NUL-terminated; free with cli_result_free() */
+    char *err;    /* standard error, likewise */
+} cli_result;
+
+/* Runs LC_CLI_PATH with the NULL-terminated args (not counting argv[0]), feeding stdin_text
+ * (NULL: empty) and extra environment entries "K=V" (NULL-terminated list, may be NULL).
+ * The child dies with the test (PR_SET_PDEATHSIG) and is killed after timeout_ms. */
+cli_result run_cli(const char *const *args, const char *stdin_text, const char *const *env,
+                   int timeout_ms);
+
+void cli_result_free(cli_result *r);
+
+#endif

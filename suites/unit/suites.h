@@ -1,0 +1,13 @@
+/* The unit suites: one per harness module, each in test_<module>.c. */
+#ifndef LC_UNIT_SUITES_H
+#define LC_UNIT_SUITES_H
+
+#include <check.h>
+
+#define LC_UNIT_SUITES(X) X(error) X(buf) X(json_util) X(context) X(event)
+
+#define LC__DECLARE_SUITE(name) Suite *name##_suite(void);
+LC_UNIT_SUITES(LC__DECLARE_SUITE)
+#undef LC__DECLARE_SUITE
+
+#endif
