@@ -20,5 +20,6 @@ const char *cli_data_dir(void);
 
 /* Subcommands: each takes the arguments after its own name (argv[0] is the subcommand). */
 int cli_events(int argc, char **argv);
+int cli_invoke(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@ static const char usage_text[] =
     "  events detect FILE...   name the event source of each event file\n"
     "  events list             list the bundled sample events\n"
     "  events show SOURCE      print a bundled sample event (SOURCE or SOURCE/NAME)\n"
+    "  invoke                  run a handler once in the embedded emulator\n"
     "\n"
     "Run 'lambdacheck COMMAND --help' for a command's options.\n";
 
@@ -50,6 +51,7 @@ static const struct {
     int (*run)(int argc, char **argv);
 } commands[] = {
     {"events", cli_events},
+    {"invoke", cli_invoke},
 };
 
 int main(int argc, char **argv)

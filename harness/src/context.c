@@ -249,6 +249,11 @@ void lc_context_renew(lc_context *ctx)
     new_trace_id(ctx);
 }
 
+void lc_context_renew_log_stream(lc_context *ctx)
+{
+    new_log_stream(ctx);
+}
+
 void lc_context_arm(lc_context *ctx, int64_t now_ms)
 {
     ctx->deadline_ms = now_ms + ctx->timeout_ms;

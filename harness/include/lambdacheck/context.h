@@ -77,6 +77,9 @@ lc_status lc_context_set_tenant_id(lc_context *ctx, const char *tenant_id, lc_er
 lc_status lc_context_apply_json(lc_context *ctx, const json_t *overrides, const char *source,
                                 lc_error *err);
 
+/* Gives the context a fresh log stream name of today (each execution environment has its own). */
+void lc_context_renew_log_stream(lc_context *ctx);
+
 /* Sets the deadline to now_ms + timeout. */
 void lc_context_arm(lc_context *ctx, int64_t now_ms);
 

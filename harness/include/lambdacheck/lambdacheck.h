@@ -7,6 +7,10 @@
 #include "lambdacheck/json_util.h"
 #include "lambdacheck/context.h"
 #include "lambdacheck/event.h"
+#include "lambdacheck/function.h"
+#include "lambdacheck/runtime_api.h"
+#include "lambdacheck/environment.h"
+#include "lambdacheck/emulator.h"
 
 /* The library's version, "MAJOR.MINOR.PATCH". */
 const char *lc_version(void);

@@ -1,0 +1,94 @@
+/* lambdacheck: one execution environment (spec 3.3, 4.3, 4.4).
+ *
+ * An environment is one runtime process, started without a shell in the function's code folder
+ * with exactly the environment of spec 3.4, and the Runtime API it talks to. The first invocation
+ * is a cold start (the process is spawned, imports the handler, calls /next); later ones reuse the
+ * process (warm). A timeout, a crash, an init error, an exit or running out of memory discards it.
+ * Each invocation's log is the process's output framed by START / END / REPORT lines.
+ *
+ * An environment runs one invocation at a time; it is not thread-safe.
+ */
+#ifndef LAMBDACHECK_ENVIRONMENT_H
+#define LAMBDACHECK_ENVIRONMENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lambdacheck/context.h"
+#include "lambdacheck/error.h"
+#include "lambdacheck/function.h"
+#include "lambdacheck/runtime_api.h"
+
+/* How long a runtime may take to initialise before its first /next (Lambda's 10 s). */
+#define LC_INIT_TIMEOUT_MS 10000
+/* Bytes of log kept per invocation; the rest is counted and dropped. */
+#define LC_LOG_MAX_BYTES (1024u * 1024)
+
+/* How an invocation ended. */
+typedef enum {
+    LC_END_RESPONSE,   /* the runtime posted a result */
+    LC_END_ERROR,      /* the runtime posted an error */
+    LC_END_INIT_ERROR, /* the runtime posted an init error */
+    LC_END_TOO_LARGE,  /* the result was over 6 MB: Function.ResponseSizeTooLarge */
+    LC_END_TIMEOUT,    /* Sandbox.Timedout */
+    LC_END_EXIT,       /* the process exited or was killed: Runtime.ExitError */
+    LC_END_OUT_OF_MEMORY, /* over the memory size: Runtime.OutOfMemory */
+} lc_end;
+
+/* Everything known about one invocation: what the caller gets, and what only the platform sees.
+ * All pointers are owned; free with lc_result_clear(). */
+typedef struct {
+    char request_id[129];
+    char function_name[65];
+    char executed_version[32];
+    lc_end end;
+    int status_code;          /* what the Invoke API answers for a synchronous call: 200 */
+    char function_error[16];  /* "" or "Unhandled" */
+    char error_type[128];     /* errorType of a function error, "" otherwise */
+    char *payload;            /* the result bytes or the error JSON, NUL-terminated */
+    size_t payload_len;
+    char content_type[128];
+    char *log;                /* the framed log, NUL-terminated */
+    size_t log_len;
+    bool cold_start;
+    double init_duration_ms;  /* cold starts only */
+    double duration_ms;
+    long billed_duration_ms;
+    long memory_size_mb;
+    long max_memory_used_mb;
+    int exit_status;          /* for LC_END_EXIT: the wait status */
+    lc_runtime_post *posts;   /* what the runtime sent to the Runtime API, raw */
+    size_t n_posts;
+} lc_result;
+
+/* Frees the members of r and zeroes it. */
+void lc_result_clear(lc_result *r);
+
+/* A deep copy of src into *dst. */
+lc_status lc_result_copy(lc_result *dst, const lc_result *src);
+
+typedef struct lc_environment lc_environment;
+
+/* Starts an environment for fn (borrowed; must outlive the environment): the Runtime API and the
+ * runtime process. Does not wait for init; the first invocation does. Caller frees with
+ * lc_environment_free(). */
+lc_status lc_environment_start(const lc_function *fn, lc_environment **out, lc_error *err);
+
+/* Runs one invocation. ctx (borrowed) gives the request id and the Lambda-Runtime-* headers; its
+ * deadline is set when the runtime takes the event. payload is the event bytes; content_type NULL
+ * means application/json. Function errors are results (LC_OK with r->function_error set); errors
+ * of the harness itself are statuses. */
+lc_status lc_environment_invoke(lc_environment *env, lc_context *ctx, const char *payload,
+                                size_t payload_len, const char *content_type, lc_result *r,
+                                lc_error *err);
+
+/* False once the environment was discarded (timeout, crash, exit, init error, out of memory). */
+bool lc_environment_alive(const lc_environment *env);
+
+/* The runtime process's pid (0 once it is gone). */
+int lc_environment_pid(const lc_environment *env);
+
+/* Kills the runtime process group, reaps it, stops the Runtime API. NULL is a no-op. */
+void lc_environment_free(lc_environment *env);
+
+#endif

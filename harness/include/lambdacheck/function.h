@@ -1,0 +1,66 @@
+/* lambdacheck: a function's configuration (pure data, validated).
+ *
+ * What Lambda knows about a function before it runs: name, handler, code folder, how to start the
+ * runtime (the bundled Python client under an interpreter, or any command that speaks the Runtime
+ * API), timeout, memory, environment variables, concurrency, region and account.
+ */
+#ifndef LAMBDACHECK_FUNCTION_H
+#define LAMBDACHECK_FUNCTION_H
+
+#include <jansson.h>
+
+#include "lambdacheck/context.h"
+#include "lambdacheck/error.h"
+
+typedef struct lc_function lc_function;
+
+/* Options for lc_function_new(). Strings are borrowed for the call; zero/NULL means the default. */
+typedef struct {
+    const char *name;            /* function name; default "my-function" */
+    const char *handler;         /* MODULE.FUNCTION (required), passed as the runtime's last arg */
+    const char *code_dir;        /* folder with the handler code (required; must exist) */
+    const char *runtime_command; /* a command that speaks the Runtime API, split at blanks, the
+                                    handler appended (e.g. "python3 -m awslambdaric"); NULL: the
+                                    bundled Python client under `python` */
+    const char *python;          /* interpreter for the bundled client; NULL: $LAMBDACHECK_PYTHON,
+                                    else "python3" */
+    const char *runtime_dir;     /* folder of the bundled client; NULL: $LAMBDACHECK_RUNTIME_DIR,
+                                    else the one this build was made from */
+    const char *execution_env;   /* AWS_EXECUTION_ENV; NULL: AWS_Lambda_python3.<minor> of the
+                                    interpreter */
+    long timeout_ms;             /* 1..900000; 0: 3000 */
+    long memory_mb;              /* 128..10240; 0: 128 */
+    const json_t *environment;   /* object of string variables for the function; NULL: none */
+    int concurrency;             /* most environments at once; 0: 10 */
+    const char *region;          /* NULL: us-east-1 */
+    const char *account;         /* NULL: 123456789012 */
+} lc_function_config;
+
+/* Validates config and makes a function. Resolves the interpreter once (asking it for
+ * sys.executable and its version), so a missing interpreter is reported here. Caller frees with
+ * lc_function_free(). */
+lc_status lc_function_new(const lc_function_config *config, lc_function **out, lc_error *err);
+
+void lc_function_free(lc_function *fn);
+
+/* Getters; strings borrowed until free. */
+const char *lc_function_name(const lc_function *fn);
+const char *lc_function_handler(const lc_function *fn);
+const char *lc_function_code_dir(const lc_function *fn);
+long lc_function_timeout_ms(const lc_function *fn);
+long lc_function_memory_mb(const lc_function *fn);
+int lc_function_concurrency(const lc_function *fn);
+const char *lc_function_runtime_dir(const lc_function *fn);
+const char *lc_function_execution_env(const lc_function *fn);
+
+/* The runtime's argv (program first, handler last), NULL-terminated. Borrowed until free. */
+char *const *lc_function_argv(const lc_function *fn);
+
+/* The function's own environment variables (object of strings). Borrowed until free. */
+const json_t *lc_function_variables(const lc_function *fn);
+
+/* A new context for one invocation of this function (fresh request id; name, memory, timeout,
+ * region and account from the function). Caller frees with lc_context_free(). */
+lc_context *lc_function_new_context(const lc_function *fn);
+
+#endif

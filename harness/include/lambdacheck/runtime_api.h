@@ -1,0 +1,118 @@
+/* lambdacheck: the Lambda Runtime API for one execution environment (spec section 3).
+ *
+ * A server on 127.0.0.1 and an ephemeral port that a runtime process talks to: it long-polls
+ * GET /2018-06-01/runtime/invocation/next, then posts /response or /error for that request id,
+ * or /init/error before its first /next. Every post is kept, raw, for the journal. Misuse gets the
+ * error statuses of spec 3.2 (400 wrong request id, 403 invalid state transition, 413 payload too
+ * large, 404 unknown path, 405 wrong method).
+ *
+ * Threads: the server runs its own threads. The environment that owns it submits one invocation
+ * at a time and waits on notify_fd() for changes; all functions are thread-safe.
+ */
+#ifndef LAMBDACHECK_RUNTIME_API_H
+#define LAMBDACHECK_RUNTIME_API_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "lambdacheck/error.h"
+
+/* Largest body a runtime may post: 6 MiB + 100 bytes (spec 3.2). */
+#define LC_RUNTIME_MAX_RESPONSE 6291556u
+
+typedef struct lc_runtime_api lc_runtime_api;
+
+/* One request the runtime made, as received. */
+typedef struct {
+    char method[8];
+    char path[256];        /* e.g. "/2018-06-01/runtime/invocation/<id>/response" */
+    int status;            /* the status the server answered */
+    char content_type[128];
+    char error_type[128];  /* Lambda-Runtime-Function-Error-Type, "" if absent */
+    char *body;            /* owned; NUL-terminated; at most LC_RUNTIME_MAX_RESPONSE bytes kept */
+    size_t body_len;       /* bytes kept */
+    size_t body_size;      /* bytes received (more than body_len when over the limit) */
+} lc_runtime_post;
+
+typedef enum {
+    LC_RUNTIME_PENDING,    /* nothing yet */
+    LC_RUNTIME_RESPONSE,   /* /response accepted */
+    LC_RUNTIME_ERROR,      /* /error accepted */
+    LC_RUNTIME_INIT_ERROR, /* /init/error accepted */
+    LC_RUNTIME_TOO_LARGE,  /* /response or /error over the limit (answered 413) */
+} lc_runtime_outcome_kind;
+
+/* What the runtime answered to an invocation. */
+typedef struct {
+    lc_runtime_outcome_kind kind;
+    char *body;             /* owned: the result or error body */
+    size_t body_len;
+    char content_type[128]; /* of the posted body */
+    char error_type[128];   /* Lambda-Runtime-Function-Error-Type of an error post */
+    char *xray_cause;       /* owned: Lambda-Runtime-Function-XRay-Error-Cause, or NULL */
+    size_t posted_size;     /* for TOO_LARGE: the size of the refused body */
+} lc_runtime_outcome;
+
+/* An invocation to hand to the runtime. Borrowed by lc_runtime_api_submit() for the call only. */
+typedef struct {
+    const char *request_id;
+    json_t *headers;         /* Lambda-Runtime-* headers (lc_context_runtime_headers) */
+    const char *payload;     /* the event bytes */
+    size_t payload_len;
+    const char *content_type; /* NULL: application/json */
+    long timeout_ms;          /* > 0: Lambda-Runtime-Deadline-Ms is set when the runtime takes
+                                 the event, to that moment plus this */
+} lc_runtime_invocation;
+
+/* Starts a server on 127.0.0.1:0. Caller frees with lc_runtime_api_free(). */
+lc_status lc_runtime_api_start(lc_runtime_api **out, lc_error *err);
+
+/* Stops the server (a /next still waiting is closed) and frees it. NULL is a no-op. */
+void lc_runtime_api_free(lc_runtime_api *api);
+
+/* The port the server listens on. */
+uint16_t lc_runtime_api_port(const lc_runtime_api *api);
+
+/* "127.0.0.1:<port>", the value of AWS_LAMBDA_RUNTIME_API. Borrowed until free. */
+const char *lc_runtime_api_address(const lc_runtime_api *api);
+
+/* A descriptor that becomes readable when something happened (a /next, a post). Drain it with
+ * lc_runtime_api_drain_notify(). Borrowed until free. */
+int lc_runtime_api_notify_fd(const lc_runtime_api *api);
+void lc_runtime_api_drain_notify(lc_runtime_api *api);
+
+/* Makes an invocation available to /next (copies everything). LC_ESTATE when one is in flight. */
+lc_status lc_runtime_api_submit(lc_runtime_api *api, const lc_runtime_invocation *inv,
+                                lc_error *err);
+
+/* True once the runtime has called /next (its init is over); *at_ns gets the monotonic time of
+ * that first call when not NULL. */
+bool lc_runtime_api_initialized(lc_runtime_api *api, int64_t *at_ns);
+
+/* The monotonic time at which the current invocation was handed to the runtime, 0 if not yet. */
+int64_t lc_runtime_api_delivered_ns(lc_runtime_api *api);
+
+/* The Lambda-Runtime-Deadline-Ms sent with the current invocation, 0 if not delivered yet. */
+int64_t lc_runtime_api_deadline_ms(lc_runtime_api *api);
+
+/* Moves the outcome, if any, into *out (caller frees with lc_runtime_outcome_clear()) and returns
+ * true; false while pending. An init error can arrive with no invocation submitted. */
+bool lc_runtime_api_take_outcome(lc_runtime_api *api, lc_runtime_outcome *out);
+
+/* Ends the current invocation without an outcome (after a timeout or a crash): later posts for
+ * its request id get 400. */
+void lc_runtime_api_abandon(lc_runtime_api *api);
+
+/* Moves the posts received since the last call into *posts (caller frees with
+ * lc_runtime_posts_free()); returns their number. */
+size_t lc_runtime_api_take_posts(lc_runtime_api *api, lc_runtime_post **posts);
+
+void lc_runtime_outcome_clear(lc_runtime_outcome *outcome);
+void lc_runtime_posts_free(lc_runtime_post *posts, size_t n);
+
+/* Monotonic clock in nanoseconds. */
+int64_t lc_monotonic_ns(void);
+
+#endif

@@ -1,0 +1,531 @@
+#include "lambdacheck/environment.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lambdacheck/buf.h"
+#include "spawn.h"
+
+/* How often the memory watchdog looks at the process while an invocation runs. */
+#define WATCH_TICK_NS (10 * 1000000LL)
+
+struct lc_environment {
+    const lc_function *fn;
+    lc_context *ctx; /* this environment's own: its log stream */
+    lc_runtime_api *api;
+    pid_t pid;
+    int pidfd;
+    int log_fd;        /* read end of the process's stdout+stderr */
+    bool alive;
+    bool used;         /* false until the first invocation: that one is the cold start */
+    int64_t spawn_ns;
+};
+
+/* --- start ---------------------------------------------------------------------------------- */
+
+static json_t *process_environment(const lc_environment *env)
+{
+    const lc_function *fn = env->fn;
+    json_t *vars = lc_context_environment(env->ctx);
+    const char *path = getenv("PATH");
+    const char *ld = getenv("LD_LIBRARY_PATH");
+    char task_lib[4200];
+    snprintf(task_lib, sizeof task_lib, "%s/lib%s%s", lc_function_code_dir(fn), ld ? ":" : "",
+             ld ? ld : "");
+    json_object_set_new(vars, "AWS_LAMBDA_RUNTIME_API",
+                        json_string(lc_runtime_api_address(env->api)));
+    json_object_set_new(vars, "_HANDLER", json_string(lc_function_handler(fn)));
+    json_object_set_new(vars, "LAMBDA_TASK_ROOT", json_string(lc_function_code_dir(fn)));
+    json_object_set_new(vars, "LAMBDA_RUNTIME_DIR", json_string(lc_function_runtime_dir(fn)));
+    json_object_set_new(vars, "AWS_EXECUTION_ENV", json_string(lc_function_execution_env(fn)));
+    json_object_set_new(vars, "PATH", json_string(path ? path : "/usr/local/bin:/usr/bin:/bin"));
+    json_object_set_new(vars, "LD_LIBRARY_PATH", json_string(task_lib));
+    json_object_update(vars, (json_t *)lc_function_variables(fn));
+    return vars;
+}
+
+static lc_status spawn_runtime(lc_environment *env, lc_error *err)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return lc_error_set(err, LC_EIO, NULL, 0, 0, "pipe: %s", strerror(errno));
+    json_t *vars = process_environment(env);
+    char **envp = lc__envp_from_json(vars);
+    json_decref(vars);
+    lc__spawn_options opt = {.argv = lc_function_argv(env->fn),
+                             .envp = envp,
+                             .cwd = lc_function_code_dir(env->fn),
+                             .output_fd = fds[1]};
+    env->spawn_ns = lc_monotonic_ns();
+    lc_status st = lc__spawn(&opt, &env->pid, &env->pidfd, err);
+    lc__strv_free(envp);
+    close(fds[1]);
+    if (st != LC_OK) {
+        close(fds[0]);
+        return st;
+    }
+    fcntl(fds[0], F_SETFL, O_NONBLOCK);
+    env->log_fd = fds[0];
+    env->alive = true;
+    return LC_OK;
+}
+
+lc_status lc_environment_start(const lc_function *fn, lc_environment **out, lc_error *err)
+{
+    *out = NULL;
+    lc_environment *env = calloc(1, sizeof *env);
+    if (env == NULL)
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    env->fn = fn;
+    env->log_fd = env->pidfd = -1;
+    env->ctx = lc_function_new_context(fn);
+    lc_status st = env->ctx ? lc_runtime_api_start(&env->api, err)
+                            : lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st == LC_OK) {
+        lc_context_renew_log_stream(env->ctx);
+        st = spawn_runtime(env, err);
+    }
+    if (st != LC_OK) {
+        lc_environment_free(env);
+        return st;
+    }
+    *out = env;
+    return LC_OK;
+}
+
+/* --- the process ---------------------------------------------------------------------------- */
+
+/* A field of /proc/<pid>/status in kB ("VmRSS:", "VmHWM:"), -1 when unreadable. */
+static long proc_status_kb(pid_t pid, const char *field)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "r");
+    long kb = -1;
+    size_t n = strlen(field);
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, field, n) == 0) {
+            kb = strtol(line + n, NULL, 10);
+            break;
+        }
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+static void read_output(lc_environment *env, lc_buf *into, size_t *dropped)
+{
+    char chunk[65536];
+    ssize_t n;
+    while ((n = read(env->log_fd, chunk, sizeof chunk)) > 0)
+        if (lc_buf_append(into, chunk, (size_t)n) == LC_ETOOLARGE)
+            *dropped += (size_t)n;
+}
+
+/* Ends the process and records how (wait status, peak memory). */
+static void discard(lc_environment *env, lc_result *r)
+{
+    if (env->pid <= 0)
+        return;
+    long hwm = proc_status_kb(env->pid, "VmHWM:");
+    if (hwm > 0 && r)
+        r->max_memory_used_mb = (hwm + 1023) / 1024;
+    int status = lc__kill_group(env->pid);
+    if (r && r->end == LC_END_EXIT)
+        r->exit_status = status;
+    env->pid = 0;
+    env->alive = false;
+}
+
+/* --- waiting --------------------------------------------------------------------------------- */
+
+typedef struct {
+    lc_runtime_outcome outcome;
+    bool got_outcome, exited, timed_out, out_of_memory;
+    int wait_status;
+    int64_t end_ns;
+} ending;
+
+static int64_t wait_deadline(lc_environment *env, long timeout_ms, int64_t *delivered)
+{
+    *delivered = lc_runtime_api_delivered_ns(env->api);
+    if (*delivered)
+        return *delivered + timeout_ms * 1000000LL;
+    if (lc_runtime_api_initialized(env->api, NULL))
+        return lc_monotonic_ns() + WATCH_TICK_NS; /* about to be delivered */
+    return env->spawn_ns + LC_INIT_TIMEOUT_MS * 1000000LL;
+}
+
+static bool over_memory(const lc_environment *env)
+{
+    long rss = proc_status_kb(env->pid, "VmRSS:");
+    return rss > lc_function_memory_mb(env->fn) * 1024;
+}
+
+static void wait_once(lc_environment *env, int64_t wake_ns, lc_buf *init_log, lc_buf *log,
+                      size_t *dropped, bool delivered, ending *e)
+{
+    int64_t left = wake_ns - lc_monotonic_ns();
+    struct timespec ts = {.tv_sec = left / 1000000000, .tv_nsec = left % 1000000000};
+    struct pollfd p[3] = {{.fd = lc_runtime_api_notify_fd(env->api), .events = POLLIN},
+                          {.fd = env->pidfd, .events = POLLIN},
+                          {.fd = env->log_fd, .events = POLLIN}};
+    if (ppoll(p, 3, left > 0 ? &ts : &(struct timespec){0}, NULL) <= 0)
+        return;
+    if (p[2].revents)
+        read_output(env, delivered ? log : init_log, dropped);
+    if (p[0].revents)
+        lc_runtime_api_drain_notify(env->api);
+    if (p[1].revents && !(e->got_outcome = lc_runtime_api_take_outcome(env->api, &e->outcome)))
+        e->exited = true;
+}
+
+static void wait_for_end(lc_environment *env, long timeout_ms, lc_buf *init_log, lc_buf *log,
+                         size_t *dropped, ending *e)
+{
+    int64_t next_watch = lc_monotonic_ns() + WATCH_TICK_NS;
+    for (;;) {
+        if (lc_runtime_api_take_outcome(env->api, &e->outcome)) {
+            e->got_outcome = true;
+            break;
+        }
+        int64_t delivered;
+        int64_t deadline = wait_deadline(env, timeout_ms, &delivered);
+        int64_t now = lc_monotonic_ns();
+        if (now >= deadline) {
+            e->timed_out = true;
+            break;
+        }
+        if (now >= next_watch) {
+            next_watch = now + WATCH_TICK_NS;
+            if (over_memory(env)) {
+                e->out_of_memory = true;
+                break;
+            }
+        }
+        wait_once(env, deadline < next_watch ? deadline : next_watch, init_log, log, dropped,
+                  delivered != 0, e);
+        if (e->got_outcome || e->exited)
+            break;
+    }
+    e->end_ns = lc_monotonic_ns();
+}
+
+/* --- results --------------------------------------------------------------------------------- */
+
+static const struct {
+    int signo;
+    const char *name;
+} signal_names[] = {
+    {SIGKILL, "killed"},          {SIGSEGV, "segmentation fault"}, {SIGABRT, "aborted"},
+    {SIGTERM, "terminated"},      {SIGINT, "interrupt"},           {SIGBUS, "bus error"},
+    {SIGFPE, "floating point exception"}, {SIGILL, "illegal instruction"},
+    {SIGPIPE, "broken pipe"},     {SIGHUP, "hangup"},              {SIGQUIT, "quit"},
+    {SIGTRAP, "trace/breakpoint trap"}, {SIGUSR1, "user defined signal 1"},
+    {SIGUSR2, "user defined signal 2"}, {SIGXCPU, "CPU time limit exceeded"},
+};
+
+/* "exit status 42", "signal: segmentation fault" (the wording Lambda uses). */
+static void describe_exit(int status, char *out, size_t size)
+{
+    if (WIFEXITED(status)) {
+        snprintf(out, size, "exit status %d", WEXITSTATUS(status));
+        return;
+    }
+    int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+    for (size_t i = 0; i < sizeof signal_names / sizeof *signal_names; i++)
+        if (signal_names[i].signo == sig) {
+            snprintf(out, size, "signal: %s", signal_names[i].name);
+            return;
+        }
+    snprintf(out, size, "signal: %d", sig);
+}
+
+static void set_payload_json(lc_result *r, json_t *body)
+{
+    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(body);
+    r->payload = text ? text : strdup("{}");
+    r->payload_len = strlen(r->payload);
+    snprintf(r->content_type, sizeof r->content_type, "application/json");
+}
+
+static void platform_error(lc_result *r, const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void platform_error(lc_result *r, const char *type, const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    snprintf(r->function_error, sizeof r->function_error, "Unhandled");
+    snprintf(r->error_type, sizeof r->error_type, "%s", type);
+    set_payload_json(r, json_pack("{s:s, s:s}", "errorType", type, "errorMessage", message));
+}
+
+static void timeout_seconds(long timeout_ms, char *out, size_t size)
+{
+    snprintf(out, size, "%.2f", (double)timeout_ms / 1000.0);
+}
+
+/* The errorType of an error body the runtime posted, or its header when the body has none. */
+static void posted_error_type(lc_result *r, const lc_runtime_outcome *o)
+{
+    json_t *body = json_loadb(o->body ? o->body : "", o->body_len, 0, NULL);
+    const char *type = json_string_value(json_object_get(body, "errorType"));
+    snprintf(r->error_type, sizeof r->error_type, "%s", type ? type : o->error_type);
+    json_decref(body);
+}
+
+static void result_from_outcome(lc_result *r, lc_runtime_outcome *o)
+{
+    static const lc_end ends[] = {[LC_RUNTIME_RESPONSE] = LC_END_RESPONSE,
+                                  [LC_RUNTIME_ERROR] = LC_END_ERROR,
+                                  [LC_RUNTIME_INIT_ERROR] = LC_END_INIT_ERROR,
+                                  [LC_RUNTIME_TOO_LARGE] = LC_END_TOO_LARGE};
+    r->end = ends[o->kind];
+    if (o->kind == LC_RUNTIME_TOO_LARGE) {
+        platform_error(r, "Function.ResponseSizeTooLarge",
+                       "Response payload size (%zu bytes) exceeded maximum allowed payload size "
+                       "(%u bytes).",
+                       o->posted_size, LC_RUNTIME_MAX_RESPONSE);
+        return;
+    }
+    r->payload = o->body ? o->body : strdup("");
+    r->payload_len = o->body ? o->body_len : 0;
+    o->body = NULL;
+    snprintf(r->content_type, sizeof r->content_type, "%s",
+             o->content_type[0] ? o->content_type : "application/json");
+    if (o->kind != LC_RUNTIME_RESPONSE) {
+        snprintf(r->function_error, sizeof r->function_error, "Unhandled");
+        posted_error_type(r, o);
+    }
+}
+
+static void result_from_ending(lc_environment *env, lc_result *r, ending *e, long timeout_ms)
+{
+    char secs[32], why[64];
+    if (e->got_outcome) {
+        result_from_outcome(r, &e->outcome);
+    } else if (e->timed_out) {
+        r->end = LC_END_TIMEOUT;
+        timeout_seconds(timeout_ms, secs, sizeof secs);
+        platform_error(r, "Sandbox.Timedout", "RequestId: %s Error: Task timed out after %s seconds",
+                       r->request_id, secs);
+    } else if (e->out_of_memory) {
+        r->end = LC_END_OUT_OF_MEMORY;
+        platform_error(r, "Runtime.OutOfMemory",
+                       "RequestId: %s Error: Runtime exited with error: signal: killed",
+                       r->request_id);
+    } else {
+        r->end = LC_END_EXIT;
+        discard(env, r);
+        if (WIFEXITED(r->exit_status) && WEXITSTATUS(r->exit_status) == 0) {
+            platform_error(r, "Runtime.ExitError",
+                           "RequestId: %s Error: Runtime exited without providing a reason",
+                           r->request_id);
+            return;
+        }
+        describe_exit(r->exit_status, why, sizeof why);
+        platform_error(r, "Runtime.ExitError", "RequestId: %s Error: Runtime exited with error: %s",
+                       r->request_id, why);
+    }
+}
+
+/* --- the log ---------------------------------------------------------------------------------- */
+
+static void iso_timestamp(char *out, size_t size)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t n = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, size - n, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+static void frame_log(lc_result *r, const lc_buf *init_log, const lc_buf *log, size_t dropped,
+                      long timeout_ms)
+{
+    lc_buf out;
+    lc_buf_init(&out, 0);
+    lc_buf_append(&out, init_log->data ? init_log->data : "", init_log->len);
+    lc_buf_printf(&out, "START RequestId: %s Version: %s\n", r->request_id, r->executed_version);
+    lc_buf_append(&out, log->data ? log->data : "", log->len);
+    if (out.len && out.data[out.len - 1] != '\n')
+        lc_buf_puts(&out, "\n");
+    if (dropped)
+        lc_buf_printf(&out, "[lambdacheck: %zu further bytes of output were not kept]\n", dropped);
+    if (r->end == LC_END_TIMEOUT) {
+        char ts[40], secs[32];
+        iso_timestamp(ts, sizeof ts);
+        timeout_seconds(timeout_ms, secs, sizeof secs);
+        lc_buf_printf(&out, "%s %s Task timed out after %s seconds\n", ts, r->request_id, secs);
+    }
+    lc_buf_printf(&out, "END RequestId: %s\n", r->request_id);
+    lc_buf_printf(&out,
+                  "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %ld ms\t"
+                  "Memory Size: %ld MB\tMax Memory Used: %ld MB\t",
+                  r->request_id, r->duration_ms, r->billed_duration_ms, r->memory_size_mb,
+                  r->max_memory_used_mb);
+    if (r->cold_start)
+        lc_buf_printf(&out, "Init Duration: %.2f ms\t", r->init_duration_ms);
+    lc_buf_puts(&out, "\n");
+    r->log_len = out.len;
+    r->log = lc_buf_take(&out);
+}
+
+static void measure(lc_environment *env, lc_result *r, const ending *e, bool cold)
+{
+    int64_t init_ns = 0, delivered = lc_runtime_api_delivered_ns(env->api);
+    bool initialized = lc_runtime_api_initialized(env->api, &init_ns);
+    r->cold_start = cold;
+    if (cold)
+        r->init_duration_ms = (double)((initialized ? init_ns : e->end_ns) - env->spawn_ns) / 1e6;
+    r->duration_ms = delivered ? (double)(e->end_ns - delivered) / 1e6 : 0.0;
+    r->billed_duration_ms = (long)ceil(r->duration_ms);
+    if (r->billed_duration_ms < 1)
+        r->billed_duration_ms = 1;
+    if (env->pid > 0) {
+        long hwm = proc_status_kb(env->pid, "VmHWM:");
+        if (hwm > 0)
+            r->max_memory_used_mb = (hwm + 1023) / 1024;
+    }
+}
+
+/* --- invoke ---------------------------------------------------------------------------------- */
+
+static void begin_result(const lc_environment *env, const lc_context *ctx, lc_result *r)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->request_id, sizeof r->request_id, "%s", lc_context_request_id(ctx));
+    snprintf(r->function_name, sizeof r->function_name, "%s", lc_function_name(env->fn));
+    snprintf(r->executed_version, sizeof r->executed_version, "%s", lc_context_version(ctx));
+    r->status_code = 200;
+    r->memory_size_mb = lc_function_memory_mb(env->fn);
+}
+
+static bool discards_environment(lc_end end)
+{
+    return end == LC_END_INIT_ERROR || end == LC_END_TIMEOUT || end == LC_END_EXIT ||
+           end == LC_END_OUT_OF_MEMORY;
+}
+
+lc_status lc_environment_invoke(lc_environment *env, lc_context *ctx, const char *payload,
+                                size_t payload_len, const char *content_type, lc_result *r,
+                                lc_error *err)
+{
+    begin_result(env, ctx, r);
+    if (!env->alive)
+        return lc_error_set(err, LC_ESTATE, NULL, 0, 0, "the environment was discarded");
+    bool cold = !env->used;
+    env->used = true;
+    long timeout_ms = lc_context_timeout_ms(ctx);
+    json_t *headers = lc_context_runtime_headers(ctx);
+    lc_runtime_invocation inv = {.request_id = lc_context_request_id(ctx),
+                                 .headers = headers,
+                                 .payload = payload,
+                                 .payload_len = payload_len,
+                                 .content_type = content_type,
+                                 .timeout_ms = timeout_ms};
+    lc_status st = lc_runtime_api_submit(env->api, &inv, err);
+    json_decref(headers);
+    if (st != LC_OK)
+        return st;
+
+    lc_buf init_log, log;
+    lc_buf_init(&init_log, LC_LOG_MAX_BYTES);
+    lc_buf_init(&log, LC_LOG_MAX_BYTES);
+    size_t dropped = 0;
+    ending e = {0};
+    wait_for_end(env, timeout_ms, &init_log, &log, &dropped, &e);
+    read_output(env, lc_runtime_api_delivered_ns(env->api) ? &log : &init_log, &dropped);
+    measure(env, r, &e, cold);
+    result_from_ending(env, r, &e, timeout_ms);
+    lc_runtime_outcome_clear(&e.outcome);
+    if (lc_runtime_api_deadline_ms(env->api) > 0)
+        lc_context_set_deadline_ms(ctx, lc_runtime_api_deadline_ms(env->api), NULL);
+    if (discards_environment(r->end)) {
+        lc_runtime_api_abandon(env->api);
+        discard(env, NULL);
+        read_output(env, &log, &dropped);
+    }
+    r->n_posts = lc_runtime_api_take_posts(env->api, &r->posts);
+    frame_log(r, &init_log, &log, dropped, timeout_ms);
+    lc_buf_free(&init_log);
+    lc_buf_free(&log);
+    return LC_OK;
+}
+
+bool lc_environment_alive(const lc_environment *env)
+{
+    return env->alive;
+}
+
+int lc_environment_pid(const lc_environment *env)
+{
+    return env->pid;
+}
+
+void lc_environment_free(lc_environment *env)
+{
+    if (env == NULL)
+        return;
+    discard(env, NULL);
+    if (env->pidfd >= 0)
+        close(env->pidfd);
+    if (env->log_fd >= 0)
+        close(env->log_fd);
+    lc_runtime_api_free(env->api);
+    lc_context_free(env->ctx);
+    free(env);
+}
+
+/* --- results ---------------------------------------------------------------------------------- */
+
+void lc_result_clear(lc_result *r)
+{
+    free(r->payload);
+    free(r->log);
+    lc_runtime_posts_free(r->posts, r->n_posts);
+    memset(r, 0, sizeof *r);
+}
+
+static char *copy_bytes(const char *src, size_t n)
+{
+    char *dst = malloc(n + 1);
+    if (dst) {
+        if (n)
+            memcpy(dst, src, n);
+        dst[n] = '\0';
+    }
+    return dst;
+}
+
+lc_status lc_result_copy(lc_result *dst, const lc_result *src)
+{
+    *dst = *src;
+    dst->payload = src->payload ? copy_bytes(src->payload, src->payload_len) : NULL;
+    dst->log = src->log ? copy_bytes(src->log, src->log_len) : NULL;
+    dst->posts = src->n_posts ? calloc(src->n_posts, sizeof *dst->posts) : NULL;
+    for (size_t i = 0; dst->posts && i < src->n_posts; i++) {
+        dst->posts[i] = src->posts[i];
+        dst->posts[i].body = src->posts[i].body
+                                 ? copy_bytes(src->posts[i].body, src->posts[i].body_len)
+                                 : NULL;
+    }
+    return LC_OK;
+}

@@ -1,0 +1,318 @@
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "lambdacheck/context.h"
+#include "lambdacheck/runtime_api.h"
+
+/* --- the spawner thread -------------------------------------------------------------------- */
+
+typedef struct {
+    const lc__spawn_options *opt;
+    const char *path; /* resolved program */
+    pid_t pid;
+    int exec_errno; /* 0 when exec succeeded */
+    bool done;
+} spawn_job;
+
+static pthread_mutex_t spawner_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t spawner_cv = PTHREAD_COND_INITIALIZER;
+static spawn_job *spawner_job;
+static bool spawner_running;
+
+/* Runs in the child between fork and exec: async-signal-safe calls only. */
+static void child_exec(const spawn_job *job, int parent_pid, int report_fd)
+{
+    const lc__spawn_options *opt = job->opt;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent_pid)
+        _exit(127); /* the harness is already gone */
+    setpgid(0, 0);
+    int out = opt->output_fd >= 0 ? opt->output_fd : open("/dev/null", O_WRONLY);
+    int in = open("/dev/null", O_RDONLY);
+    if (in >= 0)
+        dup2(in, 0);
+    if (out >= 0) {
+        dup2(out, 1);
+        dup2(out, 2);
+    }
+#ifdef SYS_close_range
+    syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
+#endif
+    if (opt->cwd && chdir(opt->cwd) != 0) {
+        int e = errno;
+        (void)!write(report_fd, &e, sizeof e);
+        _exit(127);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    execve(job->path, opt->argv, opt->envp ? opt->envp : environ);
+    int e = errno;
+    (void)!write(report_fd, &e, sizeof e);
+    _exit(127);
+}
+
+static void run_job(spawn_job *job)
+{
+    int report[2];
+    if (pipe2(report, O_CLOEXEC) != 0) {
+        job->exec_errno = errno;
+        return;
+    }
+    int parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0)
+        child_exec(job, parent, report[1]);
+    close(report[1]);
+    if (pid < 0) {
+        job->exec_errno = errno;
+        close(report[0]);
+        return;
+    }
+    int e = 0;
+    ssize_t n;
+    do
+        n = read(report[0], &e, sizeof e);
+    while (n < 0 && errno == EINTR);
+    close(report[0]);
+    job->pid = pid;
+    job->exec_errno = n == (ssize_t)sizeof e ? e : 0;
+    if (job->exec_errno)
+        waitpid(pid, NULL, 0);
+}
+
+static void *spawner_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&spawner_mu);
+    for (;;) {
+        while (spawner_job == NULL || spawner_job->done)
+            pthread_cond_wait(&spawner_cv, &spawner_mu);
+        spawn_job *job = spawner_job;
+        pthread_mutex_unlock(&spawner_mu);
+        run_job(job);
+        pthread_mutex_lock(&spawner_mu);
+        job->done = true;
+        pthread_cond_broadcast(&spawner_cv);
+    }
+    return NULL;
+}
+
+/* A forked copy of this process has no spawner thread: let it start its own. */
+static void after_fork_in_child(void)
+{
+    pthread_mutex_init(&spawner_mu, NULL);
+    pthread_cond_init(&spawner_cv, NULL);
+    spawner_job = NULL;
+    spawner_running = false;
+}
+
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void install_atfork(void)
+{
+    pthread_atfork(NULL, NULL, after_fork_in_child);
+}
+
+static bool ensure_spawner(void)
+{
+    if (spawner_running)
+        return true;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_t t;
+    spawner_running = pthread_create(&t, &attr, spawner_main, NULL) == 0;
+    pthread_attr_destroy(&attr);
+    return spawner_running;
+}
+
+/* Hands a job to the spawner thread and waits for it; one job at a time. */
+static bool submit_job(spawn_job *job)
+{
+    pthread_once(&atfork_once, install_atfork);
+    pthread_mutex_lock(&spawner_mu);
+    if (!ensure_spawner()) {
+        pthread_mutex_unlock(&spawner_mu);
+        return false;
+    }
+    while (spawner_job != NULL && !spawner_job->done)
+        pthread_cond_wait(&spawner_cv, &spawner_mu);
+    spawner_job = job;
+    pthread_cond_broadcast(&spawner_cv);
+    while (!job->done)
+        pthread_cond_wait(&spawner_cv, &spawner_mu);
+    spawner_job = NULL;
+    pthread_cond_broadcast(&spawner_cv);
+    pthread_mutex_unlock(&spawner_mu);
+    return true;
+}
+
+/* --- public helpers ------------------------------------------------------------------------ */
+
+char *lc__which(const char *name)
+{
+    if (name == NULL || name[0] == '\0')
+        return NULL;
+    if (strchr(name, '/'))
+        return access(name, X_OK) == 0 ? strdup(name) : NULL;
+    const char *path = getenv("PATH");
+    if (path == NULL)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        char candidate[4096];
+        snprintf(candidate, sizeof candidate, "%.*s/%s", (int)n, n ? path : ".", name);
+        struct stat st;
+        if (stat(candidate, &st) == 0 && S_ISREG(st.st_mode) && access(candidate, X_OK) == 0)
+            return strdup(candidate);
+        path += n + (path[n] == ':');
+    }
+    return NULL;
+}
+
+lc_status lc__spawn(const lc__spawn_options *opt, pid_t *pid, int *pidfd, lc_error *err)
+{
+    char *path = lc__which(opt->argv[0]);
+    if (path == NULL)
+        return lc_error_set(err, LC_ESPAWN, opt->argv[0], 0, 0,
+                            "cannot run '%s': not found or not executable%s", opt->argv[0],
+                            strchr(opt->argv[0], '/') ? "" : " in PATH");
+    spawn_job job = {.opt = opt, .path = path};
+    bool ran = submit_job(&job);
+    free(path);
+    if (!ran || job.exec_errno)
+        return lc_error_set(err, LC_ESPAWN, opt->argv[0], 0, 0, "cannot run '%s': %s",
+                            opt->argv[0], ran ? strerror(job.exec_errno) : "no spawner thread");
+    *pid = job.pid;
+    *pidfd = (int)syscall(SYS_pidfd_open, job.pid, 0);
+    if (*pidfd < 0) {
+        lc__kill_group(job.pid);
+        return lc_error_set(err, LC_ESPAWN, opt->argv[0], 0, 0, "pidfd_open failed: %s",
+                            strerror(errno));
+    }
+    return LC_OK;
+}
+
+int lc__kill_group(pid_t pid)
+{
+    int status = 0;
+    if (pid <= 0)
+        return 0;
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    return status;
+}
+
+lc_status lc__run_capture(char *const *argv, int timeout_ms, lc_buf *out, int *status,
+                          lc_error *err)
+{
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0)
+        return lc_error_set(err, LC_EIO, NULL, 0, 0, "pipe: %s", strerror(errno));
+    lc__spawn_options opt = {.argv = argv, .output_fd = fds[1]};
+    pid_t pid;
+    int pidfd;
+    lc_status st = lc__spawn(&opt, &pid, &pidfd, err);
+    close(fds[1]);
+    if (st != LC_OK) {
+        close(fds[0]);
+        return st;
+    }
+    int64_t deadline = lc_now_ms() + timeout_ms;
+    char chunk[4096];
+    for (;;) {
+        struct pollfd p = {.fd = fds[0], .events = POLLIN};
+        int64_t left = deadline - lc_now_ms();
+        if (left <= 0 || poll(&p, 1, (int)left) == 0) {
+            st = lc_error_set(err, LC_ETIMEDOUT, argv[0], 0, 0, "'%s' did not finish in %d ms",
+                              argv[0], timeout_ms);
+            break;
+        }
+        ssize_t n = read(fds[0], chunk, sizeof chunk);
+        if (n <= 0)
+            break;
+        lc_buf_append(out, chunk, (size_t)n);
+    }
+    close(fds[0]);
+    close(pidfd);
+    if (st != LC_OK) {
+        lc__kill_group(pid);
+        return st;
+    }
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+        ;
+    return LC_OK;
+}
+
+char **lc__envp_from_json(const json_t *env)
+{
+    char **envp = calloc(json_object_size(env) + 1, sizeof *envp);
+    if (envp == NULL)
+        return NULL;
+    size_t i = 0;
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)env, key, value)
+    {
+        const char *v = json_string_value(value);
+        size_t n = strlen(key) + (v ? strlen(v) : 0) + 2;
+        envp[i] = malloc(n);
+        if (envp[i] == NULL)
+            break;
+        snprintf(envp[i++], n, "%s=%s", key, v ? v : "");
+    }
+    return envp;
+}
+
+char **lc__argv_split(const char *command, const char *extra)
+{
+    size_t max = 2;
+    for (const char *p = command; *p; p++)
+        max += *p == ' ' || *p == '\t';
+    char **argv = calloc(max + 1, sizeof *argv);
+    if (argv == NULL)
+        return NULL;
+    size_t n = 0;
+    const char *p = command;
+    while (*p) {
+        p += strspn(p, " \t");
+        size_t len = strcspn(p, " \t");
+        if (len)
+            argv[n++] = strndup(p, len);
+        p += len;
+    }
+    if (n == 0) {
+        free(argv);
+        return NULL;
+    }
+    if (extra)
+        argv[n++] = strdup(extra);
+    return argv;
+}
+
+void lc__strv_free(char **v)
+{
+    if (v == NULL)
+        return;
+    for (char **p = v; *p; p++)
+        free(*p);
+    free(v);
+}

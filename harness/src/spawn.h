@@ -1,0 +1,46 @@
+/* Private to the library: starting child processes without a shell.
+ *
+ * Children are forked by one long-lived spawner thread, so that PR_SET_PDEATHSIG (which fires when
+ * the forking *thread* ends) kills them only when the harness itself goes away. Each child gets
+ * its own process group, so lc__kill_group() reaches what it started too.
+ */
+#ifndef LC_SPAWN_H
+#define LC_SPAWN_H
+
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "lambdacheck/buf.h"
+#include "lambdacheck/error.h"
+
+typedef struct {
+    char *const *argv; /* argv[0] is an absolute path or a name looked up in the parent's PATH */
+    char *const *envp; /* the child's whole environment; NULL: the parent's */
+    const char *cwd;   /* NULL: the parent's */
+    int output_fd;     /* becomes the child's stdout and stderr; -1: /dev/null */
+} lc__spawn_options;
+
+/* Starts a child. *pid gets its pid, *pidfd a pidfd for poll() (caller closes). Errors name the
+ * program and the reason (not found, not executable, ...). */
+lc_status lc__spawn(const lc__spawn_options *opt, pid_t *pid, int *pidfd, lc_error *err);
+
+/* SIGKILLs the child's process group and reaps the child; returns its wait status. */
+int lc__kill_group(pid_t pid);
+
+/* Runs argv to completion (parent environment), collecting its stdout+stderr in out (capped by
+ * out's max), killing it after timeout_ms. *status gets the wait status. */
+lc_status lc__run_capture(char *const *argv, int timeout_ms, lc_buf *out, int *status,
+                          lc_error *err);
+
+/* Finds name in PATH (unless it contains a '/'); caller frees. NULL when not found. */
+char *lc__which(const char *name);
+
+/* A malloc'd, NULL-terminated envp from a JSON object of strings; free with lc__strv_free(). */
+char **lc__envp_from_json(const json_t *env);
+/* A malloc'd, NULL-terminated argv split from a command line at blanks (no quoting), with
+ * extra appended when not NULL. NULL for an empty command. */
+char **lc__argv_split(const char *command, const char *extra);
+void lc__strv_free(char **v);
+
+#endif
