@@ -194,23 +194,39 @@ static const char *log_tail(const lc_result *r)
     return r->log_len > 4096 ? r->log + r->log_len - 4096 : (r->log ? r->log : "");
 }
 
+/* The payload as a JSON string, or, when it is not UTF-8 text, null plus payloadBase64. */
+static void add_payload(json_t *out, const lc_result *r)
+{
+    json_t *text = json_stringn(r->payload, r->payload_len);
+    if (text) {
+        json_object_set_new(out, "payload", text);
+        return;
+    }
+    lc_buf b64;
+    lc_buf_init(&b64, 0);
+    lc_buf_base64_encode(&b64, r->payload, r->payload_len);
+    json_object_set_new(out, "payload", json_null());
+    json_object_set_new(out, "payloadBase64", json_stringn(b64.data ? b64.data : "", b64.len));
+    lc_buf_free(&b64);
+}
+
 static void print_result(const invoke_args *a, const lc_result *r)
 {
-    if (a->json_output) {
-        json_t *out = json_pack("{s:i, s:s?, s:s, s:s, s:s%, s:s?}", "statusCode", r->status_code,
-                                "functionError", r->function_error[0] ? r->function_error : NULL,
-                                "requestId", r->request_id, "executedVersion",
-                                r->executed_version, "payload", r->payload, r->payload_len,
-                                "logResult", a->tail ? log_tail(r) : NULL);
-        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        putchar('\n');
-        json_decref(out);
-    } else {
+    if (!a->json_output) {
         fwrite(r->payload, 1, r->payload_len, stdout);
         putchar('\n');
         if (a->tail)
             fputs(log_tail(r), stderr);
+        return;
     }
+    json_t *out = json_pack("{s:i, s:s?, s:s, s:s}", "statusCode", r->status_code,
+                            "functionError", r->function_error[0] ? r->function_error : NULL,
+                            "requestId", r->request_id, "executedVersion", r->executed_version);
+    add_payload(out, r);
+    json_object_set_new(out, "logResult", a->tail ? json_string(log_tail(r)) : json_null());
+    json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    putchar('\n');
+    json_decref(out);
 }
 
 static int run(invoke_args *a)

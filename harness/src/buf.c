@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,4 +123,57 @@ void lc_buf_free(lc_buf *buf)
     free(buf->data);
     buf->data = NULL;
     buf->len = buf->cap = 0;
+}
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+lc_status lc_buf_base64_encode(lc_buf *buf, const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    lc_status st = reserve(buf, (n + 2) / 3 * 4);
+    for (size_t i = 0; st == LC_OK && i < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
+                     (i + 2 < n ? p[i + 2] : 0);
+        char quad[4] = {b64_alphabet[v >> 18 & 63], b64_alphabet[v >> 12 & 63],
+                        i + 1 < n ? b64_alphabet[v >> 6 & 63] : '=',
+                        i + 2 < n ? b64_alphabet[v & 63] : '='};
+        st = lc_buf_append(buf, quad, 4);
+    }
+    return st;
+}
+
+static int b64_value(char c)
+{
+    const char *at = c ? strchr(b64_alphabet, c) : NULL;
+    return at ? (int)(at - b64_alphabet) : -1;
+}
+
+lc_status lc_buf_base64_decode(lc_buf *buf, const char *text, size_t n)
+{
+    if (n % 4 != 0)
+        return LC_EINVAL;
+    size_t mark = buf->len;
+    for (size_t i = 0; i < n; i += 4) {
+        int v[4];
+        size_t pad = 0;
+        for (int k = 0; k < 4; k++) {
+            bool tail = i + 4 == n && k >= 2 && text[i + k] == '=' && (k == 3 || text[i + 3] == '=');
+            v[k] = tail ? 0 : b64_value(text[i + k]);
+            pad += tail;
+            if (v[k] < 0) {
+                buf->len = mark;
+                if (buf->data)
+                    buf->data[mark] = '\0';
+                return LC_EINVAL;
+            }
+        }
+        unsigned bits = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
+        unsigned char out[3] = {(unsigned char)(bits >> 16), (unsigned char)(bits >> 8),
+                                (unsigned char)bits};
+        lc_status st = lc_buf_append(buf, out, 3 - pad);
+        if (st != LC_OK)
+            return st;
+    }
+    return lc_buf_append(buf, "", 0);
 }

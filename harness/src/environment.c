@@ -27,6 +27,7 @@ struct lc_environment {
     pid_t pid;
     int pidfd;
     int log_fd;        /* read end of the process's stdout+stderr */
+    bool log_eof;      /* the process closed its output: stop polling it */
     bool alive;
     bool used;         /* false until the first invocation: that one is the cold start */
     int64_t spawn_ns;
@@ -131,6 +132,8 @@ static void read_output(lc_environment *env, lc_buf *into, size_t *dropped)
     while ((n = read(env->log_fd, chunk, sizeof chunk)) > 0)
         if (lc_buf_append(into, chunk, (size_t)n) == LC_ETOOLARGE)
             *dropped += (size_t)n;
+    if (n == 0)
+        env->log_eof = true;
 }
 
 /* Ends the process and records how (wait status, peak memory). */
@@ -152,8 +155,11 @@ static void discard(lc_environment *env, lc_result *r)
 
 typedef struct {
     lc_runtime_outcome outcome;
-    bool got_outcome, exited, timed_out, out_of_memory;
-    int wait_status;
+    bool got_outcome;   /* the runtime posted a result or an error */
+    bool exited;        /* the process ended */
+    bool timed_out;     /* the deadline passed with no outcome */
+    bool overran;       /* the deadline passed after the outcome, before the next /next */
+    bool out_of_memory;
     int64_t end_ns;
 } ending;
 
@@ -173,52 +179,63 @@ static bool over_memory(const lc_environment *env)
     return rss > lc_function_memory_mb(env->fn) * 1024;
 }
 
+/* Without a pidfd, exits are noticed by looking every tick. */
+#define EXIT_TICK_NS (2 * 1000000LL)
+
 static void wait_once(lc_environment *env, int64_t wake_ns, lc_buf *init_log, lc_buf *log,
                       size_t *dropped, bool delivered, ending *e)
 {
+    if (env->pidfd < 0 && wake_ns > lc_monotonic_ns() + EXIT_TICK_NS)
+        wake_ns = lc_monotonic_ns() + EXIT_TICK_NS;
     int64_t left = wake_ns - lc_monotonic_ns();
+    if (left < 0)
+        left = 0;
     struct timespec ts = {.tv_sec = left / 1000000000, .tv_nsec = left % 1000000000};
     struct pollfd p[3] = {{.fd = lc_runtime_api_notify_fd(env->api), .events = POLLIN},
                           {.fd = env->pidfd, .events = POLLIN},
-                          {.fd = env->log_fd, .events = POLLIN}};
-    if (ppoll(p, 3, left > 0 ? &ts : &(struct timespec){0}, NULL) <= 0)
-        return;
-    if (p[2].revents)
+                          {.fd = env->log_eof ? -1 : env->log_fd, .events = POLLIN}};
+    int ready = ppoll(p, 3, &ts, NULL);
+    if (ready > 0 && p[2].revents)
         read_output(env, delivered ? log : init_log, dropped);
-    if (p[0].revents)
+    if (ready > 0 && p[0].revents)
         lc_runtime_api_drain_notify(env->api);
-    if (p[1].revents && !(e->got_outcome = lc_runtime_api_take_outcome(env->api, &e->outcome)))
+    if ((ready > 0 && p[1].revents) || (env->pidfd < 0 && lc__exited(env->pid)))
         e->exited = true;
 }
 
+/* An invocation is over when the runtime posted its outcome and asks for the next event (output
+ * written in between still belongs to it, as on Lambda), or when the process ends, or when the
+ * deadline or the memory limit is passed. */
 static void wait_for_end(lc_environment *env, long timeout_ms, lc_buf *init_log, lc_buf *log,
                          size_t *dropped, ending *e)
 {
     int64_t next_watch = lc_monotonic_ns() + WATCH_TICK_NS;
     for (;;) {
-        if (lc_runtime_api_take_outcome(env->api, &e->outcome)) {
-            e->got_outcome = true;
+        if (!e->got_outcome)
+            e->got_outcome = lc_runtime_api_take_outcome(env->api, &e->outcome);
+        if (e->exited || (e->got_outcome && lc_runtime_api_runtime_waiting(env->api)))
             break;
-        }
         int64_t delivered;
         int64_t deadline = wait_deadline(env, timeout_ms, &delivered);
         int64_t now = lc_monotonic_ns();
         if (now >= deadline) {
-            e->timed_out = true;
+            e->overran = e->got_outcome;
+            e->timed_out = !e->got_outcome;
             break;
         }
         if (now >= next_watch) {
             next_watch = now + WATCH_TICK_NS;
             if (over_memory(env)) {
-                e->out_of_memory = true;
+                e->out_of_memory = !e->got_outcome;
+                e->overran = e->got_outcome;
                 break;
             }
         }
         wait_once(env, deadline < next_watch ? deadline : next_watch, init_log, log, dropped,
                   delivered != 0, e);
-        if (e->got_outcome || e->exited)
-            break;
     }
+    if (e->exited && !e->got_outcome) /* a post may have come just before the exit */
+        e->got_outcome = lc_runtime_api_take_outcome(env->api, &e->outcome);
     e->end_ns = lc_monotonic_ns();
 }
 
@@ -418,10 +435,10 @@ static void begin_result(const lc_environment *env, const lc_context *ctx, lc_re
     r->memory_size_mb = lc_function_memory_mb(env->fn);
 }
 
-static bool discards_environment(lc_end end)
+static bool discards_environment(lc_end end, const ending *e)
 {
-    return end == LC_END_INIT_ERROR || end == LC_END_TIMEOUT || end == LC_END_EXIT ||
-           end == LC_END_OUT_OF_MEMORY;
+    return e->exited || e->overran || end == LC_END_INIT_ERROR || end == LC_END_TIMEOUT ||
+           end == LC_END_EXIT || end == LC_END_OUT_OF_MEMORY;
 }
 
 lc_status lc_environment_invoke(lc_environment *env, lc_context *ctx, const char *payload,
@@ -458,7 +475,7 @@ lc_status lc_environment_invoke(lc_environment *env, lc_context *ctx, const char
     lc_runtime_outcome_clear(&e.outcome);
     if (lc_runtime_api_deadline_ms(env->api) > 0)
         lc_context_set_deadline_ms(ctx, lc_runtime_api_deadline_ms(env->api), NULL);
-    if (discards_environment(r->end)) {
+    if (discards_environment(r->end, &e)) {
         lc_runtime_api_abandon(env->api);
         discard(env, NULL);
         read_output(env, &log, &dropped);

@@ -1,6 +1,8 @@
 #include "lambdacheck/function.h"
 
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,10 +90,38 @@ static lc_status resolve_dir(const char *dir, const char *what, char **out, lc_e
     return LC_OK;
 }
 
+/* The last interpreter resolved: asking costs a process start, and most callers use one. */
+static pthread_mutex_t python_cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static char python_cache_name[PATH_MAX], python_cache_path[PATH_MAX];
+static int python_cache_minor;
+
+static bool cached_python(const char *python, char **path, int *minor)
+{
+    pthread_mutex_lock(&python_cache_mu);
+    bool hit = python_cache_path[0] && strcmp(python_cache_name, python) == 0;
+    if (hit) {
+        *path = strdup(python_cache_path);
+        *minor = python_cache_minor;
+    }
+    pthread_mutex_unlock(&python_cache_mu);
+    return hit;
+}
+
+static void remember_python(const char *python, const char *path, int minor)
+{
+    pthread_mutex_lock(&python_cache_mu);
+    snprintf(python_cache_name, sizeof python_cache_name, "%s", python);
+    snprintf(python_cache_path, sizeof python_cache_path, "%s", path);
+    python_cache_minor = minor;
+    pthread_mutex_unlock(&python_cache_mu);
+}
+
 /* Asks the interpreter where it really is (a pyenv shim is a script that needs the caller's
  * environment) and which version it is. */
 static lc_status resolve_python(const char *python, char **path, int *minor, lc_error *err)
 {
+    if (cached_python(python, path, minor))
+        return LC_OK;
     char *argv[] = {(char *)python, "-c",
                     "import sys; print(sys.executable); print(sys.version_info[1])", NULL};
     lc_buf out;
@@ -110,6 +140,7 @@ static lc_status resolve_python(const char *python, char **path, int *minor, lc_
                             "or LAMBDACHECK_PYTHON",
                             python, mine.message[0] ? mine.message : "it failed to report itself");
     *path = strdup(exe);
+    remember_python(python, exe, *minor);
     return LC_OK;
 }
 

@@ -29,6 +29,7 @@ struct lc_runtime_api {
     bool stopping;
     bool initialized;
     int64_t initialized_ns;
+    int waiting; /* /next requests blocked for work */
 
     inv_state state;
     char request_id[129];
@@ -185,10 +186,12 @@ static enum MHD_Result handle_next(lc_runtime_api *api, struct MHD_Connection *c
     if (!api->initialized) {
         api->initialized = true;
         api->initialized_ns = lc_monotonic_ns();
-        notify(api);
     }
+    api->waiting++;
+    notify(api); /* the previous invocation, if any, is over */
     while (api->state != INV_QUEUED && !api->stopping)
         pthread_cond_wait(&api->cv, &api->mu);
+    api->waiting--;
     if (api->stopping) {
         pthread_mutex_unlock(&api->mu);
         return MHD_NO; /* closes the connection */
@@ -464,6 +467,14 @@ bool lc_runtime_api_initialized(lc_runtime_api *api, int64_t *at_ns)
         *at_ns = api->initialized_ns;
     pthread_mutex_unlock(&api->mu);
     return done;
+}
+
+bool lc_runtime_api_runtime_waiting(lc_runtime_api *api)
+{
+    pthread_mutex_lock(&api->mu);
+    bool waiting = api->waiting > 0 && api->state != INV_QUEUED;
+    pthread_mutex_unlock(&api->mu);
+    return waiting;
 }
 
 int64_t lc_runtime_api_delivered_ns(lc_runtime_api *api)

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdatomic.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -26,6 +28,7 @@ typedef struct {
     const char *path; /* resolved program */
     pid_t pid;
     int exec_errno; /* 0 when exec succeeded */
+    int fd_limit;   /* descriptors to mark close-on-exec when close_range is missing */
     bool done;
 } spawn_job;
 
@@ -33,6 +36,17 @@ static pthread_mutex_t spawner_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t spawner_cv = PTHREAD_COND_INITIALIZER;
 static spawn_job *spawner_job;
 static bool spawner_running;
+
+/* Marks every descriptor from first on close-on-exec, so a runtime inherits only its stdio. */
+static void mark_cloexec_from(int first, int limit)
+{
+#ifdef SYS_close_range
+    if (syscall(SYS_close_range, first, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */) == 0)
+        return;
+#endif
+    for (int fd = first; fd < limit; fd++)
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
 
 /* Runs in the child between fork and exec: async-signal-safe calls only. */
 static void child_exec(const spawn_job *job, int parent_pid, int report_fd)
@@ -50,9 +64,7 @@ static void child_exec(const spawn_job *job, int parent_pid, int report_fd)
         dup2(out, 1);
         dup2(out, 2);
     }
-#ifdef SYS_close_range
-    syscall(SYS_close_range, 3, ~0U, 4 /* CLOSE_RANGE_CLOEXEC */);
-#endif
+    mark_cloexec_from(3, job->fd_limit);
     if (opt->cwd && chdir(opt->cwd) != 0) {
         int e = errno;
         (void)!write(report_fd, &e, sizeof e);
@@ -186,6 +198,20 @@ char *lc__which(const char *name)
     return NULL;
 }
 
+/* pidfd_open, remembering once that the system (or valgrind) does not have it. */
+static int pidfd_open(pid_t pid)
+{
+    static atomic_bool missing;
+    if (atomic_load(&missing)) {
+        errno = ENOSYS;
+        return -1;
+    }
+    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (fd < 0 && errno == ENOSYS)
+        atomic_store(&missing, true);
+    return fd;
+}
+
 lc_status lc__spawn(const lc__spawn_options *opt, pid_t *pid, int *pidfd, lc_error *err)
 {
     char *path = lc__which(opt->argv[0]);
@@ -193,20 +219,31 @@ lc_status lc__spawn(const lc__spawn_options *opt, pid_t *pid, int *pidfd, lc_err
         return lc_error_set(err, LC_ESPAWN, opt->argv[0], 0, 0,
                             "cannot run '%s': not found or not executable%s", opt->argv[0],
                             strchr(opt->argv[0], '/') ? "" : " in PATH");
-    spawn_job job = {.opt = opt, .path = path};
+    struct rlimit nofile = {0};
+    getrlimit(RLIMIT_NOFILE, &nofile);
+    spawn_job job = {.opt = opt, .path = path,
+                     .fd_limit = nofile.rlim_cur > 65536 ? 65536 : (int)nofile.rlim_cur};
     bool ran = submit_job(&job);
     free(path);
     if (!ran || job.exec_errno)
         return lc_error_set(err, LC_ESPAWN, opt->argv[0], 0, 0, "cannot run '%s': %s",
                             opt->argv[0], ran ? strerror(job.exec_errno) : "no spawner thread");
     *pid = job.pid;
-    *pidfd = (int)syscall(SYS_pidfd_open, job.pid, 0);
-    if (*pidfd < 0) {
+    *pidfd = pidfd_open(job.pid);
+    if (*pidfd < 0 && errno != ENOSYS) {
         lc__kill_group(job.pid);
         return lc_error_set(err, LC_ESPAWN, opt->argv[0], 0, 0, "pidfd_open failed: %s",
                             strerror(errno));
     }
     return LC_OK;
+}
+
+bool lc__exited(pid_t pid)
+{
+    siginfo_t info = {0};
+    if (waitid(P_PID, (id_t)pid, &info, WEXITED | WNOHANG | WNOWAIT) != 0)
+        return errno == ECHILD;
+    return info.si_pid == pid;
 }
 
 int lc__kill_group(pid_t pid)
@@ -252,7 +289,8 @@ lc_status lc__run_capture(char *const *argv, int timeout_ms, lc_buf *out, int *s
         lc_buf_append(out, chunk, (size_t)n);
     }
     close(fds[0]);
-    close(pidfd);
+    if (pidfd >= 0)
+        close(pidfd);
     if (st != LC_OK) {
         lc__kill_group(pid);
         return st;

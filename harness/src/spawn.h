@@ -7,6 +7,7 @@
 #ifndef LC_SPAWN_H
 #define LC_SPAWN_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include <jansson.h>
@@ -21,9 +22,13 @@ typedef struct {
     int output_fd;     /* becomes the child's stdout and stderr; -1: /dev/null */
 } lc__spawn_options;
 
-/* Starts a child. *pid gets its pid, *pidfd a pidfd for poll() (caller closes). Errors name the
- * program and the reason (not found, not executable, ...). */
+/* Starts a child. *pid gets its pid, *pidfd a pidfd for poll() (caller closes), or -1 where the
+ * kernel (or valgrind) has no pidfd_open: then use lc__exited(). Errors name the program and the
+ * reason (not found, not executable, ...). */
 lc_status lc__spawn(const lc__spawn_options *opt, pid_t *pid, int *pidfd, lc_error *err);
+
+/* True when the child has ended (it is not reaped: lc__kill_group() still collects it). */
+bool lc__exited(pid_t pid);
 
 /* SIGKILLs the child's process group and reaps the child; returns its wait status. */
 int lc__kill_group(pid_t pid);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "run_cli.h"
+#include "suites.h"
 
 #define EV LC_FIXTURES_DIR "/events/"
 
@@ -137,7 +138,7 @@ START_TEST(a_missing_data_dir_is_explained)
 }
 END_TEST
 
-static Suite *cli_suite(void)
+Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
     TCase *core = tcase_create("core");
@@ -155,13 +156,4 @@ static Suite *cli_suite(void)
     tcase_add_test(errors, a_missing_data_dir_is_explained);
     suite_add_tcase(s, errors);
     return s;
-}
-
-int main(void)
-{
-    SRunner *sr = srunner_create(cli_suite());
-    srunner_run_all(sr, CK_ENV);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -39,6 +39,13 @@ lc_status lc_buf_read_stream(lc_buf *buf, FILE *stream);
 /* Reads a whole file into the buffer; errors name the path in err. */
 lc_status lc_buf_read_file(lc_buf *buf, const char *path, lc_error *err);
 
+/* Appends the standard base64 (RFC 4648, with padding) of n bytes of data. */
+lc_status lc_buf_base64_encode(lc_buf *buf, const void *data, size_t n);
+
+/* Appends the bytes that base64 text decodes to. LC_EINVAL for text that is not base64 (white
+ * space is not allowed); the buffer is then unchanged. */
+lc_status lc_buf_base64_decode(lc_buf *buf, const char *text, size_t n);
+
 /* Empties the buffer, keeping its memory. */
 void lc_buf_reset(lc_buf *buf);
 

@@ -91,6 +91,9 @@ lc_status lc_runtime_api_submit(lc_runtime_api *api, const lc_runtime_invocation
  * that first call when not NULL. */
 bool lc_runtime_api_initialized(lc_runtime_api *api, int64_t *at_ns);
 
+/* True while the runtime waits in /next for work (its previous invocation is over). */
+bool lc_runtime_api_runtime_waiting(lc_runtime_api *api);
+
 /* The monotonic time at which the current invocation was handed to the runtime, 0 if not yet. */
 int64_t lc_runtime_api_delivered_ns(lc_runtime_api *api);
 

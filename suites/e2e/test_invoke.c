@@ -1,0 +1,280 @@
+/* lambdacheck invoke, end to end: every row of the contract tables through the command, and the
+ * command's own options, output formats and exit statuses. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "../common/probe_rows.h"
+#include "lambdacheck/buf.h"
+#include "run_cli.h"
+#include "suites.h"
+
+#define PROBES LC_FIXTURES_DIR "/functions/probes"
+#define EXAMPLES LC_FIXTURES_DIR "/functions/examples"
+
+static cli_result invoke(const char *const *args)
+{
+    return run_cli(args, NULL, NULL, 60000);
+}
+
+static json_t *stdout_json(const cli_result *r)
+{
+    json_error_t e;
+    json_t *v = json_loads(r->out, 0, &e);
+    ck_assert_msg(v != NULL, "stdout is not JSON (%s): %s\nstderr: %s", e.text, r->out, r->err);
+    return v;
+}
+
+static const char *str(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static void check_success_row(const probe_row *row, const cli_result *r, json_t *out)
+{
+    size_t len = row->payload_len ? row->payload_len : strlen(row->payload);
+    ck_assert_msg(r->status == 0, "%s: exit %d: %s", row->name, r->status, r->out);
+    ck_assert(json_is_null(json_object_get(out, "functionError")));
+    const char *payload = str(out, "payload");
+    if (payload) {
+        ck_assert_str_eq(payload, row->payload);
+        return;
+    }
+    lc_buf bytes; /* not UTF-8: the command gives it as base64 */
+    lc_buf_init(&bytes, 0);
+    const char *b64 = str(out, "payloadBase64");
+    ck_assert_ptr_nonnull(b64);
+    ck_assert_int_eq(lc_buf_base64_decode(&bytes, b64, strlen(b64)), LC_OK);
+    ck_assert_uint_eq(bytes.len, len);
+    ck_assert_int_eq(memcmp(bytes.data, row->payload, len), 0);
+    lc_buf_free(&bytes);
+}
+
+static void check_error_row(const probe_row *row, const cli_result *r, json_t *out)
+{
+    ck_assert_msg(r->status == 1, "%s: exit %d", row->name, r->status);
+    ck_assert_str_eq(str(out, "functionError"), "Unhandled");
+    json_t *body = json_loads(str(out, "payload"), 0, NULL);
+    ck_assert_str_eq(str(body, "errorType"), row->error_type);
+    char want[512];
+    const char *at = strstr(row->error_message, "{id}");
+    if (at)
+        snprintf(want, sizeof want, "%.*s%s%s", (int)(at - row->error_message),
+                 row->error_message, str(out, "requestId"), at + 4);
+    else
+        snprintf(want, sizeof want, "%s", row->error_message);
+    ck_assert_str_eq(str(body, "errorMessage"), want);
+    if (json_object_get(body, "requestId"))
+        ck_assert_str_eq(str(body, "requestId"), row->init_error ? "" : str(out, "requestId"));
+    json_decref(body);
+}
+
+START_TEST(each_row_of_the_contract_tables)
+{
+    const probe_row *row = &probe_rows[_i];
+    char timeout[32], memory[32];
+    snprintf(timeout, sizeof timeout, "%ld", row->timeout_ms ? row->timeout_ms : 3000);
+    snprintf(memory, sizeof memory, "%ld", row->memory_mb ? row->memory_mb : 128);
+    const char *args[] = {"invoke", "--handler", row->handler, "--code", PROBES, "--payload",
+                          row->event, "--timeout-ms", timeout, "--memory", memory,
+                          "--output", "json", NULL};
+    cli_result r = invoke(args);
+    json_t *out = stdout_json(&r);
+    ck_assert_int_eq(json_integer_value(json_object_get(out, "statusCode")), 200);
+    ck_assert_str_eq(str(out, "executedVersion"), "$LATEST");
+    if (row->error_type)
+        check_error_row(row, &r, out);
+    else
+        check_success_row(row, &r, out);
+    json_decref(out);
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(the_seed_greeting_from_an_event_file)
+{
+    const char *args[] = {"invoke", "--handler", "greeting.lambda_handler", "--code", EXAMPLES,
+                          LC_FIXTURES_DIR "/events/seed/greeting.json", NULL};
+    cli_result r = invoke(args);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "{\"message\": \"Hello John Smith!\"}\n");
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(the_event_can_come_from_stdin)
+{
+    const char *args[] = {"invoke", "--handler", "calculator.lambda_handler", "--code", EXAMPLES,
+                          "-", NULL};
+    cli_result r = run_cli(args, "{\"action\": \"increment\", \"number\": 3}", NULL, 60000);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "{\"result\": 4}\n");
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(env_and_region_reach_the_handler)
+{
+    const char *args[] = {"invoke", "--handler", "probes.environment", "--code", PROBES,
+                          "--env", "TABLE_NAME=orders", "--env", "EMPTY=", NULL};
+    cli_result r = invoke(args);
+    ck_assert_int_eq(r.status, 0);
+    json_t *env = stdout_json(&r);
+    ck_assert_str_eq(str(env, "TABLE_NAME"), "orders");
+    ck_assert_str_eq(str(env, "EMPTY"), "");
+    ck_assert_str_eq(str(env, "AWS_REGION"), "us-east-1");
+    json_decref(env);
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(tail_prints_the_framed_log_to_stderr)
+{
+    const char *args[] = {"invoke", "--handler", "probes.logs", "--code", PROBES, "--log-type",
+                          "Tail", NULL};
+    cli_result r = invoke(args);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "\"logged\"\n");
+    ck_assert_ptr_nonnull(strstr(r.err, "START RequestId: "));
+    ck_assert_ptr_nonnull(strstr(r.err, "printed line\n"));
+    ck_assert_ptr_nonnull(strstr(r.err, "REPORT RequestId: "));
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(json_output_has_the_documented_keys)
+{
+    const char *args[] = {"invoke", "--handler", "probes.logs", "--code", PROBES, "--log-type",
+                          "Tail", "--output", "json", NULL};
+    cli_result r = invoke(args);
+    json_t *out = stdout_json(&r);
+    ck_assert_int_eq(json_integer_value(json_object_get(out, "statusCode")), 200);
+    ck_assert_str_eq(str(out, "payload"), "\"logged\"");
+    ck_assert_uint_eq(strlen(str(out, "requestId")), 36);
+    ck_assert_ptr_nonnull(strstr(str(out, "logResult"), "END RequestId: "));
+    ck_assert(json_is_null(json_object_get(out, "functionError")));
+    json_decref(out);
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(client_context_reaches_the_handler)
+{
+    const char *args[] = {"invoke", "--handler", "probes.context_dump", "--code", PROBES,
+                          "--client-context", "{\"custom\": {\"tier\": \"gold\"}}", NULL};
+    cli_result r = invoke(args);
+    ck_assert_int_eq(r.status, 0);
+    json_t *out = stdout_json(&r);
+    json_t *custom = json_object_get(json_object_get(out, "client_context"), "custom");
+    ck_assert_str_eq(str(custom, "tier"), "gold");
+    json_decref(out);
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(a_runtime_command_replaces_the_bundled_client)
+{
+    /* /bin/false is no Runtime API client: it exits at once, and that is a function error */
+    const char *args[] = {"invoke", "--handler", "app.handler", "--code", PROBES,
+                          "--runtime-command", "/bin/false", NULL};
+    cli_result r = invoke(args);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_ptr_nonnull(strstr(r.out, "Runtime exited with error: exit status 1"));
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(bad_usage_exits_2_and_names_the_problem)
+{
+    const char *const *cases[] = {
+        (const char *[]){"invoke", NULL},
+        (const char *[]){"invoke", "--handler", "probes.echo", NULL},
+        (const char *[]){"invoke", "--handler", "probes.echo", "--code", PROBES, "--memory", "64",
+                         NULL},
+        (const char *[]){"invoke", "--handler", "probes.echo", "--code", PROBES, "--timeout",
+                         "901", NULL},
+        (const char *[]){"invoke", "--handler", "probes.echo", "--code", PROBES, "--bogus", NULL},
+        (const char *[]){"invoke", "--handler", "probes.echo", "--code", PROBES, "--env", "NOEQ",
+                         NULL},
+        (const char *[]){"invoke", "--handler", "probes.echo", "--code", "/no/such/dir", NULL},
+        (const char *[]){"invoke", "--handler", "probes.echo", "--code", PROBES, "--payload",
+                         "{bad", NULL},
+        (const char *[]){"invoke", "--handler", "probes.echo", "--code", PROBES, "--log-type",
+                         "All", NULL},
+        (const char *[]){"invoke", "--handler", "probes.echo", "--code", PROBES, "--env",
+                         "AWS_REGION=x", NULL},
+    };
+    const char *expect[] = {"--handler and --code are required", "--handler and --code",
+                            "--memory takes a whole number from 128 to 10240",
+                            "--timeout takes a whole number from 1 to 900",
+                            "unknown option '--bogus'", "--env takes KEY=VALUE",
+                            "/no/such/dir", "--payload:1:4: string or '}' expected near 'bad'", "--log-type takes Tail or None",
+                            "AWS_REGION is reserved"};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cli_result r = invoke(cases[i]);
+        ck_assert_msg(r.status == 2, "case %zu: exit %d, stderr %s", i, r.status, r.err);
+        ck_assert_msg(strstr(r.err, expect[i]) != NULL, "case %zu: stderr %s", i, r.err);
+        ck_assert_str_eq(r.out, "");
+        cli_result_free(&r);
+    }
+}
+END_TEST
+
+START_TEST(a_malformed_event_file_is_named_with_line_and_column)
+{
+    char path[] = "/tmp/lc_event_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_eq(write(fd, "{\n  \"a\": }\n", 11), 11);
+    close(fd);
+    const char *args[] = {"invoke", "--handler", "probes.echo", "--code", PROBES, path, NULL};
+    cli_result r = invoke(args);
+    unlink(path);
+    ck_assert_int_eq(r.status, 2);
+    char want[128];
+    snprintf(want, sizeof want, "%s:2:", path);
+    ck_assert_msg(strstr(r.err, want) != NULL, "%s", r.err);
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(a_missing_interpreter_is_explained)
+{
+    const char *args[] = {"invoke", "--handler", "probes.echo", "--code", PROBES, "--python",
+                          "/no/such/python3", NULL};
+    cli_result r = invoke(args);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_ptr_nonnull(strstr(r.err, "/no/such/python3"));
+    ck_assert_ptr_nonnull(strstr(r.err, "--python or LAMBDACHECK_PYTHON"));
+    cli_result_free(&r);
+}
+END_TEST
+
+Suite *invoke_suite(void)
+{
+    Suite *s = suite_create("invoke");
+    TCase *rows = tcase_create("contract-tables");
+    tcase_set_timeout(rows, 60);
+    tcase_add_loop_test(rows, each_row_of_the_contract_tables, 0, PROBE_ROW_COUNT);
+    suite_add_tcase(s, rows);
+    TCase *core = tcase_create("core");
+    tcase_set_timeout(core, 60);
+    tcase_add_test(core, the_seed_greeting_from_an_event_file);
+    tcase_add_test(core, the_event_can_come_from_stdin);
+    tcase_add_test(core, env_and_region_reach_the_handler);
+    tcase_add_test(core, tail_prints_the_framed_log_to_stderr);
+    tcase_add_test(core, json_output_has_the_documented_keys);
+    tcase_add_test(core, client_context_reaches_the_handler);
+    tcase_add_test(core, a_runtime_command_replaces_the_bundled_client);
+    suite_add_tcase(s, core);
+    TCase *errors = tcase_create("errors");
+    tcase_set_timeout(errors, 60);
+    tcase_add_test(errors, bad_usage_exits_2_and_names_the_problem);
+    tcase_add_test(errors, a_malformed_event_file_is_named_with_line_and_column);
+    tcase_add_test(errors, a_missing_interpreter_is_explained);
+    suite_add_tcase(s, errors);
+    return s;
+}

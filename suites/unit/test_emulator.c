@@ -1,0 +1,865 @@
+/* The embedded emulator running real Python handlers: spec sections 1-4.4 through the C API. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../common/probe_rows.h"
+#include "lambdacheck/lambdacheck.h"
+#include "suites.h"
+
+#define PROBES LC_FIXTURES_DIR "/functions/probes"
+#define MISBEHAVING LC_FIXTURES_DIR "/functions/misbehaving"
+
+static lc_emulator *em;
+
+static void setup(void)
+{
+    ck_assert_int_eq(lc_emulator_new(NULL, &em, NULL), LC_OK);
+}
+
+static void teardown(void)
+{
+    lc_emulator_free(em);
+    em = NULL;
+}
+
+/* Adds a function running handler from the probes folder. */
+static void add(const lc_function_config *base, const char *name, const char *handler)
+{
+    lc_function_config c = *base;
+    c.name = name;
+    c.handler = handler;
+    if (c.code_dir == NULL)
+        c.code_dir = PROBES;
+    lc_function *fn;
+    lc_error err = {0};
+    ck_assert_msg(lc_function_new(&c, &fn, &err) == LC_OK, "%s", err.message);
+    ck_assert_int_eq(lc_emulator_add_function(em, fn, NULL), LC_OK);
+}
+
+static void add_probe(const char *name, const char *handler)
+{
+    add(&(lc_function_config){0}, name, handler);
+}
+
+static void invoke(const char *name, const char *event, lc_result *r)
+{
+    lc_invoke_options opt = {.payload = event, .payload_len = strlen(event)};
+    lc_error err = {0};
+    ck_assert_msg(lc_emulator_invoke(em, name, &opt, r, &err) == LC_OK, "%s", err.message);
+}
+
+/* Replaces "{id}" in a template with the request id. */
+static void expand(const char *template, const char *id, char *out, size_t size)
+{
+    const char *at = strstr(template, "{id}");
+    if (at)
+        snprintf(out, size, "%.*s%s%s", (int)(at - template), template, id, at + 4);
+    else
+        snprintf(out, size, "%s", template);
+}
+
+static bool posted_by_runtime(const char *error_type)
+{
+    static const char *const platform[] = {"Sandbox.Timedout", "Runtime.ExitError",
+                                           "Runtime.OutOfMemory", "Function.ResponseSizeTooLarge",
+                                           NULL};
+    for (const char *const *p = platform; *p; p++)
+        if (strcmp(*p, error_type) == 0)
+            return false;
+    return true;
+}
+
+/* The error body: all four keys in order for runtime errors, type+message for platform errors. */
+static void check_error_body(const probe_row *row, const lc_result *r)
+{
+    json_error_t jerr;
+    json_t *body = json_loadb(r->payload, r->payload_len, JSON_PRESERVE_ORDER, &jerr);
+    ck_assert_msg(json_is_object(body), "%s: error body is not JSON: %s", row->name, r->payload);
+    char want[512];
+    expand(row->error_message, r->request_id, want, sizeof want);
+    ck_assert_str_eq(json_string_value(json_object_get(body, "errorType")), row->error_type);
+    ck_assert_str_eq(json_string_value(json_object_get(body, "errorMessage")), want);
+    ck_assert_str_eq(r->error_type, row->error_type);
+    if (posted_by_runtime(row->error_type)) {
+        const char *order[] = {"errorMessage", "errorType", "requestId", "stackTrace"};
+        size_t i = 0;
+        const char *key;
+        json_t *v;
+        json_object_foreach(body, key, v)
+        {
+            ck_assert_msg(i < 4 && strcmp(key, order[i]) == 0, "%s: key %zu is %s", row->name, i,
+                          key);
+            i++;
+        }
+        ck_assert_uint_eq(i, 4);
+        ck_assert_str_eq(json_string_value(json_object_get(body, "requestId")),
+                         row->init_error ? "" : r->request_id);
+        ck_assert(json_is_array(json_object_get(body, "stackTrace")));
+    }
+    json_decref(body);
+}
+
+static void check_row(const probe_row *row, const lc_result *r)
+{
+    if (row->error_type == NULL) {
+        size_t len = row->payload_len ? row->payload_len : strlen(row->payload);
+        ck_assert_msg(r->function_error[0] == '\0', "%s: function error %s", row->name, r->payload);
+        ck_assert_uint_eq(r->payload_len, len);
+        ck_assert_msg(memcmp(r->payload, row->payload, len) == 0, "%s: got %s", row->name,
+                      r->payload);
+        ck_assert_str_eq(r->content_type, row->content_type);
+        return;
+    }
+    ck_assert_str_eq(r->function_error, "Unhandled");
+    check_error_body(row, r);
+}
+
+START_TEST(each_row_of_the_contract_tables)
+{
+    const probe_row *row = &probe_rows[_i];
+    lc_function_config c = {.timeout_ms = row->timeout_ms, .memory_mb = row->memory_mb};
+    add(&c, "probe", row->handler);
+    lc_result r;
+    invoke("probe", row->event, &r);
+    check_row(row, &r);
+    ck_assert_int_eq(r.status_code, 200);
+    lc_result_clear(&r);
+}
+END_TEST
+
+/* --- errors in detail ---------------------------------------------------------------------- */
+
+START_TEST(a_stack_trace_lists_the_handler_frames_like_python)
+{
+    add_probe("nested", "probes.raises_nested");
+    lc_result r;
+    invoke("nested", "{}", &r);
+    json_t *body = json_loads(r.payload, 0, NULL);
+    json_t *trace = json_object_get(body, "stackTrace");
+    ck_assert_uint_eq(json_array_size(trace), 2);
+    const char *first = json_string_value(json_array_get(trace, 0));
+    const char *second = json_string_value(json_array_get(trace, 1));
+    ck_assert_msg(strstr(first, "  File \"" PROBES "/probes.py\", line ") == first, "%s", first);
+    ck_assert_ptr_nonnull(strstr(first, ", in raises_nested\n    _helper()\n"));
+    ck_assert_ptr_nonnull(strstr(second, ", in _helper\n    raise KeyError(\"deep\")\n"));
+    ck_assert_str_eq(json_string_value(json_object_get(body, "errorMessage")), "'deep'");
+    json_decref(body);
+    lc_result_clear(&r);
+}
+END_TEST
+
+START_TEST(an_error_post_carries_the_type_header_and_xray_cause)
+{
+    add_probe("boom", "probes.raises_value_error");
+    lc_result r;
+    invoke("boom", "{}", &r);
+    ck_assert_uint_eq(r.n_posts, 1);
+    ck_assert_ptr_nonnull(strstr(r.posts[0].path, "/error"));
+    ck_assert_str_eq(r.posts[0].error_type, "ValueError");
+    lc_result_clear(&r);
+}
+END_TEST
+
+START_TEST(an_init_error_is_logged_with_the_warning_and_discards_the_environment)
+{
+    add_probe("nomod", "nomod.handler");
+    lc_result r;
+    invoke("nomod", "{}", &r);
+    ck_assert_int_eq(r.end, LC_END_INIT_ERROR);
+    ck_assert_ptr_nonnull(strstr(r.log, "[WARNING]\t"));
+    ck_assert_ptr_nonnull(strstr(
+        r.log, "\t\tLAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in "
+               "the function code."));
+    ck_assert_ptr_nonnull(strstr(r.log, "[ERROR] Runtime.ImportModuleError: Unable to import "
+                                        "module 'nomod': No module named 'nomod'\r"));
+    ck_assert_uint_eq(lc_emulator_environment_count(em, "nomod"), 0);
+    ck_assert(r.cold_start);
+    ck_assert_ptr_nonnull(strstr(r.posts[0].path, "/init/error"));
+    lc_result_clear(&r);
+}
+END_TEST
+
+START_TEST(an_undecodable_event_is_an_unmarshal_error)
+{
+    add_probe("echo", "probes.echo");
+    lc_result r;
+    invoke("echo", "{not json", &r);
+    json_t *body = json_loads(r.payload, 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(body, "errorType")),
+                     "Runtime.UnmarshalError");
+    ck_assert_str_eq(json_string_value(json_object_get(body, "errorMessage")),
+                     "Unable to unmarshal input: Expecting property name enclosed in double "
+                     "quotes: line 1 column 2 (char 1)");
+    ck_assert_uint_eq(json_array_size(json_object_get(body, "stackTrace")), 0);
+    json_decref(body);
+    lc_result_clear(&r);
+}
+END_TEST
+
+START_TEST(a_non_json_content_type_hands_the_handler_bytes)
+{
+    add_probe("type", "probes.event_type");
+    lc_invoke_options opt = {.payload = "plain text", .payload_len = 10,
+                             .content_type = "text/plain"};
+    lc_result r;
+    ck_assert_int_eq(lc_emulator_invoke(em, "type", &opt, &r, NULL), LC_OK);
+    ck_assert_str_eq(r.payload, "{\"type\": \"bytes\", \"event\": \"plain text\"}");
+    lc_result_clear(&r);
+}
+END_TEST
+
+START_TEST(python_312_writes_non_ascii_as_utf8)
+{
+    lc_function_config c = {.execution_env = "AWS_Lambda_python3.12"};
+    add(&c, "utf8", "probes.returns_non_ascii");
+    lc_result r;
+    invoke("utf8", "{}", &r);
+    ck_assert_str_eq(r.payload, "{\"greeting\": \"h\xc3\xa9llo w\xc3\xb6rld \xe2\x98\x83\"}");
+    lc_result_clear(&r);
+}
+END_TEST
+
+/* --- the context object and the environment ------------------------------------------------ */
+
+START_TEST(every_context_attribute_reaches_the_handler)
+{
+    lc_function_config c = {.memory_mb = 512, .region = "eu-west-1", .account = "111122223333",
+                            .timeout_ms = 60000};
+    add(&c, "ctx-probe", "probes.context_dump");
+    json_t *overrides = json_pack(
+        "{s:{s:{s:s, s:s}, s:{s:i}, s:{s:s}}, s:{s:s, s:s}, s:s}", "clientContext", "client",
+        "installation_id", "inst-1", "app_title", "Shop", "custom", "k", 1, "env", "platform",
+        "linux", "identity", "cognitoIdentityId", "us-east-1:abc", "cognitoIdentityPoolId",
+        "us-east-1:pool", "tenantId", "tenant-9");
+    lc_invoke_options opt = {.payload = "{}", .payload_len = 2, .context = overrides};
+    lc_result r;
+    ck_assert_int_eq(lc_emulator_invoke(em, "ctx-probe", &opt, &r, NULL), LC_OK);
+    json_t *got = json_loads(r.payload, 0, NULL);
+    json_t *want = json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s}, s:{s:{s:i}, s:{s:s}, "
+        "s:{s:s, s:s, s:n, s:n, s:n}}, s:s, s:b}",
+        "aws_request_id", r.request_id, "invoked_function_arn",
+        "arn:aws:lambda:eu-west-1:111122223333:function:ctx-probe", "function_name", "ctx-probe",
+        "function_version", "$LATEST", "memory_limit_in_mb", "512", "log_group_name",
+        "/aws/lambda/ctx-probe", "identity", "cognito_identity_id", "us-east-1:abc",
+        "cognito_identity_pool_id", "us-east-1:pool", "client_context", "custom", "k", 1, "env",
+        "platform", "linux", "client", "installation_id", "inst-1", "app_title", "Shop",
+        "app_version_name", "app_version_code", "app_package_name", "tenant_id", "tenant-9",
+        "remaining_is_int", 1);
+    lc_buf why;
+    lc_buf_init(&why, 0);
+    ck_assert_msg(lc_json_match(want, got, LC_JSON_SUBSET, &why), "%s", why.data);
+    lc_buf_free(&why);
+    json_int_t remaining = json_integer_value(json_object_get(got, "remaining_ms"));
+    ck_assert_int_gt(remaining, 50000);
+    ck_assert_int_le(remaining, 60000);
+    const char *stream = json_string_value(json_object_get(got, "log_stream_name"));
+    ck_assert_ptr_nonnull(strstr(stream, "/[$LATEST]"));
+    const char *trace = json_string_value(json_object_get(got, "trace_id"));
+    ck_assert_int_eq(strncmp(trace, "Root=1-", 7), 0);
+    json_decref(want);
+    json_decref(got);
+    json_decref(overrides);
+    lc_result_clear(&r);
+}
+END_TEST
+
+START_TEST(without_client_context_or_identity_the_handler_sees_none)
+{
+    add_probe("ctx-probe", "probes.context_dump");
+    lc_result r;
+    invoke("ctx-probe", "{}", &r);
+    json_t *got = json_loads(r.payload, 0, NULL);
+    ck_assert(json_is_null(json_object_get(got, "client_context")));
+    ck_assert(json_is_null(json_object_get(got, "tenant_id")));
+    json_t *identity = json_object_get(got, "identity");
+    ck_assert(json_is_null(json_object_get(identity, "cognito_identity_id")));
+    json_decref(got);
+    lc_result_clear(&r);
+}
+END_TEST
+
+START_TEST(the_runtime_gets_exactly_the_environment_of_spec_3_4)
+{
+    setenv("LAMBDACHECK_LEAK_CANARY", "must not leak", 1);
+    json_t *vars = json_pack("{s:s}", "TABLE_NAME", "orders");
+    lc_function_config c = {.region = "eu-central-1", .memory_mb = 256, .environment = vars};
+    add(&c, "env-probe", "probes.environment");
+    lc_result r;
+    invoke("env-probe", "{}", &r);
+    json_t *env = json_loads(r.payload, 0, NULL);
+    static const char *const required[] = {
+        "AWS_LAMBDA_RUNTIME_API", "_HANDLER", "LAMBDA_TASK_ROOT", "LAMBDA_RUNTIME_DIR",
+        "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_EXECUTION_ENV", "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_LAMBDA_INITIALIZATION_TYPE", "TZ", "LANG", "PATH", "LD_LIBRARY_PATH", "TABLE_NAME",
+        NULL};
+    /* Python itself may add LC_CTYPE (PEP 538); the client sets _X_AMZN_TRACE_ID per call. */
+    static const char *const tolerated[] = {"LC_CTYPE", "_X_AMZN_TRACE_ID", NULL};
+    for (const char *const *k = required; *k; k++)
+        ck_assert_msg(json_object_get(env, *k) != NULL, "%s is missing", *k);
+    const char *key;
+    json_t *v;
+    json_object_foreach(env, key, v)
+    {
+        bool known = false;
+        for (const char *const *k = required; *k && !known; k++)
+            known = strcmp(*k, key) == 0;
+        for (const char *const *k = tolerated; *k && !known; k++)
+            known = strcmp(*k, key) == 0;
+        ck_assert_msg(known, "unexpected variable %s leaked into the runtime", key);
+    }
+    ck_assert_str_eq(json_string_value(json_object_get(env, "AWS_REGION")), "eu-central-1");
+    ck_assert_str_eq(json_string_value(json_object_get(env, "_HANDLER")), "probes.environment");
+    ck_assert_str_eq(json_string_value(json_object_get(env, "LAMBDA_TASK_ROOT")), PROBES);
+    ck_assert_str_eq(json_string_value(json_object_get(env, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE")),
+                     "256");
+    ck_assert_str_eq(json_string_value(json_object_get(env, "AWS_LAMBDA_LOG_GROUP_NAME")),
+                     "/aws/lambda/env-probe");
+    ck_assert_str_eq(json_string_value(json_object_get(env, "TZ")), ":UTC");
+    ck_assert_str_eq(json_string_value(json_object_get(env, "AWS_LAMBDA_INITIALIZATION_TYPE")),
+                     "on-demand");
+    ck_assert_int_eq(strncmp(json_string_value(json_object_get(env, "AWS_EXECUTION_ENV")),
+                             "AWS_Lambda_python3.", 19),
+                     0);
+    ck_assert_str_eq(json_string_value(json_object_get(env, "TABLE_NAME")), "orders");
+    json_decref(env);
+    json_decref(vars);
+    lc_result_clear(&r);
+}
+END_TEST
+
+START_TEST(reserved_variables_are_refused)
+{
+    json_t *vars = json_pack("{s:s}", "AWS_REGION", "x");
+    lc_function_config c = {.handler = "probes.echo", .code_dir = PROBES, .environment = vars};
+    lc_function *fn = NULL;
+    lc_error err = {0};
+    ck_assert_int_eq(lc_function_new(&c, &fn, &err), LC_EINVAL);
+    ck_assert_str_eq(err.message, "environment variable AWS_REGION is reserved: Lambda sets it");
+    json_decref(vars);
+}
+END_TEST
+
+START_TEST(bad_function_configurations_are_named)
+{
+    lc_function *fn = NULL;
+    lc_error err = {0};
+    lc_function_config c = {.handler = "probes.echo", .code_dir = "/no/such/folder"};
+    ck_assert_int_eq(lc_function_new(&c, &fn, &err), LC_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err.message, "/no/such/folder"));
+    lc_error_clear(&err);
+    c = (lc_function_config){.handler = "probes.echo", .code_dir = PROBES,
+                             .python = "/no/such/python3"};
+    ck_assert_int_eq(lc_function_new(&c, &fn, &err), LC_ESPAWN);
+    ck_assert_ptr_nonnull(strstr(err.message, "/no/such/python3"));
+    ck_assert_ptr_nonnull(strstr(err.message, "--python"));
+    lc_error_clear(&err);
+    c = (lc_function_config){.code_dir = PROBES};
+    ck_assert_int_eq(lc_function_new(&c, &fn, &err), LC_EINVAL);
+    lc_error_clear(&err);
+    c = (lc_function_config){.handler = "probes.echo", .code_dir = PROBES, .memory_mb = 64};
+    ck_assert_int_eq(lc_function_new(&c, &fn, &err), LC_ERANGE);
+    ck_assert_ptr_null(fn);
+}
+END_TEST
+
+/* The seed's second example: the handler reads AWS_REGION, set before its module is imported. */
+START_TEST(the_seed_region_example)
+{
+    lc_function_config c = {.region = "ap-southeast-2",
+                            .code_dir = LC_FIXTURES_DIR "/functions/examples"};
+    add(&c, "region", "region.lambda_handler");
+    lc_result r;
+    invoke("region", "{\"key1\": \"value1\", \"key2\": \"value2\", \"key3\": \"value3\"}", &r);
+    ck_assert_str_eq(r.payload, "{\"statusCode\": 200, \"headers\": {\"Content-Type\": "
+                                "\"application/json\"}, \"body\": \"{\\\"Region \\\": "
+                                "\\\"ap-southeast-2\\\"}\"}");
+    lc_result_clear(&r);
+}
+END_TEST
+
+/* --- lifecycle ------------------------------------------------------------------------------- */
+
+static bool reported_true(const lc_result *r, const char *key);
+
+static json_int_t counter_value(const lc_result *r, const char *key)
+{
+    json_t *v = json_loads(r->payload, 0, NULL);
+    json_int_t n = json_integer_value(json_object_get(v, key));
+    json_decref(v);
+    return n;
+}
+
+START_TEST(warm_invocations_reuse_the_process_and_its_globals)
+{
+    add_probe("counter", "probes.counter");
+    lc_result r[3];
+    for (int i = 0; i < 3; i++)
+        invoke("counter", "{}", &r[i]);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(counter_value(&r[i], "invocations"), i + 1);
+    ck_assert_int_eq(counter_value(&r[0], "pid"), counter_value(&r[2], "pid"));
+    ck_assert(r[0].cold_start);
+    ck_assert(!r[1].cold_start && !r[2].cold_start);
+    ck_assert(r[0].init_duration_ms > 0);
+    ck_assert_ptr_nonnull(strstr(r[0].log, "\tInit Duration: "));
+    ck_assert_ptr_null(strstr(r[1].log, "Init Duration"));
+    ck_assert_uint_eq(lc_emulator_environment_count(em, "counter"), 1);
+    for (int i = 0; i < 3; i++)
+        lc_result_clear(&r[i]);
+}
+END_TEST
+
+START_TEST(a_timeout_discards_the_environment_and_the_next_call_is_cold)
+{
+    lc_function_config c = {.timeout_ms = 300};
+    add(&c, "counter", "probes.counter");
+    add(&c, "sleeper", "probes.sleeps");
+    lc_result r;
+    invoke("counter", "{}", &r);
+    lc_result_clear(&r);
+    invoke("sleeper", "{\"seconds\": 5}", &r);
+    ck_assert_int_eq(r.end, LC_END_TIMEOUT);
+    ck_assert_ptr_nonnull(strstr(r.log, "Task timed out after 0.30 seconds\n"));
+    ck_assert_uint_eq(lc_emulator_environment_count(em, "sleeper"), 0);
+    lc_result_clear(&r);
+    invoke("counter", "{}", &r);
+    ck_assert(!r.cold_start);
+    ck_assert_int_eq(counter_value(&r, "invocations"), 2);
+    lc_result_clear(&r);
+    invoke("sleeper", "{\"seconds\": 0}", &r);
+    ck_assert(r.cold_start);
+    ck_assert_str_eq(r.payload, "\"woke up\"");
+    lc_result_clear(&r);
+}
+END_TEST
+
+START_TEST(a_crash_discards_the_environment)
+{
+    add_probe("exits", "probes.exits");
+    lc_result r;
+    invoke("exits", "{\"code\": 42}", &r);
+    ck_assert_int_eq(r.end, LC_END_EXIT);
+    ck_assert(WIFEXITED(r.exit_status) && WEXITSTATUS(r.exit_status) == 42);
+    ck_assert_uint_eq(lc_emulator_environment_count(em, "exits"), 0);
+    lc_result_clear(&r);
+}
+END_TEST
+
+typedef struct {
+    const char *event;
+    lc_result result;
+    lc_status status;
+} call;
+
+static void *invoke_thread(void *arg)
+{
+    call *c = arg;
+    lc_invoke_options opt = {.payload = c->event, .payload_len = strlen(c->event)};
+    c->status = lc_emulator_invoke(em, "meet", &opt, &c->result, NULL);
+    return NULL;
+}
+
+/* Each handler waits until the other has started: both succeed only if they overlap. */
+START_TEST(two_invocations_run_at_the_same_time_in_two_environments)
+{
+    add_probe("meet", "probes.rendezvous");
+    char folder[] = "/tmp/lc_meet_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(folder));
+    char ea[256], eb[256];
+    snprintf(ea, sizeof ea, "{\"folder\": \"%s\", \"me\": \"a\", \"other\": \"b\"}", folder);
+    snprintf(eb, sizeof eb, "{\"folder\": \"%s\", \"me\": \"b\", \"other\": \"a\"}", folder);
+    call a = {.event = ea}, b = {.event = eb};
+    pthread_t ta, tb;
+    pthread_create(&ta, NULL, invoke_thread, &a);
+    pthread_create(&tb, NULL, invoke_thread, &b);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    ck_assert_int_eq(a.status, LC_OK);
+    ck_assert_int_eq(b.status, LC_OK);
+    ck_assert_msg(reported_true(&a.result, "met") && reported_true(&b.result, "met"),
+                  "the invocations did not overlap: %s / %s", a.result.payload, b.result.payload);
+    ck_assert_int_ne(counter_value(&a.result, "pid"), counter_value(&b.result, "pid"));
+    ck_assert_uint_eq(lc_emulator_environment_count(em, "meet"), 2);
+    char path[300];
+    snprintf(path, sizeof path, "%s/a", folder);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/b", folder);
+    unlink(path);
+    rmdir(folder);
+    lc_result_clear(&a.result);
+    lc_result_clear(&b.result);
+}
+END_TEST
+
+/* With concurrency 1, a second call while the first runs finds no environment. The first call
+ * waits for a file the test creates only after the second call was refused. */
+START_TEST(the_concurrency_limit_refuses_extra_calls)
+{
+    lc_function_config c = {.concurrency = 1};
+    add(&c, "meet", "probes.rendezvous");
+    char folder[] = "/tmp/lc_limit_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(folder));
+    char ev[256], path[300];
+    snprintf(ev, sizeof ev, "{\"folder\": \"%s\", \"me\": \"a\", \"other\": \"go\"}", folder);
+    call a = {.event = ev};
+    pthread_t ta;
+    pthread_create(&ta, NULL, invoke_thread, &a);
+    snprintf(path, sizeof path, "%s/a", folder);
+    while (access(path, F_OK) != 0) /* the first call is running */
+        usleep(1000);
+    lc_result r;
+    lc_error err = {0};
+    lc_invoke_options opt = {.payload = "{}", .payload_len = 2};
+    ck_assert_int_eq(lc_emulator_invoke(em, "meet", &opt, &r, &err), LC_EBUSY);
+    ck_assert_ptr_nonnull(strstr(err.message, "concurrency"));
+    snprintf(path, sizeof path, "%s/go", folder);
+    fclose(fopen(path, "w"));
+    pthread_join(ta, NULL);
+    ck_assert(reported_true(&a.result, "met"));
+    unlink(path);
+    snprintf(path, sizeof path, "%s/a", folder);
+    unlink(path);
+    rmdir(folder);
+    lc_result_clear(&a.result);
+}
+END_TEST
+
+START_TEST(unknown_functions_are_not_found)
+{
+    lc_result r;
+    lc_error err = {0};
+    ck_assert_int_eq(lc_emulator_invoke(em, "ghost", NULL, &r, &err), LC_ENOTFOUND);
+    ck_assert_str_eq(err.message, "Function not found: ghost");
+}
+END_TEST
+
+/* --- logs ---------------------------------------------------------------------------------- */
+
+START_TEST(the_log_is_framed_by_start_end_and_report)
+{
+    add_probe("logs", "probes.logs");
+    lc_result r;
+    invoke("logs", "{}", &r);
+    char start[200], end[200], report[200];
+    snprintf(start, sizeof start, "START RequestId: %s Version: $LATEST\n", r.request_id);
+    snprintf(end, sizeof end, "END RequestId: %s\n", r.request_id);
+    snprintf(report, sizeof report, "REPORT RequestId: %s\tDuration: ", r.request_id);
+    const char *s = strstr(r.log, start), *e = strstr(r.log, end), *p = strstr(r.log, report);
+    ck_assert_msg(s && e && p && s < e && e < p, "log:\n%s", r.log);
+    const char *printed = strstr(r.log, "printed line\n");
+    ck_assert(printed && s < printed && printed < e);
+    ck_assert_ptr_nonnull(strstr(r.log, "stderr line\n"));
+    char warning[200];
+    snprintf(warning, sizeof warning, "\t%s\twarning record\n", r.request_id);
+    ck_assert_ptr_nonnull(strstr(r.log, warning));
+    ck_assert_ptr_nonnull(strstr(r.log, "[WARNING]\t"));
+    ck_assert_ptr_null(strstr(r.log, "info record")); /* default level: WARNING */
+    ck_assert_ptr_nonnull(strstr(p, "\tBilled Duration: "));
+    ck_assert_ptr_nonnull(strstr(p, " ms\tMemory Size: 128 MB\tMax Memory Used: "));
+    ck_assert(r.max_memory_used_mb > 0 && r.max_memory_used_mb < 128);
+    ck_assert(r.billed_duration_ms >= (long)r.duration_ms);
+    ck_assert_int_eq(r.log[r.log_len - 1], '\n');
+    ck_assert_int_eq(r.log[r.log_len - 2], '\t');
+    lc_result_clear(&r);
+}
+END_TEST
+
+START_TEST(the_log_level_and_json_format_follow_the_environment)
+{
+    json_t *vars = json_pack("{s:s, s:s}", "AWS_LAMBDA_LOG_LEVEL", "INFO", "AWS_LAMBDA_LOG_FORMAT",
+                             "JSON");
+    lc_function_config c = {.environment = vars};
+    add(&c, "logs", "probes.logs");
+    lc_result r;
+    invoke("logs", "{}", &r);
+    const char *line = strstr(r.log, "{\"timestamp\": ");
+    ck_assert_msg(line != NULL, "%s", r.log);
+    const char *nl = strchr(line, '\n');
+    json_t *record = json_loadb(line, (size_t)(nl - line), JSON_PRESERVE_ORDER, NULL);
+    const char *order[] = {"timestamp", "level", "message", "logger", "requestId"};
+    const char *key;
+    json_t *v;
+    size_t i = 0;
+    json_object_foreach(record, key, v)
+    {
+        ck_assert_str_eq(key, order[i++]);
+    }
+    ck_assert_str_eq(json_string_value(json_object_get(record, "level")), "INFO");
+    ck_assert_str_eq(json_string_value(json_object_get(record, "message")), "info record");
+    ck_assert_str_eq(json_string_value(json_object_get(record, "requestId")), r.request_id);
+    ck_assert_ptr_null(strstr(r.log, "debug record"));
+    json_decref(record);
+    json_decref(vars);
+    lc_result_clear(&r);
+}
+END_TEST
+
+START_TEST(the_journal_keeps_each_result_by_request_id)
+{
+    add_probe("echo", "probes.echo");
+    lc_result r, found;
+    invoke("echo", "{\"x\": 1}", &r);
+    ck_assert_int_eq(lc_emulator_journal_find(em, r.request_id, &found), LC_OK);
+    ck_assert_str_eq(found.payload, "{\"x\": 1}");
+    ck_assert_uint_eq(found.n_posts, 1);
+    ck_assert_str_eq(found.posts[0].method, "POST");
+    char path[300];
+    snprintf(path, sizeof path, "/2018-06-01/runtime/invocation/%s/response", r.request_id);
+    ck_assert_str_eq(found.posts[0].path, path);
+    ck_assert_str_eq(found.posts[0].content_type, "application/json");
+    ck_assert_str_eq(found.posts[0].body, "{\"x\": 1}");
+    ck_assert_uint_ge(lc_emulator_journal_size(em), 1);
+    ck_assert_int_eq(lc_emulator_journal_find(em, "no-such-id", &found), LC_ENOTFOUND);
+    lc_result_clear(&found);
+    lc_result_clear(&r);
+}
+END_TEST
+
+/* --- other runtimes ------------------------------------------------------------------------ */
+
+/* "<interpreter> <script>" using the interpreter lambdacheck resolved (a pyenv shim would need
+ * the caller's environment, which runtimes do not get). */
+static void runtime_command(const char *script, char *out, size_t size)
+{
+    lc_function_config c = {.handler = "probes.echo", .code_dir = PROBES};
+    lc_function *fn;
+    ck_assert_int_eq(lc_function_new(&c, &fn, NULL), LC_OK);
+    snprintf(out, size, "%s %s", lc_function_argv(fn)[0], script);
+    lc_function_free(fn);
+}
+
+START_TEST(any_runtime_command_can_run_the_handler)
+{
+    char cmd[4096];
+    runtime_command(LC_FIXTURES_DIR "/../harness/runtime/python/lambdacheck_bootstrap.py", cmd,
+                    sizeof cmd);
+    lc_function_config c = {.runtime_command = cmd};
+    add(&c, "custom", "probes.returns_none");
+    lc_result r;
+    invoke("custom", "{}", &r);
+    ck_assert_str_eq(r.payload, "null");
+    lc_result_clear(&r);
+}
+END_TEST
+
+static void misbehave(const char *mode, lc_result *r)
+{
+    char cmd[4096];
+    runtime_command(MISBEHAVING "/bad_runtime.py", cmd, sizeof cmd);
+    lc_function_config c = {.runtime_command = cmd, .code_dir = MISBEHAVING, .timeout_ms = 5000};
+    add(&c, mode, mode);
+    invoke(mode, "{}", r);
+}
+
+static json_int_t reported(const lc_result *r, const char *key)
+{
+    return counter_value(r, key);
+}
+
+static bool reported_true(const lc_result *r, const char *key)
+{
+    json_t *v = json_loads(r->payload, 0, NULL);
+    bool yes = json_is_true(json_object_get(v, key));
+    json_decref(v);
+    return yes;
+}
+
+START_TEST(a_runtime_that_misuses_the_runtime_api_gets_the_spec_statuses)
+{
+    lc_result r;
+    misbehave("wrong-id", &r);
+    ck_assert_int_eq(reported(&r, "wrong_id_status"), 400);
+    lc_result_clear(&r);
+    misbehave("unknown-path", &r);
+    ck_assert_int_eq(reported(&r, "unknown_path"), 404);
+    ck_assert_int_eq(reported(&r, "wrong_method"), 405);
+    ck_assert_int_eq(reported(&r, "get_on_response"), 405);
+    lc_result_clear(&r);
+    misbehave("init-error-late", &r);
+    ck_assert_int_eq(reported(&r, "late_init_error_status"), 403);
+    lc_result_clear(&r);
+    misbehave("next-twice", &r);
+    ck_assert_int_eq(reported(&r, "second_next_status"), 403);
+    lc_result_clear(&r);
+    misbehave("garbage", &r);
+    ck_assert_int_eq(reported(&r, "garbage_answer"), 400);
+    lc_result_clear(&r);
+}
+END_TEST
+
+START_TEST(a_second_response_is_refused_and_the_first_one_counts)
+{
+    lc_result r;
+    misbehave("twice", &r);
+    ck_assert_str_eq(r.payload, "{\"first\": true}");
+    ck_assert_ptr_nonnull(strstr(r.log, "second post answered 403"));
+    lc_result_clear(&r);
+}
+END_TEST
+
+START_TEST(chunked_and_expect_continue_posts_from_a_runtime_are_accepted)
+{
+    lc_result r;
+    misbehave("chunked", &r);
+    ck_assert_str_eq(r.payload, "{\"chunked\": true, \"parts\": 3}");
+    lc_result_clear(&r);
+    misbehave("expect", &r);
+    ck_assert_str_eq(r.payload, "{\"expect\": \"100-continue\"}");
+    ck_assert_ptr_nonnull(strstr(r.log, "expect exchange: 100,202"));
+    lc_result_clear(&r);
+}
+END_TEST
+
+START_TEST(an_oversized_post_from_a_runtime_is_a_size_error)
+{
+    lc_result r;
+    misbehave("oversize", &r);
+    ck_assert_str_eq(r.error_type, "Function.ResponseSizeTooLarge");
+    ck_assert_ptr_nonnull(strstr(r.payload, "Response payload size (7340032 bytes) exceeded"));
+    ck_assert_ptr_nonnull(strstr(r.log, "oversize post answered 413"));
+    lc_result_clear(&r);
+}
+END_TEST
+
+START_TEST(a_runtime_that_exits_without_answering_is_an_exit_error)
+{
+    lc_result r;
+    misbehave("exit-silently", &r);
+    ck_assert_str_eq(r.error_type, "Runtime.ExitError");
+    ck_assert_ptr_nonnull(strstr(r.payload, "Runtime exited without providing a reason"));
+    lc_result_clear(&r);
+}
+END_TEST
+
+/* --- processes ------------------------------------------------------------------------------- */
+
+static bool process_gone(pid_t pid)
+{
+    return kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+START_TEST(freeing_the_emulator_ends_every_runtime_process)
+{
+    add_probe("counter", "probes.counter");
+    lc_result r;
+    invoke("counter", "{}", &r);
+    pid_t pid = (pid_t)counter_value(&r, "pid");
+    lc_result_clear(&r);
+    ck_assert(!process_gone(pid));
+    teardown();
+    ck_assert(process_gone(pid));
+    setup();
+}
+END_TEST
+
+/* A test that fails _exits without teardown; its runtimes must die with it (PR_SET_PDEATHSIG). */
+START_TEST(runtimes_die_with_a_harness_that_exits_abruptly)
+{
+    int fds[2];
+    ck_assert_int_eq(pipe2(fds, O_CLOEXEC), 0);
+    pid_t child = fork();
+    if (child == 0) {
+        lc_emulator *mine;
+        lc_emulator_new(NULL, &mine, NULL);
+        lc_function_config c = {.name = "counter", .handler = "probes.counter", .code_dir = PROBES};
+        lc_function *fn;
+        lc_function_new(&c, &fn, NULL);
+        lc_emulator_add_function(mine, fn, NULL);
+        lc_result r = {0};
+        lc_invoke_options opt = {.payload = "{}", .payload_len = 2};
+        pid_t runtime = 0;
+        if (lc_emulator_invoke(mine, "counter", &opt, &r, NULL) == LC_OK && r.payload)
+            runtime = (pid_t)counter_value(&r, "pid");
+        (void)!write(fds[1], &runtime, sizeof runtime);
+        _exit(1); /* as a failed ck_assert does: no cleanup */
+    }
+    close(fds[1]);
+    pid_t runtime = 0;
+    struct pollfd p = {.fd = fds[0], .events = POLLIN};
+    ck_assert_msg(poll(&p, 1, 120000) == 1, "the child harness never answered");
+    ck_assert_int_eq(read(fds[0], &runtime, sizeof runtime), (ssize_t)sizeof runtime);
+    close(fds[0]);
+    waitpid(child, NULL, 0);
+    ck_assert_msg(runtime > 0, "the child harness could not invoke");
+    /* the kernel delivers the death signal as the child exits; allow it a bounded moment */
+    for (int i = 0; i < 500 && !process_gone(runtime); i++)
+        usleep(10000);
+    ck_assert_msg(process_gone(runtime), "runtime %d outlived its harness", (int)runtime);
+}
+END_TEST
+
+/* Resolves the interpreter once in the runner process; forked tests inherit the answer. */
+static void prime_interpreter(void)
+{
+    lc_function_config c = {.handler = "probes.echo", .code_dir = PROBES};
+    lc_function *fn = NULL;
+    lc_function_new(&c, &fn, NULL);
+    lc_function_free(fn);
+}
+
+Suite *emulator_suite(void)
+{
+    Suite *s = suite_create("emulator");
+    TCase *rows = tcase_create("contract-tables");
+    tcase_add_unchecked_fixture(rows, prime_interpreter, NULL);
+    tcase_add_checked_fixture(rows, setup, teardown);
+    tcase_set_timeout(rows, 60);
+    tcase_add_loop_test(rows, each_row_of_the_contract_tables, 0, PROBE_ROW_COUNT);
+    suite_add_tcase(s, rows);
+
+    TCase *core = tcase_create("core");
+    tcase_add_checked_fixture(core, setup, teardown);
+    tcase_set_timeout(core, 60);
+    tcase_add_test(core, every_context_attribute_reaches_the_handler);
+    tcase_add_test(core, without_client_context_or_identity_the_handler_sees_none);
+    tcase_add_test(core, the_runtime_gets_exactly_the_environment_of_spec_3_4);
+    tcase_add_test(core, the_seed_region_example);
+    tcase_add_test(core, warm_invocations_reuse_the_process_and_its_globals);
+    tcase_add_test(core, two_invocations_run_at_the_same_time_in_two_environments);
+    tcase_add_test(core, the_log_is_framed_by_start_end_and_report);
+    tcase_add_test(core, the_log_level_and_json_format_follow_the_environment);
+    tcase_add_test(core, the_journal_keeps_each_result_by_request_id);
+    tcase_add_test(core, any_runtime_command_can_run_the_handler);
+    tcase_add_test(core, a_non_json_content_type_hands_the_handler_bytes);
+    tcase_add_test(core, python_312_writes_non_ascii_as_utf8);
+    suite_add_tcase(s, core);
+
+    TCase *errors = tcase_create("errors");
+    tcase_add_checked_fixture(errors, setup, teardown);
+    tcase_set_timeout(errors, 60);
+    tcase_add_test(errors, a_stack_trace_lists_the_handler_frames_like_python);
+    tcase_add_test(errors, an_error_post_carries_the_type_header_and_xray_cause);
+    tcase_add_test(errors, an_init_error_is_logged_with_the_warning_and_discards_the_environment);
+    tcase_add_test(errors, an_undecodable_event_is_an_unmarshal_error);
+    tcase_add_test(errors, a_timeout_discards_the_environment_and_the_next_call_is_cold);
+    tcase_add_test(errors, a_crash_discards_the_environment);
+    tcase_add_test(errors, unknown_functions_are_not_found);
+    tcase_add_test(errors, reserved_variables_are_refused);
+    tcase_add_test(errors, bad_function_configurations_are_named);
+    tcase_add_test(errors, a_runtime_that_misuses_the_runtime_api_gets_the_spec_statuses);
+    tcase_add_test(errors, a_second_response_is_refused_and_the_first_one_counts);
+    tcase_add_test(errors, chunked_and_expect_continue_posts_from_a_runtime_are_accepted);
+    tcase_add_test(errors, an_oversized_post_from_a_runtime_is_a_size_error);
+    tcase_add_test(errors, a_runtime_that_exits_without_answering_is_an_exit_error);
+    suite_add_tcase(s, errors);
+
+    TCase *limits = tcase_create("limits");
+    tcase_add_checked_fixture(limits, setup, teardown);
+    tcase_set_timeout(limits, 60);
+    tcase_add_test(limits, the_concurrency_limit_refuses_extra_calls);
+    tcase_add_test(limits, freeing_the_emulator_ends_every_runtime_process);
+    tcase_add_test(limits, runtimes_die_with_a_harness_that_exits_abruptly);
+    suite_add_tcase(s, limits);
+    return s;
+}
