@@ -169,7 +169,9 @@ static bool submit_job(spawn_job *job)
     pthread_cond_broadcast(&spawner_cv);
     while (!job->done)
         pthread_cond_wait(&spawner_cv, &spawner_mu);
-    spawner_job = NULL;
+    /* another caller may have handed in its job already: clear only our own */
+    if (spawner_job == job)
+        spawner_job = NULL;
     pthread_cond_broadcast(&spawner_cv);
     pthread_mutex_unlock(&spawner_mu);
     return true;
