@@ -3,6 +3,7 @@
 #   make check     every test suite, through ctest
 #   make sanitize  the unit suites under ASan + UBSan      make valgrind   ... under valgrind
 #   make coverage  harness coverage report in reports/coverage/harness/
+#   make bench     benchmarks (numbers and ratios)
 
 BUILD    ?= build
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
@@ -11,7 +12,7 @@ PYTHON   ?= python3
 CMAKE_ARGS = -DLAMBDACHECK_WERROR=$(if $(filter 1 ON on yes,$(WERROR)),ON,OFF) \
              -DLAMBDACHECK_PYTHON=$(PYTHON)
 
-.PHONY: all deps build run check sanitize valgrind coverage clean
+.PHONY: all deps build run check sanitize valgrind coverage bench clean
 
 all: build
 
@@ -45,6 +46,10 @@ coverage: deps
 	@cmake -S . -B build-cov $(CMAKE_ARGS) -DLAMBDACHECK_COVERAGE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build build-cov -j $(JOBS)
 	@cmake --build build-cov --target coverage
+
+# Benchmarks print numbers and ratios; they are not tests.
+bench: build
+	@cmake --build $(BUILD) --target bench
 
 clean:
 	rm -rf $(BUILD) build-asan build-cov reports

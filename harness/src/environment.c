@@ -27,6 +27,7 @@ struct lc_environment {
     pid_t pid;
     int pidfd;
     int log_fd;        /* read end of the process's stdout+stderr */
+    int status_fd;     /* /proc/<pid>/status, kept open: read for memory after every call */
     bool log_eof;      /* the process closed its output: stop polling it */
     bool alive;
     bool used;         /* false until the first invocation: that one is the cold start */
@@ -78,6 +79,9 @@ static lc_status spawn_runtime(lc_environment *env, lc_error *err)
     }
     fcntl(fds[0], F_SETFL, O_NONBLOCK);
     env->log_fd = fds[0];
+    char status_path[64];
+    snprintf(status_path, sizeof status_path, "/proc/%d/status", (int)env->pid);
+    env->status_fd = open(status_path, O_RDONLY | O_CLOEXEC);
     env->alive = true;
     return LC_OK;
 }
@@ -89,7 +93,7 @@ lc_status lc_environment_start(const lc_function *fn, lc_environment **out, lc_e
     if (env == NULL)
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
     env->fn = fn;
-    env->log_fd = env->pidfd = -1;
+    env->log_fd = env->pidfd = env->status_fd = -1;
     env->ctx = lc_function_new_context(fn);
     lc_status st = env->ctx ? lc_runtime_api_start(&env->api, err)
                             : lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
@@ -108,21 +112,15 @@ lc_status lc_environment_start(const lc_function *fn, lc_environment **out, lc_e
 /* --- the process ---------------------------------------------------------------------------- */
 
 /* A field of /proc/<pid>/status in kB ("VmRSS:", "VmHWM:"), -1 when unreadable. */
-static long proc_status_kb(pid_t pid, const char *field)
+static long proc_status_kb(const lc_environment *env, const char *field)
 {
-    char path[64], line[256];
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    FILE *f = fopen(path, "r");
-    long kb = -1;
-    size_t n = strlen(field);
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, field, n) == 0) {
-            kb = strtol(line + n, NULL, 10);
-            break;
-        }
-    if (f)
-        fclose(f);
-    return kb;
+    char text[4096];
+    ssize_t n = env->status_fd >= 0 ? pread(env->status_fd, text, sizeof text - 1, 0) : -1;
+    if (n <= 0)
+        return -1;
+    text[n] = '\0';
+    const char *at = strstr(text, field);
+    return at ? strtol(at + strlen(field), NULL, 10) : -1;
 }
 
 static void read_output(lc_environment *env, lc_buf *into, size_t *dropped)
@@ -141,7 +139,7 @@ static void discard(lc_environment *env, lc_result *r)
 {
     if (env->pid <= 0)
         return;
-    long hwm = proc_status_kb(env->pid, "VmHWM:");
+    long hwm = proc_status_kb(env, "VmHWM:");
     if (hwm > 0 && r)
         r->max_memory_used_mb = (hwm + 1023) / 1024;
     int status = lc__kill_group(env->pid);
@@ -175,7 +173,7 @@ static int64_t wait_deadline(lc_environment *env, long timeout_ms, int64_t *deli
 
 static bool over_memory(const lc_environment *env)
 {
-    long rss = proc_status_kb(env->pid, "VmRSS:");
+    long rss = proc_status_kb(env, "VmRSS:");
     return rss > lc_function_memory_mb(env->fn) * 1024;
 }
 
@@ -417,7 +415,7 @@ static void measure(lc_environment *env, lc_result *r, const ending *e, bool col
     if (r->billed_duration_ms < 1)
         r->billed_duration_ms = 1;
     if (env->pid > 0) {
-        long hwm = proc_status_kb(env->pid, "VmHWM:");
+        long hwm = proc_status_kb(env, "VmHWM:");
         if (hwm > 0)
             r->max_memory_used_mb = (hwm + 1023) / 1024;
     }
@@ -506,6 +504,8 @@ void lc_environment_free(lc_environment *env)
         close(env->pidfd);
     if (env->log_fd >= 0)
         close(env->log_fd);
+    if (env->status_fd >= 0)
+        close(env->status_fd);
     lc_runtime_api_free(env->api);
     lc_context_free(env->ctx);
     free(env);

@@ -12,12 +12,12 @@ without it, Decimal results are still written with their own digits.
 """
 
 import decimal
-import http.client
 import importlib
 import json as _stdjson
 import logging
 import math
 import os
+import socket
 import sys
 import time
 import traceback
@@ -448,52 +448,150 @@ def load_handler(name):
 
 
 class Invocation:
-    def __init__(self, response):
-        header = response.getheader
-        self.request_id = header("Lambda-Runtime-Aws-Request-Id")
-        self.deadline_ms = int(header("Lambda-Runtime-Deadline-Ms"))
-        self.function_arn = header("Lambda-Runtime-Invoked-Function-Arn", "")
-        self.trace_id = header("Lambda-Runtime-Trace-Id")
-        self.client_context = header("Lambda-Runtime-Client-Context")
-        self.cognito_identity = header("Lambda-Runtime-Cognito-Identity")
-        self.tenant_id = header("Lambda-Runtime-Aws-Tenant-Id")
-        self.content_type = header("Content-Type")
-        self.body = response.read()
+    def __init__(self, headers, body):
+        header = headers.get
+        self.request_id = header("lambda-runtime-aws-request-id")
+        self.deadline_ms = int(header("lambda-runtime-deadline-ms"))
+        self.function_arn = header("lambda-runtime-invoked-function-arn", "")
+        self.trace_id = header("lambda-runtime-trace-id")
+        self.client_context = header("lambda-runtime-client-context")
+        self.cognito_identity = header("lambda-runtime-cognito-identity")
+        self.tenant_id = header("lambda-runtime-aws-tenant-id")
+        self.content_type = header("content-type")
+        self.body = body
+
+
+class _Connection:
+    """A kept-alive HTTP/1.1 connection: one write per request, headers parsed by hand.
+
+    http.client parses every response's headers with the email package, which costs more than
+    the rest of an invocation; the Runtime API needs only the plain subset handled here.
+    """
+
+    def __init__(self, host, port):
+        self._address = (host, port)
+        self._host = "%s:%d" % (host, port)
+        self._sock = None
+        self._buffer = bytearray()
+
+    def close(self):
+        if self._sock is not None:
+            self._sock.close()
+        self._sock = None
+        self._buffer = bytearray()
+
+    def _connect(self):
+        self._sock = socket.create_connection(self._address)
+        self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def request(self, method, path, body=b"", headers=None):
+        lines = ["%s %s HTTP/1.1" % (method, path), "Host: " + self._host]
+        for name, value in (headers or {}).items():
+            lines.append("%s: %s" % (name, value))
+        if method != "GET":
+            lines.append("Content-Length: %d" % len(body))
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8") + body
+        fresh = self._sock is None
+        if fresh:
+            self._connect()
+        try:
+            self._sock.sendall(data)
+            return self._read_response()
+        except (ConnectionResetError, BrokenPipeError, _ClosedBeforeAnswer):
+            self.close()
+            if fresh:
+                raise
+            self._connect()  # a kept-alive connection the server had closed: once more
+            self._sock.sendall(data)
+            return self._read_response()
+
+    def _fill(self):
+        chunk = self._sock.recv(262144)
+        if not chunk:
+            raise _ClosedBeforeAnswer()
+        self._buffer += chunk
+
+    def _take(self, count):
+        while len(self._buffer) < count:
+            self._fill()
+        data = bytes(self._buffer[:count])
+        del self._buffer[:count]
+        return data
+
+    def _line(self):
+        while True:
+            end = self._buffer.find(b"\r\n")
+            if end >= 0:
+                return self._take(end + 2)[:-2]
+            self._fill()
+
+    def _head(self):
+        """The status and headers of a response, read as one block."""
+        while True:
+            end = self._buffer.find(b"\r\n\r\n")
+            if end >= 0:
+                break
+            self._fill()
+        lines = bytes(self._buffer[:end]).decode("utf-8", "replace").split("\r\n")
+        del self._buffer[: end + 4]
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        return int(lines[0].split(" ", 2)[1]), headers
+
+    def _read_response(self):
+        status, headers = self._head()
+        while status == 100:
+            status, headers = self._head()
+        if "content-length" in headers:
+            body = self._take(int(headers["content-length"]))
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            body = self._read_chunked()
+        else:
+            body = b""
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return status, headers, body
+
+    def _read_chunked(self):
+        parts = []
+        while True:
+            size = int(self._line().split(b";", 1)[0], 16)
+            if size == 0:
+                while self._line():
+                    pass
+                return b"".join(parts)
+            parts.append(self._take(size))
+            self._take(2)
+
+
+class _ClosedBeforeAnswer(Exception):
+    pass
 
 
 class RuntimeAPI:
-    """One kept-alive HTTP connection to the Runtime API."""
+    """The Runtime API at AWS_LAMBDA_RUNTIME_API."""
 
     def __init__(self, address):
         host, _, port = address.rpartition(":")
-        self._connection = http.client.HTTPConnection(host, int(port))
-
-    def _request(self, method, path, body=None, headers=None):
-        for attempt in (1, 2):
-            try:
-                self._connection.request(method, _API_PREFIX + path, body, headers or {})
-                return self._connection.getresponse()
-            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                self._connection.close()
-                if attempt == 2:
-                    raise
+        self._connection = _Connection(host, int(port))
 
     def next(self):
-        response = self._request("GET", "/invocation/next")
-        if response.status != 200:
-            detail = response.read().decode("utf-8", "replace")
+        status, headers, body = self._connection.request("GET", _API_PREFIX + "/invocation/next")
+        if status != 200:
             raise SystemExit(
-                "lambdacheck runtime: /next answered %d: %s" % (response.status, detail)
+                "lambdacheck runtime: /next answered %d: %s"
+                % (status, body.decode("utf-8", "replace"))
             )
-        return Invocation(response)
+        return Invocation(headers, body)
 
     def _post(self, path, body, headers):
-        response = self._request("POST", path, body, headers)
-        detail = response.read()
-        if response.status != 202:
+        status, _, detail = self._connection.request("POST", _API_PREFIX + path, body, headers)
+        if status != 202:
             sys.stderr.write(
                 "lambdacheck runtime: POST %s answered %d: %s\n"
-                % (path, response.status, detail.decode("utf-8", "replace"))
+                % (path, status, detail.decode("utf-8", "replace"))
             )
 
     def post_result(self, request_id, body, content_type):

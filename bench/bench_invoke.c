@@ -1,0 +1,124 @@
+/* Benchmark: warm synchronous invocations through the embedded emulator's C API, on one
+ * environment, next to starting a Python process per invocation (how simpler runners work).
+ * Prints invocations per second and latency percentiles, and their ratio. Not a test: it asserts
+ * nothing about speed. */
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lambdacheck/lambdacheck.h"
+
+extern char **environ;
+
+static int compare(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static double percentile_us(int64_t *ns, size_t n, double p)
+{
+    size_t i = (size_t)(p * (double)(n - 1));
+    return (double)ns[i] / 1000.0;
+}
+
+static void report(const char *what, int64_t *lat, size_t n, int64_t total_ns)
+{
+    qsort(lat, n, sizeof *lat, compare);
+    printf("%-34s %8zu calls %10.0f calls/s   p50 %9.1f us   p99 %9.1f us   max %9.1f us\n", what,
+           n, (double)n / ((double)total_ns / 1e9), percentile_us(lat, n, 0.50),
+           percentile_us(lat, n, 0.99), (double)lat[n - 1] / 1000.0);
+}
+
+static double warm_emulator(const char *probes, size_t n)
+{
+    lc_emulator *em;
+    lc_function *fn;
+    lc_error err = {0};
+    lc_function_config c = {.name = "trivial", .handler = "probes.returns_none",
+                            .code_dir = probes, .concurrency = 1};
+    if (lc_emulator_new(NULL, &em, &err) || lc_function_new(&c, &fn, &err) ||
+        lc_emulator_add_function(em, fn, &err)) {
+        fprintf(stderr, "bench: %s\n", err.message);
+        exit(1);
+    }
+    lc_invoke_options opt = {.payload = "{\"key1\": \"value1\"}", .payload_len = 18};
+    lc_result r;
+    for (int i = 0; i < 500; i++) { /* the cold start and warm-up */
+        lc_emulator_invoke(em, "trivial", &opt, &r, NULL);
+        lc_result_clear(&r);
+    }
+    int64_t *lat = calloc(n, sizeof *lat);
+    int64_t start = lc_monotonic_ns();
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = lc_monotonic_ns();
+        if (lc_emulator_invoke(em, "trivial", &opt, &r, &err) != LC_OK || r.function_error[0]) {
+            fprintf(stderr, "bench: invocation failed: %s %s\n", err.message, r.payload);
+            exit(1);
+        }
+        lat[i] = lc_monotonic_ns() - t;
+        lc_result_clear(&r);
+    }
+    int64_t total = lc_monotonic_ns() - start;
+    report("warm, one environment (C API)", lat, n, total);
+    double per_second = (double)n / ((double)total / 1e9);
+    free(lat);
+    lc_emulator_free(em);
+    return per_second;
+}
+
+static double process_per_call(const char *python, const char *probes, size_t n)
+{
+    char script[1024];
+    snprintf(script, sizeof script,
+             "import json, sys; sys.path.insert(0, '%s'); import probes; "
+             "print(json.dumps(probes.returns_none({'key1': 'value1'}, None)))",
+             probes);
+    char *argv[] = {(char *)python, "-c", script, NULL};
+    int64_t *lat = calloc(n, sizeof *lat);
+    int64_t start = lc_monotonic_ns();
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = lc_monotonic_ns();
+        pid_t pid;
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+        if (posix_spawn(&pid, python, &fa, NULL, argv, environ) != 0) {
+            fprintf(stderr, "bench: cannot run %s\n", python);
+            exit(1);
+        }
+        posix_spawn_file_actions_destroy(&fa);
+        waitpid(pid, NULL, 0);
+        lat[i] = lc_monotonic_ns() - t;
+    }
+    int64_t total = lc_monotonic_ns() - start;
+    report("a Python process per call", lat, n, total);
+    double per_second = (double)n / ((double)total / 1e9);
+    free(lat);
+    return per_second;
+}
+
+int main(int argc, char **argv)
+{
+    size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 20000;
+    const char *probes = LC_FIXTURES_DIR "/functions/probes";
+    lc_function_config c = {.handler = "probes.returns_none", .code_dir = probes};
+    lc_function *fn;
+    lc_error err = {0};
+    if (lc_function_new(&c, &fn, &err) != LC_OK) {
+        fprintf(stderr, "bench: %s\n", err.message);
+        return 1;
+    }
+    char python[4096];
+    snprintf(python, sizeof python, "%s", lc_function_argv(fn)[0]);
+    lc_function_free(fn);
+    printf("lambdacheck bench: synchronous invocations of a trivial Python handler\n");
+    double warm = warm_emulator(probes, n);
+    double cold = process_per_call(python, probes, n / 200 > 20 ? n / 200 : 20);
+    printf("ratio: warm emulator / process per call = %.0fx more calls per second\n", warm / cold);
+    return 0;
+}
