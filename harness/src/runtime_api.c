@@ -200,7 +200,6 @@ static enum MHD_Result handle_next(lc_runtime_api *api, struct MHD_Connection *c
     api->state = INV_RUNNING;
     api->delivered_ns = lc_monotonic_ns();
     pthread_mutex_unlock(&api->mu);
-    notify(api);
     if (resp == NULL)
         return MHD_NO;
     enum MHD_Result rc = MHD_queue_response(conn, 200, resp);
@@ -246,7 +245,7 @@ static enum MHD_Result handle_post_for(lc_runtime_api *api, struct MHD_Connectio
     }
     record_post(api, conn, "POST", url, status, req);
     pthread_mutex_unlock(&api->mu);
-    notify(api);
+    /* no wake-up here: an invocation ends at the runtime's next /next, or its exit */
     return type ? reply_error(conn, (unsigned)status, type, message)
                 : reply(conn, 202, "{\"status\":\"OK\"}");
 }

@@ -78,8 +78,10 @@ uint16_t lc_runtime_api_port(const lc_runtime_api *api);
 /* "127.0.0.1:<port>", the value of AWS_LAMBDA_RUNTIME_API. Borrowed until free. */
 const char *lc_runtime_api_address(const lc_runtime_api *api);
 
-/* A descriptor that becomes readable when something happened (a /next, a post). Drain it with
- * lc_runtime_api_drain_notify(). Borrowed until free. */
+/* A descriptor that becomes readable when the runtime starts waiting in /next (its previous
+ * invocation is over), after an /init/error, and after a request to an unknown path. Posts of
+ * results do not wake it: an invocation ends only at the next /next or the process's exit.
+ * Drain it with lc_runtime_api_drain_notify(). Borrowed until free. */
 int lc_runtime_api_notify_fd(const lc_runtime_api *api);
 void lc_runtime_api_drain_notify(lc_runtime_api *api);
 
