@@ -82,6 +82,15 @@ int64_t lc_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+void lc_iso_timestamp(int64_t epoch_ms, char out[32])
+{
+    time_t seconds = (time_t)(epoch_ms / 1000);
+    struct tm tm;
+    gmtime_r(&seconds, &tm);
+    size_t n = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + n, 32 - n, ".%03dZ", (int)(epoch_ms % 1000));
+}
+
 /* --- validation ---------------------------------------------------------------------------- */
 
 static bool all_chars(const char *s, const char *extra)

@@ -1,8 +1,12 @@
 #include "lambdacheck/emulator.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 typedef struct {
     lc_environment *env; /* NULL while it is being started */
@@ -13,14 +17,48 @@ typedef struct {
     lc_function *fn;
     slot **slots;
     size_t n_slots;
+    lc_async_config async;
 } pool;
+
+/* Async workers per emulator: events of all functions share them; each holds at most one
+ * environment at a time, and a function's concurrency still bounds its environments. */
+#define ASYNC_WORKERS 4
+/* How long an event waits before trying again when its function has no free environment. */
+#define ENV_WAIT_NS (2 * 1000000LL)
+
+/* An accepted asynchronous event, until its destination record is written. */
+typedef struct {
+    pool *p;
+    char request_id[129];
+    char *payload;
+    size_t payload_len;
+    char content_type[128];
+    json_t *context;     /* overrides, or NULL */
+    int64_t accepted_ms; /* wall clock, for the event's age */
+    int64_t due_ns;      /* monotonic: not before */
+    bool waiting_for_env; /* due_ns is a short wait for an environment, not a retry delay */
+    int attempts;
+    lc_result last;      /* the last attempt's result */
+} queued;
 
 struct lc_emulator {
     pthread_mutex_t mu;
-    pool *pools;
+    pool **pools; /* stable pointers: queued events refer to their function's pool */
     size_t n_pools;
     lc_result *journal; /* a ring of journal_capacity results */
     size_t journal_capacity, journal_next, journal_count;
+
+    /* asynchronous invocations, under q_mu */
+    pthread_mutex_t q_mu;
+    pthread_cond_t q_cv;    /* an event was queued, or the workers must stop */
+    pthread_cond_t idle_cv; /* an event finished */
+    queued **queue;
+    size_t n_queue, cap_queue, running;
+    bool stopping, skip_delays;
+    pthread_t workers[ASYNC_WORKERS];
+    size_t n_workers;
+    json_t *records;
+    FILE *destination;
 };
 
 lc_status lc_emulator_new(const lc_emulator_options *opt, lc_emulator **out, lc_error *err)
@@ -35,26 +73,45 @@ lc_status lc_emulator_new(const lc_emulator_options *opt, lc_emulator **out, lc_
     }
     em->journal_capacity = cap;
     pthread_mutex_init(&em->mu, NULL);
+    pthread_mutex_init(&em->q_mu, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&em->q_cv, &attr);
+    pthread_cond_init(&em->idle_cv, &attr);
+    pthread_condattr_destroy(&attr);
+    em->records = json_array();
     *out = em;
     return LC_OK;
 }
+
+static void stop_workers(lc_emulator *em);
 
 void lc_emulator_free(lc_emulator *em)
 {
     if (em == NULL)
         return;
+    stop_workers(em);
     for (size_t i = 0; i < em->n_pools; i++) {
-        for (size_t j = 0; j < em->pools[i].n_slots; j++) {
-            lc_environment_free(em->pools[i].slots[j]->env);
-            free(em->pools[i].slots[j]);
+        pool *p = em->pools[i];
+        for (size_t j = 0; j < p->n_slots; j++) {
+            lc_environment_free(p->slots[j]->env);
+            free(p->slots[j]);
         }
-        free(em->pools[i].slots);
-        lc_function_free(em->pools[i].fn);
+        free(p->slots);
+        lc_function_free(p->fn);
+        free(p);
     }
     free(em->pools);
     for (size_t i = 0; i < em->journal_capacity; i++)
         lc_result_clear(&em->journal[i]);
     free(em->journal);
+    json_decref(em->records);
+    if (em->destination)
+        fclose(em->destination);
+    pthread_cond_destroy(&em->q_cv);
+    pthread_cond_destroy(&em->idle_cv);
+    pthread_mutex_destroy(&em->q_mu);
     pthread_mutex_destroy(&em->mu);
     free(em);
 }
@@ -62,8 +119,8 @@ void lc_emulator_free(lc_emulator *em)
 static pool *find_pool(const lc_emulator *em, const char *name)
 {
     for (size_t i = 0; i < em->n_pools; i++)
-        if (strcmp(lc_function_name(em->pools[i].fn), name) == 0)
-            return &em->pools[i];
+        if (strcmp(lc_function_name(em->pools[i]->fn), name) == 0)
+            return em->pools[i];
     return NULL;
 }
 
@@ -75,12 +132,17 @@ lc_status lc_emulator_add_function(lc_emulator *em, lc_function *fn, lc_error *e
         st = lc_error_set(err, LC_EINVAL, NULL, 0, 0, "a function named %s exists already",
                           lc_function_name(fn));
     } else {
-        pool *pools = realloc(em->pools, (em->n_pools + 1) * sizeof *pools);
-        if (pools == NULL) {
+        pool **pools = realloc(em->pools, (em->n_pools + 1) * sizeof *pools);
+        pool *p = calloc(1, sizeof *p);
+        if (pools)
+            em->pools = pools;
+        if (pools == NULL || p == NULL) {
+            free(p);
             st = lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
         } else {
-            em->pools = pools;
-            em->pools[em->n_pools++] = (pool){.fn = fn};
+            p->fn = fn;
+            p->async = lc_async_defaults();
+            em->pools[em->n_pools++] = p;
             fn = NULL;
         }
     }
@@ -233,4 +295,366 @@ size_t lc_emulator_environment_count(lc_emulator *em, const char *function_name)
     size_t n = p ? p->n_slots : 0;
     pthread_mutex_unlock(&em->mu);
     return n;
+}
+
+/* --- asynchronous invocations ---------------------------------------------------------------- */
+
+lc_async_config lc_async_defaults(void)
+{
+    return (lc_async_config){.max_retry_attempts = 2,
+                             .max_event_age_ms = 21600L * 1000,
+                             .retry_delay_ms = {60000, 120000}};
+}
+
+lc_status lc_emulator_set_async(lc_emulator *em, const char *function_name,
+                                const lc_async_config *c, lc_error *err)
+{
+    if (c->max_retry_attempts < 0 || c->max_retry_attempts > 2)
+        return lc_error_set(err, LC_ERANGE, NULL, 0, 0,
+                            "maximum retry attempts %d is outside 0-2", c->max_retry_attempts);
+    if (c->max_event_age_ms <= 0 || c->retry_delay_ms[0] < 0 || c->retry_delay_ms[1] < 0)
+        return lc_error_set(err, LC_ERANGE, NULL, 0, 0,
+                            "the event age must be positive and retry delays not negative");
+    pthread_mutex_lock(&em->mu);
+    pool *p = find_pool(em, function_name);
+    if (p)
+        p->async = *c;
+    pthread_mutex_unlock(&em->mu);
+    return p ? LC_OK
+             : lc_error_set(err, LC_ENOTFOUND, NULL, 0, 0, "Function not found: %s",
+                            function_name);
+}
+
+lc_status lc_emulator_set_destination_file(lc_emulator *em, const char *path, lc_error *err)
+{
+    FILE *f = path ? fopen(path, "a") : NULL;
+    if (path && f == NULL)
+        return lc_error_set(err, LC_EIO, path, 0, 0, "cannot open the destination file: %s",
+                            strerror(errno));
+    pthread_mutex_lock(&em->q_mu);
+    FILE *old = em->destination;
+    em->destination = f;
+    pthread_mutex_unlock(&em->q_mu);
+    if (old)
+        fclose(old);
+    return LC_OK;
+}
+
+static void free_queued(queued *ev)
+{
+    if (ev == NULL)
+        return;
+    free(ev->payload);
+    json_decref(ev->context);
+    lc_result_clear(&ev->last);
+    free(ev);
+}
+
+/* --- the queue (q_mu held) ------------------------------------------------------------------- */
+
+static bool push_locked(lc_emulator *em, queued *ev)
+{
+    if (em->n_queue == em->cap_queue) {
+        size_t cap = em->cap_queue ? em->cap_queue * 2 : 64;
+        queued **q = realloc(em->queue, cap * sizeof *q);
+        if (q == NULL)
+            return false;
+        em->queue = q;
+        em->cap_queue = cap;
+    }
+    em->queue[em->n_queue++] = ev;
+    pthread_cond_signal(&em->q_cv);
+    return true;
+}
+
+static int64_t effective_due(const lc_emulator *em, const queued *ev)
+{
+    return em->skip_delays && !ev->waiting_for_env ? 0 : ev->due_ns;
+}
+
+/* The index of the event due first, or -1 for an empty queue. */
+static ssize_t earliest_locked(const lc_emulator *em)
+{
+    ssize_t best = -1;
+    for (size_t i = 0; i < em->n_queue; i++)
+        if (best < 0 || effective_due(em, em->queue[i]) < effective_due(em, em->queue[best]))
+            best = (ssize_t)i;
+    return best;
+}
+
+static queued *take_locked(lc_emulator *em, size_t i)
+{
+    queued *ev = em->queue[i];
+    em->queue[i] = em->queue[--em->n_queue];
+    return ev;
+}
+
+static void wait_until_locked(lc_emulator *em, int64_t due_ns)
+{
+    struct timespec ts = {.tv_sec = due_ns / 1000000000, .tv_nsec = due_ns % 1000000000};
+    pthread_cond_timedwait(&em->q_cv, &em->q_mu, &ts);
+}
+
+/* --- destination records ------------------------------------------------------------------- */
+
+/* A JSON value from bytes, or the bytes as a string when they are not JSON, or null. */
+static json_t *json_or_text(const char *bytes, size_t n)
+{
+    json_t *v = bytes ? json_loadb(bytes, n, JSON_DECODE_ANY, NULL) : NULL;
+    if (v == NULL && bytes)
+        v = json_stringn(bytes, n);
+    return v ? v : json_null();
+}
+
+static json_t *make_record(const queued *ev, const char *condition)
+{
+    char stamp[32], arn[700];
+    lc_iso_timestamp(lc_now_ms(), stamp);
+    snprintf(arn, sizeof arn, "%s:$LATEST", lc_function_arn(ev->p->fn));
+    json_t *record = json_pack(
+        "{s:s, s:s, s:{s:s, s:s, s:s, s:i}, s:o}", "version", "1.0", "timestamp", stamp,
+        "requestContext", "requestId", ev->request_id, "functionArn", arn, "condition", condition,
+        "approximateInvokeCount", ev->attempts, "requestPayload",
+        json_or_text(ev->payload, ev->payload_len));
+    if (ev->attempts == 0)
+        return record;
+    json_t *response = json_pack("{s:i, s:s}", "statusCode", ev->last.status_code,
+                                 "executedVersion", ev->last.executed_version);
+    if (ev->last.function_error[0])
+        json_object_set_new(response, "functionError", json_string(ev->last.function_error));
+    json_object_set_new(record, "responseContext", response);
+    json_object_set_new(record, "responsePayload",
+                        json_or_text(ev->last.payload, ev->last.payload_len));
+    return record;
+}
+
+/* Writes the event's one destination record and frees the event. */
+static void finish(lc_emulator *em, queued *ev, const char *condition)
+{
+    json_t *record = make_record(ev, condition);
+    char *line = json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    pthread_mutex_lock(&em->q_mu);
+    json_array_append_new(em->records, record);
+    if (em->destination && line) {
+        fprintf(em->destination, "%s\n", line);
+        fflush(em->destination);
+    }
+    pthread_mutex_unlock(&em->q_mu);
+    free(line);
+    free_queued(ev);
+}
+
+static void requeue(lc_emulator *em, queued *ev, int64_t delay_ns, bool for_env)
+{
+    ev->due_ns = lc_monotonic_ns() + delay_ns;
+    ev->waiting_for_env = for_env;
+    pthread_mutex_lock(&em->q_mu);
+    bool queued_again = push_locked(em, ev);
+    pthread_mutex_unlock(&em->q_mu);
+    if (!queued_again) /* out of memory: the event still gets its record */
+        finish(em, ev, "RetriesExhausted");
+}
+
+/* --- running an event ------------------------------------------------------------------------ */
+
+/* A harness failure (no process could start...) counts as a failed attempt with this body. */
+static void failed_attempt(lc_result *r, const queued *ev, const lc_error *err)
+{
+    lc_result_clear(r);
+    snprintf(r->request_id, sizeof r->request_id, "%s", ev->request_id);
+    snprintf(r->executed_version, sizeof r->executed_version, "$LATEST");
+    snprintf(r->function_error, sizeof r->function_error, "Unhandled");
+    snprintf(r->error_type, sizeof r->error_type, "ServiceException");
+    r->status_code = 200;
+    json_t *body = json_pack("{s:s, s:s}", "errorType", "ServiceException", "errorMessage",
+                             err->message[0] ? err->message : lc_strerror(err->status));
+    r->payload = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    r->payload_len = r->payload ? strlen(r->payload) : 0;
+    json_decref(body);
+}
+
+static lc_context *event_context(const queued *ev, lc_error *err)
+{
+    lc_context *ctx = lc_function_new_context(ev->p->fn);
+    if (ctx == NULL)
+        return NULL;
+    if ((ev->context && lc_context_apply_json(ctx, ev->context, NULL, err) != LC_OK) ||
+        lc_context_set_request_id(ctx, ev->request_id, err) != LC_OK) {
+        lc_context_free(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+static void attempt(lc_emulator *em, queued *ev, slot *s, lc_result *r)
+{
+    lc_error err = {0};
+    lc_context *ctx = event_context(ev, &err);
+    lc_invoke_options opt = {.payload = ev->payload, .payload_len = ev->payload_len,
+                             .content_type = ev->content_type[0] ? ev->content_type : NULL};
+    lc_status st = ctx ? run_in_slot(ev->p, s, ctx, &opt, r, &err) : LC_EINVAL;
+    lc_context_free(ctx);
+    release(em, ev->p, s);
+    if (st != LC_OK)
+        failed_attempt(r, ev, &err);
+    journal_add(em, r);
+}
+
+static void run_event(lc_emulator *em, queued *ev)
+{
+    const lc_async_config *c = &ev->p->async;
+    if (lc_now_ms() - ev->accepted_ms > c->max_event_age_ms) {
+        finish(em, ev, "EventAgeExceeded");
+        return;
+    }
+    pthread_mutex_lock(&em->mu);
+    slot *s = acquire_locked(ev->p);
+    pthread_mutex_unlock(&em->mu);
+    if (s == NULL) { /* the function's concurrency is used up: wait, as Lambda's queue does */
+        requeue(em, ev, ENV_WAIT_NS, true);
+        return;
+    }
+    lc_result r;
+    attempt(em, ev, s, &r);
+    lc_result_clear(&ev->last);
+    ev->last = r;
+    ev->attempts++;
+    if (r.function_error[0] == '\0')
+        finish(em, ev, "Success");
+    else if (ev->attempts <= c->max_retry_attempts)
+        requeue(em, ev, c->retry_delay_ms[ev->attempts - 1] * 1000000LL, false);
+    else
+        finish(em, ev, "RetriesExhausted");
+}
+
+static void *worker_main(void *arg)
+{
+    lc_emulator *em = arg;
+    pthread_mutex_lock(&em->q_mu);
+    while (!em->stopping) {
+        ssize_t i = earliest_locked(em);
+        if (i < 0) {
+            pthread_cond_wait(&em->q_cv, &em->q_mu);
+            continue;
+        }
+        int64_t due = effective_due(em, em->queue[i]);
+        if (due > lc_monotonic_ns()) {
+            wait_until_locked(em, due);
+            continue;
+        }
+        queued *ev = take_locked(em, (size_t)i);
+        em->running++;
+        pthread_mutex_unlock(&em->q_mu);
+        run_event(em, ev);
+        pthread_mutex_lock(&em->q_mu);
+        em->running--;
+        pthread_cond_broadcast(&em->idle_cv);
+    }
+    pthread_mutex_unlock(&em->q_mu);
+    return NULL;
+}
+
+static void start_workers_locked(lc_emulator *em)
+{
+    while (em->n_workers < ASYNC_WORKERS &&
+           pthread_create(&em->workers[em->n_workers], NULL, worker_main, em) == 0)
+        em->n_workers++;
+}
+
+static void stop_workers(lc_emulator *em)
+{
+    pthread_mutex_lock(&em->q_mu);
+    em->stopping = true;
+    pthread_cond_broadcast(&em->q_cv);
+    pthread_mutex_unlock(&em->q_mu);
+    for (size_t i = 0; i < em->n_workers; i++)
+        pthread_join(em->workers[i], NULL);
+    for (size_t i = 0; i < em->n_queue; i++)
+        free_queued(em->queue[i]);
+    free(em->queue);
+}
+
+static queued *new_event(pool *p, const lc_invoke_options *opt)
+{
+    queued *ev = calloc(1, sizeof *ev);
+    const char *payload = opt && opt->payload ? opt->payload : "{}";
+    size_t len = opt && opt->payload ? opt->payload_len : 2;
+    if (ev == NULL || (ev->payload = malloc(len + 1)) == NULL) {
+        free(ev);
+        return NULL;
+    }
+    memcpy(ev->payload, payload, len);
+    ev->payload[len] = '\0';
+    ev->payload_len = len;
+    ev->p = p;
+    ev->context = opt && opt->context ? json_deep_copy(opt->context) : NULL;
+    snprintf(ev->content_type, sizeof ev->content_type, "%s",
+             opt && opt->content_type ? opt->content_type : "");
+    lc_uuid4(ev->request_id);
+    ev->accepted_ms = lc_now_ms();
+    ev->due_ns = lc_monotonic_ns();
+    return ev;
+}
+
+lc_status lc_emulator_enqueue(lc_emulator *em, const char *function_name,
+                              const lc_invoke_options *opt, char request_id[129], lc_error *err)
+{
+    pthread_mutex_lock(&em->mu);
+    pool *p = find_pool(em, function_name);
+    pthread_mutex_unlock(&em->mu);
+    if (p == NULL)
+        return lc_error_set(err, LC_ENOTFOUND, NULL, 0, 0, "Function not found: %s",
+                            function_name);
+    queued *ev = new_event(p, opt);
+    if (ev == NULL)
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    if (opt && opt->context && json_is_string(json_object_get(opt->context, "requestId")))
+        snprintf(ev->request_id, sizeof ev->request_id, "%s",
+                 json_string_value(json_object_get(opt->context, "requestId")));
+    snprintf(request_id, 129, "%s", ev->request_id);
+    pthread_mutex_lock(&em->q_mu);
+    start_workers_locked(em);
+    bool ok = em->n_workers > 0 && push_locked(em, ev);
+    pthread_mutex_unlock(&em->q_mu);
+    if (!ok) {
+        free_queued(ev);
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "cannot queue the event");
+    }
+    return LC_OK;
+}
+
+lc_status lc_emulator_drain(lc_emulator *em, long timeout_ms, bool skip_delays, lc_error *err)
+{
+    int64_t deadline = lc_monotonic_ns() + timeout_ms * 1000000LL;
+    struct timespec ts = {.tv_sec = deadline / 1000000000, .tv_nsec = deadline % 1000000000};
+    pthread_mutex_lock(&em->q_mu);
+    em->skip_delays = skip_delays;
+    pthread_cond_broadcast(&em->q_cv);
+    int rc = 0;
+    while ((em->n_queue > 0 || em->running > 0) && rc == 0)
+        rc = pthread_cond_timedwait(&em->idle_cv, &em->q_mu, &ts);
+    size_t left = em->n_queue + em->running;
+    em->skip_delays = false;
+    pthread_mutex_unlock(&em->q_mu);
+    if (left)
+        return lc_error_set(err, LC_ETIMEDOUT, NULL, 0, 0,
+                            "%zu asynchronous events still pending after %ld ms", left,
+                            timeout_ms);
+    return LC_OK;
+}
+
+size_t lc_emulator_pending(lc_emulator *em)
+{
+    pthread_mutex_lock(&em->q_mu);
+    size_t n = em->n_queue + em->running;
+    pthread_mutex_unlock(&em->q_mu);
+    return n;
+}
+
+json_t *lc_emulator_async_records(lc_emulator *em)
+{
+    pthread_mutex_lock(&em->q_mu);
+    json_t *copy = json_deep_copy(em->records);
+    pthread_mutex_unlock(&em->q_mu);
+    return copy;
 }

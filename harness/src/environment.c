@@ -362,16 +362,6 @@ static void result_from_ending(lc_environment *env, lc_result *r, ending *e, lon
 
 /* --- the log ---------------------------------------------------------------------------------- */
 
-static void iso_timestamp(char *out, size_t size)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    size_t n = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(out + n, size - n, ".%03ldZ", ts.tv_nsec / 1000000);
-}
-
 static void frame_log(lc_result *r, const lc_buf *init_log, const lc_buf *log, size_t dropped,
                       long timeout_ms)
 {
@@ -385,8 +375,8 @@ static void frame_log(lc_result *r, const lc_buf *init_log, const lc_buf *log, s
     if (dropped)
         lc_buf_printf(&out, "[lambdacheck: %zu further bytes of output were not kept]\n", dropped);
     if (r->end == LC_END_TIMEOUT) {
-        char ts[40], secs[32];
-        iso_timestamp(ts, sizeof ts);
+        char ts[32], secs[32];
+        lc_iso_timestamp(lc_now_ms(), ts);
         timeout_seconds(timeout_ms, secs, sizeof secs);
         lc_buf_printf(&out, "%s %s Task timed out after %s seconds\n", ts, r->request_id, secs);
     }

@@ -233,6 +233,7 @@ void lc_function_free(lc_function *fn)
 
 const char *lc_function_name(const lc_function *fn) { return lc_context_function_name(fn->base); }
 const char *lc_function_handler(const lc_function *fn) { return fn->handler; }
+const char *lc_function_arn(const lc_function *fn) { return lc_context_function_arn(fn->base); }
 const char *lc_function_code_dir(const lc_function *fn) { return fn->code_dir; }
 long lc_function_timeout_ms(const lc_function *fn) { return lc_context_timeout_ms(fn->base); }
 long lc_function_memory_mb(const lc_function *fn) { return lc_context_memory_mb(fn->base); }

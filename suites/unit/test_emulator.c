@@ -799,6 +799,283 @@ START_TEST(runtimes_die_with_a_harness_that_exits_abruptly)
 }
 END_TEST
 
+/* --- asynchronous invocation ------------------------------------------------------------ */
+
+static const lc_async_config fast_retries = {.max_retry_attempts = 2,
+                                             .max_event_age_ms = 600000,
+                                             .retry_delay_ms = {1, 1}};
+
+static void enqueue(const char *name, const char *event, char id[129])
+{
+    lc_invoke_options opt = {.payload = event, .payload_len = strlen(event)};
+    lc_error err = {0};
+    ck_assert_msg(lc_emulator_enqueue(em, name, &opt, id, &err) == LC_OK, "%s", err.message);
+}
+
+static void drain(void)
+{
+    lc_error err = {0};
+    ck_assert_msg(lc_emulator_drain(em, 60000, false, &err) == LC_OK, "%s", err.message);
+}
+
+static const char *record_str(const json_t *record, const char *path)
+{
+    char first[64];
+    const char *dot = strchr(path, '.');
+    if (dot == NULL)
+        return json_string_value(json_object_get(record, path));
+    snprintf(first, sizeof first, "%.*s", (int)(dot - path), path);
+    return json_string_value(json_object_get(json_object_get(record, first), dot + 1));
+}
+
+static json_int_t invoke_count(const json_t *record)
+{
+    return json_integer_value(
+        json_object_get(json_object_get(record, "requestContext"), "approximateInvokeCount"));
+}
+
+/* The one record of a single enqueued event, checked for the common shape. */
+static json_t *only_record(const char *id)
+{
+    json_t *records = lc_emulator_async_records(em);
+    ck_assert_uint_eq(json_array_size(records), 1);
+    json_t *record = json_incref(json_array_get(records, 0));
+    json_decref(records);
+    ck_assert_str_eq(record_str(record, "version"), "1.0");
+    ck_assert_str_eq(record_str(record, "requestContext.requestId"), id);
+    const char *arn = record_str(record, "requestContext.functionArn");
+    ck_assert_msg(strstr(arn, ":function:") && strstr(arn, ":$LATEST"), "%s", arn);
+    ck_assert_uint_eq(strlen(record_str(record, "timestamp")), 24);
+    return record;
+}
+
+START_TEST(an_async_success_is_recorded_and_its_result_kept_only_in_the_journal)
+{
+    add_probe("echo", "probes.echo");
+    char id[129];
+    enqueue("echo", "{\"order\": 7}", id);
+    drain();
+    json_t *record = only_record(id);
+    ck_assert_str_eq(record_str(record, "requestContext.condition"), "Success");
+    ck_assert_int_eq(invoke_count(record), 1);
+    ck_assert_int_eq(json_integer_value(json_object_get(
+                         json_object_get(record, "requestPayload"), "order")), 7);
+    ck_assert_int_eq(json_integer_value(json_object_get(
+                         json_object_get(record, "responsePayload"), "order")), 7);
+    json_t *rc = json_object_get(record, "responseContext");
+    ck_assert_int_eq(json_integer_value(json_object_get(rc, "statusCode")), 200);
+    ck_assert_str_eq(json_string_value(json_object_get(rc, "executedVersion")), "$LATEST");
+    ck_assert_ptr_null(json_object_get(rc, "functionError"));
+    lc_result r;
+    ck_assert_int_eq(lc_emulator_journal_find(em, id, &r), LC_OK); /* it ran; its result was discarded */
+    ck_assert_str_eq(r.payload, "{\"order\": 7}");
+    lc_result_clear(&r);
+    json_decref(record);
+}
+END_TEST
+
+static void check_exhausted(const char *handler, const char *event, const char *error_type)
+{
+    add_probe("failing", handler);
+    ck_assert_int_eq(lc_emulator_set_async(em, "failing", &fast_retries, NULL), LC_OK);
+    char id[129];
+    enqueue("failing", event, id);
+    drain();
+    json_t *record = only_record(id);
+    ck_assert_str_eq(record_str(record, "requestContext.condition"), "RetriesExhausted");
+    ck_assert_int_eq(invoke_count(record), 3);
+    ck_assert_str_eq(record_str(record, "responseContext.functionError"), "Unhandled");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(record, "responsePayload"),
+                                                       "errorType")),
+                     error_type);
+    json_decref(record);
+}
+
+START_TEST(a_failing_async_event_is_retried_then_exhausted)
+{
+    check_exhausted("probes.raises_value_error", "{}", "ValueError");
+}
+END_TEST
+
+START_TEST(a_crashing_async_event_is_retried_then_exhausted)
+{
+    check_exhausted("probes.exits", "{\"code\": 5}", "Runtime.ExitError");
+}
+END_TEST
+
+START_TEST(a_hanging_async_event_times_out_and_is_retried_then_exhausted)
+{
+    lc_function_config c = {.timeout_ms = 100};
+    add(&c, "failing", "probes.sleeps");
+    ck_assert_int_eq(lc_emulator_set_async(em, "failing", &fast_retries, NULL), LC_OK);
+    char id[129];
+    enqueue("failing", "{\"seconds\": 30}", id);
+    drain();
+    json_t *record = only_record(id);
+    ck_assert_str_eq(record_str(record, "requestContext.condition"), "RetriesExhausted");
+    ck_assert_int_eq(invoke_count(record), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(record, "responsePayload"),
+                                                       "errorType")),
+                     "Sandbox.Timedout");
+    json_decref(record);
+}
+END_TEST
+
+START_TEST(zero_retries_means_one_attempt)
+{
+    add_probe("failing", "probes.raises_value_error");
+    lc_async_config c = fast_retries;
+    c.max_retry_attempts = 0;
+    ck_assert_int_eq(lc_emulator_set_async(em, "failing", &c, NULL), LC_OK);
+    char id[129];
+    enqueue("failing", "{}", id);
+    drain();
+    json_t *record = only_record(id);
+    ck_assert_str_eq(record_str(record, "requestContext.condition"), "RetriesExhausted");
+    ck_assert_int_eq(invoke_count(record), 1);
+    json_decref(record);
+}
+END_TEST
+
+START_TEST(an_event_older_than_the_maximum_age_is_given_up)
+{
+    add_probe("failing", "probes.raises_value_error");
+    lc_async_config c = {.max_retry_attempts = 2, .max_event_age_ms = 1,
+                         .retry_delay_ms = {50, 50}};
+    ck_assert_int_eq(lc_emulator_set_async(em, "failing", &c, NULL), LC_OK);
+    char id[129];
+    enqueue("failing", "{}", id);
+    drain();
+    json_t *record = only_record(id);
+    ck_assert_str_eq(record_str(record, "requestContext.condition"), "EventAgeExceeded");
+    ck_assert_int_le(invoke_count(record), 1);
+    json_decref(record);
+}
+END_TEST
+
+START_TEST(bad_async_configurations_are_refused)
+{
+    add_probe("echo", "probes.echo");
+    lc_async_config c = fast_retries;
+    c.max_retry_attempts = 3;
+    lc_error err = {0};
+    ck_assert_int_eq(lc_emulator_set_async(em, "echo", &c, &err), LC_ERANGE);
+    ck_assert_str_eq(err.message, "maximum retry attempts 3 is outside 0-2");
+    ck_assert_int_eq(lc_emulator_set_async(em, "ghost", &fast_retries, NULL), LC_ENOTFOUND);
+    char id[129];
+    ck_assert_int_eq(lc_emulator_enqueue(em, "ghost", NULL, id, NULL), LC_ENOTFOUND);
+}
+END_TEST
+
+/* With concurrency 1 the queued events wait for the one environment instead of failing. */
+START_TEST(queued_events_wait_for_a_busy_function)
+{
+    lc_function_config c = {.concurrency = 1};
+    add(&c, "counter", "probes.counter");
+    char id[129];
+    for (int i = 0; i < 5; i++)
+        enqueue("counter", "{}", id);
+    drain();
+    json_t *records = lc_emulator_async_records(em);
+    ck_assert_uint_eq(json_array_size(records), 5);
+    json_int_t seen = 0;
+    size_t i;
+    json_t *record;
+    json_array_foreach(records, i, record)
+    {
+        ck_assert_str_eq(record_str(record, "requestContext.condition"), "Success");
+        ck_assert_int_eq(invoke_count(record), 1);
+        json_t *response = json_object_get(record, "responsePayload");
+        seen |= (json_int_t)1 << json_integer_value(json_object_get(response, "invocations"));
+    }
+    ck_assert_int_eq(seen, 0x3e); /* invocations 1..5 of one warm environment */
+    ck_assert_uint_le(lc_emulator_environment_count(em, "counter"), 1);
+    json_decref(records);
+}
+END_TEST
+
+START_TEST(a_shutdown_drain_finishes_events_without_waiting_for_retry_delays)
+{
+    add_probe("failing", "probes.raises_value_error"); /* Lambda's delays: 1 and 2 minutes */
+    char id[129];
+    enqueue("failing", "{}", id);
+    lc_error err = {0};
+    ck_assert_int_eq(lc_emulator_drain(em, 60000, true, &err), LC_OK);
+    json_t *record = only_record(id);
+    ck_assert_str_eq(record_str(record, "requestContext.condition"), "RetriesExhausted");
+    ck_assert_int_eq(invoke_count(record), 3);
+    json_decref(record);
+}
+END_TEST
+
+START_TEST(records_are_appended_to_the_destination_file_as_json_lines)
+{
+    char path[] = "/tmp/lc_destinations_XXXXXX";
+    int fd = mkstemp(path);
+    close(fd);
+    ck_assert_int_eq(lc_emulator_set_destination_file(em, path, NULL), LC_OK);
+    add_probe("echo", "probes.echo");
+    char ids[3][129];
+    for (int i = 0; i < 3; i++)
+        enqueue("echo", "{\"line\": true}", ids[i]);
+    drain();
+    ck_assert_int_eq(lc_emulator_set_destination_file(em, NULL, NULL), LC_OK);
+    FILE *f = fopen(path, "r");
+    char line[8192];
+    int lines = 0;
+    while (fgets(line, sizeof line, f)) {
+        json_t *record = json_loads(line, 0, NULL);
+        ck_assert_msg(record != NULL, "not a JSON line: %s", line);
+        ck_assert_str_eq(record_str(record, "requestContext.condition"), "Success");
+        json_decref(record);
+        lines++;
+    }
+    fclose(f);
+    unlink(path);
+    ck_assert_int_eq(lines, 3);
+    lc_error err = {0};
+    ck_assert_int_eq(lc_emulator_set_destination_file(em, "/no/such/dir/d.jsonl", &err), LC_EIO);
+    ck_assert_str_eq(err.source, "/no/such/dir/d.jsonl");
+}
+END_TEST
+
+/* 1,000 events, every 7th failing: exactly 1,000 records, with the right conditions and counts. */
+START_TEST(a_burst_of_a_thousand_events_ends_in_exactly_a_thousand_records)
+{
+    lc_function_config c = {.concurrency = 4};
+    add(&c, "burst", "probes.fails_on_multiples");
+    ck_assert_int_eq(lc_emulator_set_async(em, "burst", &fast_retries, NULL), LC_OK);
+    enum { N = 1000, EVERY = 7 };
+    for (int n = 0; n < N; n++) {
+        char event[64], id[129];
+        snprintf(event, sizeof event, "{\"n\": %d, \"every\": %d}", n, EVERY);
+        enqueue("burst", event, id);
+    }
+    drain();
+    json_t *records = lc_emulator_async_records(em);
+    ck_assert_uint_eq(json_array_size(records), N);
+    static char seen[N];
+    memset(seen, 0, sizeof seen);
+    int exhausted = 0;
+    size_t i;
+    json_t *record;
+    json_array_foreach(records, i, record)
+    {
+        json_int_t n = json_integer_value(json_object_get(json_object_get(record, "requestPayload"), "n"));
+        ck_assert(n >= 0 && n < N && !seen[n]);
+        seen[n] = 1;
+        bool failing = n % EVERY == 0;
+        ck_assert_str_eq(record_str(record, "requestContext.condition"),
+                         failing ? "RetriesExhausted" : "Success");
+        ck_assert_int_eq(invoke_count(record), failing ? 3 : 1);
+        exhausted += failing;
+    }
+    ck_assert_int_eq(exhausted, (N + EVERY - 1) / EVERY);
+    ck_assert_uint_le(lc_emulator_environment_count(em, "burst"), 4);
+    json_decref(records);
+}
+END_TEST
+
 /* Resolves the interpreter once in the runner process; forked tests inherit the answer. */
 static void prime_interpreter(void)
 {
@@ -853,6 +1130,23 @@ Suite *emulator_suite(void)
     tcase_add_test(errors, an_oversized_post_from_a_runtime_is_a_size_error);
     tcase_add_test(errors, a_runtime_that_exits_without_answering_is_an_exit_error);
     suite_add_tcase(s, errors);
+
+    TCase *async = tcase_create("async");
+    tcase_add_unchecked_fixture(async, prime_interpreter, NULL);
+    tcase_add_checked_fixture(async, setup, teardown);
+    tcase_set_timeout(async, 120);
+    tcase_add_test(async, an_async_success_is_recorded_and_its_result_kept_only_in_the_journal);
+    tcase_add_test(async, a_failing_async_event_is_retried_then_exhausted);
+    tcase_add_test(async, a_crashing_async_event_is_retried_then_exhausted);
+    tcase_add_test(async, a_hanging_async_event_times_out_and_is_retried_then_exhausted);
+    tcase_add_test(async, zero_retries_means_one_attempt);
+    tcase_add_test(async, an_event_older_than_the_maximum_age_is_given_up);
+    tcase_add_test(async, bad_async_configurations_are_refused);
+    tcase_add_test(async, queued_events_wait_for_a_busy_function);
+    tcase_add_test(async, a_shutdown_drain_finishes_events_without_waiting_for_retry_delays);
+    tcase_add_test(async, records_are_appended_to_the_destination_file_as_json_lines);
+    tcase_add_test(async, a_burst_of_a_thousand_events_ends_in_exactly_a_thousand_records);
+    suite_add_tcase(s, async);
 
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, setup, teardown);

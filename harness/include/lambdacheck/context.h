@@ -129,4 +129,7 @@ void lc_random_bytes(void *out, size_t n);
 /* Milliseconds since the epoch, from the real-time clock. */
 int64_t lc_now_ms(void);
 
+/* Writes epoch milliseconds as "2026-11-27T11:00:00.335Z" (UTC) into out. */
+void lc_iso_timestamp(int64_t epoch_ms, char out[32]);
+
 #endif

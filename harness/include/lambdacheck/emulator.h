@@ -11,6 +11,8 @@
 #ifndef LAMBDACHECK_EMULATOR_H
 #define LAMBDACHECK_EMULATOR_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "lambdacheck/environment.h"
@@ -26,7 +28,8 @@ typedef struct {
 /* opt may be NULL. Caller frees with lc_emulator_free(). */
 lc_status lc_emulator_new(const lc_emulator_options *opt, lc_emulator **out, lc_error *err);
 
-/* Stops every environment (killing its process) and frees the functions. NULL is a no-op. */
+/* Stops the asynchronous workers (events still queued are dropped: drain first), every
+ * environment (killing its process), and frees the functions. NULL is a no-op. */
 void lc_emulator_free(lc_emulator *em);
 
 /* Adds a function; takes fn (also on failure). LC_EINVAL when the name is taken. */
@@ -49,6 +52,45 @@ typedef struct {
  * concurrency allows is busy. Function errors are results, not statuses. */
 lc_status lc_emulator_invoke(lc_emulator *em, const char *function_name,
                              const lc_invoke_options *opt, lc_result *out, lc_error *err);
+
+/* --- asynchronous invocation (spec 4.5) --------------------------------------------------- */
+
+/* How a function's asynchronous invocations are retried and given up. */
+typedef struct {
+    int max_retry_attempts; /* 0-2 (Lambda's MaximumRetryAttempts) */
+    long max_event_age_ms;  /* events older than this are given up: EventAgeExceeded */
+    long retry_delay_ms[2]; /* before the first and the second retry */
+} lc_async_config;
+
+/* Lambda's defaults: 2 retries, 6 hours, about 1 and 2 minutes. */
+lc_async_config lc_async_defaults(void);
+
+/* Sets a function's asynchronous configuration. LC_ERANGE for retries outside 0-2 or a
+ * non-positive age or delay; LC_ENOTFOUND for an unknown function. */
+lc_status lc_emulator_set_async(lc_emulator *em, const char *function_name,
+                                const lc_async_config *config, lc_error *err);
+
+/* Appends every destination record, one JSON object per line, to the file at path (NULL:
+ * none). The file is opened now; errors name it. */
+lc_status lc_emulator_set_destination_file(lc_emulator *em, const char *path, lc_error *err);
+
+/* Accepts an asynchronous invocation: the event is queued, run by the function's environments
+ * (waiting while its concurrency is used up), retried on a function error or timeout, and ends
+ * in exactly one destination record: Success, RetriesExhausted or EventAgeExceeded.
+ * request_id gets the invocation's id. LC_ENOTFOUND for an unknown function. */
+lc_status lc_emulator_enqueue(lc_emulator *em, const char *function_name,
+                              const lc_invoke_options *opt, char request_id[129], lc_error *err);
+
+/* Waits until no event is queued or running. skip_delays runs retries at once instead of after
+ * their delays (for a shutdown that must finish every event). LC_ETIMEDOUT if events remain
+ * after timeout_ms. */
+lc_status lc_emulator_drain(lc_emulator *em, long timeout_ms, bool skip_delays, lc_error *err);
+
+/* Events queued or running now. */
+size_t lc_emulator_pending(lc_emulator *em);
+
+/* The destination records so far, oldest first, as a new JSON array (caller decrefs). */
+json_t *lc_emulator_async_records(lc_emulator *em);
 
 /* Number of results in the journal. */
 size_t lc_emulator_journal_size(lc_emulator *em);

@@ -45,6 +45,8 @@ void lc_function_free(lc_function *fn);
 
 /* Getters; strings borrowed until free. */
 const char *lc_function_name(const lc_function *fn);
+/* "arn:aws:lambda:<region>:<account>:function:<name>" */
+const char *lc_function_arn(const lc_function *fn);
 const char *lc_function_handler(const lc_function *fn);
 const char *lc_function_code_dir(const lc_function *fn);
 long lc_function_timeout_ms(const lc_function *fn);
