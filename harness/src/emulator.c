@@ -157,6 +157,11 @@ const lc_function *lc_emulator_function(const lc_emulator *em, const char *name)
     return p ? p->fn : NULL;
 }
 
+const lc_function *lc_emulator_only_function(const lc_emulator *em)
+{
+    return em->n_pools == 1 ? em->pools[0]->fn : NULL;
+}
+
 /* --- the pool -------------------------------------------------------------------------------- */
 
 /* Takes an idle live environment, or reserves a new slot (env NULL) while concurrency allows. */

@@ -38,6 +38,9 @@ lc_status lc_emulator_add_function(lc_emulator *em, lc_function *fn, lc_error *e
 /* The function with that name, borrowed until the emulator is freed; NULL if none. */
 const lc_function *lc_emulator_function(const lc_emulator *em, const char *name);
 
+/* The function when there is exactly one, else NULL. Borrowed until the emulator is freed. */
+const lc_function *lc_emulator_only_function(const lc_emulator *em);
+
 /* One synchronous invocation. */
 typedef struct {
     const char *payload;        /* event bytes; NULL: "{}" */

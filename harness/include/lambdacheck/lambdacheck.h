@@ -11,6 +11,9 @@
 #include "lambdacheck/runtime_api.h"
 #include "lambdacheck/environment.h"
 #include "lambdacheck/emulator.h"
+#include "lambdacheck/invoke_server.h"
+#include "lambdacheck/credentials.h"
+#include "lambdacheck/client.h"
 
 /* The library's version, "MAJOR.MINOR.PATCH". */
 const char *lc_version(void);

@@ -1,0 +1,75 @@
+/* lambdacheck: an Invoke API client over libcurl, for deployed functions and any other endpoint
+ * that speaks the Invoke API (the embedded emulator's server, LocalStack, SAM, the AWS Runtime
+ * Interface Emulator).
+ *
+ * Three kinds of outcome are kept apart: a transport failure (no HTTP answer) is a status
+ * (LC_ETRANSPORT); an HTTP answer, whatever its code, is LC_OK with the response filled in; a
+ * function error is a 200 response with function_error set.
+ *
+ * A client reuses its connection; use it from one thread at a time.
+ */
+#ifndef LAMBDACHECK_CLIENT_H
+#define LAMBDACHECK_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "lambdacheck/error.h"
+
+typedef struct lc_client lc_client;
+
+typedef struct {
+    const char *endpoint_url; /* NULL: https://lambda.<region>.amazonaws.com */
+    const char *region;       /* NULL: from the environment or the profile (credentials.h) */
+    const char *profile;      /* NULL: $AWS_PROFILE or "default" */
+    bool sign;                /* sign requests with SigV4 (needs credentials); deployed
+                                 functions need it, local emulators ignore it */
+    const char *access_key_id;     /* with secret_access_key: use these instead of looking */
+    const char *secret_access_key;
+    const char *session_token;     /* NULL: none */
+    long timeout_ms;          /* whole request; 0: 15 minutes and 30 seconds */
+} lc_client_options;
+
+typedef struct {
+    const char *function_name;   /* name, name:qualifier, or ARN */
+    const char *qualifier;       /* NULL: none */
+    const char *invocation_type; /* NULL: RequestResponse; Event; DryRun */
+    bool log_tail;               /* X-Amz-Log-Type: Tail */
+    const char *client_context;  /* JSON text, sent base64-encoded; NULL: none */
+    const char *payload;         /* the event; NULL: no body */
+    size_t payload_len;
+} lc_invoke_request;
+
+/* An HTTP answer. Pointers are owned; free with lc_invoke_response_clear(). */
+typedef struct {
+    long status;
+    char request_id[129];      /* x-amzn-RequestId */
+    char function_error[32];   /* X-Amz-Function-Error, "" when none */
+    char executed_version[32]; /* X-Amz-Executed-Version */
+    char error_type[256];      /* x-amzn-ErrorType of a service error, "" otherwise */
+    char error_message[1024];  /* message (or Message) of a service error body */
+    char retry_after[32];      /* Retry-After */
+    char content_type[128];
+    char *payload;             /* the body, NUL-terminated */
+    size_t payload_len;
+    char *log_result;          /* X-Amz-Log-Result, decoded; NULL without Tail */
+    size_t log_result_len;
+} lc_invoke_response;
+
+/* Errors name what is missing (no region, no credentials for signing). Caller frees with
+ * lc_client_free(). */
+lc_status lc_client_new(const lc_client_options *opt, lc_client **out, lc_error *err);
+
+void lc_client_free(lc_client *client);
+
+/* The endpoint URL in use. Borrowed until free. */
+const char *lc_client_endpoint(const lc_client *client);
+
+/* Sends one Invoke request. LC_ETRANSPORT (naming the URL and curl's reason) when no HTTP answer
+ * came; LC_OK with *resp filled for any HTTP answer. */
+lc_status lc_client_invoke(lc_client *client, const lc_invoke_request *req,
+                           lc_invoke_response *resp, lc_error *err);
+
+void lc_invoke_response_clear(lc_invoke_response *resp);
+
+#endif

@@ -1,0 +1,46 @@
+/* lambdacheck: the Lambda Invoke API, served by the embedded emulator (spec section 4).
+ *
+ * POST /2015-03-31/functions/{FunctionName}/invocations[?Qualifier=...], with the function named
+ * by name, "name:qualifier", or a full or partial ARN; RequestResponse (200), Event (202, empty
+ * body; the event is queued) and DryRun (204); X-Amz-Log-Type: Tail; X-Amz-Client-Context
+ * (base64 JSON); X-Amz-Function-Error, X-Amz-Executed-Version, x-amzn-RequestId; and the service
+ * errors of 4.2 with their status, x-amzn-ErrorType header and {"Type", "message"} body. The
+ * function name "function" reaches the only function, as with the AWS Runtime Interface
+ * Emulator. Any Lambda client (AWS CLI, SDKs, lc_client) can use it with an endpoint URL.
+ */
+#ifndef LAMBDACHECK_INVOKE_SERVER_H
+#define LAMBDACHECK_INVOKE_SERVER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lambdacheck/emulator.h"
+#include "lambdacheck/error.h"
+
+#define LC_SYNC_REQUEST_MAX 6291456u  /* bytes, spec 4.2 */
+#define LC_ASYNC_REQUEST_MAX 1048576u /* bytes, spec 4.2 (256 KB before late 2025) */
+#define LC_CLIENT_CONTEXT_MAX 3583u   /* bytes of base64 */
+
+typedef struct {
+    const char *host;         /* address to listen on; NULL: 127.0.0.1 */
+    unsigned port;            /* 0: an ephemeral port */
+    size_t max_async_request; /* 0: LC_ASYNC_REQUEST_MAX */
+    FILE *log;                /* one line per request; NULL: none. Borrowed. */
+} lc_invoke_server_options;
+
+typedef struct lc_invoke_server lc_invoke_server;
+
+/* Serves em (borrowed; must outlive the server). opt may be NULL. Caller frees with
+ * lc_invoke_server_free(). */
+lc_status lc_invoke_server_start(lc_emulator *em, const lc_invoke_server_options *opt,
+                                 lc_invoke_server **out, lc_error *err);
+
+/* Stops serving (requests in progress finish first) and frees. NULL is a no-op. */
+void lc_invoke_server_free(lc_invoke_server *server);
+
+uint16_t lc_invoke_server_port(const lc_invoke_server *server);
+
+/* "http://<host>:<port>", the endpoint URL for clients. Borrowed until free. */
+const char *lc_invoke_server_url(const lc_invoke_server *server);
+
+#endif

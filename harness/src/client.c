@@ -1,0 +1,272 @@
+#include "lambdacheck/client.h"
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lambdacheck/buf.h"
+#include "lambdacheck/credentials.h"
+
+/* An invocation may run 15 minutes; leave room for the answer. */
+#define DEFAULT_TIMEOUT_MS (15L * 60 * 1000 + 30000)
+/* Largest answer read: a 6 MB payload and some. */
+#define MAX_RESPONSE (8u * 1024 * 1024)
+
+struct lc_client {
+    CURL *curl;
+    char endpoint[1024];
+    char region[64];
+    bool sign;
+    char userpwd[512];
+    char token_header[4200]; /* "X-Amz-Security-Token: ..." or "" */
+    char sigv4[128];
+    long timeout_ms;
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void init_curl(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static lc_status set_credentials(lc_client *c, const lc_client_options *o, lc_credentials *cred,
+                                 lc_error *err)
+{
+    if (o->access_key_id && o->secret_access_key) {
+        snprintf(cred->access_key_id, sizeof cred->access_key_id, "%s", o->access_key_id);
+        snprintf(cred->secret_access_key, sizeof cred->secret_access_key, "%s",
+                 o->secret_access_key);
+        snprintf(cred->session_token, sizeof cred->session_token, "%s",
+                 o->session_token ? o->session_token : "");
+    } else if (o->sign) {
+        lc_status st = lc_credentials_load(o->profile, cred, err);
+        if (st != LC_OK)
+            return st;
+    }
+    snprintf(c->userpwd, sizeof c->userpwd, "%s:%s", cred->access_key_id,
+             cred->secret_access_key);
+    /* never an empty token header: curl 7.88 would sign a header it does not send */
+    if (cred->session_token[0])
+        snprintf(c->token_header, sizeof c->token_header, "X-Amz-Security-Token: %s",
+                 cred->session_token);
+    return LC_OK;
+}
+
+lc_status lc_client_new(const lc_client_options *o, lc_client **out, lc_error *err)
+{
+    *out = NULL;
+    pthread_once(&curl_once, init_curl);
+    lc_client *c = calloc(1, sizeof *c);
+    if (c == NULL || (c->curl = curl_easy_init()) == NULL) {
+        free(c);
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "cannot create a curl handle");
+    }
+    lc_credentials cred;
+    lc_error ignore = {0};
+    lc_credentials_load(o->profile, &cred, &ignore); /* for the region, keys or not */
+    const char *region = o->region ? o->region : cred.region;
+    snprintf(c->region, sizeof c->region, "%s", region[0] ? region : "");
+    c->sign = o->sign;
+    c->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : DEFAULT_TIMEOUT_MS;
+    lc_status st = set_credentials(c, o, &cred, err);
+    if (st == LC_OK && !o->endpoint_url && !c->region[0])
+        st = lc_error_set(err, LC_EINVAL, NULL, 0, 0,
+                          "no region: set AWS_REGION, give one, or give an endpoint URL");
+    if (st == LC_OK && c->sign && !c->region[0])
+        st = lc_error_set(err, LC_EINVAL, NULL, 0, 0, "signing needs a region: set AWS_REGION");
+    if (st != LC_OK) {
+        lc_client_free(c);
+        return st;
+    }
+    if (o->endpoint_url)
+        snprintf(c->endpoint, sizeof c->endpoint, "%s", o->endpoint_url);
+    else
+        snprintf(c->endpoint, sizeof c->endpoint, "https://lambda.%s.amazonaws.com", c->region);
+    size_t n = strlen(c->endpoint);
+    if (n && c->endpoint[n - 1] == '/')
+        c->endpoint[n - 1] = '\0';
+    snprintf(c->sigv4, sizeof c->sigv4, "aws:amz:%s:lambda", c->region);
+    *out = c;
+    return LC_OK;
+}
+
+void lc_client_free(lc_client *c)
+{
+    if (c == NULL)
+        return;
+    curl_easy_cleanup(c->curl);
+    free(c);
+}
+
+const char *lc_client_endpoint(const lc_client *c)
+{
+    return c->endpoint;
+}
+
+/* --- one request ----------------------------------------------------------------------------- */
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+    return lc_buf_append(arg, data, size * n) == LC_OK ? size * n : 0;
+}
+
+static void header_value(const char *line, size_t len, const char *name, char *out, size_t size)
+{
+    size_t n = strlen(name);
+    if (len <= n + 1 || strncasecmp(line, name, n) != 0 || line[n] != ':')
+        return;
+    const char *v = line + n + 1;
+    const char *end = line + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    snprintf(out, size, "%.*s", (int)(end - v), v);
+}
+
+typedef struct {
+    lc_invoke_response *resp;
+    char log_b64[8192];
+} header_sink;
+
+static size_t on_header(char *line, size_t size, size_t n, void *arg)
+{
+    header_sink *h = arg;
+    lc_invoke_response *r = h->resp;
+    size_t len = size * n;
+    header_value(line, len, "x-amzn-RequestId", r->request_id, sizeof r->request_id);
+    header_value(line, len, "X-Amz-Function-Error", r->function_error, sizeof r->function_error);
+    header_value(line, len, "X-Amz-Executed-Version", r->executed_version,
+                 sizeof r->executed_version);
+    header_value(line, len, "x-amzn-ErrorType", r->error_type, sizeof r->error_type);
+    header_value(line, len, "Retry-After", r->retry_after, sizeof r->retry_after);
+    header_value(line, len, "Content-Type", r->content_type, sizeof r->content_type);
+    header_value(line, len, "X-Amz-Log-Result", h->log_b64, sizeof h->log_b64);
+    return len;
+}
+
+static void build_url(lc_client *c, const lc_invoke_request *req, char *url, size_t size)
+{
+    char *name = curl_easy_escape(c->curl, req->function_name, 0);
+    int n = snprintf(url, size, "%s/2015-03-31/functions/%s/invocations", c->endpoint,
+                     name ? name : "");
+    curl_free(name);
+    if (req->qualifier && n > 0 && (size_t)n < size) {
+        char *q = curl_easy_escape(c->curl, req->qualifier, 0);
+        snprintf(url + n, size - (size_t)n, "?Qualifier=%s", q ? q : "");
+        curl_free(q);
+    }
+}
+
+static struct curl_slist *request_headers(lc_client *c, const lc_invoke_request *req)
+{
+    char line[8192];
+    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    snprintf(line, sizeof line, "X-Amz-Invocation-Type: %s",
+             req->invocation_type ? req->invocation_type : "RequestResponse");
+    h = curl_slist_append(h, line);
+    if (req->log_tail)
+        h = curl_slist_append(h, "X-Amz-Log-Type: Tail");
+    if (req->client_context) {
+        lc_buf b64;
+        lc_buf_init(&b64, 0);
+        lc_buf_base64_encode(&b64, req->client_context, strlen(req->client_context));
+        snprintf(line, sizeof line, "X-Amz-Client-Context: %s", b64.data ? b64.data : "");
+        lc_buf_free(&b64);
+        h = curl_slist_append(h, line);
+    }
+    if (c->sign && c->token_header[0])
+        h = curl_slist_append(h, c->token_header);
+    h = curl_slist_append(h, "Expect:"); /* no 100-continue round trip */
+    return h;
+}
+
+static void read_service_error(lc_invoke_response *r)
+{
+    if (r->status < 400)
+        return;
+    json_t *body = json_loadb(r->payload, r->payload_len, 0, NULL);
+    const char *m = json_string_value(json_object_get(body, "message"));
+    if (m == NULL)
+        m = json_string_value(json_object_get(body, "Message"));
+    snprintf(r->error_message, sizeof r->error_message, "%s", m ? m : "");
+    json_decref(body);
+    char *colon = strchr(r->error_type, ':'); /* "Type:http://internal..." from AWS */
+    if (colon)
+        *colon = '\0';
+}
+
+static void decode_log(lc_invoke_response *r, const char *b64)
+{
+    if (b64[0] == '\0')
+        return;
+    lc_buf log;
+    lc_buf_init(&log, 0);
+    if (lc_buf_base64_decode(&log, b64, strlen(b64)) == LC_OK) {
+        r->log_result_len = log.len;
+        r->log_result = lc_buf_take(&log);
+    }
+    lc_buf_free(&log);
+}
+
+static void configure(lc_client *c, const lc_invoke_request *req, const char *url,
+                      struct curl_slist *headers, lc_buf *body, header_sink *sink, char *errbuf)
+{
+    CURL *h = c->curl;
+    curl_easy_reset(h);
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->payload ? req->payload : "");
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+                     (curl_off_t)(req->payload ? req->payload_len : 0));
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, sink);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    if (c->sign) {
+        curl_easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
+        curl_easy_setopt(h, CURLOPT_USERPWD, c->userpwd);
+    }
+}
+
+lc_status lc_client_invoke(lc_client *c, const lc_invoke_request *req, lc_invoke_response *resp,
+                           lc_error *err)
+{
+    memset(resp, 0, sizeof *resp);
+    char url[2048], errbuf[CURL_ERROR_SIZE] = "";
+    build_url(c, req, url, sizeof url);
+    struct curl_slist *headers = request_headers(c, req);
+    lc_buf body;
+    lc_buf_init(&body, MAX_RESPONSE);
+    header_sink sink = {.resp = resp};
+    configure(c, req, url, headers, &body, &sink, errbuf);
+    CURLcode rc = curl_easy_perform(c->curl);
+    curl_slist_free_all(headers);
+    if (rc != CURLE_OK) {
+        lc_buf_free(&body);
+        return lc_error_set(err, LC_ETRANSPORT, url, 0, 0, "no answer from %s: %s", url,
+                            errbuf[0] ? errbuf : curl_easy_strerror(rc));
+    }
+    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+    resp->payload_len = body.len;
+    resp->payload = lc_buf_take(&body);
+    decode_log(resp, sink.log_b64);
+    read_service_error(resp);
+    return LC_OK;
+}
+
+void lc_invoke_response_clear(lc_invoke_response *r)
+{
+    free(r->payload);
+    free(r->log_result);
+    memset(r, 0, sizeof *r);
+}

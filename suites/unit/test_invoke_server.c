@@ -1,0 +1,350 @@
+/* The Invoke API on loopback: our server, reached by our libcurl client (spec 4.1-4.4). */
+#include <pthread.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <string.h>
+
+#include "../common/http_test.h"
+#include "lambdacheck/lambdacheck.h"
+#include "suites.h"
+
+#define PROBES LC_FIXTURES_DIR "/functions/probes"
+
+static lc_emulator *em;
+static lc_invoke_server *server;
+static lc_client *client;
+
+static void add(const char *name, const char *handler, long timeout_ms, int concurrency)
+{
+    lc_function_config c = {.name = name, .handler = handler, .code_dir = PROBES,
+                            .timeout_ms = timeout_ms, .concurrency = concurrency};
+    lc_function *fn;
+    lc_error err = {0};
+    ck_assert_msg(lc_function_new(&c, &fn, &err) == LC_OK, "%s", err.message);
+    ck_assert_int_eq(lc_emulator_add_function(em, fn, NULL), LC_OK);
+}
+
+static void setup(void)
+{
+    ck_assert_int_eq(lc_emulator_new(NULL, &em, NULL), LC_OK);
+    add("echo", "probes.echo", 0, 0);
+    add("none", "probes.returns_none", 0, 0);
+    add("boom", "probes.raises_value_error", 0, 0);
+    add("ctx", "probes.context_dump", 0, 0);
+    add("sleeper", "probes.sleeps", 200, 0);
+    add("exits", "probes.exits", 0, 0);
+    add("logs", "probes.logs", 0, 0);
+    add("meet", "probes.rendezvous", 0, 1);
+    ck_assert_int_eq(lc_invoke_server_start(em, NULL, &server, NULL), LC_OK);
+    lc_client_options o = {.endpoint_url = lc_invoke_server_url(server), .region = "us-east-1"};
+    ck_assert_int_eq(lc_client_new(&o, &client, NULL), LC_OK);
+}
+
+static void teardown(void)
+{
+    lc_client_free(client);
+    lc_invoke_server_free(server);
+    lc_emulator_free(em);
+}
+
+static lc_invoke_response call(const char *function, const char *type, const char *payload)
+{
+    lc_invoke_request req = {.function_name = function, .invocation_type = type,
+                             .payload = payload, .payload_len = payload ? strlen(payload) : 0};
+    lc_invoke_response resp;
+    lc_error err = {0};
+    ck_assert_msg(lc_client_invoke(client, &req, &resp, &err) == LC_OK, "%s", err.message);
+    return resp;
+}
+
+START_TEST(a_synchronous_call_returns_the_result_with_headers)
+{
+    lc_invoke_response r = call("echo", NULL, "{\"a\": [1, 2]}");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.payload, "{\"a\": [1, 2]}");
+    ck_assert_str_eq(r.executed_version, "$LATEST");
+    ck_assert_uint_eq(strlen(r.request_id), 36);
+    ck_assert_str_eq(r.function_error, "");
+    ck_assert_str_eq(r.content_type, "application/json");
+    lc_invoke_response_clear(&r);
+    r = call("none", "RequestResponse", "{}");
+    ck_assert_str_eq(r.payload, "null");
+    lc_invoke_response_clear(&r);
+}
+END_TEST
+
+START_TEST(a_function_error_is_200_with_the_error_header_and_request_id)
+{
+    lc_invoke_response r = call("boom", NULL, "{}");
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.function_error, "Unhandled");
+    json_t *body = json_loads(r.payload, 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(body, "errorType")), "ValueError");
+    ck_assert_str_eq(json_string_value(json_object_get(body, "requestId")), r.request_id);
+    json_decref(body);
+    lc_invoke_response_clear(&r);
+}
+END_TEST
+
+START_TEST(platform_errors_come_through_http)
+{
+    lc_invoke_response r = call("sleeper", NULL, "{\"seconds\": 5}");
+    ck_assert_str_eq(r.function_error, "Unhandled");
+    ck_assert_ptr_nonnull(strstr(r.payload, "\"errorType\":\"Sandbox.Timedout\""));
+    ck_assert_ptr_nonnull(strstr(r.payload, r.request_id));
+    lc_invoke_response_clear(&r);
+    r = call("exits", NULL, "{\"code\": 42}");
+    ck_assert_ptr_nonnull(strstr(r.payload, "Runtime exited with error: exit status 42"));
+    lc_invoke_response_clear(&r);
+}
+END_TEST
+
+START_TEST(an_event_invocation_answers_202_empty_and_runs_later)
+{
+    lc_invoke_response r = call("echo", "Event", "{\"async\": true}");
+    ck_assert_int_eq(r.status, 202);
+    ck_assert_uint_eq(r.payload_len, 0);
+    ck_assert_uint_eq(strlen(r.request_id), 36);
+    ck_assert_int_eq(lc_emulator_drain(em, 30000, false, NULL), LC_OK);
+    lc_result ran;
+    ck_assert_int_eq(lc_emulator_journal_find(em, r.request_id, &ran), LC_OK);
+    ck_assert_str_eq(ran.payload, "{\"async\": true}"); /* the handler ran; the result was discarded */
+    lc_result_clear(&ran);
+    json_t *records = lc_emulator_async_records(em);
+    ck_assert_uint_eq(json_array_size(records), 1);
+    json_decref(records);
+    lc_invoke_response_clear(&r);
+}
+END_TEST
+
+START_TEST(a_dry_run_answers_204_and_runs_nothing)
+{
+    lc_invoke_response r = call("echo", "DryRun", "{}");
+    ck_assert_int_eq(r.status, 204);
+    ck_assert_uint_eq(r.payload_len, 0);
+    ck_assert_uint_eq(lc_emulator_journal_size(em), 0);
+    lc_invoke_response_clear(&r);
+}
+END_TEST
+
+START_TEST(tail_returns_the_last_4kb_of_the_log)
+{
+    lc_invoke_request req = {.function_name = "logs", .log_tail = true, .payload = "{}",
+                             .payload_len = 2};
+    lc_invoke_response r;
+    ck_assert_int_eq(lc_client_invoke(client, &req, &r, NULL), LC_OK);
+    ck_assert_ptr_nonnull(r.log_result);
+    ck_assert_ptr_nonnull(strstr(r.log_result, "printed line"));
+    char report[256];
+    snprintf(report, sizeof report, "REPORT RequestId: %s", r.request_id);
+    ck_assert_ptr_nonnull(strstr(r.log_result, report));
+    ck_assert_uint_le(r.log_result_len, 4096);
+    lc_invoke_response_clear(&r);
+}
+END_TEST
+
+START_TEST(client_context_reaches_the_handler_decoded)
+{
+    lc_invoke_request req = {.function_name = "ctx", .payload = "{}", .payload_len = 2,
+                             .client_context = "{\"custom\": {\"tier\": \"gold\"}, \"client\": "
+                                               "{\"app_title\": \"Shop\"}}"};
+    lc_invoke_response r;
+    ck_assert_int_eq(lc_client_invoke(client, &req, &r, NULL), LC_OK);
+    json_t *got = json_loads(r.payload, 0, NULL);
+    json_t *cc = json_object_get(got, "client_context");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(cc, "custom"), "tier")),
+                     "gold");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(cc, "client"),
+                                                       "app_title")),
+                     "Shop");
+    json_decref(got);
+    lc_invoke_response_clear(&r);
+}
+END_TEST
+
+START_TEST(functions_are_found_by_name_arn_and_qualifier)
+{
+    const char *names[] = {"echo", "echo:$LATEST",
+                           "arn:aws:lambda:us-east-1:123456789012:function:echo",
+                           "arn:aws:lambda:us-east-1:123456789012:function:echo:$LATEST",
+                           "123456789012:function:echo"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        lc_invoke_response r = call(names[i], NULL, "1");
+        ck_assert_msg(r.status == 200, "%s: %ld %s", names[i], r.status, r.payload);
+        ck_assert_str_eq(r.payload, "1");
+        lc_invoke_response_clear(&r);
+    }
+    lc_invoke_request req = {.function_name = "echo", .qualifier = "$LATEST", .payload = "2",
+                             .payload_len = 1};
+    lc_invoke_response r;
+    ck_assert_int_eq(lc_client_invoke(client, &req, &r, NULL), LC_OK);
+    ck_assert_int_eq(r.status, 200);
+    lc_invoke_response_clear(&r);
+    req.qualifier = "prod";
+    ck_assert_int_eq(lc_client_invoke(client, &req, &r, NULL), LC_OK);
+    ck_assert_int_eq(r.status, 404);
+    ck_assert_str_eq(r.error_message,
+                     "Function not found: arn:aws:lambda:us-east-1:123456789012:function:echo:prod");
+    lc_invoke_response_clear(&r);
+}
+END_TEST
+
+START_TEST(the_runtime_interface_emulator_path_reaches_the_only_function)
+{
+    lc_emulator *single;
+    ck_assert_int_eq(lc_emulator_new(NULL, &single, NULL), LC_OK);
+    lc_function_config c = {.name = "only", .handler = "probes.echo", .code_dir = PROBES};
+    lc_function *fn;
+    ck_assert_int_eq(lc_function_new(&c, &fn, NULL), LC_OK);
+    lc_emulator_add_function(single, fn, NULL);
+    lc_invoke_server *s;
+    ck_assert_int_eq(lc_invoke_server_start(single, NULL, &s, NULL), LC_OK);
+    http_reply r = http_call(lc_invoke_server_port(s), "POST",
+                             "/2015-03-31/functions/function/invocations", "{\"rie\": 1}", 10,
+                             NULL, 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.body, "{\"rie\": 1}");
+    http_reply_free(&r);
+    lc_invoke_server_free(s);
+    lc_emulator_free(single);
+}
+END_TEST
+
+/* A service error: status, x-amzn-ErrorType, and a message. */
+static void expect_error(lc_invoke_response *r, long status, const char *type, const char *text)
+{
+    ck_assert_int_eq(r->status, status);
+    ck_assert_str_eq(r->error_type, type);
+    ck_assert_msg(strstr(r->error_message, text) != NULL, "message: %s", r->error_message);
+    ck_assert_uint_eq(strlen(r->request_id), 36);
+    lc_invoke_response_clear(r);
+}
+
+START_TEST(service_errors_have_status_type_header_and_message)
+{
+    lc_invoke_response r = call("ghost", NULL, "{}");
+    expect_error(&r, 404, "ResourceNotFoundException",
+                 "Function not found: arn:aws:lambda:us-east-1:123456789012:function:ghost");
+    r = call("echo", NULL, "{not json");
+    expect_error(&r, 400, "InvalidRequestContentException",
+                 "Could not parse request body into json");
+    r = call("echo", "Sometimes", "{}");
+    expect_error(&r, 400, "InvalidParameterValueException", "invocationType");
+    char *big = malloc(LC_SYNC_REQUEST_MAX + 16);
+    memset(big, ' ', LC_SYNC_REQUEST_MAX + 15);
+    big[0] = '1';
+    big[LC_SYNC_REQUEST_MAX + 15] = '\0';
+    r = call("echo", NULL, big);
+    expect_error(&r, 413, "RequestTooLargeException",
+                 "Request must be smaller than 6291456 bytes for the InvokeFunction operation");
+    big[LC_ASYNC_REQUEST_MAX + 1] = '\0';
+    r = call("echo", "Event", big);
+    expect_error(&r, 413, "RequestTooLargeException", "smaller than 1048576 bytes");
+    free(big);
+    lc_invoke_request bad_cc = {.function_name = "echo", .payload = "{}", .payload_len = 2,
+                                .client_context = "not json"};
+    ck_assert_int_eq(lc_client_invoke(client, &bad_cc, &r, NULL), LC_OK);
+    expect_error(&r, 400, "InvalidRequestContentException",
+                 "Client context must be a valid Base64-encoded JSON object.");
+}
+END_TEST
+
+START_TEST(unknown_paths_are_unknown_operations)
+{
+    http_reply r = http_call(lc_invoke_server_port(server), "GET", "/2015-03-31/functions/echo",
+                             NULL, 0, NULL, 0);
+    ck_assert_int_eq(r.status, 404);
+    char type[128];
+    ck_assert_str_eq(http_header(&r, "x-amzn-ErrorType", type, sizeof type),
+                     "UnknownOperationException");
+    http_reply_free(&r);
+}
+END_TEST
+
+typedef struct {
+    lc_invoke_response resp;
+    const char *event;
+} background;
+
+static void *call_in_background(void *arg)
+{
+    background *b = arg;
+    lc_client *own;
+    lc_client_options o = {.endpoint_url = lc_invoke_server_url(server), .region = "us-east-1"};
+    lc_client_new(&o, &own, NULL);
+    lc_invoke_request req = {.function_name = "meet", .payload = b->event,
+                             .payload_len = strlen(b->event)};
+    lc_client_invoke(own, &req, &b->resp, NULL);
+    lc_client_free(own);
+    return NULL;
+}
+
+/* Concurrency 1: while one call runs, another gets 429 with Retry-After and the Reason. */
+START_TEST(over_the_concurrency_limit_a_call_gets_429)
+{
+    char folder[] = "/tmp/lc_429_XXXXXX", event[256], path[300];
+    ck_assert_ptr_nonnull(mkdtemp(folder));
+    snprintf(event, sizeof event, "{\"folder\": \"%s\", \"me\": \"a\", \"other\": \"go\"}", folder);
+    background b = {.event = event};
+    pthread_t t;
+    pthread_create(&t, NULL, call_in_background, &b);
+    snprintf(path, sizeof path, "%s/a", folder);
+    while (access(path, F_OK) != 0)
+        usleep(1000);
+    lc_invoke_response r = call("meet", NULL, "{}");
+    ck_assert_str_eq(r.retry_after, "1");
+    ck_assert_ptr_nonnull(strstr(r.payload, "ReservedFunctionConcurrentInvocationLimitExceeded"));
+    expect_error(&r, 429, "TooManyRequestsException", "Rate Exceeded.");
+    snprintf(path, sizeof path, "%s/go", folder);
+    fclose(fopen(path, "w"));
+    pthread_join(t, NULL);
+    ck_assert_int_eq(b.resp.status, 200);
+    lc_invoke_response_clear(&b.resp);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/a", folder);
+    unlink(path);
+    rmdir(folder);
+}
+END_TEST
+
+START_TEST(a_transport_failure_is_not_an_http_status)
+{
+    lc_client *c;
+    lc_client_options o = {.endpoint_url = "http://127.0.0.1:1", .region = "us-east-1"};
+    ck_assert_int_eq(lc_client_new(&o, &c, NULL), LC_OK);
+    lc_invoke_request req = {.function_name = "echo", .payload = "{}", .payload_len = 2};
+    lc_invoke_response r;
+    lc_error err = {0};
+    ck_assert_int_eq(lc_client_invoke(c, &req, &r, &err), LC_ETRANSPORT);
+    ck_assert_ptr_nonnull(strstr(err.message, "http://127.0.0.1:1/2015-03-31/functions/echo"));
+    ck_assert_int_eq(r.status, 0);
+    lc_client_free(c);
+}
+END_TEST
+
+Suite *invoke_server_suite(void)
+{
+    Suite *s = suite_create("invoke_server");
+    TCase *core = tcase_create("core");
+    tcase_add_checked_fixture(core, setup, teardown);
+    tcase_set_timeout(core, 60);
+    tcase_add_test(core, a_synchronous_call_returns_the_result_with_headers);
+    tcase_add_test(core, a_function_error_is_200_with_the_error_header_and_request_id);
+    tcase_add_test(core, platform_errors_come_through_http);
+    tcase_add_test(core, an_event_invocation_answers_202_empty_and_runs_later);
+    tcase_add_test(core, a_dry_run_answers_204_and_runs_nothing);
+    tcase_add_test(core, tail_returns_the_last_4kb_of_the_log);
+    tcase_add_test(core, client_context_reaches_the_handler_decoded);
+    tcase_add_test(core, functions_are_found_by_name_arn_and_qualifier);
+    tcase_add_test(core, the_runtime_interface_emulator_path_reaches_the_only_function);
+    suite_add_tcase(s, core);
+    TCase *errors = tcase_create("errors");
+    tcase_add_checked_fixture(errors, setup, teardown);
+    tcase_set_timeout(errors, 60);
+    tcase_add_test(errors, service_errors_have_status_type_header_and_message);
+    tcase_add_test(errors, unknown_paths_are_unknown_operations);
+    tcase_add_test(errors, over_the_concurrency_limit_a_call_gets_429);
+    tcase_add_test(errors, a_transport_failure_is_not_an_http_status);
+    suite_add_tcase(s, errors);
+    return s;
+}
