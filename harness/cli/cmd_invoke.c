@@ -1,5 +1,5 @@
-/* lambdacheck invoke: run one handler once, locally, the way Lambda runs it. */
-#include <getopt.h>
+/* lambdacheck invoke: run one handler once, locally the way Lambda runs it, or call a function
+ * through any Invoke API endpoint (--endpoint-url). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,11 +9,16 @@
 static const char invoke_usage[] =
     "usage: lambdacheck invoke --handler MODULE.FUNCTION --code DIR [options]\n"
     "                          [EVENT_FILE | --payload JSON | -]\n"
+    "       lambdacheck invoke --endpoint-url URL --function-name NAME [options]\n"
+    "                          [EVENT_FILE | --payload JSON | -]\n"
     "\n"
-    "Runs the handler once in a fresh execution environment of the embedded emulator and prints\n"
-    "the payload it returned. Without an event the payload is {}.\n"
+    "Locally (the default), runs the handler once in a fresh execution environment of the\n"
+    "embedded emulator. With --endpoint-url, calls the function through that Invoke API: a\n"
+    "deployed function (https://lambda.REGION.amazonaws.com, signed with your AWS\n"
+    "credentials), 'lambdacheck serve', LocalStack, SAM or the Runtime Interface Emulator.\n"
+    "Prints the payload the function returned. Without an event the payload is {}.\n"
     "\n"
-    "options:\n"
+    "function options (local):\n"
     "  --function-name NAME     function name (default my-function)\n"
     "  --timeout SECONDS        1-900 (default 3)\n"
     "  --timeout-ms MS          timeout in milliseconds, for fast tests\n"
@@ -22,96 +27,62 @@ static const char invoke_usage[] =
     "  --python PATH            interpreter for the bundled Python runtime client\n"
     "  --runtime-command CMD    run CMD (split at blanks; the handler is appended) instead of\n"
     "                           the bundled client, e.g. 'python3 -m awslambdaric'\n"
+    "call options:\n"
+    "  --endpoint-url URL       call this Invoke API instead of running locally\n"
+    "  --invocation-type TYPE   RequestResponse (default), Event or DryRun (remote only)\n"
+    "  --qualifier Q            version or alias (remote only)\n"
     "  --client-context JSON    the client context the handler sees\n"
     "  --log-type Tail          print the invocation's log (last 4 KB) to standard error\n"
     "  --output json            print {statusCode, functionError, requestId, executedVersion,\n"
     "                           payload, logResult} instead of the payload\n"
     "\n"
-    "Exit status: 0 the function succeeded, 1 it returned a function error (or could not run),\n"
-    "2 bad usage.\n";
+    "Exit status: 0 the function succeeded, 1 it returned a function error (or could not run,\n"
+    "or the service refused the call), 2 bad usage.\n";
 
 typedef struct {
-    lc_function_config fn;
-    json_t *env;
+    cli_function_args f;
     const char *payload_text;
     const char *event_file;
     const char *client_context;
+    const char *endpoint_url;
+    const char *invocation_type;
+    const char *qualifier;
     bool tail;
     bool json_output;
 } invoke_args;
 
-enum { OPT_HANDLER = 256, OPT_CODE, OPT_NAME, OPT_TIMEOUT, OPT_TIMEOUT_MS, OPT_MEMORY, OPT_ENV,
-       OPT_PYTHON, OPT_RUNTIME, OPT_PAYLOAD, OPT_LOG_TYPE, OPT_OUTPUT, OPT_CLIENT_CONTEXT,
-       OPT_HELP };
+enum { OPT_PAYLOAD = OPT_FUNCTION_LAST, OPT_LOG_TYPE, OPT_OUTPUT, OPT_CLIENT_CONTEXT,
+       OPT_ENDPOINT, OPT_INVOCATION_TYPE, OPT_QUALIFIER, OPT_HELP };
 
 static const struct option long_options[] = {
-    {"handler", required_argument, NULL, OPT_HANDLER},
-    {"code", required_argument, NULL, OPT_CODE},
-    {"function-name", required_argument, NULL, OPT_NAME},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"timeout-ms", required_argument, NULL, OPT_TIMEOUT_MS},
-    {"memory", required_argument, NULL, OPT_MEMORY},
-    {"env", required_argument, NULL, OPT_ENV},
-    {"python", required_argument, NULL, OPT_PYTHON},
-    {"runtime-command", required_argument, NULL, OPT_RUNTIME},
+    CLI_FUNCTION_OPTIONS,
     {"payload", required_argument, NULL, OPT_PAYLOAD},
     {"log-type", required_argument, NULL, OPT_LOG_TYPE},
     {"output", required_argument, NULL, OPT_OUTPUT},
     {"client-context", required_argument, NULL, OPT_CLIENT_CONTEXT},
+    {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
+    {"invocation-type", required_argument, NULL, OPT_INVOCATION_TYPE},
+    {"qualifier", required_argument, NULL, OPT_QUALIFIER},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
 
-/* A whole number in [min, max], or -1 after printing the usage error. */
-static long parse_number(const char *option, const char *text, long min, long max)
-{
-    char *end;
-    long v = strtol(text, &end, 10);
-    if (*text == '\0' || *end != '\0' || v < min || v > max) {
-        cli_usage_error("invoke ", "%s takes a whole number from %ld to %ld, not '%s'", option, min,
-                        max, text);
-        return -1;
-    }
-    return v;
-}
-
-static int add_env(invoke_args *a, const char *assignment)
-{
-    const char *eq = strchr(assignment, '=');
-    if (eq == NULL || eq == assignment)
-        return cli_usage_error("invoke ", "--env takes KEY=VALUE, not '%s'", assignment);
-    char key[256];
-    snprintf(key, sizeof key, "%.*s", (int)(eq - assignment), assignment);
-    json_object_set_new(a->env, key, json_string(eq + 1));
-    return CLI_OK;
-}
-
 static int take_option(invoke_args *a, int opt, const char *arg)
 {
-    long v;
+    int rc = cli_function_option(&a->f, "invoke ", opt, arg);
+    if (rc != CLI_NOT_MINE)
+        return rc;
     switch (opt) {
-    case OPT_HANDLER: a->fn.handler = arg; return CLI_OK;
-    case OPT_CODE: a->fn.code_dir = arg; return CLI_OK;
-    case OPT_NAME: a->fn.name = arg; return CLI_OK;
-    case OPT_PYTHON: a->fn.python = arg; return CLI_OK;
-    case OPT_RUNTIME: a->fn.runtime_command = arg; return CLI_OK;
     case OPT_PAYLOAD: a->payload_text = arg; return CLI_OK;
     case OPT_CLIENT_CONTEXT: a->client_context = arg; return CLI_OK;
-    case OPT_ENV: return add_env(a, arg);
-    case OPT_TIMEOUT:
-        if ((v = parse_number("--timeout", arg, 1, 900)) < 0)
-            return CLI_USAGE;
-        a->fn.timeout_ms = v * 1000;
-        return CLI_OK;
-    case OPT_TIMEOUT_MS:
-        if ((v = parse_number("--timeout-ms", arg, 1, LC_TIMEOUT_MAX_MS)) < 0)
-            return CLI_USAGE;
-        a->fn.timeout_ms = v;
-        return CLI_OK;
-    case OPT_MEMORY:
-        if ((v = parse_number("--memory", arg, LC_MEMORY_MIN_MB, LC_MEMORY_MAX_MB)) < 0)
-            return CLI_USAGE;
-        a->fn.memory_mb = v;
+    case OPT_ENDPOINT: a->endpoint_url = arg; return CLI_OK;
+    case OPT_QUALIFIER: a->qualifier = arg; return CLI_OK;
+    case OPT_INVOCATION_TYPE:
+        if (strcmp(arg, "RequestResponse") && strcmp(arg, "Event") && strcmp(arg, "DryRun"))
+            return cli_usage_error("invoke ", "--invocation-type takes RequestResponse, Event or "
+                                              "DryRun, not '%s'",
+                                   arg);
+        a->invocation_type = arg;
         return CLI_OK;
     case OPT_LOG_TYPE:
         if (strcmp(arg, "Tail") != 0 && strcmp(arg, "None") != 0)
@@ -128,6 +99,23 @@ static int take_option(invoke_args *a, int opt, const char *arg)
     }
 }
 
+static int check_combination(const invoke_args *a)
+{
+    if (a->event_file && a->payload_text)
+        return cli_usage_error("invoke ", "give either an EVENT_FILE or --payload, not both");
+    if (a->endpoint_url) {
+        if (a->f.fn.name == NULL)
+            return cli_usage_error("invoke ", "--endpoint-url needs --function-name");
+        return CLI_OK;
+    }
+    if (a->f.fn.handler == NULL || a->f.fn.code_dir == NULL)
+        return cli_usage_error("invoke ", "--handler and --code are required");
+    if ((a->invocation_type && strcmp(a->invocation_type, "RequestResponse")) || a->qualifier)
+        return cli_usage_error("invoke ", "--invocation-type and --qualifier need --endpoint-url "
+                                          "(use 'lambdacheck serve' for a local endpoint)");
+    return CLI_OK;
+}
+
 static int parse_args(int argc, char **argv, invoke_args *a)
 {
     opterr = 0;
@@ -140,8 +128,6 @@ static int parse_args(int argc, char **argv, invoke_args *a)
         }
         if (opt == '?')
             return cli_usage_error("invoke ", "unknown option '%s'", argv[optind - 1]);
-        if (opt == ':')
-            return cli_usage_error("invoke ", "option '%s' needs a value", argv[optind - 1]);
         int rc = take_option(a, opt, optarg);
         if (rc != CLI_OK)
             return rc;
@@ -150,11 +136,7 @@ static int parse_args(int argc, char **argv, invoke_args *a)
         a->event_file = argv[optind++];
     if (optind < argc)
         return cli_usage_error("invoke ", "unexpected argument '%s'", argv[optind]);
-    if (a->event_file && a->payload_text)
-        return cli_usage_error("invoke ", "give either an EVENT_FILE or --payload, not both");
-    if (a->fn.handler == NULL || a->fn.code_dir == NULL)
-        return cli_usage_error("invoke ", "--handler and --code are required");
-    return CLI_OK;
+    return check_combination(a);
 }
 
 /* Reads the event as raw bytes (what Lambda passes on) after checking that it is JSON. */
@@ -188,95 +170,164 @@ static int read_event(const invoke_args *a, lc_buf *payload)
     return CLI_OK;
 }
 
-/* The last 4 KB of the log, as X-Amz-Log-Result carries it. */
-static const char *log_tail(const lc_result *r)
+/* --- output (the same for both modes) -------------------------------------------------------- */
+
+typedef struct {
+    long status;
+    const char *function_error;
+    const char *request_id;
+    const char *executed_version;
+    const char *payload;
+    size_t payload_len;
+    const char *log; /* already the tail, or NULL */
+} outcome;
+
+/* Where a tail of the log starts: at most 4 KB from the end, not inside a UTF-8 character. */
+static const char *log_tail(const char *log, size_t len)
 {
-    return r->log_len > 4096 ? r->log + r->log_len - 4096 : (r->log ? r->log : "");
+    const char *p = len > 4096 ? log + len - 4096 : log;
+    while (((unsigned char)*p & 0xC0) == 0x80)
+        p++;
+    return p;
 }
 
 /* The payload as a JSON string, or, when it is not UTF-8 text, null plus payloadBase64. */
-static void add_payload(json_t *out, const lc_result *r)
+static void add_payload(json_t *out, const outcome *o)
 {
-    json_t *text = json_stringn(r->payload, r->payload_len);
+    json_t *text = json_stringn(o->payload ? o->payload : "", o->payload_len);
     if (text) {
         json_object_set_new(out, "payload", text);
         return;
     }
     lc_buf b64;
     lc_buf_init(&b64, 0);
-    lc_buf_base64_encode(&b64, r->payload, r->payload_len);
+    lc_buf_base64_encode(&b64, o->payload, o->payload_len);
     json_object_set_new(out, "payload", json_null());
     json_object_set_new(out, "payloadBase64", json_stringn(b64.data ? b64.data : "", b64.len));
     lc_buf_free(&b64);
 }
 
-static void print_result(const invoke_args *a, const lc_result *r)
+static void print_outcome(const invoke_args *a, const outcome *o)
 {
     if (!a->json_output) {
-        fwrite(r->payload, 1, r->payload_len, stdout);
-        putchar('\n');
-        if (a->tail)
-            fputs(log_tail(r), stderr);
+        if (o->payload_len)
+            fwrite(o->payload, 1, o->payload_len, stdout), putchar('\n');
+        if (a->tail && o->log)
+            fputs(o->log, stderr);
         return;
     }
-    json_t *out = json_pack("{s:i, s:s?, s:s, s:s}", "statusCode", r->status_code,
-                            "functionError", r->function_error[0] ? r->function_error : NULL,
-                            "requestId", r->request_id, "executedVersion", r->executed_version);
-    add_payload(out, r);
-    json_object_set_new(out, "logResult", a->tail ? json_string(log_tail(r)) : json_null());
+    json_t *out = json_pack("{s:i, s:s?, s:s, s:s?}", "statusCode", (int)o->status,
+                            "functionError",
+                            o->function_error && o->function_error[0] ? o->function_error : NULL,
+                            "requestId", o->request_id, "executedVersion",
+                            o->executed_version && o->executed_version[0] ? o->executed_version
+                                                                          : NULL);
+    add_payload(out, o);
+    json_object_set_new(out, "logResult", a->tail && o->log ? json_string(o->log) : json_null());
     json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     putchar('\n');
     json_decref(out);
 }
 
-static int run(invoke_args *a)
+/* --- local ----------------------------------------------------------------------------------- */
+
+static int run_local(const invoke_args *a, const lc_buf *payload, json_t *ctx)
 {
-    lc_buf payload;
-    lc_buf_init(&payload, LC_EVENT_MAX_BYTES);
-    int rc = read_event(a, &payload);
+    lc_function *fn = NULL;
+    int rc = cli_make_function((cli_function_args *)&a->f, &fn);
+    if (rc != CLI_OK)
+        return rc;
+    char name[65];
+    snprintf(name, sizeof name, "%s", lc_function_name(fn));
     lc_error err = {0};
     lc_emulator *em = NULL;
-    lc_function *fn = NULL;
-    json_t *ctx = a->client_context ? json_pack("{s:s}", "clientContext", "") : NULL;
-    if (ctx) {
-        json_t *cc = json_loads(a->client_context, 0, NULL);
-        if (cc == NULL)
-            rc = cli_usage_error("invoke ", "--client-context must be a JSON object");
-        json_object_set_new(ctx, "clientContext", cc ? cc : json_null());
-    }
-    if (rc == CLI_OK && lc_function_new(&a->fn, &fn, &err) != LC_OK)
-        rc = err.status == LC_ESPAWN ? CLI_FAILED : CLI_USAGE;
-    const char *name = fn ? lc_function_name(fn) : "";
-    if (rc == CLI_OK && lc_emulator_new(NULL, &em, &err) != LC_OK) {
+    if (lc_emulator_new(NULL, &em, &err) != LC_OK) {
         lc_function_free(fn);
-        rc = CLI_FAILED;
-    }
-    if (rc == CLI_OK && lc_emulator_add_function(em, fn, &err) != LC_OK) /* takes fn */
-        rc = CLI_FAILED;
-    lc_invoke_options opt = {.payload = payload.data, .payload_len = payload.len, .context = ctx};
-    lc_result r = {0};
-    if (rc == CLI_OK && lc_emulator_invoke(em, name, &opt, &r, &err) != LC_OK)
-        rc = CLI_FAILED;
-    if (rc == CLI_OK) {
-        print_result(a, &r);
-        rc = r.function_error[0] ? CLI_FAILED : CLI_OK;
-    } else if (err.status != LC_OK) {
         cli_print_error(&err);
+        return CLI_FAILED;
+    }
+    lc_result r = {0};
+    lc_invoke_options opt = {.payload = payload->data, .payload_len = payload->len, .context = ctx};
+    if (lc_emulator_add_function(em, fn, &err) != LC_OK ||
+        lc_emulator_invoke(em, name, &opt, &r, &err) != LC_OK) {
+        cli_print_error(&err);
+        rc = CLI_FAILED;
+    } else {
+        outcome o = {r.status_code, r.function_error, r.request_id, r.executed_version,
+                     r.payload, r.payload_len, log_tail(r.log, r.log_len)};
+        print_outcome(a, &o);
+        rc = r.function_error[0] ? CLI_FAILED : CLI_OK;
     }
     lc_result_clear(&r);
     lc_emulator_free(em);
-    json_decref(ctx);
-    lc_buf_free(&payload);
     return rc;
+}
+
+/* --- remote ---------------------------------------------------------------------------------- */
+
+static int run_remote(const invoke_args *a, const lc_buf *payload)
+{
+    lc_credentials cred;
+    lc_error ignore = {0};
+    bool have_keys = lc_credentials_load(NULL, &cred, &ignore) == LC_OK;
+    lc_client_options o = {.endpoint_url = a->endpoint_url, .sign = have_keys,
+                           .region = cred.region[0] ? NULL : "us-east-1"};
+    lc_client *client;
+    lc_error err = {0};
+    if (lc_client_new(&o, &client, &err) != LC_OK) {
+        cli_print_error(&err);
+        return CLI_FAILED;
+    }
+    lc_invoke_request req = {.function_name = a->f.fn.name, .qualifier = a->qualifier,
+                             .invocation_type = a->invocation_type, .log_tail = a->tail,
+                             .client_context = a->client_context, .payload = payload->data,
+                             .payload_len = payload->len};
+    lc_invoke_response r;
+    int rc = CLI_FAILED;
+    if (lc_client_invoke(client, &req, &r, &err) != LC_OK) {
+        cli_print_error(&err);
+    } else if (r.status >= 300) {
+        fprintf(stderr, "lambdacheck: %s answered %ld %s: %s\n", lc_client_endpoint(client),
+                r.status, r.error_type[0] ? r.error_type : "error",
+                r.error_message[0] ? r.error_message : r.payload);
+    } else {
+        outcome out = {r.status, r.function_error, r.request_id, r.executed_version, r.payload,
+                       r.payload_len, r.log_result};
+        print_outcome(a, &out);
+        rc = r.function_error[0] ? CLI_FAILED : CLI_OK;
+    }
+    lc_invoke_response_clear(&r);
+    lc_client_free(client);
+    return rc;
+}
+
+static json_t *context_overrides(const invoke_args *a, int *rc)
+{
+    if (a->client_context == NULL || a->endpoint_url)
+        return NULL;
+    json_t *cc = json_loads(a->client_context, 0, NULL);
+    if (!json_is_object(cc)) {
+        json_decref(cc);
+        *rc = cli_usage_error("invoke ", "--client-context must be a JSON object");
+        return NULL;
+    }
+    return json_pack("{s:o}", "clientContext", cc);
 }
 
 int cli_invoke(int argc, char **argv)
 {
-    invoke_args a = {.env = json_object()};
-    a.fn.environment = a.env;
+    invoke_args a = {.f.env = json_object()};
+    a.f.fn.environment = a.f.env;
     int rc = parse_args(argc, argv, &a);
+    lc_buf payload;
+    lc_buf_init(&payload, LC_EVENT_MAX_BYTES);
     if (rc == CLI_OK)
-        rc = run(&a);
-    json_decref(a.env);
+        rc = read_event(&a, &payload);
+    json_t *ctx = rc == CLI_OK ? context_overrides(&a, &rc) : NULL;
+    if (rc == CLI_OK)
+        rc = a.endpoint_url ? run_remote(&a, &payload) : run_local(&a, &payload, ctx);
+    json_decref(ctx);
+    lc_buf_free(&payload);
+    json_decref(a.f.env);
     return rc < 0 ? CLI_OK : rc;
 }

@@ -19,7 +19,9 @@ static const char usage_text[] =
     "  events detect FILE...   name the event source of each event file\n"
     "  events list             list the bundled sample events\n"
     "  events show SOURCE      print a bundled sample event (SOURCE or SOURCE/NAME)\n"
-    "  invoke                  run a handler once in the embedded emulator\n"
+    "  invoke                  run a handler once in the embedded emulator, or call a\n"
+    "                          function through an Invoke API (--endpoint-url)\n"
+    "  serve                   serve a handler through the Invoke API on 127.0.0.1\n"
     "\n"
     "Run 'lambdacheck COMMAND --help' for a command's options.\n";
 
@@ -52,6 +54,7 @@ static const struct {
 } commands[] = {
     {"events", cli_events},
     {"invoke", cli_invoke},
+    {"serve", cli_serve},
 };
 
 int main(int argc, char **argv)

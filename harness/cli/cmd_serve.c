@@ -1,0 +1,204 @@
+/* lambdacheck serve: the embedded emulator behind the Invoke API, for any Lambda client. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char serve_usage[] =
+    "usage: lambdacheck serve --handler MODULE.FUNCTION --code DIR [options]\n"
+    "\n"
+    "Serves one function through the Lambda Invoke API on 127.0.0.1, so the AWS CLI, an AWS SDK\n"
+    "or 'lambdacheck invoke --endpoint-url' can call it as if it were deployed:\n"
+    "    aws lambda invoke --endpoint-url http://127.0.0.1:PORT --function-name NAME out.json\n"
+    "Logs one line per invocation to standard error. SIGINT or SIGTERM stops it after every\n"
+    "queued asynchronous event has finished (retries run without their delays).\n"
+    "\n"
+    "function options: --function-name, --timeout, --timeout-ms, --memory, --env KEY=VALUE,\n"
+    "                  --python, --runtime-command, --concurrency (see 'lambdacheck invoke')\n"
+    "server options:\n"
+    "  --listen HOST:PORT          where to listen (default 127.0.0.1:0, an ephemeral port)\n"
+    "  --port-file FILE            write the port there once listening (for scripts)\n"
+    "  --destination-file FILE     append asynchronous destination records (JSON lines)\n"
+    "  --max-retry-attempts N      0-2 (default 2)\n"
+    "  --retry-delay-ms MS         delay before each retry (default Lambda's 60000, 120000)\n"
+    "  --max-event-age SECONDS     60-21600 (default 21600)\n";
+
+typedef struct {
+    cli_function_args f;
+    char host[64];
+    unsigned port;
+    const char *port_file;
+    const char *destination_file;
+    lc_async_config async;
+    bool delay_given;
+} serve_args;
+
+enum { OPT_LISTEN = OPT_FUNCTION_LAST, OPT_PORT_FILE, OPT_DESTINATION, OPT_RETRIES,
+       OPT_RETRY_DELAY, OPT_EVENT_AGE, OPT_HELP };
+
+static const struct option long_options[] = {
+    CLI_FUNCTION_OPTIONS,
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"port-file", required_argument, NULL, OPT_PORT_FILE},
+    {"destination-file", required_argument, NULL, OPT_DESTINATION},
+    {"max-retry-attempts", required_argument, NULL, OPT_RETRIES},
+    {"retry-delay-ms", required_argument, NULL, OPT_RETRY_DELAY},
+    {"max-event-age", required_argument, NULL, OPT_EVENT_AGE},
+    {"help", no_argument, NULL, OPT_HELP},
+    {NULL, 0, NULL, 0},
+};
+
+static int parse_listen(serve_args *a, const char *arg)
+{
+    const char *colon = strrchr(arg, ':');
+    long port = colon ? cli_parse_number("serve ", "--listen's port", colon + 1, 0, 65535) : -1;
+    if (colon == NULL || colon == arg || (size_t)(colon - arg) >= sizeof a->host)
+        return cli_usage_error("serve ", "--listen takes HOST:PORT, not '%s'", arg);
+    if (port < 0)
+        return CLI_USAGE;
+    snprintf(a->host, sizeof a->host, "%.*s", (int)(colon - arg), arg);
+    a->port = (unsigned)port;
+    return CLI_OK;
+}
+
+static int take_option(serve_args *a, int opt, const char *arg)
+{
+    int rc = cli_function_option(&a->f, "serve ", opt, arg);
+    if (rc != CLI_NOT_MINE)
+        return rc;
+    long v;
+    switch (opt) {
+    case OPT_LISTEN: return parse_listen(a, arg);
+    case OPT_PORT_FILE: a->port_file = arg; return CLI_OK;
+    case OPT_DESTINATION: a->destination_file = arg; return CLI_OK;
+    case OPT_RETRIES:
+        if ((v = cli_parse_number("serve ", "--max-retry-attempts", arg, 0, 2)) < 0)
+            return CLI_USAGE;
+        a->async.max_retry_attempts = (int)v;
+        return CLI_OK;
+    case OPT_RETRY_DELAY:
+        if ((v = cli_parse_number("serve ", "--retry-delay-ms", arg, 0, 3600000)) < 0)
+            return CLI_USAGE;
+        a->async.retry_delay_ms[0] = a->async.retry_delay_ms[1] = v;
+        return CLI_OK;
+    case OPT_EVENT_AGE:
+        if ((v = cli_parse_number("serve ", "--max-event-age", arg, 60, 21600)) < 0)
+            return CLI_USAGE;
+        a->async.max_event_age_ms = v * 1000;
+        return CLI_OK;
+    default:
+        return cli_usage_error("serve ", "unknown option");
+    }
+}
+
+static int parse_args(int argc, char **argv, serve_args *a)
+{
+    opterr = 0;
+    optind = 1;
+    int opt;
+    while ((opt = getopt_long(argc, argv, "+h", long_options, NULL)) != -1) {
+        if (opt == OPT_HELP || opt == 'h') {
+            fputs(serve_usage, stdout);
+            return -1;
+        }
+        if (opt == '?')
+            return cli_usage_error("serve ", "unknown option '%s'", argv[optind - 1]);
+        int rc = take_option(a, opt, optarg);
+        if (rc != CLI_OK)
+            return rc;
+    }
+    if (optind < argc)
+        return cli_usage_error("serve ", "unexpected argument '%s'", argv[optind]);
+    if (a->f.fn.handler == NULL || a->f.fn.code_dir == NULL)
+        return cli_usage_error("serve ", "--handler and --code are required");
+    return CLI_OK;
+}
+
+static int write_port_file(const char *path, unsigned port)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL || fprintf(f, "%u\n", port) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "lambdacheck: %s: cannot write the port file: %s\n", path,
+                strerror(errno));
+        return CLI_FAILED;
+    }
+    return CLI_OK;
+}
+
+/* Waits for SIGINT or SIGTERM (blocked in every thread, so they queue for sigwait). */
+static int wait_for_stop(const sigset_t *stop)
+{
+    int sig = 0;
+    sigwait(stop, &sig);
+    return sig;
+}
+
+static int serve(serve_args *a, lc_emulator *em, const char *name, const sigset_t *stop)
+{
+    lc_error err = {0};
+    lc_invoke_server *server = NULL;
+    lc_invoke_server_options opt = {.host = a->host, .port = a->port, .log = stderr};
+    if (lc_emulator_set_async(em, name, &a->async, &err) != LC_OK ||
+        (a->destination_file && lc_emulator_set_destination_file(em, a->destination_file,
+                                                                 &err) != LC_OK) ||
+        lc_invoke_server_start(em, &opt, &server, &err) != LC_OK) {
+        cli_print_error(&err);
+        return CLI_FAILED;
+    }
+    fprintf(stderr, "lambdacheck: serving %s at %s\n", name, lc_invoke_server_url(server));
+    int rc = a->port_file ? write_port_file(a->port_file, lc_invoke_server_port(server)) : CLI_OK;
+    int sig = rc == CLI_OK ? wait_for_stop(stop) : 0;
+    if (sig)
+        fprintf(stderr, "lambdacheck: %s: finishing queued events\n", strsignal(sig));
+    lc_invoke_server_free(server); /* no new calls; those in progress finish */
+    if (lc_emulator_drain(em, 3600 * 1000L, true, &err) != LC_OK) {
+        cli_print_error(&err);
+        rc = CLI_FAILED;
+    }
+    json_t *records = lc_emulator_async_records(em);
+    fprintf(stderr, "lambdacheck: stopped; %zu asynchronous events recorded\n",
+            json_array_size(records));
+    json_decref(records);
+    return rc;
+}
+
+int cli_serve(int argc, char **argv)
+{
+    /* blocked before any thread starts (resolving the interpreter starts one), so the signals
+       wait for sigwait instead of killing the process from another thread */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    serve_args a = {.f.env = json_object(), .host = "127.0.0.1", .async = lc_async_defaults()};
+    a.f.fn.environment = a.f.env;
+    int rc = parse_args(argc, argv, &a);
+    lc_function *fn = NULL;
+    if (rc == CLI_OK)
+        rc = cli_make_function(&a.f, &fn);
+    lc_emulator *em = NULL;
+    lc_error err = {0};
+    if (rc == CLI_OK && lc_emulator_new(NULL, &em, &err) != LC_OK) {
+        lc_function_free(fn);
+        cli_print_error(&err);
+        rc = CLI_FAILED;
+    }
+    char name[65] = "";
+    if (rc == CLI_OK) {
+        snprintf(name, sizeof name, "%s", lc_function_name(fn));
+        if (lc_emulator_add_function(em, fn, &err) != LC_OK) { /* takes fn */
+            cli_print_error(&err);
+            rc = CLI_FAILED;
+        }
+    }
+    if (rc == CLI_OK)
+        rc = serve(&a, em, name, &stop);
+    lc_emulator_free(em);
+    json_decref(a.f.env);
+    return rc < 0 ? CLI_OK : rc;
+}

@@ -1,0 +1,312 @@
+/* lambdacheck serve, called by clients nobody here wrote (the AWS CLI and boto3, from Debian's
+ * packages) and by lambdacheck invoke --endpoint-url. */
+#include <check.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "lambdacheck/context.h"
+#include "lambdacheck/json_util.h"
+#include "run_cli.h"
+#include "suites.h"
+
+#define PROBES LC_FIXTURES_DIR "/functions/probes"
+#define AWS_CLI "/usr/bin/aws"
+#define DEBIAN_PYTHON "/usr/bin/python3"
+
+typedef struct {
+    pid_t pid;
+    unsigned port;
+    char port_file[64];
+    char log_file[64];
+    char destination[64];
+} server;
+
+static server srv;
+
+/* Starts lambdacheck serve with extra args and waits for its port file (bounded, no sleep-and-
+ * hope: the file appears once the server listens). */
+static void start_serve(const char *handler, const char *const *extra)
+{
+    snprintf(srv.port_file, sizeof srv.port_file, "/tmp/lc_port_XXXXXX");
+    snprintf(srv.log_file, sizeof srv.log_file, "/tmp/lc_serve_log_XXXXXX");
+    snprintf(srv.destination, sizeof srv.destination, "/tmp/lc_dest_XXXXXX");
+    close(mkstemp(srv.port_file));
+    close(mkstemp(srv.destination));
+    int log = mkstemp(srv.log_file);
+    unlink(srv.port_file);
+    srv.pid = fork();
+    if (srv.pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        dup2(log, 2);
+        const char *argv[32] = {LC_CLI_PATH, "serve", "--function-name", "probe", "--handler",
+                                handler, "--code", PROBES, "--port-file", srv.port_file,
+                                "--destination-file", srv.destination};
+        int n = 12;
+        for (const char *const *e = extra; e && *e && n < 30; e++)
+            argv[n++] = *e;
+        execv(LC_CLI_PATH, (char *const *)argv);
+        _exit(127);
+    }
+    close(log);
+    for (int i = 0; i < 3000 && srv.port == 0; i++) {
+        FILE *f = fopen(srv.port_file, "r");
+        if (f == NULL || fscanf(f, "%u", &srv.port) != 1)
+            usleep(10000);
+        if (f)
+            fclose(f);
+        ck_assert_msg(waitpid(srv.pid, NULL, WNOHANG) == 0, "serve exited before listening");
+    }
+    ck_assert_msg(srv.port > 0, "serve did not write its port file");
+}
+
+/* Sends SIGTERM and returns serve's exit status. */
+static int stop_serve(void)
+{
+    int status = 0;
+    kill(srv.pid, SIGTERM);
+    waitpid(srv.pid, &status, 0);
+    srv.pid = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void teardown(void)
+{
+    if (srv.pid > 0)
+        stop_serve();
+    unlink(srv.port_file);
+    unlink(srv.log_file);
+    unlink(srv.destination);
+    memset(&srv, 0, sizeof srv);
+}
+
+static char *endpoint(void)
+{
+    static char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%u", srv.port);
+    return url;
+}
+
+/* Runs a program other than lambdacheck and captures its output. */
+static cli_result run_program(const char *const *argv)
+{
+    char out[] = "/tmp/lc_prog_XXXXXX";
+    int fd = mkstemp(out);
+    pid_t pid = fork();
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        setenv("AWS_ACCESS_KEY_ID", "test", 1);
+        setenv("AWS_SECRET_ACCESS_KEY", "test", 1);
+        setenv("AWS_DEFAULT_REGION", "us-east-1", 1);
+        setenv("AWS_PAGER", "", 1);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    cli_result r = {.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128};
+    FILE *f = fdopen(fd, "r");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    r.out = calloc(1, (size_t)n + 1);
+    r.err = calloc(1, 1);
+    if (fread(r.out, 1, (size_t)n, f) != (size_t)n)
+        r.out[0] = '\0';
+    fclose(f);
+    unlink(out);
+    return r;
+}
+
+static json_t *read_json_file(const char *path)
+{
+    json_error_t e;
+    json_t *v = json_load_file(path, JSON_DECODE_ANY, &e);
+    ck_assert_msg(v != NULL, "%s: %s", path, e.text);
+    return v;
+}
+
+static json_t *aws_invoke(const char *const *extra, const char *outfile)
+{
+    const char *argv[32] = {AWS_CLI, "lambda", "invoke", "--endpoint-url", endpoint(),
+                            "--function-name", "probe", "--cli-binary-format",
+                            "raw-in-base64-out"};
+    int n = 9;
+    for (const char *const *e = extra; *e; e++)
+        argv[n++] = *e;
+    argv[n++] = outfile;
+    cli_result r = run_program(argv);
+    ck_assert_msg(r.status == 0, "aws exited %d: %s", r.status, r.out);
+    json_t *meta = json_loads(r.out, 0, NULL);
+    ck_assert_msg(meta != NULL, "aws printed: %s", r.out);
+    cli_result_free(&r);
+    return meta;
+}
+
+START_TEST(the_aws_cli_invokes_a_served_function)
+{
+    ck_assert_msg(access(AWS_CLI, X_OK) == 0, AWS_CLI " is missing: apt-get install awscli");
+    start_serve("probes.echo_or_fail", NULL);
+    const char *out = "/tmp/lc_aws_out.json";
+    json_t *meta = aws_invoke((const char *[]){"--payload", "{\"cli\": 2}", "--log-type", "Tail",
+                                               NULL},
+                              out);
+    ck_assert_int_eq(json_integer_value(json_object_get(meta, "StatusCode")), 200);
+    ck_assert_str_eq(json_string_value(json_object_get(meta, "ExecutedVersion")), "$LATEST");
+    ck_assert_ptr_nonnull(json_object_get(meta, "LogResult"));
+    json_t *payload = read_json_file(out);
+    ck_assert_int_eq(json_integer_value(json_object_get(payload, "cli")), 2);
+    json_decref(payload);
+    json_decref(meta);
+
+    meta = aws_invoke((const char *[]){"--payload", "{\"fail\": true}", NULL}, out);
+    ck_assert_str_eq(json_string_value(json_object_get(meta, "FunctionError")), "Unhandled");
+    payload = read_json_file(out);
+    ck_assert_str_eq(json_string_value(json_object_get(payload, "errorType")), "ValueError");
+    json_decref(payload);
+    json_decref(meta);
+
+    meta = aws_invoke((const char *[]){"--invocation-type", "Event", "--payload", "{}", NULL}, out);
+    ck_assert_int_eq(json_integer_value(json_object_get(meta, "StatusCode")), 202);
+    json_decref(meta);
+    meta = aws_invoke((const char *[]){"--invocation-type", "DryRun", NULL}, out);
+    ck_assert_int_eq(json_integer_value(json_object_get(meta, "StatusCode")), 204);
+    json_decref(meta);
+    unlink(out);
+    ck_assert_int_eq(stop_serve(), 0);
+}
+END_TEST
+
+START_TEST(boto3_invokes_a_served_function)
+{
+    start_serve("probes.echo_or_fail", NULL);
+    char port[16];
+    snprintf(port, sizeof port, "%u", srv.port);
+    const char *argv[] = {DEBIAN_PYTHON, LC_SOURCE_DIR "/suites/e2e/boto3_calls.py", port, "probe",
+                          NULL};
+    cli_result r = run_program(argv);
+    ck_assert_msg(r.status == 0, "boto3 script failed (python3-boto3 installed?): %s", r.out);
+    json_t *seen = json_loads(r.out, 0, NULL);
+    ck_assert_msg(seen != NULL, "%s", r.out);
+    json_t *want = json_pack(
+        "{s:{s:i, s:{s:s}, s:s, s:b}, s:{s:i, s:s, s:{s:s}}, s:{s:i, s:s}, s:{s:i}}", "sync",
+        "status", 200, "payload", "sdk", "boto3", "version", "$LATEST", "log_has_report", 1,
+        "error", "status", 200, "function_error", "Unhandled", "payload", "errorType",
+        "ValueError", "event", "status", 202, "payload", "", "dry_run", "status", 204);
+    lc_buf why;
+    lc_buf_init(&why, 0);
+    ck_assert_msg(lc_json_match(want, seen, LC_JSON_SUBSET, &why), "boto3 saw %s", why.data);
+    lc_buf_free(&why);
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(seen, "missing")),
+                                 "Function not found"));
+    json_decref(want);
+    json_decref(seen);
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(lambdacheck_invoke_calls_a_served_function)
+{
+    start_serve("probes.echo_or_fail", NULL);
+    cli_result r = run_cli((const char *[]){"invoke", "--endpoint-url", endpoint(),
+                                            "--function-name", "probe", "--payload", "{\"x\": 1}",
+                                            NULL},
+                           NULL, NULL, 60000);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "{\"x\": 1}\n");
+    cli_result_free(&r);
+    r = run_cli((const char *[]){"invoke", "--endpoint-url", endpoint(), "--function-name",
+                                 "probe", "--payload", "{\"fail\": true}", "--output", "json",
+                                 "--log-type", "Tail", NULL},
+                NULL, NULL, 60000);
+    ck_assert_int_eq(r.status, 1);
+    json_t *out = json_loads(r.out, 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(out, "functionError")), "Unhandled");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(out, "logResult")), "END RequestId"));
+    json_decref(out);
+    cli_result_free(&r);
+    r = run_cli((const char *[]){"invoke", "--endpoint-url", endpoint(), "--function-name",
+                                 "probe", "--invocation-type", "Event", "--output", "json", NULL},
+                NULL, NULL, 60000);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "\"statusCode\": 202"));
+    cli_result_free(&r);
+    r = run_cli((const char *[]){"invoke", "--endpoint-url", endpoint(), "--function-name",
+                                 "probe", "--qualifier", "prod", NULL},
+                NULL, NULL, 60000);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_ptr_nonnull(strstr(r.err, "404 ResourceNotFoundException: Function not found"));
+    cli_result_free(&r);
+}
+END_TEST
+
+/* SIGTERM with an event waiting a minute for its retry: serve finishes it before exiting. */
+START_TEST(a_stop_signal_finishes_every_queued_event)
+{
+    start_serve("probes.raises_value_error", (const char *[]){"--retry-delay-ms", "60000", NULL});
+    cli_result r = run_cli((const char *[]){"invoke", "--endpoint-url", endpoint(),
+                                            "--function-name", "probe", "--invocation-type",
+                                            "Event", NULL},
+                           NULL, NULL, 60000);
+    ck_assert_int_eq(r.status, 0);
+    cli_result_free(&r);
+    ck_assert_int_eq(stop_serve(), 0);
+    FILE *f = fopen(srv.destination, "r");
+    char line[16384];
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    ck_assert_ptr_null(fgets(line + strlen(line), (int)(sizeof line - strlen(line)), f));
+    fclose(f);
+    json_t *record = json_loads(line, 0, NULL);
+    json_t *rc = json_object_get(record, "requestContext");
+    ck_assert_str_eq(json_string_value(json_object_get(rc, "condition")), "RetriesExhausted");
+    ck_assert_int_eq(json_integer_value(json_object_get(rc, "approximateInvokeCount")), 3);
+    json_decref(record);
+}
+END_TEST
+
+START_TEST(serve_refuses_bad_usage)
+{
+    const char *const *cases[] = {
+        (const char *[]){"serve", NULL},
+        (const char *[]){"serve", "--handler", "probes.echo", "--code", PROBES, "--listen", "nope",
+                         NULL},
+        (const char *[]){"serve", "--handler", "probes.echo", "--code", PROBES,
+                         "--max-retry-attempts", "3", NULL},
+    };
+    const char *expect[] = {"--handler and --code are required", "--listen takes HOST:PORT",
+                            "--max-retry-attempts takes a whole number from 0 to 2"};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        cli_result r = run_cli(cases[i], NULL, NULL, 30000);
+        ck_assert_int_eq(r.status, 2);
+        ck_assert_msg(strstr(r.err, expect[i]) != NULL, "%s", r.err);
+        cli_result_free(&r);
+    }
+}
+END_TEST
+
+Suite *serve_suite(void)
+{
+    Suite *s = suite_create("serve");
+    TCase *clients = tcase_create("clients");
+    tcase_add_checked_fixture(clients, NULL, teardown);
+    tcase_set_timeout(clients, 120);
+    tcase_add_test(clients, the_aws_cli_invokes_a_served_function);
+    tcase_add_test(clients, boto3_invokes_a_served_function);
+    tcase_add_test(clients, lambdacheck_invoke_calls_a_served_function);
+    tcase_add_test(clients, a_stop_signal_finishes_every_queued_event);
+    suite_add_tcase(s, clients);
+    TCase *errors = tcase_create("errors");
+    tcase_set_timeout(errors, 60);
+    tcase_add_test(errors, serve_refuses_bad_usage);
+    suite_add_tcase(s, errors);
+    return s;
+}
