@@ -25,7 +25,8 @@ static const char serve_usage[] =
     "  --destination-file FILE     append asynchronous destination records (JSON lines)\n"
     "  --max-retry-attempts N      0-2 (default 2)\n"
     "  --retry-delay-ms MS         delay before each retry (default Lambda's 60000, 120000)\n"
-    "  --max-event-age SECONDS     60-21600 (default 21600)\n";
+    "  --max-event-age SECONDS     60-21600 (default 21600)\n"
+    "  --require-sigv4 KEY:SECRET  refuse requests not signed (SigV4) with this key pair\n";
 
 typedef struct {
     cli_function_args f;
@@ -34,11 +35,12 @@ typedef struct {
     const char *port_file;
     const char *destination_file;
     lc_async_config async;
-    bool delay_given;
+    char sigv4_key[128];
+    char sigv4_secret[256];
 } serve_args;
 
 enum { OPT_LISTEN = OPT_FUNCTION_LAST, OPT_PORT_FILE, OPT_DESTINATION, OPT_RETRIES,
-       OPT_RETRY_DELAY, OPT_EVENT_AGE, OPT_HELP };
+       OPT_RETRY_DELAY, OPT_EVENT_AGE, OPT_SIGV4, OPT_HELP };
 
 static const struct option long_options[] = {
     CLI_FUNCTION_OPTIONS,
@@ -48,6 +50,7 @@ static const struct option long_options[] = {
     {"max-retry-attempts", required_argument, NULL, OPT_RETRIES},
     {"retry-delay-ms", required_argument, NULL, OPT_RETRY_DELAY},
     {"max-event-age", required_argument, NULL, OPT_EVENT_AGE},
+    {"require-sigv4", required_argument, NULL, OPT_SIGV4},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -73,6 +76,15 @@ static int take_option(serve_args *a, int opt, const char *arg)
     long v;
     switch (opt) {
     case OPT_LISTEN: return parse_listen(a, arg);
+    case OPT_SIGV4: {
+        const char *colon = strchr(arg, ':');
+        if (colon == NULL || colon == arg || colon[1] == '\0' ||
+            (size_t)(colon - arg) >= sizeof a->sigv4_key)
+            return cli_usage_error("serve ", "--require-sigv4 takes KEY:SECRET");
+        snprintf(a->sigv4_key, sizeof a->sigv4_key, "%.*s", (int)(colon - arg), arg);
+        snprintf(a->sigv4_secret, sizeof a->sigv4_secret, "%s", colon + 1);
+        return CLI_OK;
+    }
     case OPT_PORT_FILE: a->port_file = arg; return CLI_OK;
     case OPT_DESTINATION: a->destination_file = arg; return CLI_OK;
     case OPT_RETRIES:
@@ -142,6 +154,10 @@ static int serve(serve_args *a, lc_emulator *em, const char *name, const sigset_
     lc_error err = {0};
     lc_invoke_server *server = NULL;
     lc_invoke_server_options opt = {.host = a->host, .port = a->port, .log = stderr};
+    if (a->sigv4_key[0]) {
+        opt.sigv4_access_key_id = a->sigv4_key;
+        opt.sigv4_secret_access_key = a->sigv4_secret;
+    }
     if (lc_emulator_set_async(em, name, &a->async, &err) != LC_OK ||
         (a->destination_file && lc_emulator_set_destination_file(em, a->destination_file,
                                                                  &err) != LC_OK) ||

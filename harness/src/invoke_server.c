@@ -1,6 +1,7 @@
 #include "lambdacheck/invoke_server.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 
 #include "lambdacheck/buf.h"
 #include "lambdacheck/context.h"
+#include "lambdacheck/sigv4.h"
 
 #define PREFIX "/2015-03-31/functions/"
 #define SUFFIX "/invocations"
@@ -19,6 +21,8 @@ struct lc_invoke_server {
     size_t max_async;
     FILE *log;
     pthread_mutex_t log_mu;
+    char sigv4_key[128];    /* "" when signatures are not checked */
+    char sigv4_secret[256];
     uint16_t port;
     char url[96];
 };
@@ -88,6 +92,79 @@ static enum MHD_Result service_error(struct MHD_Connection *conn, unsigned statu
             MHD_add_response_header(r, "Retry-After", "1");
     }
     return queue(conn, status, r);
+}
+
+/* --- signatures and the raw URL ----------------------------------------------------------------- */
+
+/* MHD decodes URLs unless told otherwise; a signature covers the URL as sent, so keep it raw and
+ * decode the parts here. */
+static size_t keep_raw(void *cls, struct MHD_Connection *conn, char *s)
+{
+    (void)cls;
+    (void)conn;
+    return strlen(s);
+}
+
+static void percent_decode(char *s)
+{
+    char *out = s;
+    for (const char *p = s; *p; p++) {
+        unsigned v;
+        if (p[0] == '%' && sscanf(p + 1, "%2x", &v) == 1 && isxdigit((unsigned char)p[1]) &&
+            isxdigit((unsigned char)p[2])) {
+            *out++ = (char)v;
+            p += 2;
+        } else {
+            *out++ = *p;
+        }
+    }
+    *out = '\0';
+}
+
+static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    (void)kind;
+    lc_buf *q = cls;
+    lc_buf_printf(q, "%s%s=%s", q->len ? "&" : "", key, value ? value : "");
+    return MHD_YES;
+}
+
+static const char *request_header(void *conn, const char *name)
+{
+    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+}
+
+static const char *signature_error_type(lc_status st, const char *message)
+{
+    if (st == LC_ENOTFOUND)
+        return "MissingAuthenticationTokenException";
+    if (st == LC_EPROTO)
+        return "InvalidSignatureException";
+    return strstr(message, "security token") ? "UnrecognizedClientException"
+                                             : "IncompleteSignatureException";
+}
+
+/* MHD_YES with *ok when the request carries a valid signature (or none is required). */
+static enum MHD_Result check_signature(lc_invoke_server *s, struct MHD_Connection *conn,
+                                       const char *url, const char *method, request *req,
+                                       bool *ok)
+{
+    *ok = true;
+    if (s->sigv4_key[0] == '\0')
+        return MHD_YES;
+    lc_buf query;
+    lc_buf_init(&query, 0);
+    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, &query);
+    lc_sigv4_request sr = {method, url, query.data ? query.data : "", request_header, conn,
+                           req->body.data, req->body.len};
+    lc_error err = {0};
+    lc_status st = lc_sigv4_verify(&sr, s->sigv4_key, s->sigv4_secret, &err);
+    lc_buf_free(&query);
+    if (st == LC_OK)
+        return MHD_YES;
+    *ok = false;
+    return service_error(conn, 403, signature_error_type(st, err.message), "%s", err.message);
 }
 
 /* --- parsing the request ----------------------------------------------------------------------- */
@@ -293,8 +370,24 @@ static enum MHD_Result serve_call(lc_invoke_server *s, struct MHD_Connection *co
     return rc;
 }
 
+static enum MHD_Result route_call(lc_invoke_server *s, struct MHD_Connection *conn,
+                                  const char *url, const char *method, request *req);
+
 static enum MHD_Result route(lc_invoke_server *s, struct MHD_Connection *conn, const char *url,
                              const char *method, request *req)
+{
+    bool signed_ok;
+    enum MHD_Result rc = check_signature(s, conn, url, method, req, &signed_ok);
+    if (!signed_ok)
+        return rc;
+    char decoded[2048];
+    snprintf(decoded, sizeof decoded, "%s", url);
+    percent_decode(decoded);
+    return route_call(s, conn, decoded, method, req);
+}
+
+static enum MHD_Result route_call(lc_invoke_server *s, struct MHD_Connection *conn,
+                                  const char *url, const char *method, request *req)
 {
     size_t n = strlen(url);
     bool shaped = strncmp(url, PREFIX, strlen(PREFIX)) == 0 && n > strlen(PREFIX) + strlen(SUFFIX) &&
@@ -316,13 +409,21 @@ static enum MHD_Result route(lc_invoke_server *s, struct MHD_Connection *conn, c
         snprintf(c.arn, sizeof c.arn, "arn:aws:lambda:us-east-1:%.12s:function:",
                  fn_part ? given : "123456789012");
     snprintf(c.arn + strlen(c.arn), sizeof c.arn - strlen(c.arn), "%s", c.name);
+    char qbuf[256] = "";
     const char *q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "Qualifier");
+    if (q) {
+        snprintf(qbuf, sizeof qbuf, "%s", q);
+        percent_decode(qbuf);
+        q = qbuf;
+    }
     if (q && c.qualifier[0] && strcmp(q, c.qualifier) != 0)
         return service_error(conn, 400, "InvalidParameterValueException",
                              "The derived qualifier from the function name does not match the "
                              "specified qualifier.");
-    if (q)
+    if (q) {
         snprintf(c.qualifier, sizeof c.qualifier, "%s", q);
+        percent_decode(c.qualifier);
+    }
     const char *type = header(conn, "X-Amz-Invocation-Type");
     snprintf(c.type, sizeof c.type, "%s", type && type[0] ? type : "RequestResponse");
     enum MHD_Result rc = serve_call(s, conn, &c, req);
@@ -389,12 +490,17 @@ lc_status lc_invoke_server_start(lc_emulator *em, const lc_invoke_server_options
     s->em = em;
     s->max_async = opt && opt->max_async_request ? opt->max_async_request : LC_ASYNC_REQUEST_MAX;
     s->log = opt ? opt->log : NULL;
+    if (opt && opt->sigv4_access_key_id && opt->sigv4_secret_access_key) {
+        snprintf(s->sigv4_key, sizeof s->sigv4_key, "%s", opt->sigv4_access_key_id);
+        snprintf(s->sigv4_secret, sizeof s->sigv4_secret, "%s", opt->sigv4_secret_access_key);
+    }
     pthread_mutex_init(&s->log_mu, NULL);
     s->daemon = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
         on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_UNESCAPE_CALLBACK, keep_raw,
+        NULL, MHD_OPTION_END);
     if (s->daemon == NULL) {
         lc_invoke_server_free(s);
         return lc_error_set(err, LC_EIO, NULL, 0, 0,

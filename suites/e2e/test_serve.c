@@ -273,6 +273,27 @@ START_TEST(a_stop_signal_finishes_every_queued_event)
 }
 END_TEST
 
+/* The AWS CLI signs with the test credentials run_program gives it; serve checks them. */
+START_TEST(serve_checks_signatures_made_by_the_aws_cli)
+{
+    start_serve("probes.echo_or_fail", (const char *[]){"--require-sigv4", "test:test", NULL});
+    const char *out = "/tmp/lc_aws_signed.json";
+    json_t *meta = aws_invoke((const char *[]){"--payload", "{\"signed\": 1}", NULL}, out);
+    ck_assert_int_eq(json_integer_value(json_object_get(meta, "StatusCode")), 200);
+    json_decref(meta);
+    unlink(out);
+    cli_result r = run_cli((const char *[]){"invoke", "--endpoint-url", endpoint(),
+                                            "--function-name", "probe", NULL},
+                           NULL, (const char *[]){"AWS_ACCESS_KEY_ID=", "AWS_SECRET_ACCESS_KEY=",
+                                                  "AWS_SHARED_CREDENTIALS_FILE=/nonexistent",
+                                                  NULL},
+                           60000);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "403 MissingAuthenticationTokenException") != NULL, "%s", r.err);
+    cli_result_free(&r);
+}
+END_TEST
+
 START_TEST(serve_refuses_bad_usage)
 {
     const char *const *cases[] = {
@@ -303,6 +324,7 @@ Suite *serve_suite(void)
     tcase_add_test(clients, boto3_invokes_a_served_function);
     tcase_add_test(clients, lambdacheck_invoke_calls_a_served_function);
     tcase_add_test(clients, a_stop_signal_finishes_every_queued_event);
+    tcase_add_test(clients, serve_checks_signatures_made_by_the_aws_cli);
     suite_add_tcase(s, clients);
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 60);

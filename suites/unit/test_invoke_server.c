@@ -322,6 +322,48 @@ START_TEST(a_transport_failure_is_not_an_http_status)
 }
 END_TEST
 
+/* A server that requires signatures, and clients with the right keys, the wrong ones, or none. */
+static lc_invoke_response signed_call(const char *key, const char *secret, bool sign)
+{
+    lc_invoke_server *s;
+    lc_invoke_server_options so = {.sigv4_access_key_id = "AKIDLOCAL",
+                                   .sigv4_secret_access_key = "local-secret"};
+    ck_assert_int_eq(lc_invoke_server_start(em, &so, &s, NULL), LC_OK);
+    lc_client_options co = {.endpoint_url = lc_invoke_server_url(s), .region = "eu-west-1",
+                            .sign = sign, .access_key_id = key, .secret_access_key = secret};
+    lc_client *c;
+    lc_error err = {0};
+    ck_assert_msg(lc_client_new(&co, &c, &err) == LC_OK, "%s", err.message);
+    lc_invoke_request req = {.function_name = "echo", .qualifier = "$LATEST",
+                             .payload = "{\"signed\": true}", .payload_len = 16};
+    lc_invoke_response r;
+    ck_assert_int_eq(lc_client_invoke(c, &req, &r, &err), LC_OK);
+    lc_client_free(c);
+    lc_invoke_server_free(s);
+    return r;
+}
+
+START_TEST(a_correctly_signed_request_passes)
+{
+    lc_invoke_response r = signed_call("AKIDLOCAL", "local-secret", true);
+    ck_assert_msg(r.status == 200, "%ld %s: %s", r.status, r.error_type, r.error_message);
+    ck_assert_str_eq(r.payload, "{\"signed\": true}");
+    lc_invoke_response_clear(&r);
+}
+END_TEST
+
+START_TEST(unsigned_or_wrongly_signed_requests_get_403)
+{
+    lc_invoke_response r = signed_call(NULL, NULL, false);
+    expect_error(&r, 403, "MissingAuthenticationTokenException", "Missing Authentication Token");
+    r = signed_call("AKIDLOCAL", "wrong-secret", true);
+    expect_error(&r, 403, "InvalidSignatureException",
+                 "The request signature we calculated does not match");
+    r = signed_call("AKIDSOMEONEELSE", "local-secret", true);
+    expect_error(&r, 403, "UnrecognizedClientException", "security token");
+}
+END_TEST
+
 Suite *invoke_server_suite(void)
 {
     Suite *s = suite_create("invoke_server");
@@ -345,6 +387,8 @@ Suite *invoke_server_suite(void)
     tcase_add_test(errors, unknown_paths_are_unknown_operations);
     tcase_add_test(errors, over_the_concurrency_limit_a_call_gets_429);
     tcase_add_test(errors, a_transport_failure_is_not_an_http_status);
+    tcase_add_test(errors, a_correctly_signed_request_passes);
+    tcase_add_test(errors, unsigned_or_wrongly_signed_requests_get_403);
     suite_add_tcase(s, errors);
     return s;
 }

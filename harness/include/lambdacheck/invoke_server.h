@@ -26,6 +26,9 @@ typedef struct {
     unsigned port;            /* 0: an ephemeral port */
     size_t max_async_request; /* 0: LC_ASYNC_REQUEST_MAX */
     FILE *log;                /* one line per request; NULL: none. Borrowed. */
+    const char *sigv4_access_key_id;     /* with the secret: require requests signed with this
+                                            key pair (SigV4); others get 403. NULL: no check */
+    const char *sigv4_secret_access_key;
 } lc_invoke_server_options;
 
 typedef struct lc_invoke_server lc_invoke_server;

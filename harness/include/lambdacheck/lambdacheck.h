@@ -14,6 +14,7 @@
 #include "lambdacheck/invoke_server.h"
 #include "lambdacheck/credentials.h"
 #include "lambdacheck/client.h"
+#include "lambdacheck/sigv4.h"
 
 /* The library's version, "MAJOR.MINOR.PATCH". */
 const char *lc_version(void);
