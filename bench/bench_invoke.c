@@ -1,5 +1,6 @@
-/* Benchmark: warm synchronous invocations through the embedded emulator's C API, on one
- * environment, next to starting a Python process per invocation (how simpler runners work).
+/* Benchmark: warm synchronous invocations on one environment, through the embedded emulator's C
+ * API and through its Invoke API over HTTP (client -> server -> runtime -> back), next to starting
+ * a Python process per invocation (how simpler runners work).
  * Prints invocations per second and latency percentiles, and their ratio. Not a test: it asserts
  * nothing about speed. */
 #include <fcntl.h>
@@ -71,6 +72,44 @@ static double warm_emulator(const char *probes, size_t n)
     return per_second;
 }
 
+static double through_invoke_api(const char *probes, size_t n)
+{
+    lc_target *t;
+    lc_function *fn;
+    lc_error err = {0};
+    lc_function_config c = {.name = "trivial", .handler = "probes.returns_none",
+                            .code_dir = probes, .concurrency = 1};
+    if (lc_target_new_local(&t, &err) || lc_function_new(&c, &fn, &err) ||
+        lc_emulator_add_function(lc_target_emulator(t), fn, &err)) {
+        fprintf(stderr, "bench: %s\n", err.message);
+        exit(1);
+    }
+    lc_invoke_request req = {.function_name = "trivial", .payload = "{\"key1\": \"value1\"}",
+                             .payload_len = 18};
+    lc_invoke_response r;
+    for (int i = 0; i < 500; i++) {
+        lc_target_invoke(t, &req, &r, NULL);
+        lc_invoke_response_clear(&r);
+    }
+    int64_t *lat = calloc(n, sizeof *lat);
+    int64_t start = lc_monotonic_ns();
+    for (size_t i = 0; i < n; i++) {
+        int64_t t0 = lc_monotonic_ns();
+        if (lc_target_invoke(t, &req, &r, &err) != LC_OK || r.status != 200) {
+            fprintf(stderr, "bench: call failed: %s %ld\n", err.message, r.status);
+            exit(1);
+        }
+        lat[i] = lc_monotonic_ns() - t0;
+        lc_invoke_response_clear(&r);
+    }
+    int64_t total = lc_monotonic_ns() - start;
+    report("warm, through the Invoke API (HTTP)", lat, n, total);
+    double per_second = (double)n / ((double)total / 1e9);
+    free(lat);
+    lc_target_free(t);
+    return per_second;
+}
+
 static double process_per_call(const char *python, const char *probes, size_t n)
 {
     char script[1024];
@@ -118,7 +157,10 @@ int main(int argc, char **argv)
     lc_function_free(fn);
     printf("lambdacheck bench: synchronous invocations of a trivial Python handler\n");
     double warm = warm_emulator(probes, n);
+    double http = through_invoke_api(probes, n);
     double cold = process_per_call(python, probes, n / 200 > 20 ? n / 200 : 20);
     printf("ratio: warm emulator / process per call = %.0fx more calls per second\n", warm / cold);
+    printf("ratio: Invoke API over HTTP / C API = %.2f (the HTTP round trip costs %.0f us a call)\n",
+           http / warm, (1e6 / http) - (1e6 / warm));
     return 0;
 }

@@ -35,6 +35,8 @@ static void setup(void)
     add("exits", "probes.exits", 0, 0);
     add("logs", "probes.logs", 0, 0);
     add("meet", "probes.rendezvous", 0, 1);
+    add("init-error", "nomod.handler", 0, 0);
+    add("big", "probes.big_response", 0, 0);
     ck_assert_int_eq(lc_invoke_server_start(em, NULL, &server, NULL), LC_OK);
     lc_client_options o = {.endpoint_url = lc_invoke_server_url(server), .region = "us-east-1"};
     ck_assert_int_eq(lc_client_new(&o, &client, NULL), LC_OK);
@@ -55,6 +57,16 @@ static lc_invoke_response call(const char *function, const char *type, const cha
     lc_error err = {0};
     ck_assert_msg(lc_client_invoke(client, &req, &resp, &err) == LC_OK, "%s", err.message);
     return resp;
+}
+
+/* A service error: status, x-amzn-ErrorType, and a message. */
+static void expect_error(lc_invoke_response *r, long status, const char *type, const char *text)
+{
+    ck_assert_int_eq(r->status, status);
+    ck_assert_str_eq(r->error_type, type);
+    ck_assert_msg(strstr(r->error_message, text) != NULL, "message: %s", r->error_message);
+    ck_assert_uint_eq(strlen(r->request_id), 36);
+    lc_invoke_response_clear(r);
 }
 
 START_TEST(a_synchronous_call_returns_the_result_with_headers)
@@ -96,6 +108,29 @@ START_TEST(platform_errors_come_through_http)
     r = call("exits", NULL, "{\"code\": 42}");
     ck_assert_ptr_nonnull(strstr(r.payload, "Runtime exited with error: exit status 42"));
     lc_invoke_response_clear(&r);
+    r = call("init-error", NULL, "{}");
+    ck_assert_str_eq(r.function_error, "Unhandled");
+    ck_assert_ptr_nonnull(strstr(r.payload, "\"errorType\": \"Runtime.ImportModuleError\""));
+    lc_invoke_response_clear(&r);
+    r = call("big", NULL, "{\"bytes\": 7000000}");
+    ck_assert_str_eq(r.function_error, "Unhandled");
+    ck_assert_ptr_nonnull(strstr(r.payload, "Function.ResponseSizeTooLarge"));
+    lc_invoke_response_clear(&r);
+}
+END_TEST
+
+/* A function whose code folder disappeared cannot start: the service itself fails, 500. */
+START_TEST(a_failure_of_the_service_is_500_service_exception)
+{
+    char dir[] = "/tmp/lc_gone_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    lc_function_config c = {.name = "gone", .handler = "app.handler", .code_dir = dir};
+    lc_function *fn;
+    ck_assert_int_eq(lc_function_new(&c, &fn, NULL), LC_OK);
+    ck_assert_int_eq(lc_emulator_add_function(em, fn, NULL), LC_OK);
+    rmdir(dir);
+    lc_invoke_response r = call("gone", NULL, "{}");
+    expect_error(&r, 500, "ServiceException", "cannot run");
 }
 END_TEST
 
@@ -209,16 +244,6 @@ START_TEST(the_runtime_interface_emulator_path_reaches_the_only_function)
     lc_emulator_free(single);
 }
 END_TEST
-
-/* A service error: status, x-amzn-ErrorType, and a message. */
-static void expect_error(lc_invoke_response *r, long status, const char *type, const char *text)
-{
-    ck_assert_int_eq(r->status, status);
-    ck_assert_str_eq(r->error_type, type);
-    ck_assert_msg(strstr(r->error_message, text) != NULL, "message: %s", r->error_message);
-    ck_assert_uint_eq(strlen(r->request_id), 36);
-    lc_invoke_response_clear(r);
-}
 
 START_TEST(service_errors_have_status_type_header_and_message)
 {
@@ -387,6 +412,7 @@ Suite *invoke_server_suite(void)
     tcase_add_test(errors, unknown_paths_are_unknown_operations);
     tcase_add_test(errors, over_the_concurrency_limit_a_call_gets_429);
     tcase_add_test(errors, a_transport_failure_is_not_an_http_status);
+    tcase_add_test(errors, a_failure_of_the_service_is_500_service_exception);
     tcase_add_test(errors, a_correctly_signed_request_passes);
     tcase_add_test(errors, unsigned_or_wrongly_signed_requests_get_403);
     suite_add_tcase(s, errors);

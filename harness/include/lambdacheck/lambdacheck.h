@@ -15,6 +15,7 @@
 #include "lambdacheck/credentials.h"
 #include "lambdacheck/client.h"
 #include "lambdacheck/sigv4.h"
+#include "lambdacheck/target.h"
 
 /* The library's version, "MAJOR.MINOR.PATCH". */
 const char *lc_version(void);
