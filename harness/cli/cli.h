@@ -60,5 +60,6 @@ const char *cli_data_dir(void);
 int cli_events(int argc, char **argv);
 int cli_invoke(int argc, char **argv);
 int cli_serve(int argc, char **argv);
+int cli_check(int argc, char **argv);
 
 #endif

@@ -22,6 +22,7 @@ static const char usage_text[] =
     "  invoke                  run a handler once in the embedded emulator, or call a\n"
     "                          function through an Invoke API (--endpoint-url)\n"
     "  serve                   serve a handler through the Invoke API on 127.0.0.1\n"
+    "  check [MANIFEST|DIR]... run the cases of handler libraries and check the contract\n"
     "\n"
     "Run 'lambdacheck COMMAND --help' for a command's options.\n";
 
@@ -55,6 +56,7 @@ static const struct {
     {"events", cli_events},
     {"invoke", cli_invoke},
     {"serve", cli_serve},
+    {"check", cli_check},
 };
 
 int main(int argc, char **argv)

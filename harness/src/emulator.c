@@ -45,6 +45,7 @@ struct lc_emulator {
     pthread_mutex_t mu;
     pool **pools; /* stable pointers: queued events refer to their function's pool */
     size_t n_pools;
+    pthread_cond_t journal_cv; /* a result was journalled */
     lc_result *journal; /* a ring of journal_capacity results */
     size_t journal_capacity, journal_next, journal_count;
 
@@ -79,6 +80,7 @@ lc_status lc_emulator_new(const lc_emulator_options *opt, lc_emulator **out, lc_
     pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
     pthread_cond_init(&em->q_cv, &attr);
     pthread_cond_init(&em->idle_cv, &attr);
+    pthread_cond_init(&em->journal_cv, &attr);
     pthread_condattr_destroy(&attr);
     em->records = json_array();
     *out = em;
@@ -111,6 +113,7 @@ void lc_emulator_free(lc_emulator *em)
         fclose(em->destination);
     pthread_cond_destroy(&em->q_cv);
     pthread_cond_destroy(&em->idle_cv);
+    pthread_cond_destroy(&em->journal_cv);
     pthread_mutex_destroy(&em->q_mu);
     pthread_mutex_destroy(&em->mu);
     free(em);
@@ -226,6 +229,7 @@ static void journal_add(lc_emulator *em, const lc_result *r)
     em->journal_next = (em->journal_next + 1) % em->journal_capacity;
     if (em->journal_count < em->journal_capacity)
         em->journal_count++;
+    pthread_cond_broadcast(&em->journal_cv);
     pthread_mutex_unlock(&em->mu);
     lc_result_clear(&old);
 }
@@ -291,6 +295,24 @@ lc_status lc_emulator_journal_find(lc_emulator *em, const char *request_id, lc_r
             st = lc_result_copy(out, &em->journal[i]);
     pthread_mutex_unlock(&em->mu);
     return st;
+}
+
+lc_status lc_emulator_journal_wait(lc_emulator *em, const char *request_id, long timeout_ms,
+                                   lc_result *out)
+{
+    int64_t deadline = lc_monotonic_ns() + timeout_ms * 1000000LL;
+    struct timespec ts = {.tv_sec = deadline / 1000000000, .tv_nsec = deadline % 1000000000};
+    lc_status st = LC_ENOTFOUND;
+    pthread_mutex_lock(&em->mu);
+    for (int rc = 0; st != LC_OK && rc == 0;) {
+        for (size_t i = 0; i < em->journal_count && st != LC_OK; i++)
+            if (strcmp(em->journal[i].request_id, request_id) == 0)
+                st = lc_result_copy(out, &em->journal[i]);
+        if (st != LC_OK)
+            rc = pthread_cond_timedwait(&em->journal_cv, &em->mu, &ts);
+    }
+    pthread_mutex_unlock(&em->mu);
+    return st == LC_OK ? LC_OK : LC_ETIMEDOUT;
 }
 
 size_t lc_emulator_environment_count(lc_emulator *em, const char *function_name)

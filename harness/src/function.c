@@ -146,6 +146,27 @@ static lc_status resolve_python(const char *python, char **path, int *minor, lc_
 
 static lc_status make_argv(lc_function *fn, const lc_function_config *c, lc_error *err)
 {
+    if (c->runtime_command && strstr(c->runtime_command, "{python}")) {
+        char *python = NULL;
+        int minor = 0;
+        lc_status st = resolve_python(env_or(c->python, "LAMBDACHECK_PYTHON", "python3"), &python,
+                                      &minor, err);
+        if (st != LC_OK)
+            return st;
+        fn->argv = lc__argv_split(c->runtime_command, fn->handler);
+        for (char **a = fn->argv; a && *a; a++)
+            if (strcmp(*a, "{python}") == 0) {
+                free(*a);
+                *a = strdup(python);
+            }
+        free(python);
+        if (fn->argv == NULL)
+            return lc_error_set(err, LC_EINVAL, NULL, 0, 0, "the runtime command is empty");
+        char env[64];
+        snprintf(env, sizeof env, "AWS_Lambda_python3.%d", minor);
+        fn->execution_env = strdup(env_or(c->execution_env, NULL, env));
+        return LC_OK;
+    }
     if (c->runtime_command) {
         fn->argv = lc__argv_split(c->runtime_command, fn->handler);
         if (fn->argv == NULL)

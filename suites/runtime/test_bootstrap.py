@@ -5,7 +5,9 @@ in chunks, only come from other Runtime API servers. Run with any python3:
     python3 -m unittest discover -s suites/runtime
 """
 
+import contextlib
 import http.server
+import io
 import json
 import os
 import socketserver
@@ -45,10 +47,17 @@ class RecordingAPI:
         self.results.append((request_id, body, content_type))
 
 
+def quietly(function, *args):
+    """Runs function with the client's log lines (written to stdout, as on Lambda) captured."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return function(*args)
+
+
 class ContextHeaders(unittest.TestCase):
     def test_client_context_that_is_not_json(self):
         api = RecordingAPI()
-        bootstrap.handle(api, lambda e, c: "unreached", FakeInvocation(client_context="{oops"))
+        quietly(bootstrap.handle, api, lambda e, c: "unreached",
+                FakeInvocation(client_context="{oops"))
         (request_id, error, _), = api.errors
         self.assertEqual(request_id, "req-1")
         self.assertEqual(error["errorType"], "Runtime.LambdaContextUnmarshalError")
@@ -62,7 +71,8 @@ class ContextHeaders(unittest.TestCase):
 
     def test_cognito_identity_that_is_not_json(self):
         api = RecordingAPI()
-        bootstrap.handle(api, lambda e, c: "unreached", FakeInvocation(cognito_identity="nope"))
+        quietly(bootstrap.handle, api, lambda e, c: "unreached",
+                FakeInvocation(cognito_identity="nope"))
         error = api.errors[0][1]
         self.assertEqual(error["errorType"], "Runtime.LambdaContextUnmarshalError")
         self.assertEqual(

@@ -101,6 +101,11 @@ size_t lc_emulator_journal_size(lc_emulator *em);
 /* Copies the journal's result for request_id into *out (caller clears). LC_ENOTFOUND if absent. */
 lc_status lc_emulator_journal_find(lc_emulator *em, const char *request_id, lc_result *out);
 
+/* Like lc_emulator_journal_find, waiting up to timeout_ms for the request to be journalled (an
+ * asynchronous event runs later). LC_ETIMEDOUT when it is not. */
+lc_status lc_emulator_journal_wait(lc_emulator *em, const char *request_id, long timeout_ms,
+                                   lc_result *out);
+
 /* Environments of a function that exist now (busy or idle). */
 size_t lc_emulator_environment_count(lc_emulator *em, const char *function_name);
 

@@ -20,7 +20,8 @@ typedef struct {
     const char *handler;         /* MODULE.FUNCTION (required), passed as the runtime's last arg */
     const char *code_dir;        /* folder with the handler code (required; must exist) */
     const char *runtime_command; /* a command that speaks the Runtime API, split at blanks, the
-                                    handler appended (e.g. "python3 -m awslambdaric"); NULL: the
+                                    handler appended; a word "{python}" stands for the resolved
+                                    interpreter (e.g. "{python} -m awslambdaric"); NULL: the
                                     bundled Python client under `python` */
     const char *python;          /* interpreter for the bundled client; NULL: $LAMBDACHECK_PYTHON,
                                     else "python3" */

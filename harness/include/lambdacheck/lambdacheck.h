@@ -16,6 +16,10 @@
 #include "lambdacheck/client.h"
 #include "lambdacheck/sigv4.h"
 #include "lambdacheck/target.h"
+#include "lambdacheck/expect.h"
+#include "lambdacheck/contracts.h"
+#include "lambdacheck/runner.h"
+#include "lambdacheck/report.h"
 
 /* The library's version, "MAJOR.MINOR.PATCH". */
 const char *lc_version(void);

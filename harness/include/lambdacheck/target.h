@@ -35,8 +35,8 @@ lc_emulator *lc_target_emulator(lc_target *t);
 /* The endpoint URL the target's client calls. Borrowed until free. */
 const char *lc_target_endpoint(const lc_target *t);
 
-/* Invokes through the Invoke API, on either kind of target (see lc_client_invoke). Calls from
- * several threads are serialised on the target's one client connection. */
+/* Invokes through the Invoke API, on either kind of target (see lc_client_invoke). Thread-safe:
+ * each call takes a client (a connection) of its own from a pool. */
 lc_status lc_target_invoke(lc_target *t, const lc_invoke_request *req, lc_invoke_response *resp,
                            lc_error *err);
 
