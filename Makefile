@@ -23,9 +23,10 @@ build: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# The main job: what the command line can do so far, on the bundled samples.
+# The main job: the conformance suite and the example handler library, on the embedded emulator.
 run: build
-	$(BUILD)/lambdacheck events detect fixtures/events/*/*.json
+	@mkdir -p reports
+	$(BUILD)/lambdacheck check --junit reports/junit.xml fixtures/cases/examples fixtures/cases/conformance
 
 check: build
 	cd $(BUILD) && ctest -V -j $(JOBS) --output-on-failure

@@ -18,6 +18,8 @@ static const char check_usage[] =
     "  --endpoint-url URL       run against this Invoke API instead of the embedded emulator\n"
     "  --function-prefix P      remote only: call function NAME as P+NAME (deployed stacks)\n"
     "  --python PATH            interpreter for Python functions (local)\n"
+    "  --runtime-command CMD    run every function under CMD instead (local; '{python}' is the\n"
+    "                           interpreter), e.g. '{python} -m awslambdaric'\n"
     "  --jobs N                 cases at once (default 2)\n"
     "  --junit FILE             write JUnit XML\n"
     "  --json FILE              write the results as JSON\n"
@@ -29,18 +31,20 @@ typedef struct {
     const char *endpoint_url;
     const char *prefix;
     const char *python;
+    const char *runtime_command;
     const char *junit;
     const char *json;
     int jobs;
 } check_args;
 
 enum { OPT_ENDPOINT = OPT_FUNCTION_LAST, OPT_PREFIX, OPT_JOBS, OPT_JUNIT, OPT_JSON,
-       OPT_CHECK_PYTHON, OPT_HELP };
+       OPT_CHECK_PYTHON, OPT_CHECK_RUNTIME, OPT_HELP };
 
 static const struct option long_options[] = {
     {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
     {"function-prefix", required_argument, NULL, OPT_PREFIX},
     {"python", required_argument, NULL, OPT_CHECK_PYTHON},
+    {"runtime-command", required_argument, NULL, OPT_CHECK_RUNTIME},
     {"jobs", required_argument, NULL, OPT_JOBS},
     {"junit", required_argument, NULL, OPT_JUNIT},
     {"json", required_argument, NULL, OPT_JSON},
@@ -55,6 +59,7 @@ static int take_option(check_args *a, int opt, const char *arg)
     case OPT_ENDPOINT: a->endpoint_url = arg; return CLI_OK;
     case OPT_PREFIX: a->prefix = arg; return CLI_OK;
     case OPT_CHECK_PYTHON: a->python = arg; return CLI_OK;
+    case OPT_CHECK_RUNTIME: a->runtime_command = arg; return CLI_OK;
     case OPT_JUNIT: a->junit = arg; return CLI_OK;
     case OPT_JSON: a->json = arg; return CLI_OK;
     case OPT_JOBS:
@@ -137,7 +142,8 @@ int cli_check(int argc, char **argv)
         return CLI_FAILED;
     lc_run *run = lc_run_new();
     lc_runner_options opt = {.target = target, .function_prefix = a.prefix, .python = a.python,
-                             .jobs = a.jobs, .on_case = print_case};
+                             .runtime_command = a.runtime_command, .jobs = a.jobs,
+                             .on_case = print_case};
     const char *here[] = {"."};
     char **paths = optind < argc ? argv + optind : (char **)here;
     int count = optind < argc ? argc - optind : 1;

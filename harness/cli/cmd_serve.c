@@ -10,10 +10,12 @@
 
 static const char serve_usage[] =
     "usage: lambdacheck serve --handler MODULE.FUNCTION --code DIR [options]\n"
+    "       lambdacheck serve --manifest MANIFEST|DIR [options]\n"
     "\n"
     "Serves one function through the Lambda Invoke API on 127.0.0.1, so the AWS CLI, an AWS SDK\n"
     "or 'lambdacheck invoke --endpoint-url' can call it as if it were deployed:\n"
     "    aws lambda invoke --endpoint-url http://127.0.0.1:PORT --function-name NAME out.json\n"
+    "--manifest serves every function of a handler library's lambdacheck.json instead.\n"
     "Logs one line per invocation to standard error. SIGINT or SIGTERM stops it after every\n"
     "queued asynchronous event has finished (retries run without their delays).\n"
     "\n"
@@ -34,13 +36,14 @@ typedef struct {
     unsigned port;
     const char *port_file;
     const char *destination_file;
+    const char *manifest;
     lc_async_config async;
     char sigv4_key[128];
     char sigv4_secret[256];
 } serve_args;
 
 enum { OPT_LISTEN = OPT_FUNCTION_LAST, OPT_PORT_FILE, OPT_DESTINATION, OPT_RETRIES,
-       OPT_RETRY_DELAY, OPT_EVENT_AGE, OPT_SIGV4, OPT_HELP };
+       OPT_RETRY_DELAY, OPT_EVENT_AGE, OPT_SIGV4, OPT_MANIFEST, OPT_HELP };
 
 static const struct option long_options[] = {
     CLI_FUNCTION_OPTIONS,
@@ -51,6 +54,7 @@ static const struct option long_options[] = {
     {"retry-delay-ms", required_argument, NULL, OPT_RETRY_DELAY},
     {"max-event-age", required_argument, NULL, OPT_EVENT_AGE},
     {"require-sigv4", required_argument, NULL, OPT_SIGV4},
+    {"manifest", required_argument, NULL, OPT_MANIFEST},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -86,6 +90,7 @@ static int take_option(serve_args *a, int opt, const char *arg)
         return CLI_OK;
     }
     case OPT_PORT_FILE: a->port_file = arg; return CLI_OK;
+    case OPT_MANIFEST: a->manifest = arg; return CLI_OK;
     case OPT_DESTINATION: a->destination_file = arg; return CLI_OK;
     case OPT_RETRIES:
         if ((v = cli_parse_number("serve ", "--max-retry-attempts", arg, 0, 2)) < 0)
@@ -125,8 +130,10 @@ static int parse_args(int argc, char **argv, serve_args *a)
     }
     if (optind < argc)
         return cli_usage_error("serve ", "unexpected argument '%s'", argv[optind]);
-    if (a->f.fn.handler == NULL || a->f.fn.code_dir == NULL)
-        return cli_usage_error("serve ", "--handler and --code are required");
+    if (a->manifest && (a->f.fn.handler || a->f.fn.code_dir))
+        return cli_usage_error("serve ", "give --manifest or --handler and --code, not both");
+    if (a->manifest == NULL && (a->f.fn.handler == NULL || a->f.fn.code_dir == NULL))
+        return cli_usage_error("serve ", "--handler and --code (or --manifest) are required");
     return CLI_OK;
 }
 
@@ -149,7 +156,18 @@ static int wait_for_stop(const sigset_t *stop)
     return sig;
 }
 
-static int serve(serve_args *a, lc_emulator *em, const char *name, const sigset_t *stop)
+static lc_status configure_async(serve_args *a, lc_emulator *em, lc_error *err)
+{
+    for (size_t i = 0; i < lc_emulator_function_count(em); i++) {
+        lc_status st = lc_emulator_set_async(
+            em, lc_function_name(lc_emulator_function_at(em, i)), &a->async, err);
+        if (st != LC_OK)
+            return st;
+    }
+    return LC_OK;
+}
+
+static int serve(serve_args *a, lc_emulator *em, const sigset_t *stop)
 {
     lc_error err = {0};
     lc_invoke_server *server = NULL;
@@ -158,14 +176,17 @@ static int serve(serve_args *a, lc_emulator *em, const char *name, const sigset_
         opt.sigv4_access_key_id = a->sigv4_key;
         opt.sigv4_secret_access_key = a->sigv4_secret;
     }
-    if (lc_emulator_set_async(em, name, &a->async, &err) != LC_OK ||
+    if (configure_async(a, em, &err) != LC_OK ||
         (a->destination_file && lc_emulator_set_destination_file(em, a->destination_file,
                                                                  &err) != LC_OK) ||
         lc_invoke_server_start(em, &opt, &server, &err) != LC_OK) {
         cli_print_error(&err);
         return CLI_FAILED;
     }
-    fprintf(stderr, "lambdacheck: serving %s at %s\n", name, lc_invoke_server_url(server));
+    size_t n = lc_emulator_function_count(em);
+    fprintf(stderr, "lambdacheck: serving %s%s at %s\n",
+            n == 1 ? lc_function_name(lc_emulator_function_at(em, 0)) : "",
+            n == 1 ? "" : "the manifest's functions", lc_invoke_server_url(server));
     int rc = a->port_file ? write_port_file(a->port_file, lc_invoke_server_port(server)) : CLI_OK;
     int sig = rc == CLI_OK ? wait_for_stop(stop) : 0;
     if (sig)
@@ -182,6 +203,28 @@ static int serve(serve_args *a, lc_emulator *em, const char *name, const sigset_
     return rc;
 }
 
+static int add_function(serve_args *a, lc_emulator *em)
+{
+    lc_function *fn = NULL;
+    int rc = cli_make_function(&a->f, &fn);
+    lc_error err = {0};
+    if (rc == CLI_OK && lc_emulator_add_function(em, fn, &err) != LC_OK) { /* takes fn */
+        cli_print_error(&err);
+        rc = CLI_FAILED;
+    }
+    return rc;
+}
+
+static int add_manifest(serve_args *a, lc_emulator *em)
+{
+    lc_error err = {0};
+    if (lc_manifest_add_functions(a->manifest, em, a->f.fn.python, a->f.fn.runtime_command,
+                                  &err) == LC_OK)
+        return CLI_OK;
+    cli_print_error(&err);
+    return err.status == LC_ESPAWN ? CLI_FAILED : CLI_USAGE;
+}
+
 int cli_serve(int argc, char **argv)
 {
     /* blocked before any thread starts (resolving the interpreter starts one), so the signals
@@ -194,26 +237,16 @@ int cli_serve(int argc, char **argv)
     serve_args a = {.f.env = json_object(), .host = "127.0.0.1", .async = lc_async_defaults()};
     a.f.fn.environment = a.f.env;
     int rc = parse_args(argc, argv, &a);
-    lc_function *fn = NULL;
-    if (rc == CLI_OK)
-        rc = cli_make_function(&a.f, &fn);
     lc_emulator *em = NULL;
     lc_error err = {0};
     if (rc == CLI_OK && lc_emulator_new(NULL, &em, &err) != LC_OK) {
-        lc_function_free(fn);
         cli_print_error(&err);
         rc = CLI_FAILED;
     }
-    char name[65] = "";
-    if (rc == CLI_OK) {
-        snprintf(name, sizeof name, "%s", lc_function_name(fn));
-        if (lc_emulator_add_function(em, fn, &err) != LC_OK) { /* takes fn */
-            cli_print_error(&err);
-            rc = CLI_FAILED;
-        }
-    }
     if (rc == CLI_OK)
-        rc = serve(&a, em, name, &stop);
+        rc = a.manifest ? add_manifest(&a, em) : add_function(&a, em);
+    if (rc == CLI_OK)
+        rc = serve(&a, em, &stop);
     lc_emulator_free(em);
     json_decref(a.f.env);
     return rc < 0 ? CLI_OK : rc;

@@ -160,6 +160,16 @@ const lc_function *lc_emulator_function(const lc_emulator *em, const char *name)
     return p ? p->fn : NULL;
 }
 
+size_t lc_emulator_function_count(const lc_emulator *em)
+{
+    return em->n_pools;
+}
+
+const lc_function *lc_emulator_function_at(const lc_emulator *em, size_t i)
+{
+    return i < em->n_pools ? em->pools[i]->fn : NULL;
+}
+
 const lc_function *lc_emulator_only_function(const lc_emulator *em)
 {
     return em->n_pools == 1 ? em->pools[0]->fn : NULL;

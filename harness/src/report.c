@@ -24,7 +24,8 @@ void lc_report_case(FILE *out, const lc_case_result *r, bool colour)
 void lc_report_summary(FILE *out, const lc_run *run)
 {
     size_t failed = lc_run_failed(run), total = lc_run_count(run);
-    fprintf(out, "Ran %zu cases in %.2f s\n", total, lc_run_duration_ms(run) / 1000.0);
+    fprintf(out, "Ran %zu case%s in %.2f s\n", total, total == 1 ? "" : "s",
+            lc_run_duration_ms(run) / 1000.0);
     fprintf(out, "%zu passed, %zu failed\n", total - failed, failed);
 }
 

@@ -79,7 +79,9 @@ static void dir_of(const char *path, char *out, size_t size)
 
 static void join(const char *dir, const char *rel, char *out, size_t size)
 {
-    if (rel[0] == '/')
+    if (strcmp(rel, ".") == 0)
+        fit(out, size, "%s", dir);
+    else if (rel[0] == '/')
         fit(out, size, "%s", rel);
     else
         fit(out, size, "%s/%s", dir, rel);
@@ -151,7 +153,9 @@ static lc_status function_from_json(const char *name, const json_t *f, const cha
         .name = name,
         .handler = json_string_value(json_object_get(f, "handler")),
         .code_dir = code,
-        .runtime_command = json_string_value(json_object_get(f, "runtimeCommand")),
+        .runtime_command = opt->runtime_command
+                               ? opt->runtime_command
+                               : json_string_value(json_object_get(f, "runtimeCommand")),
         .python = json_is_string(json_object_get(f, "python"))
                       ? json_string_value(json_object_get(f, "python"))
                       : opt->python,
@@ -169,11 +173,10 @@ static lc_status function_from_json(const char *name, const json_t *f, const cha
     return st;
 }
 
-/* Adds the manifest's functions to a local target's emulator. */
-static lc_status add_functions(const json_t *manifest, const char *dir,
+/* Adds the manifest's functions to em (NULL: a remote target, whose functions are deployed). */
+static lc_status add_functions(const json_t *manifest, const char *dir, lc_emulator *em,
                                const lc_runner_options *opt, const char *source, lc_error *err)
 {
-    lc_emulator *em = lc_target_emulator(opt->target);
     json_t *functions = json_object_get(manifest, "functions");
     if (!json_is_object(functions))
         return lc_error_set(err, LC_EINVAL, source, 0, 0, "functions: an object is required");
@@ -452,7 +455,7 @@ lc_status lc_runner_run(const char *given, const lc_runner_options *opt, lc_run 
         st = known_keys(manifest, manifest_keys, "", path, err);
     dir_of(path, dir, sizeof dir);
     if (st == LC_OK)
-        st = add_functions(manifest, dir, opt, path, err);
+        st = add_functions(manifest, dir, lc_target_emulator(opt->target), opt, path, err);
     pending_list list = {0};
     size_t i;
     json_t *folder;
@@ -469,6 +472,22 @@ lc_status lc_runner_run(const char *given, const lc_runner_options *opt, lc_run 
         run_all(&list, opt, run);
     run->duration_ms += (double)(lc_monotonic_ns() - start) / 1e6;
     collect(run, &list);
+    json_decref(manifest);
+    return st;
+}
+
+lc_status lc_manifest_add_functions(const char *given, lc_emulator *em, const char *python,
+                                    const char *runtime_command, lc_error *err)
+{
+    char path[PATH_MAX], dir[PATH_MAX];
+    json_t *manifest = NULL;
+    lc_runner_options opt = {.python = python, .runtime_command = runtime_command};
+    lc_status st = manifest_path(given, path, sizeof path, err);
+    if (st == LC_OK)
+        st = load_json(path, &manifest, err);
+    dir_of(path, dir, sizeof dir);
+    if (st == LC_OK)
+        st = add_functions(manifest, dir, em, &opt, path, err);
     json_decref(manifest);
     return st;
 }

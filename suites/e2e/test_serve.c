@@ -14,6 +14,7 @@
 
 #include "lambdacheck/context.h"
 #include "lambdacheck/json_util.h"
+#include "background.h"
 #include "run_cli.h"
 #include "suites.h"
 
@@ -22,76 +23,42 @@
 #define DEBIAN_PYTHON "/usr/bin/python3"
 
 typedef struct {
-    pid_t pid;
-    unsigned port;
-    char port_file[64];
-    char log_file[64];
+    background bg;
     char destination[64];
 } server;
 
 static server srv;
 
-/* Starts lambdacheck serve with extra args and waits for its port file (bounded, no sleep-and-
- * hope: the file appears once the server listens). */
+/* Starts lambdacheck serve for one probe handler, with extra args. */
 static void start_serve(const char *handler, const char *const *extra)
 {
-    snprintf(srv.port_file, sizeof srv.port_file, "/tmp/lc_port_XXXXXX");
-    snprintf(srv.log_file, sizeof srv.log_file, "/tmp/lc_serve_log_XXXXXX");
     snprintf(srv.destination, sizeof srv.destination, "/tmp/lc_dest_XXXXXX");
-    close(mkstemp(srv.port_file));
     close(mkstemp(srv.destination));
-    int log = mkstemp(srv.log_file);
-    unlink(srv.port_file);
-    srv.pid = fork();
-    if (srv.pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        dup2(log, 2);
-        const char *argv[32] = {LC_CLI_PATH, "serve", "--function-name", "probe", "--handler",
-                                handler, "--code", PROBES, "--port-file", srv.port_file,
-                                "--destination-file", srv.destination};
-        int n = 12;
-        for (const char *const *e = extra; e && *e && n < 30; e++)
-            argv[n++] = *e;
-        execv(LC_CLI_PATH, (char *const *)argv);
-        _exit(127);
-    }
-    close(log);
-    for (int i = 0; i < 3000 && srv.port == 0; i++) {
-        FILE *f = fopen(srv.port_file, "r");
-        if (f == NULL || fscanf(f, "%u", &srv.port) != 1)
-            usleep(10000);
-        if (f)
-            fclose(f);
-        ck_assert_msg(waitpid(srv.pid, NULL, WNOHANG) == 0, "serve exited before listening");
-    }
-    ck_assert_msg(srv.port > 0, "serve did not write its port file");
+    const char *argv[32] = {LC_CLI_PATH, "serve", "--function-name", "probe", "--handler",
+                            handler, "--code", PROBES, "--port-file", "{port_file}",
+                            "--destination-file", srv.destination};
+    int n = 12;
+    for (const char *const *e = extra; e && *e && n < 30; e++)
+        argv[n++] = *e;
+    bg_start(&srv.bg, argv);
 }
 
-/* Sends SIGTERM and returns serve's exit status. */
 static int stop_serve(void)
 {
-    int status = 0;
-    kill(srv.pid, SIGTERM);
-    waitpid(srv.pid, &status, 0);
-    srv.pid = 0;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return bg_stop(&srv.bg);
 }
 
 static void teardown(void)
 {
-    if (srv.pid > 0)
+    if (srv.bg.pid > 0)
         stop_serve();
-    unlink(srv.port_file);
-    unlink(srv.log_file);
     unlink(srv.destination);
     memset(&srv, 0, sizeof srv);
 }
 
-static char *endpoint(void)
+static const char *endpoint(void)
 {
-    static char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%u", srv.port);
-    return url;
+    return bg_url(&srv.bg);
 }
 
 /* Runs a program other than lambdacheck and captures its output. */
@@ -190,7 +157,7 @@ START_TEST(boto3_invokes_a_served_function)
 {
     start_serve("probes.echo_or_fail", NULL);
     char port[16];
-    snprintf(port, sizeof port, "%u", srv.port);
+    snprintf(port, sizeof port, "%u", srv.bg.port);
     const char *argv[] = {DEBIAN_PYTHON, LC_SOURCE_DIR "/suites/e2e/boto3_calls.py", port, "probe",
                           NULL};
     cli_result r = run_program(argv);
@@ -303,7 +270,8 @@ START_TEST(serve_refuses_bad_usage)
         (const char *[]){"serve", "--handler", "probes.echo", "--code", PROBES,
                          "--max-retry-attempts", "3", NULL},
     };
-    const char *expect[] = {"--handler and --code are required", "--listen takes HOST:PORT",
+    const char *expect[] = {"--handler and --code (or --manifest) are required",
+                            "--listen takes HOST:PORT",
                             "--max-retry-attempts takes a whole number from 0 to 2"};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         cli_result r = run_cli(cases[i], NULL, NULL, 30000);

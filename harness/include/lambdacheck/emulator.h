@@ -38,6 +38,10 @@ lc_status lc_emulator_add_function(lc_emulator *em, lc_function *fn, lc_error *e
 /* The function with that name, borrowed until the emulator is freed; NULL if none. */
 const lc_function *lc_emulator_function(const lc_emulator *em, const char *name);
 
+/* The number of functions, and the i-th (borrowed until the emulator is freed). */
+size_t lc_emulator_function_count(const lc_emulator *em);
+const lc_function *lc_emulator_function_at(const lc_emulator *em, size_t i);
+
 /* The function when there is exactly one, else NULL. Borrowed until the emulator is freed. */
 const lc_function *lc_emulator_only_function(const lc_emulator *em);
 

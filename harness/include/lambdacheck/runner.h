@@ -37,6 +37,8 @@ typedef struct {
     lc_target *target;           /* borrowed; local targets get the manifest's functions */
     const char *function_prefix; /* prepended to case function names (deployed stacks); NULL */
     const char *python;          /* interpreter for Python functions; NULL: the default */
+    const char *runtime_command; /* run every function under this runtime command instead of
+                                    its own (e.g. "{python} -m awslambdaric"); NULL: theirs */
     int jobs;                    /* cases at once; 0: 1 */
     /* called once per case as it finishes (from the worker that ran it, one at a time) */
     void (*on_case)(const lc_case_result *result, void *ctx);
@@ -48,6 +50,12 @@ typedef struct {
  * error; a bad manifest is an error naming the file and the field. Results are appended to run. */
 lc_status lc_runner_run(const char *path, const lc_runner_options *opt, lc_run *run,
                         lc_error *err);
+
+/* Adds the functions of the manifest at path (a file, or a folder holding lambdacheck.json) to
+ * em, as a local target does before running cases (used by `serve --manifest`). python and
+ * runtime_command as in lc_runner_options (may be NULL). */
+lc_status lc_manifest_add_functions(const char *path, lc_emulator *em, const char *python,
+                                    const char *runtime_command, lc_error *err);
 
 /* A run collects the results of any number of manifests. Caller frees with lc_run_free(). */
 lc_run *lc_run_new(void);
