@@ -21,6 +21,9 @@ static const char check_usage[] =
     "  --runtime-command CMD    run every function under CMD instead (local; '{python}' is the\n"
     "                           interpreter), e.g. '{python} -m awslambdaric'\n"
     "  --jobs N                 cases at once (default 2)\n"
+    "  --coverage               measure Python handler code with coverage.py (local; see\n"
+    "                           --python) and write lcov and HTML to --coverage-dir\n"
+    "  --coverage-dir DIR       default reports/coverage/handlers\n"
     "  --junit FILE             write JUnit XML\n"
     "  --json FILE              write the results as JSON\n"
     "\n"
@@ -34,11 +37,13 @@ typedef struct {
     const char *runtime_command;
     const char *junit;
     const char *json;
+    const char *coverage_dir;
+    bool coverage;
     int jobs;
 } check_args;
 
 enum { OPT_ENDPOINT = OPT_FUNCTION_LAST, OPT_PREFIX, OPT_JOBS, OPT_JUNIT, OPT_JSON,
-       OPT_CHECK_PYTHON, OPT_CHECK_RUNTIME, OPT_HELP };
+       OPT_CHECK_PYTHON, OPT_CHECK_RUNTIME, OPT_COVERAGE, OPT_COVERAGE_DIR, OPT_HELP };
 
 static const struct option long_options[] = {
     {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
@@ -48,6 +53,8 @@ static const struct option long_options[] = {
     {"jobs", required_argument, NULL, OPT_JOBS},
     {"junit", required_argument, NULL, OPT_JUNIT},
     {"json", required_argument, NULL, OPT_JSON},
+    {"coverage", no_argument, NULL, OPT_COVERAGE},
+    {"coverage-dir", required_argument, NULL, OPT_COVERAGE_DIR},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -62,6 +69,8 @@ static int take_option(check_args *a, int opt, const char *arg)
     case OPT_CHECK_RUNTIME: a->runtime_command = arg; return CLI_OK;
     case OPT_JUNIT: a->junit = arg; return CLI_OK;
     case OPT_JSON: a->json = arg; return CLI_OK;
+    case OPT_COVERAGE: a->coverage = true; return CLI_OK;
+    case OPT_COVERAGE_DIR: a->coverage_dir = arg; return CLI_OK;
     case OPT_JOBS:
         if ((v = cli_parse_number("check ", "--jobs", arg, 1, 64)) < 0)
             return CLI_USAGE;
@@ -90,6 +99,9 @@ static int parse_args(int argc, char **argv, check_args *a)
     }
     if (a->prefix && a->endpoint_url == NULL)
         return cli_usage_error("check ", "--function-prefix needs --endpoint-url");
+    if (a->coverage && a->endpoint_url)
+        return cli_usage_error("check ", "--coverage measures local functions: not with "
+                                         "--endpoint-url");
     return CLI_OK;
 }
 
@@ -131,22 +143,29 @@ static int write_reports(const check_args *a, const lc_run *run)
     return CLI_OK;
 }
 
-int cli_check(int argc, char **argv)
+static int report_coverage(const lc_handler_coverage *cov)
 {
-    check_args a = {.jobs = 2};
-    int rc = parse_args(argc, argv, &a);
-    if (rc != CLI_OK)
-        return rc < 0 ? CLI_OK : rc;
-    lc_target *target = make_target(&a);
-    if (target == NULL)
+    lc_coverage_totals t = {0};
+    lc_error err = {0};
+    if (lc_handler_coverage_report(cov, &t, &err) != LC_OK) {
+        cli_print_error(&err);
         return CLI_FAILED;
-    lc_run *run = lc_run_new();
-    lc_runner_options opt = {.target = target, .function_prefix = a.prefix, .python = a.python,
-                             .runtime_command = a.runtime_command, .jobs = a.jobs,
+    }
+    printf("handler coverage: %.1f%% (%ld of %ld lines) -> %s/index.html\n", t.percent,
+           t.covered, t.lines, cov->dir);
+    return CLI_OK;
+}
+
+static int run_manifests(const check_args *a, lc_target *target, const lc_handler_coverage *cov,
+                         int argc, char **argv, lc_run *run)
+{
+    lc_runner_options opt = {.target = target, .function_prefix = a->prefix, .python = a->python,
+                             .runtime_command = a->runtime_command, .jobs = a->jobs,
+                             .python_runtime_command = cov ? cov->command : NULL,
                              .on_case = print_case};
     const char *here[] = {"."};
     char **paths = optind < argc ? argv + optind : (char **)here;
-    int count = optind < argc ? argc - optind : 1;
+    int count = optind < argc ? argc - optind : 1, rc = CLI_OK;
     for (int i = 0; i < count; i++) {
         lc_error err = {0};
         if (lc_runner_run(paths[i], &opt, run, &err) != LC_OK) {
@@ -154,10 +173,32 @@ int cli_check(int argc, char **argv)
             rc = CLI_FAILED;
         }
     }
+    return rc;
+}
+
+int cli_check(int argc, char **argv)
+{
+    check_args a = {.jobs = 2, .coverage_dir = "reports/coverage/handlers"};
+    int rc = parse_args(argc, argv, &a);
+    if (rc != CLI_OK)
+        return rc < 0 ? CLI_OK : rc;
+    lc_handler_coverage cov;
+    lc_error err = {0};
+    if (a.coverage && lc_handler_coverage_prepare(a.python, a.coverage_dir, &cov, &err) != LC_OK) {
+        cli_print_error(&err);
+        return CLI_FAILED;
+    }
+    lc_target *target = make_target(&a);
+    if (target == NULL)
+        return CLI_FAILED;
+    lc_run *run = lc_run_new();
+    rc = run_manifests(&a, target, a.coverage ? &cov : NULL, argc, argv, run);
+    lc_target_free(target); /* runtimes end here, saving their coverage data */
     lc_report_summary(stdout, run);
     if (write_reports(&a, run) != CLI_OK || lc_run_failed(run) > 0)
         rc = CLI_FAILED;
+    if (a.coverage && report_coverage(&cov) != CLI_OK)
+        rc = CLI_FAILED;
     lc_run_free(run);
-    lc_target_free(target);
     return rc;
 }

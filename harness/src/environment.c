@@ -485,11 +485,17 @@ int lc_environment_pid(const lc_environment *env)
     return env->pid;
 }
 
+/* How long a runtime gets to exit after SIGTERM when its environment is freed. */
+#define SHUTDOWN_GRACE_MS 2000
+
 void lc_environment_free(lc_environment *env)
 {
     if (env == NULL)
         return;
-    discard(env, NULL);
+    if (env->pid > 0) { /* a shutdown, not a failure: let the runtime finish (coverage data) */
+        lc__stop_group(env->pid, env->pidfd, SHUTDOWN_GRACE_MS);
+        env->pid = 0;
+    }
     if (env->pidfd >= 0)
         close(env->pidfd);
     if (env->log_fd >= 0)

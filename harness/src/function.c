@@ -146,7 +146,8 @@ static lc_status resolve_python(const char *python, char **path, int *minor, lc_
 
 static lc_status make_argv(lc_function *fn, const lc_function_config *c, lc_error *err)
 {
-    if (c->runtime_command && strstr(c->runtime_command, "{python}")) {
+    if (c->runtime_command &&
+        (strstr(c->runtime_command, "{python}") || strstr(c->runtime_command, "{bootstrap}"))) {
         char *python = NULL;
         int minor = 0;
         lc_status st = resolve_python(env_or(c->python, "LAMBDACHECK_PYTHON", "python3"), &python,
@@ -154,10 +155,13 @@ static lc_status make_argv(lc_function *fn, const lc_function_config *c, lc_erro
         if (st != LC_OK)
             return st;
         fn->argv = lc__argv_split(c->runtime_command, fn->handler);
+        char bootstrap[PATH_MAX + 64];
+        snprintf(bootstrap, sizeof bootstrap, "%s/%s", fn->runtime_dir, BOOTSTRAP);
         for (char **a = fn->argv; a && *a; a++)
-            if (strcmp(*a, "{python}") == 0) {
+            if (strcmp(*a, "{python}") == 0 || strcmp(*a, "{bootstrap}") == 0) {
+                char *word = strdup(strcmp(*a, "{python}") == 0 ? python : bootstrap);
                 free(*a);
-                *a = strdup(python);
+                *a = word;
             }
         free(python);
         if (fn->argv == NULL)

@@ -164,6 +164,8 @@ static lc_status function_from_json(const char *name, const json_t *f, const cha
         .environment = json_object_get(f, "environment"),
         .concurrency = (int)json_integer_value(json_object_get(f, "concurrency")),
     };
+    if (c.runtime_command == NULL)
+        c.runtime_command = opt->python_runtime_command;
     if (json_object_get(f, "timeoutMs"))
         c.timeout_ms = (long)json_integer_value(json_object_get(f, "timeoutMs"));
     lc_error mine = {0};

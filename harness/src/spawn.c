@@ -248,6 +248,20 @@ bool lc__exited(pid_t pid)
     return info.si_pid == pid;
 }
 
+int lc__stop_group(pid_t pid, int pidfd, int grace_ms)
+{
+    if (pid <= 0)
+        return 0;
+    kill(pid, SIGTERM);
+    int64_t deadline = lc_now_ms() + grace_ms;
+    while (!lc__exited(pid) && lc_now_ms() < deadline) {
+        struct pollfd p = {.fd = pidfd, .events = POLLIN};
+        if (pidfd < 0 || poll(&p, 1, (int)(deadline - lc_now_ms())) < 0)
+            usleep(2000);
+    }
+    return lc__kill_group(pid);
+}
+
 int lc__kill_group(pid_t pid)
 {
     int status = 0;

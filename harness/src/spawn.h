@@ -30,6 +30,10 @@ lc_status lc__spawn(const lc__spawn_options *opt, pid_t *pid, int *pidfd, lc_err
 /* True when the child has ended (it is not reaped: lc__kill_group() still collects it). */
 bool lc__exited(pid_t pid);
 
+/* Sends SIGTERM to the child, gives it grace_ms to exit (a runtime may save data, as coverage.py
+ * does), then SIGKILLs its group and reaps it; returns the wait status. pidfd may be -1. */
+int lc__stop_group(pid_t pid, int pidfd, int grace_ms);
+
 /* SIGKILLs the child's process group and reaps the child; returns its wait status. */
 int lc__kill_group(pid_t pid);
 

@@ -1,6 +1,7 @@
 /* lambdacheck check, end to end: the conformance suite and the example library pass, locally and
  * against serve over HTTP; broken targets fail with the contract that caught them, by name. */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,52 @@ START_TEST(bad_usage_and_missing_manifests)
 }
 END_TEST
 
+START_TEST(coverage_of_handler_code_is_written_as_lcov_and_html)
+{
+    char dir[] = "/tmp/lc_cov_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    cli_result r = check((const char *[]){"check", "--coverage", "--python", DEBIAN_PYTHON,
+                                          "--coverage-dir", dir, EXAMPLES, NULL});
+    ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "handler coverage: "));
+    cli_result_free(&r);
+    char path[256];
+    snprintf(path, sizeof path, "%s/handlers.info", dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[1024];
+    bool greeting = false, hit = false, foreign = false;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "SF:", 3) == 0) {
+            greeting = strstr(line, "examples/greeting.py") != NULL;
+            foreign = foreign || strstr(line, "-packages/") || strstr(line, "bootstrap");
+        }
+        hit = hit || (greeting && strncmp(line, "DA:", 3) == 0 && strstr(line, ",0\n") == NULL);
+    }
+    fclose(f);
+    ck_assert_msg(hit, "greeting.py has no covered line in %s", path);
+    ck_assert_msg(!foreign, "the report measured code outside the handler library");
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* An interpreter without coverage.py: the command says what to install. */
+START_TEST(coverage_without_coverage_py_says_what_to_install)
+{
+    cli_result r = check((const char *[]){"check", "--coverage", "--python",
+                                          LC_SOURCE_DIR "/suites/e2e/python_without_coverage.sh",
+                                          EXAMPLES, NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_ptr_nonnull(strstr(r.err, "--coverage needs coverage.py"));
+    ck_assert_ptr_nonnull(strstr(r.err, "apt-get install python3-coverage"));
+    cli_result_free(&r);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
     Suite *s = suite_create("check");
@@ -207,6 +254,11 @@ Suite *check_suite(void)
     tcase_add_test(broken, a_broken_runtime_is_caught_by_name);
     tcase_add_test(broken, an_endpoint_that_answers_200_to_events_is_caught_by_name);
     suite_add_tcase(s, broken);
+    TCase *coverage = tcase_create("coverage");
+    tcase_set_timeout(coverage, 300);
+    tcase_add_test(coverage, coverage_of_handler_code_is_written_as_lcov_and_html);
+    tcase_add_test(coverage, coverage_without_coverage_py_says_what_to_install);
+    suite_add_tcase(s, coverage);
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 120);
     tcase_add_test(errors, a_malformed_case_names_its_file_and_field);

@@ -21,8 +21,9 @@ typedef struct {
     const char *code_dir;        /* folder with the handler code (required; must exist) */
     const char *runtime_command; /* a command that speaks the Runtime API, split at blanks, the
                                     handler appended; a word "{python}" stands for the resolved
-                                    interpreter (e.g. "{python} -m awslambdaric"); NULL: the
-                                    bundled Python client under `python` */
+                                    interpreter, "{bootstrap}" for the bundled client's script
+                                    (e.g. "{python} -m awslambdaric"); NULL: the bundled Python
+                                    client under `python` */
     const char *python;          /* interpreter for the bundled client; NULL: $LAMBDACHECK_PYTHON,
                                     else "python3" */
     const char *runtime_dir;     /* folder of the bundled client; NULL: $LAMBDACHECK_RUNTIME_DIR,

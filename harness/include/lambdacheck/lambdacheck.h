@@ -20,6 +20,7 @@
 #include "lambdacheck/contracts.h"
 #include "lambdacheck/runner.h"
 #include "lambdacheck/report.h"
+#include "lambdacheck/handler_coverage.h"
 
 /* The library's version, "MAJOR.MINOR.PATCH". */
 const char *lc_version(void);

@@ -39,6 +39,8 @@ typedef struct {
     const char *python;          /* interpreter for Python functions; NULL: the default */
     const char *runtime_command; /* run every function under this runtime command instead of
                                     its own (e.g. "{python} -m awslambdaric"); NULL: theirs */
+    const char *python_runtime_command; /* run the functions that have no runtime command of
+                                           their own under this one (coverage); NULL: none */
     int jobs;                    /* cases at once; 0: 1 */
     /* called once per case as it finishes (from the worker that ran it, one at a time) */
     void (*on_case)(const lc_case_result *result, void *ctx);

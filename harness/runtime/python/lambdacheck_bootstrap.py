@@ -17,6 +17,7 @@ import json as _stdjson
 import logging
 import math
 import os
+import signal
 import socket
 import sys
 import time
@@ -672,6 +673,9 @@ def main(argv):
     sys.stdout = _Unbuffered(sys.stdout)
     sys.stderr = _Unbuffered(sys.stderr)
     setup_logging()
+    # A shutdown (SIGTERM) ends the process the normal way, so atexit handlers run: coverage.py
+    # saves its data there.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
 
     api = RuntimeAPI(address)
     handler, error = _init(argv[-1])

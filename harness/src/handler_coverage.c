@@ -1,0 +1,138 @@
+#include "lambdacheck/handler_coverage.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lambdacheck/buf.h"
+#include "spawn.h"
+
+#include <jansson.h>
+
+#define RUN_TIMEOUT_MS 300000
+
+/* Runs argv; LC_OK only for exit status 0. out (may be NULL) gets its output. */
+static lc_status run(char *const *argv, lc_buf *out, lc_error *err)
+{
+    lc_buf local;
+    lc_buf_init(&local, 1 << 20);
+    int status = 0;
+    lc_status st = lc__run_capture(argv, RUN_TIMEOUT_MS, out ? out : &local, &status, err);
+    if (st == LC_OK && !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
+        st = lc_error_set(err, LC_ESPAWN, argv[0], 0, 0, "'%s %s' failed: %.300s", argv[0],
+                          argv[1] ? argv[1] : "", out ? (out->data ? out->data : "")
+                                                      : (local.data ? local.data : ""));
+    lc_buf_free(&local);
+    return st;
+}
+
+static lc_status make_dirs(const char *dir, lc_error *err)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(path, 0755);
+            *p = '/';
+        }
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
+        return lc_error_set(err, LC_EIO, dir, 0, 0, "cannot create the report folder: %s",
+                            strerror(errno));
+    return LC_OK;
+}
+
+static void remove_old_data(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL)
+        if (strncmp(e->d_name, ".coverage", 9) == 0) {
+            char path[8192];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    if (d)
+        closedir(d);
+}
+
+static lc_status write_rcfile(const lc_handler_coverage *c, lc_error *err)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/coveragerc", c->dir);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return lc_error_set(err, LC_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
+    /* the bundled client exits normally on SIGTERM, so coverage saves its data at exit */
+    fprintf(f, "[run]\nparallel = True\ndata_file = %s/.coverage\n"
+               "omit =\n    */lambdacheck_bootstrap.py\n    */site-packages/*\n"
+               "    */dist-packages/*\n",
+            c->dir);
+    fclose(f);
+    return LC_OK;
+}
+
+lc_status lc_handler_coverage_prepare(const char *python, const char *dir,
+                                      lc_handler_coverage *out, lc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const char *env = getenv("LAMBDACHECK_PYTHON");
+    snprintf(out->python, sizeof out->python, "%s",
+             python ? python : (env && env[0] ? env : "python3"));
+    char *check[] = {out->python, "-c", "import coverage", NULL};
+    lc_error mine = {0};
+    if (run(check, NULL, &mine) != LC_OK)
+        return lc_error_set(err, LC_ENOTFOUND, out->python, 0, 0,
+                            "--coverage needs coverage.py, which %s cannot import: install it "
+                            "(Debian: apt-get install python3-coverage, for /usr/bin/python3) or "
+                            "choose an interpreter that has it with --python",
+                            out->python);
+    char real[4096];
+    lc_status st = make_dirs(dir, err);
+    if (st != LC_OK)
+        return st;
+    snprintf(out->dir, sizeof out->dir, "%s", realpath(dir, real) ? real : dir);
+    remove_old_data(out->dir);
+    st = write_rcfile(out, err);
+    snprintf(out->command, sizeof out->command,
+             "%s -m coverage run --rcfile=%s/coveragerc {bootstrap}", out->python, out->dir);
+    return st;
+}
+
+static void read_totals(const char *json_path, lc_coverage_totals *t)
+{
+    json_t *doc = json_load_file(json_path, 0, NULL);
+    json_t *totals = json_object_get(doc, "totals");
+    t->lines = (long)json_integer_value(json_object_get(totals, "num_statements"));
+    t->covered = (long)json_integer_value(json_object_get(totals, "covered_lines"));
+    t->percent = json_number_value(json_object_get(totals, "percent_covered"));
+    json_decref(doc);
+}
+
+lc_status lc_handler_coverage_report(const lc_handler_coverage *c, lc_coverage_totals *totals,
+                                     lc_error *err)
+{
+    char rc[4200], info[4200], json[4200];
+    snprintf(rc, sizeof rc, "--rcfile=%s/coveragerc", c->dir);
+    snprintf(info, sizeof info, "%s/handlers.info", c->dir);
+    snprintf(json, sizeof json, "%s/totals.json", c->dir);
+    char *combine[] = {(char *)c->python, "-m", "coverage", "combine", rc, NULL};
+    char *lcov[] = {(char *)c->python, "-m", "coverage", "lcov", rc, "-o", info, NULL};
+    char *as_json[] = {(char *)c->python, "-m", "coverage", "json", rc, "-o", json, NULL};
+    char *html[] = {"genhtml", "--quiet", info, "--output-directory", (char *)c->dir, NULL};
+    lc_status st = run(combine, NULL, err);
+    if (st == LC_OK)
+        st = run(lcov, NULL, err);
+    if (st == LC_OK)
+        st = run(as_json, NULL, err);
+    if (st == LC_OK)
+        st = run(html, NULL, err);
+    if (st == LC_OK)
+        read_totals(json, totals);
+    return st;
+}
