@@ -180,8 +180,8 @@ static bool over_memory(const lc_environment *env)
 /* Without a pidfd, exits are noticed by looking every tick. */
 #define EXIT_TICK_NS (2 * 1000000LL)
 
-static void wait_once(lc_environment *env, int64_t wake_ns, lc_buf *init_log, lc_buf *log,
-                      size_t *dropped, bool delivered, ending *e)
+static void wait_once(lc_environment *env, int64_t wake_ns, lc_buf *into, size_t *dropped,
+                      ending *e)
 {
     if (env->pidfd < 0 && wake_ns > lc_monotonic_ns() + EXIT_TICK_NS)
         wake_ns = lc_monotonic_ns() + EXIT_TICK_NS;
@@ -194,18 +194,40 @@ static void wait_once(lc_environment *env, int64_t wake_ns, lc_buf *init_log, lc
                           {.fd = env->log_eof ? -1 : env->log_fd, .events = POLLIN}};
     int ready = ppoll(p, 3, &ts, NULL);
     if (ready > 0 && p[2].revents)
-        read_output(env, delivered ? log : init_log, dropped);
+        read_output(env, into, dropped);
     if (ready > 0 && p[0].revents)
         lc_runtime_api_drain_notify(env->api);
     if ((ready > 0 && p[1].revents) || (env->pidfd < 0 && lc__exited(env->pid)))
         e->exited = true;
 }
 
+/* A cold start: waits until the runtime blocks in its first /next (its init is over, and all
+ * its init output is in the pipe), or posts an init error, exits, or passes the init limit. The
+ * event is handed over only after this, so the log splits exactly between init and invocation. */
+static void wait_for_init(lc_environment *env, lc_buf *init_log, size_t *dropped, ending *e)
+{
+    int64_t deadline = env->spawn_ns + LC_INIT_TIMEOUT_MS * 1000000LL;
+    while (!lc_runtime_api_runtime_waiting(env->api)) {
+        e->got_outcome = lc_runtime_api_take_outcome(env->api, &e->outcome);
+        if (e->got_outcome || e->exited)
+            break;
+        if (lc_monotonic_ns() >= deadline) {
+            e->timed_out = true;
+            break;
+        }
+        wait_once(env, deadline, init_log, dropped, e);
+    }
+    if (e->exited && !e->got_outcome) /* a post may have come just before the exit */
+        e->got_outcome = lc_runtime_api_take_outcome(env->api, &e->outcome);
+    read_output(env, init_log, dropped);
+    e->end_ns = lc_monotonic_ns();
+}
+
 /* An invocation is over when the runtime posted its outcome and asks for the next event (output
  * written in between still belongs to it, as on Lambda), or when the process ends, or when the
  * deadline or the memory limit is passed. */
-static void wait_for_end(lc_environment *env, long timeout_ms, lc_buf *init_log, lc_buf *log,
-                         size_t *dropped, ending *e)
+static void wait_for_end(lc_environment *env, long timeout_ms, lc_buf *log, size_t *dropped,
+                         ending *e)
 {
     int64_t next_watch = lc_monotonic_ns() + WATCH_TICK_NS;
     for (;;) {
@@ -229,8 +251,7 @@ static void wait_for_end(lc_environment *env, long timeout_ms, lc_buf *init_log,
                 break;
             }
         }
-        wait_once(env, deadline < next_watch ? deadline : next_watch, init_log, log, dropped,
-                  delivered != 0, e);
+        wait_once(env, deadline < next_watch ? deadline : next_watch, log, dropped, e);
     }
     if (e->exited && !e->got_outcome) /* a post may have come just before the exit */
         e->got_outcome = lc_runtime_api_take_outcome(env->api, &e->outcome);
@@ -439,25 +460,34 @@ lc_status lc_environment_invoke(lc_environment *env, lc_context *ctx, const char
     bool cold = !env->used;
     env->used = true;
     long timeout_ms = lc_context_timeout_ms(ctx);
-    json_t *headers = lc_context_runtime_headers(ctx);
-    lc_runtime_invocation inv = {.request_id = lc_context_request_id(ctx),
-                                 .headers = headers,
-                                 .payload = payload,
-                                 .payload_len = payload_len,
-                                 .content_type = content_type,
-                                 .timeout_ms = timeout_ms};
-    lc_status st = lc_runtime_api_submit(env->api, &inv, err);
-    json_decref(headers);
-    if (st != LC_OK)
-        return st;
-
     lc_buf init_log, log;
     lc_buf_init(&init_log, LC_LOG_MAX_BYTES);
     lc_buf_init(&log, LC_LOG_MAX_BYTES);
     size_t dropped = 0;
     ending e = {0};
-    wait_for_end(env, timeout_ms, &init_log, &log, &dropped, &e);
-    read_output(env, lc_runtime_api_delivered_ns(env->api) ? &log : &init_log, &dropped);
+    if (cold)
+        wait_for_init(env, &init_log, &dropped, &e);
+    else
+        read_output(env, &log, &dropped); /* anything written between invocations */
+    bool init_over = !(e.got_outcome || e.exited || e.timed_out);
+    if (init_over) {
+        json_t *headers = lc_context_runtime_headers(ctx);
+        lc_runtime_invocation inv = {.request_id = lc_context_request_id(ctx),
+                                     .headers = headers,
+                                     .payload = payload,
+                                     .payload_len = payload_len,
+                                     .content_type = content_type,
+                                     .timeout_ms = timeout_ms};
+        lc_status st = lc_runtime_api_submit(env->api, &inv, err);
+        json_decref(headers);
+        if (st != LC_OK) {
+            lc_buf_free(&init_log);
+            lc_buf_free(&log);
+            return st;
+        }
+        wait_for_end(env, timeout_ms, &log, &dropped, &e);
+        read_output(env, &log, &dropped);
+    }
     measure(env, r, &e, cold);
     result_from_ending(env, r, &e, timeout_ms);
     lc_runtime_outcome_clear(&e.outcome);

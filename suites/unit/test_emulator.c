@@ -575,6 +575,25 @@ START_TEST(the_log_is_framed_by_start_end_and_report)
 }
 END_TEST
 
+/* Init output comes before START, handler output after it: every time, not just usually. */
+START_TEST(init_output_and_handler_output_are_split_exactly)
+{
+    for (int i = 0; i < 10; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "split-%d", i);
+        add_probe(name, "prints_at_init.handler");
+        lc_result r;
+        invoke(name, "{}", &r);
+        const char *init = strstr(r.log, "init line\n"), *start = strstr(r.log, "START RequestId");
+        const char *handler = strstr(r.log, "handler line\n"), *end = strstr(r.log, "END RequestId");
+        ck_assert_msg(init && start && handler && end && init < start && start < handler &&
+                          handler < end,
+                      "cold start %d, log:\n%s", i, r.log);
+        lc_result_clear(&r);
+    }
+}
+END_TEST
+
 START_TEST(the_log_level_and_json_format_follow_the_environment)
 {
     json_t *vars = json_pack("{s:s, s:s}", "AWS_LAMBDA_LOG_LEVEL", "INFO", "AWS_LAMBDA_LOG_FORMAT",
@@ -1106,6 +1125,7 @@ Suite *emulator_suite(void)
     tcase_add_test(core, two_invocations_run_at_the_same_time_in_two_environments);
     tcase_add_test(core, the_log_is_framed_by_start_end_and_report);
     tcase_add_test(core, the_log_level_and_json_format_follow_the_environment);
+    tcase_add_test(core, init_output_and_handler_output_are_split_exactly);
     tcase_add_test(core, the_journal_keeps_each_result_by_request_id);
     tcase_add_test(core, any_runtime_command_can_run_the_handler);
     tcase_add_test(core, a_non_json_content_type_hands_the_handler_bytes);
