@@ -99,6 +99,22 @@ START_TEST(the_junit_report_is_valid_xml_naming_each_case)
 }
 END_TEST
 
+/* The example library is wired into its own make check, as the README tells users to do. */
+START_TEST(the_example_library_checks_itself_with_make)
+{
+    char cmd[1024], reports[] = "/tmp/lc_reports_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(reports));
+    snprintf(cmd, sizeof cmd, "make -s -C %s check LAMBDACHECK=%s REPORTS=%s > %s/out.txt 2>&1",
+             EXAMPLES, LC_CLI_PATH, reports, reports);
+    ck_assert_int_eq(system(cmd), 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s/lambda-junit.xml", reports);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", reports);
+    ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(the_conformance_suite_passes_against_serve_over_http)
 {
     background srv;
@@ -248,6 +264,7 @@ Suite *check_suite(void)
     tcase_add_test(core, the_bundled_libraries_pass_locally_with_reports);
     tcase_add_test(core, the_junit_report_is_valid_xml_naming_each_case);
     tcase_add_test(core, the_conformance_suite_passes_against_serve_over_http);
+    tcase_add_test(core, the_example_library_checks_itself_with_make);
     suite_add_tcase(s, core);
     TCase *broken = tcase_create("broken-targets");
     tcase_set_timeout(broken, 300);
