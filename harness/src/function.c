@@ -144,54 +144,42 @@ static lc_status resolve_python(const char *python, char **path, int *minor, lc_
     return LC_OK;
 }
 
-static lc_status make_argv(lc_function *fn, const lc_function_config *c, lc_error *err)
+/* The bundled client is the runtime command with both placeholders. */
+#define BUNDLED_COMMAND "{python} {bootstrap}"
+
+/* Replaces "{python}" and "{bootstrap}" in fn->argv, and sets AWS_EXECUTION_ENV to the
+ * interpreter's Python version. */
+static lc_status fill_placeholders(lc_function *fn, const lc_function_config *c, lc_error *err)
 {
-    if (c->runtime_command &&
-        (strstr(c->runtime_command, "{python}") || strstr(c->runtime_command, "{bootstrap}"))) {
-        char *python = NULL;
-        int minor = 0;
-        lc_status st = resolve_python(env_or(c->python, "LAMBDACHECK_PYTHON", "python3"), &python,
-                                      &minor, err);
-        if (st != LC_OK)
-            return st;
-        fn->argv = lc__argv_split(c->runtime_command, fn->handler);
-        char bootstrap[PATH_MAX + 64];
-        snprintf(bootstrap, sizeof bootstrap, "%s/%s", fn->runtime_dir, BOOTSTRAP);
-        for (char **a = fn->argv; a && *a; a++)
-            if (strcmp(*a, "{python}") == 0 || strcmp(*a, "{bootstrap}") == 0) {
-                char *word = strdup(strcmp(*a, "{python}") == 0 ? python : bootstrap);
-                free(*a);
-                *a = word;
-            }
-        free(python);
-        if (fn->argv == NULL)
-            return lc_error_set(err, LC_EINVAL, NULL, 0, 0, "the runtime command is empty");
-        char env[64];
-        snprintf(env, sizeof env, "AWS_Lambda_python3.%d", minor);
-        fn->execution_env = strdup(env_or(c->execution_env, NULL, env));
-        return LC_OK;
-    }
-    if (c->runtime_command) {
-        fn->argv = lc__argv_split(c->runtime_command, fn->handler);
-        if (fn->argv == NULL)
-            return lc_error_set(err, LC_EINVAL, NULL, 0, 0, "the runtime command is empty");
-        fn->execution_env = strdup(env_or(c->execution_env, NULL, "AWS_Lambda_provided.al2023"));
-        return LC_OK;
-    }
     char *python = NULL;
     int minor = 0;
     lc_status st = resolve_python(env_or(c->python, "LAMBDACHECK_PYTHON", "python3"), &python,
                                   &minor, err);
     if (st != LC_OK)
         return st;
-    char script[PATH_MAX + 64], env[64];
-    snprintf(script, sizeof script, "%s/%s", fn->runtime_dir, BOOTSTRAP);
+    char bootstrap[PATH_MAX + 64], env[64];
+    snprintf(bootstrap, sizeof bootstrap, "%s/%s", fn->runtime_dir, BOOTSTRAP);
+    for (char **a = fn->argv; *a; a++)
+        if (strcmp(*a, "{python}") == 0 || strcmp(*a, "{bootstrap}") == 0) {
+            char *word = strdup(strcmp(*a, "{python}") == 0 ? python : bootstrap);
+            free(*a);
+            *a = word;
+        }
+    free(python);
     snprintf(env, sizeof env, "AWS_Lambda_python3.%d", minor);
     fn->execution_env = strdup(env_or(c->execution_env, NULL, env));
-    fn->argv = calloc(4, sizeof *fn->argv);
-    fn->argv[0] = python;
-    fn->argv[1] = strdup(script);
-    fn->argv[2] = strdup(fn->handler);
+    return LC_OK;
+}
+
+static lc_status make_argv(lc_function *fn, const lc_function_config *c, lc_error *err)
+{
+    const char *command = c->runtime_command ? c->runtime_command : BUNDLED_COMMAND;
+    fn->argv = lc__argv_split(command, fn->handler);
+    if (fn->argv == NULL)
+        return lc_error_set(err, LC_EINVAL, NULL, 0, 0, "the runtime command is empty");
+    if (strstr(command, "{python}") || strstr(command, "{bootstrap}"))
+        return fill_placeholders(fn, c, err);
+    fn->execution_env = strdup(env_or(c->execution_env, NULL, "AWS_Lambda_provided.al2023"));
     return LC_OK;
 }
 

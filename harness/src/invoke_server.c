@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lambdacheck/buf.h"
+#include "http_body.h"
 #include "lambdacheck/context.h"
 #include "lambdacheck/sigv4.h"
 
@@ -27,10 +28,7 @@ struct lc_invoke_server {
     char url[96];
 };
 
-typedef struct {
-    lc_buf body;
-    size_t size; /* bytes received, kept or not */
-} request;
+typedef lc__http_body request;
 
 /* What one request asks for, once parsed. */
 typedef struct {
@@ -439,40 +437,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   void **con_cls)
 {
     (void)version;
-    request *req = *con_cls;
-    if (req == NULL) {
-        req = calloc(1, sizeof *req);
-        if (req == NULL)
-            return MHD_NO;
-        lc_buf_init(&req->body, LC_SYNC_REQUEST_MAX);
-        *con_cls = req;
-        return MHD_YES;
-    }
-    if (*upload_data_size > 0) {
-        req->size += *upload_data_size; /* past the limit, counted and dropped: 413 */
-        if (req->size <= LC_SYNC_REQUEST_MAX)
-            lc_buf_append(&req->body, upload_data, *upload_data_size);
-        else
-            lc_buf_free(&req->body);
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
+    request *req;
+    enum MHD_Result result;
+    if (lc__http_body_collect(con_cls, LC_SYNC_REQUEST_MAX, upload_data, upload_data_size, &req,
+                              &result))
+        return result;
     return route(cls, conn, url, method, req);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode code)
-{
-    (void)cls;
-    (void)conn;
-    (void)code;
-    request *req = *con_cls;
-    if (req) {
-        lc_buf_free(&req->body);
-        free(req);
-        *con_cls = NULL;
-    }
-}
 
 lc_status lc_invoke_server_start(lc_emulator *em, const lc_invoke_server_options *opt,
                                  lc_invoke_server **out, lc_error *err)
@@ -499,7 +471,7 @@ lc_status lc_invoke_server_start(lc_emulator *em, const lc_invoke_server_options
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
         on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_UNESCAPE_CALLBACK, keep_raw,
+        MHD_OPTION_NOTIFY_COMPLETED, lc__http_body_free, NULL, MHD_OPTION_UNESCAPE_CALLBACK, keep_raw,
         NULL, MHD_OPTION_END);
     if (s->daemon == NULL) {
         lc_invoke_server_free(s);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "lambdacheck/buf.h"
+#include "http_body.h"
 #include "lambdacheck/context.h"
 
 #define PREFIX "/2018-06-01/runtime/"
@@ -49,11 +50,7 @@ struct lc_runtime_api {
     size_t n_posts, cap_posts;
 };
 
-/* One HTTP request in progress (MHD's per-request pointer). */
-typedef struct {
-    lc_buf body;
-    size_t size; /* bytes received, kept or not */
-} request;
+typedef lc__http_body request;
 
 int64_t lc_monotonic_ns(void)
 {
@@ -311,41 +308,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   void **con_cls)
 {
     (void)version;
-    request *req = *con_cls;
-    if (req == NULL) {
-        req = calloc(1, sizeof *req);
-        if (req == NULL)
-            return MHD_NO;
-        lc_buf_init(&req->body, LC_RUNTIME_MAX_RESPONSE);
-        *con_cls = req;
-        return MHD_YES;
-    }
-    if (*upload_data_size > 0) {
-        req->size += *upload_data_size;
-        /* past the cap the bytes are counted, not kept: the answer is 413 */
-        if (req->size <= LC_RUNTIME_MAX_RESPONSE)
-            lc_buf_append(&req->body, upload_data, *upload_data_size);
-        else
-            lc_buf_free(&req->body);
-        *upload_data_size = 0;
-        return MHD_YES;
-    }
+    request *req;
+    enum MHD_Result result;
+    if (lc__http_body_collect(con_cls, LC_RUNTIME_MAX_RESPONSE, upload_data, upload_data_size, &req,
+                              &result))
+        return result;
     return route(cls, conn, url, method, req);
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode code)
-{
-    (void)cls;
-    (void)conn;
-    (void)code;
-    request *req = *con_cls;
-    if (req) {
-        lc_buf_free(&req->body);
-        free(req);
-        *con_cls = NULL;
-    }
-}
 
 /* --- lifecycle ----------------------------------------------------------------------------- */
 
@@ -368,7 +338,7 @@ lc_status lc_runtime_api_start(lc_runtime_api **out, lc_error *err)
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
         on_request, api, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, lc__http_body_free, NULL, MHD_OPTION_END);
     if (api->daemon == NULL) {
         lc_runtime_api_free(api);
         return lc_error_set(err, LC_EIO, NULL, 0, 0,
