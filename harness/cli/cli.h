@@ -61,5 +61,6 @@ int cli_events(int argc, char **argv);
 int cli_invoke(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_check(int argc, char **argv);
+int cli_contracts(int argc, char **argv);
 
 #endif

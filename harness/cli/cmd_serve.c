@@ -117,7 +117,7 @@ static int parse_args(int argc, char **argv, serve_args *a)
     opterr = 0;
     optind = 1;
     int opt;
-    while ((opt = getopt_long(argc, argv, "+h", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "h", long_options, NULL)) != -1) {
         if (opt == OPT_HELP || opt == 'h') {
             fputs(serve_usage, stdout);
             return -1;

@@ -23,6 +23,7 @@ static const char usage_text[] =
     "                          function through an Invoke API (--endpoint-url)\n"
     "  serve                   serve a handler through the Invoke API on 127.0.0.1\n"
     "  check [MANIFEST|DIR]... run the cases of handler libraries and check the contract\n"
+    "  contracts verify        check a response against its event source's contract\n"
     "\n"
     "Run 'lambdacheck COMMAND --help' for a command's options.\n";
 
@@ -57,6 +58,7 @@ static const struct {
     {"invoke", cli_invoke},
     {"serve", cli_serve},
     {"check", cli_check},
+    {"contracts", cli_contracts},
 };
 
 int main(int argc, char **argv)

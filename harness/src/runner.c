@@ -320,8 +320,25 @@ static void observe_journal(const lc_runner_options *opt, const char *type,
     *have = lc_emulator_journal_wait(em, resp->request_id, wait, journal) == LC_OK;
 }
 
+/* When the event comes from a known service, the response must honour its contract. */
+static void source_contract(const char *type, const lc_invoke_response *resp, const char *event,
+                            lc_verdicts *out)
+{
+    if (strcmp(type, "RequestResponse") != 0 || resp->function_error[0] || resp->status != 200)
+        return;
+    json_t *e = json_loads(event, JSON_DECODE_ANY, NULL);
+    if (lc_event_detect(e) != LC_SOURCE_UNKNOWN) {
+        json_t *r = resp->payload_len
+                        ? json_loadb(resp->payload, resp->payload_len, JSON_DECODE_ANY, NULL)
+                        : NULL;
+        lc_source_contract_check(e, r, out);
+        json_decref(r);
+    }
+    json_decref(e);
+}
+
 static void evaluate(pending *p, const char *type, const lc_invoke_response *resp,
-                     const lc_runner_options *opt)
+                     const lc_runner_options *opt, const char *event)
 {
     lc_result journal = {0};
     bool have = false;
@@ -339,6 +356,7 @@ static void evaluate(pending *p, const char *type, const lc_invoke_response *res
     if (lc_expect_check(expect, &o, &p->result.verdicts, p->result.path, &err) != LC_OK)
         lc_error_format(&err, p->result.error, sizeof p->result.error);
     lc_contracts_check(&o, expect, &p->result.verdicts);
+    source_contract(type, resp, event, &p->result.verdicts);
     lc_result_clear(&journal);
 }
 
@@ -368,7 +386,7 @@ static void run_case(pending *p, const lc_runner_options *opt)
     lc_invoke_response resp;
     if (lc_target_invoke(opt->target, &req, &resp, &err) == LC_OK) {
         snprintf(p->result.request_id, sizeof p->result.request_id, "%s", resp.request_id);
-        evaluate(p, type ? type : "RequestResponse", &resp, opt);
+        evaluate(p, type ? type : "RequestResponse", &resp, opt, event);
         lc_invoke_response_clear(&resp);
     } else {
         lc_error_format(&err, p->result.error, sizeof p->result.error);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -59,14 +60,14 @@ START_TEST(the_bundled_libraries_pass_locally_with_reports)
                                           CONFORMANCE, NULL});
     ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
     ck_assert_ptr_nonnull(strstr(r.out, "PASS conformance/none-is-null ("));
-    ck_assert_ptr_nonnull(strstr(r.out, "\n33 passed, 0 failed\n"));
-    ck_assert_ptr_nonnull(strstr(r.out, "Ran 33 cases in "));
+    ck_assert_ptr_nonnull(strstr(r.out, "\n34 passed, 0 failed\n"));
+    ck_assert_ptr_nonnull(strstr(r.out, "Ran 34 cases in "));
     cli_result_free(&r);
 
     unlink(junit);
     json_t *doc = json_load_file(json, 0, NULL);
-    ck_assert_int_eq(json_integer_value(json_object_get(doc, "passed")), 33);
-    ck_assert_uint_eq(json_array_size(json_object_get(doc, "cases")), 33);
+    ck_assert_int_eq(json_integer_value(json_object_get(doc, "passed")), 34);
+    ck_assert_uint_eq(json_array_size(json_object_get(doc, "cases")), 34);
     json_decref(doc);
     unlink(json);
 }
@@ -93,9 +94,9 @@ START_TEST(the_junit_report_is_valid_xml_naming_each_case)
     ck_assert_ptr_nonnull(fgets(line, sizeof line, p));
     ck_assert_int_eq(pclose(p), 0);
     unlink(junit);
-    ck_assert_str_eq(line, "testsuites 5 5 calculator-increments,calculator-rejects-unknown-"
+    ck_assert_str_eq(line, "testsuites 6 6 calculator-increments,calculator-rejects-unknown-"
                            "actions,greeting-says-hello,greeting-without-names-fails,region-"
-                           "reports-aws-region\n");
+                           "behind-api-gateway,region-reports-aws-region\n");
 }
 END_TEST
 
@@ -159,6 +160,84 @@ START_TEST(an_endpoint_that_answers_200_to_events_is_caught_by_name)
                               "empty body, got 200 with 4 bytes");
     cli_result_free(&r);
     bg_stop(&broken);
+}
+END_TEST
+
+/* Writes a one-function library with one case into a new folder; returns the folder. */
+static char *library(const char *handler, const char *event_file)
+{
+    static char dir[64];
+    snprintf(dir, sizeof dir, "/tmp/lc_lib_XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[512];
+    snprintf(path, sizeof path, "%s/lambdacheck.json", dir);
+    FILE *f = fopen(path, "w");
+    fprintf(f, "{\"functions\": {\"fn\": {\"handler\": \"%s\", \"code\": \"%s\"}}, "
+               "\"cases\": [\".\"]}",
+            handler, LC_FIXTURES_DIR "/functions/probes");
+    fclose(f);
+    snprintf(path, sizeof path, "%s/only-case", dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof path, "%s/only-case/case.json", dir);
+    f = fopen(path, "w");
+    fprintf(f, "{\"function\": \"fn\", \"event\": \"%s\"}", event_file);
+    fclose(f);
+    return dir;
+}
+
+static void remove_library(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* The case asks nothing about the response; the event's source contract is applied anyway. */
+START_TEST(a_source_contract_is_applied_without_being_asked)
+{
+    char *dir = library("probes.bad_proxy_response", LC_FIXTURES_DIR "/events/apigateway-rest/get.json");
+    cli_result r = check((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.out, "    apigateway-rest-response: API Gateway would answer 502 "
+                                "(Malformed Lambda proxy response): statusCode must be an "
+                                "integer, got \"200\"") != NULL,
+                  "%s", r.out);
+    cli_result_free(&r);
+    remove_library(dir);
+}
+END_TEST
+
+START_TEST(contracts_verify_prints_the_verdict_and_exits_by_it)
+{
+    char path[] = "/tmp/lc_response_XXXXXX";
+    int fd = mkstemp(path);
+    const char *bad = "{\"batchItemFailures\": [{\"itemIdentifier\": \"abc\"}]}";
+    ck_assert_int_eq(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+    close(fd);
+    cli_result r = check((const char *[]){"contracts", "verify", "--event",
+                                          LC_FIXTURES_DIR "/events/sqs/batch.json", "--response",
+                                          path, NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_str_eq(r.out, "sqs: SQS would retry the whole batch: itemIdentifier \"abc\" is not "
+                            "a messageId of this batch\n");
+    cli_result_free(&r);
+    fd = open(path, O_WRONLY | O_TRUNC);
+    ck_assert_int_eq(write(fd, "null", 4), 4);
+    close(fd);
+    r = check((const char *[]){"contracts", "verify", "--event",
+                               LC_FIXTURES_DIR "/events/sqs/batch.json", "--response", path, NULL});
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "sqs: ok\n");
+    cli_result_free(&r);
+    unlink(path);
+    r = check((const char *[]){"contracts", "verify", "--event", "/no/such.json", "--response",
+                               "/no/such.json", NULL});
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "/no/such.json"));
+    cli_result_free(&r);
+    r = check((const char *[]){"contracts", "verify", "--event", "x", NULL});
+    ck_assert_int_eq(r.status, 2);
+    cli_result_free(&r);
 }
 END_TEST
 
@@ -270,6 +349,8 @@ Suite *check_suite(void)
     tcase_set_timeout(broken, 300);
     tcase_add_test(broken, a_broken_runtime_is_caught_by_name);
     tcase_add_test(broken, an_endpoint_that_answers_200_to_events_is_caught_by_name);
+    tcase_add_test(broken, a_source_contract_is_applied_without_being_asked);
+    tcase_add_test(broken, contracts_verify_prints_the_verdict_and_exits_by_it);
     suite_add_tcase(s, broken);
     TCase *coverage = tcase_create("coverage");
     tcase_set_timeout(coverage, 300);
