@@ -1,5 +1,6 @@
 /* lambdacheck events: detect the source of event files; list and show the bundled samples. */
 #include <dirent.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +12,18 @@ static const char events_usage[] =
     "usage: lambdacheck events detect FILE...\n"
     "       lambdacheck events list\n"
     "       lambdacheck events show SOURCE[/NAME]\n"
+    "       lambdacheck events generate SOURCE [--count N] [--body TEXT] [--method M]\n"
+    "                                   [--path P] [--bucket B] [--key K] [--set PATH=VALUE]...\n"
     "\n"
     "detect  prints FILE<TAB>SOURCE for each file (SOURCE is 'unknown' when no service matches);\n"
     "        a file that cannot be read as JSON prints FILE<TAB>error: <reason> and makes the\n"
     "        exit status 1. '-' reads standard input.\n"
     "list    prints SOURCE<TAB>NAME<TAB>PATH for each bundled sample event.\n"
-    "show    prints a bundled sample: the first of SOURCE, or SOURCE/NAME.\n";
+    "show    prints a bundled sample: the first of SOURCE, or SOURCE/NAME.\n"
+    "generate prints a valid event of SOURCE with fresh ids and timestamps: --count records in\n"
+    "        a batch, --body for the request or message body, --method and --path for HTTP\n"
+    "        sources, --bucket and --key for S3, and --set PATH=VALUE for any field\n"
+    "        (e.g. --set Records[0].messageAttributes.kind.stringValue=test).\n";
 
 static int detect_one(const char *file)
 {
@@ -158,6 +165,91 @@ static int events_show(int argc, char **argv)
     return CLI_OK;
 }
 
+typedef struct {
+    lc_event_params params;
+    const char *sets[64];
+    int n_sets;
+} generate_args;
+
+static int generate_option(generate_args *g, int opt, const char *arg)
+{
+    long n;
+    switch (opt) {
+    case 'c':
+        if ((n = cli_parse_number("events ", "--count", arg, 1, 10000)) < 0)
+            return CLI_USAGE;
+        g->params.count = (int)n;
+        return CLI_OK;
+    case 'b': g->params.body = arg; return CLI_OK;
+    case 'm': g->params.method = arg; return CLI_OK;
+    case 'p': g->params.path = arg; return CLI_OK;
+    case 'B': g->params.bucket = arg; return CLI_OK;
+    case 'k': g->params.key = arg; return CLI_OK;
+    case 's':
+        if (g->n_sets == 64)
+            return cli_usage_error("events ", "at most 64 --set assignments");
+        g->sets[g->n_sets++] = arg;
+        return CLI_OK;
+    default:
+        return cli_usage_error("events ", "unknown option");
+    }
+}
+
+static int print_generated(const generate_args *g, lc_event_source source, const char *path)
+{
+    lc_error err = {0};
+    json_t *sample = NULL, *event = NULL;
+    lc_status st = lc_event_load_file(path, &sample, &err);
+    if (st == LC_OK)
+        st = lc_event_generate(source, sample, &g->params, &event, &err);
+    for (int i = 0; st == LC_OK && i < g->n_sets; i++)
+        st = lc_event_assign(&event, g->sets[i], &err);
+    json_decref(sample);
+    if (st != LC_OK) {
+        json_decref(event);
+        cli_print_error(&err);
+        return st == LC_EINVAL ? CLI_USAGE : CLI_FAILED;
+    }
+    json_dumpf(event, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    putchar('\n');
+    json_decref(event);
+    return CLI_OK;
+}
+
+static int events_generate(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"count", required_argument, NULL, 'c'}, {"body", required_argument, NULL, 'b'},
+        {"method", required_argument, NULL, 'm'}, {"path", required_argument, NULL, 'p'},
+        {"bucket", required_argument, NULL, 'B'}, {"key", required_argument, NULL, 'k'},
+        {"set", required_argument, NULL, 's'}, {NULL, 0, NULL, 0}};
+    generate_args g = {0};
+    opterr = 0;
+    optind = 1;
+    int opt, rc;
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        if (opt == '?')
+            return cli_usage_error("events ", "unknown option '%s'", argv[optind - 1]);
+        if ((rc = generate_option(&g, opt, optarg)) != CLI_OK)
+            return rc;
+    }
+    if (optind != argc - 1)
+        return cli_usage_error("events ", "events generate needs one SOURCE");
+    lc_event_source source = lc_event_source_from_name(argv[optind]);
+    sample_query q = {0};
+    snprintf(q.source, sizeof q.source, "%s", argv[optind]);
+    if (source == LC_SOURCE_UNKNOWN)
+        return cli_usage_error("events ", "unknown source '%s' (see 'lambdacheck events list')",
+                               argv[optind]);
+    rc = each_sample(find_sample, &q);
+    if (rc <= 0) {
+        if (rc == 0)
+            fprintf(stderr, "lambdacheck: no bundled sample of %s to generate from\n", q.source);
+        return CLI_FAILED;
+    }
+    return print_generated(&g, source, q.path);
+}
+
 int cli_events(int argc, char **argv)
 {
     if (argc < 2)
@@ -176,6 +268,8 @@ int cli_events(int argc, char **argv)
     }
     if (strcmp(verb, "show") == 0)
         return events_show(argc - 1, argv + 1);
+    if (strcmp(verb, "generate") == 0)
+        return events_generate(argc - 1, argv + 1);
     if (verb[0] == '-')
         return cli_usage_error("events ", "unknown option '%s'", verb);
     return cli_usage_error("events ", "unknown events command '%s'", verb);

@@ -19,6 +19,7 @@ static const char usage_text[] =
     "  events detect FILE...   name the event source of each event file\n"
     "  events list             list the bundled sample events\n"
     "  events show SOURCE      print a bundled sample event (SOURCE or SOURCE/NAME)\n"
+    "  events generate SOURCE  print a fresh, valid event of SOURCE (ids, time, parameters)\n"
     "  invoke                  run a handler once in the embedded emulator, or call a\n"
     "                          function through an Invoke API (--endpoint-url)\n"
     "  serve                   serve a handler through the Invoke API on 127.0.0.1\n"

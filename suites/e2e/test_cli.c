@@ -5,6 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "lambdacheck/event.h"
 #include "run_cli.h"
 #include "suites.h"
 
@@ -138,6 +141,130 @@ START_TEST(a_missing_data_dir_is_explained)
 }
 END_TEST
 
+/* Generated events are detected as their own source, for every source. */
+START_TEST(generated_events_round_trip_through_detect)
+{
+    int sources = 0;
+    for (int i = 1; i < LC__SOURCE_COUNT; i++) {
+        const char *name = lc_event_source_name((lc_event_source)i);
+        cli_result g = run((const char *[]){"events", "generate", name, NULL});
+        ck_assert_msg(g.status == 0, "generate %s: %s", name, g.err);
+        cli_result d = run_cli((const char *[]){"events", "detect", "-", NULL}, g.out, NULL, 10000);
+        char want[128];
+        snprintf(want, sizeof want, "-\t%s\n", name);
+        ck_assert_msg(strcmp(d.out, want) == 0, "generated %s detected as %s", name, d.out);
+        cli_result_free(&d);
+        cli_result_free(&g);
+        sources++;
+    }
+    ck_assert_int_eq(sources, LC__SOURCE_COUNT - 1);
+}
+END_TEST
+
+static json_t *generated(const char *const *args)
+{
+    cli_result r = run(args);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    json_t *v = json_loads(r.out, 0, NULL);
+    cli_result_free(&r);
+    ck_assert_ptr_nonnull(v);
+    return v;
+}
+
+static const char *record_field(const json_t *event, size_t i, const char *key)
+{
+    return json_string_value(json_object_get(json_array_get(json_object_get(event, "Records"), i),
+                                             key));
+}
+
+START_TEST(generated_events_have_fresh_ids_and_the_asked_values)
+{
+    json_t *a = generated((const char *[]){"events", "generate", "sqs", "--count", "3", "--body",
+                                           "{\"order\": 7}", NULL});
+    json_t *b = generated((const char *[]){"events", "generate", "sqs", NULL});
+    ck_assert_uint_eq(json_array_size(json_object_get(a, "Records")), 3);
+    for (size_t i = 0; i < 3; i++)
+        ck_assert_str_eq(record_field(a, i, "body"), "{\"order\": 7}");
+    ck_assert_str_ne(record_field(a, 0, "messageId"), record_field(a, 1, "messageId"));
+    ck_assert_str_ne(record_field(a, 1, "messageId"), record_field(a, 2, "messageId"));
+    ck_assert_str_ne(record_field(a, 0, "messageId"), record_field(b, 0, "messageId"));
+    json_decref(b);
+    json_decref(a);
+
+    json_t *s3 = generated((const char *[]){"events", "generate", "s3", "--bucket", "photos",
+                                            "--key", "cats/1.jpg", NULL});
+    json_t *s3rec = json_object_get(json_array_get(json_object_get(s3, "Records"), 0), "s3");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(s3rec, "bucket"), "name")),
+                     "photos");
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(s3rec, "object"), "key")),
+                     "cats/1.jpg");
+    json_decref(s3);
+
+    json_t *http = generated((const char *[]){"events", "generate", "apigateway-http", "--method",
+                                              "POST", "--path", "/orders", "--body", "{}", "--set",
+                                              "headers.x-trace=abc", NULL});
+    ck_assert_str_eq(json_string_value(json_object_get(http, "routeKey")), "POST /orders");
+    ck_assert_str_eq(json_string_value(json_object_get(http, "rawPath")), "/orders");
+    ck_assert_str_eq(
+        json_string_value(json_object_get(json_object_get(http, "headers"), "x-trace")), "abc");
+    json_decref(http);
+}
+END_TEST
+
+START_TEST(generate_refuses_unknown_sources_and_options)
+{
+    cli_result r = run((const char *[]){"events", "generate", "pigeon-post", NULL});
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "unknown source 'pigeon-post'"));
+    cli_result_free(&r);
+    r = run((const char *[]){"events", "generate", "sqs", "--count", "0", NULL});
+    ck_assert_int_eq(r.status, 2);
+    cli_result_free(&r);
+    r = run((const char *[]){"events", "generate", "sqs", "--set", "Records[9].body=x", NULL});
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "Records[9]"));
+    cli_result_free(&r);
+}
+END_TEST
+
+static void write_file(char *path, const char *text)
+{
+    int fd = mkstemp(path);
+    ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+}
+
+/* A generated event passes through a handler unchanged, and a batch response naming its ids
+ * honours the SQS contract. */
+START_TEST(generated_events_work_with_handlers_and_contracts)
+{
+    cli_result g = run((const char *[]){"events", "generate", "sqs", "--count", "2", NULL});
+    cli_result echo = run_cli((const char *[]){"invoke", "--handler", "probes.echo", "--code",
+                                               LC_FIXTURES_DIR "/functions/probes", "-", NULL},
+                              g.out, NULL, 60000);
+    ck_assert_int_eq(echo.status, 0);
+    json_t *sent = json_loads(g.out, 0, NULL), *back = json_loads(echo.out, 0, NULL);
+    ck_assert(json_equal(sent, back));
+    char event_path[] = "/tmp/lc_gen_event_XXXXXX", response_path[] = "/tmp/lc_gen_resp_XXXXXX";
+    char response[256];
+    snprintf(response, sizeof response, "{\"batchItemFailures\": [{\"itemIdentifier\": \"%s\"}]}",
+             record_field(sent, 1, "messageId"));
+    write_file(event_path, g.out);
+    write_file(response_path, response);
+    cli_result v = run((const char *[]){"contracts", "verify", "--event", event_path,
+                                        "--response", response_path, NULL});
+    ck_assert_msg(v.status == 0, "%s", v.out);
+    ck_assert_str_eq(v.out, "sqs: ok\n");
+    unlink(event_path);
+    unlink(response_path);
+    json_decref(sent);
+    json_decref(back);
+    cli_result_free(&v);
+    cli_result_free(&echo);
+    cli_result_free(&g);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -148,12 +275,16 @@ Suite *cli_suite(void)
     tcase_add_test(core, detect_reads_stdin);
     tcase_add_test(core, list_names_every_bundled_sample);
     tcase_add_test(core, show_prints_a_sample_that_detects_as_its_source);
+    tcase_add_test(core, generated_events_round_trip_through_detect);
+    tcase_add_test(core, generated_events_have_fresh_ids_and_the_asked_values);
+    tcase_add_test(core, generated_events_work_with_handlers_and_contracts);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 30);
     tcase_add_test(errors, unknown_flags_and_commands_exit_2_with_usage_on_stderr);
     tcase_add_test(errors, detect_reports_bad_files_and_exits_1_but_goes_on);
     tcase_add_test(errors, a_missing_data_dir_is_explained);
+    tcase_add_test(errors, generate_refuses_unknown_sources_and_options);
     suite_add_tcase(s, errors);
     return s;
 }

@@ -79,4 +79,19 @@ lc_status lc_event_patch(json_t **event, const json_t *patch, lc_error *err);
  * lc_json_set_path ("Records[0].body"). *event may be replaced. */
 lc_status lc_event_assign(json_t **event, const char *assignment, lc_error *err);
 
+/* What to put into a generated event; NULL/0 fields keep the sample's values. */
+typedef struct {
+    int count;          /* records in a batch (SQS, SNS, S3, Kinesis, DynamoDB, Firehose); 0: 1 */
+    const char *body;   /* request or message body (HTTP sources, SQS, SNS, Kinesis, Firehose) */
+    const char *method; /* HTTP method (HTTP sources) */
+    const char *path;   /* HTTP path (HTTP sources) */
+    const char *bucket; /* S3 bucket */
+    const char *key;    /* S3 object key */
+} lc_event_params;
+
+/* A valid event of source built from a sample event of that source (borrowed): fresh ids,
+ * timestamps of now, and params applied. *out is a new reference (caller decrefs). */
+lc_status lc_event_generate(lc_event_source source, const json_t *sample,
+                            const lc_event_params *params, json_t **out, lc_error *err);
+
 #endif
