@@ -5,6 +5,7 @@
  * nothing about speed. */
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,39 +36,71 @@ static void report(const char *what, int64_t *lat, size_t n, int64_t total_ns)
            percentile_us(lat, n, 0.99), (double)lat[n - 1] / 1000.0);
 }
 
-static double warm_emulator(const char *probes, size_t n)
+/* One synchronous call of the trivial function; false when it failed. */
+typedef bool (*one_call)(void *ctx);
+
+/* Warms up, then times n calls: prints calls/s and percentiles, returns calls/s. */
+static double measure(const char *what, one_call call, void *ctx, size_t n)
 {
-    lc_emulator *em;
-    lc_function *fn;
-    lc_error err = {0};
-    lc_function_config c = {.name = "trivial", .handler = "probes.returns_none",
-                            .code_dir = probes, .concurrency = 1};
-    if (lc_emulator_new(NULL, &em, &err) || lc_function_new(&c, &fn, &err) ||
-        lc_emulator_add_function(em, fn, &err)) {
-        fprintf(stderr, "bench: %s\n", err.message);
-        exit(1);
-    }
-    lc_invoke_options opt = {.payload = "{\"key1\": \"value1\"}", .payload_len = 18};
-    lc_result r;
-    for (int i = 0; i < 500; i++) { /* the cold start and warm-up */
-        lc_emulator_invoke(em, "trivial", &opt, &r, NULL);
-        lc_result_clear(&r);
-    }
+    for (int i = 0; i < 500; i++) /* the cold start and warm-up */
+        call(ctx);
     int64_t *lat = calloc(n, sizeof *lat);
     int64_t start = lc_monotonic_ns();
     for (size_t i = 0; i < n; i++) {
         int64_t t = lc_monotonic_ns();
-        if (lc_emulator_invoke(em, "trivial", &opt, &r, &err) != LC_OK || r.function_error[0]) {
-            fprintf(stderr, "bench: invocation failed: %s %s\n", err.message, r.payload);
+        if (!call(ctx)) {
+            fprintf(stderr, "bench: a call failed (%s)\n", what);
             exit(1);
         }
         lat[i] = lc_monotonic_ns() - t;
-        lc_result_clear(&r);
     }
     int64_t total = lc_monotonic_ns() - start;
-    report("warm, one environment (C API)", lat, n, total);
-    double per_second = (double)n / ((double)total / 1e9);
+    report(what, lat, n, total);
     free(lat);
+    return (double)n / ((double)total / 1e9);
+}
+
+static const char event[] = "{\"key1\": \"value1\"}";
+
+static lc_function *trivial_function(const char *probes)
+{
+    lc_function_config c = {.name = "trivial", .handler = "probes.returns_none",
+                            .code_dir = probes, .concurrency = 1};
+    lc_function *fn;
+    lc_error err = {0};
+    if (lc_function_new(&c, &fn, &err) != LC_OK) {
+        fprintf(stderr, "bench: %s\n", err.message);
+        exit(1);
+    }
+    return fn;
+}
+
+static bool call_emulator(void *ctx)
+{
+    lc_invoke_options opt = {.payload = event, .payload_len = sizeof event - 1};
+    lc_result r;
+    bool ok = lc_emulator_invoke(ctx, "trivial", &opt, &r, NULL) == LC_OK && !r.function_error[0];
+    lc_result_clear(&r);
+    return ok;
+}
+
+static bool call_target(void *ctx)
+{
+    lc_invoke_request req = {.function_name = "trivial", .payload = event,
+                             .payload_len = sizeof event - 1};
+    lc_invoke_response r;
+    bool ok = lc_target_invoke(ctx, &req, &r, NULL) == LC_OK && r.status == 200;
+    lc_invoke_response_clear(&r);
+    return ok;
+}
+
+static double warm_emulator(const char *probes, size_t n)
+{
+    lc_emulator *em;
+    if (lc_emulator_new(NULL, &em, NULL) != LC_OK ||
+        lc_emulator_add_function(em, trivial_function(probes), NULL) != LC_OK)
+        exit(1);
+    double per_second = measure("warm, one environment (C API)", call_emulator, em, n);
     lc_emulator_free(em);
     return per_second;
 }
@@ -75,37 +108,10 @@ static double warm_emulator(const char *probes, size_t n)
 static double through_invoke_api(const char *probes, size_t n)
 {
     lc_target *t;
-    lc_function *fn;
-    lc_error err = {0};
-    lc_function_config c = {.name = "trivial", .handler = "probes.returns_none",
-                            .code_dir = probes, .concurrency = 1};
-    if (lc_target_new_local(&t, &err) || lc_function_new(&c, &fn, &err) ||
-        lc_emulator_add_function(lc_target_emulator(t), fn, &err)) {
-        fprintf(stderr, "bench: %s\n", err.message);
+    if (lc_target_new_local(&t, NULL) != LC_OK ||
+        lc_emulator_add_function(lc_target_emulator(t), trivial_function(probes), NULL) != LC_OK)
         exit(1);
-    }
-    lc_invoke_request req = {.function_name = "trivial", .payload = "{\"key1\": \"value1\"}",
-                             .payload_len = 18};
-    lc_invoke_response r;
-    for (int i = 0; i < 500; i++) {
-        lc_target_invoke(t, &req, &r, NULL);
-        lc_invoke_response_clear(&r);
-    }
-    int64_t *lat = calloc(n, sizeof *lat);
-    int64_t start = lc_monotonic_ns();
-    for (size_t i = 0; i < n; i++) {
-        int64_t t0 = lc_monotonic_ns();
-        if (lc_target_invoke(t, &req, &r, &err) != LC_OK || r.status != 200) {
-            fprintf(stderr, "bench: call failed: %s %ld\n", err.message, r.status);
-            exit(1);
-        }
-        lat[i] = lc_monotonic_ns() - t0;
-        lc_invoke_response_clear(&r);
-    }
-    int64_t total = lc_monotonic_ns() - start;
-    report("warm, through the Invoke API (HTTP)", lat, n, total);
-    double per_second = (double)n / ((double)total / 1e9);
-    free(lat);
+    double per_second = measure("warm, through the Invoke API (HTTP)", call_target, t, n);
     lc_target_free(t);
     return per_second;
 }
