@@ -551,7 +551,7 @@ static void run_event(lc_emulator *em, queued *ev)
         requeue(em, ev, ENV_WAIT_NS, true);
         return;
     }
-    lc_result r;
+    lc_result r = {0}; /* stays empty when the environment cannot start */
     attempt(em, ev, s, &r);
     lc_result_clear(&ev->last);
     ev->last = r;

@@ -109,7 +109,8 @@ static void check_local(const char *key, const json_t *want, const lc_observatio
                         json_is_true(want) ? "cold" : "warm", o->journal->cold_start ? "cold" : "warm");
         return;
     }
-    bool ok = o->journal->payload != NULL; /* discarded: it ran, and the caller saw none of it */
+    /* discarded: it ran, and the caller saw none of it */
+    bool ok = o->journal->request_id[0] != '\0' && o->journal->payload != NULL;
     lc_verdicts_add(out, key, ok, "the journal has no run of request %s", o->request_id);
 }
 

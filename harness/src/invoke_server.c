@@ -407,7 +407,7 @@ static enum MHD_Result route_call(lc_invoke_server *s, struct MHD_Connection *co
         snprintf(c.arn, sizeof c.arn, "arn:aws:lambda:us-east-1:%.12s:function:",
                  fn_part ? given : "123456789012");
     snprintf(c.arn + strlen(c.arn), sizeof c.arn - strlen(c.arn), "%s", c.name);
-    char qbuf[256] = "";
+    char qbuf[sizeof c.qualifier] = "";
     const char *q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "Qualifier");
     if (q) {
         snprintf(qbuf, sizeof qbuf, "%s", q);
@@ -418,10 +418,8 @@ static enum MHD_Result route_call(lc_invoke_server *s, struct MHD_Connection *co
         return service_error(conn, 400, "InvalidParameterValueException",
                              "The derived qualifier from the function name does not match the "
                              "specified qualifier.");
-    if (q) {
-        snprintf(c.qualifier, sizeof c.qualifier, "%s", q);
-        percent_decode(c.qualifier);
-    }
+    if (q)
+        snprintf(c.qualifier, sizeof c.qualifier, "%s", q); /* decoded once, above */
     const char *type = header(conn, "X-Amz-Invocation-Type");
     snprintf(c.type, sizeof c.type, "%s", type && type[0] ? type : "RequestResponse");
     enum MHD_Result rc = serve_call(s, conn, &c, req);

@@ -350,7 +350,8 @@ static void evaluate(pending *p, const char *type, const lc_invoke_response *res
                         .payload = resp->payload,
                         .payload_len = resp->payload_len,
                         .log = resp->log_result ? resp->log_result : (have ? journal.log : NULL),
-                        .journal = have ? &journal : NULL};
+                        /* local: an empty journal entry means the handler never ran */
+                        .journal = lc_target_emulator(opt->target) ? &journal : NULL};
     json_t *expect = json_object_get(p->spec, "expect");
     lc_error err = {0};
     if (lc_expect_check(expect, &o, &p->result.verdicts, p->result.path, &err) != LC_OK)

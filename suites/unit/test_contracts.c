@@ -300,6 +300,10 @@ START_TEST(an_event_answer_must_be_202_and_empty)
     lc_verdicts v = builtin("Event", 202, "", "", NULL);
     ck_assert(find(&v, "async-accepted-empty")->passed);
     lc_verdicts_clear(&v);
+    lc_result never_ran = {0}; /* a local target whose journal has no run of the request */
+    v = builtin("Event", 202, "", "", &never_ran);
+    ck_assert(!find(&v, "async-result-discarded")->passed);
+    lc_verdicts_clear(&v);
     v = builtin("Event", 200, "", "null", NULL);
     ck_assert_str_eq(find(&v, "async-accepted-empty")->message,
                      "an Event invocation must answer 202 with an empty body, got 200 with 4 "

@@ -972,6 +972,28 @@ START_TEST(an_event_older_than_the_maximum_age_is_given_up)
 }
 END_TEST
 
+/* An environment that cannot start is a failed attempt, retried, and still recorded. */
+START_TEST(an_event_whose_function_cannot_start_is_still_recorded)
+{
+    char dir[] = "/tmp/lc_gone_XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    lc_function_config c = {.code_dir = dir};
+    add(&c, "gone", "app.handler");
+    ck_assert_int_eq(lc_emulator_set_async(em, "gone", &fast_retries, NULL), LC_OK);
+    rmdir(dir);
+    char id[129];
+    enqueue("gone", "{}", id);
+    drain();
+    json_t *record = only_record(id);
+    ck_assert_str_eq(record_str(record, "requestContext.condition"), "RetriesExhausted");
+    ck_assert_int_eq(invoke_count(record), 3);
+    ck_assert_str_eq(json_string_value(json_object_get(json_object_get(record, "responsePayload"),
+                                                       "errorType")),
+                     "ServiceException");
+    json_decref(record);
+}
+END_TEST
+
 START_TEST(bad_async_configurations_are_refused)
 {
     add_probe("echo", "probes.echo");
@@ -1162,6 +1184,7 @@ Suite *emulator_suite(void)
     tcase_add_test(async, zero_retries_means_one_attempt);
     tcase_add_test(async, an_event_older_than_the_maximum_age_is_given_up);
     tcase_add_test(async, bad_async_configurations_are_refused);
+    tcase_add_test(async, an_event_whose_function_cannot_start_is_still_recorded);
     tcase_add_test(async, queued_events_wait_for_a_busy_function);
     tcase_add_test(async, a_shutdown_drain_finishes_events_without_waiting_for_retry_delays);
     tcase_add_test(async, records_are_appended_to_the_destination_file_as_json_lines);

@@ -22,7 +22,8 @@ typedef struct {
     const char *payload;
     size_t payload_len;
     const char *log;             /* Tail log, or the journal's; NULL when unknown */
-    const lc_result *journal;    /* local targets: what the emulator saw; NULL otherwise */
+    const lc_result *journal;    /* local targets: what the emulator saw (all zero when it has
+                                    no run of this request); NULL for remote targets */
 } lc_observation;
 
 /* The verdicts of the checks run on one observation. */
