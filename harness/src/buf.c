@@ -1,6 +1,9 @@
 #include "lambdacheck/buf.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -82,13 +85,49 @@ lc_status lc_buf_read_stream(lc_buf *buf, FILE *stream)
     return lc_buf_append(buf, "", 0);
 }
 
-lc_status lc_buf_read_file(lc_buf *buf, const char *path, lc_error *err)
+/* What a path is when it is not a regular file, for messages. */
+static const char *file_kind(mode_t mode)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
+    if (S_ISDIR(mode))
+        return "a folder, not a file";
+    if (S_ISFIFO(mode))
+        return "a FIFO, not a regular file";
+    if (S_ISSOCK(mode))
+        return "a socket, not a regular file";
+    return "not a regular file";
+}
+
+/* Opens a regular file for reading. Anything else is refused before it is read: opened without
+ * blocking, so a FIFO with no writer cannot hang the caller. */
+static lc_status open_regular(const char *path, FILE **out, lc_error *err)
+{
+    *out = NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat st;
+    if (fd < 0)
         return lc_error_set(err, errno == ENOENT ? LC_ENOTFOUND : LC_EIO, path, 0, 0,
                             "cannot open file: %s", strerror(errno));
-    lc_status st = lc_buf_read_stream(buf, f);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return lc_error_set(err, LC_EIO, path, 0, 0, "cannot read it: it is %s",
+                            file_kind(st.st_mode));
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    *out = fdopen(fd, "rb");
+    if (*out == NULL) {
+        close(fd);
+        return lc_error_set(err, LC_EIO, path, 0, 0, "cannot open file: %s", strerror(errno));
+    }
+    return LC_OK;
+}
+
+lc_status lc_buf_read_file(lc_buf *buf, const char *path, lc_error *err)
+{
+    FILE *f;
+    lc_status st = open_regular(path, &f, err);
+    if (st != LC_OK)
+        return st;
+    st = lc_buf_read_stream(buf, f);
     int saved = errno;
     fclose(f);
     if (st == LC_ETOOLARGE)

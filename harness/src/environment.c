@@ -50,7 +50,8 @@ static json_t *process_environment(const lc_environment *env)
     json_object_set_new(vars, "_HANDLER", json_string(lc_function_handler(fn)));
     json_object_set_new(vars, "LAMBDA_TASK_ROOT", json_string(lc_function_code_dir(fn)));
     json_object_set_new(vars, "LAMBDA_RUNTIME_DIR", json_string(lc_function_runtime_dir(fn)));
-    json_object_set_new(vars, "AWS_EXECUTION_ENV", json_string(lc_function_execution_env(fn)));
+    if (lc_function_execution_env(fn)) /* the provided family has none */
+        json_object_set_new(vars, "AWS_EXECUTION_ENV", json_string(lc_function_execution_env(fn)));
     json_object_set_new(vars, "PATH", json_string(path ? path : "/usr/local/bin:/usr/bin:/bin"));
     json_object_set_new(vars, "LD_LIBRARY_PATH", json_string(task_lib));
     json_object_update(vars, (json_t *)lc_function_variables(fn));
@@ -412,6 +413,7 @@ static void frame_log(lc_result *r, const lc_buf *init_log, const lc_buf *log, s
     lc_buf_puts(&out, "\n");
     r->log_len = out.len;
     r->log = lc_buf_take(&out);
+    r->log_dropped = dropped;
 }
 
 static void measure(lc_environment *env, lc_result *r, const ending *e, bool cold)

@@ -1,5 +1,6 @@
 #include "lambdacheck/function.h"
 
+#include <dirent.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "spawn.h"
 
@@ -21,7 +23,8 @@ struct lc_function {
     char *handler;
     char *code_dir;
     char *runtime_dir;
-    char *execution_env;
+    char *execution_env; /* NULL when the runtime has none */
+    lc_runtime runtime;
     char **argv;
     json_t *variables;
     int concurrency;
@@ -43,7 +46,7 @@ static const char *env_or(const char *value, const char *variable, const char *f
     return v && v[0] ? v : fallback;
 }
 
-static lc_status check_variables(const json_t *vars, lc_error *err)
+lc_status lc_function_check_variables(const json_t *vars, lc_error *err)
 {
     if (vars == NULL)
         return LC_OK;
@@ -90,6 +93,8 @@ static lc_status resolve_dir(const char *dir, const char *what, char **out, lc_e
     return LC_OK;
 }
 
+/* --- interpreters ---------------------------------------------------------------------------- */
+
 /* The last interpreter resolved: asking costs a process start, and most callers use one. */
 static pthread_mutex_t python_cache_mu = PTHREAD_MUTEX_INITIALIZER;
 static char python_cache_name[PATH_MAX], python_cache_path[PATH_MAX];
@@ -116,12 +121,33 @@ static void remember_python(const char *python, const char *path, int minor)
     pthread_mutex_unlock(&python_cache_mu);
 }
 
-/* Asks the interpreter where it really is (a pyenv shim is a script that needs the caller's
- * environment) and which version it is. */
-static lc_status resolve_python(const char *python, char **path, int *minor, lc_error *err)
+/* True for an executable file that starts with the ELF magic: a real program, not a script (a
+ * pyenv shim is a script that needs its caller's environment to find the real interpreter). */
+static bool is_binary(const char *path)
 {
-    if (cached_python(python, path, minor))
-        return LC_OK;
+    FILE *f = fopen(path, "rb");
+    char magic[4] = {0};
+    bool elf = f && fread(magic, 1, 4, f) == 4 && memcmp(magic, "\177ELF", 4) == 0;
+    if (f)
+        fclose(f);
+    return elf && access(path, X_OK) == 0;
+}
+
+/* The minor version from an interpreter's real file name ("python3.12" -> 12), or -1. */
+static int minor_from_name(const char *real)
+{
+    const char *base = strrchr(real, '/');
+    base = base ? base + 1 : real;
+    int minor = -1;
+    char tail;
+    if (sscanf(base, "python3.%d%c", &minor, &tail) != 1)
+        return -1;
+    return minor;
+}
+
+/* Asks the interpreter where it really is and which version it is: one process start. */
+static lc_status ask_python(const char *python, char *exe, size_t size, int *minor, lc_error *err)
+{
     char *argv[] = {(char *)python, "-c",
                     "import sys; print(sys.executable); print(sys.version_info[1])", NULL};
     lc_buf out;
@@ -129,35 +155,161 @@ static lc_status resolve_python(const char *python, char **path, int *minor, lc_
     int status = 0;
     lc_error mine = {0};
     lc_status st = lc__run_capture(argv, 30000, &out, &status, &mine);
-    char exe[PATH_MAX] = "";
-    if (st == LC_OK && !(WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
-                         sscanf(out.data ? out.data : "", "%4095[^\n]\n%d", exe, minor) == 2))
+    const char *text = out.data ? out.data : "";
+    size_t line = strcspn(text, "\n");
+    if (st == LC_OK && !(WIFEXITED(status) && WEXITSTATUS(status) == 0 && text[line] == '\n' &&
+                         line > 0 && line < size && sscanf(text + line + 1, "%d", minor) == 1))
         st = LC_ESPAWN;
+    if (st == LC_OK)
+        snprintf(exe, size, "%.*s", (int)line, text);
     lc_buf_free(&out);
     if (st != LC_OK)
         return lc_error_set(err, LC_ESPAWN, python, 0, 0,
                             "Python interpreter '%s' does not run (%s); choose one with --python "
                             "or LAMBDACHECK_PYTHON",
                             python, mine.message[0] ? mine.message : "it failed to report itself");
-    *path = strdup(exe);
-    remember_python(python, exe, *minor);
     return LC_OK;
 }
+
+/* The interpreter's real path and minor version. A real binary named python3.X needs no process
+ * start; anything else (a shim, a wrapper script) is asked once. */
+static lc_status resolve_python(const char *python, char **path, int *minor, lc_error *err)
+{
+    if (cached_python(python, path, minor))
+        return LC_OK;
+    char *found = lc__which(python), real[PATH_MAX] = "";
+    if (found && is_binary(found) && realpath(found, real) && minor_from_name(real) >= 0) {
+        *minor = minor_from_name(real);
+        *path = strdup(found);
+    } else {
+        char exe[PATH_MAX] = "";
+        lc_status st = ask_python(python, exe, sizeof exe, minor, err);
+        if (st != LC_OK) {
+            free(found);
+            return st;
+        }
+        *path = strdup(exe);
+    }
+    free(found);
+    remember_python(python, *path, *minor);
+    return LC_OK;
+}
+
+/* The pyenv versions folder: $PYENV_ROOT/versions, else ~/.pyenv/versions. */
+static void pyenv_versions(char *out, size_t size)
+{
+    const char *root = getenv("PYENV_ROOT"), *home = getenv("HOME");
+    if (root && root[0])
+        snprintf(out, size, "%s/versions", root);
+    else
+        snprintf(out, size, "%s/.pyenv/versions", home ? home : "");
+}
+
+/* A real python3.<version> binary for a runtime: on PATH (scripts such as pyenv shims are
+ * skipped: they answer for whichever version is active), then under pyenv's versions, then in
+ * /usr/local/bin and /usr/bin. Caller frees; NULL when there is none. */
+static char *find_python_version(const char *version)
+{
+    char name[32], candidate[PATH_MAX + 300];
+    snprintf(name, sizeof name, "python%s", version);
+    const char *path = getenv("PATH");
+    for (const char *p = path ? path : ""; *p;) {
+        size_t n = strcspn(p, ":");
+        snprintf(candidate, sizeof candidate, "%.*s/%s", (int)n, p, name);
+        if (n && is_binary(candidate))
+            return strdup(candidate);
+        p += n + (p[n] == ':');
+    }
+    char versions[PATH_MAX];
+    pyenv_versions(versions, sizeof versions);
+    struct dirent **entries;
+    int count = scandir(versions, &entries, NULL, alphasort);
+    char *best = NULL;
+    for (int i = count - 1; i >= 0; i--) { /* the newest patch release first */
+        size_t vn = strlen(version);
+        if (!best && strncmp(entries[i]->d_name, version, vn) == 0 &&
+            entries[i]->d_name[vn] == '.') {
+            snprintf(candidate, sizeof candidate, "%s/%s/bin/%s", versions, entries[i]->d_name,
+                     name);
+            if (is_binary(candidate))
+                best = strdup(candidate);
+        }
+        free(entries[i]);
+    }
+    if (count >= 0)
+        free(entries);
+    for (const char *const *dir = (const char *const[]){"/usr/local/bin", "/usr/bin", NULL};
+         !best && *dir; dir++) {
+        snprintf(candidate, sizeof candidate, "%s/%s", *dir, name);
+        if (is_binary(candidate))
+            best = strdup(candidate);
+    }
+    return best;
+}
+
+/* The interpreter a Python function runs under: the one given, checked against a declared
+ * runtime; else one of the declared runtime's version; else the default. */
+static lc_status choose_python(const lc_function_config *c, lc_runtime declared, char **path,
+                               int *minor, lc_error *err)
+{
+    if (c->python && c->python[0]) {
+        lc_status st = resolve_python(c->python, path, minor, err);
+        bool python = lc_runtime_family_of(declared) == LC_FAMILY_PYTHON;
+        if (st == LC_OK && declared != LC_RUNTIME_UNKNOWN && python &&
+            lc_runtime_python(*minor) != declared) {
+            st = lc_error_set(err, LC_EINVAL, c->python, 0, 0,
+                              "the function's runtime is %s, but interpreter '%s' is Python 3.%d",
+                              lc_runtime_name(declared), c->python, *minor);
+            free(*path);
+            *path = NULL;
+        }
+        return st;
+    }
+    if (declared == LC_RUNTIME_UNKNOWN || lc_runtime_family_of(declared) != LC_FAMILY_PYTHON)
+        return resolve_python(env_or(NULL, "LAMBDACHECK_PYTHON", "python3"), path, minor, err);
+    char *found = find_python_version(lc_runtime_version(declared));
+    if (found == NULL)
+        return lc_error_set(err, LC_ESPAWN, lc_runtime_name(declared), 0, 0,
+                            "runtime %s needs a python%s interpreter, and none was found on PATH, "
+                            "under pyenv or in /usr/bin: install it, or give one with --python",
+                            lc_runtime_name(declared), lc_runtime_version(declared));
+    lc_status st = resolve_python(found, path, minor, err);
+    free(found);
+    return st;
+}
+
+/* --- the runtime command ---------------------------------------------------------------------- */
 
 /* The bundled client is the runtime command with both placeholders. */
 #define BUNDLED_COMMAND "{python} {bootstrap}"
 
-/* Replaces "{python}" and "{bootstrap}" in fn->argv, and sets AWS_EXECUTION_ENV to the
- * interpreter's Python version. */
+static void set_execution_env(lc_function *fn, const lc_function_config *c)
+{
+    char env[64];
+    if (c->execution_env)
+        fn->execution_env = strdup(c->execution_env);
+    else if (lc_runtime_execution_env(fn->runtime, env, sizeof env))
+        fn->execution_env = strdup(env);
+}
+
+/* Replaces "{python}" and "{bootstrap}" in fn->argv with the interpreter and the bundled
+ * client's script, and settles the runtime from the interpreter's version. */
 static lc_status fill_placeholders(lc_function *fn, const lc_function_config *c, lc_error *err)
 {
     char *python = NULL;
     int minor = 0;
-    lc_status st = resolve_python(env_or(c->python, "LAMBDACHECK_PYTHON", "python3"), &python,
-                                  &minor, err);
+    lc_status st = choose_python(c, fn->runtime, &python, &minor, err);
     if (st != LC_OK)
         return st;
-    char bootstrap[PATH_MAX + 64], env[64];
+    if (fn->runtime == LC_RUNTIME_UNKNOWN)
+        fn->runtime = lc_runtime_python(minor);
+    if (fn->runtime == LC_RUNTIME_UNKNOWN) {
+        free(python);
+        return lc_error_set(err, LC_EINVAL, NULL, 0, 0,
+                            "the interpreter is Python 3.%d, which is not a Lambda runtime (%s)",
+                            minor, lc_runtime_all_names());
+    }
+    char bootstrap[PATH_MAX + 64];
     snprintf(bootstrap, sizeof bootstrap, "%s/%s", fn->runtime_dir, BOOTSTRAP);
     for (char **a = fn->argv; *a; a++)
         if (strcmp(*a, "{python}") == 0 || strcmp(*a, "{bootstrap}") == 0) {
@@ -166,20 +318,72 @@ static lc_status fill_placeholders(lc_function *fn, const lc_function_config *c,
             *a = word;
         }
     free(python);
-    snprintf(env, sizeof env, "AWS_Lambda_python3.%d", minor);
-    fn->execution_env = strdup(env_or(c->execution_env, NULL, env));
     return LC_OK;
+}
+
+/* A provided runtime without a runtime command runs the code folder's own executable bootstrap,
+ * as Lambda does. */
+static const char *provided_bootstrap(const lc_function *fn, char *out, size_t size)
+{
+    snprintf(out, size, "%s/bootstrap", fn->code_dir);
+    return access(out, X_OK) == 0 ? out : NULL;
+}
+
+static lc_status default_command(lc_function *fn, char *buf, size_t size, const char **command,
+                                 lc_error *err)
+{
+    switch (lc_runtime_family_of(fn->runtime)) {
+    case LC_FAMILY_PYTHON:
+        *command = BUNDLED_COMMAND;
+        return LC_OK;
+    case LC_FAMILY_PROVIDED:
+        if ((*command = provided_bootstrap(fn, buf, size)) != NULL)
+            return LC_OK;
+        return lc_error_set(err, LC_EINVAL, NULL, 0, 0,
+                            "runtime %s runs the code folder's executable 'bootstrap', and %s has "
+                            "none: add one, or give a runtime command",
+                            lc_runtime_name(fn->runtime), fn->code_dir);
+    default:
+        return lc_error_set(err, LC_EINVAL, NULL, 0, 0,
+                            "runtime %s has no bundled runtime client here: give a runtime "
+                            "command that speaks the Runtime API",
+                            lc_runtime_name(fn->runtime));
+    }
 }
 
 static lc_status make_argv(lc_function *fn, const lc_function_config *c, lc_error *err)
 {
-    const char *command = c->runtime_command ? c->runtime_command : BUNDLED_COMMAND;
-    fn->argv = lc__argv_split(command, fn->handler);
+    char bootstrap[PATH_MAX + 16];
+    const char *command = c->runtime_command;
+    lc_status st = LC_OK;
+    if (command == NULL && fn->runtime != LC_RUNTIME_UNKNOWN)
+        st = default_command(fn, bootstrap, sizeof bootstrap, &command, err);
+    if (st != LC_OK)
+        return st;
+    if (command == NULL)
+        command = BUNDLED_COMMAND;
+    bool own_bootstrap = command == bootstrap;
+    fn->argv = lc__argv_split(command, own_bootstrap ? NULL : fn->handler);
     if (fn->argv == NULL)
         return lc_error_set(err, LC_EINVAL, NULL, 0, 0, "the runtime command is empty");
     if (strstr(command, "{python}") || strstr(command, "{bootstrap}"))
-        return fill_placeholders(fn, c, err);
-    fn->execution_env = strdup(env_or(c->execution_env, NULL, "AWS_Lambda_provided.al2023"));
+        st = fill_placeholders(fn, c, err);
+    else if (fn->runtime == LC_RUNTIME_UNKNOWN)
+        fn->runtime = LC_RUNTIME_PROVIDED_AL2023; /* a command of its own: a custom runtime */
+    if (st == LC_OK)
+        set_execution_env(fn, c);
+    return st;
+}
+
+static lc_status declared_runtime(const lc_function_config *c, lc_runtime *out, lc_error *err)
+{
+    *out = LC_RUNTIME_UNKNOWN;
+    if (c->runtime == NULL)
+        return LC_OK;
+    *out = lc_runtime_from_name(c->runtime);
+    if (*out == LC_RUNTIME_UNKNOWN)
+        return lc_error_set(err, LC_EINVAL, NULL, 0, 0, "unknown runtime '%s' (known: %s)",
+                            c->runtime, lc_runtime_all_names());
     return LC_OK;
 }
 
@@ -207,11 +411,13 @@ lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_err
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
     }
     fn->concurrency = c->concurrency > 0 ? c->concurrency : 10;
-    lc_status st = apply_context(fn, c, err);
+    lc_status st = declared_runtime(c, &fn->runtime, err);
+    if (st == LC_OK)
+        st = apply_context(fn, c, err);
     if (st == LC_OK)
         st = check_handler(c->handler, err);
     if (st == LC_OK)
-        st = check_variables(c->environment, err);
+        st = lc_function_check_variables(c->environment, err);
     if (st == LC_OK)
         st = resolve_dir(c->code_dir, "code folder", &fn->code_dir, err);
     if (st == LC_OK)
@@ -253,6 +459,7 @@ long lc_function_memory_mb(const lc_function *fn) { return lc_context_memory_mb(
 int lc_function_concurrency(const lc_function *fn) { return fn->concurrency; }
 const char *lc_function_runtime_dir(const lc_function *fn) { return fn->runtime_dir; }
 const char *lc_function_execution_env(const lc_function *fn) { return fn->execution_env; }
+lc_runtime lc_function_runtime(const lc_function *fn) { return fn->runtime; }
 char *const *lc_function_argv(const lc_function *fn) { return fn->argv; }
 const json_t *lc_function_variables(const lc_function *fn) { return fn->variables; }
 
@@ -262,4 +469,45 @@ lc_context *lc_function_new_context(const lc_function *fn)
     if (ctx)
         lc_context_renew(ctx);
     return ctx;
+}
+
+static char **strv_copy(char *const *v)
+{
+    size_t n = 0;
+    while (v[n])
+        n++;
+    char **copy = calloc(n + 1, sizeof *copy);
+    for (size_t i = 0; copy && i < n; i++)
+        copy[i] = strdup(v[i]);
+    return copy;
+}
+
+lc_status lc_function_copy_with(const lc_function *fn, const json_t *extra, lc_function **out,
+                                lc_error *err)
+{
+    *out = NULL;
+    lc_status st = lc_function_check_variables(extra, err);
+    if (st != LC_OK)
+        return st;
+    lc_function *copy = calloc(1, sizeof *copy);
+    if (copy == NULL)
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    copy->base = lc_context_copy(fn->base);
+    copy->handler = strdup(fn->handler);
+    copy->code_dir = strdup(fn->code_dir);
+    copy->runtime_dir = strdup(fn->runtime_dir);
+    copy->execution_env = fn->execution_env ? strdup(fn->execution_env) : NULL;
+    copy->runtime = fn->runtime;
+    copy->argv = strv_copy(fn->argv);
+    copy->variables = json_deep_copy(fn->variables);
+    copy->concurrency = fn->concurrency;
+    if (extra)
+        json_object_update(copy->variables, (json_t *)extra);
+    if (!copy->base || !copy->handler || !copy->code_dir || !copy->runtime_dir || !copy->argv ||
+        !copy->variables) {
+        lc_function_free(copy);
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    *out = copy;
+    return LC_OK;
 }

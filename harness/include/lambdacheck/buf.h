@@ -36,7 +36,8 @@ lc_status lc_buf_printf(lc_buf *buf, const char *fmt, ...) __attribute__((format
  * LC_EIO on a read error. */
 lc_status lc_buf_read_stream(lc_buf *buf, FILE *stream);
 
-/* Reads a whole file into the buffer; errors name the path in err. */
+/* Reads a whole regular file into the buffer; errors name the path in err. Anything else (a
+ * folder, a FIFO, a device) is refused without reading, and without blocking. */
 lc_status lc_buf_read_file(lc_buf *buf, const char *path, lc_error *err);
 
 /* Appends the standard base64 (RFC 4648, with padding) of n bytes of data. */

@@ -50,6 +50,7 @@ typedef struct {
     char content_type[128];
     char *log;                /* the framed log, NUL-terminated */
     size_t log_len;
+    size_t log_dropped;       /* bytes of output past LC_LOG_MAX_BYTES, counted and not kept */
     bool cold_start;
     double init_duration_ms;  /* cold starts only */
     double duration_ms;

@@ -11,6 +11,7 @@
 
 #include "lambdacheck/context.h"
 #include "lambdacheck/error.h"
+#include "lambdacheck/runtime.h"
 
 typedef struct lc_function lc_function;
 
@@ -18,18 +19,23 @@ typedef struct lc_function lc_function;
 typedef struct {
     const char *name;            /* function name; default "my-function" */
     const char *handler;         /* MODULE.FUNCTION (required), passed as the runtime's last arg */
+    const char *runtime;         /* Lambda's identifier ("python3.12", "provided.al2023"); NULL:
+                                    the Python version of the interpreter, or provided.al2023 for
+                                    a runtime command that does not use {python} */
     const char *code_dir;        /* folder with the handler code (required; must exist) */
     const char *runtime_command; /* a command that speaks the Runtime API, split at blanks, the
                                     handler appended; a word "{python}" stands for the resolved
                                     interpreter, "{bootstrap}" for the bundled client's script
                                     (e.g. "{python} -m awslambdaric"); NULL: the bundled Python
                                     client under `python` */
-    const char *python;          /* interpreter for the bundled client; NULL: $LAMBDACHECK_PYTHON,
-                                    else "python3" */
+    const char *python;          /* interpreter for the bundled client; it must be of the
+                                    runtime's version. NULL: for a declared runtime, python3.X
+                                    found on PATH or under pyenv; else $LAMBDACHECK_PYTHON, else
+                                    "python3" */
     const char *runtime_dir;     /* folder of the bundled client; NULL: $LAMBDACHECK_RUNTIME_DIR,
                                     else the one this build was made from */
-    const char *execution_env;   /* AWS_EXECUTION_ENV; NULL: AWS_Lambda_python3.<minor> of the
-                                    interpreter */
+    const char *execution_env;   /* AWS_EXECUTION_ENV; NULL: AWS_Lambda_<runtime>, and none for
+                                    the provided family */
     long timeout_ms;             /* 1..900000; 0: 3000 */
     long memory_mb;              /* 128..10240; 0: 128 */
     const json_t *environment;   /* object of string variables for the function; NULL: none */
@@ -38,12 +44,23 @@ typedef struct {
     const char *account;         /* NULL: 123456789012 */
 } lc_function_config;
 
-/* Validates config and makes a function. Resolves the interpreter once (asking it for
- * sys.executable and its version), so a missing interpreter is reported here. Caller frees with
+/* Validates config and makes a function. Resolves the interpreter once (from its file name when
+ * it is a real executable such as python3.12, else by asking it for sys.executable and its
+ * version), so a missing interpreter is reported here, naming the runtime. Caller frees with
  * lc_function_free(). */
 lc_status lc_function_new(const lc_function_config *config, lc_function **out, lc_error *err);
 
+/* A copy of fn whose environment variables are fn's merged with extra (an object of strings;
+ * extra wins). Reserved names are refused as in lc_function_new. Caller frees with
+ * lc_function_free(). */
+lc_status lc_function_copy_with(const lc_function *fn, const json_t *extra, lc_function **out,
+                                lc_error *err);
+
 void lc_function_free(lc_function *fn);
+
+/* Checks an object of function variables: strings only, valid names, and none of the names
+ * Lambda reserves for itself (AWS_REGION, _HANDLER, ...). */
+lc_status lc_function_check_variables(const json_t *variables, lc_error *err);
 
 /* Getters; strings borrowed until free. */
 const char *lc_function_name(const lc_function *fn);
@@ -55,7 +72,9 @@ long lc_function_timeout_ms(const lc_function *fn);
 long lc_function_memory_mb(const lc_function *fn);
 int lc_function_concurrency(const lc_function *fn);
 const char *lc_function_runtime_dir(const lc_function *fn);
+/* AWS_EXECUTION_ENV, or NULL when the runtime has none (the provided family). */
 const char *lc_function_execution_env(const lc_function *fn);
+lc_runtime lc_function_runtime(const lc_function *fn);
 
 /* The runtime's argv (program first, handler last), NULL-terminated. Borrowed until free. */
 char *const *lc_function_argv(const lc_function *fn);

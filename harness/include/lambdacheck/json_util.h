@@ -41,6 +41,14 @@ lc_status lc_json_set_path(json_t **root, const char *path, json_t *value, lc_er
  * with free(). A NULL value renders as "nothing". */
 char *lc_json_brief(const json_t *value, size_t max);
 
+/* Replaces, in place, every byte of s that is not part of a valid UTF-8 sequence with '?', so
+ * that text made from raw bytes (payloads, logs, names from a request) can go into JSON. Returns
+ * s. */
+char *lc_utf8_sanitize(char *s);
+
+/* True when the n bytes at s are valid UTF-8 (no overlong forms, no surrogates). */
+bool lc_utf8_valid(const char *s, size_t n);
+
 /* Appends the JSONPath-like spelling of one object key to a path buffer: ".name" for plain
  * identifiers, otherwise ["quoted"]. */
 lc_status lc_json_path_key(lc_buf *path, const char *key);

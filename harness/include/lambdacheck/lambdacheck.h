@@ -6,6 +6,7 @@
 #include "lambdacheck/buf.h"
 #include "lambdacheck/json_util.h"
 #include "lambdacheck/context.h"
+#include "lambdacheck/runtime.h"
 #include "lambdacheck/event.h"
 #include "lambdacheck/function.h"
 #include "lambdacheck/runtime_api.h"
