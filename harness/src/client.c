@@ -180,6 +180,10 @@ static struct curl_slist *request_headers(lc_client *c, const lc_invoke_request 
         lc_buf_free(&b64);
         h = curl_slist_append(h, line);
     }
+    if (req->sandbox) {
+        snprintf(line, sizeof line, "X-Lambdacheck-Sandbox: %s", req->sandbox);
+        h = curl_slist_append(h, line);
+    }
     if (c->sign && c->token_header[0])
         h = curl_slist_append(h, c->token_header);
     /* An empty "Expect:" saves the 100-continue round trip on large bodies, but curl 7.88 signs

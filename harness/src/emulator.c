@@ -13,12 +13,20 @@ typedef struct {
     bool busy;
 } slot;
 
-typedef struct {
-    lc_function *fn;
+typedef struct pool pool;
+
+/* A function's environments. The shared pool of a function serves every caller; a sandbox pool
+ * serves only the invocations that name its key, and closing it stops its environments. */
+struct pool {
+    lc_function *fn;      /* owned by a shared pool, and by a sandbox with variables of its own */
+    bool owns_fn;
     slot **slots;
     size_t n_slots;
     lc_async_config async;
-} pool;
+    char sandbox[LC_SANDBOX_KEY_SIZE]; /* "" for the shared pool */
+    pool *shared;         /* a sandbox's function's shared pool; NULL for a shared pool */
+    bool closed;          /* a closed sandbox: environments are stopped as they come back */
+};
 
 /* Async workers per emulator: events of all functions share them; each holds at most one
  * environment at a time, and a function's concurrency still bounds its environments. */
@@ -45,6 +53,8 @@ struct lc_emulator {
     pthread_mutex_t mu;
     pool **pools; /* stable pointers: queued events refer to their function's pool */
     size_t n_pools;
+    pool **sandboxes; /* open sandboxes, then closed ones (kept: a queued event may name one) */
+    size_t n_sandboxes;
     pthread_cond_t journal_cv; /* a result was journalled */
     lc_result *journal; /* a ring of journal_capacity results */
     size_t journal_capacity, journal_next, journal_count;
@@ -89,21 +99,28 @@ lc_status lc_emulator_new(const lc_emulator_options *opt, lc_emulator **out, lc_
 
 static void stop_workers(lc_emulator *em);
 
+static void free_pool(pool *p)
+{
+    for (size_t j = 0; j < p->n_slots; j++) {
+        lc_environment_free(p->slots[j]->env);
+        free(p->slots[j]);
+    }
+    free(p->slots);
+    if (p->owns_fn)
+        lc_function_free(p->fn);
+    free(p);
+}
+
 void lc_emulator_free(lc_emulator *em)
 {
     if (em == NULL)
         return;
     stop_workers(em);
-    for (size_t i = 0; i < em->n_pools; i++) {
-        pool *p = em->pools[i];
-        for (size_t j = 0; j < p->n_slots; j++) {
-            lc_environment_free(p->slots[j]->env);
-            free(p->slots[j]);
-        }
-        free(p->slots);
-        lc_function_free(p->fn);
-        free(p);
-    }
+    for (size_t i = 0; i < em->n_sandboxes; i++)
+        free_pool(em->sandboxes[i]);
+    for (size_t i = 0; i < em->n_pools; i++)
+        free_pool(em->pools[i]);
+    free(em->sandboxes);
     free(em->pools);
     for (size_t i = 0; i < em->journal_capacity; i++)
         lc_result_clear(&em->journal[i]);
@@ -127,6 +144,14 @@ static pool *find_pool(const lc_emulator *em, const char *name)
     return NULL;
 }
 
+static pool *find_sandbox_locked(const lc_emulator *em, const char *key)
+{
+    for (size_t i = 0; i < em->n_sandboxes; i++)
+        if (!em->sandboxes[i]->closed && strcmp(em->sandboxes[i]->sandbox, key) == 0)
+            return em->sandboxes[i];
+    return NULL;
+}
+
 lc_status lc_emulator_add_function(lc_emulator *em, lc_function *fn, lc_error *err)
 {
     pthread_mutex_lock(&em->mu);
@@ -144,6 +169,7 @@ lc_status lc_emulator_add_function(lc_emulator *em, lc_function *fn, lc_error *e
             st = lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
         } else {
             p->fn = fn;
+            p->owns_fn = true;
             p->async = lc_async_defaults();
             em->pools[em->n_pools++] = p;
             fn = NULL;
@@ -217,7 +243,7 @@ static void release(lc_emulator *em, pool *p, slot *s)
 {
     lc_environment *dead = NULL;
     pthread_mutex_lock(&em->mu);
-    if (s->env && lc_environment_alive(s->env)) {
+    if (s->env && lc_environment_alive(s->env) && !p->closed) {
         s->busy = false;
         s = NULL;
     } else {
@@ -260,17 +286,34 @@ static lc_status run_in_slot(pool *p, slot *s, lc_context *ctx, const lc_invoke_
                                  err);
 }
 
+/* The pool an invocation runs in: the sandbox it names, or the function's shared pool. */
+static lc_status pool_for_locked(lc_emulator *em, const char *function_name,
+                                 const lc_invoke_options *opt, pool **out, lc_error *err)
+{
+    const char *key = opt && opt->sandbox && opt->sandbox[0] ? opt->sandbox : NULL;
+    *out = key ? find_sandbox_locked(em, key) : find_pool(em, function_name);
+    if (*out == NULL && key)
+        return lc_error_set(err, LC_ENOTFOUND, NULL, 0, 0, "no open sandbox %s", key);
+    if (*out == NULL)
+        return lc_error_set(err, LC_ENOTFOUND, NULL, 0, 0, "Function not found: %s",
+                            function_name);
+    if (key && strcmp(lc_function_name((*out)->fn), function_name) != 0)
+        return lc_error_set(err, LC_EINVAL, NULL, 0, 0, "sandbox %s belongs to function %s, not %s",
+                            key, lc_function_name((*out)->fn), function_name);
+    return LC_OK;
+}
+
 lc_status lc_emulator_invoke(lc_emulator *em, const char *function_name,
                              const lc_invoke_options *opt, lc_result *out, lc_error *err)
 {
     memset(out, 0, sizeof *out);
+    pool *p = NULL;
     pthread_mutex_lock(&em->mu);
-    pool *p = find_pool(em, function_name);
-    slot *s = p ? acquire_locked(p) : NULL;
+    lc_status found = pool_for_locked(em, function_name, opt, &p, err);
+    slot *s = found == LC_OK ? acquire_locked(p) : NULL;
     pthread_mutex_unlock(&em->mu);
-    if (p == NULL)
-        return lc_error_set(err, LC_ENOTFOUND, NULL, 0, 0, "Function not found: %s",
-                            function_name);
+    if (found != LC_OK)
+        return found;
     if (s == NULL)
         return lc_error_set(err, LC_EBUSY, NULL, 0, 0,
                             "all %d environments of %s are busy (its concurrency limit)",
@@ -539,7 +582,7 @@ static void attempt(lc_emulator *em, queued *ev, slot *s, lc_result *r)
 
 static void run_event(lc_emulator *em, queued *ev)
 {
-    const lc_async_config *c = &ev->p->async;
+    const lc_async_config *c = ev->p->shared ? &ev->p->shared->async : &ev->p->async;
     if (lc_now_ms() - ev->accepted_ms > c->max_event_age_ms) {
         finish(em, ev, "EventAgeExceeded");
         return;
@@ -558,8 +601,11 @@ static void run_event(lc_emulator *em, queued *ev)
     ev->attempts++;
     if (r.function_error[0] == '\0')
         finish(em, ev, "Success");
-    else if (ev->attempts <= c->max_retry_attempts)
+    else if (ev->attempts <= c->max_retry_attempts) {
+        if (ev->p->shared) /* a sandbox serves one attempt: retries run like any other event */
+            ev->p = ev->p->shared;
         requeue(em, ev, c->retry_delay_ms[ev->attempts - 1] * 1000000LL, false);
+    }
     else
         finish(em, ev, "RetriesExhausted");
 }
@@ -636,12 +682,12 @@ static queued *new_event(pool *p, const lc_invoke_options *opt)
 lc_status lc_emulator_enqueue(lc_emulator *em, const char *function_name,
                               const lc_invoke_options *opt, char request_id[129], lc_error *err)
 {
+    pool *p = NULL;
     pthread_mutex_lock(&em->mu);
-    pool *p = find_pool(em, function_name);
+    lc_status found = pool_for_locked(em, function_name, opt, &p, err);
     pthread_mutex_unlock(&em->mu);
-    if (p == NULL)
-        return lc_error_set(err, LC_ENOTFOUND, NULL, 0, 0, "Function not found: %s",
-                            function_name);
+    if (found != LC_OK)
+        return found;
     queued *ev = new_event(p, opt);
     if (ev == NULL)
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
@@ -694,4 +740,76 @@ json_t *lc_emulator_async_records(lc_emulator *em)
     json_t *copy = json_deep_copy(em->records);
     pthread_mutex_unlock(&em->q_mu);
     return copy;
+}
+
+/* --- sandboxes ------------------------------------------------------------------------------ */
+
+static lc_status new_sandbox(pool *shared, const json_t *variables, pool **out, lc_error *err)
+{
+    pool *p = calloc(1, sizeof *p);
+    if (p == NULL)
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    p->shared = shared;
+    p->fn = shared->fn;
+    if (variables && json_object_size(variables) > 0) {
+        lc_status st = lc_function_copy_with(shared->fn, variables, &p->fn, err);
+        if (st != LC_OK) {
+            free(p);
+            return st;
+        }
+        p->owns_fn = true;
+    }
+    lc_uuid4(p->sandbox);
+    *out = p;
+    return LC_OK;
+}
+
+lc_status lc_emulator_sandbox_open(lc_emulator *em, const char *function_name,
+                                   const json_t *variables, char key[LC_SANDBOX_KEY_SIZE],
+                                   lc_error *err)
+{
+    key[0] = '\0';
+    pthread_mutex_lock(&em->mu);
+    pool *shared = find_pool(em, function_name), *p = NULL;
+    lc_status st = shared ? new_sandbox(shared, variables, &p, err)
+                          : lc_error_set(err, LC_ENOTFOUND, NULL, 0, 0, "Function not found: %s",
+                                         function_name);
+    pool **list = st == LC_OK ? realloc(em->sandboxes, (em->n_sandboxes + 1) * sizeof *list) : NULL;
+    if (st == LC_OK && list == NULL)
+        st = lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st == LC_OK) {
+        em->sandboxes = list;
+        em->sandboxes[em->n_sandboxes++] = p;
+        snprintf(key, LC_SANDBOX_KEY_SIZE, "%s", p->sandbox);
+    } else if (p) {
+        free_pool(p);
+    }
+    pthread_mutex_unlock(&em->mu);
+    return st;
+}
+
+void lc_emulator_sandbox_close(lc_emulator *em, const char *key)
+{
+    lc_environment **idle = NULL;
+    size_t n_idle = 0;
+    pthread_mutex_lock(&em->mu);
+    pool *p = find_sandbox_locked(em, key);
+    if (p) {
+        p->closed = true;
+        idle = calloc(p->n_slots ? p->n_slots : 1, sizeof *idle);
+        for (size_t i = 0; idle && i < p->n_slots;) {
+            slot *s = p->slots[i];
+            if (s->busy) { /* stopped by release() when its invocation ends */
+                i++;
+                continue;
+            }
+            idle[n_idle++] = s->env;
+            free(s);
+            p->slots[i] = p->slots[--p->n_slots];
+        }
+    }
+    pthread_mutex_unlock(&em->mu);
+    for (size_t i = 0; i < n_idle; i++)
+        lc_environment_free(idle[i]);
+    free(idle);
 }

@@ -264,6 +264,11 @@ static enum MHD_Result invoke_sync(lc_invoke_server *s, struct MHD_Connection *c
     lc_status st = lc_emulator_invoke(s->em, c->name, opt, &r, &err);
     if (st == LC_EBUSY)
         return service_error(conn, 429, "TooManyRequestsException", "Rate Exceeded.");
+    if (st == LC_ENOTFOUND || st == LC_EINVAL) /* a sandbox that is not open, or not this one's */
+        return service_error(conn, st == LC_ENOTFOUND ? 404 : 400,
+                             st == LC_ENOTFOUND ? "ResourceNotFoundException"
+                                                : "InvalidParameterValueException",
+                             "%s", err.message);
     if (st != LC_OK)
         return service_error(conn, 500, "ServiceException", "%s", err.message);
     enum MHD_Result rc = answer_result(s, conn, c, &r);
@@ -276,7 +281,13 @@ static enum MHD_Result invoke_async(lc_invoke_server *s, struct MHD_Connection *
 {
     char id[129];
     lc_error err = {0};
-    if (lc_emulator_enqueue(s->em, c->name, opt, id, &err) != LC_OK)
+    lc_status st = lc_emulator_enqueue(s->em, c->name, opt, id, &err);
+    if (st == LC_ENOTFOUND || st == LC_EINVAL)
+        return service_error(conn, st == LC_ENOTFOUND ? 404 : 400,
+                             st == LC_ENOTFOUND ? "ResourceNotFoundException"
+                                                : "InvalidParameterValueException",
+                             "%s", err.message);
+    if (st != LC_OK)
         return service_error(conn, 500, "ServiceException", "%s", err.message);
     log_line(s, c, id, 202, NULL);
     return queue(conn, 202, response_with_id("", 0, id));
@@ -357,7 +368,8 @@ static enum MHD_Result serve_call(lc_invoke_server *s, struct MHD_Connection *co
                                           : NULL;
     lc_invoke_options opt = {.payload = req->size ? req->body.data : "{}",
                              .payload_len = req->size ? req->body.len : 2,
-                             .context = overrides};
+                             .context = overrides,
+                             .sandbox = header(conn, LC_SANDBOX_HEADER)};
     if (strcmp(c->type, "DryRun") == 0)
         rc = dry_run(s, conn, c);
     else if (strcmp(c->type, "Event") == 0)

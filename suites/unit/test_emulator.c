@@ -1126,6 +1126,126 @@ static void prime_interpreter(void)
     lc_function_free(fn);
 }
 
+
+/* --- sandboxes ---------------------------------------------------------------------------------- */
+
+static void invoke_in(const char *name, const char *sandbox, const char *event, lc_result *r)
+{
+    lc_invoke_options opt = {.payload = event, .payload_len = strlen(event), .sandbox = sandbox};
+    lc_error err = {0};
+    ck_assert_msg(lc_emulator_invoke(em, name, &opt, r, &err) == LC_OK, "%s", err.message);
+}
+
+/* A sandbox's environments are its own: a fresh one, warm within the sandbox, never shared. */
+START_TEST(a_sandbox_has_environments_of_its_own)
+{
+    add_probe("counter", "probes.counter");
+    lc_result r;
+    invoke("counter", "{}", &r); /* the shared pool is warm now */
+    lc_result_clear(&r);
+    char a[LC_SANDBOX_KEY_SIZE], b[LC_SANDBOX_KEY_SIZE];
+    ck_assert_int_eq(lc_emulator_sandbox_open(em, "counter", NULL, a, NULL), LC_OK);
+    ck_assert_int_eq(lc_emulator_sandbox_open(em, "counter", NULL, b, NULL), LC_OK);
+    ck_assert_str_ne(a, b);
+    for (int i = 1; i <= 2; i++) {
+        invoke_in("counter", a, "{}", &r);
+        ck_assert_int_eq(r.cold_start, i == 1);
+        char want[64];
+        snprintf(want, sizeof want, "\"invocations\": %d", i);
+        ck_assert_ptr_nonnull(strstr(r.payload, want));
+        lc_result_clear(&r);
+    }
+    invoke_in("counter", b, "{}", &r);
+    ck_assert(r.cold_start);
+    ck_assert_ptr_nonnull(strstr(r.payload, "\"invocations\": 1"));
+    lc_result_clear(&r);
+    ck_assert_uint_eq(lc_emulator_environment_count(em, "counter"), 1); /* the shared one */
+    lc_emulator_sandbox_close(em, a);
+    lc_emulator_sandbox_close(em, b);
+    /* a closed sandbox takes no more invocations */
+    lc_invoke_options opt = {.sandbox = a};
+    lc_error err = {0};
+    ck_assert_int_eq(lc_emulator_invoke(em, "counter", &opt, &r, &err), LC_ENOTFOUND);
+    ck_assert_ptr_nonnull(strstr(err.message, "no open sandbox"));
+}
+END_TEST
+
+/* Closing a sandbox stops its runtime process. */
+START_TEST(closing_a_sandbox_stops_its_process)
+{
+    add_probe("counter", "probes.counter");
+    char key[LC_SANDBOX_KEY_SIZE];
+    ck_assert_int_eq(lc_emulator_sandbox_open(em, "counter", NULL, key, NULL), LC_OK);
+    lc_result r;
+    invoke_in("counter", key, "{}", &r);
+    json_t *body = json_loads(r.payload, 0, NULL);
+    pid_t pid = (pid_t)json_integer_value(json_object_get(body, "pid"));
+    json_decref(body);
+    lc_result_clear(&r);
+    ck_assert_int_eq(kill(pid, 0), 0);
+    lc_emulator_sandbox_close(em, key);
+    ck_assert_int_eq(kill(pid, 0), -1);
+    ck_assert_int_eq(errno, ESRCH);
+}
+END_TEST
+
+/* A sandbox's variables are merged over the function's; reserved names are refused. */
+START_TEST(a_sandbox_has_variables_of_its_own)
+{
+    json_t *vars = json_pack("{s:s}", "TABLE_NAME", "orders");
+    add(&(lc_function_config){.environment = vars}, "env", "probes.environment");
+    json_t *extra = json_pack("{s:s, s:s}", "TABLE_NAME", "archive", "STAGE", "test");
+    char key[LC_SANDBOX_KEY_SIZE];
+    ck_assert_int_eq(lc_emulator_sandbox_open(em, "env", extra, key, NULL), LC_OK);
+    lc_result r;
+    invoke_in("env", key, "{}", &r);
+    ck_assert_ptr_nonnull(strstr(r.payload, "\"TABLE_NAME\": \"archive\""));
+    ck_assert_ptr_nonnull(strstr(r.payload, "\"STAGE\": \"test\""));
+    lc_result_clear(&r);
+    invoke("env", "{}", &r); /* the shared pool keeps the function's own */
+    ck_assert_ptr_nonnull(strstr(r.payload, "\"TABLE_NAME\": \"orders\""));
+    ck_assert_ptr_null(strstr(r.payload, "STAGE"));
+    lc_result_clear(&r);
+    lc_emulator_sandbox_close(em, key);
+    json_t *reserved = json_pack("{s:s}", "AWS_REGION", "eu-west-1");
+    lc_error err = {0};
+    ck_assert_int_eq(lc_emulator_sandbox_open(em, "env", reserved, key, &err), LC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "AWS_REGION is reserved"));
+    ck_assert_int_eq(lc_emulator_sandbox_open(em, "nope", NULL, key, NULL), LC_ENOTFOUND);
+    json_decref(reserved);
+    json_decref(extra);
+    json_decref(vars);
+}
+END_TEST
+
+/* An Event run in a sandbox: its first attempt there, a retry in the shared pool. */
+START_TEST(an_event_runs_its_first_attempt_in_the_sandbox)
+{
+    add_probe("fails", "probes.raises_value_error");
+    lc_async_config c = {.max_retry_attempts = 1, .max_event_age_ms = 60000,
+                         .retry_delay_ms = {1, 1}};
+    ck_assert_int_eq(lc_emulator_set_async(em, "fails", &c, NULL), LC_OK);
+    char key[LC_SANDBOX_KEY_SIZE], id[129];
+    ck_assert_int_eq(lc_emulator_sandbox_open(em, "fails", NULL, key, NULL), LC_OK);
+    lc_invoke_options opt = {.payload = "{}", .payload_len = 2, .sandbox = key};
+    ck_assert_int_eq(lc_emulator_enqueue(em, "fails", &opt, id, NULL), LC_OK);
+    lc_result r;
+    ck_assert_int_eq(lc_emulator_journal_wait(em, id, 30000, &r), LC_OK);
+    lc_result_clear(&r);
+    lc_emulator_sandbox_close(em, key); /* the retry still runs, in the shared pool */
+    ck_assert_int_eq(lc_emulator_drain(em, 30000, true, NULL), LC_OK);
+    json_t *records = lc_emulator_async_records(em);
+    ck_assert_str_eq(json_string_value(json_object_get(
+                         json_object_get(json_array_get(records, 0), "requestContext"), "condition")),
+                     "RetriesExhausted");
+    ck_assert_int_eq(json_integer_value(json_object_get(
+                         json_object_get(json_array_get(records, 0), "requestContext"),
+                         "approximateInvokeCount")),
+                     2);
+    json_decref(records);
+}
+END_TEST
+
 Suite *emulator_suite(void)
 {
     Suite *s = suite_create("emulator");
@@ -1152,6 +1272,10 @@ Suite *emulator_suite(void)
     tcase_add_test(core, any_runtime_command_can_run_the_handler);
     tcase_add_test(core, a_non_json_content_type_hands_the_handler_bytes);
     tcase_add_test(core, python_312_writes_non_ascii_as_utf8);
+    tcase_add_test(core, a_sandbox_has_environments_of_its_own);
+    tcase_add_test(core, closing_a_sandbox_stops_its_process);
+    tcase_add_test(core, a_sandbox_has_variables_of_its_own);
+    tcase_add_test(core, an_event_runs_its_first_attempt_in_the_sandbox);
     suite_add_tcase(s, core);
 
     TCase *errors = tcase_create("errors");

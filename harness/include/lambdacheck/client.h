@@ -38,6 +38,8 @@ typedef struct {
     const char *client_context;  /* JSON text, sent base64-encoded; NULL: none */
     const char *payload;         /* the event; NULL: no body */
     size_t payload_len;
+    const char *sandbox;         /* the embedded emulator's sandbox to run in, sent as
+                                  X-Lambdacheck-Sandbox; NULL: none (deployed functions) */
 } lc_invoke_request;
 
 /* An HTTP answer. Pointers are owned; free with lc_invoke_response_clear(). */

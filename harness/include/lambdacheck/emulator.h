@@ -21,6 +21,9 @@
 
 typedef struct lc_emulator lc_emulator;
 
+/* A sandbox key: a UUID and its NUL. */
+#define LC_SANDBOX_KEY_SIZE 37
+
 typedef struct {
     size_t journal_capacity; /* results kept, oldest dropped first; 0: 1024 */
 } lc_emulator_options;
@@ -52,6 +55,8 @@ typedef struct {
     const char *content_type;   /* NULL: application/json */
     const json_t *context;      /* overrides as in lc_context_apply_json (clientContext, identity,
                                    requestId, ...); NULL: none */
+    const char *sandbox;        /* run in this sandbox's environments (lc_emulator_sandbox_open);
+                                   NULL: the function's shared pool */
 } lc_invoke_options;
 
 /* Invokes a function and waits for the result (caller clears with lc_result_clear()).
@@ -109,6 +114,23 @@ lc_status lc_emulator_journal_find(lc_emulator *em, const char *request_id, lc_r
  * asynchronous event runs later). LC_ETIMEDOUT when it is not. */
 lc_status lc_emulator_journal_wait(lc_emulator *em, const char *request_id, long timeout_ms,
                                    lc_result *out);
+
+/* --- sandboxes ------------------------------------------------------------------------------ */
+
+/* Opens a sandbox of a function: environments of its own that no other invocation uses, so what
+ * runs there depends on its own invocations alone (a case of `check` runs in one). Invocations
+ * that name its key (lc_invoke_options.sandbox) run there, in order, in one warm environment
+ * when they run one at a time. variables (an object of strings, may be NULL) are merged over
+ * the function's for the sandbox's environments. An asynchronous event runs its first attempt in
+ * the sandbox; retries run in the shared pool. key gets the sandbox's key. LC_ENOTFOUND for an
+ * unknown function, LC_EINVAL for a reserved variable. */
+lc_status lc_emulator_sandbox_open(lc_emulator *em, const char *function_name,
+                                   const json_t *variables, char key[LC_SANDBOX_KEY_SIZE],
+                                   lc_error *err);
+
+/* Closes a sandbox: its idle environments are stopped now, a busy one when its invocation ends.
+ * Later invocations naming it are refused (LC_ENOTFOUND). An unknown key is a no-op. */
+void lc_emulator_sandbox_close(lc_emulator *em, const char *key);
 
 /* Environments of a function that exist now (busy or idle). */
 size_t lc_emulator_environment_count(lc_emulator *em, const char *function_name);

@@ -20,6 +20,9 @@
 #define LC_SYNC_REQUEST_MAX 6291456u  /* bytes, spec 4.2 */
 #define LC_ASYNC_REQUEST_MAX 1048576u /* bytes, spec 4.2 (256 KB before late 2025) */
 #define LC_CLIENT_CONTEXT_MAX 3583u   /* bytes of base64 */
+/* lambdacheck's own request header: run the invocation in this sandbox of the emulator
+ * (lc_emulator_sandbox_open). Lambda has no such header; only local targets send it. */
+#define LC_SANDBOX_HEADER "X-Lambdacheck-Sandbox"
 
 typedef struct {
     const char *host;         /* address to listen on; NULL: 127.0.0.1 */
