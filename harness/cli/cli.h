@@ -62,5 +62,6 @@ int cli_invoke(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_check(int argc, char **argv);
 int cli_contracts(int argc, char **argv);
+int cli_report(int argc, char **argv);
 
 #endif

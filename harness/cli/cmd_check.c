@@ -1,4 +1,6 @@
 /* lambdacheck check: run case folders of handler libraries against a target. */
+#include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +13,9 @@ static const char check_usage[] =
     "\n"
     "Runs the cases of each handler library (a lambdacheck.json manifest, or a folder holding\n"
     "one; default: the current folder) and checks each response against the case's expectations\n"
-    "and the Lambda contract. Locally (the default) the functions run in the embedded emulator;\n"
-    "with --endpoint-url they are called through that Invoke API (deployed, serve, LocalStack).\n"
+    "and the Lambda contract. Locally (the default) the functions run in the embedded emulator,\n"
+    "each case in fresh execution environments of its own; with --endpoint-url they are called\n"
+    "through that Invoke API (deployed, serve, LocalStack).\n"
     "\n"
     "options:\n"
     "  --endpoint-url URL       run against this Invoke API instead of the embedded emulator\n"
@@ -21,14 +24,26 @@ static const char check_usage[] =
     "  --runtime-command CMD    run every function under CMD instead (local; '{python}' is the\n"
     "                           interpreter), e.g. '{python} -m awslambdaric'\n"
     "  --jobs N                 cases at once (default 2)\n"
+    "  --filter PATTERN         run only the cases whose id (library/case) matches: a glob when\n"
+    "                           it has * ? or [, else a part of the id (repeatable: any matches)\n"
+    "  --shard K/N              run the K-th of N deterministic shares of the cases (CI matrix)\n"
+    "  --list                   print the ids of the cases that would run, and run nothing\n"
+    "  --verbose                print the whole log of a failed case (default: its last lines)\n"
     "  --coverage               measure Python handler code with coverage.py (local; see\n"
     "                           --python) and write lcov and HTML to --coverage-dir\n"
     "  --coverage-dir DIR       default reports/coverage/handlers\n"
-    "  --junit FILE             write JUnit XML\n"
-    "  --json FILE              write the results as JSON\n"
+    "  --junit FILE             write JUnit XML (its folder is created)\n"
+    "  --json FILE              write the results as JSON (merge shards with 'lambdacheck report\n"
+    "                           merge')\n"
     "\n"
-    "Prints one line per case and a closing 'N passed, N failed'. Exit status: 0 when every\n"
-    "case passed, 1 when one failed or could not run, 2 bad usage.\n";
+    "Prints one line per case, in case order, and a closing 'N passed, N failed'.\n"
+    "Exit status: 0 every case passed; 1 a case failed or could not run; 2 bad usage; 3 a\n"
+    "handler library has problems (a manifest or case file is wrong: every problem is listed\n"
+    "and nothing runs); 5 no case was found or selected.\n";
+
+enum { CHECK_PROBLEMS = 3, CHECK_NO_CASES = 5 };
+
+#define MAX_FILTERS 32
 
 typedef struct {
     const char *endpoint_url;
@@ -38,12 +53,16 @@ typedef struct {
     const char *junit;
     const char *json;
     const char *coverage_dir;
-    bool coverage;
+    const char *filters[MAX_FILTERS];
+    int n_filters;
+    int shard, shards; /* 1-based K of N; 0: no sharding */
+    bool coverage, list, verbose;
     int jobs;
 } check_args;
 
 enum { OPT_ENDPOINT = OPT_FUNCTION_LAST, OPT_PREFIX, OPT_JOBS, OPT_JUNIT, OPT_JSON,
-       OPT_CHECK_PYTHON, OPT_CHECK_RUNTIME, OPT_COVERAGE, OPT_COVERAGE_DIR, OPT_HELP };
+       OPT_CHECK_PYTHON, OPT_CHECK_RUNTIME, OPT_COVERAGE, OPT_COVERAGE_DIR, OPT_FILTER,
+       OPT_SHARD, OPT_LIST, OPT_VERBOSE, OPT_HELP };
 
 static const struct option long_options[] = {
     {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
@@ -55,9 +74,24 @@ static const struct option long_options[] = {
     {"json", required_argument, NULL, OPT_JSON},
     {"coverage", no_argument, NULL, OPT_COVERAGE},
     {"coverage-dir", required_argument, NULL, OPT_COVERAGE_DIR},
+    {"filter", required_argument, NULL, OPT_FILTER},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"list", no_argument, NULL, OPT_LIST},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
+
+static int parse_shard(check_args *a, const char *arg)
+{
+    int k = 0, n = 0;
+    char tail;
+    if (sscanf(arg, "%d/%d%c", &k, &n, &tail) != 2 || n < 1 || k < 1 || k > n)
+        return cli_usage_error("check ", "--shard takes K/N with 1 <= K <= N, not '%s'", arg);
+    a->shard = k;
+    a->shards = n;
+    return CLI_OK;
+}
 
 static int take_option(check_args *a, int opt, const char *arg)
 {
@@ -71,6 +105,14 @@ static int take_option(check_args *a, int opt, const char *arg)
     case OPT_JSON: a->json = arg; return CLI_OK;
     case OPT_COVERAGE: a->coverage = true; return CLI_OK;
     case OPT_COVERAGE_DIR: a->coverage_dir = arg; return CLI_OK;
+    case OPT_LIST: a->list = true; return CLI_OK;
+    case OPT_VERBOSE: a->verbose = true; return CLI_OK;
+    case OPT_SHARD: return parse_shard(a, arg);
+    case OPT_FILTER:
+        if (a->n_filters == MAX_FILTERS)
+            return cli_usage_error("check ", "at most %d --filter patterns", MAX_FILTERS);
+        a->filters[a->n_filters++] = arg;
+        return CLI_OK;
     case OPT_JOBS:
         if ((v = cli_parse_number("check ", "--jobs", arg, 1, 64)) < 0)
             return CLI_USAGE;
@@ -105,29 +147,169 @@ static int parse_args(int argc, char **argv, check_args *a)
     return CLI_OK;
 }
 
+/* --- libraries -------------------------------------------------------------------------------- */
+
+typedef struct {
+    lc_library **items;
+    int count;
+} libraries;
+
+static void free_libraries(libraries *libs)
+{
+    for (int i = 0; i < libs->count; i++)
+        lc_library_free(libs->items[i]);
+    free(libs->items);
+}
+
+/* The last `parts` components of the library's manifest folder ("a/hello-app"). */
+static void name_from_path(const lc_library *lib, int parts, char *out, size_t size)
+{
+    char real[PATH_MAX], dir[PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", lc_library_manifest(lib));
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    const char *path = realpath(slash ? dir : ".", real) ? real : dir;
+    const char *start = path + strlen(path);
+    for (int k = 0; k < parts && start > path; k++)
+        do
+            start--;
+        while (start > path && start[-1] != '/');
+    snprintf(out, size, "%s", start);
+}
+
+/* Two libraries of one name (two projects' "app" folders) are told apart by their paths. */
+static void distinct_names(libraries *libs)
+{
+    for (int parts = 2; parts < 8; parts++) {
+        bool clash = false;
+        for (int i = 0; i < libs->count; i++)
+            for (int j = i + 1; j < libs->count; j++)
+                if (strcmp(lc_library_name(libs->items[i]), lc_library_name(libs->items[j])) == 0) {
+                    char a[256], b[256];
+                    name_from_path(libs->items[i], parts, a, sizeof a);
+                    name_from_path(libs->items[j], parts, b, sizeof b);
+                    lc_library_set_name(libs->items[i], a);
+                    lc_library_set_name(libs->items[j], b);
+                    clash = true;
+                }
+        if (!clash)
+            return;
+    }
+}
+
+/* Loads every library; prints every problem. CLI_OK, or CHECK_PROBLEMS when any library has. */
+static int load_libraries(const check_args *a, const char *coverage_command, int argc,
+                          char **argv, libraries *libs)
+{
+    const char *here[] = {"."};
+    char **paths = optind < argc ? argv + optind : (char **)here;
+    int count = optind < argc ? argc - optind : 1, problems = 0;
+    lc_library_options opt = {.data_dir = cli_data_dir(), .local = a->endpoint_url == NULL,
+                              .python = a->python, .runtime_command = a->runtime_command,
+                              .python_runtime_command = coverage_command};
+    libs->items = calloc((size_t)count, sizeof *libs->items);
+    for (int i = 0; libs->items && i < count; i++) {
+        lc_error err = {0};
+        lc_library *lib;
+        if (lc_library_load(paths[i], &opt, &lib, &err) != LC_OK) {
+            cli_print_error(&err);
+            problems++;
+            continue;
+        }
+        for (size_t k = 0; k < lc_library_problem_count(lib); k++, problems++)
+            fprintf(stderr, "lambdacheck: %s\n", lc_library_problem(lib, k));
+        libs->items[libs->count++] = lib;
+    }
+    if (problems) {
+        fprintf(stderr, "lambdacheck: no case ran: %d problem%s in the handler libraries\n",
+                problems, problems == 1 ? "" : "s");
+        return CHECK_PROBLEMS;
+    }
+    distinct_names(libs);
+    return CLI_OK;
+}
+
+/* --- selecting cases --------------------------------------------------------------------------- */
+
+static bool matches(const check_args *a, const char *id)
+{
+    if (a->n_filters == 0)
+        return true;
+    for (int i = 0; i < a->n_filters; i++) {
+        const char *p = a->filters[i];
+        if (strpbrk(p, "*?[") ? fnmatch(p, id, 0) == 0 : strstr(id, p) != NULL)
+            return true;
+    }
+    return false;
+}
+
+/* Applies --filter, then --shard over the cases that are left, in order. Returns how many run. */
+static size_t select_cases(const check_args *a, libraries *libs)
+{
+    size_t index = 0, selected = 0;
+    for (int l = 0; l < libs->count; l++)
+        for (size_t i = 0; i < lc_library_case_count(libs->items[l]); i++) {
+            bool keep = matches(a, lc_library_case_id(libs->items[l], i));
+            if (keep && a->shards)
+                keep = index++ % (size_t)a->shards == (size_t)(a->shard - 1);
+            lc_library_select(libs->items[l], i, keep);
+            selected += keep;
+        }
+    return selected;
+}
+
+static size_t total_cases(const libraries *libs)
+{
+    size_t n = 0;
+    for (int l = 0; l < libs->count; l++)
+        n += lc_library_case_count(libs->items[l]);
+    return n;
+}
+
+static int no_cases(const check_args *a, const libraries *libs)
+{
+    if (total_cases(libs) == 0) {
+        fprintf(stderr, "lambdacheck: no cases found (a case is a folder holding a case.json); "
+                        "looked in:\n");
+        for (int l = 0; l < libs->count; l++)
+            fprintf(stderr, "  %s (cases of %s)\n", lc_library_case_folders(libs->items[l]),
+                    lc_library_manifest(libs->items[l]));
+    } else {
+        fprintf(stderr, "lambdacheck: no case selected: %zu cases, none matches%s%s\n",
+                total_cases(libs), a->n_filters ? " --filter" : "",
+                a->shards ? " (or the shard is empty)" : "");
+    }
+    return CHECK_NO_CASES;
+}
+
+static void list_cases(const libraries *libs)
+{
+    for (int l = 0; l < libs->count; l++)
+        for (size_t i = 0; i < lc_library_case_count(libs->items[l]); i++)
+            if (lc_library_selected(libs->items[l], i))
+                printf("%s\n", lc_library_case_id(libs->items[l], i));
+}
+
+/* --- running ------------------------------------------------------------------------------------ */
+
 static void print_case(const lc_case_result *r, void *ctx)
 {
-    (void)ctx;
-    lc_report_case(stdout, r, isatty(STDOUT_FILENO));
+    const check_args *a = ctx;
+    lc_report_case(stdout, r, isatty(STDOUT_FILENO), a->verbose);
     fflush(stdout);
 }
 
-static lc_target *make_target(const check_args *a)
+static lc_target *remote_target(const check_args *a)
 {
     lc_target *t = NULL;
     lc_error err = {0};
-    lc_status st;
-    if (a->endpoint_url) {
-        lc_credentials cred;
-        lc_error ignore = {0};
-        bool keys = lc_credentials_load(NULL, &cred, &ignore) == LC_OK;
-        lc_client_options o = {.endpoint_url = a->endpoint_url, .sign = keys,
-                               .region = cred.region[0] ? NULL : "us-east-1"};
-        st = lc_target_new_remote(&o, &t, &err);
-    } else {
-        st = lc_target_new_local(&t, &err);
-    }
-    if (st != LC_OK)
+    lc_credentials cred;
+    lc_error ignore = {0};
+    bool keys = lc_credentials_load(NULL, &cred, &ignore) == LC_OK;
+    lc_client_options o = {.endpoint_url = a->endpoint_url, .sign = keys,
+                           .region = cred.region[0] ? NULL : "us-east-1"};
+    if (lc_target_new_remote(&o, &t, &err) != LC_OK)
         cli_print_error(&err);
     return t;
 }
@@ -143,11 +325,46 @@ static int write_reports(const check_args *a, const lc_run *run)
     return CLI_OK;
 }
 
+static int run_libraries(check_args *a, const libraries *libs, lc_run *run)
+{
+    lc_target *remote = a->endpoint_url ? remote_target(a) : NULL;
+    if (a->endpoint_url && remote == NULL)
+        return CLI_FAILED;
+    lc_runner_options opt = {.remote = remote, .function_prefix = a->prefix, .jobs = a->jobs,
+                             .on_case = print_case, .ctx = a};
+    int rc = CLI_OK;
+    for (int l = 0; l < libs->count; l++) {
+        lc_error err = {0};
+        if (lc_runner_run(libs->items[l], &opt, run, &err) != LC_OK) {
+            cli_print_error(&err);
+            rc = CLI_FAILED;
+        }
+    }
+    lc_target_free(remote);
+    return rc;
+}
+
+/* --- coverage ----------------------------------------------------------------------------------- */
+
+static int prepare_coverage(const check_args *a, lc_handler_coverage *cov)
+{
+    lc_error err = {0};
+    if (lc_handler_coverage_prepare(a->python, a->coverage_dir, cov, &err) == LC_OK)
+        return CLI_OK;
+    cli_print_error(&err);
+    return CLI_FAILED;
+}
+
 static int report_coverage(const lc_handler_coverage *cov)
 {
     lc_coverage_totals t = {0};
     lc_error err = {0};
-    if (lc_handler_coverage_report(cov, &t, &err) != LC_OK) {
+    lc_status st = lc_handler_coverage_report(cov, &t, &err);
+    if (st == LC_ENOTFOUND) {
+        printf("handler coverage: no Python code ran, so there is nothing to report\n");
+        return CLI_OK;
+    }
+    if (st != LC_OK) {
         cli_print_error(&err);
         return CLI_FAILED;
     }
@@ -156,23 +373,37 @@ static int report_coverage(const lc_handler_coverage *cov)
     return CLI_OK;
 }
 
-static int run_manifests(const check_args *a, lc_target *target, const lc_handler_coverage *cov,
-                         int argc, char **argv, lc_run *run)
+/* Every Python code folder of the libraries is a coverage source: a module that failed at
+ * import still appears in the report, at 0%. */
+static int coverage_sources(lc_handler_coverage *cov, const libraries *libs)
 {
-    lc_runner_options opt = {.target = target, .function_prefix = a->prefix, .python = a->python,
-                             .runtime_command = a->runtime_command, .jobs = a->jobs,
-                             .python_runtime_command = cov ? cov->command : NULL,
-                             .on_case = print_case};
-    const char *here[] = {"."};
-    char **paths = optind < argc ? argv + optind : (char **)here;
-    int count = optind < argc ? argc - optind : 1, rc = CLI_OK;
-    for (int i = 0; i < count; i++) {
-        lc_error err = {0};
-        if (lc_runner_run(paths[i], &opt, run, &err) != LC_OK) {
-            cli_print_error(&err);
-            rc = CLI_FAILED;
-        }
-    }
+    for (int l = 0; l < libs->count; l++)
+        for (size_t f = 0; f < lc_library_function_count(libs->items[l]); f++)
+            if (lc_runtime_family_of(lc_library_function_runtime(libs->items[l], f)) ==
+                LC_FAMILY_PYTHON)
+                lc_handler_coverage_add_source(cov,
+                                               lc_library_function_code_dir(libs->items[l], f));
+    lc_error err = {0};
+    if (lc_handler_coverage_write_config(cov, &err) == LC_OK)
+        return CLI_OK;
+    cli_print_error(&err);
+    return CLI_FAILED;
+}
+
+/* --- the command --------------------------------------------------------------------------------- */
+
+static int check_selected(check_args *a, libraries *libs, lc_handler_coverage *cov)
+{
+    if (cov && coverage_sources(cov, libs) != CLI_OK)
+        return CLI_FAILED;
+    lc_run *run = lc_run_new();
+    int rc = run_libraries(a, libs, run);
+    lc_report_summary(stdout, run);
+    if (write_reports(a, run) != CLI_OK || lc_run_failed(run) > 0)
+        rc = CLI_FAILED;
+    if (cov && report_coverage(cov) != CLI_OK)
+        rc = CLI_FAILED;
+    lc_run_free(run);
     return rc;
 }
 
@@ -183,22 +414,17 @@ int cli_check(int argc, char **argv)
     if (rc != CLI_OK)
         return rc < 0 ? CLI_OK : rc;
     lc_handler_coverage cov;
-    lc_error err = {0};
-    if (a.coverage && lc_handler_coverage_prepare(a.python, a.coverage_dir, &cov, &err) != LC_OK) {
-        cli_print_error(&err);
+    if (a.coverage && prepare_coverage(&a, &cov) != CLI_OK)
         return CLI_FAILED;
-    }
-    lc_target *target = make_target(&a);
-    if (target == NULL)
-        return CLI_FAILED;
-    lc_run *run = lc_run_new();
-    rc = run_manifests(&a, target, a.coverage ? &cov : NULL, argc, argv, run);
-    lc_target_free(target); /* runtimes end here, saving their coverage data */
-    lc_report_summary(stdout, run);
-    if (write_reports(&a, run) != CLI_OK || lc_run_failed(run) > 0)
-        rc = CLI_FAILED;
-    if (a.coverage && report_coverage(&cov) != CLI_OK)
-        rc = CLI_FAILED;
-    lc_run_free(run);
+    libraries libs = {0};
+    rc = load_libraries(&a, a.coverage ? cov.command : NULL, argc, argv, &libs);
+    size_t selected = rc == CLI_OK ? select_cases(&a, &libs) : 0;
+    if (rc == CLI_OK && a.list)
+        list_cases(&libs);
+    if (rc == CLI_OK && selected == 0)
+        rc = no_cases(&a, &libs);
+    else if (rc == CLI_OK && !a.list)
+        rc = check_selected(&a, &libs, a.coverage ? &cov : NULL);
+    free_libraries(&libs);
     return rc;
 }

@@ -9,23 +9,57 @@ static const char contracts_usage[] =
     "\n"
     "Detects the service that sent the event and checks the handler's response against that\n"
     "service's contract (API Gateway, ALB, authorizers, SQS/Kinesis/DynamoDB batch responses,\n"
-    "Firehose, Cognito, SES, S3 Batch Operations, Lambda@Edge). Prints 'SOURCE: ok' or\n"
-    "'SOURCE: <what the service would do>: <why>'. Exit status: 0 the response honours the\n"
-    "contract, 1 it does not, 2 bad usage or unreadable files.\n";
+    "Firehose, Cognito, SES, S3 Batch Operations, Lambda@Edge). The response is read as the\n"
+    "bytes a handler returned: it may be empty or not JSON, and each service's contract says\n"
+    "what that service does with it. Either file may be '-' for standard input. Prints\n"
+    "'SOURCE: ok' or 'SOURCE: <what the service would do>: <why>'. Exit status: 0 the response\n"
+    "honours the contract, 1 it does not, 2 bad usage or unreadable files.\n";
 
-static int load(const char *path, json_t **out)
+static int load_event(const char *path, json_t **out)
 {
     lc_error err = {0};
-    if (lc_event_load_file(path, out, &err) == LC_OK)
+    lc_status st = strcmp(path, "-") == 0 ? lc_event_load_stream(stdin, "<stdin>", out, &err)
+                                          : lc_event_load_file(path, out, &err);
+    if (st == LC_OK)
         return CLI_OK;
     cli_print_error(&err);
     return CLI_USAGE;
+}
+
+static int load_response(const char *path, lc_buf *out)
+{
+    lc_error err = {0};
+    lc_status st = strcmp(path, "-") == 0 ? lc_buf_read_stream(out, stdin)
+                                          : lc_buf_read_file(out, path, &err);
+    if (st == LC_OK)
+        return CLI_OK;
+    lc_error_set(&err, st, path, 0, 0, "cannot read the response: %s", lc_strerror(st));
+    cli_print_error(&err);
+    return CLI_USAGE;
+}
+
+static int print_verdict(const json_t *event, const lc_buf *response)
+{
+    lc_verdicts v = {0};
+    lc_event_source s = lc_source_contract_check(event, response->data, response->len, &v);
+    int rc = CLI_OK;
+    if (v.count == 0)
+        printf("unknown: the event is from no service lambdacheck knows: no contract to check\n");
+    else if (v.items[0].state == LC_CHECK_PASSED)
+        printf("%s: ok\n", lc_event_source_name(s));
+    else {
+        printf("%s: %s\n", lc_event_source_name(s), v.items[0].message);
+        rc = CLI_FAILED;
+    }
+    lc_verdicts_clear(&v);
+    return rc;
 }
 
 static int verify(int argc, char **argv)
 {
     static const struct option options[] = {{"event", required_argument, NULL, 'e'},
                                             {"response", required_argument, NULL, 'r'},
+                                            {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
     const char *event_file = NULL, *response_file = NULL;
     opterr = 0;
@@ -36,25 +70,26 @@ static int verify(int argc, char **argv)
             event_file = optarg;
         else if (opt == 'r')
             response_file = optarg;
-        else
+        else if (opt == 'h') {
+            fputs(contracts_usage, stdout);
+            return CLI_OK;
+        } else
             return cli_usage_error("contracts ", "unknown option '%s'", argv[optind - 1]);
     }
     if (event_file == NULL || response_file == NULL || optind < argc)
         return cli_usage_error("contracts ", "verify needs --event FILE and --response FILE");
-    json_t *event = NULL, *response = NULL;
-    int rc = load(event_file, &event);
+    if (strcmp(event_file, "-") == 0 && strcmp(response_file, "-") == 0)
+        return cli_usage_error("contracts ", "only one of --event and --response can be '-'");
+    json_t *event = NULL;
+    lc_buf response;
+    lc_buf_init(&response, LC_EVENT_MAX_BYTES);
+    int rc = load_event(event_file, &event);
     if (rc == CLI_OK)
-        rc = load(response_file, &response);
-    if (rc == CLI_OK) {
-        lc_verdicts v = {0};
-        lc_event_source s = lc_source_contract_check(event, response, &v);
-        bool ok = v.items[0].passed;
-        printf("%s: %s\n", lc_event_source_name(s), ok ? "ok" : v.items[0].message);
-        rc = ok ? CLI_OK : CLI_FAILED;
-        lc_verdicts_clear(&v);
-    }
+        rc = load_response(response_file, &response);
+    if (rc == CLI_OK)
+        rc = print_verdict(event, &response);
     json_decref(event);
-    json_decref(response);
+    lc_buf_free(&response);
     return rc;
 }
 

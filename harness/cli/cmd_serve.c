@@ -15,7 +15,8 @@ static const char serve_usage[] =
     "Serves one function through the Lambda Invoke API on 127.0.0.1, so the AWS CLI, an AWS SDK\n"
     "or 'lambdacheck invoke --endpoint-url' can call it as if it were deployed:\n"
     "    aws lambda invoke --endpoint-url http://127.0.0.1:PORT --function-name NAME out.json\n"
-    "--manifest serves every function of a handler library's lambdacheck.json instead.\n"
+    "--manifest serves every function of a handler library's lambdacheck.json instead (give it\n"
+    "more than once to serve several libraries; their function names must differ).\n"
     "Logs one line per invocation to standard error. SIGINT or SIGTERM stops it after every\n"
     "queued asynchronous event has finished (retries run without their delays).\n"
     "\n"
@@ -36,7 +37,8 @@ typedef struct {
     unsigned port;
     const char *port_file;
     const char *destination_file;
-    const char *manifest;
+    const char *manifests[16];
+    int n_manifests;
     lc_async_config async;
     char sigv4_key[128];
     char sigv4_secret[256];
@@ -90,7 +92,11 @@ static int take_option(serve_args *a, int opt, const char *arg)
         return CLI_OK;
     }
     case OPT_PORT_FILE: a->port_file = arg; return CLI_OK;
-    case OPT_MANIFEST: a->manifest = arg; return CLI_OK;
+    case OPT_MANIFEST:
+        if (a->n_manifests == 16)
+            return cli_usage_error("serve ", "at most 16 --manifest libraries");
+        a->manifests[a->n_manifests++] = arg;
+        return CLI_OK;
     case OPT_DESTINATION: a->destination_file = arg; return CLI_OK;
     case OPT_RETRIES:
         if ((v = cli_parse_number("serve ", "--max-retry-attempts", arg, 0, 2)) < 0)
@@ -130,9 +136,9 @@ static int parse_args(int argc, char **argv, serve_args *a)
     }
     if (optind < argc)
         return cli_usage_error("serve ", "unexpected argument '%s'", argv[optind]);
-    if (a->manifest && (a->f.fn.handler || a->f.fn.code_dir))
+    if (a->n_manifests && (a->f.fn.handler || a->f.fn.code_dir))
         return cli_usage_error("serve ", "give --manifest or --handler and --code, not both");
-    if (a->manifest == NULL && (a->f.fn.handler == NULL || a->f.fn.code_dir == NULL))
+    if (a->n_manifests == 0 && (a->f.fn.handler == NULL || a->f.fn.code_dir == NULL))
         return cli_usage_error("serve ", "--handler and --code (or --manifest) are required");
     return CLI_OK;
 }
@@ -215,14 +221,51 @@ static int add_function(serve_args *a, lc_emulator *em)
     return rc;
 }
 
-static int add_manifest(serve_args *a, lc_emulator *em)
+/* The manifest among the first n that declares a function of that name, or NULL. */
+static const char *declared_by(lc_library **libs, int n, const char *name)
+{
+    for (int i = 0; i < n; i++)
+        for (size_t f = 0; f < lc_library_function_count(libs[i]); f++)
+            if (strcmp(lc_library_function_name(libs[i], f), name) == 0)
+                return lc_library_manifest(libs[i]);
+    return NULL;
+}
+
+/* Every function of every library, served side by side. Two libraries that declare one name
+ * cannot be told apart by a caller: that is refused, naming both. */
+static int add_library(serve_args *a, lc_library **libs, int i, lc_emulator *em)
 {
     lc_error err = {0};
-    if (lc_manifest_add_functions(a->manifest, em, a->f.fn.python, a->f.fn.runtime_command,
-                                  &err) == LC_OK)
-        return CLI_OK;
-    cli_print_error(&err);
-    return err.status == LC_ESPAWN ? CLI_FAILED : CLI_USAGE;
+    lc_library_options opt = {.local = true, .python = a->f.fn.python,
+                              .runtime_command = a->f.fn.runtime_command};
+    if (lc_library_load(a->manifests[i], &opt, &libs[i], &err) != LC_OK) {
+        cli_print_error(&err);
+        return err.status == LC_ESPAWN ? CLI_FAILED : CLI_USAGE;
+    }
+    for (size_t f = 0; f < lc_library_function_count(libs[i]); f++) {
+        const char *name = lc_library_function_name(libs[i], f);
+        const char *other = declared_by(libs, i, name);
+        if (other)
+            return cli_usage_error("serve ", "function %s is declared by both %s and %s: a caller "
+                                             "could not tell them apart; serve them separately",
+                                   name, other, lc_library_manifest(libs[i]));
+    }
+    if (lc_library_add_functions(libs[i], em, &err) != LC_OK) {
+        cli_print_error(&err);
+        return CLI_FAILED;
+    }
+    return CLI_OK;
+}
+
+static int add_manifests(serve_args *a, lc_emulator *em)
+{
+    lc_library *libs[16] = {0};
+    int rc = CLI_OK;
+    for (int i = 0; i < a->n_manifests && rc == CLI_OK; i++)
+        rc = add_library(a, libs, i, em);
+    for (int i = 0; i < a->n_manifests; i++)
+        lc_library_free(libs[i]);
+    return rc;
 }
 
 int cli_serve(int argc, char **argv)
@@ -244,7 +287,7 @@ int cli_serve(int argc, char **argv)
         rc = CLI_FAILED;
     }
     if (rc == CLI_OK)
-        rc = a.manifest ? add_manifest(&a, em) : add_function(&a, em);
+        rc = a.n_manifests ? add_manifests(&a, em) : add_function(&a, em);
     if (rc == CLI_OK)
         rc = serve(&a, em, &stop);
     lc_emulator_free(em);

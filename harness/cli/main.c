@@ -25,6 +25,7 @@ static const char usage_text[] =
     "  serve                   serve a handler through the Invoke API on 127.0.0.1\n"
     "  check [MANIFEST|DIR]... run the cases of handler libraries and check the contract\n"
     "  contracts verify        check a response against its event source's contract\n"
+    "  report merge            merge the JSON reports of shards into one JUnit or JSON report\n"
     "\n"
     "Run 'lambdacheck COMMAND --help' for a command's options.\n";
 
@@ -60,6 +61,7 @@ static const struct {
     {"serve", cli_serve},
     {"check", cli_check},
     {"contracts", cli_contracts},
+    {"report", cli_report},
 };
 
 int main(int argc, char **argv)

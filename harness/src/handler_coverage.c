@@ -61,6 +61,15 @@ static void remove_old_data(const char *dir)
         closedir(d);
 }
 
+void lc_handler_coverage_add_source(lc_handler_coverage *c, const char *dir)
+{
+    char line[4200];
+    if (dir == NULL || snprintf(line, sizeof line, "    %s\n", dir) >= (int)sizeof line)
+        return;
+    if (strstr(c->sources, line) == NULL && strlen(c->sources) + strlen(line) < sizeof c->sources)
+        strcat(c->sources, line);
+}
+
 static lc_status write_rcfile(const lc_handler_coverage *c, lc_error *err)
 {
     char path[4200];
@@ -73,8 +82,31 @@ static lc_status write_rcfile(const lc_handler_coverage *c, lc_error *err)
                "omit =\n    */lambdacheck_bootstrap.py\n    */site-packages/*\n"
                "    */dist-packages/*\n",
             c->dir);
+    if (c->sources[0])
+        fprintf(f, "source =\n%s", c->sources);
+    /* a handler file that does not parse (a syntax-error probe) is left out of the report
+       instead of failing it */
+    fprintf(f, "[report]\nignore_errors = True\n");
     fclose(f);
     return LC_OK;
+}
+
+lc_status lc_handler_coverage_write_config(const lc_handler_coverage *c, lc_error *err)
+{
+    return write_rcfile(c, err);
+}
+
+/* True when some runtime saved coverage data in dir. */
+static bool has_data(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    bool found = false;
+    while (d && !found && (e = readdir(d)) != NULL)
+        found = strncmp(e->d_name, ".coverage.", 10) == 0;
+    if (d)
+        closedir(d);
+    return found;
 }
 
 lc_status lc_handler_coverage_prepare(const char *python, const char *dir,
@@ -125,6 +157,8 @@ lc_status lc_handler_coverage_report(const lc_handler_coverage *c, lc_coverage_t
     char *lcov[] = {(char *)c->python, "-m", "coverage", "lcov", rc, "-o", info, NULL};
     char *as_json[] = {(char *)c->python, "-m", "coverage", "json", rc, "-o", json, NULL};
     char *html[] = {"genhtml", "--quiet", info, "--output-directory", (char *)c->dir, NULL};
+    if (!has_data(c->dir))
+        return lc_error_set(err, LC_ENOTFOUND, c->dir, 0, 0, "no Python code ran");
     lc_status st = run(combine, NULL, err);
     if (st == LC_OK)
         st = run(lcov, NULL, err);

@@ -1,35 +1,120 @@
 #include "lambdacheck/report.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
+
+#include "lambdacheck/json_util.h"
 
 #define GREEN "\033[32m"
 #define RED "\033[31m"
 #define PLAIN "\033[0m"
 
-void lc_report_case(FILE *out, const lc_case_result *r, bool colour)
+/* --- the terminal ------------------------------------------------------------------------------ */
+
+/* Where the last n lines of text start. */
+static const char *last_lines(const char *text, size_t n)
 {
-    fprintf(out, "%s%s%s %s/%s (%.0f ms)\n", colour ? (r->passed ? GREEN : RED) : "",
-            r->passed ? "PASS" : "FAIL", colour ? PLAIN : "", r->suite, r->name, r->duration_ms);
+    const char *p = text + strlen(text);
+    if (p > text && p[-1] == '\n')
+        p--;
+    for (; p > text; p--)
+        if (p[-1] == '\n' && --n == 0)
+            break;
+    return p;
+}
+
+static void print_log(FILE *out, const char *log, bool verbose)
+{
+    if (log == NULL || log[0] == '\0')
+        return;
+    const char *from = verbose ? log : last_lines(log, LC_REPORT_LOG_LINES);
+    fprintf(out, "    log%s:\n", from == log ? "" : " (its last lines; --verbose prints all)");
+    for (const char *p = from; *p;) {
+        size_t n = strcspn(p, "\n");
+        fprintf(out, "      | %.*s\n", (int)n, p);
+        p += n + (p[n] == '\n');
+    }
+}
+
+static void print_not_checked(FILE *out, const lc_case_result *r)
+{
+    for (size_t i = 0; i < r->verdicts.count; i++)
+        if (r->verdicts.items[i].state == LC_CHECK_NOT_CHECKED)
+            fprintf(out, "    not checked: %s: %s\n", r->verdicts.items[i].check,
+                    r->verdicts.items[i].message);
+}
+
+void lc_report_case(FILE *out, const lc_case_result *r, bool colour, bool verbose)
+{
+    fprintf(out, "%s%s%s %s (%.0f ms)\n", colour ? (r->passed ? GREEN : RED) : "",
+            r->passed ? "PASS" : "FAIL", colour ? PLAIN : "", r->id, r->duration_ms);
     if (r->error[0])
         fprintf(out, "    error: %s\n", r->error);
     for (size_t i = 0; i < r->verdicts.count; i++)
-        if (!r->verdicts.items[i].passed)
-            fprintf(out, "    %s: %s\n", r->verdicts.items[i].check,
-                    r->verdicts.items[i].message);
+        if (r->verdicts.items[i].state == LC_CHECK_FAILED)
+            fprintf(out, "    %s: %s\n", r->verdicts.items[i].check, r->verdicts.items[i].message);
+    print_not_checked(out, r);
+    if (!r->passed)
+        print_log(out, r->log, verbose);
+}
+
+static size_t not_checked(const lc_run *run)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < lc_run_count(run); i++)
+        n += lc_verdicts_count(&lc_run_case(run, i)->verdicts, LC_CHECK_NOT_CHECKED);
+    return n;
 }
 
 void lc_report_summary(FILE *out, const lc_run *run)
 {
-    size_t failed = lc_run_failed(run), total = lc_run_count(run);
+    size_t failed = lc_run_failed(run), total = lc_run_count(run), unchecked = not_checked(run);
     fprintf(out, "Ran %zu case%s in %.2f s\n", total, total == 1 ? "" : "s",
             lc_run_duration_ms(run) / 1000.0);
+    if (unchecked)
+        fprintf(out, "%zu check%s could not be made on this target (listed as \"not checked\")\n",
+                unchecked, unchecked == 1 ? "" : "s");
     fprintf(out, "%zu passed, %zu failed\n", total - failed, failed);
 }
 
-/* --- JUnit XML -------------------------------------------------------------------------------- */
+/* --- files ------------------------------------------------------------------------------------- */
+
+/* Creates the folders above path that are missing. */
+static void make_parents(const char *path)
+{
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", path);
+    for (char *p = dir + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(dir, 0755);
+            *p = '/';
+        }
+}
+
+static FILE *open_report(const char *path, const char *what, lc_error *err)
+{
+    make_parents(path);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        lc_error_set(err, LC_EIO, path, 0, 0, "cannot write the %s report: %s", what,
+                     strerror(errno));
+    return f;
+}
+
+/* The end of a log kept in reports, valid UTF-8 (caller frees). */
+static char *report_log(const char *log)
+{
+    size_t n = log ? strlen(log) : 0;
+    const char *from = n > LC_REPORT_LOG_BYTES ? log + n - LC_REPORT_LOG_BYTES : (log ? log : "");
+    return lc_utf8_sanitize(strdup(from));
+}
+
+/* --- JUnit XML ---------------------------------------------------------------------------------- */
 
 static void xml_text(FILE *f, const char *s)
 {
@@ -52,26 +137,38 @@ static void xml_text(FILE *f, const char *s)
     }
 }
 
-static size_t suite_failures(const lc_run *run, const char *suite, size_t *tests, double *ms)
+static void junit_failure(FILE *f, const lc_case_result *r)
 {
-    size_t failed = 0;
-    *tests = 0;
-    *ms = 0;
-    for (size_t i = 0; i < lc_run_count(run); i++) {
-        const lc_case_result *r = lc_run_case(run, i);
-        if (strcmp(r->suite, suite) != 0)
-            continue;
-        (*tests)++;
-        *ms += r->duration_ms;
-        failed += !r->passed;
-    }
-    return failed;
+    size_t failed = lc_verdicts_failed(&r->verdicts);
+    if (failed == 0)
+        return;
+    fprintf(f, "      <failure message=\"%zu check%s failed:", failed, failed == 1 ? "" : "s");
+    for (size_t i = 0, k = 0; i < r->verdicts.count; i++)
+        if (r->verdicts.items[i].state == LC_CHECK_FAILED) {
+            fputs(k++ ? ", " : " ", f);
+            xml_text(f, r->verdicts.items[i].check);
+        }
+    fputs("\" type=\"", f);
+    for (size_t i = 0; i < r->verdicts.count; i++)
+        if (r->verdicts.items[i].state == LC_CHECK_FAILED) {
+            xml_text(f, r->verdicts.items[i].check);
+            break;
+        }
+    fputs("\">", f);
+    for (size_t i = 0; i < r->verdicts.count; i++)
+        if (r->verdicts.items[i].state == LC_CHECK_FAILED) {
+            xml_text(f, r->verdicts.items[i].check);
+            fputs(": ", f);
+            xml_text(f, r->verdicts.items[i].message);
+            fputs("\n", f);
+        }
+    fputs("</failure>\n", f);
 }
 
 static void junit_case(FILE *f, const lc_case_result *r)
 {
     fputs("    <testcase classname=\"", f);
-    xml_text(f, r->suite);
+    xml_text(f, r->library);
     fputs("\" name=\"", f);
     xml_text(f, r->name);
     fprintf(f, "\" time=\"%.3f\">\n", r->duration_ms / 1000.0);
@@ -80,52 +177,59 @@ static void junit_case(FILE *f, const lc_case_result *r)
         xml_text(f, r->error);
         fputs("\"/>\n", f);
     }
-    for (size_t i = 0; i < r->verdicts.count; i++) {
-        const lc_verdict *v = &r->verdicts.items[i];
-        if (v->passed)
-            continue;
-        fputs("      <failure type=\"", f);
-        xml_text(f, v->check);
-        fputs("\" message=\"", f);
-        xml_text(f, v->message);
-        fputs("\"/>\n", f);
+    junit_failure(f, r);
+    char *log = report_log(r->log);
+    if (log && log[0]) {
+        fputs("      <system-out>", f);
+        xml_text(f, log);
+        fputs("</system-out>\n", f);
     }
+    free(log);
     fputs("    </testcase>\n", f);
 }
 
-static bool seen_before(const lc_run *run, size_t i)
+static bool library_seen_before(const lc_run *run, size_t i)
 {
     for (size_t j = 0; j < i; j++)
-        if (strcmp(lc_run_case(run, j)->suite, lc_run_case(run, i)->suite) == 0)
+        if (strcmp(lc_run_case(run, j)->library, lc_run_case(run, i)->library) == 0)
             return true;
     return false;
 }
 
+static void junit_suite(FILE *f, const lc_run *run, const char *library)
+{
+    size_t tests = 0, failures = 0, errors = 0;
+    double ms = 0;
+    for (size_t i = 0; i < lc_run_count(run); i++) {
+        const lc_case_result *r = lc_run_case(run, i);
+        if (strcmp(r->library, library) != 0)
+            continue;
+        tests++;
+        ms += r->duration_ms;
+        errors += r->error[0] != '\0';
+        failures += !r->passed && r->error[0] == '\0';
+    }
+    fputs("  <testsuite name=\"", f);
+    xml_text(f, library);
+    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n", tests,
+            failures, errors, ms / 1000.0);
+    for (size_t i = 0; i < lc_run_count(run); i++)
+        if (strcmp(lc_run_case(run, i)->library, library) == 0)
+            junit_case(f, lc_run_case(run, i));
+    fputs("  </testsuite>\n", f);
+}
+
 lc_status lc_report_junit(const lc_run *run, const char *path, lc_error *err)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = open_report(path, "JUnit", err);
     if (f == NULL)
-        return lc_error_set(err, LC_EIO, path, 0, 0, "cannot write the JUnit report: %s",
-                            strerror(errno));
+        return LC_EIO;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"lambdacheck\" "
                "tests=\"%zu\" failures=\"%zu\" time=\"%.3f\">\n",
             lc_run_count(run), lc_run_failed(run), lc_run_duration_ms(run) / 1000.0);
-    for (size_t i = 0; i < lc_run_count(run); i++) {
-        const char *suite = lc_run_case(run, i)->suite;
-        if (seen_before(run, i))
-            continue;
-        size_t tests;
-        double ms;
-        size_t failed = suite_failures(run, suite, &tests, &ms);
-        fputs("  <testsuite name=\"", f);
-        xml_text(f, suite);
-        fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" time=\"%.3f\">\n", tests, failed,
-                ms / 1000.0);
-        for (size_t j = i; j < lc_run_count(run); j++)
-            if (strcmp(lc_run_case(run, j)->suite, suite) == 0)
-                junit_case(f, lc_run_case(run, j));
-        fputs("  </testsuite>\n", f);
-    }
+    for (size_t i = 0; i < lc_run_count(run); i++)
+        if (!library_seen_before(run, i))
+            junit_suite(f, run, lc_run_case(run, i)->library);
     fputs("</testsuites>\n", f);
     if (fclose(f) != 0)
         return lc_error_set(err, LC_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
@@ -134,32 +238,129 @@ lc_status lc_report_junit(const lc_run *run, const char *path, lc_error *err)
 
 /* --- JSON ----------------------------------------------------------------------------------------- */
 
+static const char *const state_names[] = {"passed", "failed", "not-checked"};
+
 static json_t *case_json(const lc_case_result *r)
 {
     json_t *checks = json_array();
     for (size_t i = 0; i < r->verdicts.count; i++) {
         const lc_verdict *v = &r->verdicts.items[i];
-        json_array_append_new(checks, json_pack("{s:s, s:b, s:s}", "check", v->check, "passed",
-                                                v->passed, "message", v->message));
+        json_array_append_new(checks, json_pack("{s:s, s:s, s:b, s:s}", "check", v->check,
+                                                "state", state_names[v->state], "passed",
+                                                v->state == LC_CHECK_PASSED, "message",
+                                                v->message));
     }
-    return json_pack("{s:s, s:s, s:s, s:b, s:f, s:s, s:s?, s:o}", "suite", r->suite, "case",
-                     r->name, "path", r->path, "passed", r->passed, "durationMs", r->duration_ms,
-                     "requestId", r->request_id, "error", r->error[0] ? r->error : NULL,
-                     "checks", checks);
+    char *log = report_log(r->log);
+    json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:f, s:s, s:s?, s:o, s:s}", "id", r->id,
+                          "library", r->library, "case", r->name, "path", r->path, "description",
+                          r->description, "passed", r->passed, "durationMs", r->duration_ms,
+                          "requestId", r->request_id, "error", r->error[0] ? r->error : NULL,
+                          "checks", checks, "log", log ? log : "");
+    free(log);
+    return c;
 }
 
 lc_status lc_report_json(const lc_run *run, const char *path, lc_error *err)
 {
     json_t *cases = json_array();
-    for (size_t i = 0; i < lc_run_count(run); i++)
-        json_array_append_new(cases, case_json(lc_run_case(run, i)));
+    for (size_t i = 0; i < lc_run_count(run); i++) {
+        json_t *c = case_json(lc_run_case(run, i));
+        if (c == NULL || json_array_append_new(cases, c) != 0) {
+            json_decref(cases);
+            return lc_error_set(err, LC_ENOMEM, path, 0, 0, "cannot build the JSON report of %s",
+                                lc_run_case(run, i)->id);
+        }
+    }
     size_t failed = lc_run_failed(run);
-    json_t *doc = json_pack("{s:i, s:i, s:f, s:o}", "passed", (int)(lc_run_count(run) - failed),
-                            "failed", (int)failed, "durationMs", lc_run_duration_ms(run), "cases",
-                            cases);
-    int rc = json_dump_file(doc, path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_t *doc = json_pack("{s:I, s:I, s:f, s:o}", "passed",
+                            (json_int_t)(lc_run_count(run) - failed), "failed", (json_int_t)failed,
+                            "durationMs", lc_run_duration_ms(run), "cases", cases);
+    FILE *f = open_report(path, "JSON", err);
+    int rc = f ? json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
     json_decref(doc);
+    if (f && (fputc('\n', f), fclose(f)) != 0)
+        rc = -1;
     if (rc != 0)
         return lc_error_set(err, LC_EIO, path, 0, 0, "cannot write the JSON report");
     return LC_OK;
+}
+
+/* --- reading a JSON report back ------------------------------------------------------------------ */
+
+static void copy_string(char *dst, size_t size, const json_t *obj, const char *key)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    snprintf(dst, size, "%s", v ? v : "");
+}
+
+static lc_status read_checks(const json_t *checks, lc_case_result *r, const char *source,
+                             lc_error *err)
+{
+    size_t i;
+    json_t *c;
+    json_array_foreach(checks, i, c)
+    {
+        const char *state = json_string_value(json_object_get(c, "state"));
+        const char *check = json_string_value(json_object_get(c, "check"));
+        const char *message = json_string_value(json_object_get(c, "message"));
+        int s = -1;
+        for (int k = 0; state && k < 3; k++)
+            if (strcmp(state, state_names[k]) == 0)
+                s = k;
+        if (s < 0 || !check || !message)
+            return lc_error_set(err, LC_EJSON, source, 0, 0,
+                                "%s: checks[%zu] needs check, state and message", r->id, i);
+        if (s == LC_CHECK_NOT_CHECKED)
+            lc_verdicts_not_checked(&r->verdicts, check, "%s", message);
+        else
+            lc_verdicts_add(&r->verdicts, check, s == LC_CHECK_PASSED, "%s", message);
+    }
+    return LC_OK;
+}
+
+static lc_status read_case(const json_t *c, lc_run *run, const char *source, lc_error *err)
+{
+    lc_case_result r = {0};
+    if (!json_is_string(json_object_get(c, "id")) || !json_is_boolean(json_object_get(c, "passed")))
+        return lc_error_set(err, LC_EJSON, source, 0, 0, "a case needs an id and passed");
+    copy_string(r.id, sizeof r.id, c, "id");
+    copy_string(r.library, sizeof r.library, c, "library");
+    copy_string(r.name, sizeof r.name, c, "case");
+    copy_string(r.path, sizeof r.path, c, "path");
+    copy_string(r.description, sizeof r.description, c, "description");
+    copy_string(r.request_id, sizeof r.request_id, c, "requestId");
+    copy_string(r.error, sizeof r.error, c, "error");
+    r.passed = json_is_true(json_object_get(c, "passed"));
+    r.duration_ms = json_number_value(json_object_get(c, "durationMs"));
+    r.log = (char *)json_string_value(json_object_get(c, "log"));
+    lc_status st = read_checks(json_object_get(c, "checks"), &r, source, err);
+    if (st == LC_OK && lc_run_append(run, &r) != LC_OK)
+        st = lc_error_set(err, LC_ENOMEM, source, 0, 0, "out of memory");
+    lc_verdicts_clear(&r.verdicts);
+    return st;
+}
+
+lc_status lc_report_read_json(const char *path, lc_run *run, lc_error *err)
+{
+    json_error_t jerr;
+    json_t *doc = json_load_file(path, 0, &jerr);
+    if (doc == NULL)
+        return lc_error_set(err, jerr.line > 0 ? LC_EJSON : LC_ENOTFOUND, path, jerr.line,
+                            jerr.column, "%s", jerr.text);
+    json_t *cases = json_object_get(doc, "cases");
+    lc_status st = json_is_array(cases)
+                       ? LC_OK
+                       : lc_error_set(err, LC_EJSON, path, 0, 0,
+                                      "not a lambdacheck JSON report (it has no cases list)");
+    size_t i;
+    json_t *c;
+    json_array_foreach(cases, i, c)
+    {
+        if (st == LC_OK)
+            st = read_case(c, run, path, err);
+    }
+    if (st == LC_OK)
+        lc_run_add_duration(run, json_number_value(json_object_get(doc, "durationMs")));
+    json_decref(doc);
+    return st;
 }

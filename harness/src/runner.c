@@ -1,20 +1,20 @@
-#include "lambdacheck/runner.h"
+/* Running handler libraries' cases against a target (the runner module; loading is library.c). */
+#include "library.h"
 
-#include <dirent.h>
-#include <stdarg.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "lambdacheck/contracts.h"
 #include "lambdacheck/event.h"
-#include "lambdacheck/function.h"
+#include "lambdacheck/json_util.h"
+#include "lambdacheck/runtime_api.h"
 
-/* How long an Event case waits for its handler to have run (local targets). */
+/* How long an Event case waits for the emulator to have run its event (local targets). */
 #define ASYNC_WAIT_MS 60000
+
+/* --- runs ---------------------------------------------------------------------------------------- */
 
 struct lc_run {
     lc_case_result *cases;
@@ -31,12 +31,19 @@ lc_run *lc_run_new(void)
     return run;
 }
 
+static void clear_result(lc_case_result *r)
+{
+    lc_verdicts_clear(&r->verdicts);
+    free(r->log);
+    r->log = NULL;
+}
+
 void lc_run_free(lc_run *run)
 {
     if (run == NULL)
         return;
     for (size_t i = 0; i < run->count; i++)
-        lc_verdicts_clear(&run->cases[i].verdicts);
+        clear_result(&run->cases[i]);
     free(run->cases);
     pthread_mutex_destroy(&run->mu);
     free(run);
@@ -54,367 +61,235 @@ size_t lc_run_failed(const lc_run *run)
     return n;
 }
 
-/* --- the manifest ------------------------------------------------------------------------------ */
-
-/* snprintf for paths and names: long ones are cut (PATH_MAX bounds them anyway); true if whole. */
-static bool fit(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static bool fit(char *out, size_t size, const char *fmt, ...)
+void lc_run_add_duration(lc_run *run, double ms)
 {
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(out, size, fmt, ap);
-    va_end(ap);
-    return n >= 0 && (size_t)n < size;
+    pthread_mutex_lock(&run->mu);
+    run->duration_ms += ms;
+    pthread_mutex_unlock(&run->mu);
 }
 
-static void dir_of(const char *path, char *out, size_t size)
+/* Takes r's contents (verdicts and log) into the run. */
+static lc_status take_result(lc_run *run, lc_case_result *r)
 {
-    const char *slash = strrchr(path, '/');
-    if (slash)
-        snprintf(out, size, "%.*s", (int)(slash - path), path);
-    else
-        snprintf(out, size, ".");
-}
-
-static void join(const char *dir, const char *rel, char *out, size_t size)
-{
-    if (strcmp(rel, ".") == 0)
-        fit(out, size, "%s", dir);
-    else if (rel[0] == '/')
-        fit(out, size, "%s", rel);
-    else
-        fit(out, size, "%s/%s", dir, rel);
-}
-
-static lc_status load_json(const char *path, json_t **out, lc_error *err)
-{
-    json_error_t jerr;
-    *out = json_load_file(path, 0, &jerr);
-    if (*out == NULL)
-        return lc_error_set(err, jerr.line > 0 ? LC_EJSON : LC_ENOTFOUND, path, jerr.line,
-                            jerr.column, "%s", jerr.text);
-    if (!json_is_object(*out)) {
-        json_decref(*out);
-        *out = NULL;
-        return lc_error_set(err, LC_EJSON, path, 0, 0, "must be a JSON object");
-    }
-    return LC_OK;
-}
-
-static lc_status manifest_path(const char *given, char *out, size_t size, lc_error *err)
-{
-    struct stat st;
-    if (stat(given, &st) != 0)
-        return lc_error_set(err, LC_ENOTFOUND, given, 0, 0, "no such file or folder");
-    if (S_ISDIR(st.st_mode))
-        snprintf(out, size, "%s/lambdacheck.json", given);
-    else
-        snprintf(out, size, "%s", given);
-    return LC_OK;
-}
-
-/* Checks that every key of obj is one of allowed (NULL-terminated). */
-static lc_status known_keys(const json_t *obj, const char *const *allowed, const char *where,
-                            const char *source, lc_error *err)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)obj, key, v)
-    {
-        bool ok = false;
-        for (const char *const *a = allowed; *a && !ok; a++)
-            ok = strcmp(*a, key) == 0;
-        if (!ok)
-            return lc_error_set(err, LC_EINVAL, source, 0, 0, "%s%s: unknown field", where, key);
-    }
-    return LC_OK;
-}
-
-static const char *const function_keys[] = {"handler", "code", "timeout", "timeoutMs", "memory",
-                                            "environment", "runtimeCommand", "python",
-                                            "concurrency", NULL};
-
-static lc_status function_from_json(const char *name, const json_t *f, const char *dir,
-                                    const lc_runner_options *opt, const char *source,
-                                    lc_function **out, lc_error *err)
-{
-    char where[200], code[PATH_MAX];
-    snprintf(where, sizeof where, "functions.%s.", name);
-    lc_status st = known_keys(f, function_keys, where, source, err);
-    const char *code_rel = json_string_value(json_object_get(f, "code"));
-    if (st == LC_OK && (code_rel == NULL || !json_is_string(json_object_get(f, "handler"))))
-        st = lc_error_set(err, LC_EINVAL, source, 0, 0, "%shandler and %scode are required",
-                          where, where);
-    if (st != LC_OK)
-        return st;
-    join(dir, code_rel, code, sizeof code);
-    lc_function_config c = {
-        .name = name,
-        .handler = json_string_value(json_object_get(f, "handler")),
-        .code_dir = code,
-        .runtime_command = opt->runtime_command
-                               ? opt->runtime_command
-                               : json_string_value(json_object_get(f, "runtimeCommand")),
-        .python = json_is_string(json_object_get(f, "python"))
-                      ? json_string_value(json_object_get(f, "python"))
-                      : opt->python,
-        .timeout_ms = (long)json_integer_value(json_object_get(f, "timeout")) * 1000,
-        .memory_mb = (long)json_integer_value(json_object_get(f, "memory")),
-        .environment = json_object_get(f, "environment"),
-        .concurrency = (int)json_integer_value(json_object_get(f, "concurrency")),
-    };
-    if (c.runtime_command == NULL)
-        c.runtime_command = opt->python_runtime_command;
-    if (json_object_get(f, "timeoutMs"))
-        c.timeout_ms = (long)json_integer_value(json_object_get(f, "timeoutMs"));
-    lc_error mine = {0};
-    st = lc_function_new(&c, out, &mine);
-    if (st != LC_OK)
-        lc_error_set(err, st, source, 0, 0, "%s %s", where, mine.message);
-    return st;
-}
-
-/* Adds the manifest's functions to em (NULL: a remote target, whose functions are deployed). */
-static lc_status add_functions(const json_t *manifest, const char *dir, lc_emulator *em,
-                               const lc_runner_options *opt, const char *source, lc_error *err)
-{
-    json_t *functions = json_object_get(manifest, "functions");
-    if (!json_is_object(functions))
-        return lc_error_set(err, LC_EINVAL, source, 0, 0, "functions: an object is required");
-    if (em == NULL)
-        return LC_OK; /* a remote target has its functions deployed already */
-    const char *name;
-    json_t *f;
-    json_object_foreach(functions, name, f)
-    {
-        lc_function *fn;
-        lc_status st = function_from_json(name, f, dir, opt, source, &fn, err);
-        if (st == LC_OK)
-            st = lc_emulator_add_function(em, fn, err);
-        if (st != LC_OK)
-            return st;
-    }
-    return LC_OK;
-}
-
-/* --- cases ------------------------------------------------------------------------------------ */
-
-typedef struct {
-    lc_case_result result;
-    char dir[PATH_MAX];
-    json_t *spec; /* the case.json, or NULL when it could not be read */
-} pending;
-
-typedef struct {
-    pending *items;
-    size_t count, cap;
-} pending_list;
-
-static int visible_dir(const struct dirent *d)
-{
-    return d->d_name[0] != '.';
-}
-
-static void add_pending(pending_list *l, const char *suite, const char *case_dir,
-                        const char *name)
-{
-    if (l->count == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 16;
-        l->items = realloc(l->items, l->cap * sizeof *l->items);
-    }
-    pending *p = &l->items[l->count++];
-    memset(p, 0, sizeof *p);
-    snprintf(p->dir, sizeof p->dir, "%s", case_dir);
-    fit(p->result.suite, sizeof p->result.suite, "%s", suite);
-    fit(p->result.name, sizeof p->result.name, "%s", name);
-    fit(p->result.path, sizeof p->result.path, "%s/case.json", case_dir);
-    lc_error err = {0};
-    if (load_json(p->result.path, &p->spec, &err) != LC_OK)
-        lc_error_format(&err, p->result.error, sizeof p->result.error);
-}
-
-static lc_status find_cases(const char *folder, pending_list *l, lc_error *err)
-{
-    struct dirent **entries;
-    int n = scandir(folder, &entries, visible_dir, alphasort);
-    if (n < 0)
-        return lc_error_set(err, LC_ENOTFOUND, folder, 0, 0, "cannot read the cases folder");
-    char real[PATH_MAX], suite[128];
-    const char *base = realpath(folder, real) ? strrchr(real, '/') + 1 : folder;
-    fit(suite, sizeof suite, "%s", base);
-    for (int i = 0; i < n; i++) {
-        char case_dir[PATH_MAX], probe[PATH_MAX + 16];
-        fit(case_dir, sizeof case_dir, "%s/%s", folder, entries[i]->d_name);
-        fit(probe, sizeof probe, "%s/case.json", case_dir);
-        struct stat st;
-        if (stat(probe, &st) == 0)
-            add_pending(l, suite, case_dir, entries[i]->d_name);
-        free(entries[i]);
-    }
-    free(entries);
-    return LC_OK;
-}
-
-static const char *const case_keys[] = {"description", "function", "event", "eventJson",
-                                        "eventPatch", "eventSet", "invocationType",
-                                        "clientContext", "expect", NULL};
-
-/* The event a case sends, as compact JSON text (caller frees). */
-static char *case_event(const pending *p, lc_error *err)
-{
-    const json_t *spec = p->spec;
-    json_t *event = NULL;
-    const char *file = json_string_value(json_object_get(spec, "event"));
-    if (file) {
-        char path[PATH_MAX];
-        join(p->dir, file, path, sizeof path);
-        if (lc_event_load_file(path, &event, err) != LC_OK)
-            return NULL;
-    } else {
-        json_t *inline_event = json_object_get(spec, "eventJson");
-        event = inline_event ? json_deep_copy(inline_event) : json_object();
-    }
-    json_t *patch = json_object_get(spec, "eventPatch");
-    if (patch && lc_event_patch(&event, patch, err) != LC_OK)
-        return NULL;
-    size_t i;
-    json_t *set;
-    json_array_foreach(json_object_get(spec, "eventSet"), i, set)
-    {
-        if (!json_is_string(set) || lc_event_assign(&event, json_string_value(set), err) != LC_OK) {
-            lc_error_set(err, LC_EINVAL, p->result.path, 0, 0, "eventSet[%zu] is not path=value",
-                         i);
-            json_decref(event);
-            return NULL;
+    pthread_mutex_lock(&run->mu);
+    lc_status st = LC_OK;
+    if (run->count == run->cap) {
+        size_t cap = run->cap ? run->cap * 2 : 32;
+        lc_case_result *cases = realloc(run->cases, cap * sizeof *cases);
+        if (cases) {
+            run->cases = cases;
+            run->cap = cap;
+        } else {
+            st = LC_ENOMEM;
         }
     }
-    char *text = json_dumps(event, JSON_COMPACT | JSON_ENCODE_ANY);
-    json_decref(event);
-    return text;
-}
-
-static lc_status check_case_shape(const pending *p, lc_error *err)
-{
-    lc_status st = known_keys(p->spec, case_keys, "", p->result.path, err);
-    if (st == LC_OK && !json_is_string(json_object_get(p->spec, "function")))
-        st = lc_error_set(err, LC_EINVAL, p->result.path, 0, 0, "function: a string is required");
-    const char *type = json_string_value(json_object_get(p->spec, "invocationType"));
-    if (st == LC_OK && type && strcmp(type, "RequestResponse") && strcmp(type, "Event") &&
-        strcmp(type, "DryRun"))
-        st = lc_error_set(err, LC_EINVAL, p->result.path, 0, 0,
-                          "invocationType: RequestResponse, Event or DryRun, not %s", type);
+    if (st == LC_OK)
+        run->cases[run->count++] = *r;
+    else
+        clear_result(r);
+    pthread_mutex_unlock(&run->mu);
     return st;
 }
 
-/* --- running one case ---------------------------------------------------------------------------- */
-
-static void observe_journal(const lc_runner_options *opt, const char *type,
-                            const lc_invoke_response *resp, lc_result *journal, bool *have)
+lc_status lc_run_append(lc_run *run, const lc_case_result *r)
 {
-    lc_emulator *em = lc_target_emulator(opt->target);
-    *have = false;
-    if (em == NULL || strcmp(type, "DryRun") == 0 || resp->request_id[0] == '\0')
+    lc_case_result copy = *r;
+    copy.log = strdup(r->log ? r->log : "");
+    copy.verdicts.items = r->verdicts.count ? malloc(r->verdicts.count * sizeof *r->verdicts.items)
+                                            : NULL;
+    if (copy.log == NULL || (r->verdicts.count && copy.verdicts.items == NULL)) {
+        clear_result(&copy);
+        return LC_ENOMEM;
+    }
+    if (r->verdicts.count)
+        memcpy(copy.verdicts.items, r->verdicts.items, r->verdicts.count * sizeof *r->verdicts.items);
+    return take_result(run, &copy);
+}
+
+/* --- one invocation ------------------------------------------------------------------------------ */
+
+/* What a case's run needs to know besides the case. */
+typedef struct {
+    const lc_library *lib;
+    const lc_runner_options *opt;
+    lc_target *target; /* the library's local target, or the remote one */
+} context;
+
+static void append_log(lc_case_result *r, const char *log, size_t len)
+{
+    size_t have = r->log ? strlen(r->log) : 0;
+    char *grown = realloc(r->log, have + len + 1);
+    if (grown == NULL)
         return;
+    memcpy(grown + have, log, len);
+    grown[have + len] = '\0';
+    r->log = grown;
+}
+
+/* The emulator's run of this request (local targets): journalled before a synchronous answer
+ * was sent; an Event runs later, so it is waited for. */
+static bool find_journal(const context *ctx, const char *type, const lc_invoke_response *resp,
+                         lc_result *journal)
+{
+    lc_emulator *em = lc_target_emulator(ctx->target);
+    if (em == NULL || strcmp(type, "DryRun") == 0 || resp->request_id[0] == '\0')
+        return false;
     long wait = strcmp(type, "Event") == 0 ? ASYNC_WAIT_MS : 0;
-    *have = lc_emulator_journal_wait(em, resp->request_id, wait, journal) == LC_OK;
+    return lc_emulator_journal_wait(em, resp->request_id, wait, journal) == LC_OK;
 }
 
 /* When the event comes from a known service, the response must honour its contract. */
-static void source_contract(const char *type, const lc_invoke_response *resp, const char *event,
+static void source_contract(const lc__step *step, const lc_invoke_response *resp,
                             lc_verdicts *out)
 {
-    if (strcmp(type, "RequestResponse") != 0 || resp->function_error[0] || resp->status != 200)
+    if (strcmp(step->type, "RequestResponse") != 0 || resp->function_error[0] ||
+        resp->status != 200)
         return;
-    json_t *e = json_loads(event, JSON_DECODE_ANY, NULL);
-    if (lc_event_detect(e) != LC_SOURCE_UNKNOWN) {
-        json_t *r = resp->payload_len
-                        ? json_loadb(resp->payload, resp->payload_len, JSON_DECODE_ANY, NULL)
-                        : NULL;
-        lc_source_contract_check(e, r, out);
-        json_decref(r);
-    }
-    json_decref(e);
+    json_t *event = json_loads(step->event, JSON_DECODE_ANY, NULL);
+    lc_source_contract_check(event, resp->payload, resp->payload_len, out);
+    json_decref(event);
 }
 
-static void evaluate(pending *p, const char *type, const lc_invoke_response *resp,
-                     const lc_runner_options *opt, const char *event)
+static void evaluate(const context *ctx, const lc__case *c, const lc__step *step,
+                     const lc_invoke_response *resp, lc_case_result *r)
 {
     lc_result journal = {0};
-    bool have = false;
-    observe_journal(opt, type, resp, &journal, &have);
-    lc_observation o = {.invocation_type = type,
+    bool have = find_journal(ctx, step->type, resp, &journal);
+    bool local = lc_target_emulator(ctx->target) != NULL;
+    lc_observation o = {.invocation_type = step->type,
                         .status = resp->status,
                         .function_error = resp->function_error,
                         .request_id = resp->request_id,
                         .payload = resp->payload,
                         .payload_len = resp->payload_len,
-                        .log = resp->log_result ? resp->log_result : (have ? journal.log : NULL),
-                        /* local: an empty journal entry means the handler never ran */
-                        .journal = lc_target_emulator(opt->target) ? &journal : NULL};
-    json_t *expect = json_object_get(p->spec, "expect");
-    lc_error err = {0};
-    if (lc_expect_check(expect, &o, &p->result.verdicts, p->result.path, &err) != LC_OK)
-        lc_error_format(&err, p->result.error, sizeof p->result.error);
-    lc_contracts_check(&o, expect, &p->result.verdicts);
-    source_contract(type, resp, event, &p->result.verdicts);
+                        .runtime = lc__library_function(ctx->lib, c->function)->runtime,
+                        .local = local,
+                        .journal = have ? &journal : NULL};
+    if (have) {
+        o.log = journal.log;
+        o.log_len = journal.log_len;
+        o.log_truncated = journal.log_dropped > 0;
+    } else if (resp->log_result) {
+        o.log = resp->log_result;
+        o.log_len = resp->log_result_len;
+        o.log_is_tail = true;
+    }
+    if (step->expect)
+        lc_expect_check(step->expect, &o, &r->verdicts);
+    lc_contracts_check(&o, step->expect, &r->verdicts);
+    source_contract(step, resp, &r->verdicts);
+    if (o.log)
+        append_log(r, o.log, o.log_len);
     lc_result_clear(&journal);
 }
 
-static void run_case(pending *p, const lc_runner_options *opt)
+static lc_status invoke_step(const context *ctx, const lc__case *c, const lc__step *step,
+                             const char *sandbox, lc_case_result *r, lc_error *err)
 {
-    lc_error err = {0};
-    int64_t start = lc_monotonic_ns();
-    char *event = NULL;
-    if (p->spec && check_case_shape(p, &err) == LC_OK)
-        event = case_event(p, &err);
-    if (event == NULL) {
-        if (p->result.error[0] == '\0')
-            lc_error_format(&err, p->result.error, sizeof p->result.error);
-        return;
-    }
-    char function[300], *cc = NULL;
-    snprintf(function, sizeof function, "%s%s", opt->function_prefix ? opt->function_prefix : "",
-             json_string_value(json_object_get(p->spec, "function")));
-    const char *type = json_string_value(json_object_get(p->spec, "invocationType"));
-    json_t *cc_json = json_object_get(p->spec, "clientContext");
-    if (cc_json)
-        cc = json_dumps(cc_json, JSON_COMPACT);
-    lc_invoke_request req = {.function_name = function, .invocation_type = type,
-                             .log_tail = type == NULL || strcmp(type, "RequestResponse") == 0,
-                             .client_context = cc, .payload = event,
-                             .payload_len = strlen(event)};
+    char function[300];
+    snprintf(function, sizeof function, "%s%s",
+             ctx->opt->function_prefix ? ctx->opt->function_prefix : "", c->function);
+    lc_invoke_request req = {.function_name = function,
+                             .invocation_type = step->type,
+                             .log_tail = strcmp(step->type, "RequestResponse") == 0,
+                             .client_context = step->client_context,
+                             .payload = step->event,
+                             .payload_len = strlen(step->event),
+                             .sandbox = sandbox[0] ? sandbox : NULL};
     lc_invoke_response resp;
-    if (lc_target_invoke(opt->target, &req, &resp, &err) == LC_OK) {
-        snprintf(p->result.request_id, sizeof p->result.request_id, "%s", resp.request_id);
-        evaluate(p, type ? type : "RequestResponse", &resp, opt, event);
-        lc_invoke_response_clear(&resp);
-    } else {
-        lc_error_format(&err, p->result.error, sizeof p->result.error);
+    lc_status st = lc_target_invoke(ctx->target, &req, &resp, err);
+    if (st != LC_OK)
+        return st;
+    snprintf(r->request_id, sizeof r->request_id, "%s", resp.request_id);
+    if (resp.status >= 400 && resp.error_type[0]) /* the service refused: nothing ran */
+        st = lc_error_set(err, LC_EPROTO, NULL, 0, 0, "the Invoke API answered %ld %s: %s",
+                          resp.status, resp.error_type, resp.error_message);
+    else
+        evaluate(ctx, c, step, &resp, r);
+    lc_invoke_response_clear(&resp);
+    return st;
+}
+
+/* --- one case ------------------------------------------------------------------------------------ */
+
+static void begin_result(const lc_library *lib, const lc__case *c, lc_case_result *r)
+{
+    memset(r, 0, sizeof *r);
+    snprintf(r->id, sizeof r->id, "%s", c->id);
+    snprintf(r->library, sizeof r->library, "%s", lib->name);
+    snprintf(r->name, sizeof r->name, "%s", c->name);
+    lc_utf8_sanitize(strcpy(r->path, c->path)); /* file names are bytes; reports are UTF-8 */
+    snprintf(r->description, sizeof r->description, "%s", c->description);
+}
+
+/* A local case runs in a sandbox of its own: fresh environments with its variables. */
+static lc_status open_sandbox(const context *ctx, const lc__case *c, char key[LC_SANDBOX_KEY_SIZE],
+                              lc_error *err)
+{
+    key[0] = '\0';
+    lc_emulator *em = lc_target_emulator(ctx->target);
+    if (em)
+        return lc_emulator_sandbox_open(em, c->function, c->environment, key, err);
+    if (c->environment)
+        return lc_error_set(err, LC_EINVAL, c->path, 0, 0,
+                            "environment: a per-case environment needs the embedded emulator; "
+                            "deployed functions keep their configuration");
+    return LC_OK;
+}
+
+static void run_steps(const context *ctx, const lc__case *c, const char *sandbox,
+                      lc_case_result *r, lc_error *err)
+{
+    for (size_t i = 0; i < c->n_steps; i++) {
+        size_t first = r->verdicts.count;
+        if (invoke_step(ctx, c, &c->steps[i], sandbox, r, err) != LC_OK)
+            return;
+        if (c->n_steps > 1) {
+            char prefix[40];
+            snprintf(prefix, sizeof prefix, "invocations[%zu].", i);
+            lc_verdicts_prefix(&r->verdicts, first, prefix);
+        }
     }
-    free(cc);
-    free(event);
-    p->result.duration_ms = (double)(lc_monotonic_ns() - start) / 1e6;
+}
+
+static void run_case(const context *ctx, const lc__case *c, lc_case_result *r)
+{
+    int64_t start = lc_monotonic_ns();
+    begin_result(ctx->lib, c, r);
+    lc_error err = {0};
+    char sandbox[LC_SANDBOX_KEY_SIZE];
+    if (open_sandbox(ctx, c, sandbox, &err) == LC_OK) {
+        run_steps(ctx, c, sandbox, r, &err);
+        if (sandbox[0])
+            lc_emulator_sandbox_close(lc_target_emulator(ctx->target), sandbox);
+    }
+    if (err.status != LC_OK) /* it may quote a function's bytes: reports are UTF-8 */
+        lc_utf8_sanitize(lc_error_format(&err, r->error, sizeof r->error));
+    if (r->log == NULL)
+        r->log = strdup("");
+    r->passed = r->error[0] == '\0' && lc_verdicts_failed(&r->verdicts) == 0;
+    r->duration_ms = (double)(lc_monotonic_ns() - start) / 1e6;
 }
 
 /* --- workers ------------------------------------------------------------------------------------- */
 
 typedef struct {
-    pending_list *list;
-    const lc_runner_options *opt;
-    lc_run *run;
-    size_t next;
+    const context *ctx;
+    const lc__case **cases; /* the selected cases, in order */
+    lc_case_result *results;
+    bool *done;
+    size_t count, next, reported;
     pthread_mutex_t mu;
 } work;
 
-static void finish_case(work *w, pending *p)
+/* Reports finished cases in case order: each as soon as all before it are reported. */
+static void report_in_order(work *w)
 {
-    lc_case_result *r = &p->result;
-    r->passed = r->error[0] == '\0' && lc_verdicts_failed(&r->verdicts) == 0;
-    pthread_mutex_lock(&w->mu);
-    if (w->opt->on_case)
-        w->opt->on_case(r, w->opt->ctx);
-    pthread_mutex_unlock(&w->mu);
+    while (w->reported < w->count && w->done[w->reported]) {
+        if (w->ctx->opt->on_case)
+            w->ctx->opt->on_case(&w->results[w->reported], w->ctx->opt->ctx);
+        w->reported++;
+    }
 }
 
 static void *worker(void *arg)
@@ -424,91 +299,78 @@ static void *worker(void *arg)
         pthread_mutex_lock(&w->mu);
         size_t i = w->next++;
         pthread_mutex_unlock(&w->mu);
-        if (i >= w->list->count)
+        if (i >= w->count)
             return NULL;
-        run_case(&w->list->items[i], w->opt);
-        finish_case(w, &w->list->items[i]);
+        run_case(w->ctx, w->cases[i], &w->results[i]);
+        pthread_mutex_lock(&w->mu);
+        w->done[i] = true;
+        report_in_order(w);
+        pthread_mutex_unlock(&w->mu);
     }
 }
 
-static void run_all(pending_list *list, const lc_runner_options *opt, lc_run *run)
+static void run_all(work *w, int jobs)
 {
-    work w = {.list = list, .opt = opt, .run = run};
-    pthread_mutex_init(&w.mu, NULL);
-    int jobs = opt->jobs > 0 ? opt->jobs : 1;
     pthread_t threads[64];
     int started = 0;
-    for (; started < jobs && started < 64; started++)
-        if (pthread_create(&threads[started], NULL, worker, &w) != 0)
+    for (; started < jobs && started < 64 && (size_t)started < w->count; started++)
+        if (pthread_create(&threads[started], NULL, worker, w) != 0)
             break;
     if (started == 0)
-        worker(&w);
+        worker(w);
     for (int i = 0; i < started; i++)
         pthread_join(threads[i], NULL);
-    pthread_mutex_destroy(&w.mu);
 }
 
-static void collect(lc_run *run, pending_list *list)
+static lc_status local_target(const lc_library *lib, lc_target **out, lc_error *err)
 {
-    pthread_mutex_lock(&run->mu);
-    if (run->count + list->count > run->cap) {
-        run->cap = run->count + list->count;
-        run->cases = realloc(run->cases, run->cap * sizeof *run->cases);
+    lc_status st = lc_target_new_local(out, err);
+    if (st == LC_OK && (st = lc_library_add_functions(lib, lc_target_emulator(*out), err)) != LC_OK) {
+        lc_target_free(*out);
+        *out = NULL;
     }
-    for (size_t i = 0; i < list->count; i++) {
-        run->cases[run->count++] = list->items[i].result;
-        json_decref(list->items[i].spec);
-    }
-    pthread_mutex_unlock(&run->mu);
-    free(list->items);
-}
-
-lc_status lc_runner_run(const char *given, const lc_runner_options *opt, lc_run *run,
-                        lc_error *err)
-{
-    char path[PATH_MAX], dir[PATH_MAX];
-    json_t *manifest = NULL;
-    lc_status st = manifest_path(given, path, sizeof path, err);
-    if (st == LC_OK)
-        st = load_json(path, &manifest, err);
-    static const char *const manifest_keys[] = {"functions", "cases", "description", NULL};
-    if (st == LC_OK)
-        st = known_keys(manifest, manifest_keys, "", path, err);
-    dir_of(path, dir, sizeof dir);
-    if (st == LC_OK)
-        st = add_functions(manifest, dir, lc_target_emulator(opt->target), opt, path, err);
-    pending_list list = {0};
-    size_t i;
-    json_t *folder;
-    json_array_foreach(json_object_get(manifest, "cases"), i, folder)
-    {
-        char full[PATH_MAX];
-        if (st == LC_OK && json_is_string(folder)) {
-            join(dir, json_string_value(folder), full, sizeof full);
-            st = find_cases(full, &list, err);
-        }
-    }
-    int64_t start = lc_monotonic_ns();
-    if (st == LC_OK)
-        run_all(&list, opt, run);
-    run->duration_ms += (double)(lc_monotonic_ns() - start) / 1e6;
-    collect(run, &list);
-    json_decref(manifest);
     return st;
 }
 
-lc_status lc_manifest_add_functions(const char *given, lc_emulator *em, const char *python,
-                                    const char *runtime_command, lc_error *err)
+static lc_status collect(const lc_library *lib, work *w)
 {
-    char path[PATH_MAX], dir[PATH_MAX];
-    json_t *manifest = NULL;
-    lc_runner_options opt = {.python = python, .runtime_command = runtime_command};
-    lc_status st = manifest_path(given, path, sizeof path, err);
-    if (st == LC_OK)
-        st = load_json(path, &manifest, err);
-    dir_of(path, dir, sizeof dir);
-    if (st == LC_OK)
-        st = add_functions(manifest, dir, em, &opt, path, err);
-    json_decref(manifest);
+    w->cases = calloc(lib->n_cases ? lib->n_cases : 1, sizeof *w->cases);
+    if (w->cases == NULL)
+        return LC_ENOMEM;
+    for (size_t i = 0; i < lib->n_cases; i++)
+        if (lib->cases[i].selected)
+            w->cases[w->count++] = &lib->cases[i];
+    w->results = calloc(w->count ? w->count : 1, sizeof *w->results);
+    w->done = calloc(w->count ? w->count : 1, sizeof *w->done);
+    return w->results && w->done ? LC_OK : LC_ENOMEM;
+}
+
+lc_status lc_runner_run(const lc_library *lib, const lc_runner_options *opt, lc_run *run,
+                        lc_error *err)
+{
+    int64_t start = lc_monotonic_ns();
+    work w = {0};
+    pthread_mutex_init(&w.mu, NULL);
+    context ctx = {.lib = lib, .opt = opt, .target = opt->remote};
+    w.ctx = &ctx;
+    lc_status st = collect(lib, &w) == LC_OK ? LC_OK
+                                            : lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st == LC_OK && w.count && opt->remote == NULL)
+        st = local_target(lib, &ctx.target, err);
+    if (st == LC_OK && w.count)
+        run_all(&w, opt->jobs > 0 ? opt->jobs : 1);
+    if (opt->remote == NULL)
+        lc_target_free(ctx.target); /* stops every environment: coverage data is saved here */
+    for (size_t i = 0; i < w.count; i++) {
+        if (st == LC_OK && w.done[i])
+            take_result(run, &w.results[i]);
+        else
+            clear_result(&w.results[i]);
+    }
+    lc_run_add_duration(run, (double)(lc_monotonic_ns() - start) / 1e6);
+    free(w.cases);
+    free(w.results);
+    free(w.done);
+    pthread_mutex_destroy(&w.mu);
     return st;
 }

@@ -312,18 +312,17 @@ static bool batch_response(const json_t *e, const json_t *r, finding *f, const c
     return true;
 }
 
-static bool firehose_record(const json_t *e, const json_t *rec, size_t i, int *seen, size_t n,
-                            finding *f)
+static bool firehose_record(const json_t *e, const json_t *rec, size_t i, unsigned char *seen,
+                            size_t n, finding *f)
 {
     static const char *const results[] = {"Ok", "Dropped", "ProcessingFailed", NULL};
     const char *who = "Firehose would fail the whole batch";
     const char *id = json_string_value(json_object_get(rec, "recordId"));
-    size_t j;
-    json_t *in_rec;
     size_t found = n;
-    json_array_foreach(json_object_get(e, "records"), j, in_rec)
-    {
-        if (id && strcmp(id, json_string_value(json_object_get(in_rec, "recordId"))) == 0)
+    for (size_t j = 0; id && j < n && found == n; j++) {
+        const char *in_id = json_string_value(
+            json_object_get(json_array_get(json_object_get(e, "records"), j), "recordId"));
+        if (in_id && strcmp(id, in_id) == 0)
             found = j;
     }
     if (found == n)
@@ -339,7 +338,7 @@ static bool firehose_record(const json_t *e, const json_t *rec, size_t i, int *s
     lc_buf_init(&decoded, 0);
     bool ok = json_is_string(data) &&
               lc_buf_base64_decode(&decoded, json_string_value(data),
-                                   strlen(json_string_value(data))) == LC_OK;
+                                   json_string_length(data)) == LC_OK;
     lc_buf_free(&decoded);
     if (strcmp(result, "Ok") == 0 && !ok)
         return fail(f, "%s: records[%zu].data must be base64", who, i);
@@ -353,22 +352,23 @@ static bool firehose_response(const json_t *e, const json_t *r, finding *f)
     if (!json_is_array(records))
         return fail(f, "%s: the response must be an object with a records list", who);
     size_t n = json_array_size(json_object_get(e, "records"));
-    int seen[4096] = {0};
-    if (n > 4096)
-        n = 4096;
+    unsigned char *seen = calloc(n ? n : 1, 1);
+    bool ok = seen != NULL || fail(f, "out of memory");
     size_t i;
     json_t *rec;
     json_array_foreach(records, i, rec)
     {
-        if (!firehose_record(e, rec, i, seen, n, f))
-            return false;
+        if (ok && !firehose_record(e, rec, i, seen, n, f))
+            ok = false;
     }
-    for (size_t k = 0; k < n; k++)
-        if (!seen[k])
-            return fail(f, "%s: record \"%s\" has no result", who,
-                        json_string_value(json_object_get(
-                            json_array_get(json_object_get(e, "records"), k), "recordId")));
-    return true;
+    for (size_t k = 0; ok && k < n; k++)
+        if (!seen[k]) {
+            const char *id = json_string_value(json_object_get(
+                json_array_get(json_object_get(e, "records"), k), "recordId"));
+            ok = fail(f, "%s: record \"%s\" has no result", who, id ? id : "?");
+        }
+    free(seen);
+    return ok;
 }
 
 /* --- the rest ------------------------------------------------------------------------------------ */
@@ -466,6 +466,54 @@ static bool edge_response(const json_t *e, const json_t *r, finding *f)
     return true;
 }
 
+/* --- responses that are not JSON ------------------------------------------------------------------ */
+
+/* What each service does with a response that is empty (len 0) or not JSON at all. */
+static bool non_json_response(lc_event_source s, size_t len, finding *f)
+{
+    const char *what = len ? "the response is not JSON" : "the response is empty";
+    switch (s) {
+    case LC_SOURCE_APIGATEWAY_REST:
+        return fail(f, "API Gateway would answer 502 (Malformed Lambda proxy response): %s", what);
+    case LC_SOURCE_ALB: return fail(f, "the load balancer would answer 502: %s", what);
+    case LC_SOURCE_APIGATEWAY_AUTHORIZER:
+    case LC_SOURCE_APIGATEWAY_HTTP_AUTHORIZER:
+        return fail(f, "API Gateway would answer 500 (authorizer error): %s", what);
+    case LC_SOURCE_SQS:
+    case LC_SOURCE_KINESIS:
+    case LC_SOURCE_DYNAMODB:
+        return len == 0 || fail(f, "%s would retry the whole batch: %s",
+                                s == LC_SOURCE_SQS       ? "SQS"
+                                : s == LC_SOURCE_KINESIS ? "Kinesis"
+                                                         : "DynamoDB Streams",
+                                what);
+    case LC_SOURCE_FIREHOSE: return fail(f, "Firehose would fail the whole batch: %s", what);
+    case LC_SOURCE_COGNITO:
+        return fail(f, "Cognito would fail the request (InvalidLambdaResponseException): %s",
+                    what);
+    case LC_SOURCE_SES:
+        return len == 0 || fail(f, "SES would ignore the response: %s", what);
+    case LC_SOURCE_S3_BATCH: return fail(f, "S3 Batch Operations would fail the task: %s", what);
+    case LC_SOURCE_LAMBDA_EDGE:
+        return fail(f, "CloudFront would answer 502 (invalid Lambda@Edge response): %s", what);
+    default: /* HTTP APIs and function URLs send it as a 200 body; the rest ignore responses */
+        return true;
+    }
+}
+
+/* What held, for a passing verdict. */
+static void passed_reason(lc_event_source s, size_t len, bool json, finding *f)
+{
+    if (s == LC_SOURCE_APIGATEWAY_HTTP || s == LC_SOURCE_FUNCTION_URL)
+        snprintf(f->reason, sizeof f->reason, "%s", json ? "the response honours the 2.0 response format"
+                                                       : "a response that is not a proxy response is sent as a 200 body");
+    else if (!json && len == 0)
+        snprintf(f->reason, sizeof f->reason, "an empty response is accepted");
+    else
+        snprintf(f->reason, sizeof f->reason, "the response honours the %s response contract",
+                 lc_event_source_name(s));
+}
+
 /* --- dispatch ------------------------------------------------------------------------------------ */
 
 static bool check_source(lc_event_source s, const json_t *e, const json_t *r, finding *f)
@@ -492,14 +540,23 @@ static bool check_source(lc_event_source s, const json_t *e, const json_t *r, fi
     }
 }
 
-lc_event_source lc_source_contract_check(const json_t *event, const json_t *response,
+lc_event_source lc_source_contract_check(const json_t *event, const char *payload, size_t len,
                                          lc_verdicts *out)
 {
     lc_event_source s = lc_event_detect(event);
     finding f = {0};
-    check_source(s, event, response, &f);
+    json_t *response = len ? json_loadb(payload, len, JSON_DECODE_ANY, NULL) : NULL;
+    if (response == NULL)
+        non_json_response(s, len, &f);
+    else
+        check_source(s, event, response, &f);
+    if (!f.failed)
+        passed_reason(s, len, response != NULL, &f);
+    json_decref(response);
     char name[64];
     snprintf(name, sizeof name, "%s-response", lc_event_source_name(s));
+    if (s == LC_SOURCE_UNKNOWN)
+        return s; /* no service, no contract: nothing to report */
     lc_verdicts_add(out, name, !f.failed, "%s", f.reason);
     return s;
 }

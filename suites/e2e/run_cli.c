@@ -14,6 +14,12 @@
 #include "lambdacheck/buf.h"
 #include "lambdacheck/context.h"
 
+const char *cli_path(void)
+{
+    const char *other = getenv("LAMBDACHECK_E2E_CLI");
+    return other && other[0] ? other : LC_CLI_PATH;
+}
+
 static void exec_child(const char *const *args, const char *const *env, int in, int out, int err)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -22,10 +28,10 @@ static void exec_child(const char *const *args, const char *const *env, int in, 
     dup2(err, 2);
     for (const char *const *e = env; e && *e; e++)
         putenv((char *)*e);
-    const char *argv[64] = {LC_CLI_PATH};
+    const char *argv[64] = {cli_path()};
     for (int i = 0; args[i] && i < 62; i++)
         argv[i + 1] = args[i];
-    execv(LC_CLI_PATH, (char *const *)argv);
+    execv(argv[0], (char *const *)argv);
     _exit(127);
 }
 

@@ -16,4 +16,8 @@ cli_result run_cli(const char *const *args, const char *stdin_text, const char *
 
 void cli_result_free(cli_result *r);
 
+/* The lambdacheck binary the suites run: $LAMBDACHECK_E2E_CLI when set (to run the suites against
+ * another build, such as an earlier one), else this build's. */
+const char *cli_path(void);
+
 #endif

@@ -1,5 +1,6 @@
-/* lambdacheck check, end to end: the conformance suite and the example library pass, locally and
- * against serve over HTTP; broken targets fail with the contract that caught them, by name. */
+/* lambdacheck check, end to end: the bundled libraries pass, locally and against serve over HTTP;
+ * every expectation and contract holds on a good target and fails by name on a broken one; and
+ * each verdict that was once wrong has a test of its own (the "trust" TCase). */
 #include <check.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "../common/scratch.h"
 #include "background.h"
 #include "run_cli.h"
 #include "suites.h"
@@ -18,6 +20,9 @@
 #define CASES LC_FIXTURES_DIR "/cases"
 #define CONFORMANCE CASES "/conformance"
 #define EXAMPLES CASES "/examples"
+#define EXPECTATIONS CASES "/expectations"
+#define MUST_FAIL CASES "/must-fail"
+#define PROBES LC_FIXTURES_DIR "/functions/probes"
 #define BROKEN LC_FIXTURES_DIR "/functions/broken"
 #define DEBIAN_PYTHON "/usr/bin/python3"
 
@@ -26,12 +31,22 @@ static cli_result check(const char *const *args)
     return run_cli(args, NULL, NULL, 300000);
 }
 
-/* The block a case printed: from its "PASS/FAIL suite/case" line to the next case line. */
+/* The block a case printed: from its "PASS/FAIL library/case" line to the next case line. name
+ * is the case id, or its end ("/raises"). */
 static char *case_block(const char *out, const char *verdict, const char *name)
 {
-    char head[512];
-    snprintf(head, sizeof head, "%s %s (", verdict, name);
-    const char *at = strstr(out, head);
+    char tail[512];
+    snprintf(tail, sizeof tail, "%s (", name);
+    const char *at = NULL;
+    for (const char *line = out; line && *line && at == NULL;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        const char *hit = memmem(line, n, tail, strlen(tail));
+        if (strncmp(line, verdict, strlen(verdict)) == 0 && line[strlen(verdict)] == ' ' && hit &&
+            (hit[-1] == ' ' || name[0] == '/'))
+            at = line;
+        line = end ? end + 1 : NULL;
+    }
     if (at == NULL)
         return NULL;
     const char *end = strstr(at + 1, "\nPASS ");
@@ -53,50 +68,83 @@ static char *case_block(const char *out, const char *verdict, const char *name)
         free(block_);                                                                              \
     } while (0)
 
+#define ck_assert_contains(haystack, needle)                                                       \
+    ck_assert_msg(strstr(haystack, needle) != NULL, "\"%s\" not in:\n%s", needle, haystack)
+
+/* A one-function library in a scratch folder: the manifest and one case per (name, case.json)
+ * pair of cases (NULL-terminated). */
+static char *library(const char *function_json, const char *const *cases)
+{
+    char *dir = scratch_dir("lib");
+    scratch_write(dir, "lambdacheck.json", "{\"functions\": {%s}, \"cases\": [\".\"]}",
+                  function_json);
+    for (const char *const *c = cases; c && c[0]; c += 2) {
+        char rel[256];
+        snprintf(rel, sizeof rel, "%s/case.json", c[0]);
+        scratch_write(dir, rel, "%s", c[1]);
+    }
+    return dir;
+}
+
+#define FN(name, handler) "\"" name "\": {\"handler\": \"" handler "\", \"code\": \"" PROBES "\"}"
+
+/* --- the bundled libraries --------------------------------------------------------------------- */
+
 START_TEST(the_bundled_libraries_pass_locally_with_reports)
 {
-    const char *junit = "/tmp/lc_check_junit.xml", *json = "/tmp/lc_check.json";
+    char *dir = scratch_dir("reports");
+    char junit[600], json[600];
+    snprintf(junit, sizeof junit, "%s/deep/er/junit.xml", dir); /* folders made as needed */
+    snprintf(json, sizeof json, "%s/check.json", dir);
     cli_result r = check((const char *[]){"check", "--junit", junit, "--json", json, EXAMPLES,
                                           CONFORMANCE, NULL});
     ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
-    ck_assert_ptr_nonnull(strstr(r.out, "PASS conformance/none-is-null ("));
-    ck_assert_ptr_nonnull(strstr(r.out, "\n34 passed, 0 failed\n"));
-    ck_assert_ptr_nonnull(strstr(r.out, "Ran 34 cases in "));
+    ck_assert_contains(r.out, "PASS conformance/none-is-null (");
+    ck_assert_contains(r.out, "\n34 passed, 0 failed\n");
+    ck_assert_contains(r.out, "Ran 34 cases in ");
     cli_result_free(&r);
-
-    unlink(junit);
+    ck_assert_int_eq(access(junit, F_OK), 0);
     json_t *doc = json_load_file(json, 0, NULL);
     ck_assert_int_eq(json_integer_value(json_object_get(doc, "passed")), 34);
     ck_assert_uint_eq(json_array_size(json_object_get(doc, "cases")), 34);
     json_decref(doc);
-    unlink(json);
+    scratch_remove(dir);
 }
 END_TEST
 
-START_TEST(the_junit_report_is_valid_xml_naming_each_case)
+START_TEST(the_junit_report_has_a_suite_per_library_with_logs)
 {
-    const char *junit = "/tmp/lc_check_junit2.xml";
-    cli_result r = check((const char *[]){"check", "--junit", junit, EXAMPLES, NULL});
-    ck_assert_int_eq(r.status, 0);
+    char *dir = scratch_dir("junit");
+    char junit[600];
+    snprintf(junit, sizeof junit, "%s/junit.xml", dir);
+    cli_result r = check((const char *[]){"check", "--junit", junit, EXAMPLES, MUST_FAIL, NULL});
+    ck_assert_int_eq(r.status, 1);
     cli_result_free(&r);
-    char script[1024];
+    char script[1500];
     snprintf(script, sizeof script,
              "import xml.etree.ElementTree as E\n"
              "root = E.parse('%s').getroot()\n"
-             "cases = root.findall('./testsuite/testcase')\n"
-             "print(root.tag, root.get('tests'), len(cases), "
-             "','.join(sorted(c.get('name') for c in cases)))",
+             "suites = root.findall('./testsuite')\n"
+             "print(' '.join(s.get('name') + ':' + s.get('tests') + ':' + s.get('failures') for s "
+             "in suites))\n"
+             "c = [t for t in root.iter('testcase') if t.get('name') == 'result-serializable'][0]\n"
+             "print(c.get('classname'), c.find('failure').get('message'))\n"
+             "print('START RequestId' in c.find('system-out').text)\n"
+             "g = [t for t in root.iter('testcase') if t.get('name') == 'greeting-says-hello'][0]\n"
+             "print(g.get('classname'), g.find('failure'))\n",
              junit);
-    char cmd[1400];
+    char cmd[2000];
     snprintf(cmd, sizeof cmd, "%s -c \"%s\"", DEBIAN_PYTHON, script);
     FILE *p = popen(cmd, "r");
-    char line[2048] = "";
-    ck_assert_ptr_nonnull(fgets(line, sizeof line, p));
+    char out[2048] = "";
+    size_t n = fread(out, 1, sizeof out - 1, p);
+    out[n] = '\0';
     ck_assert_int_eq(pclose(p), 0);
-    unlink(junit);
-    ck_assert_str_eq(line, "testsuites 6 6 calculator-increments,calculator-rejects-unknown-"
-                           "actions,greeting-says-hello,greeting-without-names-fails,region-"
-                           "behind-api-gateway,region-reports-aws-region\n");
+    ck_assert_str_eq(out, "examples:6:0 must-fail:21:21\n"
+                          "must-fail 2 checks failed: no-unexpected-error, result-serializable\n"
+                          "True\n"
+                          "examples None\n");
+    scratch_remove(dir);
 }
 END_TEST
 
@@ -106,7 +154,7 @@ START_TEST(the_example_library_checks_itself_with_make)
     char cmd[1024], reports[] = "/tmp/lc_reports_XXXXXX";
     ck_assert_ptr_nonnull(mkdtemp(reports));
     snprintf(cmd, sizeof cmd, "make -s -C %s check LAMBDACHECK=%s REPORTS=%s > %s/out.txt 2>&1",
-             EXAMPLES, LC_CLI_PATH, reports, reports);
+             EXAMPLES, cli_path(), reports, reports);
     ck_assert_int_eq(system(cmd), 0);
     char path[256];
     snprintf(path, sizeof path, "%s/lambda-junit.xml", reports);
@@ -119,14 +167,105 @@ END_TEST
 START_TEST(the_conformance_suite_passes_against_serve_over_http)
 {
     background srv;
-    bg_start(&srv, (const char *[]){LC_CLI_PATH, "serve", "--manifest", CONFORMANCE,
+    bg_start(&srv, (const char *[]){cli_path(), "serve", "--manifest", CONFORMANCE,
                                     "--port-file", "{port_file}", NULL});
     cli_result r = check((const char *[]){"check", "--endpoint-url", bg_url(&srv), CONFORMANCE,
                                           NULL});
     ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
-    ck_assert_ptr_nonnull(strstr(r.out, "\n28 passed, 0 failed\n"));
+    ck_assert_contains(r.out, "\n28 passed, 0 failed\n");
+    /* what only the emulator's journal shows is reported as not checked, never as passed */
+    ck_assert_contains(r.out, "not checked: discarded: a remote endpoint does not show");
     cli_result_free(&r);
     ck_assert_int_eq(bg_stop(&srv), 0);
+}
+END_TEST
+
+/* --- every check, both ways ----------------------------------------------------------------------- */
+
+/* Every expectation and built-in contract: each must pass somewhere in ../expectations and fail
+ * somewhere in ../must-fail. async-accepted-empty fails against a broken endpoint (below) and
+ * async-result-discarded against a journal without the run (unit suite: contracts). */
+static const char *const every_check[] = {
+    "status", "payload", "payloadContains", "payloadText", "body", "bodyContains",
+    "functionError", "errorType", "errorMessage", "logContains", "logNotContains", "logMatches",
+    "coldStart", "maxDurationMs", "discarded", "no-unexpected-error", "result-serializable",
+    "error-body-shape", "error-carries-request-id", "apigateway-rest-response", NULL};
+
+/* Whether some case of a JSON report has a check whose name ends in `name`, in `state`. */
+static bool report_has(const json_t *doc, const char *name, const char *state)
+{
+    size_t i, j;
+    json_t *c, *v;
+    json_array_foreach(json_object_get(doc, "cases"), i, c)
+    {
+        json_array_foreach(json_object_get(c, "checks"), j, v)
+        {
+            const char *check = json_string_value(json_object_get(v, "check"));
+            size_t n = strlen(check), k = strlen(name);
+            if (n >= k && strcmp(check + n - k, name) == 0 && (n == k || check[n - k - 1] == '.') &&
+                strcmp(json_string_value(json_object_get(v, "state")), state) == 0)
+                return true;
+        }
+    }
+    return false;
+}
+
+static json_t *run_for_report(const char *library, int want_status)
+{
+    char *dir = scratch_dir("both");
+    char json[600];
+    snprintf(json, sizeof json, "%s/report.json", dir);
+    cli_result r = check((const char *[]){"check", "--json", json, library, NULL});
+    ck_assert_msg(r.status == want_status, "exit %d:\n%s%s", r.status, r.out, r.err);
+    cli_result_free(&r);
+    json_t *doc = json_load_file(json, 0, NULL);
+    ck_assert_ptr_nonnull(doc);
+    scratch_remove(dir);
+    return doc;
+}
+
+START_TEST(every_check_holds_on_a_target_that_honours_it)
+{
+    json_t *doc = run_for_report(EXPECTATIONS, 0);
+    for (const char *const *c = every_check; *c; c++)
+        ck_assert_msg(report_has(doc, *c, "passed"), "%s never passed in %s", *c, EXPECTATIONS);
+    json_decref(doc);
+}
+END_TEST
+
+/* Each must-fail case names the checks it breaks in its fails-with file: exactly those fail. */
+START_TEST(every_check_fails_by_name_on_a_broken_target)
+{
+    json_t *doc = run_for_report(MUST_FAIL, 1);
+    size_t i;
+    json_t *c;
+    json_array_foreach(json_object_get(doc, "cases"), i, c)
+    {
+        char want[1024] = "", got[1024] = "", path[1200];
+        snprintf(path, sizeof path, "%s", json_string_value(json_object_get(c, "path")));
+        snprintf(strrchr(path, '/') + 1, 20, "fails-with");
+        FILE *f = fopen(path, "r");
+        ck_assert_ptr_nonnull(f);
+        char line[128];
+        while (fgets(line, sizeof line, f))
+            strcat(want, line);
+        fclose(f);
+        size_t j;
+        json_t *v;
+        json_array_foreach(json_object_get(c, "checks"), j, v)
+        {
+            if (strcmp(json_string_value(json_object_get(v, "state")), "failed") == 0) {
+                strcat(got, json_string_value(json_object_get(v, "check")));
+                strcat(got, "\n");
+            }
+        }
+        ck_assert_msg(strcmp(want, got) == 0, "%s failed\n%s instead of\n%s",
+                      json_string_value(json_object_get(c, "id")), got, want);
+        ck_assert(json_is_false(json_object_get(c, "passed")));
+    }
+    for (const char *const *n = every_check; *n; n++)
+        ck_assert_msg(report_has(doc, *n, "failed"), "%s never failed in %s", *n, MUST_FAIL);
+    json_decref(doc);
 }
 END_TEST
 
@@ -141,7 +280,7 @@ START_TEST(a_broken_runtime_is_caught_by_name)
                               "payload: $: expected null, got \"None\"");
     ck_assert_case_fails_with(r.out, "conformance/exception-carries-request-id",
                               "error-carries-request-id: the error response has no requestId");
-    ck_assert_ptr_nonnull(strstr(r.out, "PASS conformance/tuple-is-a-list"));
+    ck_assert_contains(r.out, "PASS conformance/tuple-is-a-list");
     cli_result_free(&r);
 }
 END_TEST
@@ -163,57 +302,11 @@ START_TEST(an_endpoint_that_answers_200_to_events_is_caught_by_name)
 }
 END_TEST
 
-/* Writes a one-function library with one case into a new folder; returns the folder. */
-static char *library(const char *handler, const char *event_file)
-{
-    static char dir[64];
-    snprintf(dir, sizeof dir, "/tmp/lc_lib_XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    char path[512];
-    snprintf(path, sizeof path, "%s/lambdacheck.json", dir);
-    FILE *f = fopen(path, "w");
-    fprintf(f, "{\"functions\": {\"fn\": {\"handler\": \"%s\", \"code\": \"%s\"}}, "
-               "\"cases\": [\".\"]}",
-            handler, LC_FIXTURES_DIR "/functions/probes");
-    fclose(f);
-    snprintf(path, sizeof path, "%s/only-case", dir);
-    mkdir(path, 0755);
-    snprintf(path, sizeof path, "%s/only-case/case.json", dir);
-    f = fopen(path, "w");
-    fprintf(f, "{\"function\": \"fn\", \"event\": \"%s\"}", event_file);
-    fclose(f);
-    return dir;
-}
-
-static void remove_library(const char *dir)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    ck_assert_int_eq(system(cmd), 0);
-}
-
-/* The case asks nothing about the response; the event's source contract is applied anyway. */
-START_TEST(a_source_contract_is_applied_without_being_asked)
-{
-    char *dir = library("probes.bad_proxy_response", LC_FIXTURES_DIR "/events/apigateway-rest/get.json");
-    cli_result r = check((const char *[]){"check", dir, NULL});
-    ck_assert_int_eq(r.status, 1);
-    ck_assert_msg(strstr(r.out, "    apigateway-rest-response: API Gateway would answer 502 "
-                                "(Malformed Lambda proxy response): statusCode must be an "
-                                "integer, got \"200\"") != NULL,
-                  "%s", r.out);
-    cli_result_free(&r);
-    remove_library(dir);
-}
-END_TEST
-
 START_TEST(contracts_verify_prints_the_verdict_and_exits_by_it)
 {
-    char path[] = "/tmp/lc_response_XXXXXX";
-    int fd = mkstemp(path);
-    const char *bad = "{\"batchItemFailures\": [{\"itemIdentifier\": \"abc\"}]}";
-    ck_assert_int_eq(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
-    close(fd);
+    char *dir = scratch_dir("verify");
+    const char *path = strdup(scratch_write(dir, "response.json", "%s",
+                                            "{\"batchItemFailures\": [{\"itemIdentifier\": \"abc\"}]}"));
     cli_result r = check((const char *[]){"contracts", "verify", "--event",
                                           LC_FIXTURES_DIR "/events/sqs/batch.json", "--response",
                                           path, NULL});
@@ -221,19 +314,27 @@ START_TEST(contracts_verify_prints_the_verdict_and_exits_by_it)
     ck_assert_str_eq(r.out, "sqs: SQS would retry the whole batch: itemIdentifier \"abc\" is not "
                             "a messageId of this batch\n");
     cli_result_free(&r);
-    fd = open(path, O_WRONLY | O_TRUNC);
-    ck_assert_int_eq(write(fd, "null", 4), 4);
-    close(fd);
+    scratch_write(dir, "response.json", "null");
     r = check((const char *[]){"contracts", "verify", "--event",
                                LC_FIXTURES_DIR "/events/sqs/batch.json", "--response", path, NULL});
     ck_assert_int_eq(r.status, 0);
     ck_assert_str_eq(r.out, "sqs: ok\n");
     cli_result_free(&r);
-    unlink(path);
+    /* a response that is not JSON, read from standard input */
+    r = run_cli((const char *[]){"contracts", "verify", "--event",
+                                 LC_FIXTURES_DIR "/events/apigateway-rest/get.json", "--response",
+                                 "-", NULL},
+                "hello", NULL, 60000);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_str_eq(r.out, "apigateway-rest: API Gateway would answer 502 (Malformed Lambda "
+                            "proxy response): the response is not JSON\n");
+    cli_result_free(&r);
+    free((char *)path);
+    scratch_remove(dir);
     r = check((const char *[]){"contracts", "verify", "--event", "/no/such.json", "--response",
                                "/no/such.json", NULL});
     ck_assert_int_eq(r.status, 2);
-    ck_assert_ptr_nonnull(strstr(r.err, "/no/such.json"));
+    ck_assert_contains(r.err, "/no/such.json");
     cli_result_free(&r);
     r = check((const char *[]){"contracts", "verify", "--event", "x", NULL});
     ck_assert_int_eq(r.status, 2);
@@ -241,35 +342,397 @@ START_TEST(contracts_verify_prints_the_verdict_and_exits_by_it)
 }
 END_TEST
 
-START_TEST(a_malformed_case_names_its_file_and_field)
+/* --- verdicts that were wrong, one test each ------------------------------------------------------ */
+
+/* 1. discarded: true held when the handler never ran. */
+START_TEST(discarded_fails_when_the_handler_never_ran)
 {
-    char dir[] = "/tmp/lc_cases_XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(dir));
-    char path[512];
-    snprintf(path, sizeof path, "%s/lambdacheck.json", dir);
-    FILE *f = fopen(path, "w");
-    fprintf(f, "{\"functions\": {\"echo\": {\"handler\": \"probes.echo\", \"code\": \"%s\"}}, "
-               "\"cases\": [\".\"]}",
-            LC_FIXTURES_DIR "/functions/probes");
-    fclose(f);
-    char case_dir[600], case_file[700];
-    snprintf(case_dir, sizeof case_dir, "%s/typo", dir);
-    mkdir(case_dir, 0755);
-    snprintf(case_file, sizeof case_file, "%s/case.json", case_dir);
-    f = fopen(case_file, "w");
-    fprintf(f, "{\"function\": \"echo\", \"expcet\": {}}");
-    fclose(f);
+    char *dir = library(FN("fn", "nomod.handler"),
+                        (const char *[]){"event", "{\"function\": \"fn\", \"invocationType\": "
+                                                  "\"Event\", \"expect\": {\"discarded\": true}}",
+                                         NULL});
     cli_result r = check((const char *[]){"check", dir, NULL});
     ck_assert_int_eq(r.status, 1);
-    char want[800];
-    snprintf(want, sizeof want, "error: %s: expcet: unknown field", case_file);
-    ck_assert_msg(strstr(r.out, want) != NULL, "%s", r.out);
-    ck_assert_ptr_nonnull(strstr(r.out, "0 passed, 1 failed"));
+    ck_assert_contains(r.out, "discarded: the handler never ran: its runtime failed to "
+                              "initialise (Runtime.ImportModuleError)");
     cli_result_free(&r);
-    unlink(case_file);
-    rmdir(case_dir);
-    unlink(path);
-    rmdir(dir);
+    /* discarded: false could not fail either: it is refused, saying what discarded means */
+    scratch_write(dir, "event/case.json", "{\"function\": \"fn\", \"invocationType\": \"Event\", "
+                                          "\"expect\": {\"discarded\": false}}");
+    r = check((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 3);
+    ck_assert_contains(r.err, "expect.discarded must be true (the handler ran, returned, and its "
+                              "result reached no caller)");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* 2. A case without expect passed whatever happened. */
+START_TEST(a_case_without_expectations_fails_when_the_function_fails)
+{
+    char *dir = library(FN("fn", "probes.raises_value_error"),
+                        (const char *[]){"raises", "{\"function\": \"fn\"}", NULL});
+    cli_result r = check((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_case_fails_with(r.out, "/raises", "no-unexpected-error: the function failed: "
+                                                "ValueError: boom");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* 2. ...and a case naming a function that does not exist (the Invoke API answered 404). */
+START_TEST(a_case_naming_an_undeclared_function_is_refused_before_anything_runs)
+{
+    char *dir = library(FN("greeting", "probes.echo") "," FN("region", "probes.echo"),
+                        (const char *[]){"typo", "{\"function\": \"greting\"}", NULL});
+    cli_result r = check((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 3);
+    char want[1024];
+    snprintf(want, sizeof want, "%s/typo/case.json: function \"greting\" is not declared by "
+                                "%s/lambdacheck.json (it declares: greeting, region)",
+             dir, dir);
+    ck_assert_contains(r.err, want);
+    ck_assert_contains(r.err, "no case ran: 1 problem in the handler libraries");
+    ck_assert_ptr_null(strstr(r.out, "Ran "));
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* 3. A run that found no case exited 0. */
+START_TEST(finding_no_case_is_not_a_pass)
+{
+    char *dir = library(FN("fn", "probes.echo"), NULL);
+    scratch_write(dir, "empty/README", "nothing here");
+    cli_result r = check((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 5);
+    ck_assert_contains(r.err, "no cases found (a case is a folder holding a case.json); looked in:");
+    ck_assert_contains(r.err, dir);
+    cli_result_free(&r);
+    /* a mistyped case file is named, not skipped */
+    scratch_write(dir, "greets/case.jsn", "{\"function\": \"fn\"}");
+    r = check((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 3);
+    ck_assert_contains(r.err, "/greets/case.jsn: looks like a case file, but a case is read from "
+                              "case.json");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* 4. logContains searched only the last 4 KB of the log. */
+START_TEST(log_expectations_see_the_whole_log)
+{
+    char *dir = library(FN("fn", "probes.chatty"),
+                        (const char *[]){"early", "{\"function\": \"fn\", \"expect\": "
+                                                  "{\"logContains\": [\"the first line\"]}}",
+                                         NULL});
+    cli_result r = check((const char *[]){"check", dir, NULL});
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* 5. Verdicts depended on case order and --jobs: init output was in the log only of a case that
+ * happened to cold-start. */
+START_TEST(verdicts_do_not_depend_on_order_or_jobs)
+{
+    const char *c = "{\"function\": \"fn\", \"expect\": {\"logContains\": [\"init line\"]}}";
+    char *dir = library(FN("fn", "prints_at_init.handler"),
+                        (const char *[]){"a", c, "b", c, "c", c, NULL});
+    char *outputs[3];
+    for (int jobs = 1; jobs <= 3; jobs++) {
+        char n[4];
+        snprintf(n, sizeof n, "%d", jobs);
+        cli_result r = check((const char *[]){"check", "--jobs", n, dir, NULL});
+        ck_assert_msg(r.status == 0, "--jobs %d: %s", jobs, r.out);
+        outputs[jobs - 1] = r.out; /* the order of the lines is the same too */
+        *strstr(r.out, "Ran ") = '\0';
+        for (char *p = outputs[jobs - 1]; (p = strstr(p, " (")) != NULL;) {
+            char *end = strchr(p, '\n');
+            memmove(p, end, strlen(end) + 1);
+        }
+        free(r.err);
+    }
+    for (int jobs = 2; jobs <= 3; jobs++)
+        ck_assert_str_eq(strstr(outputs[0], "PASS"), strstr(outputs[jobs - 1], "PASS"));
+    for (int i = 0; i < 3; i++)
+        free(outputs[i]);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* 6. The requestId contract was applied to every runtime, and every runtime command got
+ * AWS_EXECUTION_ENV=AWS_Lambda_provided.al2023. */
+START_TEST(each_runtime_is_held_to_its_own_contract)
+{
+    char *dir = library("\"node\": {\"handler\": \"index.handler\", \"code\": \"" PROBES "\", "
+                        "\"runtime\": \"nodejs20.x\", \"runtimeCommand\": \"{python} " LC_FIXTURES_DIR
+                        "/functions/runtimes/node_shaped_runtime.py\"}",
+                        (const char *[]){"fails", "{\"function\": \"node\", \"expect\": "
+                                                  "{\"errorType\": \"Error\"}}",
+                                         NULL});
+    cli_result r = check((const char *[]){"check", dir, NULL});
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    cli_result_free(&r);
+    scratch_remove(dir);
+    /* a runtime command of its own is a custom runtime: no AWS_EXECUTION_ENV, as on Lambda */
+    r = check((const char *[]){"invoke", "--runtime-command",
+                               DEBIAN_PYTHON " " LC_SOURCE_DIR
+                               "/harness/runtime/python/lambdacheck_bootstrap.py",
+                               "--handler", "probes.environment", "--code", PROBES, NULL});
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    ck_assert_contains(r.out, "\"AWS_LAMBDA_FUNCTION_NAME\"");
+    ck_assert_ptr_null(strstr(r.out, "AWS_EXECUTION_ENV"));
+    cli_result_free(&r);
+    r = check((const char *[]){"invoke", "--handler", "probes.environment", "--code", PROBES,
+                               "--python", DEBIAN_PYTHON, NULL});
+    ck_assert_contains(r.out, "\"AWS_EXECUTION_ENV\": \"AWS_Lambda_python3.11\"");
+    cli_result_free(&r);
+}
+END_TEST
+
+/* 7. Two libraries that declare one function name: the second one's cases were dropped. Two SAM
+ * projects' folders of one name ("app") hold them, the usual case. */
+START_TEST(two_libraries_may_declare_the_same_function)
+{
+    char *a = scratch_dir("proj"), *b = scratch_dir("proj");
+    scratch_write(a, "app/lambdacheck.json", "{\"functions\": {%s}, \"cases\": [\".\"]}",
+                  FN("HelloWorldFunction", "probes.echo"));
+    scratch_write(a, "app/echoes/case.json", "{\"function\": \"HelloWorldFunction\", "
+                                              "\"eventJson\": 1, \"expect\": {\"payload\": 1}}");
+    scratch_write(b, "app/lambdacheck.json", "{\"functions\": {%s}, \"cases\": [\".\"]}",
+                  FN("HelloWorldFunction", "probes.returns_none"));
+    scratch_write(b, "app/nothing/case.json", "{\"function\": \"HelloWorldFunction\", "
+                                               "\"expect\": {\"payload\": null}}");
+    char app_a[600], app_b[600], id_a[600], id_b[600];
+    snprintf(app_a, sizeof app_a, "%s/app", a);
+    snprintf(app_b, sizeof app_b, "%s/app", b);
+    cli_result r = check((const char *[]){"check", app_a, app_b, NULL});
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    ck_assert_contains(r.out, "\n2 passed, 0 failed\n");
+    /* two libraries named app are told apart by their folders, in every case id */
+    snprintf(id_a, sizeof id_a, "PASS %s/app/echoes (", strrchr(a, '/') + 1);
+    snprintf(id_b, sizeof id_b, "PASS %s/app/nothing (", strrchr(b, '/') + 1);
+    ck_assert_contains(r.out, id_a);
+    ck_assert_contains(r.out, id_b);
+    cli_result_free(&r);
+    /* serve cannot tell them apart for a caller: it says so instead of serving one */
+    r = check((const char *[]){"serve", "--manifest", app_a, "--manifest", app_b, NULL});
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_contains(r.err, "function HelloWorldFunction is declared by both");
+    cli_result_free(&r);
+    scratch_remove(a);
+    scratch_remove(b);
+}
+END_TEST
+
+/* 8. check crashed (SIGSEGV) on an answer that was empty or not JSON to an HTTP event. */
+START_TEST(an_answer_that_is_not_json_is_judged_not_crashed_on)
+{
+    char *dir = library(FN("text", "probes.returns_text"),
+                        (const char *[]){"rest", "{\"function\": \"text\", \"event\": \"" LC_FIXTURES_DIR
+                                                 "/events/apigateway-rest/get.json\"}",
+                                         "authorizer", "{\"function\": \"text\", \"event\": \"" LC_FIXTURES_DIR
+                                                       "/events/apigateway-authorizer/token.json\"}",
+                                         "http-api", "{\"function\": \"text\", \"event\": \"" LC_FIXTURES_DIR
+                                                     "/events/apigateway-http/get.json\"}",
+                                         NULL});
+    cli_result r = check((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_case_fails_with(r.out, "/rest", "apigateway-rest-response: API Gateway would answer "
+                                              "502 (Malformed Lambda proxy response): the "
+                                              "response is not JSON");
+    ck_assert_case_fails_with(r.out, "/authorizer", "the response is not JSON");
+    ck_assert_contains(r.out, "/http-api ("); /* an HTTP API sends it as a 200 body */
+    ck_assert_contains(r.out, "1 passed, 2 failed");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* 9. --coverage failed an all-green run where no Python code ran. */
+START_TEST(coverage_without_python_code_keeps_the_verdict)
+{
+    char *dir = library("\"node\": {\"handler\": \"index.handler\", \"code\": \"" PROBES "\", "
+                        "\"runtimeCommand\": \"" DEBIAN_PYTHON " " LC_FIXTURES_DIR
+                        "/functions/runtimes/node_shaped_runtime.py\"}",
+                        (const char *[]){"fails", "{\"function\": \"node\", \"expect\": "
+                                                  "{\"errorType\": \"Error\"}}",
+                                         NULL});
+    char *cov = scratch_dir("cov");
+    cli_result r = check((const char *[]){"check", "--coverage", "--python", DEBIAN_PYTHON,
+                                          "--coverage-dir", cov, dir, NULL});
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    ck_assert_contains(r.out, "handler coverage: no Python code ran");
+    cli_result_free(&r);
+    scratch_remove(cov);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* 10. The JSON report put failure wording on passing checks. */
+START_TEST(a_passing_check_reports_what_held)
+{
+    char *dir = library(FN("fn", "probes.chatty"),
+                        (const char *[]){"early", "{\"function\": \"fn\", \"expect\": "
+                                                  "{\"logContains\": [\"the first line\"]}}",
+                                         NULL});
+    json_t *doc = run_for_report(dir, 0);
+    json_t *checks = json_object_get(json_array_get(json_object_get(doc, "cases"), 0), "checks");
+    size_t i;
+    json_t *v;
+    json_array_foreach(checks, i, v)
+    {
+        const char *check = json_string_value(json_object_get(v, "check"));
+        const char *message = json_string_value(json_object_get(v, "message"));
+        ck_assert(json_is_true(json_object_get(v, "passed")));
+        if (strcmp(check, "logContains") == 0)
+            ck_assert_str_eq(message, "the log contains \"the first line\"");
+        ck_assert_msg(!strstr(message, "does not") && !strstr(message, "never") &&
+                          !strstr(message, "expected"),
+                      "%s passed with \"%s\"", check, message);
+    }
+    json_decref(doc);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* --- failure reports a team can act on ------------------------------------------------------------ */
+
+START_TEST(a_failed_case_shows_its_log)
+{
+    cli_result r = check((const char *[]){"check", "--filter", "must-fail/log-not-contains",
+                                          MUST_FAIL, NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_contains(r.out, "    log (its last lines; --verbose prints all):\n");
+    ck_assert_contains(r.out, "      | the last line\n");
+    ck_assert_ptr_null(strstr(r.out, "| the first line")); /* 300 lines before the end */
+    cli_result_free(&r);
+    r = check((const char *[]){"check", "--verbose", "--filter", "must-fail/log-not-contains",
+                               MUST_FAIL, NULL});
+    ck_assert_contains(r.out, "      | the first line\n");
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(filter_list_and_shards)
+{
+    cli_result r = check((const char *[]){"check", "--list", "--filter", "examples/greeting*",
+                                          EXAMPLES, CONFORMANCE, NULL});
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "examples/greeting-says-hello\nexamples/greeting-without-names-fails\n");
+    cli_result_free(&r);
+    r = check((const char *[]){"check", "--list", "--filter", "marshal", CONFORMANCE, NULL});
+    ck_assert_str_eq(r.out, "conformance/datetime-is-a-marshal-error\n"
+                            "conformance/object-is-a-marshal-error\n"
+                            "conformance/set-is-a-marshal-error\n");
+    cli_result_free(&r);
+    r = check((const char *[]){"check", "--filter", "nothing-matches", CONFORMANCE, NULL});
+    ck_assert_int_eq(r.status, 5);
+    ck_assert_contains(r.err, "no case selected: 28 cases, none matches --filter");
+    cli_result_free(&r);
+    /* three shards: disjoint, and together every case */
+    char *all = NULL;
+    size_t total = 0;
+    for (int k = 1; k <= 3; k++) {
+        char shard[8];
+        snprintf(shard, sizeof shard, "%d/3", k);
+        r = check((const char *[]){"check", "--list", "--shard", shard, EXAMPLES, CONFORMANCE,
+                                   NULL});
+        ck_assert_int_eq(r.status, 0);
+        for (char *line = strtok(r.out, "\n"); line; line = strtok(NULL, "\n")) {
+            ck_assert_msg(all == NULL || strstr(all, line) == NULL, "%s in two shards", line);
+            size_t n = all ? strlen(all) : 0;
+            all = realloc(all, n + strlen(line) + 2);
+            sprintf(all + n, "%s\n", line);
+            total++;
+        }
+        cli_result_free(&r);
+    }
+    ck_assert_uint_eq(total, 34);
+    free(all);
+    r = check((const char *[]){"check", "--shard", "4/3", CONFORMANCE, NULL});
+    ck_assert_int_eq(r.status, 2);
+    cli_result_free(&r);
+}
+END_TEST
+
+/* Shards' JSON reports merge into one report, JUnit or JSON. */
+START_TEST(shard_reports_merge_into_one)
+{
+    char *dir = scratch_dir("merge");
+    char one[600], two[600], junit[600], json[600];
+    snprintf(one, sizeof one, "%s/1.json", dir);
+    snprintf(two, sizeof two, "%s/2.json", dir);
+    snprintf(junit, sizeof junit, "%s/merged.xml", dir);
+    snprintf(json, sizeof json, "%s/merged.json", dir);
+    cli_result r = check((const char *[]){"check", "--shard", "1/2", "--json", one, EXAMPLES, NULL});
+    ck_assert_int_eq(r.status, 0);
+    cli_result_free(&r);
+    r = check((const char *[]){"check", "--shard", "2/2", "--json", two, EXAMPLES, NULL});
+    ck_assert_int_eq(r.status, 0);
+    cli_result_free(&r);
+    r = check((const char *[]){"report", "merge", "--junit", junit, "--json", json, one, two, NULL});
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    ck_assert_contains(r.out, "\n6 passed, 0 failed\n");
+    cli_result_free(&r);
+    json_t *doc = json_load_file(json, 0, NULL);
+    ck_assert_int_eq(json_integer_value(json_object_get(doc, "passed")), 6);
+    json_decref(doc);
+    ck_assert_int_eq(access(junit, F_OK), 0);
+    r = check((const char *[]){"report", "merge", "/no/such.json", NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_contains(r.err, "/no/such.json");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* --- bad input -------------------------------------------------------------------------------------- */
+
+START_TEST(every_problem_of_a_library_is_listed_with_its_file)
+{
+    char *dir = library(FN("echo", "probes.echo"),
+                        (const char *[]){"typo", "{\"function\": \"echo\", \"expcet\": {}}",
+                                         "not-json", "{\"function\": ",
+                                         "bad-set", "{\"function\": \"echo\", \"eventSet\": [\"=x\"]}",
+                                         "no-event", "{\"function\": \"echo\", \"event\": \"missing.json\"}",
+                                         "ok", "{\"function\": \"echo\"}",
+                                         NULL});
+    mkdir(scratch_write(dir, "folder/x", "%s", ""), 0755);
+    char folder[600];
+    snprintf(folder, sizeof folder, "%s/folder/case.json", dir);
+    mkdir(folder, 0755);
+    cli_result r = check((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 3);
+    char want[1200];
+    snprintf(want, sizeof want, "%s/typo/case.json: expcet: unknown field (known: description,", dir);
+    ck_assert_contains(r.err, want);
+    snprintf(want, sizeof want, "%s/not-json/case.json:1:", dir);
+    ck_assert_contains(r.err, want);
+    snprintf(want, sizeof want, "%s/bad-set/case.json: eventSet[0]: assignment '=x'", dir);
+    ck_assert_contains(r.err, want);
+    snprintf(want, sizeof want, "%s/no-event/case.json: event: %s/no-event/missing.json: cannot "
+                                "open file",
+             dir, dir);
+    ck_assert_contains(r.err, want);
+    snprintf(want, sizeof want, "%s: is a folder; a case is read from a case.json file", folder);
+    ck_assert_contains(r.err, want);
+    ck_assert_contains(r.err, "no case ran: 5 problems in the handler libraries");
+    cli_result_free(&r);
+    /* a handler that is not a string says so */
+    scratch_write(dir, "lambdacheck.json", "{\"functions\": {\"echo\": {\"handler\": 5, \"code\": "
+                                           "\".\"}}, \"cases\": [\".\"]}");
+    r = check((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 3);
+    ck_assert_contains(r.err, "functions.echo.handler must be a string (MODULE.FUNCTION)");
+    ck_assert_ptr_null(strstr(r.out, "Ran 0 cases"));
+    cli_result_free(&r);
+    scratch_remove(dir);
 }
 END_TEST
 
@@ -280,14 +743,16 @@ START_TEST(bad_usage_and_missing_manifests)
     cli_result_free(&r);
     r = check((const char *[]){"check", "--function-prefix", "x-", CONFORMANCE, NULL});
     ck_assert_int_eq(r.status, 2);
-    ck_assert_ptr_nonnull(strstr(r.err, "--function-prefix needs --endpoint-url"));
+    ck_assert_contains(r.err, "--function-prefix needs --endpoint-url");
     cli_result_free(&r);
     r = check((const char *[]){"check", "/no/such/library", NULL});
-    ck_assert_int_eq(r.status, 1);
-    ck_assert_ptr_nonnull(strstr(r.err, "/no/such/library: no such file or folder"));
+    ck_assert_int_eq(r.status, 3);
+    ck_assert_contains(r.err, "/no/such/library: no such file or folder");
     cli_result_free(&r);
 }
 END_TEST
+
+/* --- coverage --------------------------------------------------------------------------------------- */
 
 START_TEST(coverage_of_handler_code_is_written_as_lcov_and_html)
 {
@@ -296,7 +761,7 @@ START_TEST(coverage_of_handler_code_is_written_as_lcov_and_html)
     cli_result r = check((const char *[]){"check", "--coverage", "--python", DEBIAN_PYTHON,
                                           "--coverage-dir", dir, EXAMPLES, NULL});
     ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
-    ck_assert_ptr_nonnull(strstr(r.out, "handler coverage: "));
+    ck_assert_contains(r.out, "handler coverage: ");
     cli_result_free(&r);
     char path[256];
     snprintf(path, sizeof path, "%s/handlers.info", dir);
@@ -322,6 +787,33 @@ START_TEST(coverage_of_handler_code_is_written_as_lcov_and_html)
 }
 END_TEST
 
+/* A module that failed at import is in the report, at 0%, next to the code that ran. */
+START_TEST(coverage_reports_a_module_that_failed_at_import)
+{
+    char *dir = library(FN("fn", "probes.echo") "," FN("broken", "init_imports_missing.handler"),
+                        (const char *[]){"echo", "{\"function\": \"fn\"}",
+                                         "broken", "{\"function\": \"broken\", \"expect\": "
+                                                   "{\"errorType\": \"Runtime.ImportModuleError\"}}",
+                                         NULL});
+    char *cov = scratch_dir("cov");
+    cli_result r = check((const char *[]){"check", "--coverage", "--python", DEBIAN_PYTHON,
+                                          "--coverage-dir", cov, dir, NULL});
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    cli_result_free(&r);
+    char path[600], text[65536];
+    snprintf(path, sizeof path, "%s/handlers.info", cov);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    text[n] = '\0';
+    fclose(f);
+    ck_assert_contains(text, "probes/probes.py");
+    ck_assert_contains(text, "probes/prints_at_init.py"); /* never imported: 0% */
+    scratch_remove(cov);
+    scratch_remove(dir);
+}
+END_TEST
+
 /* An interpreter without coverage.py: the command says what to install. */
 START_TEST(coverage_without_coverage_py_says_what_to_install)
 {
@@ -329,8 +821,8 @@ START_TEST(coverage_without_coverage_py_says_what_to_install)
                                           LC_SOURCE_DIR "/suites/e2e/python_without_coverage.sh",
                                           EXAMPLES, NULL});
     ck_assert_int_eq(r.status, 1);
-    ck_assert_ptr_nonnull(strstr(r.err, "--coverage needs coverage.py"));
-    ck_assert_ptr_nonnull(strstr(r.err, "apt-get install python3-coverage"));
+    ck_assert_contains(r.err, "--coverage needs coverage.py");
+    ck_assert_contains(r.err, "apt-get install python3-coverage");
     cli_result_free(&r);
 }
 END_TEST
@@ -341,25 +833,47 @@ Suite *check_suite(void)
     TCase *core = tcase_create("core");
     tcase_set_timeout(core, 300);
     tcase_add_test(core, the_bundled_libraries_pass_locally_with_reports);
-    tcase_add_test(core, the_junit_report_is_valid_xml_naming_each_case);
+    tcase_add_test(core, the_junit_report_has_a_suite_per_library_with_logs);
     tcase_add_test(core, the_conformance_suite_passes_against_serve_over_http);
     tcase_add_test(core, the_example_library_checks_itself_with_make);
     suite_add_tcase(s, core);
-    TCase *broken = tcase_create("broken-targets");
-    tcase_set_timeout(broken, 300);
-    tcase_add_test(broken, a_broken_runtime_is_caught_by_name);
-    tcase_add_test(broken, an_endpoint_that_answers_200_to_events_is_caught_by_name);
-    tcase_add_test(broken, a_source_contract_is_applied_without_being_asked);
-    tcase_add_test(broken, contracts_verify_prints_the_verdict_and_exits_by_it);
-    suite_add_tcase(s, broken);
+    TCase *both = tcase_create("both-ways");
+    tcase_set_timeout(both, 300);
+    tcase_add_test(both, every_check_holds_on_a_target_that_honours_it);
+    tcase_add_test(both, every_check_fails_by_name_on_a_broken_target);
+    tcase_add_test(both, a_broken_runtime_is_caught_by_name);
+    tcase_add_test(both, an_endpoint_that_answers_200_to_events_is_caught_by_name);
+    tcase_add_test(both, contracts_verify_prints_the_verdict_and_exits_by_it);
+    suite_add_tcase(s, both);
+    TCase *trust = tcase_create("trust");
+    tcase_set_timeout(trust, 300);
+    tcase_add_test(trust, discarded_fails_when_the_handler_never_ran);
+    tcase_add_test(trust, a_case_without_expectations_fails_when_the_function_fails);
+    tcase_add_test(trust, a_case_naming_an_undeclared_function_is_refused_before_anything_runs);
+    tcase_add_test(trust, finding_no_case_is_not_a_pass);
+    tcase_add_test(trust, log_expectations_see_the_whole_log);
+    tcase_add_test(trust, verdicts_do_not_depend_on_order_or_jobs);
+    tcase_add_test(trust, each_runtime_is_held_to_its_own_contract);
+    tcase_add_test(trust, two_libraries_may_declare_the_same_function);
+    tcase_add_test(trust, an_answer_that_is_not_json_is_judged_not_crashed_on);
+    tcase_add_test(trust, coverage_without_python_code_keeps_the_verdict);
+    tcase_add_test(trust, a_passing_check_reports_what_held);
+    suite_add_tcase(s, trust);
+    TCase *reports = tcase_create("reports");
+    tcase_set_timeout(reports, 300);
+    tcase_add_test(reports, a_failed_case_shows_its_log);
+    tcase_add_test(reports, filter_list_and_shards);
+    tcase_add_test(reports, shard_reports_merge_into_one);
+    suite_add_tcase(s, reports);
     TCase *coverage = tcase_create("coverage");
     tcase_set_timeout(coverage, 300);
     tcase_add_test(coverage, coverage_of_handler_code_is_written_as_lcov_and_html);
+    tcase_add_test(coverage, coverage_reports_a_module_that_failed_at_import);
     tcase_add_test(coverage, coverage_without_coverage_py_says_what_to_install);
     suite_add_tcase(s, coverage);
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 120);
-    tcase_add_test(errors, a_malformed_case_names_its_file_and_field);
+    tcase_add_test(errors, every_problem_of_a_library_is_listed_with_its_file);
     tcase_add_test(errors, bad_usage_and_missing_manifests);
     suite_add_tcase(s, errors);
     return s;

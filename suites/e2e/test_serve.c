@@ -34,7 +34,7 @@ static void start_serve(const char *handler, const char *const *extra)
 {
     snprintf(srv.destination, sizeof srv.destination, "/tmp/lc_dest_XXXXXX");
     close(mkstemp(srv.destination));
-    const char *argv[32] = {LC_CLI_PATH, "serve", "--function-name", "probe", "--handler",
+    const char *argv[32] = {cli_path(), "serve", "--function-name", "probe", "--handler",
                             handler, "--code", PROBES, "--port-file", "{port_file}",
                             "--destination-file", srv.destination};
     int n = 12;

@@ -10,7 +10,7 @@
 
 typedef struct {
     const char *event;    /* a bundled sample */
-    const char *response; /* JSON text, or NULL for no payload */
+    const char *response; /* the payload bytes ("" for none); need not be JSON */
     const char *fails;    /* NULL: must pass; else a part of the reason */
 } row;
 
@@ -95,7 +95,7 @@ static const row rows[] = {
      "isAuthorized must be a boolean"},
     {EV "apigateway-http-authorizer/request.json", "{\"nothing\": 1}", "principalId (a string) is required"},
     /* SQS, Kinesis, DynamoDB: partial batch responses */
-    {EV "sqs/batch.json", NULL, NULL},
+    {EV "sqs/batch.json", "", NULL},
     {EV "sqs/batch.json", "null", NULL},
     {EV "sqs/batch.json", "{\"batchItemFailures\": []}", NULL},
     {EV "sqs/batch.json", "{\"batchItemFailures\": [{\"itemIdentifier\": \"" SQS_ID "\"}]}", NULL},
@@ -180,7 +180,31 @@ static const row rows[] = {
     {EV "lambda-edge/viewer-request.json", "[]", "return the request or a response object"},
     /* no response contract */
     {EV "s3/put.json", "\"anything\"", NULL},
-    {EV "sns/notification.json", NULL, NULL},
+    {EV "sns/notification.json", "", NULL},
+    /* answers that are empty or not JSON: what each service does with them (these crashed
+       check with a NULL response before) */
+    {EV "apigateway-rest/get.json", "",
+     "API Gateway would answer 502 (Malformed Lambda proxy response): the response is empty"},
+    {EV "apigateway-rest/get.json", "hello",
+     "API Gateway would answer 502 (Malformed Lambda proxy response): the response is not JSON"},
+    {EV "apigateway-http/get.json", "hello", NULL},
+    {EV "function-url/get.json", "", NULL},
+    {EV "alb/get.json", "<html>", "the load balancer would answer 502: the response is not JSON"},
+    {EV "apigateway-authorizer/token.json", "",
+     "API Gateway would answer 500 (authorizer error): the response is empty"},
+    {EV "apigateway-http-authorizer/request.json", "allow",
+     "API Gateway would answer 500 (authorizer error): the response is not JSON"},
+    {EV "sqs/batch.json", "ok", "SQS would retry the whole batch: the response is not JSON"},
+    {EV "kinesis/stream.json", "", NULL},
+    {EV "firehose/transformation.json", "", "Firehose would fail the whole batch"},
+    {EV "cognito/pre-signup.json", "",
+     "Cognito would fail the request (InvalidLambdaResponseException): the response is empty"},
+    {EV "ses/receipt.json", "", NULL},
+    {EV "ses/receipt.json", "STOP", "SES would ignore the response: the response is not JSON"},
+    {EV "s3-batch/job.json", "x", "S3 Batch Operations would fail the task: the response is not"},
+    {EV "lambda-edge/viewer-request.json", "",
+     "CloudFront would answer 502 (invalid Lambda@Edge response): the response is empty"},
+    {EV "s3/put.json", "\xff\xfe not text", NULL},
 };
 
 START_TEST(each_source_contract_rule)
@@ -188,20 +212,17 @@ START_TEST(each_source_contract_rule)
     const row *r = &rows[_i];
     json_t *event = json_load_file(r->event, 0, NULL);
     ck_assert_ptr_nonnull(event);
-    json_t *response = r->response ? json_loads(r->response, JSON_DECODE_ANY, NULL) : NULL;
-    ck_assert_msg(r->response == NULL || response != NULL, "row %d: bad JSON", _i);
     lc_verdicts v = {0};
-    lc_source_contract_check(event, response, &v);
+    lc_source_contract_check(event, r->response, strlen(r->response), &v);
     ck_assert_uint_eq(v.count, 1);
+    bool passed = v.items[0].state == LC_CHECK_PASSED;
     if (r->fails == NULL)
-        ck_assert_msg(v.items[0].passed, "row %d (%s) failed: %s", _i, v.items[0].check,
-                      v.items[0].message);
+        ck_assert_msg(passed, "row %d (%s) failed: %s", _i, v.items[0].check, v.items[0].message);
     else
-        ck_assert_msg(!v.items[0].passed && strstr(v.items[0].message, r->fails),
+        ck_assert_msg(!passed && strstr(v.items[0].message, r->fails),
                       "row %d (%s): wanted \"%s\", got %s: \"%s\"", _i, v.items[0].check, r->fails,
-                      v.items[0].passed ? "a pass" : "a failure", v.items[0].message);
+                      passed ? "a pass" : "a failure", v.items[0].message);
     lc_verdicts_clear(&v);
-    json_decref(response);
     json_decref(event);
 }
 END_TEST
@@ -210,8 +231,15 @@ START_TEST(the_verdict_is_named_after_the_source)
 {
     json_t *event = json_load_file(EV "sqs/batch.json", 0, NULL);
     lc_verdicts v = {0};
-    ck_assert_int_eq(lc_source_contract_check(event, NULL, &v), LC_SOURCE_SQS);
+    ck_assert_int_eq(lc_source_contract_check(event, "", 0, &v), LC_SOURCE_SQS);
     ck_assert_str_eq(v.items[0].check, "sqs-response");
+    ck_assert_str_eq(v.items[0].message, "an empty response is accepted");
+    lc_verdicts_clear(&v);
+    json_decref(event);
+    /* an event from no known service has no contract, and no verdict */
+    event = json_pack("{s:s}", "anything", "else");
+    ck_assert_int_eq(lc_source_contract_check(event, "{}", 2, &v), LC_SOURCE_UNKNOWN);
+    ck_assert_uint_eq(v.count, 0);
     lc_verdicts_clear(&v);
     json_decref(event);
 }
@@ -222,10 +250,12 @@ START_TEST(a_cognito_trigger_must_return_its_event)
     json_t *event = json_load_file(EV "cognito/pre-signup.json", 0, NULL);
     json_t *response = json_deep_copy(event);
     json_object_set_new(json_object_get(response, "response"), "autoConfirmUser", json_true());
+    char *text = json_dumps(response, JSON_COMPACT);
     lc_verdicts v = {0};
-    lc_source_contract_check(event, response, &v);
-    ck_assert_msg(v.items[0].passed, "%s", v.items[0].message);
+    lc_source_contract_check(event, text, strlen(text), &v);
+    ck_assert_msg(v.items[0].state == LC_CHECK_PASSED, "%s", v.items[0].message);
     lc_verdicts_clear(&v);
+    free(text);
     json_decref(response);
     json_decref(event);
 }
@@ -233,13 +263,27 @@ END_TEST
 
 /* --- the built-in contracts on any response -------------------------------------------------- */
 
-static lc_verdicts builtin(const char *type, long status, const char *function_error,
-                           const char *payload, const lc_result *journal)
+typedef struct {
+    const char *type;
+    long status;
+    const char *function_error;
+    const char *payload;
+    lc_runtime runtime;
+    bool local;
+    const lc_result *journal;
+    const char *expect; /* JSON text, or NULL */
+} seen;
+
+static lc_verdicts builtin(seen s)
 {
-    lc_observation o = {type, status, function_error, "req-1", payload, strlen(payload), NULL,
-                        journal};
+    lc_observation o = {.invocation_type = s.type, .status = s.status,
+                        .function_error = s.function_error, .request_id = "req-1",
+                        .payload = s.payload, .payload_len = strlen(s.payload),
+                        .runtime = s.runtime, .local = s.local, .journal = s.journal};
+    json_t *expect = s.expect ? json_loads(s.expect, 0, NULL) : NULL;
     lc_verdicts v = {0};
-    lc_contracts_check(&o, NULL, &v);
+    lc_contracts_check(&o, expect, &v);
+    json_decref(expect);
     return v;
 }
 
@@ -251,63 +295,164 @@ static const lc_verdict *find(const lc_verdicts *v, const char *check)
     return NULL;
 }
 
+/* The state of a named verdict; -1 when there is none. */
+static int state(const lc_verdicts *v, const char *check)
+{
+    const lc_verdict *it = find(v, check);
+    return it ? (int)it->state : -1;
+}
+
+#define PY_ERROR(id)                                                                               \
+    "{\"errorMessage\": \"x\", \"errorType\": \"E\", \"requestId\": \"" id "\", \"stackTrace\": []}"
+
 START_TEST(an_error_must_carry_all_four_keys_and_the_request_id)
 {
-    lc_verdicts v = builtin("RequestResponse", 200, "Unhandled",
-                            "{\"errorMessage\": \"x\", \"errorType\": \"E\", \"requestId\": "
-                            "\"req-1\", \"stackTrace\": []}",
-                            NULL);
-    ck_assert(find(&v, "error-carries-request-id")->passed);
+    lc_verdicts v = builtin((seen){"RequestResponse", 200, "Unhandled", PY_ERROR("req-1"),
+                                   LC_RUNTIME_PYTHON3_12, false, NULL, NULL});
+    ck_assert_int_eq(state(&v, "error-carries-request-id"), LC_CHECK_PASSED);
+    ck_assert_int_eq(state(&v, "error-body-shape"), LC_CHECK_PASSED);
     lc_verdicts_clear(&v);
-    v = builtin("RequestResponse", 200, "Unhandled",
-                "{\"errorMessage\": \"x\", \"errorType\": \"E\", \"stackTrace\": []}", NULL);
+    v = builtin((seen){"RequestResponse", 200, "Unhandled",
+                       "{\"errorMessage\": \"x\", \"errorType\": \"E\", \"stackTrace\": []}",
+                       LC_RUNTIME_PYTHON3_12, false, NULL, NULL});
     ck_assert_str_eq(find(&v, "error-carries-request-id")->message,
                      "the error response has no requestId (it needs errorMessage, errorType, "
                      "requestId and stackTrace)");
+    ck_assert_int_eq(state(&v, "error-body-shape"), LC_CHECK_FAILED);
     lc_verdicts_clear(&v);
-    v = builtin("RequestResponse", 200, "Unhandled",
-                "{\"errorMessage\": \"x\", \"errorType\": \"E\", \"requestId\": \"other\", "
-                "\"stackTrace\": []}",
-                NULL);
-    ck_assert(!find(&v, "error-carries-request-id")->passed);
+    v = builtin((seen){"RequestResponse", 200, "Unhandled", PY_ERROR("other"),
+                       LC_RUNTIME_PYTHON3_12, false, NULL, NULL});
+    ck_assert_int_eq(state(&v, "error-carries-request-id"), LC_CHECK_FAILED);
     lc_verdicts_clear(&v);
     /* "" is right for an init error, which the journal tells apart */
     lc_result init = {.end = LC_END_INIT_ERROR}, invoke = {.end = LC_END_ERROR};
-    const char *empty = "{\"errorMessage\": \"x\", \"errorType\": \"E\", \"requestId\": \"\", "
-                        "\"stackTrace\": []}";
-    v = builtin("RequestResponse", 200, "Unhandled", empty, &init);
-    ck_assert(find(&v, "error-carries-request-id")->passed);
+    v = builtin((seen){"RequestResponse", 200, "Unhandled", PY_ERROR(""), LC_RUNTIME_PYTHON3_12,
+                       true, &init, NULL});
+    ck_assert_int_eq(state(&v, "error-carries-request-id"), LC_CHECK_PASSED);
     lc_verdicts_clear(&v);
-    v = builtin("RequestResponse", 200, "Unhandled", empty, &invoke);
-    ck_assert(!find(&v, "error-carries-request-id")->passed);
+    v = builtin((seen){"RequestResponse", 200, "Unhandled", PY_ERROR(""), LC_RUNTIME_PYTHON3_12,
+                       true, &invoke, NULL});
+    ck_assert_int_eq(state(&v, "error-carries-request-id"), LC_CHECK_FAILED);
+    lc_verdicts_clear(&v);
+}
+END_TEST
+
+/* AWS's Node.js client answers {errorType, errorMessage, trace}: no requestId to demand. */
+START_TEST(the_request_id_contract_is_the_python_runtimes)
+{
+    const char *node_error = "{\"errorType\": \"Error\", \"errorMessage\": \"boom\", \"trace\": []}";
+    lc_verdicts v = builtin((seen){"RequestResponse", 200, "Unhandled", node_error,
+                                   LC_RUNTIME_NODEJS20, false, NULL, "{\"errorType\": \"Error\"}"});
+    ck_assert_int_eq(state(&v, "error-carries-request-id"), -1);
+    ck_assert_int_eq(state(&v, "error-body-shape"), LC_CHECK_PASSED);
+    ck_assert_int_eq(lc_verdicts_failed(&v), 0);
+    lc_verdicts_clear(&v);
+    /* a Node.js error without trace breaks its own runtime's shape, by name */
+    v = builtin((seen){"RequestResponse", 200, "Unhandled",
+                       "{\"errorType\": \"Error\", \"errorMessage\": \"boom\"}",
+                       LC_RUNTIME_NODEJS20, false, NULL, "{\"errorType\": \"Error\"}"});
+    ck_assert_str_eq(find(&v, "error-body-shape")->message,
+                     "the error response has no trace (a nodejs20.x error has "
+                     "errorType,errorMessage,trace)");
+    lc_verdicts_clear(&v);
+    /* a custom runtime posts what it likes */
+    v = builtin((seen){"RequestResponse", 200, "Unhandled", "oops", LC_RUNTIME_PROVIDED_AL2023,
+                       false, NULL, "{\"functionError\": \"Unhandled\"}"});
+    ck_assert_int_eq(state(&v, "error-body-shape"), -1);
+    ck_assert_int_eq(lc_verdicts_failed(&v), 0);
     lc_verdicts_clear(&v);
 }
 END_TEST
 
 START_TEST(a_marshal_error_breaks_result_serializable)
 {
-    lc_verdicts v = builtin("RequestResponse", 200, "Unhandled",
-                            "{\"errorMessage\": \"Unable to marshal response: x\", \"errorType\": "
-                            "\"Runtime.MarshalError\", \"requestId\": \"req-1\", \"stackTrace\": []}",
-                            NULL);
-    ck_assert(!find(&v, "result-serializable")->passed);
+    const char *py = "{\"errorMessage\": \"Unable to marshal response: x\", \"errorType\": "
+                     "\"Runtime.MarshalError\", \"requestId\": \"req-1\", \"stackTrace\": []}";
+    lc_verdicts v = builtin((seen){"RequestResponse", 200, "Unhandled", py,
+                                   LC_RUNTIME_PYTHON3_11, false, NULL, NULL});
+    ck_assert_int_eq(state(&v, "result-serializable"), LC_CHECK_FAILED);
+    lc_verdicts_clear(&v);
+    v = builtin((seen){"RequestResponse", 200, "Unhandled", py, LC_RUNTIME_PYTHON3_11, false,
+                       NULL, "{\"errorType\": \"Runtime.MarshalError\"}"});
+    ck_assert_int_eq(state(&v, "result-serializable"), LC_CHECK_PASSED);
+    lc_verdicts_clear(&v);
+    /* Node.js says it in the message */
+    v = builtin((seen){"RequestResponse", 200, "Unhandled",
+                       "{\"errorType\": \"Error\", \"errorMessage\": \"Unable to stringify response "
+                       "body\", \"trace\": []}",
+                       LC_RUNTIME_NODEJS20, false, NULL, NULL});
+    ck_assert_int_eq(state(&v, "result-serializable"), LC_CHECK_FAILED);
+    lc_verdicts_clear(&v);
+    v = builtin((seen){"RequestResponse", 200, "", "{\"ok\": true}", LC_RUNTIME_NODEJS20, false,
+                       NULL, NULL});
+    ck_assert_str_eq(find(&v, "result-serializable")->message, "the result was serialized");
+    lc_verdicts_clear(&v);
+}
+END_TEST
+
+/* A case that expects nothing still fails when the function fails; one that expects the error
+ * does not. */
+START_TEST(an_unexpected_function_error_fails_the_case)
+{
+    lc_verdicts v = builtin((seen){"RequestResponse", 200, "Unhandled", PY_ERROR("req-1"),
+                                   LC_RUNTIME_PYTHON3_11, false, NULL, NULL});
+    ck_assert_int_eq(state(&v, "no-unexpected-error"), LC_CHECK_FAILED);
+    ck_assert_ptr_nonnull(strstr(find(&v, "no-unexpected-error")->message,
+                                 "the function failed: E: x"));
+    lc_verdicts_clear(&v);
+    v = builtin((seen){"RequestResponse", 200, "Unhandled", PY_ERROR("req-1"),
+                       LC_RUNTIME_PYTHON3_11, false, NULL, "{\"errorType\": \"E\"}"});
+    ck_assert_int_eq(state(&v, "no-unexpected-error"), LC_CHECK_PASSED);
+    lc_verdicts_clear(&v);
+    v = builtin((seen){"RequestResponse", 200, "", "null", LC_RUNTIME_PYTHON3_11, false, NULL,
+                       NULL});
+    ck_assert_str_eq(find(&v, "no-unexpected-error")->message, "the function did not fail");
+    lc_verdicts_clear(&v);
+    /* an Event's error is in the journal */
+    lc_result failed = {.end = LC_END_ERROR, .function_error = "Unhandled",
+                        .error_type = "ValueError"};
+    v = builtin((seen){"Event", 202, "", "", LC_RUNTIME_PYTHON3_11, true, &failed, NULL});
+    ck_assert_int_eq(state(&v, "no-unexpected-error"), LC_CHECK_FAILED);
     lc_verdicts_clear(&v);
 }
 END_TEST
 
 START_TEST(an_event_answer_must_be_202_and_empty)
 {
-    lc_verdicts v = builtin("Event", 202, "", "", NULL);
-    ck_assert(find(&v, "async-accepted-empty")->passed);
+    lc_verdicts v = builtin((seen){"Event", 202, "", "", LC_RUNTIME_PYTHON3_11, false, NULL, NULL});
+    ck_assert_int_eq(state(&v, "async-accepted-empty"), LC_CHECK_PASSED);
+    ck_assert_int_eq(state(&v, "no-unexpected-error"), LC_CHECK_NOT_CHECKED);
     lc_verdicts_clear(&v);
-    lc_result never_ran = {0}; /* a local target whose journal has no run of the request */
-    v = builtin("Event", 202, "", "", &never_ran);
-    ck_assert(!find(&v, "async-result-discarded")->passed);
+    /* a local target whose journal has no run of the request */
+    v = builtin((seen){"Event", 202, "", "", LC_RUNTIME_PYTHON3_11, true, NULL, NULL});
+    ck_assert_int_eq(state(&v, "async-result-discarded"), LC_CHECK_FAILED);
     lc_verdicts_clear(&v);
-    v = builtin("Event", 200, "", "null", NULL);
+    lc_result ran = {.end = LC_END_RESPONSE};
+    v = builtin((seen){"Event", 202, "", "", LC_RUNTIME_PYTHON3_11, true, &ran, NULL});
+    ck_assert_int_eq(state(&v, "async-result-discarded"), LC_CHECK_PASSED);
+    ck_assert_ptr_nonnull(strstr(find(&v, "async-result-discarded")->message,
+                                 "the emulator ran the event"));
+    lc_verdicts_clear(&v);
+    v = builtin((seen){"Event", 200, "", "null", LC_RUNTIME_PYTHON3_11, false, NULL, NULL});
     ck_assert_str_eq(find(&v, "async-accepted-empty")->message,
                      "an Event invocation must answer 202 with an empty body, got 200 with 4 "
                      "bytes");
+    lc_verdicts_clear(&v);
+}
+END_TEST
+
+/* A passing check says what held; failure wording is for failures. */
+START_TEST(a_passing_check_says_what_held)
+{
+    lc_verdicts v = builtin((seen){"RequestResponse", 200, "Unhandled", PY_ERROR("req-1"),
+                                   LC_RUNTIME_PYTHON3_11, false, NULL, "{\"errorType\": \"E\"}"});
+    for (size_t i = 0; i < v.count; i++) {
+        ck_assert_int_eq(v.items[i].state, LC_CHECK_PASSED);
+        ck_assert_msg(strstr(v.items[i].message, "no ") != v.items[i].message &&
+                          strstr(v.items[i].message, "must") == NULL &&
+                          strstr(v.items[i].message, "expected") == NULL,
+                      "%s passed with \"%s\"", v.items[i].check, v.items[i].message);
+    }
     lc_verdicts_clear(&v);
 }
 END_TEST
@@ -322,8 +467,11 @@ Suite *contracts_suite(void)
     suite_add_tcase(s, sources);
     TCase *builtins = tcase_create("built-in");
     tcase_add_test(builtins, an_error_must_carry_all_four_keys_and_the_request_id);
+    tcase_add_test(builtins, the_request_id_contract_is_the_python_runtimes);
     tcase_add_test(builtins, a_marshal_error_breaks_result_serializable);
+    tcase_add_test(builtins, an_unexpected_function_error_fails_the_case);
     tcase_add_test(builtins, an_event_answer_must_be_202_and_empty);
+    tcase_add_test(builtins, a_passing_check_says_what_held);
     suite_add_tcase(s, builtins);
     return s;
 }

@@ -1,14 +1,22 @@
 /* lambdacheck: the contract checks applied to every case of every handler library.
  *
- *  result-serializable       a synchronous result is never Runtime.MarshalError
- *  error-carries-request-id  an error posted by the runtime has errorMessage, errorType,
- *                            requestId and stackTrace, and requestId is the invocation's ("" for
+ *  no-unexpected-error       the function did not fail, unless the case expects a function error
+ *                            (functionError, errorType or errorMessage)
+ *  result-serializable       a synchronous result is never the runtime's "cannot serialize"
+ *                            error (Python: Runtime.MarshalError; Node.js: "Unable to stringify
+ *                            response body"), unless the case expects that very error
+ *  error-body-shape          an error posted by a managed runtime's client has that runtime's
+ *                            keys (Python: errorMessage, errorType, requestId, stackTrace;
+ *                            Node.js: errorType, errorMessage, trace; Java: errorMessage,
+ *                            errorType, stackTrace)
+ *  error-carries-request-id  (Python runtimes) the error's requestId is the invocation's ("" for
  *                            an init error: known from the journal locally, accepted remotely)
  *  async-accepted-empty      an Event invocation answers 202 with an empty body
- *  async-result-discarded    (local) the Event's handler ran, and its result went nowhere but
+ *  async-result-discarded    (local) the emulator ran the Event, and its outcome went nowhere but
  *                            the journal
  *  <source>-response         when the event comes from a known service, the response honours
  *                            that service's contract (lc_source_contract_check)
+ * Which runtime a case's function has decides which contracts apply (runtime.h).
  */
 #ifndef LAMBDACHECK_CONTRACTS_H
 #define LAMBDACHECK_CONTRACTS_H
@@ -19,13 +27,14 @@
 /* The response contract of the service that sent event (spec section 5), checked against the
  * event that caused the response: one verdict named "<source>-response" whose message names the
  * field and what the service would do ("API Gateway would answer 502: statusCode must be an
- * integer, got \"200\""). response is the handler's result (NULL for no payload). Sources with no
- * response contract (S3, SNS, EventBridge, ...) pass. Returns the detected source. */
-lc_event_source lc_source_contract_check(const json_t *event, const json_t *response,
+ * integer, got \"200\""). payload is the handler's result as bytes, which may be empty or not
+ * JSON at all: each service's contract says what it does with that. Sources with no response
+ * contract (S3, SNS, EventBridge, ...) pass. Returns the detected source. */
+lc_event_source lc_source_contract_check(const json_t *event, const char *payload, size_t len,
                                          lc_verdicts *out);
 
-/* Runs every contract that applies to o. expect (may be NULL) exempts a case that asks for the
- * very error a contract forbids (e.g. "errorType": "Runtime.MarshalError"). */
+/* Runs every built-in contract that applies to o (by its invocation type, runtime and target).
+ * expect (may be NULL) exempts a case that asks for the very error a contract forbids. */
 void lc_contracts_check(const lc_observation *o, const json_t *expect, lc_verdicts *out);
 
 #endif

@@ -2,6 +2,8 @@
  *
  * Two kinds, both reported by name: a case's own expectations ("payload", "errorType", ...) and
  * the built-in contracts every case gets without asking (contracts.h). A check never does I/O.
+ * Every verdict says what held when it passes and what did not when it fails; a check the target
+ * cannot show (a remote endpoint has no journal) is reported as not checked, never as passed.
  */
 #ifndef LAMBDACHECK_EXPECT_H
 #define LAMBDACHECK_EXPECT_H
@@ -12,6 +14,10 @@
 
 #include "lambdacheck/environment.h"
 #include "lambdacheck/error.h"
+#include "lambdacheck/runtime.h"
+
+/* Bytes of a log a check sees: the journal keeps at most LC_LOG_MAX_BYTES of output per
+ * invocation (environment.h); a remote endpoint's X-Amz-Log-Result holds its last 4 KB. */
 
 /* What was seen of one invocation. Borrowed for the checks. */
 typedef struct {
@@ -19,18 +25,31 @@ typedef struct {
     long status;
     const char *function_error;  /* "" when none */
     const char *request_id;      /* x-amzn-RequestId */
-    const char *payload;
+    const char *payload;         /* not necessarily NUL-terminated */
     size_t payload_len;
-    const char *log;             /* Tail log, or the journal's; NULL when unknown */
-    const lc_result *journal;    /* local targets: what the emulator saw (all zero when it has
-                                    no run of this request); NULL for remote targets */
+    const char *log;             /* the invocation's log; NULL when none is known */
+    size_t log_len;
+    bool log_is_tail;            /* log is only the last 4 KB (a remote endpoint's Tail) */
+    bool log_truncated;          /* the journal stopped keeping output at its cap */
+    lc_runtime runtime;          /* the function's runtime: decides which contracts apply;
+                                    LC_RUNTIME_UNKNOWN applies the Python runtime's */
+    bool local;                  /* the target is the embedded emulator: the journal is known */
+    const lc_result *journal;    /* local: the emulator's run of this request, NULL when it has
+                                    none (the event never ran); always NULL remotely */
 } lc_observation;
 
-/* The verdicts of the checks run on one observation. */
+typedef enum {
+    LC_CHECK_PASSED,
+    LC_CHECK_FAILED,
+    LC_CHECK_NOT_CHECKED, /* the target cannot show it (e.g. the journal of a remote endpoint) */
+} lc_check_state;
+
+/* The verdict of one check. */
 typedef struct {
     char check[64];     /* "payload", "error-carries-request-id", ... */
-    bool passed;
-    char message[1024]; /* why it failed: names the path and both sides */
+    lc_check_state state;
+    char message[1024]; /* what held, why it failed (the path and both sides), or why it could
+                           not be checked */
 } lc_verdict;
 
 typedef struct {
@@ -38,19 +57,48 @@ typedef struct {
     size_t count;
 } lc_verdicts;
 
-/* Appends a verdict. */
+/* Appends a verdict: passed or failed, with the message for that outcome. */
 void lc_verdicts_add(lc_verdicts *v, const char *check, bool passed, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Appends a verdict that could not be checked on this target, saying why. */
+void lc_verdicts_not_checked(lc_verdicts *v, const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Renames the verdicts from index `from` on with a prefix ("invocations[1]." + "payload"). */
+void lc_verdicts_prefix(lc_verdicts *v, size_t from, const char *prefix);
+
+/* The number of verdicts in a state. */
+size_t lc_verdicts_count(const lc_verdicts *v, lc_check_state state);
 
 /* The number of failed verdicts. */
 size_t lc_verdicts_failed(const lc_verdicts *v);
 
 void lc_verdicts_clear(lc_verdicts *v);
 
-/* Checks the expectations of a case ("expect" object: status, payload, payloadContains,
- * functionError, errorType, errorMessage, logContains, coldStart, discarded). An unknown key
- * is an error naming it (source names the case file). */
-lc_status lc_expect_check(const json_t *expect, const lc_observation *o, lc_verdicts *out,
-                          const char *source, lc_error *err);
+/* Checks the shape of an "expect" object before anything runs: known keys, value types, and
+ * regular expressions that compile. Errors name source (the case file) and where ("expect." or
+ * "invocations[1].expect.") and the key. Keys:
+ *   status (integer), payload and payloadContains (JSON), payloadText (string), body and
+ *   bodyContains (JSON: an HTTP integration response's body, parsed), functionError (string or
+ *   null), errorType and errorMessage (strings), logContains, logNotContains and logMatches (a
+ *   string or a list of strings; logMatches are POSIX extended regular expressions), coldStart
+ *   (boolean), discarded (true), maxDurationMs (a positive number). */
+lc_status lc_expect_validate(const json_t *expect, const char *source, const char *where,
+                             lc_error *err);
+
+/* True when the expectations ask for a function error (functionError other than null,
+ * errorType or errorMessage): such a case is not failed for having one. */
+bool lc_expect_wants_error(const json_t *expect);
+
+/* Checks a validated "expect" object against o, one verdict per expectation (one per string of
+ * the log expectations). */
+void lc_expect_check(const json_t *expect, const lc_observation *o, lc_verdicts *out);
+
+/* The Duration of the invocation's REPORT line in a log, in ms; false when there is none. */
+bool lc_log_report_duration(const char *log, size_t len, double *ms);
+
+/* True when the log's REPORT line has an Init Duration (a cold start). */
+bool lc_log_report_cold(const char *log, size_t len);
 
 #endif

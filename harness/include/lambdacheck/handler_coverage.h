@@ -14,6 +14,7 @@ typedef struct {
     char python[4096];   /* the interpreter that has coverage.py */
     char dir[4096];      /* the report folder: reports/coverage/handlers */
     char command[9000];  /* the runtime command to run functions with */
+    char sources[32768]; /* the code folders measured, one per line ("" until added) */
 } lc_handler_coverage;
 
 /* Checks that python (NULL: $LAMBDACHECK_PYTHON or python3) can import coverage, empties dir's
@@ -21,6 +22,14 @@ typedef struct {
  * coverage.py is missing. */
 lc_status lc_handler_coverage_prepare(const char *python, const char *dir,
                                       lc_handler_coverage *out, lc_error *err);
+
+/* Adds a code folder to measure: every Python file below it is in the report, at 0% when it
+ * never ran (a module that failed at import). A folder already added, or NULL, is ignored. */
+void lc_handler_coverage_add_source(lc_handler_coverage *c, const char *dir);
+
+/* Writes the coverage configuration the runtimes read (done by prepare; again after adding
+ * sources, before any function runs). */
+lc_status lc_handler_coverage_write_config(const lc_handler_coverage *c, lc_error *err);
 
 /* Totals of a report. */
 typedef struct {
@@ -31,7 +40,8 @@ typedef struct {
 
 /* Combines the data files, writes dir/handlers.info (lcov) and dir/index.html (genhtml), and
  * fills *totals. The bundled runtime client and installed packages (site- and dist-packages)
- * are left out: the report is about the handler library. */
+ * are left out: the report is about the handler library. LC_ENOTFOUND when there is no data:
+ * no Python code ran (a Node.js or custom-runtime library). */
 lc_status lc_handler_coverage_report(const lc_handler_coverage *c, lc_coverage_totals *totals,
                                      lc_error *err);
 

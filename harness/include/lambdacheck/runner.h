@@ -1,70 +1,147 @@
-/* lambdacheck: run case folders against a target.
+/* lambdacheck: handler libraries, their cases, and running them against a target.
  *
  * A handler library is described by a manifest (lambdacheck.json):
- *     {"functions": {"greeting": {"handler": "greeting.lambda_handler", "code": "src",
- *                                 "timeout": 3, "memory": 128, "environment": {...}}},
+ *     {"name": "shop", "functions": {"greeting": {"handler": "greeting.lambda_handler",
+ *                                   "code": "src", "runtime": "python3.12", "timeout": 3,
+ *                                   "memory": 128, "environment": {...}}},
  *      "cases": ["cases"]}
- * Paths are relative to the manifest. Each folder under "cases" holds one case per sub-folder,
- * described by its case.json:
- *     {"description": "...", "function": "greeting", "event": "event.json" | "eventJson": ...,
- *      "eventPatch": {...}, "eventSet": ["a.b=1"], "invocationType": "Event",
- *      "clientContext": {...}, "expect": {"payload": {...}, ...}}
- * Every case gets its own expectations and the built-in contracts (contracts.h).
+ * Paths are relative to the manifest. Under each folder of "cases", every folder holding a
+ * case.json is one case (folders are searched at any depth). A case says which function to call,
+ * with which event, how, and what to expect:
+ *     {"description": "...", "function": "greeting",
+ *      "event": "event.json" | "sample:SOURCE[/NAME]", "eventJson": ..., "eventPatch": {...},
+ *      "eventSet": ["a.b=1"], "invocationType": "Event", "clientContext": {...},
+ *      "environment": {"VAR": "value"}, "expect": {"payload": {...}, ...}}
+ * or holds a sequence of invocations run in order in one execution environment:
+ *     {"function": "counter", "invocations": [{"eventJson": 1, "expect": {"coldStart": true}},
+ *                                             {"eventJson": 2, "expect": {"coldStart": false}}]}
+ * Each case runs in fresh execution environments of its own (a sandbox of the emulator), so its
+ * verdict depends on the case alone, whatever ran before it and whatever --jobs. Every case gets
+ * its own expectations (expect.h) and the built-in contracts (contracts.h).
+ *
+ * A library is loaded and checked whole before anything runs: every manifest and case-file
+ * problem is collected (a typo'd field, a function the manifest does not declare, an event file
+ * that is missing, a folder with case.jsn but no case.json), so a run never starts on a broken
+ * suite. Each library is its own namespace: its cases' ids are "library/case", and two libraries
+ * may both declare a function of the same name.
  */
 #ifndef LAMBDACHECK_RUNNER_H
 #define LAMBDACHECK_RUNNER_H
 
 #include <stdbool.h>
 
+#include "lambdacheck/emulator.h"
 #include "lambdacheck/expect.h"
 #include "lambdacheck/target.h"
 
+/* --- libraries ---------------------------------------------------------------------------------- */
+
+typedef struct lc_library lc_library;
+
 typedef struct {
-    char suite[128];       /* the cases folder's name */
-    char name[256];        /* the case folder's name */
+    const char *data_dir;        /* the bundled fixtures, for "sample:" events; NULL: samples
+                                    cannot be named */
+    bool local;                  /* build the functions (code folders, interpreters), for the
+                                    embedded emulator; false for a remote target */
+    const char *python;          /* interpreter for Python functions; NULL: each runtime's */
+    const char *runtime_command; /* run every function under this command instead of its own
+                                    (e.g. "{python} -m awslambdaric"); NULL: theirs */
+    const char *python_runtime_command; /* run the Python functions that have no runtime command
+                                           of their own under this one (coverage); NULL: none */
+} lc_library_options;
+
+/* Loads the library at path (a manifest, or a folder holding lambdacheck.json). A manifest that
+ * cannot be used (missing, not JSON, an unknown field, a function that cannot be built) is an
+ * error naming the file and the field. Problems in case files do not stop the load: they are
+ * collected, one message each (lc_library_problem). Caller frees with lc_library_free(). */
+lc_status lc_library_load(const char *path, const lc_library_options *opt, lc_library **out,
+                          lc_error *err);
+
+void lc_library_free(lc_library *lib);
+
+/* The library's name: the manifest's "name", else its folder's name. Borrowed until free. */
+const char *lc_library_name(const lc_library *lib);
+
+/* Renames the library (to tell two libraries of the same name apart); its case ids follow. */
+void lc_library_set_name(lc_library *lib, const char *name);
+
+/* The manifest's path, and the folders its cases were looked for in (", "-separated), for
+ * messages. Borrowed until free. */
+const char *lc_library_manifest(const lc_library *lib);
+const char *lc_library_case_folders(const lc_library *lib);
+
+/* Problems found in case files: "path: message", each. Borrowed until free. */
+size_t lc_library_problem_count(const lc_library *lib);
+const char *lc_library_problem(const lc_library *lib, size_t i);
+
+/* The cases, in id order: "library/case", where case is the case folder's path below its cases
+ * folder. Borrowed until free. */
+size_t lc_library_case_count(const lc_library *lib);
+const char *lc_library_case_id(const lc_library *lib, size_t i);
+
+/* Chooses which cases run (all do after loading). */
+void lc_library_select(lc_library *lib, size_t i, bool selected);
+bool lc_library_selected(const lc_library *lib, size_t i);
+size_t lc_library_selected_count(const lc_library *lib);
+
+/* The functions the manifest declares: name, runtime (LC_RUNTIME_UNKNOWN when a remote library
+ * does not say), and code folder (resolved; NULL unless loaded for local runs). Borrowed until
+ * free. */
+size_t lc_library_function_count(const lc_library *lib);
+const char *lc_library_function_name(const lc_library *lib, size_t i);
+lc_runtime lc_library_function_runtime(const lc_library *lib, size_t i);
+const char *lc_library_function_code_dir(const lc_library *lib, size_t i);
+
+/* Adds copies of the library's functions to em (needs a library loaded with local). LC_EINVAL
+ * when em has a function of the same name already, naming it. */
+lc_status lc_library_add_functions(const lc_library *lib, lc_emulator *em, lc_error *err);
+
+/* --- runs ------------------------------------------------------------------------------------- */
+
+/* The result of one case. */
+typedef struct {
+    char id[640];          /* "library/case" */
+    char library[128];
+    char name[512];        /* the case folder's path below its cases folder */
     char path[1024];       /* the case.json */
     char description[512];
-    bool passed;
+    bool passed;           /* it ran, and no check failed */
     double duration_ms;
-    char request_id[129];
+    char request_id[129];  /* the last invocation's */
     char error[1024];      /* why the case could not run ("" when it ran) */
-    lc_verdicts verdicts;  /* every check, passed or not */
+    lc_verdicts verdicts;  /* every check: passed, failed or not checked */
+    char *log;             /* owned: the function's log of the case's invocations; "" if none */
 } lc_case_result;
 
 typedef struct lc_run lc_run;
 
 typedef struct {
-    lc_target *target;           /* borrowed; local targets get the manifest's functions */
-    const char *function_prefix; /* prepended to case function names (deployed stacks); NULL */
-    const char *python;          /* interpreter for Python functions; NULL: the default */
-    const char *runtime_command; /* run every function under this runtime command instead of
-                                    its own (e.g. "{python} -m awslambdaric"); NULL: theirs */
-    const char *python_runtime_command; /* run the functions that have no runtime command of
-                                           their own under this one (coverage); NULL: none */
+    lc_target *remote;           /* a remote target (borrowed); NULL: run locally, each library in
+                                    an embedded emulator of its own, stopped when it is done */
+    const char *function_prefix; /* remote: prepended to case function names (deployed stacks) */
     int jobs;                    /* cases at once; 0: 1 */
-    /* called once per case as it finishes (from the worker that ran it, one at a time) */
+    /* called once per case, in case order whatever jobs, one at a time */
     void (*on_case)(const lc_case_result *result, void *ctx);
     void *ctx;
 } lc_runner_options;
 
-/* Loads the manifest at path (a file, or a folder holding lambdacheck.json) and runs its cases.
- * Errors in the manifest or a case file stop nothing else: a bad case is a failed case with its
- * error; a bad manifest is an error naming the file and the field. Results are appended to run. */
-lc_status lc_runner_run(const char *path, const lc_runner_options *opt, lc_run *run,
+/* Runs the library's selected cases and appends their results to run. A case that cannot run
+ * (its function does not answer, a per-case environment on a remote target) is a failed case
+ * with its error. Errors are about the run itself (the emulator cannot start). */
+lc_status lc_runner_run(const lc_library *lib, const lc_runner_options *opt, lc_run *run,
                         lc_error *err);
 
-/* Adds the functions of the manifest at path (a file, or a folder holding lambdacheck.json) to
- * em, as a local target does before running cases (used by `serve --manifest`). python and
- * runtime_command as in lc_runner_options (may be NULL). */
-lc_status lc_manifest_add_functions(const char *path, lc_emulator *em, const char *python,
-                                    const char *runtime_command, lc_error *err);
-
-/* A run collects the results of any number of manifests. Caller frees with lc_run_free(). */
+/* A run collects the results of any number of libraries. Caller frees with lc_run_free(). */
 lc_run *lc_run_new(void);
 void lc_run_free(lc_run *run);
 size_t lc_run_count(const lc_run *run);
 const lc_case_result *lc_run_case(const lc_run *run, size_t i);
 size_t lc_run_failed(const lc_run *run);
 double lc_run_duration_ms(const lc_run *run);
+
+/* Appends a copy of r (its verdicts and log copied) and adds ms to the run's duration; for
+ * merging reports. */
+lc_status lc_run_append(lc_run *run, const lc_case_result *r);
+void lc_run_add_duration(lc_run *run, double ms);
 
 #endif

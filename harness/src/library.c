@@ -1,0 +1,798 @@
+/* Loading handler libraries (part of the runner module): the manifest, its functions, and every
+ * case file, checked before anything runs. */
+#include "library.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lambdacheck/buf.h"
+#include "lambdacheck/context.h"
+#include "lambdacheck/event.h"
+
+/* How deep case folders are searched below a cases folder. */
+#define MAX_DEPTH 16
+/* Largest case.json or manifest read. */
+#define MAX_SPEC_BYTES (16u * 1024 * 1024)
+
+/* snprintf for paths and names: long ones are cut (PATH_MAX bounds them anyway); true if whole. */
+static bool fit(char *out, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static bool fit(char *out, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(out, size, fmt, ap);
+    va_end(ap);
+    return n >= 0 && (size_t)n < size;
+}
+
+static void join(const char *dir, const char *rel, char *out, size_t size)
+{
+    if (strcmp(rel, ".") == 0)
+        fit(out, size, "%s", dir);
+    else if (rel[0] == '/')
+        fit(out, size, "%s", rel);
+    else
+        fit(out, size, "%s/%s", dir, rel);
+}
+
+/* --- problems ---------------------------------------------------------------------------------- */
+
+static void add_problem(lc_library *lib, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add_problem(lc_library *lib, const char *fmt, ...)
+{
+    char text[1500];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    char **list = realloc(lib->problems, (lib->n_problems + 1) * sizeof *list);
+    if (list == NULL)
+        return;
+    lib->problems = list;
+    lib->problems[lib->n_problems] = strdup(text);
+    if (lib->problems[lib->n_problems])
+        lib->n_problems++;
+}
+
+static void add_error_problem(lc_library *lib, const lc_error *err)
+{
+    char text[1200];
+    add_problem(lib, "%s", lc_error_format(err, text, sizeof text));
+}
+
+/* --- JSON files --------------------------------------------------------------------------------- */
+
+/* Reads a JSON object from a regular file; errors name the file, line and column. */
+static lc_status load_object(const char *path, json_t **out, lc_error *err)
+{
+    lc_buf text;
+    lc_buf_init(&text, MAX_SPEC_BYTES);
+    *out = NULL;
+    lc_status st = lc_buf_read_file(&text, path, err);
+    json_error_t jerr;
+    if (st == LC_OK && (*out = json_loadb(text.data, text.len, JSON_REJECT_DUPLICATES, &jerr)) == NULL)
+        st = lc_error_set(err, LC_EJSON, path, jerr.line, jerr.column, "%s", jerr.text);
+    lc_buf_free(&text);
+    if (st == LC_OK && !json_is_object(*out)) {
+        json_decref(*out);
+        *out = NULL;
+        st = lc_error_set(err, LC_EJSON, path, 0, 0, "must be a JSON object");
+    }
+    return st;
+}
+
+/* Checks that every key of obj is one of allowed (NULL-terminated). */
+static lc_status known_keys(const json_t *obj, const char *const *allowed, const char *where,
+                            const char *source, lc_error *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)obj, key, v)
+    {
+        bool ok = false;
+        for (const char *const *a = allowed; *a && !ok; a++)
+            ok = strcmp(*a, key) == 0;
+        if (!ok) {
+            char list[400] = "";
+            size_t n = 0;
+            for (const char *const *a = allowed; *a && n < sizeof list; a++)
+                n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", n ? ", " : "", *a);
+            return lc_error_set(err, LC_EINVAL, source, 0, 0, "%s%s: unknown field (known: %s)",
+                                where, key, list);
+        }
+    }
+    return LC_OK;
+}
+
+/* A field's type, checked: "functions.x.timeout must be an integer". */
+static lc_status typed(const json_t *obj, const char *key, json_type type, const char *wanted,
+                       const char *where, const char *source, lc_error *err)
+{
+    json_t *v = json_object_get(obj, key);
+    bool ok = v == NULL || json_typeof(v) == type ||
+              (type == JSON_TRUE && json_is_boolean(v));
+    if (ok)
+        return LC_OK;
+    return lc_error_set(err, LC_EINVAL, source, 0, 0, "%s%s must be %s", where, key, wanted);
+}
+
+/* --- functions ---------------------------------------------------------------------------------- */
+
+static const char *const function_keys[] = {"handler", "code", "runtime", "timeout", "timeoutMs",
+                                            "memory", "environment", "runtimeCommand", "python",
+                                            "concurrency", NULL};
+
+static lc_status check_function_fields(const json_t *f, const char *where, const char *source,
+                                        lc_error *err)
+{
+    if (!json_is_object(f))
+        return lc_error_set(err, LC_EINVAL, source, 0, 0, "%s must be an object", where);
+    lc_status st = known_keys(f, function_keys, where, source, err);
+    static const struct {
+        const char *key;
+        json_type type;
+        const char *wanted;
+    } types[] = {
+        {"handler", JSON_STRING, "a string (MODULE.FUNCTION)"},
+        {"code", JSON_STRING, "a string (a folder, relative to the manifest)"},
+        {"runtime", JSON_STRING, "a string (a Lambda runtime such as python3.12)"},
+        {"timeout", JSON_INTEGER, "an integer (seconds)"},
+        {"timeoutMs", JSON_INTEGER, "an integer (milliseconds)"},
+        {"memory", JSON_INTEGER, "an integer (MB)"},
+        {"environment", JSON_OBJECT, "an object of string variables"},
+        {"runtimeCommand", JSON_STRING, "a string"},
+        {"python", JSON_STRING, "a string (an interpreter)"},
+        {"concurrency", JSON_INTEGER, "an integer"},
+    };
+    for (size_t i = 0; st == LC_OK && i < sizeof types / sizeof *types; i++)
+        st = typed(f, types[i].key, types[i].type, types[i].wanted, where, source, err);
+    if (st == LC_OK && json_object_get(f, "handler") == NULL)
+        st = lc_error_set(err, LC_EINVAL, source, 0, 0, "%shandler is required", where);
+    if (st == LC_OK && json_object_get(f, "code") == NULL)
+        st = lc_error_set(err, LC_EINVAL, source, 0, 0, "%scode is required", where);
+    return st;
+}
+
+static lc_status build_function(const char *name, const json_t *f, const lc_library *lib,
+                                const lc_library_options *opt, lc_function **out, lc_error *err)
+{
+    char code[PATH_MAX];
+    join(lib->dir, json_string_value(json_object_get(f, "code")), code, sizeof code);
+    const char *own_command = json_string_value(json_object_get(f, "runtimeCommand"));
+    lc_function_config c = {
+        .name = name,
+        .handler = json_string_value(json_object_get(f, "handler")),
+        .runtime = json_string_value(json_object_get(f, "runtime")),
+        .code_dir = code,
+        .runtime_command = opt->runtime_command ? opt->runtime_command : own_command,
+        .python = json_object_get(f, "python") ? json_string_value(json_object_get(f, "python"))
+                                               : opt->python,
+        .timeout_ms = (long)json_integer_value(json_object_get(f, "timeout")) * 1000,
+        .memory_mb = (long)json_integer_value(json_object_get(f, "memory")),
+        .environment = json_object_get(f, "environment"),
+        .concurrency = (int)json_integer_value(json_object_get(f, "concurrency")),
+    };
+    if (json_object_get(f, "timeoutMs"))
+        c.timeout_ms = (long)json_integer_value(json_object_get(f, "timeoutMs"));
+    lc_runtime declared = lc_runtime_from_name(c.runtime);
+    bool python = declared == LC_RUNTIME_UNKNOWN ||
+                  lc_runtime_family_of(declared) == LC_FAMILY_PYTHON;
+    if (c.runtime_command == NULL && python)
+        c.runtime_command = opt->python_runtime_command;
+    lc_error mine = {0};
+    lc_status st = lc_function_new(&c, out, &mine);
+    if (st != LC_OK)
+        lc_error_set(err, st, lib->manifest, 0, 0, "functions.%s: %s", name, mine.message);
+    return st;
+}
+
+static lc_status load_functions(lc_library *lib, const json_t *functions,
+                                const lc_library_options *opt, lc_error *err)
+{
+    if (!json_is_object(functions) || json_object_size(functions) == 0)
+        return lc_error_set(err, LC_EINVAL, lib->manifest, 0, 0,
+                            "functions: an object naming at least one function is required");
+    lib->functions = calloc(json_object_size(functions), sizeof *lib->functions);
+    if (lib->functions == NULL)
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    const char *name;
+    json_t *f;
+    json_object_foreach((json_t *)functions, name, f)
+    {
+        char where[120];
+        fit(where, sizeof where, "functions.%s.", name);
+        lc_status st = check_function_fields(f, where, lib->manifest, err);
+        lc__function *out = &lib->functions[lib->n_functions];
+        if (st == LC_OK && !fit(out->name, sizeof out->name, "%s", name))
+            st = lc_error_set(err, LC_EINVAL, lib->manifest, 0, 0,
+                              "functions.%s: a function name has at most 64 characters", name);
+        if (st == LC_OK && opt->local)
+            st = build_function(name, f, lib, opt, &out->fn, err);
+        if (st != LC_OK)
+            return st;
+        out->runtime = out->fn ? lc_function_runtime(out->fn)
+                               : lc_runtime_from_name(json_string_value(json_object_get(f, "runtime")));
+        lib->n_functions++;
+    }
+    return LC_OK;
+}
+
+const lc__function *lc__library_function(const lc_library *lib, const char *name)
+{
+    for (size_t i = 0; i < lib->n_functions; i++)
+        if (strcmp(lib->functions[i].name, name) == 0)
+            return &lib->functions[i];
+    return NULL;
+}
+
+/* --- events ------------------------------------------------------------------------------------- */
+
+static int is_json_file(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return n > 5 && strcmp(d->d_name + n - 5, ".json") == 0;
+}
+
+/* "sample:SOURCE/NAME" is events/SOURCE/NAME.json of the bundled fixtures; "sample:SOURCE" the
+ * first sample of that source. */
+static lc_status sample_path(const char *name, const lc_library_options *opt, char *out,
+                             size_t size, const char *source, lc_error *err)
+{
+    if (opt->data_dir == NULL)
+        return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                            "event: \"sample:%s\" needs the bundled fixtures "
+                            "(LAMBDACHECK_DATA_DIR)", name);
+    const char *slash = strchr(name, '/');
+    bool safe = name[0] && !strstr(name, "..") && (!slash || !strchr(slash + 1, '/'));
+    if (safe && slash) {
+        fit(out, size, "%s/events/%s.json", opt->data_dir, name);
+        if (access(out, R_OK) == 0)
+            return LC_OK;
+    } else if (safe) {
+        char dir[PATH_MAX];
+        fit(dir, sizeof dir, "%s/events/%s", opt->data_dir, name);
+        struct dirent **files;
+        int n = scandir(dir, &files, is_json_file, alphasort);
+        if (n > 0)
+            fit(out, size, "%s/%s", dir, files[0]->d_name);
+        for (int i = 0; i < n; i++)
+            free(files[i]);
+        if (n >= 0)
+            free(files);
+        if (n > 0)
+            return LC_OK;
+    }
+    return lc_error_set(err, LC_ENOTFOUND, source, 0, 0,
+                        "event: there is no bundled sample \"%s\" (see 'lambdacheck events list')",
+                        name);
+}
+
+static lc_status load_event(const json_t *spec, const char *case_dir, const char *source,
+                            const lc_library_options *opt, json_t **out, lc_error *err)
+{
+    const char *file = json_string_value(json_object_get(spec, "event"));
+    json_t *inline_event = json_object_get(spec, "eventJson");
+    *out = NULL;
+    if (file && inline_event)
+        return lc_error_set(err, LC_EINVAL, source, 0, 0, "give event or eventJson, not both");
+    if (inline_event) {
+        *out = json_deep_copy(inline_event);
+        return LC_OK;
+    }
+    if (file == NULL) {
+        *out = json_object();
+        return LC_OK;
+    }
+    char path[PATH_MAX];
+    lc_status st = LC_OK;
+    if (strncmp(file, "sample:", 7) == 0)
+        st = sample_path(file + 7, opt, path, sizeof path, source, err);
+    else
+        join(case_dir, file, path, sizeof path);
+    lc_error mine = {0};
+    if (st == LC_OK && (st = lc_event_load_file(path, out, &mine)) != LC_OK) {
+        char text[900];
+        lc_error_set(err, st, source, 0, 0, "event: %s", lc_error_format(&mine, text, sizeof text));
+    }
+    return st;
+}
+
+static lc_status apply_overrides(const json_t *spec, const char *source, json_t **event,
+                                 lc_error *err)
+{
+    json_t *patch = json_object_get(spec, "eventPatch");
+    lc_status st = patch ? lc_event_patch(event, patch, err) : LC_OK;
+    json_t *sets = json_object_get(spec, "eventSet");
+    if (st == LC_OK && sets && !json_is_array(sets))
+        return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                            "eventSet must be a list of \"path=value\" strings");
+    size_t i;
+    json_t *set;
+    json_array_foreach(sets, i, set)
+    {
+        lc_error mine = {0};
+        if (st == LC_OK && !json_is_string(set))
+            st = lc_error_set(err, LC_EINVAL, source, 0, 0, "eventSet[%zu] must be a string", i);
+        else if (st == LC_OK && lc_event_assign(event, json_string_value(set), &mine) != LC_OK)
+            st = lc_error_set(err, LC_EINVAL, source, 0, 0, "eventSet[%zu]: %s", i, mine.message);
+    }
+    return st;
+}
+
+/* --- cases --------------------------------------------------------------------------------------- */
+
+static const char *const case_keys[] = {"description", "function", "event", "eventJson",
+                                        "eventPatch", "eventSet", "invocationType",
+                                        "clientContext", "environment", "expect", "invocations",
+                                        NULL};
+static const char *const step_keys[] = {"description", "event", "eventJson", "eventPatch",
+                                        "eventSet", "invocationType", "clientContext", "expect",
+                                        NULL};
+
+static lc_status step_client_context(const json_t *spec, const char *where, const char *source,
+                                     lc__step *step, lc_error *err)
+{
+    json_t *cc = json_object_get(spec, "clientContext");
+    if (cc == NULL)
+        return LC_OK;
+    step->client_context = json_dumps(cc, JSON_COMPACT);
+    lc_context *probe = lc_context_new();
+    lc_error mine = {0};
+    lc_status st = probe ? lc_context_set_client_context(probe, step->client_context, &mine)
+                         : LC_ENOMEM;
+    lc_context_free(probe);
+    if (st != LC_OK)
+        return lc_error_set(err, st, source, 0, 0, "%sclientContext: %s", where, mine.message);
+    return LC_OK;
+}
+
+static lc_status step_type(const json_t *spec, const char *where, const char *source,
+                           lc__step *step, lc_error *err)
+{
+    json_t *type = json_object_get(spec, "invocationType");
+    const char *t = type ? json_string_value(type) : "RequestResponse";
+    if (t == NULL || (strcmp(t, "RequestResponse") && strcmp(t, "Event") && strcmp(t, "DryRun")))
+        return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                            "%sinvocationType must be RequestResponse, Event or DryRun", where);
+    snprintf(step->type, sizeof step->type, "%s", t);
+    return LC_OK;
+}
+
+/* Reads one invocation: its event (after patches), type, client context and expectations. */
+static lc_status load_step(const json_t *spec, const char *where, const char *case_dir,
+                           const char *source, const lc_library_options *opt, lc__step *step,
+                           lc_error *err)
+{
+    json_t *event = NULL;
+    lc_status st = load_event(spec, case_dir, source, opt, &event, err);
+    if (st == LC_OK)
+        st = apply_overrides(spec, source, &event, err);
+    if (st == LC_OK)
+        st = step_type(spec, where, source, step, err);
+    if (st == LC_OK)
+        st = step_client_context(spec, where, source, step, err);
+    char expect_where[64];
+    fit(expect_where, sizeof expect_where, "%sexpect.", where);
+    if (st == LC_OK)
+        st = lc_expect_validate(json_object_get(spec, "expect"), source, expect_where, err);
+    if (st == LC_OK && json_is_true(json_object_get(json_object_get(spec, "expect"), "discarded")) &&
+        strcmp(step->type, "Event") != 0)
+        st = lc_error_set(err, LC_EINVAL, source, 0, 0,
+                          "%sexpect.discarded is about Event invocations: set invocationType "
+                          "to Event",
+                          where);
+    if (st == LC_OK && (step->event = json_dumps(event, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
+        st = lc_error_set(err, LC_ENOMEM, source, 0, 0, "out of memory");
+    step->expect = json_object_get(spec, "expect");
+    json_decref(event);
+    return st;
+}
+
+static lc_status load_steps(lc__case *c, const char *case_dir, const lc_library_options *opt,
+                            lc_error *err)
+{
+    json_t *list = json_object_get(c->spec, "invocations");
+    if (list == NULL) {
+        c->steps = calloc(1, sizeof *c->steps);
+        c->n_steps = c->steps ? 1 : 0;
+        return c->steps ? load_step(c->spec, "", case_dir, c->path, opt, c->steps, err) : LC_ENOMEM;
+    }
+    static const char *const single[] = {"event", "eventJson", "eventPatch", "eventSet",
+                                         "invocationType", "clientContext", "expect", NULL};
+    for (const char *const *k = single; *k; k++)
+        if (json_object_get(c->spec, *k))
+            return lc_error_set(err, LC_EINVAL, c->path, 0, 0,
+                                "%s: with invocations, give it in each invocation instead", *k);
+    if (!json_is_array(list) || json_array_size(list) == 0)
+        return lc_error_set(err, LC_EINVAL, c->path, 0, 0,
+                            "invocations must be a non-empty list of invocations");
+    c->steps = calloc(json_array_size(list), sizeof *c->steps);
+    lc_status st = c->steps ? LC_OK : LC_ENOMEM;
+    for (size_t i = 0; st == LC_OK && i < json_array_size(list); i++) {
+        json_t *item = json_array_get(list, i);
+        char where[40];
+        fit(where, sizeof where, "invocations[%zu].", i);
+        if (!json_is_object(item))
+            st = lc_error_set(err, LC_EINVAL, c->path, 0, 0, "%s must be an object", where);
+        if (st == LC_OK)
+            st = known_keys(item, step_keys, where, c->path, err);
+        if (st == LC_OK)
+            st = load_step(item, where, case_dir, c->path, opt, &c->steps[i], err);
+        c->n_steps = i + 1;
+    }
+    return st;
+}
+
+static lc_status function_declared(const lc_library *lib, const lc__case *c, lc_error *err)
+{
+    if (lc__library_function(lib, c->function))
+        return LC_OK;
+    char names[600] = "";
+    size_t n = 0;
+    for (size_t i = 0; i < lib->n_functions && n < sizeof names; i++)
+        n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "",
+                              lib->functions[i].name);
+    return lc_error_set(err, LC_ENOTFOUND, c->path, 0, 0,
+                        "function \"%s\" is not declared by %s (it declares: %s)", c->function,
+                        lib->manifest, names);
+}
+
+static lc_status check_case(const lc_library *lib, lc__case *c, lc_error *err)
+{
+    lc_status st = known_keys(c->spec, case_keys, "", c->path, err);
+    if (st == LC_OK)
+        st = typed(c->spec, "description", JSON_STRING, "a string", "", c->path, err);
+    json_t *function = json_object_get(c->spec, "function");
+    if (st == LC_OK && !json_is_string(function))
+        st = lc_error_set(err, LC_EINVAL, c->path, 0, 0,
+                          "function is required: a string naming one of the manifest's functions");
+    if (st == LC_OK && !fit(c->function, sizeof c->function, "%s", json_string_value(function)))
+        st = lc_error_set(err, LC_EINVAL, c->path, 0, 0, "function: at most 64 characters");
+    if (st == LC_OK)
+        st = function_declared(lib, c, err);
+    c->environment = json_object_get(c->spec, "environment");
+    lc_error mine = {0};
+    if (st == LC_OK && c->environment &&
+        lc_function_check_variables(c->environment, &mine) != LC_OK)
+        st = lc_error_set(err, LC_EINVAL, c->path, 0, 0, "environment: %s", mine.message);
+    return st;
+}
+
+static void free_case(lc__case *c)
+{
+    for (size_t i = 0; i < c->n_steps; i++) {
+        free(c->steps[i].event);
+        free(c->steps[i].client_context);
+    }
+    free(c->steps);
+    json_decref(c->spec);
+}
+
+/* Reads one case folder; a problem is recorded and the case dropped when it is wrong. */
+static void add_case(lc_library *lib, const char *case_dir, const char *name,
+                     const lc_library_options *opt)
+{
+    lc__case c = {.selected = true};
+    fit(c.name, sizeof c.name, "%s", name);
+    fit(c.path, sizeof c.path, "%s/case.json", case_dir);
+    lc_error err = {0};
+    lc_status st = load_object(c.path, &c.spec, &err);
+    if (st == LC_OK)
+        st = check_case(lib, &c, &err);
+    if (st == LC_OK)
+        st = load_steps(&c, case_dir, opt, &err);
+    if (st == LC_OK) {
+        fit(c.description, sizeof c.description, "%s",
+            json_string_value(json_object_get(c.spec, "description"))
+                ? json_string_value(json_object_get(c.spec, "description"))
+                : "");
+        lc__case *list = realloc(lib->cases, (lib->n_cases + 1) * sizeof *list);
+        if (list) {
+            lib->cases = list;
+            lib->cases[lib->n_cases++] = c;
+            return;
+        }
+    }
+    add_error_problem(lib, &err);
+    free_case(&c);
+}
+
+/* --- finding case folders -------------------------------------------------------------------------- */
+
+static int visible_dir(const struct dirent *d)
+{
+    return d->d_name[0] != '.' && strcmp(d->d_name, "__pycache__") != 0 &&
+           strcmp(d->d_name, "node_modules") != 0;
+}
+
+/* Levenshtein distance between two short names, capped at 3. */
+static int distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 32 || lb > 32)
+        return 3;
+    int row[33];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j];
+            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+            int best = diag + cost;
+            if (row[j] + 1 < best)
+                best = row[j] + 1;
+            if (row[j - 1] + 1 < best)
+                best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb] < 3 ? row[lb] : 3;
+}
+
+/* A file that looks like a mistyped case.json ("case.jsn", "Case.json"): a case that would
+ * otherwise vanish without a word. Source files (case.js, case.py) are not. */
+static bool looks_like_case_file(const char *name)
+{
+    static const char *const code[] = {".js", ".mjs", ".cjs", ".ts", ".py", NULL};
+    for (const char *const *ext = code; *ext; ext++) {
+        size_t n = strlen(name), e = strlen(*ext);
+        if (n > e && strcmp(name + n - e, *ext) == 0)
+            return false;
+    }
+    return strcmp(name, "case.json") != 0 && distance(name, "case.json") <= 2 &&
+           tolower((unsigned char)name[0]) == 'c';
+}
+
+static void look_for_typos(lc_library *lib, const char *dir, struct dirent **entries, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (looks_like_case_file(entries[i]->d_name))
+            add_problem(lib, "%s/%s: looks like a case file, but a case is read from case.json "
+                             "(rename it, or it does not run)",
+                        dir, entries[i]->d_name);
+}
+
+static void find_cases(lc_library *lib, const char *dir, const char *rel, int depth,
+                       const lc_library_options *opt);
+
+static void find_below(lc_library *lib, const char *dir, const char *rel, int depth,
+                       const lc_library_options *opt)
+{
+    struct dirent **entries;
+    int n = scandir(dir, &entries, visible_dir, alphasort);
+    if (n < 0) {
+        if (depth == 0)
+            add_problem(lib, "%s: cannot read the cases folder", dir);
+        return;
+    }
+    look_for_typos(lib, dir, entries, n);
+    for (int i = 0; i < n; i++) {
+        char sub[PATH_MAX], sub_rel[512];
+        struct stat st;
+        if (fit(sub, sizeof sub, "%s/%s", dir, entries[i]->d_name) &&
+            stat(sub, &st) == 0 && S_ISDIR(st.st_mode) && depth < MAX_DEPTH &&
+            fit(sub_rel, sizeof sub_rel, "%s%s%s", rel, rel[0] ? "/" : "", entries[i]->d_name))
+            find_cases(lib, sub, sub_rel, depth + 1, opt);
+        free(entries[i]);
+    }
+    free(entries);
+}
+
+/* A folder holding case.json is a case; any other folder is searched below. */
+static void find_cases(lc_library *lib, const char *dir, const char *rel, int depth,
+                       const lc_library_options *opt)
+{
+    char probe[PATH_MAX];
+    struct stat st;
+    fit(probe, sizeof probe, "%s/case.json", dir);
+    if (stat(probe, &st) != 0)
+        find_below(lib, dir, rel, depth, opt);
+    else if (!S_ISREG(st.st_mode))
+        add_problem(lib, "%s: is %s; a case is read from a case.json file", probe,
+                    S_ISDIR(st.st_mode) ? "a folder" : "not a regular file");
+    else
+        add_case(lib, dir, rel[0] ? rel : ".", opt);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp(((const lc__case *)a)->name, ((const lc__case *)b)->name);
+}
+
+static void set_ids(lc_library *lib)
+{
+    for (size_t i = 0; i < lib->n_cases; i++)
+        fit(lib->cases[i].id, sizeof lib->cases[i].id, "%s/%s", lib->name, lib->cases[i].name);
+}
+
+static lc_status load_cases(lc_library *lib, const json_t *folders, const lc_library_options *opt,
+                            lc_error *err)
+{
+    if (!json_is_array(folders) || json_array_size(folders) == 0)
+        return lc_error_set(err, LC_EINVAL, lib->manifest, 0, 0,
+                            "cases: a list of folders (relative to the manifest) is required");
+    size_t i, n = 0;
+    json_t *folder;
+    json_array_foreach(folders, i, folder)
+    {
+        if (!json_is_string(folder))
+            return lc_error_set(err, LC_EINVAL, lib->manifest, 0, 0, "cases[%zu] must be a string",
+                                i);
+        char full[PATH_MAX];
+        join(lib->dir, json_string_value(folder), full, sizeof full);
+        n += (size_t)snprintf(lib->folders + n, n < sizeof lib->folders ? sizeof lib->folders - n : 0,
+                              "%s%s", i ? ", " : "", full);
+        find_cases(lib, full, "", 0, opt);
+    }
+    qsort(lib->cases, lib->n_cases, sizeof *lib->cases, by_name);
+    for (size_t k = 1; k < lib->n_cases; k++)
+        if (strcmp(lib->cases[k].name, lib->cases[k - 1].name) == 0)
+            add_problem(lib, "%s: a case named %s was found twice (in two cases folders)",
+                        lib->cases[k].path, lib->cases[k].name);
+    set_ids(lib);
+    return LC_OK;
+}
+
+/* --- the library ---------------------------------------------------------------------------------- */
+
+static lc_status manifest_path(const char *given, char *out, size_t size, lc_error *err)
+{
+    struct stat st;
+    if (stat(given, &st) != 0)
+        return lc_error_set(err, LC_ENOTFOUND, given, 0, 0, "no such file or folder");
+    if (S_ISDIR(st.st_mode))
+        fit(out, size, "%s/lambdacheck.json", given);
+    else
+        fit(out, size, "%s", given);
+    return LC_OK;
+}
+
+static void default_name(lc_library *lib, const json_t *manifest)
+{
+    const char *name = json_string_value(json_object_get(manifest, "name"));
+    char real[PATH_MAX];
+    if (name == NULL) {
+        name = realpath(lib->dir, real) ? real : lib->dir;
+        const char *slash = strrchr(name, '/');
+        name = slash && slash[1] ? slash + 1 : name;
+    }
+    fit(lib->name, sizeof lib->name, "%s", name);
+}
+
+static lc_status load_manifest(lc_library *lib, const char *given, const lc_library_options *opt,
+                               lc_error *err)
+{
+    static const char *const manifest_keys[] = {"name", "description", "functions", "cases",
+                                                NULL};
+    json_t *manifest = NULL;
+    lc_status st = manifest_path(given, lib->manifest, sizeof lib->manifest, err);
+    if (st == LC_OK)
+        st = load_object(lib->manifest, &manifest, err);
+    if (st == LC_OK)
+        st = known_keys(manifest, manifest_keys, "", lib->manifest, err);
+    if (st == LC_OK)
+        st = typed(manifest, "name", JSON_STRING, "a string", "", lib->manifest, err);
+    const char *slash = strrchr(lib->manifest, '/');
+    fit(lib->dir, sizeof lib->dir, "%.*s", slash ? (int)(slash - lib->manifest) : 1,
+        slash ? lib->manifest : ".");
+    if (st == LC_OK) {
+        default_name(lib, manifest);
+        st = load_functions(lib, json_object_get(manifest, "functions"), opt, err);
+    }
+    if (st == LC_OK)
+        st = load_cases(lib, json_object_get(manifest, "cases"), opt, err);
+    json_decref(manifest);
+    return st;
+}
+
+lc_status lc_library_load(const char *path, const lc_library_options *opt, lc_library **out,
+                          lc_error *err)
+{
+    *out = NULL;
+    lc_library *lib = calloc(1, sizeof *lib);
+    if (lib == NULL)
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    const lc_library_options none = {0};
+    lc_status st = load_manifest(lib, path, opt ? opt : &none, err);
+    if (st != LC_OK) {
+        lc_library_free(lib);
+        return st;
+    }
+    *out = lib;
+    return LC_OK;
+}
+
+void lc_library_free(lc_library *lib)
+{
+    if (lib == NULL)
+        return;
+    for (size_t i = 0; i < lib->n_functions; i++)
+        lc_function_free(lib->functions[i].fn);
+    free(lib->functions);
+    for (size_t i = 0; i < lib->n_cases; i++)
+        free_case(&lib->cases[i]);
+    free(lib->cases);
+    for (size_t i = 0; i < lib->n_problems; i++)
+        free(lib->problems[i]);
+    free(lib->problems);
+    free(lib);
+}
+
+const char *lc_library_name(const lc_library *lib) { return lib->name; }
+const char *lc_library_manifest(const lc_library *lib) { return lib->manifest; }
+const char *lc_library_case_folders(const lc_library *lib) { return lib->folders; }
+size_t lc_library_problem_count(const lc_library *lib) { return lib->n_problems; }
+const char *lc_library_problem(const lc_library *lib, size_t i) { return lib->problems[i]; }
+size_t lc_library_case_count(const lc_library *lib) { return lib->n_cases; }
+const char *lc_library_case_id(const lc_library *lib, size_t i) { return lib->cases[i].id; }
+size_t lc_library_function_count(const lc_library *lib) { return lib->n_functions; }
+
+const char *lc_library_function_name(const lc_library *lib, size_t i)
+{
+    return lib->functions[i].name;
+}
+
+lc_runtime lc_library_function_runtime(const lc_library *lib, size_t i)
+{
+    return lib->functions[i].runtime;
+}
+
+const char *lc_library_function_code_dir(const lc_library *lib, size_t i)
+{
+    return lib->functions[i].fn ? lc_function_code_dir(lib->functions[i].fn) : NULL;
+}
+
+void lc_library_set_name(lc_library *lib, const char *name)
+{
+    fit(lib->name, sizeof lib->name, "%s", name);
+    set_ids(lib);
+}
+
+void lc_library_select(lc_library *lib, size_t i, bool selected)
+{
+    lib->cases[i].selected = selected;
+}
+
+bool lc_library_selected(const lc_library *lib, size_t i)
+{
+    return lib->cases[i].selected;
+}
+
+size_t lc_library_selected_count(const lc_library *lib)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < lib->n_cases; i++)
+        n += lib->cases[i].selected;
+    return n;
+}
+
+lc_status lc_library_add_functions(const lc_library *lib, lc_emulator *em, lc_error *err)
+{
+    for (size_t i = 0; i < lib->n_functions; i++) {
+        if (lib->functions[i].fn == NULL)
+            return lc_error_set(err, LC_ESTATE, lib->manifest, 0, 0,
+                                "the library was not loaded for local runs");
+        if (lc_emulator_function(em, lib->functions[i].name))
+            return lc_error_set(err, LC_EINVAL, lib->manifest, 0, 0,
+                                "function %s is declared by another library too",
+                                lib->functions[i].name);
+        lc_function *copy;
+        lc_status st = lc_function_copy_with(lib->functions[i].fn, NULL, &copy, err);
+        if (st == LC_OK)
+            st = lc_emulator_add_function(em, copy, err);
+        if (st != LC_OK)
+            return st;
+    }
+    return LC_OK;
+}

@@ -1,0 +1,57 @@
+/* Private to the runner module: a loaded handler library, shared by library.c (loading and
+ * checking manifests and case files) and runner.c (running the cases). */
+#ifndef LC_LIBRARY_H
+#define LC_LIBRARY_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "lambdacheck/function.h"
+#include "lambdacheck/runner.h"
+
+/* One invocation of a case. */
+typedef struct {
+    char *event;          /* the event as compact JSON text (owned) */
+    char type[16];        /* RequestResponse, Event or DryRun */
+    char *client_context; /* compact JSON text (owned), or NULL */
+    const json_t *expect; /* borrowed from the case's spec; NULL: none */
+} lc__step;
+
+typedef struct {
+    char id[640];         /* "library/name" */
+    char name[512];       /* the case folder's path below its cases folder */
+    char path[1024];      /* the case.json */
+    char description[512];
+    char function[65];
+    json_t *spec;               /* the case.json; owns what steps and environment borrow */
+    const json_t *environment;  /* variables for this case's environments, or NULL */
+    lc__step *steps;            /* one, or the case's "invocations" */
+    size_t n_steps;
+    bool selected;
+} lc__case;
+
+typedef struct {
+    char name[65];
+    lc_runtime runtime;  /* the declared or resolved runtime; UNKNOWN when not known */
+    lc_function *fn;     /* built for local runs; NULL otherwise */
+} lc__function;
+
+struct lc_library {
+    char name[128];
+    char manifest[PATH_MAX];
+    char dir[PATH_MAX];  /* the manifest's folder */
+    char folders[2048];  /* where cases were looked for */
+    lc__function *functions;
+    size_t n_functions;
+    lc__case *cases;
+    size_t n_cases;
+    char **problems;
+    size_t n_problems;
+};
+
+/* The library's function of that name, or NULL. */
+const lc__function *lc__library_function(const lc_library *lib, const char *name);
+
+#endif
