@@ -37,7 +37,9 @@ lc_status lc_event_load_string(const char *text, size_t len, const char *source,
         text += 3;
         len -= 3;
     }
-    size_t blank = strspn(text, " \t\r\n");
+    size_t blank = 0; /* text need not end in a NUL */
+    while (blank < len && strchr(" \t\r\n", text[blank]) && text[blank] != '\0')
+        blank++;
     if (blank >= len)
         return lc_error_set(err, LC_EJSON, name, 0, 0,
                             "no JSON value (the input is empty; an empty event is written null)");

@@ -18,16 +18,25 @@ static json_t *fresh_uuid(void)
     return json_string(id);
 }
 
+/* n random decimal digits, the first not 0 (sequence numbers of any length). */
 static json_t *fresh_digits(size_t n)
 {
-    char digits[64];
-    unsigned char random[64];
-    lc_random_bytes(random, n);
-    for (size_t i = 0; i < n; i++)
-        digits[i] = (char)('0' + random[i] % 10);
-    digits[0] = digits[0] == '0' ? '4' : digits[0];
-    digits[n] = '\0';
-    return json_string(digits);
+    if (n == 0)
+        return json_string("");
+    char *digits = malloc(n + 1);
+    unsigned char *random = malloc(n);
+    json_t *s = NULL;
+    if (digits && random) {
+        lc_random_bytes(random, n);
+        for (size_t i = 0; i < n; i++)
+            digits[i] = (char)('0' + random[i] % 10);
+        digits[0] = digits[0] == '0' ? '4' : digits[0];
+        digits[n] = '\0';
+        s = json_string(digits);
+    }
+    free(digits);
+    free(random);
+    return s ? s : json_string("0");
 }
 
 static const char *const uuid_keys[] = {"messageId", "MessageId", "requestId", "eventID", "id",

@@ -211,6 +211,9 @@ static lc_status next_step(const char **p, path_step *step, const char *path, lc
     if (n == 0)
         return lc_error_set(err, LC_EINVAL, path, 0, (int)(s - path) + 1,
                             "empty key in path '%s'", path);
+    if (!lc_utf8_valid(step->key, n)) /* jansson refuses such a key: refuse it before */
+        return lc_error_set(err, LC_EINVAL, path, 0, (int)(*p - path) + 1,
+                            "a key in path '%s' is not valid UTF-8", path);
     *p = s;
     return LC_OK;
 }
@@ -235,7 +238,10 @@ static json_t *step_into(json_t *parent, const path_step *step, const char *path
     json_t *child = json_object_get(parent, step->key);
     if (child == NULL) {
         child = json_object();
-        json_object_set_new(parent, step->key, child);
+        if (json_object_set_new(parent, step->key, child) != 0) { /* it freed child */
+            lc_error_set(err, LC_ENOMEM, path, 0, 0, "cannot set a key of path '%s'", path);
+            return NULL;
+        }
     }
     return child;
 }
@@ -326,8 +332,8 @@ lc_status lc_json_set_path(json_t **root, const char *path, json_t *value, lc_er
                               "path '%s' goes through a value that is not an object, or past "
                               "the end of a list",
                               path);
-        else
-            node = step_into(node, &steps[i], path, err);
+        else if ((node = step_into(node, &steps[i], path, err)) == NULL)
+            st = err && err->status ? err->status : LC_ENOMEM;
     }
     if (st == LC_OK)
         st = set_step(node, &steps[count - 1], value, path, err);

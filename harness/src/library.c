@@ -635,7 +635,8 @@ static lc_status load_cases(lc_library *lib, const json_t *folders, const lc_lib
                               "%s%s", i ? ", " : "", full);
         find_cases(lib, full, "", 0, opt);
     }
-    qsort(lib->cases, lib->n_cases, sizeof *lib->cases, by_name);
+    if (lib->n_cases > 1)
+        qsort(lib->cases, lib->n_cases, sizeof *lib->cases, by_name);
     for (size_t k = 1; k < lib->n_cases; k++)
         if (strcmp(lib->cases[k].name, lib->cases[k - 1].name) == 0)
             add_problem(lib, "%s: a case named %s was found twice (in two cases folders)",

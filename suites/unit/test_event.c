@@ -250,6 +250,55 @@ START_TEST(non_objects_and_strangers_are_unknown)
 }
 END_TEST
 
+/* --- regressions found by fuzzing (each once a crash under AddressSanitizer) -------------------- */
+
+/* A key that is not UTF-8: the path code freed the object jansson refused, then used it. */
+START_TEST(an_assignment_with_a_key_that_is_not_utf8_is_refused)
+{
+    json_t *event = json_pack("{s:[{}]}", "Records");
+    lc_error err = {0};
+    ck_assert_int_eq(lc_event_assign(&event, "\xff.x=1", &err), LC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "is not valid UTF-8"));
+    lc_error_clear(&err);
+    ck_assert_int_eq(lc_event_assign(&event, "Records[0].\xc3\x28=1", &err), LC_EINVAL);
+    ck_assert_int_eq(json_object_size(json_array_get(json_object_get(event, "Records"), 0)), 0);
+    json_decref(event);
+}
+END_TEST
+
+/* A sample whose sequence number has 300 digits overflowed a 64-byte buffer. */
+START_TEST(a_long_sequence_number_is_made_fresh_at_its_length)
+{
+    char digits[301];
+    memset(digits, '7', 300);
+    digits[300] = '\0';
+    json_t *sample = json_pack("{s:[{s:s, s:{s:s}}]}", "Records", "eventSource", "aws:kinesis",
+                               "kinesis", "sequenceNumber", digits);
+    json_t *out = NULL;
+    ck_assert_int_eq(lc_event_generate(LC_SOURCE_KINESIS, sample, NULL, &out, NULL), LC_OK);
+    const char *fresh = json_string_value(json_object_get(
+        json_object_get(json_array_get(json_object_get(out, "Records"), 0), "kinesis"),
+        "sequenceNumber"));
+    ck_assert_uint_eq(strlen(fresh), 300);
+    ck_assert_str_ne(fresh, digits);
+    json_decref(out);
+    json_decref(sample);
+}
+END_TEST
+
+/* Text that is only white space, not NUL-terminated: strspn read past its end. */
+START_TEST(blank_text_without_a_terminator_is_not_read_past)
+{
+    char *blank = malloc(4);
+    memcpy(blank, "  \n\t", 4);
+    json_t *event = NULL;
+    lc_error err = {0};
+    ck_assert_int_eq(lc_event_load_string(blank, 4, NULL, &event, &err), LC_EJSON);
+    ck_assert_ptr_nonnull(strstr(err.message, "no JSON value"));
+    free(blank);
+}
+END_TEST
+
 Suite *event_suite(void)
 {
     Suite *s = suite_create("event");
@@ -272,6 +321,9 @@ Suite *event_suite(void)
     tcase_add_test(errors, empty_input_is_refused_with_a_hint);
     tcase_add_test(errors, a_missing_file_is_named);
     tcase_add_test(errors, bad_assignments_are_refused);
+    tcase_add_test(errors, an_assignment_with_a_key_that_is_not_utf8_is_refused);
+    tcase_add_test(errors, a_long_sequence_number_is_made_fresh_at_its_length);
+    tcase_add_test(errors, blank_text_without_a_terminator_is_not_read_past);
     suite_add_tcase(s, errors);
     return s;
 }
