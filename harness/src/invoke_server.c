@@ -24,6 +24,7 @@ struct lc_invoke_server {
     pthread_mutex_t log_mu;
     char sigv4_key[128];    /* "" when signatures are not checked */
     char sigv4_secret[256];
+    char sigv4_region[64];
     uint16_t port;
     char url[96];
 };
@@ -133,16 +134,6 @@ static const char *request_header(void *conn, const char *name)
     return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
 }
 
-static const char *signature_error_type(lc_status st, const char *message)
-{
-    if (st == LC_ENOTFOUND)
-        return "MissingAuthenticationTokenException";
-    if (st == LC_EPROTO)
-        return "InvalidSignatureException";
-    return strstr(message, "security token") ? "UnrecognizedClientException"
-                                             : "IncompleteSignatureException";
-}
-
 /* MHD_YES with *ok when the request carries a valid signature (or none is required). */
 static enum MHD_Result check_signature(lc_invoke_server *s, struct MHD_Connection *conn,
                                        const char *url, const char *method, request *req,
@@ -157,12 +148,15 @@ static enum MHD_Result check_signature(lc_invoke_server *s, struct MHD_Connectio
     lc_sigv4_request sr = {method, url, query.data ? query.data : "", request_header, conn,
                            req->body.data, req->body.len};
     lc_error err = {0};
-    lc_status st = lc_sigv4_verify(&sr, s->sigv4_key, s->sigv4_secret, &err);
+    const char *type = NULL;
+    lc_sigv4_key key = {.access_key_id = s->sigv4_key, .secret_access_key = s->sigv4_secret,
+                        .region = s->sigv4_region};
+    lc_status st = lc_sigv4_verify(&sr, &key, &type, &err);
     lc_buf_free(&query);
     if (st == LC_OK)
         return MHD_YES;
     *ok = false;
-    return service_error(conn, 403, signature_error_type(st, err.message), "%s", err.message);
+    return service_error(conn, 403, type, "%s", err.message);
 }
 
 /* --- parsing the request ----------------------------------------------------------------------- */
@@ -475,6 +469,8 @@ lc_status lc_invoke_server_start(lc_emulator *em, const lc_invoke_server_options
     if (opt && opt->sigv4_access_key_id && opt->sigv4_secret_access_key) {
         snprintf(s->sigv4_key, sizeof s->sigv4_key, "%s", opt->sigv4_access_key_id);
         snprintf(s->sigv4_secret, sizeof s->sigv4_secret, "%s", opt->sigv4_secret_access_key);
+        snprintf(s->sigv4_region, sizeof s->sigv4_region, "%s",
+                 opt->region ? opt->region : "us-east-1");
     }
     pthread_mutex_init(&s->log_mu, NULL);
     s->daemon = MHD_start_daemon(

@@ -1,14 +1,18 @@
 #include "lambdacheck/sigv4.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "lambdacheck/buf.h"
+#include "lambdacheck/context.h"
 
 /* --- hashing ------------------------------------------------------------------------------------- */
 
@@ -185,13 +189,11 @@ static void signing_key(const lc_sigv4_scope *s, unsigned char key[32])
     hmac(k3, 32, "aws4_request", key);
 }
 
+/* The hash of the body as received: a client's x-amz-content-sha256 (or UNSIGNED-PAYLOAD)
+ * is not taken on trust, as the Lambda API does not. */
 static void payload_hash(const lc_sigv4_request *req, char out[65])
 {
-    const char *given = req->header(req->header_ctx, "x-amz-content-sha256");
-    if (given && strlen(given) < 65)
-        snprintf(out, 65, "%s", given);
-    else
-        sha256_hex(req->payload ? req->payload : "", req->payload_len, out);
+    sha256_hex(req->payload ? req->payload : "", req->payload_len, out);
 }
 
 lc_status lc_sigv4_signature(const lc_sigv4_request *req, const char *signed_headers,
@@ -249,32 +251,155 @@ static bool parse_authorization(const char *text, authorization *a)
     return n == 4 && m == 1 && k == 1 && strlen(a->signature) == 64;
 }
 
-lc_status lc_sigv4_verify(const lc_sigv4_request *req, const char *access_key_id,
-                          const char *secret_access_key, lc_error *err)
+static bool signs_header(const authorization *a, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *h = a->signed_headers; *h;) {
+        size_t len = strcspn(h, ";");
+        if (len == n && strncasecmp(h, name, n) == 0)
+            return true;
+        h += len + (h[len] == ';');
+    }
+    return false;
+}
+
+/* Parses an ISO 8601 basic time, YYYYMMDDTHHMMSSZ, into epoch seconds. */
+static bool parse_amz_date(const char *text, int64_t *out)
+{
+    struct tm tm = {0};
+    if (text == NULL || strlen(text) != 16)
+        return false;
+    for (int i = 0; i < 16; i++)
+        if (i == 8 ? text[i] != 'T' : i == 15 ? text[i] != 'Z' : !isdigit((unsigned char)text[i]))
+            return false;
+    if (sscanf(text, "%4d%2d%2dT%2d%2d%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec) != 6)
+        return false;
+    bool valid = tm.tm_mon >= 1 && tm.tm_mon <= 12 && tm.tm_mday >= 1 && tm.tm_mday <= 31 &&
+                 tm.tm_hour < 24 && tm.tm_min < 60 && tm.tm_sec < 61;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    *out = (int64_t)timegm(&tm);
+    return valid;
+}
+
+static void format_amz_date(int64_t seconds, char out[17])
+{
+    time_t t = (time_t)seconds;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 17, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+static lc_status refuse(const char **type_out, const char *type, lc_error *err, lc_status st,
+                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static lc_status refuse(const char **type_out, const char *type, lc_error *err, lc_status st,
+                        const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    if (type_out)
+        *type_out = type;
+    return lc_error_set(err, st, NULL, 0, 0, "%s", message);
+}
+
+#define INCOMPLETE "IncompleteSignatureException"
+#define INVALID "InvalidSignatureException"
+
+/* The header's shape: parameters, signed headers, and a date that is a date. */
+static lc_status check_shape(const lc_sigv4_request *req, authorization *a, int64_t *signed_at,
+                             const char **type, lc_error *err)
 {
     const char *text = req->header(req->header_ctx, "authorization");
-    const char *date = req->header(req->header_ctx, "x-amz-date");
     if (text == NULL)
-        return lc_error_set(err, LC_ENOTFOUND, NULL, 0, 0, "Missing Authentication Token");
+        return refuse(type, "MissingAuthenticationTokenException", err, LC_ENOTFOUND,
+                      "Missing Authentication Token");
+    if (!parse_authorization(text, a))
+        return refuse(type, INCOMPLETE, err, LC_EINVAL,
+                      "Authorization header requires 'Credential', 'SignedHeaders' and "
+                      "'Signature' parameters. Authorization=%.100s",
+                      text);
+    if (!signs_header(a, "host"))
+        return refuse(type, INCOMPLETE, err, LC_EINVAL,
+                      "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+    if (!signs_header(a, "x-amz-date"))
+        return refuse(type, INCOMPLETE, err, LC_EINVAL,
+                      "'X-Amz-Date' must be a 'SignedHeader' in the AWS Authorization.");
+    const char *date = req->header(req->header_ctx, "x-amz-date");
+    if (!parse_amz_date(date, signed_at))
+        return refuse(type, INCOMPLETE, err, LC_EINVAL,
+                      "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"");
+    if (strncmp(date, a->date, 8) != 0 || strlen(a->date) != 8)
+        return refuse(type, INVALID, err, LC_EPROTO,
+                      "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of "
+                      "date from HTTP: '%s' != '%.8s', from '%s'.",
+                      a->date, date, date);
+    return LC_OK;
+}
+
+/* The credential's key, region and service, and the time of signing. */
+static lc_status check_scope(const authorization *a, int64_t signed_at, const lc_sigv4_key *key,
+                             const char **type, lc_error *err)
+{
+    const char *region = key->region ? key->region : "us-east-1";
+    const char *service = key->service ? key->service : "lambda";
+    if (strcmp(a->access_key_id, key->access_key_id) != 0)
+        return refuse(type, "UnrecognizedClientException", err, LC_EINVAL,
+                      "The security token included in the request is invalid.");
+    if (strcmp(a->region, region) != 0)
+        return refuse(type, INVALID, err, LC_EPROTO,
+                      "Credential should be scoped to a valid region. This endpoint signs for "
+                      "'%s', not '%s'.",
+                      region, a->region);
+    if (strcmp(a->service, service) != 0)
+        return refuse(type, INVALID, err, LC_EPROTO,
+                      "Credential should be scoped to correct service: '%s'. ", service);
+    int64_t now = (key->now_ms ? key->now_ms : lc_now_ms()) / 1000;
+    long window = key->window_s > 0 ? key->window_s : 900;
+    char signed_text[17], limit[17], now_text[17];
+    format_amz_date(signed_at, signed_text);
+    format_amz_date(now, now_text);
+    if (signed_at < now - window) {
+        format_amz_date(now - window, limit);
+        return refuse(type, INVALID, err, LC_EPROTO,
+                      "Signature expired: %s is now earlier than %s (%s - %ld min.)", signed_text,
+                      limit, now_text, window / 60);
+    }
+    if (signed_at > now + window) {
+        format_amz_date(now + window, limit);
+        return refuse(type, INVALID, err, LC_EPROTO,
+                      "Signature not yet current: %s is still later than %s (%s + %ld min.)",
+                      signed_text, limit, now_text, window / 60);
+    }
+    return LC_OK;
+}
+
+lc_status lc_sigv4_verify(const lc_sigv4_request *req, const lc_sigv4_key *key,
+                          const char **error_type, lc_error *err)
+{
     authorization a;
-    if (!parse_authorization(text, &a) || date == NULL || strncmp(date, a.date, 8) != 0)
-        return lc_error_set(err, LC_EINVAL, NULL, 0, 0,
-                            "Authorization header requires 'Credential', 'SignedHeaders' and "
-                            "'Signature' parameters and an X-Amz-Date of the credential's day.");
-    if (strcmp(a.access_key_id, access_key_id) != 0)
-        return lc_error_set(err, LC_EINVAL, NULL, 0, 0,
-                            "The security token included in the request is invalid.");
-    lc_sigv4_scope scope = {access_key_id, secret_access_key, a.region, a.service, date};
+    int64_t signed_at = 0;
+    lc_status st = check_shape(req, &a, &signed_at, error_type, err);
+    if (st == LC_OK)
+        st = check_scope(&a, signed_at, key, error_type, err);
+    if (st != LC_OK)
+        return st;
+    const char *date = req->header(req->header_ctx, "x-amz-date");
+    lc_sigv4_scope scope = {key->access_key_id, key->secret_access_key, a.region, a.service, date};
     for (int mode = 0; mode <= 2; mode++) {
         char computed[65];
-        lc_status st = lc_sigv4_signature(req, a.signed_headers, &scope, mode, computed, err);
-        if (st != LC_OK)
-            return st;
+        lc_error mine = {0};
+        if (lc_sigv4_signature(req, a.signed_headers, &scope, mode, computed, &mine) != LC_OK)
+            return refuse(error_type, INCOMPLETE, err, LC_EINVAL, "%s", mine.message);
         if (strcmp(computed, a.signature) == 0)
             return LC_OK;
     }
-    return lc_error_set(err, LC_EPROTO, NULL, 0, 0,
-                        "The request signature we calculated does not match the signature you "
-                        "provided. Check your AWS Secret Access Key and signing method. Consult "
-                        "the service documentation for details.");
+    return refuse(error_type, INVALID, err, LC_EPROTO,
+                  "The request signature we calculated does not match the signature you "
+                  "provided. Check your AWS Secret Access Key and signing method. Consult the "
+                  "service documentation for details.");
 }

@@ -348,13 +348,14 @@ START_TEST(a_transport_failure_is_not_an_http_status)
 END_TEST
 
 /* A server that requires signatures, and clients with the right keys, the wrong ones, or none. */
-static lc_invoke_response signed_call(const char *key, const char *secret, bool sign)
+static lc_invoke_response signed_call_in(const char *region, const char *key, const char *secret,
+                                         bool sign)
 {
     lc_invoke_server *s;
     lc_invoke_server_options so = {.sigv4_access_key_id = "AKIDLOCAL",
                                    .sigv4_secret_access_key = "local-secret"};
     ck_assert_int_eq(lc_invoke_server_start(em, &so, &s, NULL), LC_OK);
-    lc_client_options co = {.endpoint_url = lc_invoke_server_url(s), .region = "eu-west-1",
+    lc_client_options co = {.endpoint_url = lc_invoke_server_url(s), .region = region,
                             .sign = sign, .access_key_id = key, .secret_access_key = secret};
     lc_client *c;
     lc_error err = {0};
@@ -366,6 +367,11 @@ static lc_invoke_response signed_call(const char *key, const char *secret, bool 
     lc_client_free(c);
     lc_invoke_server_free(s);
     return r;
+}
+
+static lc_invoke_response signed_call(const char *key, const char *secret, bool sign)
+{
+    return signed_call_in("us-east-1", key, secret, sign);
 }
 
 START_TEST(a_correctly_signed_request_passes)
@@ -386,6 +392,9 @@ START_TEST(unsigned_or_wrongly_signed_requests_get_403)
                  "The request signature we calculated does not match");
     r = signed_call("AKIDSOMEONEELSE", "local-secret", true);
     expect_error(&r, 403, "UnrecognizedClientException", "security token");
+    r = signed_call_in("eu-west-1", "AKIDLOCAL", "local-secret", true);
+    expect_error(&r, 403, "InvalidSignatureException", "Credential should be scoped to a valid "
+                                                       "region");
 }
 END_TEST
 

@@ -32,6 +32,8 @@ typedef struct {
     const char *sigv4_access_key_id;     /* with the secret: require requests signed with this
                                             key pair (SigV4); others get 403. NULL: no check */
     const char *sigv4_secret_access_key;
+    const char *region;       /* the region the endpoint serves: signatures must be scoped to
+                                 it; NULL: us-east-1 */
 } lc_invoke_server_options;
 
 typedef struct lc_invoke_server lc_invoke_server;

@@ -8,6 +8,7 @@
 #define LAMBDACHECK_SIGV4_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "lambdacheck/error.h"
 
@@ -38,11 +39,28 @@ lc_status lc_sigv4_signature(const lc_sigv4_request *req, const char *signed_hea
                              const lc_sigv4_scope *scope, int double_encode, char out[65],
                              lc_error *err);
 
-/* Checks req's Authorization header against the one key pair the server accepts. The message
- * says why a request fails: LC_ENOTFOUND when it is not signed, LC_EINVAL for another access key
- * or a malformed header, LC_EPROTO when the signature does not match. The path may be signed as
- * sent, encoded once, or encoded twice: clients differ (curl 7.88, botocore). */
-lc_status lc_sigv4_verify(const lc_sigv4_request *req, const char *access_key_id,
-                          const char *secret_access_key, lc_error *err);
+/* What a server accepts: one key pair, signing for one region and service, within a window of
+ * its clock. */
+typedef struct {
+    const char *access_key_id;
+    const char *secret_access_key;
+    const char *region;  /* the credential scope must name it; NULL: us-east-1 */
+    const char *service; /* likewise; NULL: lambda */
+    int64_t now_ms;      /* the server's clock, epoch ms; 0: now */
+    long window_s;       /* X-Amz-Date may be this far from now either way; 0: 900 (15 min) */
+} lc_sigv4_key;
+
+/* Checks req's Authorization header the way AWS does: the signature covers the body received
+ * (its hash is computed, whatever x-amz-content-sha256 says), SignedHeaders includes host and
+ * x-amz-date, X-Amz-Date is a valid time within the window of now and of the credential's day,
+ * the credential is the key's and scoped to its region and service, and the signature matches.
+ * The path may be signed as sent, encoded once, or encoded twice: clients differ (curl 7.88,
+ * botocore). On failure *error_type (may be NULL) gets AWS's error type for it
+ * (MissingAuthenticationTokenException, IncompleteSignatureException,
+ * UnrecognizedClientException, InvalidSignatureException) and err AWS's message. Statuses:
+ * LC_ENOTFOUND not signed, LC_EINVAL malformed or another key, LC_EPROTO wrong scope, time or
+ * signature. */
+lc_status lc_sigv4_verify(const lc_sigv4_request *req, const lc_sigv4_key *key,
+                          const char **error_type, lc_error *err);
 
 #endif
