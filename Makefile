@@ -4,6 +4,7 @@
 #   make sanitize  the unit suites under ASan + UBSan      make valgrind   ... under valgrind
 #   make coverage  harness coverage report in reports/coverage/harness/
 #   make bench     benchmarks (numbers and ratios)
+#   make soak      serve's memory under a long mixed load, and an exactly-once audit
 
 BUILD    ?= build
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
@@ -12,7 +13,7 @@ PYTHON   ?= python3
 CMAKE_ARGS = -DLAMBDACHECK_WERROR=$(if $(filter 1 ON on yes,$(WERROR)),ON,OFF) \
              -DLAMBDACHECK_PYTHON=$(PYTHON)
 
-.PHONY: all deps build run check sanitize valgrind coverage bench clean
+.PHONY: all deps build run check sanitize valgrind coverage bench soak clean
 
 all: build
 
@@ -51,6 +52,9 @@ coverage: deps
 # Benchmarks print numbers and ratios; they are not tests.
 bench: build
 	@cmake --build $(BUILD) --target bench
+
+soak: build
+	@cmake --build $(BUILD) --target soak
 
 clean:
 	rm -rf $(BUILD) build-asan build-cov reports

@@ -75,6 +75,13 @@ void lc_uuid4(char out[37])
              b[15]);
 }
 
+int64_t lc_monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 int64_t lc_now_ms(void)
 {
     struct timespec ts;

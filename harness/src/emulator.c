@@ -58,6 +58,7 @@ struct lc_emulator {
     pthread_cond_t journal_cv; /* a result was journalled */
     lc_result *journal; /* a ring of journal_capacity results */
     size_t journal_capacity, journal_next, journal_count;
+    size_t journal_bytes, journal_max_bytes; /* what the results hold, and the cap on it */
 
     /* asynchronous invocations, under q_mu */
     pthread_mutex_t q_mu;
@@ -68,7 +69,9 @@ struct lc_emulator {
     bool stopping, skip_delays;
     pthread_t workers[ASYNC_WORKERS];
     size_t n_workers;
-    json_t *records;
+    json_t *records;        /* the newest destination records, at most records_window */
+    size_t records_window;
+    lc_async_counts counts; /* every record, by condition */
     FILE *destination;
 };
 
@@ -83,6 +86,9 @@ lc_status lc_emulator_new(const lc_emulator_options *opt, lc_emulator **out, lc_
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
     }
     em->journal_capacity = cap;
+    em->journal_max_bytes = opt && opt->journal_max_bytes ? opt->journal_max_bytes
+                                                          : LC_JOURNAL_MAX_BYTES;
+    em->records_window = opt && opt->records_window ? opt->records_window : 1024;
     pthread_mutex_init(&em->mu, NULL);
     pthread_mutex_init(&em->q_mu, NULL);
     pthread_condattr_t attr;
@@ -255,19 +261,47 @@ static void release(lc_emulator *em, pool *p, slot *s)
     free(s);
 }
 
+/* The bytes a result holds in the journal. */
+static size_t result_bytes(const lc_result *r)
+{
+    size_t n = sizeof *r + r->payload_len + r->log_len + r->n_posts * sizeof *r->posts;
+    for (size_t i = 0; i < r->n_posts; i++)
+        n += r->posts[i].body_len;
+    return n;
+}
+
+/* The i-th newest result of the journal (i < journal_count). */
+static lc_result *journal_newest(lc_emulator *em, size_t i)
+{
+    return &em->journal[(em->journal_next + em->journal_capacity - 1 - i) % em->journal_capacity];
+}
+
+/* Drops the oldest result (mu held). */
+static void journal_drop_oldest(lc_emulator *em)
+{
+    lc_result *oldest = journal_newest(em, em->journal_count - 1);
+    em->journal_bytes -= result_bytes(oldest);
+    lc_result_clear(oldest);
+    em->journal_count--;
+}
+
+/* Keeps a copy of r: the newest results are kept, as many as the capacity and the byte cap
+ * allow (the newest one always). */
 static void journal_add(lc_emulator *em, const lc_result *r)
 {
     lc_result copy;
     lc_result_copy(&copy, r);
+    size_t bytes = result_bytes(&copy);
     pthread_mutex_lock(&em->mu);
-    lc_result old = em->journal[em->journal_next];
+    while (em->journal_count > 0 && (em->journal_count == em->journal_capacity ||
+                                     em->journal_bytes + bytes > em->journal_max_bytes))
+        journal_drop_oldest(em);
     em->journal[em->journal_next] = copy;
     em->journal_next = (em->journal_next + 1) % em->journal_capacity;
-    if (em->journal_count < em->journal_capacity)
-        em->journal_count++;
+    em->journal_count++;
+    em->journal_bytes += bytes;
     pthread_cond_broadcast(&em->journal_cv);
     pthread_mutex_unlock(&em->mu);
-    lc_result_clear(&old);
 }
 
 /* --- invoke ---------------------------------------------------------------------------------- */
@@ -331,6 +365,17 @@ lc_status lc_emulator_invoke(lc_emulator *em, const char *function_name,
     return st;
 }
 
+/* The newest result of a request (an Event's retries share its id), copied; mu held. */
+static lc_status journal_find_locked(lc_emulator *em, const char *request_id, lc_result *out)
+{
+    for (size_t i = 0; i < em->journal_count; i++) {
+        lc_result *r = journal_newest(em, i);
+        if (strcmp(r->request_id, request_id) == 0)
+            return lc_result_copy(out, r);
+    }
+    return LC_ENOTFOUND;
+}
+
 size_t lc_emulator_journal_size(lc_emulator *em)
 {
     pthread_mutex_lock(&em->mu);
@@ -341,11 +386,8 @@ size_t lc_emulator_journal_size(lc_emulator *em)
 
 lc_status lc_emulator_journal_find(lc_emulator *em, const char *request_id, lc_result *out)
 {
-    lc_status st = LC_ENOTFOUND;
     pthread_mutex_lock(&em->mu);
-    for (size_t i = 0; i < em->journal_count && st != LC_OK; i++)
-        if (strcmp(em->journal[i].request_id, request_id) == 0)
-            st = lc_result_copy(out, &em->journal[i]);
+    lc_status st = journal_find_locked(em, request_id, out);
     pthread_mutex_unlock(&em->mu);
     return st;
 }
@@ -358,9 +400,7 @@ lc_status lc_emulator_journal_wait(lc_emulator *em, const char *request_id, long
     lc_status st = LC_ENOTFOUND;
     pthread_mutex_lock(&em->mu);
     for (int rc = 0; st != LC_OK && rc == 0;) {
-        for (size_t i = 0; i < em->journal_count && st != LC_OK; i++)
-            if (strcmp(em->journal[i].request_id, request_id) == 0)
-                st = lc_result_copy(out, &em->journal[i]);
+        st = journal_find_locked(em, request_id, out);
         if (st != LC_OK)
             rc = pthread_cond_timedwait(&em->journal_cv, &em->mu, &ts);
     }
@@ -508,6 +548,16 @@ static json_t *make_record(const queued *ev, const char *condition)
     return record;
 }
 
+static void count_record(lc_async_counts *c, const char *condition)
+{
+    if (strcmp(condition, "Success") == 0)
+        c->success++;
+    else if (strcmp(condition, "RetriesExhausted") == 0)
+        c->retries_exhausted++;
+    else
+        c->event_age_exceeded++;
+}
+
 /* Writes the event's one destination record and frees the event. */
 static void finish(lc_emulator *em, queued *ev, const char *condition)
 {
@@ -515,6 +565,9 @@ static void finish(lc_emulator *em, queued *ev, const char *condition)
     char *line = json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER);
     pthread_mutex_lock(&em->q_mu);
     json_array_append_new(em->records, record);
+    if (json_array_size(em->records) > em->records_window)
+        json_array_remove(em->records, 0);
+    count_record(&em->counts, condition);
     if (em->destination && line) {
         fprintf(em->destination, "%s\n", line);
         fflush(em->destination);
@@ -812,4 +865,12 @@ void lc_emulator_sandbox_close(lc_emulator *em, const char *key)
     for (size_t i = 0; i < n_idle; i++)
         lc_environment_free(idle[i]);
     free(idle);
+}
+
+lc_async_counts lc_emulator_async_counts(lc_emulator *em)
+{
+    pthread_mutex_lock(&em->q_mu);
+    lc_async_counts c = em->counts;
+    pthread_mutex_unlock(&em->q_mu);
+    return c;
 }

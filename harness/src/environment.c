@@ -157,6 +157,7 @@ typedef struct {
     bool got_outcome;   /* the runtime posted a result or an error */
     bool exited;        /* the process ended */
     bool timed_out;     /* the deadline passed with no outcome */
+    bool init_timed_out; /* the runtime never asked for work within the init limit */
     bool overran;       /* the deadline passed after the outcome, before the next /next */
     bool out_of_memory;
     int64_t end_ns;
@@ -169,7 +170,7 @@ static int64_t wait_deadline(lc_environment *env, long timeout_ms, int64_t *deli
         return *delivered + timeout_ms * 1000000LL;
     if (lc_runtime_api_initialized(env->api, NULL))
         return lc_monotonic_ns() + WATCH_TICK_NS; /* about to be delivered */
-    return env->spawn_ns + LC_INIT_TIMEOUT_MS * 1000000LL;
+    return env->spawn_ns + lc_function_init_timeout_ms(env->fn) * 1000000LL;
 }
 
 static bool over_memory(const lc_environment *env)
@@ -207,13 +208,13 @@ static void wait_once(lc_environment *env, int64_t wake_ns, lc_buf *into, size_t
  * event is handed over only after this, so the log splits exactly between init and invocation. */
 static void wait_for_init(lc_environment *env, lc_buf *init_log, size_t *dropped, ending *e)
 {
-    int64_t deadline = env->spawn_ns + LC_INIT_TIMEOUT_MS * 1000000LL;
+    int64_t deadline = env->spawn_ns + lc_function_init_timeout_ms(env->fn) * 1000000LL;
     while (!lc_runtime_api_runtime_waiting(env->api)) {
         e->got_outcome = lc_runtime_api_take_outcome(env->api, &e->outcome);
         if (e->got_outcome || e->exited)
             break;
         if (lc_monotonic_ns() >= deadline) {
-            e->timed_out = true;
+            e->timed_out = e->init_timed_out = true;
             break;
         }
         wait_once(env, deadline, init_log, dropped, e);
@@ -357,6 +358,12 @@ static void result_from_ending(lc_environment *env, lc_result *r, ending *e, lon
     char secs[32], why[64];
     if (e->got_outcome) {
         result_from_outcome(r, &e->outcome);
+    } else if (e->init_timed_out) {
+        r->end = LC_END_TIMEOUT;
+        platform_error(r, "Sandbox.Timedout",
+                       "RequestId: %s Error: the runtime did not become ready: it did not ask "
+                       "for an invocation (/next) within the %.2f s init limit",
+                       r->request_id, (double)lc_function_init_timeout_ms(env->fn) / 1000.0);
     } else if (e->timed_out) {
         r->end = LC_END_TIMEOUT;
         timeout_seconds(timeout_ms, secs, sizeof secs);
@@ -385,11 +392,14 @@ static void result_from_ending(lc_environment *env, lc_result *r, ending *e, lon
 /* --- the log ---------------------------------------------------------------------------------- */
 
 static void frame_log(lc_result *r, const lc_buf *init_log, const lc_buf *log, size_t dropped,
-                      long timeout_ms)
+                      long timeout_ms, bool init_timed_out)
 {
     lc_buf out;
     lc_buf_init(&out, 0);
     lc_buf_append(&out, init_log->data ? init_log->data : "", init_log->len);
+    if (init_timed_out)
+        lc_buf_printf(&out, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: timeout\n",
+                      r->init_duration_ms);
     lc_buf_printf(&out, "START RequestId: %s Version: %s\n", r->request_id, r->executed_version);
     lc_buf_append(&out, log->data ? log->data : "", log->len);
     if (out.len && out.data[out.len - 1] != '\n')
@@ -501,7 +511,7 @@ lc_status lc_environment_invoke(lc_environment *env, lc_context *ctx, const char
         read_output(env, &log, &dropped);
     }
     r->n_posts = lc_runtime_api_take_posts(env->api, &r->posts);
-    frame_log(r, &init_log, &log, dropped, timeout_ms);
+    frame_log(r, &init_log, &log, dropped, timeout_ms, e.init_timed_out);
     lc_buf_free(&init_log);
     lc_buf_free(&log);
     return LC_OK;

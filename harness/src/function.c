@@ -28,6 +28,7 @@ struct lc_function {
     char **argv;
     json_t *variables;
     int concurrency;
+    long init_timeout_ms;
 };
 
 /* Variables Lambda sets itself; a function may not set them (credentials it may). */
@@ -411,6 +412,7 @@ lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_err
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
     }
     fn->concurrency = c->concurrency > 0 ? c->concurrency : 10;
+    fn->init_timeout_ms = c->init_timeout_ms > 0 ? c->init_timeout_ms : 10000;
     lc_status st = declared_runtime(c, &fn->runtime, err);
     if (st == LC_OK)
         st = apply_context(fn, c, err);
@@ -455,6 +457,7 @@ const char *lc_function_handler(const lc_function *fn) { return fn->handler; }
 const char *lc_function_arn(const lc_function *fn) { return lc_context_function_arn(fn->base); }
 const char *lc_function_code_dir(const lc_function *fn) { return fn->code_dir; }
 long lc_function_timeout_ms(const lc_function *fn) { return lc_context_timeout_ms(fn->base); }
+long lc_function_init_timeout_ms(const lc_function *fn) { return fn->init_timeout_ms; }
 long lc_function_memory_mb(const lc_function *fn) { return lc_context_memory_mb(fn->base); }
 int lc_function_concurrency(const lc_function *fn) { return fn->concurrency; }
 const char *lc_function_runtime_dir(const lc_function *fn) { return fn->runtime_dir; }
@@ -501,6 +504,7 @@ lc_status lc_function_copy_with(const lc_function *fn, const json_t *extra, lc_f
     copy->argv = strv_copy(fn->argv);
     copy->variables = json_deep_copy(fn->variables);
     copy->concurrency = fn->concurrency;
+    copy->init_timeout_ms = fn->init_timeout_ms;
     if (extra)
         json_object_update(copy->variables, (json_t *)extra);
     if (!copy->base || !copy->handler || !copy->code_dir || !copy->runtime_dir || !copy->argv ||

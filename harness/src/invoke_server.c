@@ -1,39 +1,59 @@
 #include "lambdacheck/invoke_server.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
-#include <microhttpd.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "http_server.h"
 #include "lambdacheck/buf.h"
-#include "http_body.h"
 #include "lambdacheck/context.h"
+#include "lambdacheck/json_util.h"
 #include "lambdacheck/sigv4.h"
 
 #define PREFIX "/2015-03-31/functions/"
 #define SUFFIX "/invocations"
+/* Lambda's limits on names (Invoke's FunctionName and Qualifier). */
+#define FUNCTION_NAME_MAX 170
+#define QUALIFIER_MAX 128
+/* Threads running synchronous invocations at most; past it a call waits for one. */
+#define MAX_WORKERS 512
+
+/* A synchronous invocation waiting for, or running in, a worker. */
+typedef struct job {
+    struct job *next;
+    lc__http_request *req;
+    char name[65];
+    char type[32];
+    bool tail;
+    json_t *overrides; /* owned: the client context, or NULL */
+    char sandbox[64];
+} job;
 
 struct lc_invoke_server {
-    struct MHD_Daemon *daemon;
+    lc__http_server *http;
     lc_emulator *em;
     size_t max_async;
     FILE *log;
     pthread_mutex_t log_mu;
     char sigv4_key[128];    /* "" when signatures are not checked */
     char sigv4_secret[256];
-    char sigv4_region[64];
+    char region[64];
     uint16_t port;
     char url[96];
-};
 
-typedef lc__http_body request;
+    pthread_mutex_t mu;     /* the workers: */
+    pthread_cond_t cv;      /* a job was queued, or stopping */
+    pthread_cond_t gone_cv; /* a worker ended */
+    job *queue, *queue_tail;
+    size_t workers, idle;
+    bool stopping;
+};
 
 /* What one request asks for, once parsed. */
 typedef struct {
-    char name[129];      /* the function's name */
+    char name[65];       /* the function's name */
     char qualifier[129]; /* "" when none */
     char arn[512];       /* for "Function not found" messages */
     char type[32];       /* RequestResponse, Event, DryRun */
@@ -41,39 +61,28 @@ typedef struct {
     json_t *client_context; /* decoded, or NULL */
 } call;
 
-/* --- replies --------------------------------------------------------------------------------- */
+/* --- answers -------------------------------------------------------------------------------------- */
 
-static struct MHD_Response *response_with_id(const char *body, size_t len, const char *id)
+static void respond(lc_invoke_server *s, lc__http_request *req, int status,
+                    const char *const *headers, void *body, size_t len)
 {
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
-    if (r)
-        MHD_add_response_header(r, "x-amzn-RequestId", id);
-    return r;
-}
-
-static enum MHD_Result queue(struct MHD_Connection *conn, unsigned status, struct MHD_Response *r)
-{
-    if (r == NULL)
-        return MHD_NO;
-    enum MHD_Result rc = MHD_queue_response(conn, status, r);
-    MHD_destroy_response(r);
-    return rc;
+    lc__http_respond(s->http, req, status, headers, body, len, free);
 }
 
 /* A service error: status, x-amzn-ErrorType and {"Type": ..., "message": ...}. */
-static enum MHD_Result service_error(struct MHD_Connection *conn, unsigned status,
-                                     const char *type, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void service_error(lc_invoke_server *s, lc__http_request *req, int status,
+                          const char *type, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
-static enum MHD_Result service_error(struct MHD_Connection *conn, unsigned status,
-                                     const char *type, const char *fmt, ...)
+static void service_error(lc_invoke_server *s, lc__http_request *req, int status,
+                          const char *type, const char *fmt, ...)
 {
-    char message[1024], id[37];
+    char message[1024], id[37], type_header[160], id_header[64];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
+    lc_utf8_sanitize(message); /* it may quote what the client sent */
     json_t *body = json_pack("{s:s, s:s}", "Type", status >= 500 ? "Service" : "User", "message",
                              message);
     if (status == 429)
@@ -82,35 +91,54 @@ static enum MHD_Result service_error(struct MHD_Connection *conn, unsigned statu
     char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(body);
     lc_uuid4(id);
-    struct MHD_Response *r = response_with_id(text ? text : "{}", text ? strlen(text) : 2, id);
-    free(text);
-    if (r) {
-        MHD_add_response_header(r, "x-amzn-ErrorType", type);
-        MHD_add_response_header(r, "Content-Type", "application/json");
-        if (status == 429)
-            MHD_add_response_header(r, "Retry-After", "1");
-    }
-    return queue(conn, status, r);
+    snprintf(type_header, sizeof type_header, "x-amzn-ErrorType: %s", type);
+    snprintf(id_header, sizeof id_header, "x-amzn-RequestId: %s", id);
+    const char *headers[] = {type_header, id_header, "Content-Type: application/json",
+                             status == 429 ? "Retry-After: 1" : NULL, NULL};
+    size_t len = text ? strlen(text) : 0;
+    respond(s, req, status, headers, text, len);
 }
 
-/* --- signatures and the raw URL ----------------------------------------------------------------- */
-
-/* MHD decodes URLs unless told otherwise; a signature covers the URL as sent, so keep it raw and
- * decode the parts here. */
-static size_t keep_raw(void *cls, struct MHD_Connection *conn, char *s)
+/* The body of an answer the HTTP server makes itself (a malformed or slow request). */
+static void error_body(void *ctx, int status, const char *message, lc_buf *body,
+                       const char **content_type)
 {
-    (void)cls;
-    (void)conn;
-    return strlen(s);
+    (void)ctx;
+    json_t *b = json_pack("{s:s, s:s}", "Type", status >= 500 ? "Service" : "User", "message",
+                          message);
+    char *text = json_dumps(b, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    lc_buf_puts(body, text ? text : "{}");
+    free(text);
+    json_decref(b);
+    *content_type = "application/json";
 }
+
+static void log_line(lc_invoke_server *s, const char *type, const char *name, const char *id,
+                     int status, const lc_result *r)
+{
+    if (s->log == NULL)
+        return;
+    char stamp[32];
+    lc_iso_timestamp(lc_now_ms(), stamp);
+    pthread_mutex_lock(&s->log_mu);
+    fprintf(s->log, "%s %s %s %s %d", stamp, type, name, id, status);
+    if (r)
+        fprintf(s->log, " %.2f ms%s%s%s", r->duration_ms, r->cold_start ? " cold" : "",
+                r->function_error[0] ? " " : "", r->function_error);
+    fputc('\n', s->log);
+    fflush(s->log);
+    pthread_mutex_unlock(&s->log_mu);
+}
+
+/* --- signatures and the raw URL -------------------------------------------------------------------- */
 
 static void percent_decode(char *s)
 {
     char *out = s;
     for (const char *p = s; *p; p++) {
         unsigned v;
-        if (p[0] == '%' && sscanf(p + 1, "%2x", &v) == 1 && isxdigit((unsigned char)p[1]) &&
-            isxdigit((unsigned char)p[2])) {
+        if (p[0] == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]) &&
+            sscanf(p + 1, "%2x", &v) == 1) {
             *out++ = (char)v;
             p += 2;
         } else {
@@ -120,46 +148,53 @@ static void percent_decode(char *s)
     *out = '\0';
 }
 
-static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-                               const char *value)
+static const char *request_header(void *req, const char *name)
 {
-    (void)kind;
-    lc_buf *q = cls;
-    lc_buf_printf(q, "%s%s=%s", q->len ? "&" : "", key, value ? value : "");
-    return MHD_YES;
+    return lc__http_header(req, name);
 }
 
-static const char *request_header(void *conn, const char *name)
+/* True when the request carries a valid signature (or none is required); else answered. */
+static bool signature_ok(lc_invoke_server *s, lc__http_request *req)
 {
-    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
-}
-
-/* MHD_YES with *ok when the request carries a valid signature (or none is required). */
-static enum MHD_Result check_signature(lc_invoke_server *s, struct MHD_Connection *conn,
-                                       const char *url, const char *method, request *req,
-                                       bool *ok)
-{
-    *ok = true;
     if (s->sigv4_key[0] == '\0')
-        return MHD_YES;
-    lc_buf query;
-    lc_buf_init(&query, 0);
-    MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, add_arg, &query);
-    lc_sigv4_request sr = {method, url, query.data ? query.data : "", request_header, conn,
+        return true;
+    lc_sigv4_request sr = {req->method, req->path, req->query, request_header, req,
                            req->body.data, req->body.len};
+    lc_sigv4_key key = {.access_key_id = s->sigv4_key, .secret_access_key = s->sigv4_secret,
+                        .region = s->region};
     lc_error err = {0};
     const char *type = NULL;
-    lc_sigv4_key key = {.access_key_id = s->sigv4_key, .secret_access_key = s->sigv4_secret,
-                        .region = s->sigv4_region};
-    lc_status st = lc_sigv4_verify(&sr, &key, &type, &err);
-    lc_buf_free(&query);
-    if (st == LC_OK)
-        return MHD_YES;
-    *ok = false;
-    return service_error(conn, 403, type, "%s", err.message);
+    if (lc_sigv4_verify(&sr, &key, &type, &err) == LC_OK)
+        return true;
+    service_error(s, req, 403, type, "%s", err.message);
+    return false;
 }
 
-/* --- parsing the request ----------------------------------------------------------------------- */
+/* --- names ----------------------------------------------------------------------------------------- */
+
+static bool name_chars(const char *s, size_t n, const char *extra)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isalnum((unsigned char)s[i]) && !strchr(extra, s[i]))
+            return false;
+    return n > 0;
+}
+
+/* Lambda's own check of FunctionName, before it looks the function up: a ValidationException
+ * naming the constraint. */
+static const char *name_problem(const char *given, char *why, size_t size)
+{
+    size_t n = strlen(given);
+    if (n > FUNCTION_NAME_MAX)
+        snprintf(why, size, "Member must have length less than or equal to %d",
+                 FUNCTION_NAME_MAX);
+    else if (!lc_utf8_valid(given, n))
+        snprintf(why, size, "Member must satisfy regular expression pattern: the name is not "
+                            "valid UTF-8");
+    else
+        return NULL;
+    return why;
+}
 
 /* Splits FunctionName (name, name:qualifier, arn:aws:lambda:r:a:function:name[:q], or
  * a:function:name[:q]) into c->name and c->qualifier. */
@@ -173,129 +208,206 @@ static bool split_function_name(const char *given, call *c)
         return false;
     const char *colon = strchr(name, ':');
     size_t n = colon ? (size_t)(colon - name) : strlen(name);
-    if (n == 0 || n >= sizeof c->name || (colon && strlen(colon + 1) >= sizeof c->qualifier))
+    if (n == 0 || n >= sizeof c->name || !name_chars(name, n, "-_."))
         return false;
+    if (colon && (!name_chars(colon + 1, strlen(colon + 1), "-_$") ||
+                  strlen(colon + 1) > QUALIFIER_MAX))
+        return false; /* an empty qualifier ("name:") too */
     memcpy(c->name, name, n);
     c->name[n] = '\0';
     snprintf(c->qualifier, sizeof c->qualifier, "%s", colon ? colon + 1 : "");
     return true;
 }
 
-static const char *header(struct MHD_Connection *conn, const char *name)
+static void function_arn(lc_invoke_server *s, const char *given, call *c)
 {
-    return MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+    const char *fn_part = strstr(given, ":function:");
+    if (strncmp(given, "arn:", 4) == 0)
+        snprintf(c->arn, sizeof c->arn, "%.*s:function:%s", (int)(fn_part - given), given,
+                 c->name);
+    else
+        snprintf(c->arn, sizeof c->arn, "arn:aws:lambda:%s:%.12s:function:%s", s->region,
+                 fn_part ? given : "123456789012", c->name);
 }
 
-/* Decodes X-Amz-Client-Context into c->client_context; a message on failure. */
-static const char *read_client_context(struct MHD_Connection *conn, call *c)
+/* The decoded X-Amz-Client-Context, an object whose custom, env and client are objects; a
+ * message when it is not. */
+static const char *read_client_context(lc__http_request *req, call *c)
 {
-    const char *b64 = header(conn, "X-Amz-Client-Context");
+    const char *b64 = lc__http_header(req, "X-Amz-Client-Context");
     if (b64 == NULL || b64[0] == '\0')
         return NULL;
     if (strlen(b64) > LC_CLIENT_CONTEXT_MAX)
         return "Client context must be at most 3583 bytes of base64.";
-    lc_buf json;
-    lc_buf_init(&json, 0);
+    lc_buf text;
+    lc_buf_init(&text, 0);
     json_t *cc = NULL;
-    if (lc_buf_base64_decode(&json, b64, strlen(b64)) == LC_OK)
-        cc = json_loadb(json.data, json.len, 0, NULL);
-    lc_buf_free(&json);
-    if (!json_is_object(cc)) {
+    if (lc_buf_base64_decode(&text, b64, strlen(b64)) == LC_OK)
+        cc = json_loadb(text.data, text.len, 0, NULL);
+    lc_context *probe = json_is_object(cc) ? lc_context_new() : NULL;
+    bool ok = probe && lc_context_set_client_context(probe, text.data, NULL) == LC_OK;
+    lc_context_free(probe);
+    lc_buf_free(&text);
+    if (!ok) {
         json_decref(cc);
-        return "Client context must be a valid Base64-encoded JSON object.";
+        return "Client context must be a valid Base64-encoded JSON object whose custom, env and "
+               "client are objects.";
     }
     c->client_context = cc;
     return NULL;
 }
 
-/* --- invocation types ------------------------------------------------------------------------ */
+/* --- synchronous invocations, in workers --------------------------------------------------------- */
 
-static void log_line(lc_invoke_server *s, const call *c, const char *id, unsigned status,
-                     const lc_result *r)
+static void answer_result(lc_invoke_server *s, job *j, lc_result *r)
 {
-    if (s->log == NULL)
-        return;
-    char stamp[32];
-    lc_iso_timestamp(lc_now_ms(), stamp);
-    pthread_mutex_lock(&s->log_mu);
-    fprintf(s->log, "%s %s %s %s %u", stamp, c->type, c->name, id, status);
-    if (r)
-        fprintf(s->log, " %.2f ms%s%s%s", r->duration_ms, r->cold_start ? " cold" : "",
-                r->function_error[0] ? " " : "", r->function_error);
-    fputc('\n', s->log);
-    fflush(s->log);
-    pthread_mutex_unlock(&s->log_mu);
-}
-
-static enum MHD_Result answer_result(lc_invoke_server *s, struct MHD_Connection *conn,
-                                     const call *c, const lc_result *r)
-{
-    struct MHD_Response *resp = response_with_id(r->payload, r->payload_len, r->request_id);
-    if (resp == NULL)
-        return MHD_NO;
-    MHD_add_response_header(resp, "Content-Type",
-                            r->content_type[0] ? r->content_type : "application/json");
-    MHD_add_response_header(resp, "X-Amz-Executed-Version", r->executed_version);
+    char id[200], version[80], type[160], error[64], log[8192];
+    snprintf(id, sizeof id, "x-amzn-RequestId: %s", r->request_id);
+    snprintf(version, sizeof version, "X-Amz-Executed-Version: %s", r->executed_version);
+    snprintf(type, sizeof type, "Content-Type: %s",
+             r->content_type[0] ? r->content_type : "application/json");
+    snprintf(error, sizeof error, "X-Amz-Function-Error: %s", r->function_error);
+    const char *headers[6] = {id, version, type};
+    int n = 3;
     if (r->function_error[0])
-        MHD_add_response_header(resp, "X-Amz-Function-Error", r->function_error);
-    if (c->tail) {
-        size_t n = r->log_len > 4096 ? 4096 : r->log_len;
+        headers[n++] = error;
+    if (j->tail) {
+        size_t len = r->log_len > 4096 ? 4096 : r->log_len;
         lc_buf b64;
         lc_buf_init(&b64, 0);
-        lc_buf_base64_encode(&b64, r->log + r->log_len - n, n);
-        MHD_add_response_header(resp, "X-Amz-Log-Result", b64.data ? b64.data : "");
+        lc_buf_base64_encode(&b64, r->log + r->log_len - len, len);
+        snprintf(log, sizeof log, "X-Amz-Log-Result: %s", b64.data ? b64.data : "");
         lc_buf_free(&b64);
+        headers[n++] = log;
     }
-    log_line(s, c, r->request_id, 200, r);
-    return queue(conn, 200, resp);
+    headers[n] = NULL;
+    log_line(s, j->type, j->name, r->request_id, 200, r);
+    respond(s, j->req, 200, headers, r->payload, r->payload_len);
+    r->payload = NULL; /* handed over with the answer */
+    r->payload_len = 0;
 }
 
-static enum MHD_Result invoke_sync(lc_invoke_server *s, struct MHD_Connection *conn,
-                                   const call *c, lc_invoke_options *opt)
+static void run_job(lc_invoke_server *s, job *j)
 {
     lc_result r;
     lc_error err = {0};
-    lc_status st = lc_emulator_invoke(s->em, c->name, opt, &r, &err);
+    lc_invoke_options opt = {.payload = j->req->body_size ? j->req->body.data : "{}",
+                             .payload_len = j->req->body_size ? j->req->body.len : 2,
+                             .context = j->overrides,
+                             .sandbox = j->sandbox[0] ? j->sandbox : NULL};
+    lc_status st = lc_emulator_invoke(s->em, j->name, &opt, &r, &err);
     if (st == LC_EBUSY)
-        return service_error(conn, 429, "TooManyRequestsException", "Rate Exceeded.");
-    if (st == LC_ENOTFOUND || st == LC_EINVAL) /* a sandbox that is not open, or not this one's */
-        return service_error(conn, st == LC_ENOTFOUND ? 404 : 400,
-                             st == LC_ENOTFOUND ? "ResourceNotFoundException"
-                                                : "InvalidParameterValueException",
-                             "%s", err.message);
-    if (st != LC_OK)
-        return service_error(conn, 500, "ServiceException", "%s", err.message);
-    enum MHD_Result rc = answer_result(s, conn, c, &r);
-    lc_result_clear(&r);
-    return rc;
+        service_error(s, j->req, 429, "TooManyRequestsException", "Rate Exceeded.");
+    else if (st == LC_ENOTFOUND || st == LC_EINVAL) /* a sandbox that is not open, or not its */
+        service_error(s, j->req, st == LC_ENOTFOUND ? 404 : 400,
+                      st == LC_ENOTFOUND ? "ResourceNotFoundException"
+                                         : "InvalidParameterValueException",
+                      "%s", err.message);
+    else if (st != LC_OK)
+        service_error(s, j->req, 500, "ServiceException", "%s", err.message);
+    else
+        answer_result(s, j, &r);
+    if (st == LC_OK)
+        lc_result_clear(&r);
+    json_decref(j->overrides);
+    free(j);
 }
 
-static enum MHD_Result invoke_async(lc_invoke_server *s, struct MHD_Connection *conn,
-                                    const call *c, lc_invoke_options *opt)
+static void *worker_main(void *arg)
+{
+    lc_invoke_server *s = arg;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (s->queue == NULL && !s->stopping) {
+            s->idle++;
+            pthread_cond_wait(&s->cv, &s->mu);
+            s->idle--;
+        }
+        if (s->queue == NULL)
+            break;
+        job *j = s->queue;
+        s->queue = j->next;
+        if (s->queue == NULL)
+            s->queue_tail = NULL;
+        pthread_mutex_unlock(&s->mu);
+        run_job(s, j);
+        pthread_mutex_lock(&s->mu);
+    }
+    s->workers--;
+    pthread_cond_broadcast(&s->gone_cv);
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+/* Queues a job; a new worker starts when none is idle (up to MAX_WORKERS). */
+static void submit(lc_invoke_server *s, job *j)
+{
+    pthread_mutex_lock(&s->mu);
+    if (s->queue_tail)
+        s->queue_tail->next = j;
+    else
+        s->queue = j;
+    s->queue_tail = j;
+    if (s->idle == 0 && s->workers < MAX_WORKERS) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (pthread_create(&t, &attr, worker_main, s) == 0)
+            s->workers++;
+        pthread_attr_destroy(&attr);
+    }
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+}
+
+static void stop_workers(lc_invoke_server *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->stopping = true;
+    pthread_cond_broadcast(&s->cv);
+    while (s->workers > 0)
+        pthread_cond_wait(&s->gone_cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* --- the other invocation types ------------------------------------------------------------------- */
+
+static void invoke_async(lc_invoke_server *s, lc__http_request *req, const call *c,
+                         const lc_invoke_options *opt)
 {
     char id[129];
     lc_error err = {0};
     lc_status st = lc_emulator_enqueue(s->em, c->name, opt, id, &err);
-    if (st == LC_ENOTFOUND || st == LC_EINVAL)
-        return service_error(conn, st == LC_ENOTFOUND ? 404 : 400,
-                             st == LC_ENOTFOUND ? "ResourceNotFoundException"
-                                                : "InvalidParameterValueException",
-                             "%s", err.message);
-    if (st != LC_OK)
-        return service_error(conn, 500, "ServiceException", "%s", err.message);
-    log_line(s, c, id, 202, NULL);
-    return queue(conn, 202, response_with_id("", 0, id));
+    if (st == LC_ENOTFOUND || st == LC_EINVAL) {
+        service_error(s, req, st == LC_ENOTFOUND ? 404 : 400,
+                      st == LC_ENOTFOUND ? "ResourceNotFoundException"
+                                         : "InvalidParameterValueException",
+                      "%s", err.message);
+        return;
+    }
+    if (st != LC_OK) {
+        service_error(s, req, 500, "ServiceException", "%s", err.message);
+        return;
+    }
+    log_line(s, c->type, c->name, id, 202, NULL);
+    char header[200];
+    snprintf(header, sizeof header, "x-amzn-RequestId: %s", id);
+    const char *headers[] = {header, NULL};
+    respond(s, req, 202, headers, NULL, 0);
 }
 
-static enum MHD_Result dry_run(lc_invoke_server *s, struct MHD_Connection *conn, const call *c)
+static void dry_run(lc_invoke_server *s, lc__http_request *req, const call *c)
 {
-    char id[37];
+    char id[37], header[64];
     lc_uuid4(id);
-    log_line(s, c, id, 204, NULL);
-    return queue(conn, 204, response_with_id("", 0, id));
+    log_line(s, c->type, c->name, id, 204, NULL);
+    snprintf(header, sizeof header, "x-amzn-RequestId: %s", id);
+    const char *headers[] = {header, NULL};
+    respond(s, req, 204, headers, NULL, 0);
 }
 
-/* --- checks, in the order Lambda applies them ------------------------------------------------- */
+/* --- checks, in the order Lambda applies them ------------------------------------------------------ */
 
 static const lc_function *resolve(lc_invoke_server *s, call *c)
 {
@@ -307,186 +419,217 @@ static const lc_function *resolve(lc_invoke_server *s, call *c)
     return fn;
 }
 
-static enum MHD_Result check_call(lc_invoke_server *s, struct MHD_Connection *conn, call *c,
-                                  request *req, bool *ok)
+static bool check_headers(lc_invoke_server *s, lc__http_request *req, call *c)
 {
-    *ok = false;
-    const char *log_type = header(conn, "X-Amz-Log-Type");
+    const char *log_type = lc__http_header(req, "X-Amz-Log-Type");
     if (log_type && strcmp(log_type, "None") != 0 && strcmp(log_type, "Tail") != 0)
-        return service_error(conn, 400, "InvalidParameterValueException",
-                             "Unsupported log type %s: use None or Tail.", log_type);
+        return service_error(s, req, 400, "InvalidParameterValueException",
+                             "Unsupported log type %s: use None or Tail.", log_type),
+               false;
     c->tail = log_type && strcmp(log_type, "Tail") == 0;
     if (strcmp(c->type, "RequestResponse") != 0 && strcmp(c->type, "Event") != 0 &&
         strcmp(c->type, "DryRun") != 0)
-        return service_error(conn, 400, "InvalidParameterValueException",
+        return service_error(s, req, 400, "InvalidParameterValueException",
                              "1 validation error detected: Value '%s' at 'invocationType' failed "
                              "to satisfy constraint: Member must satisfy enum value set: "
                              "[Event, RequestResponse, DryRun]",
-                             c->type);
-    const lc_function *fn = resolve(s, c);
-    if (fn == NULL || (c->qualifier[0] && strcmp(c->qualifier, "$LATEST") != 0)) {
-        return service_error(conn, 404, "ResourceNotFoundException", "Function not found: %s%s%s",
-                             fn ? lc_function_arn(fn) : c->arn, c->qualifier[0] ? ":" : "",
-                             c->qualifier);
-    }
+                             c->type),
+               false;
+    return true;
+}
+
+static bool check_body(lc_invoke_server *s, lc__http_request *req, const call *c)
+{
     bool async = strcmp(c->type, "Event") == 0;
     size_t limit = async ? s->max_async : LC_SYNC_REQUEST_MAX;
-    if (req->size > limit)
-        return service_error(conn, 413, "RequestTooLargeException",
+    if (req->over_cap || req->body_size > limit)
+        return service_error(s, req, 413, "RequestTooLargeException",
                              "Request must be smaller than %zu bytes for the InvokeFunction "
                              "operation",
-                             limit);
-    json_error_t jerr;
-    json_t *event = req->size ? json_loadb(req->body.data, req->body.len, JSON_DECODE_ANY, &jerr)
-                              : json_object();
-    if (event == NULL)
-        return service_error(conn, 400, "InvalidRequestContentException",
+                             limit),
+               false;
+    lc_error err = {0};
+    if (req->body_size && lc_json_validate(req->body.data, req->body.len, NULL, &err) != LC_OK)
+        return service_error(s, req, 400, "InvalidRequestContentException",
                              "Could not parse request body into json: %s (line %d, column %d)",
-                             jerr.text, jerr.line, jerr.column);
-    json_decref(event);
-    const char *cc_problem = read_client_context(conn, c);
-    if (cc_problem)
-        return service_error(conn, 400, "InvalidRequestContentException", "%s", cc_problem);
-    *ok = true;
-    return MHD_YES;
+                             err.message, err.line, err.column),
+               false;
+    return true;
 }
 
-static enum MHD_Result serve_call(lc_invoke_server *s, struct MHD_Connection *conn, call *c,
-                                  request *req)
+static bool check_call(lc_invoke_server *s, lc__http_request *req, call *c)
 {
-    bool ok;
-    enum MHD_Result rc = check_call(s, conn, c, req, &ok);
-    if (!ok)
-        return rc;
+    if (!check_headers(s, req, c))
+        return false;
+    const lc_function *fn = resolve(s, c);
+    if (fn == NULL || (c->qualifier[0] && strcmp(c->qualifier, "$LATEST") != 0)) {
+        service_error(s, req, 404, "ResourceNotFoundException", "Function not found: %s%s%s",
+                      fn ? lc_function_arn(fn) : c->arn, c->qualifier[0] ? ":" : "",
+                      c->qualifier);
+        return false;
+    }
+    if (!check_body(s, req, c))
+        return false;
+    const char *cc_problem = read_client_context(req, c);
+    if (cc_problem)
+        service_error(s, req, 400, "InvalidRequestContentException", "%s", cc_problem);
+    return cc_problem == NULL;
+}
+
+static void serve_call(lc_invoke_server *s, lc__http_request *req, call *c)
+{
+    if (!check_call(s, req, c))
+        return;
     json_t *overrides = c->client_context ? json_pack("{s:O}", "clientContext", c->client_context)
                                           : NULL;
-    lc_invoke_options opt = {.payload = req->size ? req->body.data : "{}",
-                             .payload_len = req->size ? req->body.len : 2,
-                             .context = overrides,
-                             .sandbox = header(conn, LC_SANDBOX_HEADER)};
-    if (strcmp(c->type, "DryRun") == 0)
-        rc = dry_run(s, conn, c);
-    else if (strcmp(c->type, "Event") == 0)
-        rc = invoke_async(s, conn, c, &opt);
-    else
-        rc = invoke_sync(s, conn, c, &opt);
+    const char *sandbox = lc__http_header(req, LC_SANDBOX_HEADER);
+    if (strcmp(c->type, "DryRun") == 0) {
+        dry_run(s, req, c);
+    } else if (strcmp(c->type, "Event") == 0) {
+        lc_invoke_options opt = {.payload = req->body_size ? req->body.data : "{}",
+                                 .payload_len = req->body_size ? req->body.len : 2,
+                                 .context = overrides, .sandbox = sandbox};
+        invoke_async(s, req, c, &opt);
+    } else {
+        job *j = calloc(1, sizeof *j);
+        if (j == NULL) {
+            service_error(s, req, 500, "ServiceException", "out of memory");
+        } else {
+            *j = (job){.req = req, .tail = c->tail, .overrides = overrides};
+            snprintf(j->name, sizeof j->name, "%s", c->name);
+            snprintf(j->type, sizeof j->type, "%s", c->type);
+            snprintf(j->sandbox, sizeof j->sandbox, "%s", sandbox ? sandbox : "");
+            submit(s, j);
+            return; /* the job owns overrides */
+        }
+    }
     json_decref(overrides);
-    return rc;
 }
 
-static enum MHD_Result route_call(lc_invoke_server *s, struct MHD_Connection *conn,
-                                  const char *url, const char *method, request *req);
-
-static enum MHD_Result route(lc_invoke_server *s, struct MHD_Connection *conn, const char *url,
-                             const char *method, request *req)
+/* The qualifier, from the name and ?Qualifier= (decoded); false when answered. */
+static bool take_qualifier(lc_invoke_server *s, lc__http_request *req, call *c)
 {
-    bool signed_ok;
-    enum MHD_Result rc = check_signature(s, conn, url, method, req, &signed_ok);
-    if (!signed_ok)
-        return rc;
-    char decoded[2048];
-    snprintf(decoded, sizeof decoded, "%s", url);
-    percent_decode(decoded);
-    return route_call(s, conn, decoded, method, req);
+    const char *q = strstr(req->query, "Qualifier=");
+    if (q == NULL || (q != req->query && q[-1] != '&'))
+        return true;
+    char value[512];
+    snprintf(value, sizeof value, "%.*s", (int)strcspn(q + 10, "&"), q + 10);
+    percent_decode(value);
+    if (value[0] == '\0' || strlen(value) > QUALIFIER_MAX || !lc_utf8_valid(value, strlen(value)))
+        return service_error(s, req, 400, "ValidationException",
+                             "1 validation error detected: Value '%s' at 'qualifier' failed to "
+                             "satisfy constraint: Member must have length between 1 and %d and "
+                             "satisfy regular expression pattern: (|[a-zA-Z0-9$_-]+)",
+                             value, QUALIFIER_MAX),
+               false;
+    if (c->qualifier[0] && strcmp(value, c->qualifier) != 0)
+        return service_error(s, req, 400, "InvalidParameterValueException",
+                             "The derived qualifier from the function name does not match the "
+                             "specified qualifier."),
+               false;
+    snprintf(c->qualifier, sizeof c->qualifier, "%s", value);
+    return true;
 }
 
-static enum MHD_Result route_call(lc_invoke_server *s, struct MHD_Connection *conn,
-                                  const char *url, const char *method, request *req)
+static void route_call(lc_invoke_server *s, lc__http_request *req, const char *url)
 {
     size_t n = strlen(url);
-    bool shaped = strncmp(url, PREFIX, strlen(PREFIX)) == 0 && n > strlen(PREFIX) + strlen(SUFFIX) &&
-                  strcmp(url + n - strlen(SUFFIX), SUFFIX) == 0;
-    if (!shaped || strcmp(method, "POST") != 0)
-        return service_error(conn, 404, "UnknownOperationException", "Unknown operation %s %s",
-                             method, url);
+    bool shaped = strncmp(url, PREFIX, strlen(PREFIX)) == 0 &&
+                  n > strlen(PREFIX) + strlen(SUFFIX) && strcmp(url + n - strlen(SUFFIX), SUFFIX) == 0;
+    if (!shaped || strcmp(req->method, "POST") != 0) {
+        service_error(s, req, 404, "UnknownOperationException", "Unknown operation %s %s",
+                      req->method, url);
+        return;
+    }
     call c = {0};
-    char given[512];
+    char given[2048], why[160];
     snprintf(given, sizeof given, "%.*s", (int)(n - strlen(PREFIX) - strlen(SUFFIX)),
              url + strlen(PREFIX));
-    if (strchr(given, '/') || !split_function_name(given, &c))
-        return service_error(conn, 400, "InvalidParameterValueException",
-                             "Invalid function name or ARN: %s", given);
-    const char *fn_part = strstr(given, ":function:");
-    if (strncmp(given, "arn:", 4) == 0)
-        snprintf(c.arn, sizeof c.arn, "%.*s%s", (int)(fn_part - given), given, ":function:");
-    else
-        snprintf(c.arn, sizeof c.arn, "arn:aws:lambda:us-east-1:%.12s:function:",
-                 fn_part ? given : "123456789012");
-    snprintf(c.arn + strlen(c.arn), sizeof c.arn - strlen(c.arn), "%s", c.name);
-    char qbuf[sizeof c.qualifier] = "";
-    const char *q = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "Qualifier");
-    if (q) {
-        snprintf(qbuf, sizeof qbuf, "%s", q);
-        percent_decode(qbuf);
-        q = qbuf;
+    if (name_problem(given, why, sizeof why) || strchr(given, '/') ||
+        !split_function_name(given, &c)) {
+        service_error(s, req, 400, "ValidationException",
+                      "1 validation error detected: Value '%.200s' at 'functionName' failed to "
+                      "satisfy constraint: %s",
+                      given,
+                      name_problem(given, why, sizeof why)
+                          ? why
+                          : "Member must satisfy regular expression pattern: "
+                            "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
+                            "(\\d{12}:)?(function:)?([a-zA-Z0-9-_\\.]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+        return;
     }
-    if (q && c.qualifier[0] && strcmp(q, c.qualifier) != 0)
-        return service_error(conn, 400, "InvalidParameterValueException",
-                             "The derived qualifier from the function name does not match the "
-                             "specified qualifier.");
-    if (q)
-        snprintf(c.qualifier, sizeof c.qualifier, "%s", q); /* decoded once, above */
-    const char *type = header(conn, "X-Amz-Invocation-Type");
+    function_arn(s, given, &c);
+    const char *type = lc__http_header(req, "X-Amz-Invocation-Type");
     snprintf(c.type, sizeof c.type, "%s", type && type[0] ? type : "RequestResponse");
-    enum MHD_Result rc = serve_call(s, conn, &c, req);
+    if (take_qualifier(s, req, &c))
+        serve_call(s, req, &c);
     json_decref(c.client_context);
-    return rc;
 }
 
-/* --- the server ------------------------------------------------------------------------------ */
-
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+static void on_request(void *ctx, lc__http_request *req)
 {
-    (void)version;
-    request *req;
-    enum MHD_Result result;
-    if (lc__http_body_collect(con_cls, LC_SYNC_REQUEST_MAX, upload_data, upload_data_size, &req,
-                              &result))
-        return result;
-    return route(cls, conn, url, method, req);
+    lc_invoke_server *s = ctx;
+    if (!req->over_cap && !signature_ok(s, req))
+        return;
+    char decoded[4096];
+    snprintf(decoded, sizeof decoded, "%s", req->path);
+    percent_decode(decoded);
+    route_call(s, req, decoded);
 }
 
+/* An Event may carry at most max_async bytes; anything else the synchronous limit. */
+static size_t body_cap(void *ctx, const lc__http_request *req)
+{
+    lc_invoke_server *s = ctx;
+    const char *type = lc__http_header(req, "X-Amz-Invocation-Type");
+    return type && strcmp(type, "Event") == 0 ? s->max_async : LC_SYNC_REQUEST_MAX;
+}
+
+/* --- the server ------------------------------------------------------------------------------------ */
+
+static void keep_options(lc_invoke_server *s, const lc_invoke_server_options *opt)
+{
+    s->max_async = opt && opt->max_async_request ? opt->max_async_request : LC_ASYNC_REQUEST_MAX;
+    s->log = opt ? opt->log : NULL;
+    snprintf(s->region, sizeof s->region, "%s", opt && opt->region ? opt->region : "us-east-1");
+    if (opt && opt->sigv4_access_key_id && opt->sigv4_secret_access_key) {
+        snprintf(s->sigv4_key, sizeof s->sigv4_key, "%s", opt->sigv4_access_key_id);
+        snprintf(s->sigv4_secret, sizeof s->sigv4_secret, "%s", opt->sigv4_secret_access_key);
+    }
+}
 
 lc_status lc_invoke_server_start(lc_emulator *em, const lc_invoke_server_options *opt,
                                  lc_invoke_server **out, lc_error *err)
 {
     *out = NULL;
-    const char *host = opt && opt->host ? opt->host : "127.0.0.1";
-    struct sockaddr_in addr = {.sin_family = AF_INET,
-                               .sin_port = htons((uint16_t)(opt ? opt->port : 0))};
-    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1)
-        return lc_error_set(err, LC_EINVAL, NULL, 0, 0, "cannot listen on '%s': not an IPv4 address",
-                            host);
     lc_invoke_server *s = calloc(1, sizeof *s);
     if (s == NULL)
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
     s->em = em;
-    s->max_async = opt && opt->max_async_request ? opt->max_async_request : LC_ASYNC_REQUEST_MAX;
-    s->log = opt ? opt->log : NULL;
-    if (opt && opt->sigv4_access_key_id && opt->sigv4_secret_access_key) {
-        snprintf(s->sigv4_key, sizeof s->sigv4_key, "%s", opt->sigv4_access_key_id);
-        snprintf(s->sigv4_secret, sizeof s->sigv4_secret, "%s", opt->sigv4_secret_access_key);
-        snprintf(s->sigv4_region, sizeof s->sigv4_region, "%s",
-                 opt->region ? opt->region : "us-east-1");
-    }
+    keep_options(s, opt);
     pthread_mutex_init(&s->log_mu, NULL);
-    s->daemon = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-        on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
-        MHD_OPTION_NOTIFY_COMPLETED, lc__http_body_free, NULL, MHD_OPTION_UNESCAPE_CALLBACK, keep_raw,
-        NULL, MHD_OPTION_END);
-    if (s->daemon == NULL) {
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
+    pthread_cond_init(&s->gone_cv, NULL);
+    const char *host = opt && opt->host ? opt->host : "127.0.0.1";
+    lc__http_config c = {
+        .host = host,
+        .port = opt ? opt->port : 0,
+        .max_connections = opt && opt->max_connections ? opt->max_connections : 1024,
+        .max_body = LC_SYNC_REQUEST_MAX,
+        .request_timeout_ms = opt && opt->request_timeout_ms ? opt->request_timeout_ms : 30000,
+        .idle_timeout_ms = opt && opt->idle_timeout_ms ? opt->idle_timeout_ms : 60000,
+        .body_cap = body_cap,
+        .on_request = on_request,
+        .error_body = error_body,
+        .ctx = s,
+    };
+    lc_status st = lc__http_server_start(&c, &s->http, err);
+    if (st != LC_OK) {
         lc_invoke_server_free(s);
-        return lc_error_set(err, LC_EIO, NULL, 0, 0,
-                            "cannot start the Invoke API server on %s:%u (in use?)", host,
-                            opt ? opt->port : 0);
+        return st;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    s->port = info ? info->port : 0;
+    s->port = lc__http_server_port(s->http);
     snprintf(s->url, sizeof s->url, "http://%s:%u", host, s->port);
     *out = s;
     return LC_OK;
@@ -496,8 +639,11 @@ void lc_invoke_server_free(lc_invoke_server *s)
 {
     if (s == NULL)
         return;
-    if (s->daemon)
-        MHD_stop_daemon(s->daemon);
+    lc__http_server_free(s->http); /* invocations in progress are answered first */
+    stop_workers(s);
+    pthread_cond_destroy(&s->gone_cv);
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
     pthread_mutex_destroy(&s->log_mu);
     free(s);
 }

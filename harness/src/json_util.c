@@ -389,3 +389,247 @@ char *lc_utf8_sanitize(char *s)
     }
     return s;
 }
+
+/* --- validating without a tree ---------------------------------------------------------------------- */
+
+typedef struct {
+    const char *p, *end, *start;
+    const char *source;
+    lc_error *err;
+} scanner;
+
+static lc_status scan_error(scanner *sc, const char *what)
+{
+    int line = 1, column = 1;
+    for (const char *q = sc->start; q < sc->p; q++, column++)
+        if (*q == '\n')
+            line++, column = 0;
+    char found[32];
+    if (sc->p >= sc->end)
+        snprintf(found, sizeof found, "the end of the text");
+    else if ((unsigned char)*sc->p >= 0x20 && (unsigned char)*sc->p < 0x7f)
+        snprintf(found, sizeof found, "'%c'", *sc->p);
+    else
+        snprintf(found, sizeof found, "byte 0x%02x", (unsigned char)*sc->p);
+    return lc_error_set(sc->err, LC_EJSON, sc->source ? sc->source : "<string>", line, column,
+                        "%s expected, found %s (byte %zu)", what, found,
+                        (size_t)(sc->p - sc->start));
+}
+
+static void skip_blank(scanner *sc)
+{
+    while (sc->p < sc->end && (*sc->p == ' ' || *sc->p == '\t' || *sc->p == '\n' || *sc->p == '\r'))
+        sc->p++;
+}
+
+static bool scan_literal(scanner *sc, const char *word)
+{
+    size_t n = strlen(word);
+    if ((size_t)(sc->end - sc->p) < n || memcmp(sc->p, word, n) != 0)
+        return false;
+    sc->p += n;
+    return true;
+}
+
+static size_t digits(scanner *sc)
+{
+    const char *from = sc->p;
+    while (sc->p < sc->end && *sc->p >= '0' && *sc->p <= '9')
+        sc->p++;
+    return (size_t)(sc->p - from);
+}
+
+static lc_status scan_number(scanner *sc)
+{
+    if (sc->p < sc->end && *sc->p == '-')
+        sc->p++;
+    if (sc->p < sc->end && *sc->p == '0')
+        sc->p++;
+    else if (digits(sc) == 0)
+        return scan_error(sc, "a digit");
+    if (sc->p < sc->end && *sc->p == '.') {
+        sc->p++;
+        if (digits(sc) == 0)
+            return scan_error(sc, "a digit after the decimal point");
+    }
+    if (sc->p < sc->end && (*sc->p == 'e' || *sc->p == 'E')) {
+        sc->p++;
+        if (sc->p < sc->end && (*sc->p == '+' || *sc->p == '-'))
+            sc->p++;
+        if (digits(sc) == 0)
+            return scan_error(sc, "a digit of the exponent");
+    }
+    return LC_OK;
+}
+
+static lc_status scan_string(scanner *sc)
+{
+    sc->p++; /* the opening quote */
+    while (sc->p < sc->end) {
+        unsigned char c = (unsigned char)*sc->p;
+        if (c == '"') {
+            sc->p++;
+            return LC_OK;
+        }
+        if (c < 0x20)
+            return scan_error(sc, "a character of a string (control characters are escaped)");
+        if (c == '\\') {
+            sc->p++;
+            if (sc->p >= sc->end || !strchr("\"\\/bfnrtu", *sc->p))
+                return scan_error(sc, "an escape (\\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u)");
+            if (*sc->p++ == 'u') {
+                for (int i = 0; i < 4; i++, sc->p++)
+                    if (sc->p >= sc->end || !isxdigit((unsigned char)*sc->p))
+                        return scan_error(sc, "four hexadecimal digits after \\u");
+            }
+            continue;
+        }
+        size_t n = c < 0x80 ? 1 : utf8_sequence((const unsigned char *)sc->p,
+                                                (size_t)(sc->end - sc->p));
+        if (n == 0)
+            return scan_error(sc, "valid UTF-8");
+        sc->p += n;
+    }
+    return scan_error(sc, "the end of the string (\")");
+}
+
+/* The containers open around the value being scanned: a bit per level, set for an object. */
+typedef struct {
+    unsigned char *bits;
+    size_t depth, cap;
+} nesting;
+
+static bool push(nesting *n, bool object)
+{
+    if (n->depth == n->cap * 8) {
+        size_t cap = n->cap ? n->cap * 2 : 64;
+        unsigned char *bits = realloc(n->bits, cap);
+        if (bits == NULL)
+            return false;
+        memset(bits + n->cap, 0, cap - n->cap);
+        n->bits = bits;
+        n->cap = cap;
+    }
+    if (object)
+        n->bits[n->depth / 8] |= (unsigned char)(1u << (n->depth % 8));
+    else
+        n->bits[n->depth / 8] &= (unsigned char)~(1u << (n->depth % 8));
+    n->depth++;
+    return true;
+}
+
+static bool in_object(const nesting *n)
+{
+    size_t d = n->depth - 1;
+    return (n->bits[d / 8] >> (d % 8)) & 1;
+}
+
+/* A scalar, or the opening of a container (pushed). */
+static lc_status scan_value_start(scanner *sc, nesting *n, bool *opened)
+{
+    *opened = false;
+    skip_blank(sc);
+    if (sc->p >= sc->end)
+        return scan_error(sc, "a value");
+    switch (*sc->p) {
+    case '{':
+    case '[':
+        *opened = true;
+        if (!push(n, *sc->p++ == '{'))
+            return lc_error_set(sc->err, LC_ENOMEM, sc->source, 0, 0, "out of memory");
+        return LC_OK;
+    case '"': return scan_string(sc);
+    case 't': return scan_literal(sc, "true") ? LC_OK : scan_error(sc, "a value");
+    case 'f': return scan_literal(sc, "false") ? LC_OK : scan_error(sc, "a value");
+    case 'n': return scan_literal(sc, "null") ? LC_OK : scan_error(sc, "a value");
+    default:
+        if (*sc->p == '-' || (*sc->p >= '0' && *sc->p <= '9'))
+            return scan_number(sc);
+        return scan_error(sc, "a value");
+    }
+}
+
+/* In an object, before a value: "key" : */
+static lc_status scan_key(scanner *sc)
+{
+    skip_blank(sc);
+    if (sc->p >= sc->end || *sc->p != '"')
+        return scan_error(sc, "a key (a string)");
+    lc_status st = scan_string(sc);
+    skip_blank(sc);
+    if (st == LC_OK && (sc->p >= sc->end || *sc->p++ != ':'))
+        return sc->p--, scan_error(sc, "':' after the key");
+    return st;
+}
+
+/* After a value inside containers: ',' (another item) or the closing of one or more levels. */
+static lc_status scan_after_value(scanner *sc, nesting *n, bool *more)
+{
+    *more = false;
+    while (n->depth > 0) {
+        skip_blank(sc);
+        char close = in_object(n) ? '}' : ']';
+        if (sc->p < sc->end && *sc->p == ',') {
+            sc->p++;
+            *more = true;
+            return in_object(n) ? scan_key(sc) : LC_OK;
+        }
+        if (sc->p >= sc->end || *sc->p != close)
+            return scan_error(sc, close == '}' ? "',' or '}'" : "',' or ']'");
+        sc->p++;
+        n->depth--;
+    }
+    return LC_OK;
+}
+
+/* Just after an opening: an empty container closes at once, else the first item starts. */
+static lc_status scan_first_item(scanner *sc, nesting *n, bool *empty)
+{
+    skip_blank(sc);
+    char close = in_object(n) ? '}' : ']';
+    *empty = sc->p < sc->end && *sc->p == close;
+    if (*empty) {
+        sc->p++;
+        n->depth--;
+        return LC_OK;
+    }
+    return in_object(n) ? scan_key(sc) : LC_OK;
+}
+
+/* Two states: a value is expected, or one was just read (and containers may close or go on). */
+static lc_status scan_document(scanner *sc, nesting *n)
+{
+    bool want_value = true;
+    for (;;) {
+        lc_status st = LC_OK;
+        if (want_value) {
+            bool opened = false, empty = false;
+            st = scan_value_start(sc, n, &opened);
+            if (st == LC_OK && opened)
+                st = scan_first_item(sc, n, &empty);
+            want_value = opened && !empty;
+        } else if (n->depth == 0) {
+            return LC_OK;
+        } else {
+            bool more = false;
+            st = scan_after_value(sc, n, &more);
+            if (st == LC_OK && !more)
+                return LC_OK; /* every container closed */
+            want_value = true;
+        }
+        if (st != LC_OK)
+            return st;
+    }
+}
+
+lc_status lc_json_validate(const char *text, size_t len, const char *source, lc_error *err)
+{
+    scanner sc = {.p = text, .end = text + len, .start = text, .source = source, .err = err};
+    nesting n = {0};
+    lc_status st = scan_document(&sc, &n);
+    free(n.bits);
+    skip_blank(&sc);
+    if (st == LC_OK && sc.p != sc.end)
+        st = scan_error(&sc, "the end of the text after the value");
+    return st;
+}

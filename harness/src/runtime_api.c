@@ -1,42 +1,74 @@
 #include "lambdacheck/runtime_api.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <microhttpd.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "http_server.h"
 #include "lambdacheck/buf.h"
-#include "http_body.h"
 #include "lambdacheck/context.h"
 
 #define PREFIX "/2018-06-01/runtime/"
+/* Bytes of a request head: the X-Ray cause header of an error post may be close to 1 MB. */
+#define MAX_HEAD (2u * 1024 * 1024)
+/* Bytes of each post's body kept in the raw record (the outcome's body is kept whole). */
+#define POST_KEEP 4096
+/* Posts kept in the raw record between two takes; later ones are counted and dropped. */
+#define MAX_POSTS 64
 
 typedef enum { INV_NONE, INV_QUEUED, INV_RUNNING, INV_DONE } inv_state;
 
+/* An event's bytes, shared by the invocation and the /next answer that may outlive it. */
+typedef struct {
+    atomic_int refs;
+    size_t len;
+    char data[];
+} shared_bytes;
+
+static shared_bytes *shared_new(const char *data, size_t len)
+{
+    shared_bytes *b = malloc(sizeof *b + len + 1);
+    if (b == NULL)
+        return NULL;
+    atomic_init(&b->refs, 1);
+    b->len = len;
+    memcpy(b->data, data, len);
+    b->data[len] = '\0';
+    return b;
+}
+
+static void shared_release(shared_bytes *b)
+{
+    if (b && atomic_fetch_sub(&b->refs, 1) == 1)
+        free(b);
+}
+
+/* The release function of an answer whose body is a shared_bytes' data. */
+static void release_data(void *data)
+{
+    shared_release((shared_bytes *)((char *)data - offsetof(shared_bytes, data)));
+}
+
 struct lc_runtime_api {
-    struct MHD_Daemon *daemon;
+    lc__http_server *http;
     uint16_t port;
     char address[32];
     int notify_r, notify_w;
 
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    pthread_mutex_t mu; /* everything below */
     bool stopping;
     bool initialized;
     int64_t initialized_ns;
-    int waiting; /* /next requests blocked for work */
+    lc__http_request *parked; /* a /next waiting for work */
 
     inv_state state;
     char request_id[129];
-    char done_id[129]; /* the last request id that got its outcome: a second post is 403 */
-    char *payload;
-    size_t payload_len;
+    char done_id[129];    /* the last request id that got its outcome: a second post is 403 */
+    shared_bytes *payload;
     char content_type[128];
     json_t *headers;
     int64_t delivered_ns;
@@ -50,57 +82,57 @@ struct lc_runtime_api {
     size_t n_posts, cap_posts;
 };
 
-typedef lc__http_body request;
-
-int64_t lc_monotonic_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void notify(lc_runtime_api *api)
 {
     char byte = 1;
     (void)!write(api->notify_w, &byte, 1); /* a full pipe already says "something happened" */
 }
 
-/* --- responses ----------------------------------------------------------------------------- */
+/* --- answers ------------------------------------------------------------------------------- */
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *body)
+static void reply(lc_runtime_api *api, lc__http_request *req, int status, const char *body)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
-    if (resp == NULL)
-        return MHD_NO;
-    MHD_add_response_header(resp, "Content-Type", "application/json");
-    enum MHD_Result rc = MHD_queue_response(conn, status, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    const char *headers[] = {"Content-Type: application/json", NULL};
+    lc__http_respond(api->http, req, status, headers, body, strlen(body), NULL);
 }
 
-static enum MHD_Result reply_error(struct MHD_Connection *conn, unsigned status, const char *type,
-                                   const char *message)
+static void reply_error(lc_runtime_api *api, lc__http_request *req, int status, const char *type,
+                        const char *message)
 {
     json_t *body = json_pack("{s:s, s:s}", "errorType", type, "errorMessage", message);
     char *text = json_dumps(body, JSON_COMPACT);
-    enum MHD_Result rc = reply(conn, status, text ? text : "{}");
+    reply(api, req, status, text ? text : "{}");
     free(text);
     json_decref(body);
-    return rc;
 }
 
-/* --- bookkeeping (called with the lock held) ----------------------------------------------- */
-
-static const char *header(struct MHD_Connection *conn, const char *name)
+/* The body of an answer the HTTP server makes itself (a malformed or slow request). */
+static void error_body(void *ctx, int status, const char *message, lc_buf *body,
+                       const char **content_type)
 {
-    const char *v = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, name);
+    (void)ctx;
+    json_t *b = json_pack("{s:s, s:s}", "errorType",
+                          status == 413 ? "RequestEntityTooLarge" : "InvalidRequest",
+                          "errorMessage", message);
+    char *text = json_dumps(b, JSON_COMPACT);
+    lc_buf_puts(body, text ? text : "{}");
+    free(text);
+    json_decref(b);
+    *content_type = "application/json";
+}
+
+/* --- the raw record ------------------------------------------------------------------------- */
+
+static const char *header_or_empty(const lc__http_request *req, const char *name)
+{
+    const char *v = lc__http_header(req, name);
     return v ? v : "";
 }
 
-static void record_post(lc_runtime_api *api, struct MHD_Connection *conn, const char *method,
-                        const char *url, int status, request *req)
+static void record_post(lc_runtime_api *api, lc__http_request *req, int status, bool keep_body)
 {
+    if (api->n_posts == MAX_POSTS)
+        return;
     if (api->n_posts == api->cap_posts) {
         size_t cap = api->cap_posts ? api->cap_posts * 2 : 4;
         lc_runtime_post *posts = realloc(api->posts, cap * sizeof *posts);
@@ -111,157 +143,141 @@ static void record_post(lc_runtime_api *api, struct MHD_Connection *conn, const 
     }
     lc_runtime_post *p = &api->posts[api->n_posts++];
     memset(p, 0, sizeof *p);
-    snprintf(p->method, sizeof p->method, "%s", method);
-    snprintf(p->path, sizeof p->path, "%s", url);
+    snprintf(p->method, sizeof p->method, "%s", req->method);
+    snprintf(p->path, sizeof p->path, "%s", req->target);
     p->status = status;
-    snprintf(p->content_type, sizeof p->content_type, "%s", header(conn, "Content-Type"));
+    snprintf(p->content_type, sizeof p->content_type, "%s", header_or_empty(req, "Content-Type"));
     snprintf(p->error_type, sizeof p->error_type, "%s",
-             header(conn, "Lambda-Runtime-Function-Error-Type"));
-    p->body_len = req->body.len;
-    p->body_size = req->size;
-    p->body = lc_buf_take(&req->body);
+             header_or_empty(req, "Lambda-Runtime-Function-Error-Type"));
+    p->body_size = req->body_size;
+    size_t keep = keep_body && !req->over_cap ? req->body.len : 0;
+    p->body_len = keep < POST_KEEP ? keep : POST_KEEP;
+    p->body = malloc(p->body_len + 1);
+    if (p->body) {
+        memcpy(p->body, req->body.data ? req->body.data : "", p->body_len);
+        p->body[p->body_len] = '\0';
+    }
 }
 
-static void set_outcome(lc_runtime_api *api, lc_runtime_outcome_kind kind,
-                        struct MHD_Connection *conn, request *req)
+static void set_outcome(lc_runtime_api *api, lc_runtime_outcome_kind kind, lc__http_request *req)
 {
     lc_runtime_outcome *o = &api->outcome;
     lc_runtime_outcome_clear(o);
     o->kind = kind;
-    o->posted_size = req->size;
-    snprintf(o->content_type, sizeof o->content_type, "%s", header(conn, "Content-Type"));
+    o->posted_size = req->body_size;
+    snprintf(o->content_type, sizeof o->content_type, "%s", header_or_empty(req, "Content-Type"));
     snprintf(o->error_type, sizeof o->error_type, "%s",
-             header(conn, "Lambda-Runtime-Function-Error-Type"));
-    const char *cause = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                    "Lambda-Runtime-Function-XRay-Error-Cause");
+             header_or_empty(req, "Lambda-Runtime-Function-Error-Type"));
+    const char *cause = lc__http_header(req, "Lambda-Runtime-Function-XRay-Error-Cause");
     o->xray_cause = cause ? strdup(cause) : NULL;
-    if (kind != LC_RUNTIME_TOO_LARGE && req->body.data) {
-        o->body = malloc(req->body.len + 1);
-        if (o->body) {
-            memcpy(o->body, req->body.data, req->body.len + 1);
-            o->body_len = req->body.len;
-        }
-    }
+    if (kind != LC_RUNTIME_TOO_LARGE)
+        o->body = lc__http_take_body(req, &o->body_len); /* moved, not copied */
     api->has_outcome = true;
 }
 
-/* --- endpoints ----------------------------------------------------------------------------- */
+/* --- endpoints (the loop's thread; mu held) --------------------------------------------------- */
 
-static struct MHD_Response *next_response(lc_runtime_api *api)
+/* Answers a waiting /next with the queued invocation. */
+static void deliver_next(lc_runtime_api *api, lc__http_request *req)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(
-        api->payload_len, api->payload ? api->payload : (void *)"", MHD_RESPMEM_MUST_COPY);
-    if (resp == NULL)
-        return NULL;
+    char deadline[32], *headers[16];
+    size_t n = 0;
     const char *name;
     json_t *value;
     json_object_foreach(api->headers, name, value)
     {
-        if (api->timeout_ms <= 0 || strcmp(name, "Lambda-Runtime-Deadline-Ms") != 0)
-            MHD_add_response_header(resp, name, json_string_value(value));
+        if (n < 12 && !(api->timeout_ms > 0 && strcmp(name, "Lambda-Runtime-Deadline-Ms") == 0) &&
+            asprintf(&headers[n], "%s: %s", name, json_string_value(value)) > 0)
+            n++;
     }
     if (api->timeout_ms > 0) {
-        char deadline[32];
         api->deadline_ms = lc_now_ms() + api->timeout_ms;
         snprintf(deadline, sizeof deadline, "%lld", (long long)api->deadline_ms);
-        MHD_add_response_header(resp, "Lambda-Runtime-Deadline-Ms", deadline);
+        if (asprintf(&headers[n], "Lambda-Runtime-Deadline-Ms: %s", deadline) > 0)
+            n++;
     }
-    MHD_add_response_header(resp, "Content-Type",
-                            api->content_type[0] ? api->content_type : "application/json");
-    return resp;
+    if (asprintf(&headers[n], "Content-Type: %s",
+                 api->content_type[0] ? api->content_type : "application/json") > 0)
+        n++;
+    headers[n] = NULL;
+    api->state = INV_RUNNING;
+    api->delivered_ns = lc_monotonic_ns();
+    atomic_fetch_add(&api->payload->refs, 1); /* the answer's, until it is sent */
+    lc__http_respond(api->http, req, 200, (const char *const *)headers, api->payload->data,
+                     api->payload->len, release_data);
+    for (size_t i = 0; i < n; i++)
+        free(headers[i]);
 }
 
-static enum MHD_Result handle_next(lc_runtime_api *api, struct MHD_Connection *conn)
+static void handle_next(lc_runtime_api *api, lc__http_request *req)
 {
-    pthread_mutex_lock(&api->mu);
     if (api->state == INV_RUNNING) {
-        pthread_mutex_unlock(&api->mu);
-        return reply_error(conn, 403, "InvalidStateTransition",
-                           "State transition from Running to Ready failed for runtime. Error: "
-                           "the current invocation has no response or error yet");
+        reply_error(api, req, 403, "InvalidStateTransition",
+                    "State transition from Running to Ready failed for runtime. Error: the "
+                    "current invocation has no response or error yet");
+        return;
     }
     if (!api->initialized) {
         api->initialized = true;
         api->initialized_ns = lc_monotonic_ns();
     }
-    api->waiting++;
-    notify(api); /* the previous invocation, if any, is over */
-    while (api->state != INV_QUEUED && !api->stopping)
-        pthread_cond_wait(&api->cv, &api->mu);
-    api->waiting--;
-    if (api->stopping) {
-        pthread_mutex_unlock(&api->mu);
-        return MHD_NO; /* closes the connection */
+    if (api->parked) /* one runtime, one /next: a second one replaces the first */
+        lc__http_drop(api->http, api->parked);
+    api->parked = NULL;
+    if (api->state == INV_QUEUED) {
+        deliver_next(api, req);
+        return;
     }
-    struct MHD_Response *resp = next_response(api);
-    api->state = INV_RUNNING;
-    api->delivered_ns = lc_monotonic_ns();
-    pthread_mutex_unlock(&api->mu);
-    if (resp == NULL)
-        return MHD_NO;
-    enum MHD_Result rc = MHD_queue_response(conn, 200, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    api->parked = req;
+    notify(api); /* the previous invocation, if any, is over */
 }
 
 /* spec 3.2; the number is LC_RUNTIME_MAX_RESPONSE */
 static const char too_large_message[] = "Exceeded maximum allowed payload size (6291556 bytes).";
 
-static enum MHD_Result handle_post_for(lc_runtime_api *api, struct MHD_Connection *conn,
-                                       const char *url, const char *id, bool is_error,
-                                       request *req)
+static void handle_post_for(lc_runtime_api *api, lc__http_request *req, const char *id,
+                            bool is_error)
 {
-    int status;
-    const char *type = NULL, *message = NULL;
-    pthread_mutex_lock(&api->mu);
     if (api->state == INV_RUNNING && strcmp(id, api->request_id) == 0) {
-        bool too_large = req->size > LC_RUNTIME_MAX_RESPONSE;
-        set_outcome(api,
-                    too_large  ? LC_RUNTIME_TOO_LARGE
-                    : is_error ? LC_RUNTIME_ERROR
-                               : LC_RUNTIME_RESPONSE,
-                    conn, req);
+        bool too_large = req->over_cap;
+        record_post(api, req, too_large ? 413 : 202, true);
+        set_outcome(api, too_large ? LC_RUNTIME_TOO_LARGE
+                         : is_error ? LC_RUNTIME_ERROR
+                                    : LC_RUNTIME_RESPONSE,
+                    req);
         api->state = INV_DONE;
         snprintf(api->done_id, sizeof api->done_id, "%s", id);
-        status = too_large ? 413 : 202;
-        if (too_large) {
-            type = "RequestEntityTooLarge";
-            message = too_large_message;
-        }
+        /* no wake-up here: an invocation ends at the runtime's next /next, or its exit */
+        if (too_large)
+            reply_error(api, req, 413, "RequestEntityTooLarge", too_large_message);
+        else
+            reply(api, req, 202, "{\"status\":\"OK\"}");
     } else if (api->done_id[0] && strcmp(id, api->done_id) == 0) {
-        status = 403;
-        type = "InvalidStateTransition";
-        message = is_error ? "State transition from ResponseSent to InvocationErrorResponse "
-                             "failed for runtime. Error: the invocation already has its outcome"
-                           : "State transition from ResponseSent to InvocationResponse failed "
-                             "for runtime. Error: the invocation already has its outcome";
+        record_post(api, req, 403, false);
+        reply_error(api, req, 403, "InvalidStateTransition",
+                    is_error ? "State transition from ResponseSent to InvocationErrorResponse "
+                               "failed for runtime. Error: the invocation already has its outcome"
+                             : "State transition from ResponseSent to InvocationResponse failed "
+                               "for runtime. Error: the invocation already has its outcome");
     } else {
-        status = 400;
-        type = "InvalidRequestID";
-        message = "Invalid request ID";
+        record_post(api, req, 400, false);
+        reply_error(api, req, 400, "InvalidRequestID", "Invalid request ID");
     }
-    record_post(api, conn, "POST", url, status, req);
-    pthread_mutex_unlock(&api->mu);
-    /* no wake-up here: an invocation ends at the runtime's next /next, or its exit */
-    return type ? reply_error(conn, (unsigned)status, type, message)
-                : reply(conn, 202, "{\"status\":\"OK\"}");
 }
 
-static enum MHD_Result handle_init_error(lc_runtime_api *api, struct MHD_Connection *conn,
-                                         const char *url, request *req)
+static void handle_init_error(lc_runtime_api *api, lc__http_request *req)
 {
-    pthread_mutex_lock(&api->mu);
     bool allowed = !api->initialized && !api->has_outcome;
+    record_post(api, req, allowed ? 202 : 403, allowed);
     if (allowed)
-        set_outcome(api, LC_RUNTIME_INIT_ERROR, conn, req);
-    record_post(api, conn, "POST", url, allowed ? 202 : 403, req);
-    pthread_mutex_unlock(&api->mu);
+        set_outcome(api, LC_RUNTIME_INIT_ERROR, req);
     notify(api);
     if (!allowed)
-        return reply_error(conn, 403, "InvalidStateTransition",
-                           "State transition from Ready to InitError failed for runtime. Error: "
-                           "init errors are only accepted before the first /next");
-    return reply(conn, 202, "{\"status\":\"OK\"}");
+        reply_error(api, req, 403, "InvalidStateTransition",
+                    "State transition from Ready to InitError failed for runtime. Error: init "
+                    "errors are only accepted before the first /next");
+    else
+        reply(api, req, 202, "{\"status\":\"OK\"}");
 }
 
 /* Splits "invocation/<id>/<what>" into id and what; false if the shape differs. */
@@ -279,45 +295,83 @@ static bool invocation_path(const char *rest, char *id, size_t id_size, const ch
     return strcmp(*what, "response") == 0 || strcmp(*what, "error") == 0;
 }
 
-static enum MHD_Result route(lc_runtime_api *api, struct MHD_Connection *conn, const char *url,
-                             const char *method, request *req)
+static void route(lc_runtime_api *api, lc__http_request *req)
 {
+    const char *url = req->target;
     const char *rest = strncmp(url, PREFIX, strlen(PREFIX)) == 0 ? url + strlen(PREFIX) : NULL;
-    bool is_get = strcmp(method, "GET") == 0, is_post = strcmp(method, "POST") == 0;
+    bool is_get = strcmp(req->method, "GET") == 0, is_post = strcmp(req->method, "POST") == 0;
     char id[129];
     const char *what;
-    if (rest && strcmp(rest, "invocation/next") == 0)
-        return is_get ? handle_next(api, conn)
-                      : reply_error(conn, 405, "MethodNotAllowed", "Use GET for /next");
-    if (rest && strcmp(rest, "init/error") == 0)
-        return is_post ? handle_init_error(api, conn, url, req)
-                       : reply_error(conn, 405, "MethodNotAllowed", "Use POST for /init/error");
-    if (rest && invocation_path(rest, id, sizeof id, &what))
-        return is_post ? handle_post_for(api, conn, url, id, strcmp(what, "error") == 0, req)
-                       : reply_error(conn, 405, "MethodNotAllowed", "Use POST");
-    pthread_mutex_lock(&api->mu);
-    record_post(api, conn, method, url, 404, req);
-    pthread_mutex_unlock(&api->mu);
-    notify(api);
-    return reply_error(conn, 404, "NotFound", "Unknown Runtime API path");
+    if (rest && strcmp(rest, "invocation/next") == 0) {
+        if (is_get)
+            handle_next(api, req);
+        else
+            reply_error(api, req, 405, "MethodNotAllowed", "Use GET for /next");
+    } else if (rest && strcmp(rest, "init/error") == 0) {
+        if (is_post)
+            handle_init_error(api, req);
+        else
+            reply_error(api, req, 405, "MethodNotAllowed", "Use POST for /init/error");
+    } else if (rest && invocation_path(rest, id, sizeof id, &what)) {
+        if (is_post)
+            handle_post_for(api, req, id, strcmp(what, "error") == 0);
+        else
+            reply_error(api, req, 405, "MethodNotAllowed", "Use POST");
+    } else {
+        record_post(api, req, 404, false);
+        notify(api);
+        reply_error(api, req, 404, "NotFound", "Unknown Runtime API path");
+    }
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+static void on_request(void *ctx, lc__http_request *req)
 {
-    (void)version;
-    request *req;
-    enum MHD_Result result;
-    if (lc__http_body_collect(con_cls, LC_RUNTIME_MAX_RESPONSE, upload_data, upload_data_size, &req,
-                              &result))
-        return result;
-    return route(cls, conn, url, method, req);
+    lc_runtime_api *api = ctx;
+    pthread_mutex_lock(&api->mu);
+    if (api->stopping)
+        lc__http_drop(api->http, req);
+    else
+        route(api, req);
+    pthread_mutex_unlock(&api->mu);
 }
 
+/* The body a request may send: a result or an error for the invocation in flight, or an init
+ * error; anything else (a wrong id, an unknown path) is answered without keeping its bytes. */
+static size_t body_cap(void *ctx, const lc__http_request *req)
+{
+    lc_runtime_api *api = ctx;
+    const char *rest = strncmp(req->target, PREFIX, strlen(PREFIX)) == 0
+                           ? req->target + strlen(PREFIX)
+                           : "";
+    char id[129];
+    const char *what;
+    if (strcmp(rest, "init/error") == 0)
+        return LC_RUNTIME_MAX_RESPONSE;
+    if (!invocation_path(rest, id, sizeof id, &what))
+        return 0;
+    pthread_mutex_lock(&api->mu);
+    bool current = api->state == INV_RUNNING && strcmp(id, api->request_id) == 0;
+    pthread_mutex_unlock(&api->mu);
+    return current ? LC_RUNTIME_MAX_RESPONSE : 0;
+}
 
-/* --- lifecycle ----------------------------------------------------------------------------- */
+/* After a submit: a parked /next gets the invocation. When stopping, it is let go. */
+static void on_wake(void *ctx)
+{
+    lc_runtime_api *api = ctx;
+    pthread_mutex_lock(&api->mu);
+    lc__http_request *req = api->parked;
+    if (req && api->stopping) {
+        api->parked = NULL;
+        lc__http_drop(api->http, req);
+    } else if (req && api->state == INV_QUEUED) {
+        api->parked = NULL;
+        deliver_next(api, req);
+    }
+    pthread_mutex_unlock(&api->mu);
+}
+
+/* --- lifecycle ------------------------------------------------------------------------------- */
 
 lc_status lc_runtime_api_start(lc_runtime_api **out, lc_error *err)
 {
@@ -331,21 +385,16 @@ lc_status lc_runtime_api_start(lc_runtime_api **out, lc_error *err)
     api->notify_r = fds[0];
     api->notify_w = fds[1];
     pthread_mutex_init(&api->mu, NULL);
-    pthread_cond_init(&api->cv, NULL);
-    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_port = 0};
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    api->daemon = MHD_start_daemon(
-        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
-        on_request, api, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)0, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-        MHD_OPTION_NOTIFY_COMPLETED, lc__http_body_free, NULL, MHD_OPTION_END);
-    if (api->daemon == NULL) {
+    lc__http_config c = {.max_connections = 64, .max_head = MAX_HEAD,
+                         .max_body = LC_RUNTIME_MAX_RESPONSE, .body_cap = body_cap,
+                         .on_request = on_request, .on_wake = on_wake, .error_body = error_body,
+                         .ctx = api};
+    lc_status st = lc__http_server_start(&c, &api->http, err);
+    if (st != LC_OK) {
         lc_runtime_api_free(api);
-        return lc_error_set(err, LC_EIO, NULL, 0, 0,
-                            "cannot start the Runtime API server on 127.0.0.1");
+        return st;
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(api->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    api->port = info ? info->port : 0;
+    api->port = lc__http_server_port(api->http);
     snprintf(api->address, sizeof api->address, "127.0.0.1:%u", api->port);
     *out = api;
     return LC_OK;
@@ -357,17 +406,17 @@ void lc_runtime_api_free(lc_runtime_api *api)
         return;
     pthread_mutex_lock(&api->mu);
     api->stopping = true;
-    pthread_cond_broadcast(&api->cv);
     pthread_mutex_unlock(&api->mu);
-    if (api->daemon)
-        MHD_stop_daemon(api->daemon);
+    if (api->http) {
+        lc__http_server_wake(api->http); /* lets a waiting /next go */
+        lc__http_server_free(api->http);
+    }
     lc_runtime_outcome_clear(&api->outcome);
     lc_runtime_posts_free(api->posts, api->n_posts);
-    free(api->payload);
+    shared_release(api->payload);
     json_decref(api->headers);
     close(api->notify_r);
     close(api->notify_w);
-    pthread_cond_destroy(&api->cv);
     pthread_mutex_destroy(&api->mu);
     free(api);
 }
@@ -399,21 +448,18 @@ void lc_runtime_api_drain_notify(lc_runtime_api *api)
 lc_status lc_runtime_api_submit(lc_runtime_api *api, const lc_runtime_invocation *inv,
                                 lc_error *err)
 {
-    char *payload = malloc(inv->payload_len + 1);
+    shared_bytes *payload = shared_new(inv->payload, inv->payload_len);
     if (payload == NULL)
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory for the event");
-    memcpy(payload, inv->payload, inv->payload_len);
-    payload[inv->payload_len] = '\0';
     pthread_mutex_lock(&api->mu);
     if (api->state == INV_QUEUED || api->state == INV_RUNNING) {
         pthread_mutex_unlock(&api->mu);
-        free(payload);
+        shared_release(payload);
         return lc_error_set(err, LC_ESTATE, NULL, 0, 0,
                             "the environment is already running an invocation");
     }
-    free(api->payload);
+    shared_release(api->payload);
     api->payload = payload;
-    api->payload_len = inv->payload_len;
     json_decref(api->headers);
     api->headers = json_deep_copy(inv->headers);
     snprintf(api->request_id, sizeof api->request_id, "%s", inv->request_id);
@@ -423,8 +469,10 @@ lc_status lc_runtime_api_submit(lc_runtime_api *api, const lc_runtime_invocation
     api->deadline_ms = 0;
     api->timeout_ms = inv->timeout_ms;
     api->state = INV_QUEUED;
-    pthread_cond_broadcast(&api->cv);
+    bool waiting = api->parked != NULL;
     pthread_mutex_unlock(&api->mu);
+    if (waiting)
+        lc__http_server_wake(api->http);
     return LC_OK;
 }
 
@@ -441,7 +489,7 @@ bool lc_runtime_api_initialized(lc_runtime_api *api, int64_t *at_ns)
 bool lc_runtime_api_runtime_waiting(lc_runtime_api *api)
 {
     pthread_mutex_lock(&api->mu);
-    bool waiting = api->waiting > 0 && api->state != INV_QUEUED;
+    bool waiting = api->parked != NULL && api->state != INV_QUEUED;
     pthread_mutex_unlock(&api->mu);
     return waiting;
 }

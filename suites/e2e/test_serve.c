@@ -1,12 +1,15 @@
 /* lambdacheck serve, called by clients nobody here wrote (the AWS CLI and boto3, from Debian's
  * packages) and by lambdacheck invoke --endpoint-url. */
 #include <check.h>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -261,6 +264,74 @@ START_TEST(serve_checks_signatures_made_by_the_aws_cli)
 }
 END_TEST
 
+/* --- hostile traffic ----------------------------------------------------------------------------- */
+
+static int connect_to(unsigned port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* Writes raw bytes, half-closes, and reads what comes back within 5 s. */
+static void exchange(unsigned port, const char *raw, char *out, size_t size)
+{
+    int fd = connect_to(port);
+    ck_assert_int_eq(write(fd, raw, strlen(raw)), (ssize_t)strlen(raw));
+    shutdown(fd, SHUT_WR);
+    size_t n = 0;
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    while (n < size - 1 && poll(&p, 1, 5000) > 0) {
+        ssize_t r = read(fd, out + n, size - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+    }
+    out[n] = '\0';
+    close(fd);
+}
+
+/* 300 idle connections used to make normal requests wait until they closed (256 blocked
+ * everything); truncated or contradictory requests got silence or a 200. */
+START_TEST(serve_answers_every_request_and_idle_clients_starve_no_one)
+{
+    start_serve("probes.echo", NULL);
+    int idle[300];
+    for (int i = 0; i < 300; i++)
+        idle[i] = connect_to(srv.bg.port);
+    char out[8192];
+    exchange(srv.bg.port, "POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nHost: x\r\n"
+                          "Content-Length: 7\r\n\r\n{\"a\":1}",
+             out, sizeof out);
+    ck_assert_msg(strncmp(out, "HTTP/1.1 200 OK", 15) == 0, "%s", out);
+    ck_assert_ptr_nonnull(strstr(out, "{\"a\": 1}"));
+    for (int i = 0; i < 300; i++)
+        close(idle[i]);
+    static const struct {
+        const char *raw;
+        const char *status;
+    } rows[] = {
+        {"POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nContent-Length: 100\r\n\r\n{",
+         "HTTP/1.1 400 "},
+        {"POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nContent-Length: 2\r\n"
+         "Content-Length: 5\r\n\r\n{}",
+         "HTTP/1.1 400 "},
+        {"POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+         "HTTP/1.1 501 "},
+        {"POST /2015-03-31/functions/probe:/invocations HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
+         "HTTP/1.1 400 "},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        exchange(srv.bg.port, rows[i].raw, out, sizeof out);
+        ck_assert_msg(strncmp(out, rows[i].status, strlen(rows[i].status)) == 0,
+                      "row %zu: wanted %s, got:\n%s", i, rows[i].status, out);
+        ck_assert_ptr_nonnull(strstr(out, "\"message\""));
+    }
+}
+END_TEST
+
 START_TEST(serve_refuses_bad_usage)
 {
     const char *const *cases[] = {
@@ -293,6 +364,7 @@ Suite *serve_suite(void)
     tcase_add_test(clients, lambdacheck_invoke_calls_a_served_function);
     tcase_add_test(clients, a_stop_signal_finishes_every_queued_event);
     tcase_add_test(clients, serve_checks_signatures_made_by_the_aws_cli);
+    tcase_add_test(clients, serve_answers_every_request_and_idle_clients_starve_no_one);
     suite_add_tcase(s, clients);
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 60);

@@ -751,6 +751,27 @@ START_TEST(an_oversized_post_from_a_runtime_is_a_size_error)
 }
 END_TEST
 
+/* A runtime that starts and never asks for work fails as an init failure naming the init limit
+ * (the function's own timeout is far longer: the message says which limit ended it). */
+START_TEST(a_runtime_that_never_asks_for_work_fails_at_the_init_limit)
+{
+    char command[512];
+    snprintf(command, sizeof command, "{python} %s/bad_runtime.py", MISBEHAVING);
+    add(&(lc_function_config){.runtime_command = command, .init_timeout_ms = 400,
+                              .timeout_ms = 600000},
+        "idle", "never-next");
+    lc_result r;
+    invoke("idle", "{}", &r);
+    ck_assert_str_eq(r.error_type, "Sandbox.Timedout");
+    ck_assert_ptr_nonnull(strstr(r.payload, "did not ask for an invocation (/next) within the "
+                                            "0.40 s init limit"));
+    ck_assert_ptr_nonnull(strstr(r.log, "INIT_REPORT Init Duration: "));
+    ck_assert_ptr_nonnull(strstr(r.log, "\tPhase: init\tStatus: timeout\n"));
+    lc_result_clear(&r);
+    ck_assert_uint_eq(lc_emulator_environment_count(em, "idle"), 0); /* discarded */
+}
+END_TEST
+
 START_TEST(a_runtime_that_exits_without_answering_is_an_exit_error)
 {
     lc_result r;
@@ -1246,6 +1267,63 @@ START_TEST(an_event_runs_its_first_attempt_in_the_sandbox)
 }
 END_TEST
 
+/* The journal holds at most its byte cap: the oldest results go first, the newest stays. */
+START_TEST(the_journal_is_bounded_by_bytes)
+{
+    lc_emulator_free(em);
+    lc_emulator_options o = {.journal_max_bytes = 3 * 1024 * 1024};
+    ck_assert_int_eq(lc_emulator_new(&o, &em, NULL), LC_OK);
+    add_probe("big", "probes.big_response");
+    char ids[5][129];
+    for (int i = 0; i < 5; i++) {
+        lc_result r;
+        invoke("big", "{\"bytes\": 1048576}", &r); /* 1 MB each */
+        ck_assert_uint_eq(r.payload_len, 1048578);
+        snprintf(ids[i], sizeof ids[i], "%s", r.request_id);
+        lc_result_clear(&r);
+    }
+    ck_assert_uint_le(lc_emulator_journal_size(em), 2);
+    lc_result found;
+    ck_assert_int_eq(lc_emulator_journal_find(em, ids[4], &found), LC_OK);
+    ck_assert_uint_eq(found.payload_len, 1048578);
+    lc_result_clear(&found);
+    ck_assert_int_eq(lc_emulator_journal_find(em, ids[0], &found), LC_ENOTFOUND);
+    /* the raw record of the runtime's post keeps its first 4 KB: the payload is kept once */
+    ck_assert_int_eq(lc_emulator_journal_find(em, ids[4], &found), LC_OK);
+    ck_assert_uint_eq(found.n_posts, 1);
+    ck_assert_uint_eq(found.posts[0].body_len, 4096);
+    ck_assert_uint_eq(found.posts[0].body_size, 1048578);
+    lc_result_clear(&found);
+}
+END_TEST
+
+/* Destination records past the window leave memory, but every one is counted and written. */
+START_TEST(destination_records_in_memory_are_a_window)
+{
+    lc_emulator_free(em);
+    lc_emulator_options o = {.records_window = 3};
+    ck_assert_int_eq(lc_emulator_new(&o, &em, NULL), LC_OK);
+    add_probe("echo", "probes.echo_or_fail");
+    lc_async_config c = {.max_retry_attempts = 0, .max_event_age_ms = 60000,
+                         .retry_delay_ms = {1, 1}};
+    ck_assert_int_eq(lc_emulator_set_async(em, "echo", &c, NULL), LC_OK);
+    for (int i = 0; i < 8; i++) {
+        char id[129];
+        const char *event = i % 2 ? "{\"fail\": true}" : "{}";
+        lc_invoke_options opt = {.payload = event, .payload_len = strlen(event)};
+        ck_assert_int_eq(lc_emulator_enqueue(em, "echo", &opt, id, NULL), LC_OK);
+    }
+    ck_assert_int_eq(lc_emulator_drain(em, 60000, true, NULL), LC_OK);
+    json_t *records = lc_emulator_async_records(em);
+    ck_assert_uint_eq(json_array_size(records), 3);
+    json_decref(records);
+    lc_async_counts counts = lc_emulator_async_counts(em);
+    ck_assert_uint_eq(counts.success, 4);
+    ck_assert_uint_eq(counts.retries_exhausted, 4);
+    ck_assert_uint_eq(counts.event_age_exceeded, 0);
+}
+END_TEST
+
 Suite *emulator_suite(void)
 {
     Suite *s = suite_create("emulator");
@@ -1295,6 +1373,7 @@ Suite *emulator_suite(void)
     tcase_add_test(errors, chunked_and_expect_continue_posts_from_a_runtime_are_accepted);
     tcase_add_test(errors, an_oversized_post_from_a_runtime_is_a_size_error);
     tcase_add_test(errors, a_runtime_that_exits_without_answering_is_an_exit_error);
+    tcase_add_test(errors, a_runtime_that_never_asks_for_work_fails_at_the_init_limit);
     suite_add_tcase(s, errors);
 
     TCase *async = tcase_create("async");
@@ -1319,6 +1398,8 @@ Suite *emulator_suite(void)
     tcase_add_checked_fixture(limits, setup, teardown);
     tcase_set_timeout(limits, 60);
     tcase_add_test(limits, the_concurrency_limit_refuses_extra_calls);
+    tcase_add_test(limits, the_journal_is_bounded_by_bytes);
+    tcase_add_test(limits, destination_records_in_memory_are_a_window);
     tcase_add_test(limits, freeing_the_emulator_ends_every_runtime_process);
     tcase_add_test(limits, runtimes_die_with_a_harness_that_exits_abruptly);
     suite_add_tcase(s, limits);

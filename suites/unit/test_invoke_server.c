@@ -270,7 +270,76 @@ START_TEST(service_errors_have_status_type_header_and_message)
                                 .client_context = "not json"};
     ck_assert_int_eq(lc_client_invoke(client, &bad_cc, &r, NULL), LC_OK);
     expect_error(&r, 400, "InvalidRequestContentException",
-                 "Client context must be a valid Base64-encoded JSON object.");
+                 "Client context must be a valid Base64-encoded JSON object");
+}
+END_TEST
+
+/* Names Lambda would refuse are a 400 saying why, before any lookup (not a 404 of a cut URL). */
+START_TEST(names_lambda_refuses_are_a_validation_error)
+{
+    char long_name[300];
+    memset(long_name, 'a', 200);
+    long_name[200] = '\0';
+    static const struct {
+        const char *path;
+        const char *message;
+    } rows[] = {
+        {"/2015-03-31/functions/%ff%fe/invocations", "the name is not valid UTF-8"},
+        {"/2015-03-31/functions/echo:/invocations", "Member must satisfy regular expression"},
+        {"/2015-03-31/functions/echo/invocations?Qualifier=", "Value '' at 'qualifier'"},
+        {"/2015-03-31/functions/ech%20o/invocations", "Member must satisfy regular expression"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        http_reply r = http_call(lc_invoke_server_port(server), "POST", rows[i].path, "{}", 2,
+                                 NULL, 0);
+        char type[128];
+        ck_assert_msg(r.status == 400, "%s: %ld %s", rows[i].path, r.status, r.body);
+        ck_assert_str_eq(http_header(&r, "x-amzn-ErrorType", type, sizeof type),
+                         "ValidationException");
+        ck_assert_msg(strstr(r.body, rows[i].message), "%s: %s", rows[i].path, r.body);
+        json_t *body = json_loads(r.body, 0, NULL); /* valid JSON, whatever was sent */
+        ck_assert_ptr_nonnull(json_object_get(body, "message"));
+        json_decref(body);
+        http_reply_free(&r);
+    }
+    char path[400];
+    snprintf(path, sizeof path, "/2015-03-31/functions/%s/invocations", long_name);
+    http_reply r = http_call(lc_invoke_server_port(server), "POST", path, "{}", 2, NULL, 0);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "Member must have length less than or equal to 170"));
+    http_reply_free(&r);
+}
+END_TEST
+
+/* A client context whose parts are not objects is refused, and an Event carrying one is not
+ * accepted (it used to get 202, then attempts where the function never ran). */
+START_TEST(a_client_context_with_parts_that_are_not_objects_is_refused)
+{
+    lc_invoke_request bad = {.function_name = "echo", .payload = "{}", .payload_len = 2,
+                             .client_context = "{\"custom\": \"gold\"}"};
+    lc_invoke_response r;
+    ck_assert_int_eq(lc_client_invoke(client, &bad, &r, NULL), LC_OK);
+    expect_error(&r, 400, "InvalidRequestContentException", "custom, env and client are objects");
+    bad.invocation_type = "Event";
+    bad.client_context = "{\"env\": []}";
+    ck_assert_int_eq(lc_client_invoke(client, &bad, &r, NULL), LC_OK);
+    expect_error(&r, 400, "InvalidRequestContentException", "custom, env and client are objects");
+    ck_assert_uint_eq(lc_emulator_pending(em), 0);
+    json_t *records = lc_emulator_async_records(em);
+    ck_assert_uint_eq(json_array_size(records), 0);
+    json_decref(records);
+}
+END_TEST
+
+/* JSON Lambda accepts that a tree parser refuses: big integers, 1E400, lone surrogates. */
+START_TEST(valid_json_is_passed_on_whatever_its_numbers)
+{
+    const char *event = "[123456789012345678901234567890, 1E400, \"\\ud800\"]";
+    lc_invoke_response r = call("echo", NULL, event);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.function_error, "");
+    ck_assert_ptr_nonnull(strstr(r.payload, "123456789012345678901234567890"));
+    lc_invoke_response_clear(&r);
 }
 END_TEST
 
@@ -419,6 +488,9 @@ Suite *invoke_server_suite(void)
     tcase_set_timeout(errors, 60);
     tcase_add_test(errors, service_errors_have_status_type_header_and_message);
     tcase_add_test(errors, unknown_paths_are_unknown_operations);
+    tcase_add_test(errors, names_lambda_refuses_are_a_validation_error);
+    tcase_add_test(errors, a_client_context_with_parts_that_are_not_objects_is_refused);
+    tcase_add_test(errors, valid_json_is_passed_on_whatever_its_numbers);
     tcase_add_test(errors, over_the_concurrency_limit_a_call_gets_429);
     tcase_add_test(errors, a_transport_failure_is_not_an_http_status);
     tcase_add_test(errors, a_failure_of_the_service_is_500_service_exception);

@@ -185,6 +185,61 @@ START_TEST(brief_truncates_long_values)
 }
 END_TEST
 
+/* The validator agrees with a full parse on what is JSON, and takes what Lambda passes on that
+ * jansson refuses: big numbers, lone surrogates, deep nesting. */
+START_TEST(validation_without_a_tree)
+{
+    static const char *const valid[] = {
+        "{}", "[]", "0", "-0.5e+10", "\"x\"", "null", " true ", "{\"a\": [1, {\"b\": null}, []]}",
+        "123456789012345678901234567890", "1E400", "\"\\ud800 alone\"", "\"h\u00e9llo \u2603\"",
+        "[[[[]]], {}, {\"\": \"\"}]", "\"\\\" \\/ \\b \\f \\n \\r \\t \\u00e9\"",
+    };
+    for (size_t i = 0; i < sizeof valid / sizeof *valid; i++) {
+        lc_error err = {0};
+        ck_assert_msg(lc_json_validate(valid[i], strlen(valid[i]), NULL, &err) == LC_OK,
+                      "%s: %s", valid[i], err.message);
+    }
+    static const struct {
+        const char *text;
+        const char *why;
+    } invalid[] = {
+        {"", "a value expected, found the end of the text"},
+        {"{", "a key (a string) expected"},
+        {"[1,]", "a value expected, found ']'"},
+        {"{\"a\" 1}", "':' after the key expected"},
+        {"{\"a\": 1,}", "a key (a string) expected"},
+        {"[1 2]", "',' or ']' expected"},
+        {"01", "the end of the text after the value expected"},
+        {"1.", "a digit after the decimal point"},
+        {"-", "a digit expected"},
+        {"tru", "a value expected"},
+        {"\"\\x\"", "an escape"},
+        {"\"\\u12g4\"", "four hexadecimal digits"},
+        {"\"a\nb\"", "control characters are escaped"},
+        {"\"\xff\"", "valid UTF-8 expected, found byte 0xff"},
+        {"\"open", "the end of the string"},
+        {"{} {}", "the end of the text after the value"},
+    };
+    for (size_t i = 0; i < sizeof invalid / sizeof *invalid; i++) {
+        lc_error err = {0};
+        ck_assert_int_eq(lc_json_validate(invalid[i].text, strlen(invalid[i].text), "t", &err),
+                         LC_EJSON);
+        ck_assert_msg(strstr(err.message, invalid[i].why), "%s: %s", invalid[i].text, err.message);
+    }
+    /* nesting as deep as memory allows */
+    size_t depth = 100000;
+    char *deep = malloc(2 * depth + 1);
+    memset(deep, '[', depth);
+    memset(deep + depth, ']', depth);
+    ck_assert_int_eq(lc_json_validate(deep, 2 * depth, NULL, NULL), LC_OK);
+    deep[2 * depth - 1] = '}';
+    lc_error err = {0};
+    ck_assert_int_eq(lc_json_validate(deep, 2 * depth, NULL, &err), LC_EJSON);
+    ck_assert_int_eq(err.column, 200000);
+    free(deep);
+}
+END_TEST
+
 Suite *json_util_suite(void)
 {
     Suite *s = suite_create("json_util");
@@ -205,6 +260,7 @@ Suite *json_util_suite(void)
     suite_add_tcase(s, errors);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, brief_truncates_long_values);
+    tcase_add_test(limits, validation_without_a_tree);
     suite_add_tcase(s, limits);
     return s;
 }

@@ -126,6 +126,9 @@ void lc_uuid4(char out[37]);
 /* Fills out with n random bytes (getrandom, falling back to /dev/urandom). */
 void lc_random_bytes(void *out, size_t n);
 
+/* Monotonic clock in nanoseconds. */
+int64_t lc_monotonic_ns(void);
+
 /* Milliseconds since the epoch, from the real-time clock. */
 int64_t lc_now_ms(void);
 

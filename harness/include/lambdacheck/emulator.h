@@ -24,8 +24,15 @@ typedef struct lc_emulator lc_emulator;
 /* A sandbox key: a UUID and its NUL. */
 #define LC_SANDBOX_KEY_SIZE 37
 
+/* The journal's default cap on the bytes its results hold (payloads, logs, raw posts). */
+#define LC_JOURNAL_MAX_BYTES (64u * 1024 * 1024)
+
 typedef struct {
-    size_t journal_capacity; /* results kept, oldest dropped first; 0: 1024 */
+    size_t journal_capacity;  /* results kept, oldest dropped first; 0: 1024 */
+    size_t journal_max_bytes; /* bytes the kept results may hold, oldest dropped first (the
+                                 newest result is always kept); 0: LC_JOURNAL_MAX_BYTES */
+    size_t records_window;    /* destination records kept in memory, newest; 0: 1024. Every
+                                 record goes to the destination file, and is counted */
 } lc_emulator_options;
 
 /* opt may be NULL. Caller frees with lc_emulator_free(). */
@@ -101,8 +108,15 @@ lc_status lc_emulator_drain(lc_emulator *em, long timeout_ms, bool skip_delays, 
 /* Events queued or running now. */
 size_t lc_emulator_pending(lc_emulator *em);
 
-/* The destination records so far, oldest first, as a new JSON array (caller decrefs). */
+/* The newest destination records (at most the records window), oldest first, as a new JSON
+ * array (caller decrefs). */
 json_t *lc_emulator_async_records(lc_emulator *em);
+
+/* How many destination records were written, by condition, since the emulator started. */
+typedef struct {
+    size_t success, retries_exhausted, event_age_exceeded;
+} lc_async_counts;
+lc_async_counts lc_emulator_async_counts(lc_emulator *em);
 
 /* Number of results in the journal. */
 size_t lc_emulator_journal_size(lc_emulator *em);

@@ -19,7 +19,8 @@
 #include "lambdacheck/function.h"
 #include "lambdacheck/runtime_api.h"
 
-/* How long a runtime may take to initialise before its first /next (Lambda's 10 s). */
+/* How long a runtime may take to initialise before its first /next (Lambda's 10 s); a function
+ * may set another (lc_function_config.init_timeout_ms). */
 #define LC_INIT_TIMEOUT_MS 10000
 /* Bytes of log kept per invocation; the rest is counted and dropped. */
 #define LC_LOG_MAX_BYTES (1024u * 1024)

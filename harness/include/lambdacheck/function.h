@@ -37,6 +37,8 @@ typedef struct {
     const char *execution_env;   /* AWS_EXECUTION_ENV; NULL: AWS_Lambda_<runtime>, and none for
                                     the provided family */
     long timeout_ms;             /* 1..900000; 0: 3000 */
+    long init_timeout_ms;        /* how long the runtime may take to ask for its first
+                                    invocation; 0: Lambda's 10 s */
     long memory_mb;              /* 128..10240; 0: 128 */
     const json_t *environment;   /* object of string variables for the function; NULL: none */
     int concurrency;             /* most environments at once; 0: 10 */
@@ -69,6 +71,7 @@ const char *lc_function_arn(const lc_function *fn);
 const char *lc_function_handler(const lc_function *fn);
 const char *lc_function_code_dir(const lc_function *fn);
 long lc_function_timeout_ms(const lc_function *fn);
+long lc_function_init_timeout_ms(const lc_function *fn);
 long lc_function_memory_mb(const lc_function *fn);
 int lc_function_concurrency(const lc_function *fn);
 const char *lc_function_runtime_dir(const lc_function *fn);

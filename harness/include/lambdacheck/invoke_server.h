@@ -4,7 +4,8 @@
  * by name, "name:qualifier", or a full or partial ARN; RequestResponse (200), Event (202, empty
  * body; the event is queued) and DryRun (204); X-Amz-Log-Type: Tail; X-Amz-Client-Context
  * (base64 JSON); X-Amz-Function-Error, X-Amz-Executed-Version, x-amzn-RequestId; and the service
- * errors of 4.2 with their status, x-amzn-ErrorType header and {"Type", "message"} body. The
+ * errors of 4.2 with their status, x-amzn-ErrorType header and {"Type", "message"} body; a name
+ * Lambda would refuse (too long, not UTF-8, an empty qualifier) is a 400 ValidationException. The
  * function name "function" reaches the only function, as with the AWS Runtime Interface
  * Emulator. Any Lambda client (AWS CLI, SDKs, lc_client) can use it with an endpoint URL.
  */
@@ -33,7 +34,11 @@ typedef struct {
                                             key pair (SigV4); others get 403. NULL: no check */
     const char *sigv4_secret_access_key;
     const char *region;       /* the region the endpoint serves: signatures must be scoped to
-                                 it; NULL: us-east-1 */
+                                 it, and not-found messages name it; NULL: us-east-1 */
+    size_t max_connections;   /* open at once; past it a newcomer is answered 503; 0: 1024 */
+    long request_timeout_ms;  /* a request must arrive whole within this, else 408; 0: 30 s */
+    long idle_timeout_ms;     /* a connection with no request in progress is closed after
+                                 this; 0: 60 s */
 } lc_invoke_server_options;
 
 typedef struct lc_invoke_server lc_invoke_server;
@@ -43,7 +48,7 @@ typedef struct lc_invoke_server lc_invoke_server;
 lc_status lc_invoke_server_start(lc_emulator *em, const lc_invoke_server_options *opt,
                                  lc_invoke_server **out, lc_error *err);
 
-/* Stops serving (requests in progress finish first) and frees. NULL is a no-op. */
+/* Stops serving (invocations in progress are answered first) and frees. NULL is a no-op. */
 void lc_invoke_server_free(lc_invoke_server *server);
 
 uint16_t lc_invoke_server_port(const lc_invoke_server *server);

@@ -46,6 +46,12 @@ char *lc_json_brief(const json_t *value, size_t max);
  * s. */
 char *lc_utf8_sanitize(char *s);
 
+/* Checks that len bytes of text are one JSON value (RFC 8259) without building it: numbers of
+ * any size ("1E400", 30-digit integers), any nesting depth, escapes of any code unit (a lone
+ * surrogate too), and valid UTF-8, as the Lambda service accepts them. LC_EJSON names the line,
+ * column and what was expected; source names the text in err (NULL: "<string>"). */
+lc_status lc_json_validate(const char *text, size_t len, const char *source, lc_error *err);
+
 /* True when the n bytes at s are valid UTF-8 (no overlong forms, no surrogates). */
 bool lc_utf8_valid(const char *s, size_t n);
 

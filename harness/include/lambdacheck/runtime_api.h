@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <jansson.h>
 
+#include "lambdacheck/context.h"
 #include "lambdacheck/error.h"
 
 /* Largest body a runtime may post: 6 MiB + 100 bytes (spec 3.2). */
@@ -117,7 +118,5 @@ size_t lc_runtime_api_take_posts(lc_runtime_api *api, lc_runtime_post **posts);
 void lc_runtime_outcome_clear(lc_runtime_outcome *outcome);
 void lc_runtime_posts_free(lc_runtime_post *posts, size_t n);
 
-/* Monotonic clock in nanoseconds. */
-int64_t lc_monotonic_ns(void);
 
 #endif

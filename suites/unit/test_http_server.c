@@ -1,0 +1,309 @@
+/* The HTTP/1.1 server under the Runtime API and the Invoke API, driven over raw sockets: every
+ * request is answered, however malformed, slow or cut off, and idle clients starve no one. */
+#include <arpa/inet.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../../harness/src/http_server.h"
+#include "suites.h"
+
+static lc__http_server *server;
+
+/* The handler: answers "METHOD path|query|body|trailer" at once, or from a thread when the path
+ * is /later, and keeps over-cap bodies as 413. */
+static void *answer_later(void *arg)
+{
+    lc__http_request *req = arg;
+    usleep(20000);
+    lc__http_respond(server, req, 200, NULL, "later", 5, NULL);
+    return NULL;
+}
+
+static void on_request(void *ctx, lc__http_request *req)
+{
+    (void)ctx;
+    if (req->over_cap) {
+        lc__http_respond(server, req, 413, NULL, "too large", 9, NULL);
+        return;
+    }
+    if (strcmp(req->path, "/later") == 0) {
+        pthread_t t;
+        pthread_create(&t, NULL, answer_later, req);
+        pthread_detach(t);
+        return;
+    }
+    char text[512];
+    const char *trailer = lc__http_trailer(req, "X-Trailer");
+    int n = snprintf(text, sizeof text, "%s %s|%s|%.*s|%s", req->method, req->path, req->query,
+                     (int)req->body.len, req->body.data ? req->body.data : "",
+                     trailer ? trailer : "");
+    const char *headers[] = {"Content-Type: text/plain", NULL};
+    lc__http_respond(server, req, 200, headers, text, (size_t)n, NULL);
+}
+
+static size_t cap(void *ctx, const lc__http_request *req)
+{
+    (void)ctx;
+    (void)req;
+    return 64;
+}
+
+static void start(long request_timeout_ms, size_t max_connections)
+{
+    lc__http_config c = {.on_request = on_request, .body_cap = cap, .max_discard = 1024,
+                         .request_timeout_ms = request_timeout_ms,
+                         .max_connections = max_connections, .max_head = 4096};
+    ck_assert_int_eq(lc__http_server_start(&c, &server, NULL), LC_OK);
+}
+
+static void setup(void)
+{
+    start(2000, 0);
+}
+
+static void teardown(void)
+{
+    lc__http_server_free(server);
+    server = NULL;
+}
+
+static int connect_to(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(lc__http_server_port(server))};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+    return fd;
+}
+
+/* Reads what the server sends within ms (until it closes, or `until` appears). */
+static char *read_reply(int fd, int ms, const char *until)
+{
+    static char buf[65536];
+    size_t n = 0;
+    buf[0] = '\0';
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    while (n < sizeof buf - 1 && poll(&p, 1, ms) > 0) {
+        ssize_t r = read(fd, buf + n, sizeof buf - 1 - n);
+        if (r <= 0)
+            break;
+        n += (size_t)r;
+        buf[n] = '\0';
+        if (until && strstr(buf, until))
+            break;
+    }
+    return buf;
+}
+
+/* Sends raw bytes (then half-closes when shut) and returns the reply. */
+static char *exchange(const char *raw, size_t len, bool shut)
+{
+    int fd = connect_to();
+    ck_assert_int_eq(write(fd, raw, len), (ssize_t)len);
+    if (shut)
+        shutdown(fd, SHUT_WR);
+    char *r = read_reply(fd, 3000, NULL);
+    close(fd);
+    return r;
+}
+
+#define SEND(raw) exchange(raw, sizeof raw - 1, true)
+#define ck_assert_starts(text, prefix)                                                             \
+    ck_assert_msg(strncmp(text, prefix, strlen(prefix)) == 0, "wanted %s..., got: %s", prefix, text)
+
+START_TEST(a_request_is_answered_with_its_parts)
+{
+    char *r = SEND("POST /a/b?x=1&y=%20 HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello");
+    ck_assert_starts(r, "HTTP/1.1 200 OK\r\n");
+    ck_assert_ptr_nonnull(strstr(r, "Content-Length: 26\r\n"));
+    ck_assert_ptr_nonnull(strstr(r, "\r\n\r\nPOST /a/b|x=1&y=%20|hello|"));
+}
+END_TEST
+
+START_TEST(keep_alive_and_pipelined_requests_are_answered_in_order)
+{
+    char *r = SEND("GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n"
+                   "GET /3 HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+    char *one = strstr(r, "GET /1"), *two = strstr(r, "GET /2"), *three = strstr(r, "GET /3");
+    ck_assert(one && two && three && one < two && two < three);
+    ck_assert_ptr_nonnull(strstr(three - 80, "Connection: close"));
+}
+END_TEST
+
+START_TEST(a_chunked_body_and_its_trailers_are_read)
+{
+    char *r = SEND("POST /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                   "3;ext=1\r\nabc\r\n4\r\ndefg\r\n0\r\nX-Trailer: t1\r\n\r\n");
+    ck_assert_ptr_nonnull(strstr(r, "POST /c||abcdefg|t1"));
+}
+END_TEST
+
+START_TEST(an_answer_may_come_from_another_thread)
+{
+    char *r = SEND("GET /later HTTP/1.1\r\nHost: h\r\n\r\n");
+    ck_assert_starts(r, "HTTP/1.1 200 OK");
+    ck_assert_ptr_nonnull(strstr(r, "\r\n\r\nlater"));
+}
+END_TEST
+
+/* Malformed requests get a status naming what was wrong, and the connection closes. */
+START_TEST(malformed_requests_are_answered_not_dropped)
+{
+    static const struct {
+        const char *raw;
+        const char *status;
+        const char *why;
+    } rows[] = {
+        {"POST / HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 5\r\n\r\n{}", "400",
+         "two different Content-Length values"},
+        {"POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n{}", "413",
+         "larger than this server reads"},
+        {"POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", "400", "not a number"},
+        {"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n{}", "501",
+         "only the chunked Transfer-Encoding"},
+        {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n", "400",
+         "both Transfer-Encoding and Content-Length"},
+        {"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "400",
+         "not a hexadecimal number"},
+        {"GET / HTTP/2.0\r\n\r\n", "505", "only HTTP/1.0 and HTTP/1.1"},
+        {"GET / FTP/1.1\r\n\r\n", "400", "not HTTP/1.0 or HTTP/1.1"},
+        {"GET  / HTTP/1.1\r\n\r\n", "400", "METHOD TARGET VERSION"},
+        {"G\x01T / HTTP/1.1\r\n\r\n", "400", "the method has a character"},
+        {"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", "400", "a header name"},
+        {"GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n", "400", "obs-fold"},
+        {"GET / HTTP/1.1\r\nA: \x01\r\n\r\n", "400", "control character"},
+        {"POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n{\"a\":", "400", "cut off"},
+        {"POST /x HTTP/1.1\r\nHost: h\r\nContent-Len", "400", "cut off"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
+        char *r = exchange(rows[i].raw, strlen(rows[i].raw), true);
+        char status[16];
+        snprintf(status, sizeof status, "HTTP/1.1 %s ", rows[i].status);
+        ck_assert_msg(strncmp(r, status, strlen(status)) == 0 && strstr(r, rows[i].why) &&
+                          strstr(r, "Connection: close"),
+                      "row %zu: wanted %s with \"%s\", got:\n%s", i, rows[i].status, rows[i].why, r);
+    }
+}
+END_TEST
+
+START_TEST(heads_and_bodies_over_their_caps_are_refused)
+{
+    char big[6000];
+    int n = snprintf(big, sizeof big, "GET / HTTP/1.1\r\nX: ");
+    memset(big + n, 'a', 5000);
+    strcpy(big + n + 5000, "\r\n\r\n");
+    char *r = exchange(big, strlen(big), true);
+    ck_assert_starts(r, "HTTP/1.1 431 ");
+    /* over the cap but under the discard limit: read, then answered by the handler */
+    char body[300];
+    n = snprintf(body, sizeof body, "POST / HTTP/1.1\r\nContent-Length: 200\r\n\r\n");
+    memset(body + n, 'b', 200);
+    r = exchange(body, (size_t)n + 200, true);
+    ck_assert_starts(r, "HTTP/1.1 413 Content Too Large");
+    ck_assert_ptr_nonnull(strstr(r, "too large"));
+    /* past the discard limit too: the server answers and stops reading */
+    char huge[4000];
+    n = snprintf(huge, sizeof huge, "POST / HTTP/1.1\r\nContent-Length: 100000\r\n\r\n");
+    memset(huge + n, 'c', 3000);
+    r = exchange(huge, (size_t)n + 3000, false);
+    ck_assert_starts(r, "HTTP/1.1 413 ");
+}
+END_TEST
+
+/* A client that sends part of a request and stops gets 408, not silence. */
+START_TEST(a_slow_request_gets_408)
+{
+    teardown();
+    start(300, 0);
+    int fd = connect_to();
+    ck_assert_int_eq(write(fd, "POST / HTTP/1.1\r\nContent-Length: 10\r\n\r\n{", 40), 40);
+    char *r = read_reply(fd, 3000, NULL);
+    ck_assert_starts(r, "HTTP/1.1 408 Request Timeout");
+    close(fd);
+}
+END_TEST
+
+/* Hundreds of idle connections do not keep a real request waiting. */
+START_TEST(idle_connections_starve_no_one)
+{
+    int idle[300];
+    for (int i = 0; i < 300; i++)
+        idle[i] = connect_to();
+    char *r = SEND("GET /works HTTP/1.1\r\nHost: h\r\n\r\n");
+    ck_assert_starts(r, "HTTP/1.1 200 OK");
+    for (int i = 0; i < 300; i++)
+        close(idle[i]);
+}
+END_TEST
+
+/* Past the connection limit, a newcomer is told so at once. */
+START_TEST(past_the_connection_limit_a_newcomer_gets_503)
+{
+    teardown();
+    start(2000, 4);
+    int held[4];
+    for (int i = 0; i < 4; i++)
+        held[i] = connect_to();
+    usleep(50000); /* let the loop accept them */
+    int fd = connect_to();
+    char *r = read_reply(fd, 3000, NULL);
+    ck_assert_starts(r, "HTTP/1.1 503 Service Unavailable");
+    close(fd);
+    for (int i = 0; i < 4; i++)
+        close(held[i]);
+}
+END_TEST
+
+START_TEST(http_1_0_closes_unless_kept_alive)
+{
+    char *r = SEND("GET /old HTTP/1.0\r\n\r\n");
+    ck_assert_starts(r, "HTTP/1.1 200 OK");
+    ck_assert_ptr_nonnull(strstr(r, "Connection: close"));
+}
+END_TEST
+
+/* Expect: 100-continue gets its interim answer before the body is sent. */
+START_TEST(expect_continue_is_answered)
+{
+    int fd = connect_to();
+    const char *head = "POST /e HTTP/1.1\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n";
+    ck_assert_int_eq(write(fd, head, strlen(head)), (ssize_t)strlen(head));
+    char *r = read_reply(fd, 2000, "\r\n\r\n");
+    ck_assert_starts(r, "HTTP/1.1 100 Continue\r\n\r\n");
+    ck_assert_int_eq(write(fd, "{}", 2), 2);
+    r = read_reply(fd, 2000, "|{}|");
+    ck_assert_starts(r, "HTTP/1.1 200 OK");
+    close(fd);
+}
+END_TEST
+
+Suite *http_server_suite(void)
+{
+    Suite *s = suite_create("http_server");
+    TCase *core = tcase_create("core");
+    tcase_add_checked_fixture(core, setup, teardown);
+    tcase_add_test(core, a_request_is_answered_with_its_parts);
+    tcase_add_test(core, keep_alive_and_pipelined_requests_are_answered_in_order);
+    tcase_add_test(core, a_chunked_body_and_its_trailers_are_read);
+    tcase_add_test(core, an_answer_may_come_from_another_thread);
+    tcase_add_test(core, http_1_0_closes_unless_kept_alive);
+    tcase_add_test(core, expect_continue_is_answered);
+    suite_add_tcase(s, core);
+    TCase *errors = tcase_create("errors");
+    tcase_add_checked_fixture(errors, setup, teardown);
+    tcase_add_test(errors, malformed_requests_are_answered_not_dropped);
+    tcase_add_test(errors, heads_and_bodies_over_their_caps_are_refused);
+    suite_add_tcase(s, errors);
+    TCase *limits = tcase_create("limits");
+    tcase_add_checked_fixture(limits, setup, teardown);
+    tcase_add_test(limits, a_slow_request_gets_408);
+    tcase_add_test(limits, idle_connections_starve_no_one);
+    tcase_add_test(limits, past_the_connection_limit_a_newcomer_gets_503);
+    suite_add_tcase(s, limits);
+    return s;
+}
