@@ -5,15 +5,17 @@
 #   make coverage  harness coverage report in reports/coverage/harness/
 #   make bench     benchmarks (numbers and ratios)
 #   make soak      serve's memory under a long mixed load, and an exactly-once audit
+#   make fuzz      every libFuzzer target for FUZZ_SECONDS each (clang)
 
 BUILD    ?= build
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 WERROR   ?= 0
 PYTHON   ?= python3
+FUZZ_SECONDS ?= 60
 CMAKE_ARGS = -DLAMBDACHECK_WERROR=$(if $(filter 1 ON on yes,$(WERROR)),ON,OFF) \
              -DLAMBDACHECK_PYTHON=$(PYTHON)
 
-.PHONY: all deps build run check sanitize valgrind coverage bench soak clean
+.PHONY: all deps build run check sanitize valgrind coverage bench soak fuzz clean
 
 all: build
 
@@ -56,5 +58,12 @@ bench: build
 soak: build
 	@cmake --build $(BUILD) --target soak
 
+# Fuzzing: the library built with clang, instrumented; each target runs FUZZ_SECONDS from its
+# committed seed corpus. A crash fails it and leaves its input in build-fuzz/artifacts/.
+fuzz: deps
+	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DLAMBDACHECK_FUZZ=ON >/dev/null
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz_targets
+	@suites/fuzz/run build-fuzz $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(BUILD) build-asan build-cov reports
+	rm -rf $(BUILD) build-asan build-cov build-fuzz reports

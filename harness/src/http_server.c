@@ -14,7 +14,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "lambdacheck/context.h"
@@ -243,7 +242,8 @@ static write_result write_answer(lc__http_server *s, conn *c)
             iov[n++] = (struct iovec){(char *)a->body + body_off, a->body_len - body_off};
         if (n == 0)
             break;
-        ssize_t w = writev(c->fd, iov, n);
+        struct msghdr msg = {.msg_iov = iov, .msg_iovlen = (size_t)n};
+        ssize_t w = sendmsg(c->fd, &msg, MSG_NOSIGNAL); /* a client gone: EPIPE, not SIGPIPE */
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             watch(s, c, EPOLLOUT);
             return W_BLOCKED;
@@ -638,7 +638,7 @@ static void send_continue(conn *c)
     static const char reply[] = "HTTP/1.1 100 Continue\r\n\r\n";
     if (expect && strcasecmp(expect, "100-continue") == 0 && c->req.minor_version == 1 &&
         c->in_len == 0)
-        (void)!write(c->fd, reply, sizeof reply - 1); /* a few bytes: a fresh socket takes them */
+        (void)!send(c->fd, reply, sizeof reply - 1, MSG_NOSIGNAL); /* a fresh socket takes them */
 }
 
 /* Parses a head from what is buffered: false when more is needed (or the request failed). */
@@ -803,7 +803,7 @@ static void refuse_connection(int fd)
     static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\n"
                                "Content-Length: 39\r\nConnection: close\r\n\r\n"
                                "too many connections: try again later\r\n";
-    (void)!write(fd, busy, sizeof busy - 1);
+    (void)!send(fd, busy, sizeof busy - 1, MSG_NOSIGNAL);
     close(fd);
 }
 

@@ -282,6 +282,45 @@ START_TEST(expect_continue_is_answered)
 }
 END_TEST
 
+/* A client that leaves before reading its answer costs nothing: the server must not get SIGPIPE
+ * (it used to end serve). The answer is large, so writing it meets the closed socket. */
+static void *answer_big_later(void *arg)
+{
+    lc__http_request *req = arg;
+    usleep(100000);
+    static char big[4 * 1024 * 1024];
+    lc__http_respond(server, req, 200, NULL, big, sizeof big, NULL);
+    return NULL;
+}
+
+static void on_request_big(void *ctx, lc__http_request *req)
+{
+    (void)ctx;
+    pthread_t t;
+    pthread_create(&t, NULL, answer_big_later, req);
+    pthread_detach(t);
+}
+
+START_TEST(a_client_that_leaves_early_does_not_end_the_server)
+{
+    teardown();
+    lc__http_config c = {.on_request = on_request_big};
+    ck_assert_int_eq(lc__http_server_start(&c, &server, NULL), LC_OK);
+    for (int i = 0; i < 3; i++) {
+        int fd = connect_to();
+        const char *req = "GET / HTTP/1.1\r\n\r\n";
+        ck_assert_int_eq(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+        close(fd); /* gone before the answer: writing it meets a closed peer */
+    }
+    usleep(300000);
+    int fd = connect_to(); /* still serving */
+    ck_assert_int_eq(write(fd, "GET / HTTP/1.1\r\n\r\n", 18), 18);
+    char *r = read_reply(fd, 5000, "\r\n\r\n");
+    ck_assert_msg(strncmp(r, "HTTP/1.1 200 OK", 15) == 0, "%s", r);
+    close(fd);
+}
+END_TEST
+
 Suite *http_server_suite(void)
 {
     Suite *s = suite_create("http_server");
@@ -304,6 +343,7 @@ Suite *http_server_suite(void)
     tcase_add_test(limits, a_slow_request_gets_408);
     tcase_add_test(limits, idle_connections_starve_no_one);
     tcase_add_test(limits, past_the_connection_limit_a_newcomer_gets_503);
+    tcase_add_test(limits, a_client_that_leaves_early_does_not_end_the_server);
     suite_add_tcase(s, limits);
     return s;
 }
