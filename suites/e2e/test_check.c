@@ -704,9 +704,12 @@ START_TEST(every_problem_of_a_library_is_listed_with_its_file)
                                          "ok", "{\"function\": \"echo\"}",
                                          NULL});
     mkdir(scratch_write(dir, "folder/x", "%s", ""), 0755);
-    char folder[600];
+    char folder[600], fifo[600];
     snprintf(folder, sizeof folder, "%s/folder/case.json", dir);
     mkdir(folder, 0755);
+    scratch_write(dir, "fifo/x", "%s", ""); /* a FIFO with no writer used to hang check */
+    snprintf(fifo, sizeof fifo, "%s/fifo/case.json", dir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
     cli_result r = check((const char *[]){"check", dir, NULL});
     ck_assert_int_eq(r.status, 3);
     char want[1200];
@@ -722,7 +725,10 @@ START_TEST(every_problem_of_a_library_is_listed_with_its_file)
     ck_assert_contains(r.err, want);
     snprintf(want, sizeof want, "%s: is a folder; a case is read from a case.json file", folder);
     ck_assert_contains(r.err, want);
-    ck_assert_contains(r.err, "no case ran: 5 problems in the handler libraries");
+    snprintf(want, sizeof want, "%s: is not a regular file; a case is read from a case.json file",
+             fifo);
+    ck_assert_contains(r.err, want);
+    ck_assert_contains(r.err, "no case ran: 6 problems in the handler libraries");
     cli_result_free(&r);
     /* a handler that is not a string says so */
     scratch_write(dir, "lambdacheck.json", "{\"functions\": {\"echo\": {\"handler\": 5, \"code\": "

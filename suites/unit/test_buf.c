@@ -1,5 +1,7 @@
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lambdacheck/buf.h"
@@ -86,6 +88,29 @@ START_TEST(reading_a_file_over_the_cap_fails_with_toolarge)
 }
 END_TEST
 
+/* What is not a regular file is refused without being read: a FIFO with no writer would block
+ * forever, a folder is not a file. */
+START_TEST(only_regular_files_are_read)
+{
+    char dir[] = "/tmp/lc_buf_XXXXXX", fifo[64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    lc_buf b;
+    lc_buf_init(&b, 0);
+    lc_error err = {0};
+    ck_assert_int_eq(lc_buf_read_file(&b, fifo, &err), LC_EIO);
+    ck_assert_str_eq(err.message, "cannot read it: it is a FIFO, not a regular file");
+    ck_assert_str_eq(err.source, fifo);
+    lc_error_clear(&err);
+    ck_assert_int_eq(lc_buf_read_file(&b, dir, &err), LC_EIO);
+    ck_assert_str_eq(err.message, "cannot read it: it is a folder, not a file");
+    lc_buf_free(&b);
+    unlink(fifo);
+    rmdir(dir);
+}
+END_TEST
+
 Suite *buf_suite(void)
 {
     Suite *s = suite_create("buf");
@@ -96,6 +121,7 @@ Suite *buf_suite(void)
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, reading_a_missing_file_names_it);
+    tcase_add_test(errors, only_regular_files_are_read);
     suite_add_tcase(s, errors);
     TCase *limits = tcase_create("limits");
     tcase_add_test(limits, the_cap_is_a_distinct_error_and_keeps_the_buffer);

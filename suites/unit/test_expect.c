@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lambdacheck/contracts.h"
 #include "lambdacheck/expect.h"
 #include "lambdacheck/json_util.h"
 #include "suites.h"
@@ -183,16 +184,24 @@ START_TEST(expectations_are_validated_with_names)
 }
 END_TEST
 
-START_TEST(verdict_messages_are_valid_utf8)
+/* A payload is bytes: not UTF-8, and not NUL-terminated (messages once read past it with
+ * %.200s; under AddressSanitizer that read is an error). */
+START_TEST(verdict_messages_are_valid_utf8_and_stay_within_the_payload)
 {
+    char *bytes = malloc(3); /* no terminator */
+    memcpy(bytes, "\xff\xfe\x80", 3);
     lc_observation o = {.invocation_type = "RequestResponse", .status = 200, .function_error = "",
-                        .request_id = "r", .payload = "\xff\xfe\x80", .payload_len = 3};
-    json_t *expect = json_pack("{s:s}", "payloadText", "x");
+                        .request_id = "r", .payload = bytes, .payload_len = 3};
+    json_t *expect = json_pack("{s:s, s:s}", "payloadText", "x", "errorType", "E");
+    json_object_set_new(expect, "payload", json_null());
     lc_verdicts v = {0};
     lc_expect_check(expect, &o, &v);
-    ck_assert(lc_utf8_valid(v.items[0].message, strlen(v.items[0].message)));
+    lc_contracts_check(&o, expect, &v);
+    for (size_t i = 0; i < v.count; i++)
+        ck_assert(lc_utf8_valid(v.items[i].message, strlen(v.items[i].message)));
     lc_verdicts_clear(&v);
     json_decref(expect);
+    free(bytes);
 }
 END_TEST
 
@@ -218,7 +227,7 @@ Suite *expect_suite(void)
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, expectations_are_validated_with_names);
-    tcase_add_test(errors, verdict_messages_are_valid_utf8);
+    tcase_add_test(errors, verdict_messages_are_valid_utf8_and_stay_within_the_payload);
     suite_add_tcase(s, errors);
     return s;
 }
