@@ -43,6 +43,7 @@ sanitize: deps
 # Check forks a child per test; CK_FORK=no keeps every test in the process valgrind watches.
 valgrind: build
 	cd $(BUILD) && CK_FORK=no timeout 1200 valgrind --quiet --error-exitcode=1 --leak-check=full \
+	  --child-silent-after-fork=yes \
 	  --errors-for-leak-kinds=definite,indirect ./unit_tests
 	@echo "valgrind: unit suites clean"
 
