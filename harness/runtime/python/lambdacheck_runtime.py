@@ -1,0 +1,1018 @@
+"""lambdacheck's Python runtime interface client.
+
+Runs one Python handler behind the Lambda Runtime API the way Lambda's managed Python runtimes do
+(their client is AWS's awslambdaric 4.x; spec/lambda-contract.md, section 2): load the handler,
+then loop on /next, call the handler with the decoded event and a context object, post the result
+or the error. What a handler or its caller can observe (payloads, error bodies, log lines, the
+context object, the logging set-up, the modules loaded before the handler) is meant to be the
+same; suites/differential compares the two.
+
+Started by lambdacheck_bootstrap.py. Standard library only; simplejson is used when it can be
+imported, as AWS's client does, and without it results are encoded the way simplejson would.
+
+Before the handler this imports only modules AWS's client imports too (a module of the
+function's with the same name would otherwise be shadowed), plus _socket.
+"""
+
+import decimal
+import importlib
+import json
+import logging
+import math
+import os
+import re
+import sys
+import time
+import traceback
+
+import _socket
+
+_API = "/2018-06-01/runtime"
+_THIS_FILE = __file__
+_NBSP = "\u00a0"
+_XRAY_CAUSE_LIMIT = 1024 * 1024  # a cause this long or longer is sent empty
+_UTF8_RUNTIMES = {
+    "AWS_Lambda_python3.12",
+    "AWS_Lambda_python3.13",
+    "AWS_Lambda_python3.14",
+    "AWS_Lambda_python3.15",
+}
+# What Lambda's Python runtime provides besides the standard library, taken from the host's
+# site-packages in isolated mode.
+_RUNTIME_PACKAGES = (
+    "boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six", "simplejson",
+)
+_UNHANDLED_WARNING = (
+    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function "
+    "code. However, in rare cases, a Lambda runtime update can cause unexpected function "
+    "behavior. For functions using managed runtimes, runtime updates can be triggered by a "
+    "function change, or can be applied automatically. To determine if the runtime has been "
+    "updated, check the runtime version in the INIT_START log entry. If this error correlates "
+    "with a change in the runtime version, you may be able to mitigate this error by "
+    "temporarily rolling back to the previous runtime version. For more information, see "
+    "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r"
+)
+
+_request_id = None  # the invocation in progress, for log records
+_tenant_id = None
+
+
+class Fault(Exception):
+    """An error the runtime itself reports, with a Lambda error type (Runtime.*)."""
+
+    def __init__(self, error_type, message, trace=None):
+        super().__init__(message)
+        self.error_type = error_type
+        self.message = message
+        self.trace = trace
+
+
+# --- the module search path -------------------------------------------------------------------
+
+
+class RuntimeProvidedPackages:
+    """Finds, among the host's installed packages, only those Lambda's runtime itself ships, and
+    what those packages import in turn (their dependencies as this host installed them).
+
+    Isolated mode: a function sees the standard library, its code folder and these; a dependency
+    missing from its deployment package is missing here too.
+    """
+
+    def __init__(self, names, folders):
+        self.names = frozenset(names)
+        self.folders = list(folders)
+
+    def find_spec(self, name, path=None, target=None):
+        if path is not None:
+            return None  # a submodule: its package's own path finds it
+        if name not in self.names and not self._imported_by_host_package():
+            return None
+        from importlib.machinery import PathFinder
+
+        return PathFinder.find_spec(name, self.folders)
+
+    def _imported_by_host_package(self):
+        """True when the import statement being run is in a host package's code."""
+        frame = sys._getframe(2)
+        while frame is not None:
+            filename = frame.f_code.co_filename
+            if not (filename.startswith("<frozen importlib") or filename == _THIS_FILE
+                    or filename.endswith(os.sep + os.path.join("importlib", "__init__.py"))):
+                return _inside(filename, self.folders)
+            frame = frame.f_back
+        return False
+
+    def invalidate_caches(self):
+        pass
+
+
+def _inside(path, folders):
+    real = os.path.realpath(path)
+    return any(real == f or real.startswith(f + os.sep) for f in folders)
+
+
+def set_search_path(host_packages):
+    """What Python would search, without this client's own folder. Without host_packages, the
+    host's site-packages are replaced by RuntimeProvidedPackages (and by coverage.py when it
+    measures this process). The function's folder goes first later (put_task_root_first)."""
+    import site
+
+    own = os.path.realpath(os.path.dirname(_THIS_FILE))
+    if host_packages and sys.flags.no_site:
+        site.main()
+    if sys.flags.no_site:
+        # What site adds besides paths: exit(), quit(), help() and friends.
+        site.setquit()
+        site.setcopyright()
+        site.sethelper()
+    folders = []
+    if not host_packages:
+        folders = [f for f in site.getsitepackages() + [site.getusersitepackages()] if f]
+        folders = [os.path.realpath(f) for f in folders]
+    sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) != own
+                   and not _inside(p, folders)]
+    if folders:
+        names = list(_RUNTIME_PACKAGES)
+        if "coverage" in sys.modules:
+            names.append("coverage")
+        sys.meta_path.append(RuntimeProvidedPackages(names, folders))
+
+
+# --- JSON ---------------------------------------------------------------------------------------
+
+
+def put_task_root_first(task_root):
+    """The function's folder first on sys.path, as on Lambda, once the client has imported what
+    it needs: a module of the function's named like one of those cannot break the client."""
+    sys.path[:] = [task_root] + [p for p in sys.path if p != task_root]
+
+
+def _ascii_only():
+    return os.environ.get("AWS_EXECUTION_ENV") not in _UTF8_RUNTIMES
+
+
+def _call_asdict(value):
+    """(True, value._asdict()) when value has a callable _asdict that accepts no arguments."""
+    method = getattr(value, "_asdict", None)
+    if callable(method):
+        try:
+            return True, method()
+        except TypeError:
+            pass
+    return False, None
+
+
+def _asdict_result(result):
+    if not isinstance(result, dict):
+        raise TypeError("_asdict() must return a dict, not %s" % type(result).__name__)
+    return result
+
+
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+_CONTAINERS = (list, tuple, dict)
+
+
+def _differs_from_simplejson(value):
+    """True when the standard encoder would treat something in value otherwise than simplejson:
+    a list, tuple or dict with an _asdict method (a namedtuple), or a bytes key."""
+    pending, seen = [value], set()
+    while pending:
+        item = pending.pop()
+        if not isinstance(item, _CONTAINERS) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if type(item) not in _CONTAINERS and callable(getattr(item, "_asdict", None)):
+            return True
+        if isinstance(item, dict):
+            if bytes in set(map(type, item)):
+                return True
+            item = item.values()
+        if not _PLAIN.issuperset(map(type, item)):
+            pending.extend(v for v in item if isinstance(v, _CONTAINERS))
+    return False
+
+
+def _as_simplejson_sees_it(value, active):
+    """A copy of value in which what simplejson encodes differently is already converted."""
+    if type(value) in _PLAIN or not isinstance(value, _CONTAINERS) or id(value) in active:
+        return value
+    active.add(id(value))
+    try:
+        if type(value) not in _CONTAINERS:
+            found, result = _call_asdict(value)
+            if found:
+                return _as_simplejson_sees_it(_asdict_result(result), active)
+        if isinstance(value, dict):
+            return {
+                (k.decode("utf-8") if isinstance(k, bytes) else k): _as_simplejson_sees_it(v, active)
+                for k, v in value.items()
+            }
+        return [_as_simplejson_sees_it(v, active) for v in value]
+    finally:
+        active.discard(id(value))
+
+
+class StandardEncoder:
+    """The standard library's encoder made to write what simplejson (as AWS's client configures
+    it) writes: Decimals as their own digits, bytes as UTF-8 text, objects with _asdict() (such
+    as namedtuples) as objects, NaN and Infinity as such."""
+
+    def __init__(self, ascii_only):
+        self._encoder = json.JSONEncoder(ensure_ascii=ascii_only, default=self._default)
+        # A Decimal is written as a marker string, then the marker is replaced by its digits.
+        marker = "\x00lambdacheck-decimal-%s-" % os.urandom(8).hex()
+        self._marker = marker
+        self._markers = re.compile(re.escape(self._encoder.encode(marker)[:-1]) + r'(\d+)"')
+        self._digits = []
+
+    def _default(self, value):
+        if isinstance(value, bytes):
+            return value.decode("utf-8")
+        found, result = _call_asdict(value)
+        if found:
+            return _as_simplejson_sees_it(_asdict_result(result), set())
+        if isinstance(value, decimal.Decimal):
+            if value.is_nan():
+                return math.nan
+            self._digits.append(str(value))
+            return "%s%d" % (self._marker, len(self._digits) - 1)
+        raise TypeError("Object of type %s is not JSON serializable" % value.__class__.__name__)
+
+    def encode(self, value):
+        if _differs_from_simplejson(value):
+            value = _as_simplejson_sees_it(value, set())
+        self._digits = []
+        text = self._encoder.encode(value)
+        if self._digits:
+            digits = self._digits
+            text = self._markers.sub(lambda m: digits[int(m.group(1))], text)
+        return text
+
+
+def _simplejson_encoder(simplejson, ascii_only):
+    class Encoder(simplejson.JSONEncoder):
+        def default(self, value):
+            if isinstance(value, decimal.Decimal):
+                return math.nan if value.is_nan() else simplejson.RawJSON(str(value))
+            return super().default(value)
+
+    return Encoder(use_decimal=False, ensure_ascii=ascii_only, allow_nan=True)
+
+
+_simplejson = None
+_encoder = None
+
+
+def use_json_library():
+    """Settles the JSON library: simplejson when it can be imported, as AWS's client uses it."""
+    global _simplejson, _encoder
+    try:
+        import simplejson as _simplejson
+    except ImportError:
+        _simplejson = None
+    _encoder = make_encoder()
+
+
+def make_encoder():
+    if _simplejson is not None:
+        return _simplejson_encoder(_simplejson, _ascii_only())
+    return StandardEncoder(_ascii_only())
+
+
+def to_json(value):
+    return make_encoder().encode(value)
+
+
+def marshal_result(result):
+    """(body, content type) for a handler's return value (spec 2.3); body is str or bytes."""
+    if isinstance(result, bytes):
+        return result, "application/unknown"
+    try:
+        return _encoder.encode(result), "application/json"
+    except Exception as exc:
+        raise Fault("Runtime.MarshalError", "Unable to marshal response: {}".format(exc))
+
+
+def unmarshal_event(body, content_type):
+    """The event (spec 2.2): JSON only for exactly application/json, else the raw bytes."""
+    if content_type != "application/json":
+        return body
+    try:
+        return (_simplejson or json).loads(body)
+    except Exception as exc:
+        raise Fault("Runtime.UnmarshalError", "Unable to unmarshal input: {}".format(exc))
+
+
+# --- the context object -----------------------------------------------------------------------
+
+
+def _fields_repr(obj, names):
+    return "%s([%s])" % (
+        type(obj).__name__, ",".join("%s=%s" % (n, getattr(obj, n)) for n in names)
+    )
+
+
+class CognitoIdentity:
+    __slots__ = ["cognito_identity_id", "cognito_identity_pool_id"]
+
+    def __repr__(self):
+        return _fields_repr(self, self.__slots__)
+
+
+class Client:
+    __slots__ = [
+        "installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name",
+    ]
+
+    def __repr__(self):
+        return _fields_repr(self, self.__slots__)
+
+
+class ClientContext:
+    __slots__ = ["custom", "env", "client"]
+
+    def __repr__(self):
+        return _fields_repr(self, self.__slots__)
+
+
+def _from_fields(cls, values):
+    """An instance of cls with each slot taken from the dict values (None when absent)."""
+    if values is None:
+        return None
+    obj = cls()
+    for name in cls.__slots__:
+        setattr(obj, name, values.get(name, None))
+    return obj
+
+
+def _parse_header_json(text, name):
+    try:
+        return json.loads(text)
+    except Exception as exc:
+        raise Fault(
+            "Runtime.LambdaContextUnmarshalError", "Unable to parse {} JSON: {}".format(name, exc)
+        )
+
+
+_CONTEXT_FIELDS = (
+    "aws_request_id", "log_group_name", "log_stream_name", "function_name", "memory_limit_in_mb",
+    "function_version", "invoked_function_arn", "client_context", "identity", "tenant_id",
+)
+
+
+class LambdaContext:
+    """The handler's second argument (spec 2.5)."""
+
+    def __init__(self, request_id, client_context, cognito_identity, deadline_ms,
+                 invoked_function_arn=None, tenant_id=None):
+        env = os.environ
+        self.aws_request_id = request_id
+        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.invoked_function_arn = invoked_function_arn
+        self.tenant_id = tenant_id
+        self.client_context = _from_fields(ClientContext, client_context)
+        if self.client_context is not None:
+            self.client_context.client = _from_fields(Client, self.client_context.client)
+        self.identity = _from_fields(CognitoIdentity, {})
+        if cognito_identity is not None:
+            self.identity.cognito_identity_id = cognito_identity.get("cognitoIdentityId")
+            self.identity.cognito_identity_pool_id = cognito_identity.get("cognitoIdentityPoolId")
+        self._epoch_deadline_time_in_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        left = self._epoch_deadline_time_in_ms - int(time.time() * 1000)
+        return left if left > 0 else 0
+
+    def log(self, msg):
+        for handler in logging.getLogger().handlers:
+            if hasattr(handler, "log_sink"):
+                handler.log_sink.log(str(msg))
+                return
+        sys.stdout.write(str(msg))
+
+    def __repr__(self):
+        return _fields_repr(self, _CONTEXT_FIELDS)
+
+
+def make_context(invocation):
+    client_context = cognito_identity = None
+    if invocation.client_context:
+        client_context = _parse_header_json(invocation.client_context, "Client Context")
+    if invocation.cognito_identity:
+        cognito_identity = _parse_header_json(invocation.cognito_identity, "Cognito Identity")
+    return LambdaContext(invocation.request_id, client_context, cognito_identity,
+                         invocation.deadline_ms, invocation.function_arn, invocation.tenant_id)
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+def make_error(message, error_type, stack_trace, request_id=None):
+    """The error body of spec 2.4: four keys, in this order, never missing."""
+    return {
+        "errorMessage": message if message else "",
+        "errorType": error_type if error_type else "",
+        "requestId": request_id if request_id is not None else "",
+        "stackTrace": stack_trace if stack_trace else [],
+    }
+
+
+def user_frames(tb):
+    """The traceback as (file, line, function, text) tuples from the first frame that is not
+    this client's. Tuples, not FrameSummary objects: formatted, they carry no column markers."""
+    frames = [(f.filename, f.lineno, f.name, f.line) for f in traceback.extract_tb(tb)]
+    for i, frame in enumerate(frames):
+        if frame[0] != _THIS_FILE:
+            return frames[i:]
+    return frames
+
+
+def xray_cause(error_type, message, frames):
+    """The Lambda-Runtime-Function-XRay-Error-Cause header's content."""
+    return {
+        "working_directory": os.getcwd(),
+        "exceptions": [{
+            "message": message,
+            "type": error_type,
+            "stack": [{"label": name, "path": path, "line": line} for path, line, name, _ in frames],
+        }],
+        "paths": list({path for path, _, _, _ in frames}),
+    }
+
+
+def error_from_exception(exc_info, request_id=None):
+    """(error body, X-Ray cause) for an exception the handler raised."""
+    etype, value, tb = exc_info
+    frames = user_frames(tb)
+    body = make_error(str(value), etype.__name__, traceback.format_list(frames), request_id)
+    return body, xray_cause(etype.__name__, str(value), frames)
+
+
+# --- logging ------------------------------------------------------------------------------------
+
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+# LogRecord attributes that are not a record's extras.
+_RECORD_ATTRIBUTES = frozenset((
+    "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info",
+    "exc_text", "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated",
+    "thread", "threadName", "processName", "process", "aws_request_id", "tenant_id",
+    "_frame_type",
+))
+
+
+def log_format_is_json():
+    value = os.environ.get("AWS_LAMBDA_LOG_FORMAT")
+    return bool(value) and value.upper() == "JSON"
+
+
+def log_level_name(value):
+    """AWS_LAMBDA_LOG_LEVEL as Lambda's client reads it: only an exact TRACE means DEBUG."""
+    if value is None:
+        return ""
+    return (value if value != "TRACE" else "DEBUG").upper()
+
+
+def _bucket(levelno):
+    return min(50, max(0, levelno)) // 10 * 10
+
+
+class StandardLogSink:
+    """Where log records and error reports go: the process's standard output."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, exc_tb):
+        pass
+
+    def log(self, msg, frame_type=None):
+        sys.stdout.write(msg)
+
+    def log_error(self, message_lines):
+        sys.stdout.write("\r".join(message_lines) + "\n")
+
+
+class LambdaLoggerHandler(logging.Handler):
+    """The root logger's handler. Errors while formatting reach the caller of the log call."""
+
+    def __init__(self, log_sink):
+        logging.Handler.__init__(self)
+        self.log_sink = log_sink
+
+    def emit(self, record):
+        self.log_sink.log(self.format(record))
+
+
+class LambdaLoggerHandlerWithFrameType(logging.Handler):
+    """The handler used when a log format or level is configured (frames carry the level)."""
+
+    def __init__(self, log_sink):
+        super().__init__()
+        self.log_sink = log_sink
+
+    def emit(self, record):
+        self.log_sink.log(self.format(record), frame_type=getattr(record, "_frame_type", None))
+
+
+class LambdaLoggerFilter(logging.Filter):
+    """Stamps each record with the invocation's request id (and tenant id)."""
+
+    def filter(self, record):
+        record.aws_request_id = _request_id or ""
+        record.tenant_id = _tenant_id
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: timestamp, level, message, logger, then whatever applies of
+    stackTrace, errorType, errorMessage, requestId, location, tenantId, and the extras."""
+
+    def __init__(self):
+        super().__init__(datefmt=_TIME_FORMAT)
+        self._encode = json.JSONEncoder(ensure_ascii=False).encode
+
+    def format(self, record):
+        record.levelno = _bucket(record.levelno)
+        record.levelname = logging.getLevelName(record.levelno)
+        exc = record.exc_info
+        out = {
+            "timestamp": self.formatTime(record, self.datefmt),
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+            "stackTrace": traceback.format_tb(exc[2]) if exc else None,
+            "errorType": exc[0].__name__ if exc else None,
+            "errorMessage": str(exc[1]) if exc else None,
+            "requestId": getattr(record, "aws_request_id", None),
+            "location": "%s:%s:%s" % (record.pathname, record.funcName, record.lineno)
+            if exc else None,
+        }
+        if getattr(record, "tenant_id", None) is not None:
+            out["tenantId"] = record.tenant_id
+        for key, value in record.__dict__.items():
+            if key not in _RECORD_ATTRIBUTES and key not in out:
+                out[key] = value
+        return self._encode({k: v for k, v in out.items() if v is not None}) + "\n"
+
+
+_TEXT_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
+
+
+def setup_logging(json_format, level, log_sink):
+    logging.Formatter.converter = time.gmtime
+    if json_format or level:
+        handler = LambdaLoggerHandlerWithFrameType(log_sink)
+    else:
+        handler = LambdaLoggerHandler(log_sink)
+    if json_format:
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter(_TEXT_FORMAT, "%Y-%m-%dT%H:%M:%S"))
+    root = logging.getLogger()
+    if level in logging._nameToLevel:
+        root.setLevel(level)
+    handler.addFilter(LambdaLoggerFilter())
+    root.addHandler(handler)
+
+
+def _replace_indent(line):
+    stripped = line.lstrip(" ")
+    return _NBSP * (len(line) - len(stripped)) + stripped
+
+
+def log_error_text(error, log_sink):
+    """The [ERROR] report of an unhandled error, one carriage return between lines."""
+    description = "[ERROR]"
+    if error.get("errorType"):
+        description += " " + error["errorType"]
+    if error.get("errorMessage"):
+        if error.get("errorType"):
+            description += ":"
+        description += " " + error["errorMessage"]
+    lines = [description]
+    if error.get("stackTrace") is not None:
+        lines.append("Traceback (most recent call last):")
+        for element in error["stackTrace"]:
+            if element == "":
+                lines.append("")
+            else:
+                lines.extend(_replace_indent(line) for line in element.splitlines())
+    log_sink.log_error(lines)
+
+
+def log_error_json(error, log_sink):
+    stamp = time.strftime(_TIME_FORMAT, logging.Formatter.converter(time.time()))
+    record = {"timestamp": stamp, "log_level": "ERROR"}
+    record.update(error)
+    log_sink.log_error([to_json(record)])
+
+
+class Unbuffered:
+    """Flushes after every write, so output reaches the log before the result is posted."""
+
+    def __init__(self, stream):
+        self.stream = stream
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc_value, exc_tb):
+        pass
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+    def write(self, msg):
+        self.stream.write(msg)
+        self.stream.flush()
+
+    def writelines(self, msgs):
+        self.stream.writelines(msgs)
+        self.stream.flush()
+
+
+# --- the handler ----------------------------------------------------------------------------
+
+
+def load_handler(name):
+    """Imports MODULE and returns FUNCTION for a handler name MODULE.FUNCTION (spec 2.1)."""
+    try:
+        module_name, function_name = name.rsplit(".", 1)
+    except ValueError as exc:
+        raise Fault("Runtime.MalformedHandlerName", "Bad handler '{}': {}".format(name, exc))
+    try:
+        if module_name.split(".")[0] in sys.builtin_module_names:
+            raise Fault(
+                "Runtime.BuiltInModuleConflict",
+                "Cannot use built-in module {} as a handler module".format(module_name),
+            )
+        module = importlib.import_module(module_name.replace("/", "."))
+    except ImportError as exc:
+        raise Fault(
+            "Runtime.ImportModuleError",
+            "Unable to import module '{}': {}".format(module_name, exc),
+        )
+    except SyntaxError as exc:
+        trace = ['  File "%s" Line %s\n    %s' % (exc.filename, exc.lineno, exc.text)]
+        raise Fault(
+            "Runtime.UserCodeSyntaxError",
+            "Syntax error in module '{}': {}".format(module_name, exc),
+            trace,
+        )
+    try:
+        return getattr(module, function_name)
+    except AttributeError:
+        raise Fault(
+            "Runtime.HandlerNotFound",
+            "Handler '{}' missing on module '{}'".format(function_name, module_name),
+        )
+
+
+# --- the Runtime API ----------------------------------------------------------------------------
+
+
+def _runtime_log_error(message):
+    """A line as the client's native part logs its own errors, straight to the output."""
+    sys.stdout.write("[ERROR] [%d] LAMBDA_RUNTIME %s\n" % (time.time_ns() // 1000000, message))
+
+
+class Invocation:
+    """One /next answer."""
+
+    __slots__ = ("request_id", "deadline_ms", "function_arn", "trace_id", "client_context",
+                 "cognito_identity", "tenant_id", "content_type", "body")
+
+    def __init__(self, headers, body):
+        def present(name):
+            return headers.get(name) or None
+
+        self.request_id = headers["lambda-runtime-aws-request-id"]
+        self.deadline_ms = _leading_digits(headers.get("lambda-runtime-deadline-ms", ""))
+        self.function_arn = headers.get("lambda-runtime-invoked-function-arn", "")
+        self.trace_id = present("lambda-runtime-trace-id")
+        self.client_context = present("lambda-runtime-client-context")
+        self.cognito_identity = present("lambda-runtime-cognito-identity")
+        self.tenant_id = present("lambda-runtime-aws-tenant-id")
+        self.content_type = present("content-type")
+        self.body = body
+
+
+def _leading_digits(text):
+    n = 0
+    while n < len(text) and text[n].isdigit():
+        n += 1
+    return int(text[:n]) if n else 0
+
+
+class ClosedBeforeAnswer(Exception):
+    pass
+
+
+class Connection:
+    """A kept-alive HTTP/1.1 connection to the Runtime API, on the bare socket module.
+
+    Responses are received into one reused buffer; a body of known length is received straight
+    into its own buffer.
+    """
+
+    def __init__(self, address):
+        host, _, port = address.rpartition(":")
+        self._address = (host.strip("[]"), int(port))
+        self._host = address
+        self._sock = None
+        self._buf = bytearray(65536)
+        self._start = self._end = 0  # unread bytes are _buf[_start:_end]
+
+    def close(self):
+        if self._sock is not None:
+            self._sock.close()
+        self._sock = None
+        self._start = self._end = 0
+
+    def _connect(self):
+        family = _socket.AF_INET6 if ":" in self._address[0] else _socket.AF_INET
+        sock = _socket.socket(family, _socket.SOCK_STREAM)
+        try:
+            sock.connect(self._address)
+            sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
+        except BaseException:
+            sock.close()
+            raise
+        self._sock = sock
+
+    def request(self, method, path, body=b"", headers=()):
+        lines = ["%s %s HTTP/1.1\r\nHost: %s\r\n" % (method, path, self._host)]
+        for name, value in headers:
+            lines.append("%s: %s\r\n" % (name, value))
+        if method != "GET":
+            lines.append("Content-Length: %d\r\n" % len(body))
+        head = "".join(lines).encode("utf-8") + b"\r\n"
+        fresh = self._sock is None
+        if fresh:
+            self._connect()
+        try:
+            return self._exchange(head, body)
+        except (ConnectionResetError, BrokenPipeError, ClosedBeforeAnswer):
+            self.close()
+            if fresh:
+                raise
+            self._connect()  # the server had closed the kept-alive connection: once more
+            return self._exchange(head, body)
+
+    def _exchange(self, head, body):
+        if len(body) < 65536:
+            self._sock.sendall(head + body)
+        else:
+            self._sock.sendall(head)
+            self._sock.sendall(body)
+        status, headers = self._head()
+        while status == 100:
+            status, headers = self._head()
+        if "content-length" in headers:
+            payload = self._take(int(headers["content-length"]))
+        elif headers.get("transfer-encoding", "").lower() == "chunked":
+            payload = self._chunked()
+        else:
+            payload = b""
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return status, headers, payload
+
+    def _fill(self):
+        """Receives more bytes after the unread ones, compacting or growing the buffer."""
+        if self._start and self._end == len(self._buf):
+            unread = self._end - self._start
+            self._buf[:unread] = self._buf[self._start:self._end]
+            self._start, self._end = 0, unread
+        if self._end == len(self._buf):
+            self._buf.extend(bytes(len(self._buf)))
+        with memoryview(self._buf) as view:
+            n = self._sock.recv_into(view[self._end:])
+        if n == 0:
+            raise ClosedBeforeAnswer()
+        self._end += n
+
+    def _find(self, needle):
+        while True:
+            at = self._buf.find(needle, self._start, self._end)
+            if at >= 0:
+                return at
+            self._fill()
+
+    def _head(self):
+        end = self._find(b"\r\n\r\n")
+        lines = self._buf[self._start:end].decode("utf-8", "replace").split("\r\n")
+        self._start = end + 4
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        return int(lines[0].split(" ", 2)[1]), headers
+
+    def _take(self, count):
+        buffered = min(count, self._end - self._start)
+        if buffered == count:
+            data = bytes(self._buf[self._start:self._start + count])
+            self._start += count
+            return data
+        data = bytearray(count)
+        data[:buffered] = self._buf[self._start:self._end]
+        self._start = self._end = 0
+        with memoryview(data) as view:
+            while buffered < count:
+                n = self._sock.recv_into(view[buffered:])
+                if n == 0:
+                    raise ClosedBeforeAnswer()
+                buffered += n
+        return bytes(data)
+
+    def _line(self):
+        end = self._find(b"\r\n")
+        line = bytes(self._buf[self._start:end])
+        self._start = end + 2
+        return line
+
+    def _chunked(self):
+        parts = []
+        while True:
+            size = int(self._line().split(b";", 1)[0], 16)
+            if size == 0:
+                while self._line():
+                    pass
+                return b"".join(parts)
+            parts.append(self._take(size))
+            self._take(2)
+
+
+class LambdaRuntimeClientError(Exception):
+    """The Runtime API refused an init error report."""
+
+
+class RuntimeAPI:
+    """The Runtime API at AWS_LAMBDA_RUNTIME_API, and what the client does when a call fails."""
+
+    def __init__(self, address):
+        self.address = address
+        self.connection = Connection(address)
+        self._agent = "lambdacheck-python/%d.%d.%d" % sys.version_info[:3]
+
+    def next(self):
+        try:
+            status, headers, body = self.connection.request(
+                "GET", _API + "/invocation/next", headers=(("User-Agent", self._agent),)
+            )
+        except (OSError, ClosedBeforeAnswer, ValueError, IndexError):
+            _runtime_log_error("Failed to get next invocation. No Response from endpoint")
+            raise RuntimeError("Failed to get next")
+        if not 200 <= status <= 299:
+            _runtime_log_error("Failed to get next invocation. Http Response code: %d" % status)
+            raise RuntimeError("Failed to get next")
+        if "lambda-runtime-aws-request-id" not in headers:
+            _runtime_log_error("Failed to find header lambda-runtime-aws-request-id in response")
+            raise RuntimeError("Failed to get next")
+        return Invocation(headers, body)
+
+    def _post(self, path, body, headers, failure):
+        headers = (("User-Agent", self._agent),) + headers
+        try:
+            status, _, detail = self.connection.request("POST", _API + path, body, headers)
+        except (OSError, ClosedBeforeAnswer, ValueError, IndexError):
+            raise RuntimeError(failure)
+        if not 200 <= status <= 299:
+            _runtime_log_error(
+                "Failed to post handler success response. Http response code: %d. %s"
+                % (status, detail.decode("utf-8", "replace"))
+            )
+            raise RuntimeError(failure)
+
+    def post_result(self, request_id, body, content_type):
+        if not isinstance(body, bytes):
+            body = body.encode("utf-8")
+        self._post("/invocation/%s/response" % request_id, body,
+                   (("Content-Type", content_type or "text/html"),),
+                   "Failed to post invocation response")
+
+    def post_error(self, request_id, error_json, cause_json):
+        if len(cause_json.encode()) >= _XRAY_CAUSE_LIMIT:
+            cause_json = ""
+        headers = (("Content-Type", "application/json"),
+                   ("Lambda-Runtime-Function-XRay-Error-Cause", cause_json))
+        self._post("/invocation/%s/error" % request_id, error_json.encode("utf-8"), headers,
+                   "Failed to post invocation error")
+
+    def post_init_error(self, error):
+        """Posted on a connection of its own, as AWS's client does (through http.client)."""
+        connection = Connection(self.address)
+        try:
+            status, _, detail = connection.request(
+                "POST", _API + "/init/error", to_json(error).encode("utf-8"),
+                (("Lambda-Runtime-Function-Error-Type", error["errorType"]),),
+            )
+        finally:
+            connection.close()
+        if status != 202:
+            raise LambdaRuntimeClientError(
+                "Request to Lambda Runtime '%s/init/error' endpoint failed. Reason: '%d'. "
+                "Response body: '%s'" % (_API, status, detail)
+            )
+
+
+# --- the loop -----------------------------------------------------------------------------------
+
+
+def _set_trace_id(trace_id):
+    if trace_id is not None:
+        os.environ["_X_AMZN_TRACE_ID"] = trace_id
+    else:
+        os.environ.pop("_X_AMZN_TRACE_ID", None)
+
+
+class Runtime:
+    """The handler and what it answers through."""
+
+    def __init__(self, api, log_sink, json_logs):
+        self.api = api
+        self.log_sink = log_sink
+        self.log_error = log_error_json if json_logs else log_error_text
+
+    def handle_event_request(self, handler, invocation):
+        """Runs one invocation and posts its outcome. (A frame of this method is what a handler
+        that is not callable shows in its stack trace, under this name, as on Lambda.)"""
+        error = None
+        try:
+            context = make_context(invocation)
+            event = unmarshal_event(invocation.body, invocation.content_type)
+            body, content_type = marshal_result(handler(event, context))
+        except Fault as fault:
+            cause = xray_cause("LambdaValidationError", fault.message, [])
+            error = make_error(fault.message, fault.error_type, fault.trace, invocation.request_id)
+        except Exception:
+            error, cause = error_from_exception(sys.exc_info(), invocation.request_id)
+        if error is not None:
+            self.log_error(error, self.log_sink)
+            self.api.post_error(invocation.request_id, to_json(error), to_json(cause))
+        else:
+            self.api.post_result(invocation.request_id, body, content_type)
+
+    def load(self, handler_name):
+        """The handler, or None after reporting the init error."""
+        try:
+            return load_handler(handler_name)
+        except Fault as fault:
+            error = make_error(fault.message, fault.error_type, fault.trace)
+        except Exception:
+            etype, value, tb = sys.exc_info()
+            error = make_error(str(value), etype.__name__,
+                               traceback.format_list(user_frames(tb)))
+        logging.warning(_UNHANDLED_WARNING)
+        self.log_error(error, self.log_sink)
+        self.api.post_init_error(error)
+        return None
+
+
+def _import_like_reference():
+    """What AWS's client has imported before the handler besides what this module imports, so
+    that a function's module of the same name is shadowed exactly as on Lambda."""
+    if os.environ.get("AWS_EXECUTION_ENV") in _UTF8_RUNTIMES:
+        import concurrent.futures.thread  # noqa: F401  (it polls /next from a thread there)
+
+
+def main(argv, host_packages=False, exit_on_sigterm=False):
+    """Runs the client. host_packages: see set_search_path. exit_on_sigterm: SIGTERM ends the
+    process the normal way (for coverage.py, which saves its data then); by default it keeps
+    its default action, as on Lambda."""
+    global _request_id, _tenant_id
+    if len(argv) < 2:
+        sys.stderr.write("usage: %s MODULE.FUNCTION\n" % argv[0])
+        return 2
+    address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
+    if not address:
+        sys.stderr.write("lambdacheck runtime: AWS_LAMBDA_RUNTIME_API is not set\n")
+        return 2
+    if exit_on_sigterm:
+        import signal
+
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    set_search_path(host_packages)
+    use_json_library()
+    _import_like_reference()
+    put_task_root_first(os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd())
+    json_logs = log_format_is_json()
+    api = RuntimeAPI(address)
+    sys.stdout = Unbuffered(sys.stdout)
+    sys.stderr = Unbuffered(sys.stderr)
+    with StandardLogSink() as log_sink:
+        runtime = Runtime(api, log_sink, json_logs)
+        setup_logging(json_logs, log_level_name(os.environ.get("AWS_LAMBDA_LOG_LEVEL")), log_sink)
+        handler = runtime.load(argv[-1])
+        if handler is None:
+            sys.exit(1)
+        while True:
+            invocation = api.next()
+            _request_id, _tenant_id = invocation.request_id, invocation.tenant_id
+            _set_trace_id(invocation.trace_id)
+            runtime.handle_event_request(handler, invocation)
