@@ -13,7 +13,8 @@ enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2, CLI_NOT_MINE = -2 };
 
 enum {
     OPT_HANDLER = 256, OPT_CODE, OPT_FUNCTION_NAME, OPT_TIMEOUT, OPT_TIMEOUT_MS, OPT_MEMORY,
-    OPT_ENV, OPT_PYTHON, OPT_RUNTIME_COMMAND, OPT_CONCURRENCY,
+    OPT_ENV, OPT_PYTHON, OPT_RUNTIME_COMMAND, OPT_CONCURRENCY, OPT_HOST_PACKAGES, OPT_CREDENTIALS,
+    OPT_LOG_FORMAT, OPT_APP_LOG_LEVEL, OPT_SYSTEM_LOG_LEVEL,
     OPT_FUNCTION_LAST /* commands number their own options from here */
 };
 
@@ -28,12 +29,31 @@ enum {
         {"env", required_argument, NULL, OPT_ENV},                                                 \
         {"python", required_argument, NULL, OPT_PYTHON},                                           \
         {"runtime-command", required_argument, NULL, OPT_RUNTIME_COMMAND},                         \
-        {"concurrency", required_argument, NULL, OPT_CONCURRENCY}
+        {"concurrency", required_argument, NULL, OPT_CONCURRENCY},                                 \
+        {"host-packages", no_argument, NULL, OPT_HOST_PACKAGES},                                   \
+        {"credentials", required_argument, NULL, OPT_CREDENTIALS},                                 \
+        {"log-format", required_argument, NULL, OPT_LOG_FORMAT},                                   \
+        {"application-log-level", required_argument, NULL, OPT_APP_LOG_LEVEL},                     \
+        {"system-log-level", required_argument, NULL, OPT_SYSTEM_LOG_LEVEL}
 
 typedef struct {
     lc_function_config fn; /* strings borrowed from argv */
     json_t *env;           /* --env variables; owned */
+    bool host_credentials; /* --credentials host */
+    lc_credentials creds;  /* their keys, once looked up */
 } cli_function_args;
+
+/* The help text of the options every command that runs functions locally shares. */
+#define CLI_FUNCTION_ISOLATION_HELP                                                                \
+    "  --host-packages          let Python functions import every package the interpreter has\n" \
+    "                           (default: isolated, as on Lambda: the standard library, the\n"    \
+    "                           code folder, and boto3/botocore & co. when the host has them)\n" \
+    "  --credentials MODE       dummy (default): documented fake keys; host: your own, from\n"   \
+    "                           the environment or ~/.aws, as 'sam local' passes them\n"
+
+/* Looks up the host's credentials for --credentials host: CLI_OK, or CLI_FAILED after printing
+ * where it looked. */
+int cli_load_host_credentials(lc_credentials *out);
 
 /* Takes one function option: CLI_OK, CLI_USAGE (after printing why), or CLI_NOT_MINE. */
 int cli_function_option(cli_function_args *a, const char *command, int opt, const char *arg);

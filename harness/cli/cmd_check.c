@@ -23,6 +23,8 @@ static const char check_usage[] =
     "  --python PATH            interpreter for Python functions (local)\n"
     "  --runtime-command CMD    run every function under CMD instead (local; '{python}' is the\n"
     "                           interpreter), e.g. '{python} -m awslambdaric'\n"
+    CLI_FUNCTION_ISOLATION_HELP
+    "                           (both for every function, over what its manifest says)\n"
     "  --jobs N                 cases at once (default 2)\n"
     "  --filter PATTERN         run only the cases whose id (library/case) matches: a glob when\n"
     "                           it has * ? or [, else a part of the id (repeatable: any matches)\n"
@@ -56,13 +58,15 @@ typedef struct {
     const char *filters[MAX_FILTERS];
     int n_filters;
     int shard, shards; /* 1-based K of N; 0: no sharding */
-    bool coverage, list, verbose;
+    bool coverage, list, verbose, host_packages, host_credentials;
     int jobs;
+    lc_credentials creds;
 } check_args;
 
 enum { OPT_ENDPOINT = OPT_FUNCTION_LAST, OPT_PREFIX, OPT_JOBS, OPT_JUNIT, OPT_JSON,
        OPT_CHECK_PYTHON, OPT_CHECK_RUNTIME, OPT_COVERAGE, OPT_COVERAGE_DIR, OPT_FILTER,
-       OPT_SHARD, OPT_LIST, OPT_VERBOSE, OPT_HELP };
+       OPT_SHARD, OPT_LIST, OPT_VERBOSE, OPT_CHECK_HOST_PACKAGES, OPT_CHECK_CREDENTIALS,
+       OPT_HELP };
 
 static const struct option long_options[] = {
     {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
@@ -78,6 +82,8 @@ static const struct option long_options[] = {
     {"shard", required_argument, NULL, OPT_SHARD},
     {"list", no_argument, NULL, OPT_LIST},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"host-packages", no_argument, NULL, OPT_CHECK_HOST_PACKAGES},
+    {"credentials", required_argument, NULL, OPT_CHECK_CREDENTIALS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -107,6 +113,12 @@ static int take_option(check_args *a, int opt, const char *arg)
     case OPT_COVERAGE_DIR: a->coverage_dir = arg; return CLI_OK;
     case OPT_LIST: a->list = true; return CLI_OK;
     case OPT_VERBOSE: a->verbose = true; return CLI_OK;
+    case OPT_CHECK_HOST_PACKAGES: a->host_packages = true; return CLI_OK;
+    case OPT_CHECK_CREDENTIALS:
+        if (strcmp(arg, "host") != 0 && strcmp(arg, "dummy") != 0)
+            return cli_usage_error("check ", "--credentials takes host or dummy, not '%s'", arg);
+        a->host_credentials = strcmp(arg, "host") == 0;
+        return CLI_OK;
     case OPT_SHARD: return parse_shard(a, arg);
     case OPT_FILTER:
         if (a->n_filters == MAX_FILTERS)
@@ -207,7 +219,10 @@ static int load_libraries(const check_args *a, const char *coverage_command, int
     int count = optind < argc ? argc - optind : 1, problems = 0;
     lc_library_options opt = {.data_dir = cli_data_dir(), .local = a->endpoint_url == NULL,
                               .python = a->python, .runtime_command = a->runtime_command,
-                              .python_runtime_command = coverage_command};
+                              .python_runtime_command = coverage_command,
+                              .python_shutdown_grace_ms = coverage_command ? 5000 : 0,
+                              .host_packages = a->host_packages,
+                              .credentials = a->host_credentials ? &a->creds : NULL};
     libs->items = calloc((size_t)count, sizeof *libs->items);
     for (int i = 0; libs->items && i < count; i++) {
         lc_error err = {0};
@@ -413,6 +428,8 @@ int cli_check(int argc, char **argv)
     int rc = parse_args(argc, argv, &a);
     if (rc != CLI_OK)
         return rc < 0 ? CLI_OK : rc;
+    if (a.host_credentials && cli_load_host_credentials(&a.creds) != CLI_OK)
+        return CLI_FAILED;
     lc_handler_coverage cov;
     if (a.coverage && prepare_coverage(&a, &cov) != CLI_OK)
         return CLI_FAILED;

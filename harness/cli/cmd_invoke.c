@@ -27,6 +27,10 @@ static const char invoke_usage[] =
     "  --python PATH            interpreter for the bundled Python runtime client\n"
     "  --runtime-command CMD    run CMD (split at blanks; the handler is appended) instead of\n"
     "                           the bundled client, e.g. 'python3 -m awslambdaric'\n"
+    CLI_FUNCTION_ISOLATION_HELP
+    "  --log-format FORMAT      Text (default) or JSON: Lambda's LogFormat, for the function's\n"
+    "                           records and the platform's (START, REPORT) alike\n"
+    "  --application-log-level L, --system-log-level L   with JSON, as Lambda's LoggingConfig\n"
     "call options:\n"
     "  --endpoint-url URL       call this Invoke API instead of running locally\n"
     "  --invocation-type TYPE   RequestResponse (default), Event or DryRun (remote only)\n"
@@ -139,7 +143,10 @@ static int parse_args(int argc, char **argv, invoke_args *a)
     return check_combination(a);
 }
 
-/* Reads the event as raw bytes (what Lambda passes on) after checking that it is JSON. */
+/* Reads the event as raw bytes (what Lambda passes on) after checking that it is JSON, with the
+ * Invoke API's syntax check: big integers, 1E400, lone surrogate escapes and deep nesting are
+ * JSON too. An empty payload is {}, as the Invoke API makes it; a UTF-8 byte order mark is
+ * dropped. */
 static int read_event(const invoke_args *a, lc_buf *payload)
 {
     lc_error err = {0};
@@ -151,21 +158,20 @@ static int read_event(const invoke_args *a, lc_buf *payload)
         st = lc_buf_read_stream(payload, stdin), source = "<stdin>";
     else if (a->event_file)
         st = lc_buf_read_file(payload, a->event_file, &err);
-    else
-        st = lc_buf_puts(payload, "{}"), source = "<default>";
-    json_t *event = NULL;
+    if (st == LC_OK && err.status == LC_OK && payload->len >= 3 &&
+        memcmp(payload->data, "\xEF\xBB\xBF", 3) == 0) {
+        memmove(payload->data, payload->data + 3, payload->len - 2);
+        payload->len -= 3;
+    }
+    if (st == LC_OK && err.status == LC_OK && payload->len == 0)
+        st = lc_buf_puts(payload, "{}");
     if (st == LC_OK && err.status == LC_OK)
-        st = lc_event_load_string(payload->data, payload->len, source, &event, &err);
-    json_decref(event);
+        st = lc_json_validate(payload->data, payload->len, source ? source : "<default>", &err);
     if (st != LC_OK || err.status != LC_OK) {
         if (err.status == LC_OK)
             lc_error_set(&err, st, source, 0, 0, "%s", lc_strerror(st));
         cli_print_error(&err);
         return CLI_USAGE;
-    }
-    if (payload->len >= 3 && memcmp(payload->data, "\xEF\xBB\xBF", 3) == 0) {
-        memmove(payload->data, payload->data + 3, payload->len - 2);
-        payload->len -= 3;
     }
     return CLI_OK;
 }

@@ -55,6 +55,15 @@ int cli_function_option(cli_function_args *a, const char *command, int opt, cons
             return CLI_USAGE;
         a->fn.memory_mb = v;
         return CLI_OK;
+    case OPT_HOST_PACKAGES: a->fn.host_packages = true; return CLI_OK;
+    case OPT_CREDENTIALS:
+        if (strcmp(arg, "host") != 0 && strcmp(arg, "dummy") != 0)
+            return cli_usage_error(command, "--credentials takes host or dummy, not '%s'", arg);
+        a->host_credentials = strcmp(arg, "host") == 0;
+        return CLI_OK;
+    case OPT_LOG_FORMAT: a->fn.log_format = arg; return CLI_OK;
+    case OPT_APP_LOG_LEVEL: a->fn.application_log_level = arg; return CLI_OK;
+    case OPT_SYSTEM_LOG_LEVEL: a->fn.system_log_level = arg; return CLI_OK;
     case OPT_CONCURRENCY:
         if ((v = cli_parse_number(command, "--concurrency", arg, 1, 1000)) < 0)
             return CLI_USAGE;
@@ -65,9 +74,25 @@ int cli_function_option(cli_function_args *a, const char *command, int opt, cons
     }
 }
 
+int cli_load_host_credentials(lc_credentials *out)
+{
+    lc_error err = {0};
+    if (lc_credentials_load(NULL, out, &err) == LC_OK)
+        return CLI_OK;
+    cli_print_error(&err);
+    return CLI_FAILED;
+}
+
 int cli_make_function(cli_function_args *a, lc_function **out)
 {
     lc_error err = {0};
+    if (a->host_credentials) {
+        if (cli_load_host_credentials(&a->creds) != CLI_OK)
+            return CLI_FAILED;
+        a->fn.access_key_id = a->creds.access_key_id;
+        a->fn.secret_access_key = a->creds.secret_access_key;
+        a->fn.session_token = a->creds.session_token;
+    }
     if (lc_function_new(&a->fn, out, &err) == LC_OK)
         return CLI_OK;
     cli_print_error(&err);

@@ -107,6 +107,8 @@ static void stop_workers(lc_emulator *em);
 
 static void free_pool(pool *p)
 {
+    for (size_t j = 0; j < p->n_slots; j++)
+        lc_environment_stop(p->slots[j]->env);
     for (size_t j = 0; j < p->n_slots; j++) {
         lc_environment_free(p->slots[j]->env);
         free(p->slots[j]);
@@ -122,6 +124,12 @@ void lc_emulator_free(lc_emulator *em)
     if (em == NULL)
         return;
     stop_workers(em);
+    /* every environment is signalled before any is waited for: they end together */
+    for (size_t i = 0; i < em->n_sandboxes + em->n_pools; i++) {
+        pool *p = i < em->n_sandboxes ? em->sandboxes[i] : em->pools[i - em->n_sandboxes];
+        for (size_t j = 0; j < p->n_slots; j++)
+            lc_environment_stop(p->slots[j]->env);
+    }
     for (size_t i = 0; i < em->n_sandboxes; i++)
         free_pool(em->sandboxes[i]);
     for (size_t i = 0; i < em->n_pools; i++)
@@ -862,8 +870,7 @@ void lc_emulator_sandbox_close(lc_emulator *em, const char *key)
         }
     }
     pthread_mutex_unlock(&em->mu);
-    for (size_t i = 0; i < n_idle; i++)
-        lc_environment_free(idle[i]);
+    lc_environment_free_all(idle, n_idle);
     free(idle);
 }
 

@@ -1,6 +1,7 @@
 #include "lambdacheck/environment.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
@@ -17,6 +18,12 @@
 #include "lambdacheck/buf.h"
 #include "spawn.h"
 
+/* Lambda's X-Ray daemon address; nothing listens there on this machine, as in an untraced
+ * function. */
+#define LC_XRAY_DAEMON_HOST "169.254.79.129"
+#define LC_XRAY_DAEMON_PORT "2000"
+#define LC_XRAY_DAEMON_ADDRESS LC_XRAY_DAEMON_HOST ":" LC_XRAY_DAEMON_PORT
+
 /* How often the memory watchdog looks at the process while an invocation runs. */
 #define WATCH_TICK_NS (10 * 1000000LL)
 
@@ -31,20 +38,42 @@ struct lc_environment {
     bool log_eof;      /* the process closed its output: stop polling it */
     bool alive;
     bool used;         /* false until the first invocation: that one is the cold start */
+    bool stopping;     /* lc_environment_stop() has signalled the process */
     int64_t spawn_ns;
 };
 
 /* --- start ---------------------------------------------------------------------------------- */
 
+/* The folder holding path's last component, into out. */
+static void parent_dir(const char *path, char *out, size_t size)
+{
+    const char *slash = strrchr(path, '/');
+    snprintf(out, size, "%.*s", slash ? (int)(slash - path) : 0, path);
+}
+
+/* PATH and LD_LIBRARY_PATH as Lambda sets them, with this machine's folders in the place of
+ * Lambda's: the interpreter's (/var/lang), the runtime client's (/var/runtime), the code folder
+ * (/var/task). Nothing of the harness's own PATH. */
+static void set_search_paths(json_t *vars, const lc_function *fn)
+{
+    char lang[PATH_MAX] = "", bin[PATH_MAX] = "", text[4 * PATH_MAX + 256];
+    const char *interpreter = lc_function_interpreter(fn);
+    if (interpreter) {
+        parent_dir(interpreter, bin, sizeof bin); /* <prefix>/bin */
+        parent_dir(bin, lang, sizeof lang);        /* <prefix> */
+    }
+    snprintf(text, sizeof text, "%s%s/usr/local/bin:/usr/bin/:/bin", bin, bin[0] ? ":" : "");
+    json_object_set_new(vars, "PATH", json_string(text));
+    const char *runtime = lc_function_runtime_dir(fn), *task = lc_function_code_dir(fn);
+    snprintf(text, sizeof text, "%s%s/lib64:/usr/lib64:%s:%s/lib:%s:%s/lib", lang,
+             lang[0] ? "/lib:" : "", runtime, runtime, task, task);
+    json_object_set_new(vars, "LD_LIBRARY_PATH", json_string(text));
+}
+
 static json_t *process_environment(const lc_environment *env)
 {
     const lc_function *fn = env->fn;
     json_t *vars = lc_context_environment(env->ctx);
-    const char *path = getenv("PATH");
-    const char *ld = getenv("LD_LIBRARY_PATH");
-    char task_lib[4200];
-    snprintf(task_lib, sizeof task_lib, "%s/lib%s%s", lc_function_code_dir(fn), ld ? ":" : "",
-             ld ? ld : "");
     json_object_set_new(vars, "AWS_LAMBDA_RUNTIME_API",
                         json_string(lc_runtime_api_address(env->api)));
     json_object_set_new(vars, "_HANDLER", json_string(lc_function_handler(fn)));
@@ -52,8 +81,12 @@ static json_t *process_environment(const lc_environment *env)
     json_object_set_new(vars, "LAMBDA_RUNTIME_DIR", json_string(lc_function_runtime_dir(fn)));
     if (lc_function_execution_env(fn)) /* the provided family has none */
         json_object_set_new(vars, "AWS_EXECUTION_ENV", json_string(lc_function_execution_env(fn)));
-    json_object_set_new(vars, "PATH", json_string(path ? path : "/usr/local/bin:/usr/bin:/bin"));
-    json_object_set_new(vars, "LD_LIBRARY_PATH", json_string(task_lib));
+    set_search_paths(vars, fn);
+    /* X-Ray's daemon address and error mode, set for every function whether traced or not */
+    json_object_set_new(vars, "AWS_XRAY_CONTEXT_MISSING", json_string("LOG_ERROR"));
+    json_object_set_new(vars, "AWS_XRAY_DAEMON_ADDRESS", json_string(LC_XRAY_DAEMON_ADDRESS));
+    json_object_set_new(vars, "_AWS_XRAY_DAEMON_ADDRESS", json_string(LC_XRAY_DAEMON_HOST));
+    json_object_set_new(vars, "_AWS_XRAY_DAEMON_PORT", json_string(LC_XRAY_DAEMON_PORT));
     json_object_update(vars, (json_t *)lc_function_variables(fn));
     return vars;
 }
@@ -319,10 +352,11 @@ static void timeout_seconds(long timeout_ms, char *out, size_t size)
     snprintf(out, size, "%.2f", (double)timeout_ms / 1000.0);
 }
 
-/* The errorType of an error body the runtime posted, or its header when the body has none. */
+/* The errorType of the error body the runtime posted (r's payload by now), or its header when the
+ * body has none. */
 static void posted_error_type(lc_result *r, const lc_runtime_outcome *o)
 {
-    json_t *body = json_loadb(o->body ? o->body : "", o->body_len, 0, NULL);
+    json_t *body = json_loadb(r->payload, r->payload_len, 0, NULL);
     const char *type = json_string_value(json_object_get(body, "errorType"));
     snprintf(r->error_type, sizeof r->error_type, "%s", type ? type : o->error_type);
     json_decref(body);
@@ -391,17 +425,117 @@ static void result_from_ending(lc_environment *env, lc_result *r, ending *e, lon
 
 /* --- the log ---------------------------------------------------------------------------------- */
 
-static void frame_log(lc_result *r, const lc_buf *init_log, const lc_buf *log, size_t dropped,
-                      long timeout_ms, bool init_timed_out)
+/* The level of a line of function output that is a JSON object with a "level" (the platform
+ * filters those by the application log level), else LC_LOG_NONE. */
+static lc_log_level json_line_level(const char *line, size_t len)
 {
+    if (len < 2 || line[0] != '{')
+        return LC_LOG_NONE;
+    json_t *obj = json_loadb(line, len, 0, NULL);
+    lc_log_level level = lc_log_level_from_name(json_string_value(json_object_get(obj, "level")));
+    json_decref(obj);
+    return level;
+}
+
+/* Appends the function's output; with an application log level, JSON lines of a lower level are
+ * left out, as Lambda leaves them out. */
+static void append_output(lc_buf *out, const lc_buf *log, lc_log_level app_level)
+{
+    const char *p = log->data ? log->data : "", *end = p + log->len;
+    if (app_level == LC_LOG_NONE) {
+        lc_buf_append(out, p, log->len);
+        return;
+    }
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        lc_log_level level = json_line_level(p, nl ? len - 1 : len);
+        if (level == LC_LOG_NONE || level >= app_level)
+            lc_buf_append(out, p, len);
+        p += len;
+    }
+}
+
+/* platform.report's status (Telemetry API schema) for how the invocation ended. */
+static const char *report_status(lc_end end)
+{
+    switch (end) {
+    case LC_END_RESPONSE: return "success";
+    case LC_END_ERROR:
+    case LC_END_INIT_ERROR: return "error";
+    case LC_END_TIMEOUT: return "timeout";
+    default: return "failure";
+    }
+}
+
+static void json_record(lc_buf *out, const char *type, int64_t at_ms, json_t *record)
+{
+    char ts[32];
+    lc_iso_timestamp(at_ms, ts);
+    json_t *line = json_pack("{s:s, s:s, s:o}", "time", ts, "type", type, "record", record);
+    char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
+    if (text)
+        lc_buf_printf(out, "%s\n", text);
+    free(text);
+    json_decref(line);
+}
+
+static double two_places(double ms)
+{
+    return round(ms * 100.0) / 100.0;
+}
+
+static void json_report(lc_buf *out, const lc_result *r)
+{
+    json_t *metrics = json_pack("{s:f, s:I, s:I, s:I}", "durationMs", two_places(r->duration_ms),
+                                "billedDurationMs", (json_int_t)r->billed_duration_ms,
+                                "memorySizeMB", (json_int_t)r->memory_size_mb, "maxMemoryUsedMB",
+                                (json_int_t)r->max_memory_used_mb);
+    if (r->cold_start)
+        json_object_set_new(metrics, "initDurationMs", json_real(two_places(r->init_duration_ms)));
+    json_t *record = json_pack("{s:s, s:o, s:s}", "requestId", r->request_id, "metrics", metrics,
+                               "status", report_status(r->end));
+    if (r->end != LC_END_RESPONSE && r->error_type[0])
+        json_object_set_new(record, "errorType", json_string(r->error_type));
+    json_record(out, "platform.report", lc_now_ms(), record);
+}
+
+static void text_report(lc_buf *out, const lc_result *r)
+{
+    lc_buf_printf(out,
+                  "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %ld ms\t"
+                  "Memory Size: %ld MB\tMax Memory Used: %ld MB\t",
+                  r->request_id, r->duration_ms, r->billed_duration_ms, r->memory_size_mb,
+                  r->max_memory_used_mb);
+    if (r->cold_start)
+        lc_buf_printf(out, "Init Duration: %.2f ms\t", r->init_duration_ms);
+    lc_buf_puts(out, "\n");
+}
+
+/* The invocation's log as Lambda writes it: what the runtime printed while it started (on a cold
+ * start), START, what it printed during the call, END and REPORT; with the JSON log format, the
+ * platform's lines are platform.start / platform.report records (left out at system log level
+ * WARN) and there is no END line. */
+static void frame_log(lc_environment *env, lc_result *r, const lc_buf *init_log,
+                      const lc_buf *log, size_t dropped, long timeout_ms, bool init_timed_out)
+{
+    const lc_function *fn = env->fn;
+    bool json = lc_function_log_json(fn);
+    bool platform = !json || lc_function_system_log_level(fn) <= LC_LOG_INFO;
     lc_buf out;
     lc_buf_init(&out, 0);
-    lc_buf_append(&out, init_log->data ? init_log->data : "", init_log->len);
+    append_output(&out, init_log, lc_function_application_log_level(fn));
     if (init_timed_out)
         lc_buf_printf(&out, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: timeout\n",
                       r->init_duration_ms);
-    lc_buf_printf(&out, "START RequestId: %s Version: %s\n", r->request_id, r->executed_version);
-    lc_buf_append(&out, log->data ? log->data : "", log->len);
+    if (json && platform)
+        json_record(&out, "platform.start", lc_now_ms() - (int64_t)r->duration_ms,
+                    json_pack("{s:s, s:s}", "requestId", r->request_id, "version",
+                              r->executed_version));
+    else if (!json)
+        lc_buf_printf(&out, "START RequestId: %s Version: %s\n", r->request_id,
+                      r->executed_version);
+    append_output(&out, log, lc_function_application_log_level(fn));
     if (out.len && out.data[out.len - 1] != '\n')
         lc_buf_puts(&out, "\n");
     if (dropped)
@@ -412,15 +546,12 @@ static void frame_log(lc_result *r, const lc_buf *init_log, const lc_buf *log, s
         timeout_seconds(timeout_ms, secs, sizeof secs);
         lc_buf_printf(&out, "%s %s Task timed out after %s seconds\n", ts, r->request_id, secs);
     }
-    lc_buf_printf(&out, "END RequestId: %s\n", r->request_id);
-    lc_buf_printf(&out,
-                  "REPORT RequestId: %s\tDuration: %.2f ms\tBilled Duration: %ld ms\t"
-                  "Memory Size: %ld MB\tMax Memory Used: %ld MB\t",
-                  r->request_id, r->duration_ms, r->billed_duration_ms, r->memory_size_mb,
-                  r->max_memory_used_mb);
-    if (r->cold_start)
-        lc_buf_printf(&out, "Init Duration: %.2f ms\t", r->init_duration_ms);
-    lc_buf_puts(&out, "\n");
+    if (json && platform)
+        json_report(&out, r);
+    else if (!json) {
+        lc_buf_printf(&out, "END RequestId: %s\n", r->request_id);
+        text_report(&out, r);
+    }
     r->log_len = out.len;
     r->log = lc_buf_take(&out);
     r->log_dropped = dropped;
@@ -434,7 +565,8 @@ static void measure(lc_environment *env, lc_result *r, const ending *e, bool col
     if (cold)
         r->init_duration_ms = (double)((initialized ? init_ns : e->end_ns) - env->spawn_ns) / 1e6;
     r->duration_ms = delivered ? (double)(e->end_ns - delivered) / 1e6 : 0.0;
-    r->billed_duration_ms = (long)ceil(r->duration_ms);
+    /* since August 2025 the INIT phase is billed on managed runtimes too (spec section 7) */
+    r->billed_duration_ms = (long)ceil(r->duration_ms + (cold ? r->init_duration_ms : 0.0));
     if (r->billed_duration_ms < 1)
         r->billed_duration_ms = 1;
     if (env->pid > 0) {
@@ -511,7 +643,7 @@ lc_status lc_environment_invoke(lc_environment *env, lc_context *ctx, const char
         read_output(env, &log, &dropped);
     }
     r->n_posts = lc_runtime_api_take_posts(env->api, &r->posts);
-    frame_log(r, &init_log, &log, dropped, timeout_ms, e.init_timed_out);
+    frame_log(env, r, &init_log, &log, dropped, timeout_ms, e.init_timed_out);
     lc_buf_free(&init_log);
     lc_buf_free(&log);
     return LC_OK;
@@ -527,15 +659,27 @@ int lc_environment_pid(const lc_environment *env)
     return env->pid;
 }
 
-/* How long a runtime gets to exit after SIGTERM when its environment is freed. */
-#define SHUTDOWN_GRACE_MS 2000
+void lc_environment_stop(lc_environment *env)
+{
+    if (env == NULL || env->pid <= 0 || env->stopping)
+        return;
+    env->stopping = true;
+    if (lc_function_shutdown_grace_ms(env->fn) > 0)
+        kill(env->pid, SIGTERM); /* a shutdown, not a failure: let the runtime save its data */
+    else
+        kill(-env->pid, SIGKILL); /* as Lambda ends a function without extensions */
+}
 
 void lc_environment_free(lc_environment *env)
 {
     if (env == NULL)
         return;
-    if (env->pid > 0) { /* a shutdown, not a failure: let the runtime finish (coverage data) */
-        lc__stop_group(env->pid, env->pidfd, SHUTDOWN_GRACE_MS);
+    if (env->pid > 0) {
+        long grace = lc_function_shutdown_grace_ms(env->fn);
+        if (grace > 0)
+            lc__stop_group(env->pid, env->pidfd, (int)grace);
+        else
+            lc__kill_group(env->pid);
         env->pid = 0;
     }
     if (env->pidfd >= 0)
@@ -547,6 +691,14 @@ void lc_environment_free(lc_environment *env)
     lc_runtime_api_free(env->api);
     lc_context_free(env->ctx);
     free(env);
+}
+
+void lc_environment_free_all(lc_environment **envs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        lc_environment_stop(envs[i]);
+    for (size_t i = 0; i < n; i++)
+        lc_environment_free(envs[i]);
 }
 
 /* --- results ---------------------------------------------------------------------------------- */

@@ -432,23 +432,49 @@ static void check_log_matches(const json_t *want, const lc_observation *o, lc_ve
 
 /* --- what the platform saw --------------------------------------------------------------------- */
 
-bool lc_log_report_duration(const char *log, size_t len, double *ms)
+/* The last platform report of a log: a REPORT line, or a platform.report record (JSON log
+ * format). *json tells which. NULL when there is none. */
+static const char *last_report(const char *log, size_t len, bool *json)
 {
     const char *report = NULL;
-    for (const char *p = log; log && (p = memmem(p, len - (size_t)(p - log), "REPORT RequestId:", 17));
-         p++)
-        report = p;
-    const char *d = report ? strstr(report, "\tDuration: ") : NULL;
-    return d && sscanf(d, "\tDuration: %lf ms", ms) == 1;
+    static const struct {
+        const char *mark;
+        bool json;
+    } marks[] = {{"REPORT RequestId:", false}, {"\"type\":\"platform.report\"", true}};
+    for (size_t m = 0; log && m < sizeof marks / sizeof *marks; m++) {
+        size_t n = strlen(marks[m].mark);
+        for (const char *p = log; (p = memmem(p, len - (size_t)(p - log), marks[m].mark, n)); p++)
+            if (p > report) {
+                report = p;
+                *json = marks[m].json;
+            }
+    }
+    return report;
+}
+
+bool lc_log_report_duration(const char *log, size_t len, double *ms)
+{
+    bool json = false;
+    const char *report = last_report(log, len, &json);
+    const char *d = report ? strstr(report, json ? "\"durationMs\":" : "\tDuration: ") : NULL;
+    return d && sscanf(d, json ? "\"durationMs\":%lf" : "\tDuration: %lf ms", ms) == 1;
 }
 
 bool lc_log_report_cold(const char *log, size_t len)
 {
-    const char *report = NULL;
-    for (const char *p = log; log && (p = memmem(p, len - (size_t)(p - log), "REPORT RequestId:", 17));
-         p++)
-        report = p;
-    return report && strstr(report, "Init Duration: ") != NULL;
+    bool json = false;
+    const char *report = last_report(log, len, &json);
+    if (report == NULL)
+        return false;
+    const char *eol = strchr(report, '\n');
+    const char *init = strstr(report, json ? "\"initDurationMs\":" : "Init Duration: ");
+    return init && (eol == NULL || init < eol);
+}
+
+bool lc_log_has_report(const char *log, size_t len)
+{
+    bool json;
+    return last_report(log, len, &json) != NULL;
 }
 
 static void check_cold_start(const json_t *want, const lc_observation *o, lc_verdicts *out)
@@ -456,7 +482,7 @@ static void check_cold_start(const json_t *want, const lc_observation *o, lc_ver
     bool cold;
     if (o->journal)
         cold = o->journal->cold_start;
-    else if (!o->local && o->log && memmem(o->log, o->log_len, "REPORT RequestId:", 17))
+    else if (!o->local && o->log && lc_log_has_report(o->log, o->log_len))
         cold = lc_log_report_cold(o->log, o->log_len);
     else {
         lc_verdicts_not_checked(out, "coldStart", "%s",

@@ -1,5 +1,6 @@
 #include "lambdacheck/function.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <limits.h>
 #include <pthread.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -25,10 +27,15 @@ struct lc_function {
     char *runtime_dir;
     char *execution_env; /* NULL when the runtime has none */
     lc_runtime runtime;
+    char *interpreter;   /* the resolved {python}, NULL when the command has none */
     char **argv;
     json_t *variables;
     int concurrency;
     long init_timeout_ms;
+    long shutdown_grace_ms;
+    bool host_packages;
+    bool log_json;
+    lc_log_level app_level, system_level;
 };
 
 /* Variables Lambda sets itself; a function may not set them (credentials it may). */
@@ -172,13 +179,104 @@ static lc_status ask_python(const char *python, char *exe, size_t size, int *min
     return LC_OK;
 }
 
-/* The interpreter's real path and minor version. A real binary named python3.X needs no process
- * start; anything else (a shim, a wrapper script) is asked once. */
+/* --- pyenv shims, resolved as pyenv resolves them, without starting one (it costs 100-300 ms) */
+
+/* The first version named in a pyenv version file (a word per line, '#' comments), or false. */
+static bool read_version_file(const char *path, char *out, size_t size)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    char line[256];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, f)) {
+        char word[128];
+        found = line[0] != '#' && sscanf(line, "%127s", word) == 1 && strcmp(word, "..") != 0 &&
+                (size_t)snprintf(out, size, "%s", word) < size;
+    }
+    fclose(f);
+    return found;
+}
+
+/* The version pyenv would choose: $PYENV_VERSION (its first entry), else .python-version in the
+ * current folder or a parent, else <root>/version, else "system". */
+static void pyenv_version(const char *root, char *out, size_t size)
+{
+    const char *env = getenv("PYENV_VERSION");
+    if (env && env[0]) {
+        snprintf(out, size, "%.*s", (int)strcspn(env, ":"), env);
+        return;
+    }
+    char dir[PATH_MAX], file[PATH_MAX + 32];
+    if (getcwd(dir, sizeof dir)) {
+        for (;;) {
+            snprintf(file, sizeof file, "%s/.python-version", dir);
+            if (read_version_file(file, out, size))
+                return;
+            char *slash = strrchr(dir, '/');
+            if (slash == NULL || slash == dir)
+                break;
+            *slash = '\0';
+        }
+        if (read_version_file("/.python-version", out, size))
+            return;
+    }
+    snprintf(file, sizeof file, "%s/version", root);
+    if (!read_version_file(file, out, size))
+        snprintf(out, size, "system");
+}
+
+/* <root>/versions/<version>/bin/<program>, where version may be a prefix ("3.12": the newest
+ * 3.12.x installed). */
+static bool pyenv_program(const char *root, const char *version, const char *program, char *out,
+                          size_t size)
+{
+    snprintf(out, size, "%s/versions/%s/bin/%s", root, version, program);
+    if (is_binary(out))
+        return true;
+    char versions[PATH_MAX + 16];
+    snprintf(versions, sizeof versions, "%s/versions", root);
+    struct dirent **entries;
+    int count = scandir(versions, &entries, NULL, versionsort);
+    bool found = false;
+    size_t n = strlen(version);
+    for (int i = count - 1; i >= 0; i--) {
+        if (!found && strncmp(entries[i]->d_name, version, n) == 0 &&
+            entries[i]->d_name[n] == '.') {
+            snprintf(out, size, "%s/%s/bin/%s", versions, entries[i]->d_name, program);
+            found = is_binary(out);
+        }
+        free(entries[i]);
+    }
+    if (count >= 0)
+        free(entries);
+    return found;
+}
+
+/* The program a pyenv shim would run (shim is <root>/shims/<program>), or false when it is not
+ * a shim or the version is "system" (then the interpreter is asked). */
+static bool resolve_pyenv_shim(const char *shim, char *out, size_t size)
+{
+    char root[PATH_MAX], version[128];
+    const char *program = strrchr(shim, '/');
+    if (program == NULL || program - shim < 7 || strncmp(program - 6, "/shims", 6) != 0)
+        return false;
+    snprintf(root, sizeof root, "%.*s", (int)(program - 6 - shim), shim);
+    pyenv_version(root, version, sizeof version);
+    return strcmp(version, "system") != 0 && pyenv_program(root, version, program + 1, out, size);
+}
+
+/* The interpreter's real path and minor version. A real binary named python3.X (or a pyenv shim
+ * for one) needs no process start; anything else (a wrapper script) is asked once. */
 static lc_status resolve_python(const char *python, char **path, int *minor, lc_error *err)
 {
     if (cached_python(python, path, minor))
         return LC_OK;
-    char *found = lc__which(python), real[PATH_MAX] = "";
+    char *found = lc__which(python), real[PATH_MAX] = "", shimmed[PATH_MAX + 300];
+    if (found && !is_binary(found) && resolve_pyenv_shim(found, shimmed, sizeof shimmed)) {
+        free(found);
+        found = strdup(shimmed);
+    }
     if (found && is_binary(found) && realpath(found, real) && minor_from_name(real) >= 0) {
         *minor = minor_from_name(real);
         *path = strdup(found);
@@ -224,7 +322,7 @@ static char *find_python_version(const char *version)
     char versions[PATH_MAX];
     pyenv_versions(versions, sizeof versions);
     struct dirent **entries;
-    int count = scandir(versions, &entries, NULL, alphasort);
+    int count = scandir(versions, &entries, NULL, versionsort);
     char *best = NULL;
     for (int i = count - 1; i >= 0; i--) { /* the newest patch release first */
         size_t vn = strlen(version);
@@ -281,8 +379,10 @@ static lc_status choose_python(const lc_function_config *c, lc_runtime declared,
 
 /* --- the runtime command ---------------------------------------------------------------------- */
 
-/* The bundled client is the runtime command with both placeholders. */
-#define BUNDLED_COMMAND "{python} {bootstrap}"
+/* The bundled client is the runtime command with both placeholders. -S: the host's site-packages
+ * and .pth files are not processed (the client adds what the function may see), and start-up is
+ * quicker. */
+#define BUNDLED_COMMAND "{python} -S {bootstrap}"
 
 static void set_execution_env(lc_function *fn, const lc_function_config *c)
 {
@@ -293,8 +393,65 @@ static void set_execution_env(lc_function *fn, const lc_function_config *c)
         fn->execution_env = strdup(env);
 }
 
+/* Where compiled Python modules are cached (the client's own and the function's), so that nothing
+ * is written into code folders: $XDG_CACHE_HOME/lambdacheck/pycache, else under ~/.cache. False
+ * when neither is known: then nothing is cached. */
+static bool pycache_dir(char *out, size_t size)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && xdg[0] == '/')
+        return (size_t)snprintf(out, size, "%s/lambdacheck/pycache", xdg) < size;
+    if (home && home[0] == '/')
+        return (size_t)snprintf(out, size, "%s/.cache/lambdacheck/pycache", home) < size;
+    return false;
+}
+
+/* The words "{bootstrap}" stands for: the client's script and the harness's options to it. */
+static size_t bootstrap_words(const lc_function *fn, char *script, size_t size, char *cache,
+                              size_t cache_size, const char *words[5])
+{
+    size_t n = 0;
+    snprintf(script, size, "%s/%s", fn->runtime_dir, BOOTSTRAP);
+    words[n++] = script;
+    if (fn->host_packages)
+        words[n++] = "--host-packages";
+    if (fn->shutdown_grace_ms > 0)
+        words[n++] = "--exit-on-sigterm";
+    if (pycache_dir(cache, cache_size)) {
+        words[n++] = "--pycache-prefix";
+        words[n++] = cache;
+    }
+    return n;
+}
+
+/* fn->argv with "{python}" replaced by python and "{bootstrap}" by its words. */
+static char **expand_placeholders(const lc_function *fn, const char *python)
+{
+    char script[PATH_MAX + 64], cache[PATH_MAX];
+    const char *words[5];
+    size_t n_words = bootstrap_words(fn, script, sizeof script, cache, sizeof cache, words);
+    size_t n = 0;
+    for (char **a = fn->argv; *a; a++)
+        n += strcmp(*a, "{bootstrap}") == 0 ? n_words : 1;
+    char **out = calloc(n + 1, sizeof *out);
+    size_t at = 0;
+    for (char **a = fn->argv; out && *a; a++) {
+        if (strcmp(*a, "{bootstrap}") == 0)
+            for (size_t i = 0; i < n_words; i++)
+                out[at++] = strdup(words[i]);
+        else
+            out[at++] = strdup(strcmp(*a, "{python}") == 0 ? python : *a);
+    }
+    for (size_t i = 0; out && i < at; i++)
+        if (out[i] == NULL) {
+            lc__strv_free(out);
+            return NULL;
+        }
+    return out;
+}
+
 /* Replaces "{python}" and "{bootstrap}" in fn->argv with the interpreter and the bundled
- * client's script, and settles the runtime from the interpreter's version. */
+ * client's script (and its options), and settles the runtime from the interpreter's version. */
 static lc_status fill_placeholders(lc_function *fn, const lc_function_config *c, lc_error *err)
 {
     char *python = NULL;
@@ -310,15 +467,14 @@ static lc_status fill_placeholders(lc_function *fn, const lc_function_config *c,
                             "the interpreter is Python 3.%d, which is not a Lambda runtime (%s)",
                             minor, lc_runtime_all_names());
     }
-    char bootstrap[PATH_MAX + 64];
-    snprintf(bootstrap, sizeof bootstrap, "%s/%s", fn->runtime_dir, BOOTSTRAP);
-    for (char **a = fn->argv; *a; a++)
-        if (strcmp(*a, "{python}") == 0 || strcmp(*a, "{bootstrap}") == 0) {
-            char *word = strdup(strcmp(*a, "{python}") == 0 ? python : bootstrap);
-            free(*a);
-            *a = word;
-        }
-    free(python);
+    char **argv = expand_placeholders(fn, python);
+    if (argv == NULL) {
+        free(python);
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    lc__strv_free(fn->argv);
+    fn->argv = argv;
+    fn->interpreter = python;
     return LC_OK;
 }
 
@@ -403,6 +559,102 @@ static lc_status apply_context(lc_function *fn, const lc_function_config *c, lc_
     return st;
 }
 
+/* --- logging configuration ------------------------------------------------------------------- */
+
+lc_log_level lc_log_level_from_name(const char *name)
+{
+    static const struct {
+        const char *name;
+        lc_log_level level;
+    } names[] = {{"TRACE", LC_LOG_TRACE}, {"DEBUG", LC_LOG_DEBUG},   {"INFO", LC_LOG_INFO},
+                 {"WARN", LC_LOG_WARN},   {"WARNING", LC_LOG_WARN},  {"ERROR", LC_LOG_ERROR},
+                 {"FATAL", LC_LOG_FATAL}, {"CRITICAL", LC_LOG_FATAL}};
+    for (size_t i = 0; name && i < sizeof names / sizeof *names; i++)
+        if (strcasecmp(name, names[i].name) == 0)
+            return names[i].level;
+    return LC_LOG_NONE;
+}
+
+static bool one_of(const char *name, const char *const *names)
+{
+    for (; *names; names++)
+        if (strcasecmp(name, *names) == 0)
+            return true;
+    return false;
+}
+
+static const char *variable(const json_t *vars, const char *name)
+{
+    return json_string_value(json_object_get(vars, name));
+}
+
+/* LogFormat and the levels, from the configuration or else the function's own variables; the
+ * runtime gets them as AWS_LAMBDA_LOG_FORMAT / AWS_LAMBDA_LOG_LEVEL, as Lambda gives them. */
+static lc_status apply_logging(lc_function *fn, const lc_function_config *c, lc_error *err)
+{
+    const char *format = c->log_format ? c->log_format
+                                       : variable(c->environment, "AWS_LAMBDA_LOG_FORMAT");
+    if (format && strcasecmp(format, "JSON") != 0 && strcasecmp(format, "Text") != 0) {
+        if (c->log_format)
+            return lc_error_set(err, LC_EINVAL, NULL, 0, 0,
+                                "log format '%s' is neither Text nor JSON", c->log_format);
+        format = NULL; /* a variable the runtime reads as it likes: Text */
+    }
+    fn->log_json = format && strcasecmp(format, "JSON") == 0;
+    const char *app = c->application_log_level
+                          ? c->application_log_level
+                          : variable(c->environment, "AWS_LAMBDA_LOG_LEVEL");
+    fn->app_level = fn->log_json ? lc_log_level_from_name(app) : LC_LOG_NONE;
+    fn->system_level = LC_LOG_INFO;
+    if ((c->application_log_level || c->system_log_level) && !fn->log_json)
+        return lc_error_set(err, LC_EINVAL, NULL, 0, 0,
+                            "log levels need the JSON log format, as on Lambda");
+    if (c->application_log_level &&
+        !one_of(c->application_log_level, (const char *[]){"TRACE", "DEBUG", "INFO", "WARN",
+                                                           "ERROR", "FATAL", NULL}))
+        return lc_error_set(err, LC_EINVAL, NULL, 0, 0,
+                            "application log level '%s' is not one of TRACE, DEBUG, INFO, WARN, "
+                            "ERROR, FATAL", c->application_log_level);
+    if (c->system_log_level &&
+        !one_of(c->system_log_level, (const char *[]){"DEBUG", "INFO", "WARN", NULL}))
+        return lc_error_set(err, LC_EINVAL, NULL, 0, 0,
+                            "system log level '%s' is not one of DEBUG, INFO, WARN",
+                            c->system_log_level);
+    if (c->system_log_level)
+        fn->system_level = lc_log_level_from_name(c->system_log_level);
+    if (c->log_format && fn->log_json)
+        json_object_set_new(fn->variables, "AWS_LAMBDA_LOG_FORMAT", json_string("JSON"));
+    if (c->application_log_level) {
+        char upper[16];
+        snprintf(upper, sizeof upper, "%s", c->application_log_level);
+        for (char *p = upper; *p; p++)
+            *p = (char)toupper((unsigned char)*p);
+        json_object_set_new(fn->variables, "AWS_LAMBDA_LOG_LEVEL", json_string(upper));
+    }
+    return LC_OK;
+}
+
+bool lc_function_log_json(const lc_function *fn) { return fn->log_json; }
+lc_log_level lc_function_application_log_level(const lc_function *fn) { return fn->app_level; }
+lc_log_level lc_function_system_log_level(const lc_function *fn) { return fn->system_level; }
+
+/* The role credentials Lambda would give the function, as variables (the function's own variables
+ * may override them). */
+static json_t *credential_variables(const lc_function_config *c)
+{
+    bool given = c->access_key_id && c->access_key_id[0];
+    json_t *vars = json_object();
+    json_object_set_new(vars, "AWS_ACCESS_KEY_ID",
+                        json_string(given ? c->access_key_id : LC_DUMMY_ACCESS_KEY_ID));
+    json_object_set_new(vars, "AWS_SECRET_ACCESS_KEY",
+                        json_string(given && c->secret_access_key ? c->secret_access_key
+                                                                  : LC_DUMMY_SECRET_ACCESS_KEY));
+    const char *token = given ? c->session_token : LC_DUMMY_SESSION_TOKEN;
+    if (token && token[0])
+        json_object_set_new(vars, "AWS_SESSION_TOKEN", json_string(token));
+    return vars;
+}
+
 lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_error *err)
 {
     *out = NULL;
@@ -413,6 +665,8 @@ lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_err
     }
     fn->concurrency = c->concurrency > 0 ? c->concurrency : 10;
     fn->init_timeout_ms = c->init_timeout_ms > 0 ? c->init_timeout_ms : 10000;
+    fn->shutdown_grace_ms = c->shutdown_grace_ms > 0 ? c->shutdown_grace_ms : 0;
+    fn->host_packages = c->host_packages;
     lc_status st = declared_runtime(c, &fn->runtime, err);
     if (st == LC_OK)
         st = apply_context(fn, c, err);
@@ -427,7 +681,12 @@ lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_err
                          "runtime folder", &fn->runtime_dir, err);
     if (st == LC_OK) {
         fn->handler = strdup(c->handler);
-        fn->variables = c->environment ? json_deep_copy(c->environment) : json_object();
+        fn->variables = credential_variables(c);
+        if (c->environment)
+            json_object_update(fn->variables, (json_t *)c->environment);
+        st = apply_logging(fn, c, err);
+    }
+    if (st == LC_OK) {
         st = make_argv(fn, c, err);
     }
     if (st != LC_OK) {
@@ -447,6 +706,7 @@ void lc_function_free(lc_function *fn)
     free(fn->code_dir);
     free(fn->runtime_dir);
     free(fn->execution_env);
+    free(fn->interpreter);
     lc__strv_free(fn->argv);
     json_decref(fn->variables);
     free(fn);
@@ -464,6 +724,8 @@ const char *lc_function_runtime_dir(const lc_function *fn) { return fn->runtime_
 const char *lc_function_execution_env(const lc_function *fn) { return fn->execution_env; }
 lc_runtime lc_function_runtime(const lc_function *fn) { return fn->runtime; }
 char *const *lc_function_argv(const lc_function *fn) { return fn->argv; }
+const char *lc_function_interpreter(const lc_function *fn) { return fn->interpreter; }
+long lc_function_shutdown_grace_ms(const lc_function *fn) { return fn->shutdown_grace_ms; }
 const json_t *lc_function_variables(const lc_function *fn) { return fn->variables; }
 
 lc_context *lc_function_new_context(const lc_function *fn)
@@ -500,6 +762,12 @@ lc_status lc_function_copy_with(const lc_function *fn, const json_t *extra, lc_f
     copy->code_dir = strdup(fn->code_dir);
     copy->runtime_dir = strdup(fn->runtime_dir);
     copy->execution_env = fn->execution_env ? strdup(fn->execution_env) : NULL;
+    copy->interpreter = fn->interpreter ? strdup(fn->interpreter) : NULL;
+    copy->shutdown_grace_ms = fn->shutdown_grace_ms;
+    copy->host_packages = fn->host_packages;
+    copy->log_json = fn->log_json;
+    copy->app_level = fn->app_level;
+    copy->system_level = fn->system_level;
     copy->runtime = fn->runtime;
     copy->argv = strv_copy(fn->argv);
     copy->variables = json_deep_copy(fn->variables);

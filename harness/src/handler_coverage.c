@@ -77,10 +77,11 @@ static lc_status write_rcfile(const lc_handler_coverage *c, lc_error *err)
     FILE *f = fopen(path, "w");
     if (f == NULL)
         return lc_error_set(err, LC_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
-    /* the bundled client exits normally on SIGTERM, so coverage saves its data at exit */
+    /* environments are shut down with SIGTERM, which the bundled client then turns into a
+       normal exit, so that coverage saves its data (see lc_function_config.shutdown_grace_ms) */
     fprintf(f, "[run]\nparallel = True\ndata_file = %s/.coverage\n"
-               "omit =\n    */lambdacheck_bootstrap.py\n    */site-packages/*\n"
-               "    */dist-packages/*\n",
+               "omit =\n    */lambdacheck_bootstrap.py\n    */lambdacheck_runtime.py\n"
+               "    */site-packages/*\n    */dist-packages/*\n",
             c->dir);
     if (c->sources[0])
         fprintf(f, "source =\n%s", c->sources);

@@ -126,9 +126,11 @@ static lc_status typed(const json_t *obj, const char *key, json_type type, const
 
 /* --- functions ---------------------------------------------------------------------------------- */
 
-static const char *const function_keys[] = {"handler", "code", "runtime", "timeout", "timeoutMs",
-                                            "memory", "environment", "runtimeCommand", "python",
-                                            "concurrency", NULL};
+static const char *const function_keys[] = {
+    "handler", "code",        "runtime",      "timeout",     "timeoutMs", "memory", "environment",
+    "runtimeCommand", "python", "concurrency", "hostPackages", "credentials", "logging", NULL};
+static const char *const logging_keys[] = {"format", "applicationLogLevel", "systemLogLevel",
+                                           NULL};
 
 static lc_status check_function_fields(const json_t *f, const char *where, const char *source,
                                         lc_error *err)
@@ -151,9 +153,23 @@ static lc_status check_function_fields(const json_t *f, const char *where, const
         {"runtimeCommand", JSON_STRING, "a string"},
         {"python", JSON_STRING, "a string (an interpreter)"},
         {"concurrency", JSON_INTEGER, "an integer"},
+        {"hostPackages", JSON_TRUE, "true or false"},
+        {"credentials", JSON_STRING, "a string (\"dummy\" or \"host\")"},
+        {"logging", JSON_OBJECT, "an object (format, applicationLogLevel, systemLogLevel)"},
     };
     for (size_t i = 0; st == LC_OK && i < sizeof types / sizeof *types; i++)
         st = typed(f, types[i].key, types[i].type, types[i].wanted, where, source, err);
+    const json_t *logging = json_object_get(f, "logging");
+    char logging_where[160];
+    fit(logging_where, sizeof logging_where, "%slogging.", where);
+    if (st == LC_OK && json_is_object(logging))
+        st = known_keys(logging, logging_keys, logging_where, source, err);
+    for (const char *const *k = logging_keys; st == LC_OK && json_is_object(logging) && *k; k++)
+        st = typed(logging, *k, JSON_STRING, "a string", logging_where, source, err);
+    const char *creds = json_string_value(json_object_get(f, "credentials"));
+    if (st == LC_OK && creds && strcmp(creds, "dummy") != 0 && strcmp(creds, "host") != 0)
+        st = lc_error_set(err, LC_EINVAL, source, 0, 0,
+                          "%scredentials must be \"dummy\" or \"host\", not \"%s\"", where, creds);
     if (st == LC_OK && json_object_get(f, "handler") == NULL)
         st = lc_error_set(err, LC_EINVAL, source, 0, 0, "%shandler is required", where);
     if (st == LC_OK && json_object_get(f, "code") == NULL)
@@ -182,11 +198,33 @@ static lc_status build_function(const char *name, const json_t *f, const lc_libr
     };
     if (json_object_get(f, "timeoutMs"))
         c.timeout_ms = (long)json_integer_value(json_object_get(f, "timeoutMs"));
+    c.host_packages = opt->host_packages || json_is_true(json_object_get(f, "hostPackages"));
+    const json_t *logging = json_object_get(f, "logging");
+    c.log_format = json_string_value(json_object_get(logging, "format"));
+    c.application_log_level = json_string_value(json_object_get(logging, "applicationLogLevel"));
+    c.system_log_level = json_string_value(json_object_get(logging, "systemLogLevel"));
+    lc_credentials host;
+    const lc_credentials *creds = opt->credentials;
+    const char *wanted = json_string_value(json_object_get(f, "credentials"));
+    if (creds == NULL && wanted && strcmp(wanted, "host") == 0 && opt->local) {
+        lc_error mine = {0};
+        if (lc_credentials_load(NULL, &host, &mine) != LC_OK)
+            return lc_error_set(err, LC_ENOTFOUND, lib->manifest, 0, 0,
+                                "functions.%s: credentials \"host\": %s", name, mine.message);
+        creds = &host;
+    }
+    if (creds) {
+        c.access_key_id = creds->access_key_id;
+        c.secret_access_key = creds->secret_access_key;
+        c.session_token = creds->session_token;
+    }
     lc_runtime declared = lc_runtime_from_name(c.runtime);
     bool python = declared == LC_RUNTIME_UNKNOWN ||
                   lc_runtime_family_of(declared) == LC_FAMILY_PYTHON;
-    if (c.runtime_command == NULL && python)
+    if (c.runtime_command == NULL && python && opt->python_runtime_command) {
         c.runtime_command = opt->python_runtime_command;
+        c.shutdown_grace_ms = opt->python_shutdown_grace_ms;
+    }
     lc_error mine = {0};
     lc_status st = lc_function_new(&c, out, &mine);
     if (st != LC_OK)

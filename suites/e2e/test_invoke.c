@@ -212,7 +212,7 @@ START_TEST(bad_usage_exits_2_and_names_the_problem)
                             "--memory takes a whole number from 128 to 10240",
                             "--timeout takes a whole number from 1 to 900",
                             "unknown option '--bogus'", "--env takes KEY=VALUE",
-                            "/no/such/dir", "--payload:1:4: string or '}' expected near 'bad'", "--log-type takes Tail or None",
+                            "/no/such/dir", "--payload:1:2: a key (a string) expected", "--log-type takes Tail or None",
                             "AWS_REGION is reserved"};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         cli_result r = invoke(cases[i]);
@@ -221,6 +221,40 @@ START_TEST(bad_usage_exits_2_and_names_the_problem)
         ck_assert_str_eq(r.out, "");
         cli_result_free(&r);
     }
+}
+END_TEST
+
+/* What the Invoke API accepts as JSON reaches the handler: integers beyond 64 bits, a number
+ * beyond double's range, a lone surrogate escape, nesting deeper than 2,048. */
+START_TEST(json_that_the_invoke_api_accepts_reaches_the_handler)
+{
+    cli_result r = invoke((const char *[]){"invoke", "--handler", "probes.echo", "--code", PROBES,
+                                           "--payload",
+                                           "[123456789012345678901234567890, 1E400, \"\\ud800\"]",
+                                           NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    ck_assert_str_eq(r.out, "[123456789012345678901234567890, Infinity, \"\\ud800\"]\n");
+    cli_result_free(&r);
+    char deep[6002];
+    memset(deep, '[', 3000);
+    memset(deep + 3000, ']', 3000);
+    deep[6000] = '\0';
+    r = invoke((const char *[]){"invoke", "--handler", "probes.echo", "--code", PROBES, "--payload",
+                                deep, "--output", "json", NULL});
+    ck_assert_int_eq(r.status, 1); /* the client cannot decode it: as on Lambda, an invocation error */
+    ck_assert_msg(strstr(r.out, "Runtime.UnmarshalError") != NULL, "%s", r.out);
+    cli_result_free(&r);
+}
+END_TEST
+
+/* An empty payload is the empty object, as the Invoke API makes it. */
+START_TEST(an_empty_payload_is_an_empty_object)
+{
+    cli_result r = invoke((const char *[]){"invoke", "--handler", "probes.echo", "--code", PROBES,
+                                           "--payload", "", NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    ck_assert_str_eq(r.out, "{}\n");
+    cli_result_free(&r);
 }
 END_TEST
 
@@ -269,6 +303,8 @@ Suite *invoke_suite(void)
     tcase_add_test(core, json_output_has_the_documented_keys);
     tcase_add_test(core, client_context_reaches_the_handler);
     tcase_add_test(core, a_runtime_command_replaces_the_bundled_client);
+    tcase_add_test(core, json_that_the_invoke_api_accepts_reaches_the_handler);
+    tcase_add_test(core, an_empty_payload_is_an_empty_object);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 60);

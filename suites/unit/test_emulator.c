@@ -1,6 +1,7 @@
 /* The embedded emulator running real Python handlers: spec sections 1-4.4 through the C API. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -156,14 +157,17 @@ START_TEST(a_stack_trace_lists_the_handler_frames_like_python)
 }
 END_TEST
 
-START_TEST(an_error_post_carries_the_type_header_and_xray_cause)
+/* AWS's Python client sends no Lambda-Runtime-Function-Error-Type on invocation errors: the
+ * type is the body's. */
+START_TEST(an_error_post_is_typed_by_its_body)
 {
     add_probe("boom", "probes.raises_value_error");
     lc_result r;
     invoke("boom", "{}", &r);
     ck_assert_uint_eq(r.n_posts, 1);
     ck_assert_ptr_nonnull(strstr(r.posts[0].path, "/error"));
-    ck_assert_str_eq(r.posts[0].error_type, "ValueError");
+    ck_assert_str_eq(r.posts[0].error_type, "");
+    ck_assert_str_eq(r.error_type, "ValueError");
     lc_result_clear(&r);
 }
 END_TEST
@@ -302,7 +306,9 @@ START_TEST(the_runtime_gets_exactly_the_environment_of_spec_3_4)
         "AWS_LAMBDA_FUNCTION_VERSION", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
         "AWS_LAMBDA_LOG_GROUP_NAME", "AWS_LAMBDA_LOG_STREAM_NAME",
         "AWS_LAMBDA_INITIALIZATION_TYPE", "TZ", "LANG", "PATH", "LD_LIBRARY_PATH", "TABLE_NAME",
-        NULL};
+        "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+        "AWS_XRAY_CONTEXT_MISSING", "AWS_XRAY_DAEMON_ADDRESS", "_AWS_XRAY_DAEMON_ADDRESS",
+        "_AWS_XRAY_DAEMON_PORT", NULL};
     /* Python itself may add LC_CTYPE (PEP 538); the client sets _X_AMZN_TRACE_ID per call. */
     static const char *const tolerated[] = {"LC_CTYPE", "_X_AMZN_TRACE_ID", NULL};
     for (const char *const *k = required; *k; k++)
@@ -332,8 +338,60 @@ START_TEST(the_runtime_gets_exactly_the_environment_of_spec_3_4)
                              "AWS_Lambda_python3.", 19),
                      0);
     ck_assert_str_eq(json_string_value(json_object_get(env, "TABLE_NAME")), "orders");
+    ck_assert_str_eq(json_string_value(json_object_get(env, "AWS_XRAY_DAEMON_ADDRESS")),
+                     "169.254.79.129:2000");
+    ck_assert_str_eq(json_string_value(json_object_get(env, "AWS_XRAY_CONTEXT_MISSING")),
+                     "LOG_ERROR");
+    ck_assert_str_eq(json_string_value(json_object_get(env, "AWS_ACCESS_KEY_ID")),
+                     LC_DUMMY_ACCESS_KEY_ID);
+    ck_assert_str_eq(json_string_value(json_object_get(env, "AWS_SESSION_TOKEN")),
+                     LC_DUMMY_SESSION_TOKEN);
     json_decref(env);
     json_decref(vars);
+    lc_result_clear(&r);
+}
+END_TEST
+
+/* PATH is Lambda's with the interpreter's folder for /var/lang/bin, nothing of the harness's;
+ * LD_LIBRARY_PATH is Lambda's with the interpreter's, the client's and the code's folders. */
+START_TEST(path_and_library_path_are_lambdas_with_this_machines_folders)
+{
+    char harness_path[8192], *saved = strdup(getenv("PATH"));
+    snprintf(harness_path, sizeof harness_path, "/lambdacheck/harness/only:%s", saved);
+    setenv("PATH", harness_path, 1);
+    add_probe("env-probe", "probes.environment");
+    lc_result r;
+    invoke("env-probe", "{}", &r);
+    json_t *env = json_loads(r.payload, 0, NULL);
+    const lc_function *fn = lc_emulator_function(em, "env-probe");
+    char bin[PATH_MAX], want[4 * PATH_MAX];
+    snprintf(bin, sizeof bin, "%s", lc_function_interpreter(fn));
+    *strrchr(bin, '/') = '\0';
+    snprintf(want, sizeof want, "%s:/usr/local/bin:/usr/bin/:/bin", bin);
+    ck_assert_str_eq(json_string_value(json_object_get(env, "PATH")), want);
+    *strrchr(bin, '/') = '\0';
+    snprintf(want, sizeof want, "%s/lib:/lib64:/usr/lib64:%s:%s/lib:%s:%s/lib", bin,
+             lc_function_runtime_dir(fn), lc_function_runtime_dir(fn), PROBES, PROBES);
+    ck_assert_str_eq(json_string_value(json_object_get(env, "LD_LIBRARY_PATH")), want);
+    setenv("PATH", saved, 1); /* the suites may run without forking (valgrind) */
+    free(saved);
+    json_decref(env);
+    lc_result_clear(&r);
+}
+END_TEST
+
+/* Keys of the caller's choosing replace the dummy ones; without a token there is none. */
+START_TEST(configured_credentials_replace_the_dummy_keys)
+{
+    lc_function_config c = {.access_key_id = "AKIDEXAMPLE", .secret_access_key = "s3cr3t"};
+    add(&c, "env-probe", "probes.environment");
+    lc_result r;
+    invoke("env-probe", "{}", &r);
+    json_t *env = json_loads(r.payload, 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(env, "AWS_ACCESS_KEY_ID")), "AKIDEXAMPLE");
+    ck_assert_str_eq(json_string_value(json_object_get(env, "AWS_SECRET_ACCESS_KEY")), "s3cr3t");
+    ck_assert_ptr_null(json_object_get(env, "AWS_SESSION_TOKEN"));
+    json_decref(env);
     lc_result_clear(&r);
 }
 END_TEST
@@ -1340,6 +1398,8 @@ Suite *emulator_suite(void)
     tcase_add_test(core, every_context_attribute_reaches_the_handler);
     tcase_add_test(core, without_client_context_or_identity_the_handler_sees_none);
     tcase_add_test(core, the_runtime_gets_exactly_the_environment_of_spec_3_4);
+    tcase_add_test(core, path_and_library_path_are_lambdas_with_this_machines_folders);
+    tcase_add_test(core, configured_credentials_replace_the_dummy_keys);
     tcase_add_test(core, the_seed_region_example);
     tcase_add_test(core, warm_invocations_reuse_the_process_and_its_globals);
     tcase_add_test(core, two_invocations_run_at_the_same_time_in_two_environments);
@@ -1360,7 +1420,7 @@ Suite *emulator_suite(void)
     tcase_add_checked_fixture(errors, setup, teardown);
     tcase_set_timeout(errors, 60);
     tcase_add_test(errors, a_stack_trace_lists_the_handler_frames_like_python);
-    tcase_add_test(errors, an_error_post_carries_the_type_header_and_xray_cause);
+    tcase_add_test(errors, an_error_post_is_typed_by_its_body);
     tcase_add_test(errors, an_init_error_is_logged_with_the_warning_and_discards_the_environment);
     tcase_add_test(errors, an_undecodable_event_is_an_unmarshal_error);
     tcase_add_test(errors, a_timeout_discards_the_environment_and_the_next_call_is_cold);

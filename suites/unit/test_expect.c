@@ -217,6 +217,29 @@ START_TEST(report_lines_give_duration_and_cold_start)
 }
 END_TEST
 
+/* With the JSON log format the report is a platform.report record; the last one counts. */
+START_TEST(platform_report_records_give_duration_and_cold_start)
+{
+    const char *cold =
+        "{\"time\":\"t\",\"type\":\"platform.report\",\"record\":{\"requestId\":\"a\","
+        "\"metrics\":{\"durationMs\":3.5,\"billedDurationMs\":80,\"initDurationMs\":76.1}}}\n";
+    const char *warm =
+        "{\"time\":\"t\",\"type\":\"platform.report\",\"record\":{\"requestId\":\"b\","
+        "\"metrics\":{\"durationMs\":1.25,\"billedDurationMs\":2}}}\n";
+    double ms = 0;
+    ck_assert(lc_log_has_report(cold, strlen(cold)));
+    ck_assert(lc_log_report_duration(cold, strlen(cold), &ms));
+    ck_assert(ms > 3.49 && ms < 3.51);
+    ck_assert(lc_log_report_cold(cold, strlen(cold)));
+    char both[1024];
+    snprintf(both, sizeof both, "%s%s", cold, warm);
+    ck_assert(lc_log_report_duration(both, strlen(both), &ms));
+    ck_assert(ms > 1.24 && ms < 1.26);
+    ck_assert(!lc_log_report_cold(both, strlen(both)));
+    ck_assert(!lc_log_has_report("{\"type\":\"platform.start\"}", 26));
+}
+END_TEST
+
 Suite *expect_suite(void)
 {
     Suite *s = suite_create("expect");
@@ -224,6 +247,7 @@ Suite *expect_suite(void)
     tcase_add_loop_test(core, each_expectation_both_ways, 0, (int)(sizeof rows / sizeof *rows));
     tcase_add_test(core, the_whole_log_is_searched_not_its_tail);
     tcase_add_test(core, report_lines_give_duration_and_cold_start);
+    tcase_add_test(core, platform_report_records_give_duration_and_cold_start);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, expectations_are_validated_with_names);

@@ -90,7 +90,17 @@ bool lc_environment_alive(const lc_environment *env);
 /* The runtime process's pid (0 once it is gone). */
 int lc_environment_pid(const lc_environment *env);
 
-/* Kills the runtime process group, reaps it, stops the Runtime API. NULL is a no-op. */
+/* Begins the shutdown without waiting: SIGKILL to the runtime's process group, as Lambda ends a
+ * function without extensions, or SIGTERM when the function has a shutdown grace
+ * (lc_function_config.shutdown_grace_ms). NULL is a no-op. */
+void lc_environment_stop(lc_environment *env);
+
+/* Shuts the environment down (see lc_environment_stop; with a grace, waits that long for the
+ * process before SIGKILL), reaps the process, stops the Runtime API. NULL is a no-op. */
 void lc_environment_free(lc_environment *env);
+
+/* Frees n environments, stopping all of them first, so that they end together: about as long
+ * as one. NULL entries are skipped. */
+void lc_environment_free_all(lc_environment **envs, size_t n);
 
 #endif

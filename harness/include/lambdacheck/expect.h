@@ -95,10 +95,14 @@ bool lc_expect_wants_error(const json_t *expect);
  * the log expectations). */
 void lc_expect_check(const json_t *expect, const lc_observation *o, lc_verdicts *out);
 
-/* The Duration of the invocation's REPORT line in a log, in ms; false when there is none. */
+/* The platform's report of an invocation is its log's last REPORT line, or with the JSON log
+ * format its last platform.report record. True when the log has one. */
+bool lc_log_has_report(const char *log, size_t len);
+
+/* The Duration of the invocation's report in a log, in ms; false when there is none. */
 bool lc_log_report_duration(const char *log, size_t len, double *ms);
 
-/* True when the log's REPORT line has an Init Duration (a cold start). */
+/* True when the log's report has an Init Duration (a cold start). */
 bool lc_log_report_cold(const char *log, size_t len);
 
 #endif

@@ -7,6 +7,8 @@
 #ifndef LAMBDACHECK_FUNCTION_H
 #define LAMBDACHECK_FUNCTION_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "lambdacheck/context.h"
@@ -44,7 +46,35 @@ typedef struct {
     int concurrency;             /* most environments at once; 0: 10 */
     const char *region;          /* NULL: us-east-1 */
     const char *account;         /* NULL: 123456789012 */
+    bool host_packages;          /* the bundled Python client lets the function import every
+                                    package the host's interpreter has; false (isolated, as on
+                                    Lambda): the standard library, the code folder and what
+                                    Lambda's Python runtime ships (boto3, botocore, ...) */
+    const char *access_key_id;   /* the function's credentials, as Lambda gives it its role's;
+                                    NULL: the dummy keys LC_DUMMY_ACCESS_KEY_ID,
+                                    LC_DUMMY_SECRET_ACCESS_KEY, LC_DUMMY_SESSION_TOKEN */
+    const char *secret_access_key;
+    const char *session_token;   /* NULL or "": none (with keys of the caller's choosing) */
+    const char *log_format;      /* Lambda's LoggingConfig.LogFormat: "Text" or "JSON" (any
+                                    case). JSON: the runtime gets AWS_LAMBDA_LOG_FORMAT=JSON and
+                                    the platform's own lines are JSON records. NULL: the
+                                    function's AWS_LAMBDA_LOG_FORMAT variable, else Text */
+    const char *application_log_level; /* JSON only: TRACE, DEBUG, INFO, WARN, ERROR or FATAL;
+                                    the runtime gets it as AWS_LAMBDA_LOG_LEVEL, and JSON lines
+                                    of a lower "level" are left out of the log. NULL: the
+                                    function's AWS_LAMBDA_LOG_LEVEL variable, else none */
+    const char *system_log_level; /* JSON only: DEBUG, INFO or WARN; at WARN the platform's
+                                    start and report records are left out. NULL: INFO */
+    long shutdown_grace_ms;      /* 0: an environment is shut down with SIGKILL, as Lambda does
+                                    for functions without extensions; else SIGTERM first and this
+                                    long to exit (coverage.py saves its data then) */
 } lc_function_config;
+
+/* Credentials a function gets unless others are configured: well-formed and useless, so code that
+ * calls AWS fails with an authentication error instead of reaching a real account. */
+#define LC_DUMMY_ACCESS_KEY_ID "ASIALAMBDACHECKDUMMY"
+#define LC_DUMMY_SECRET_ACCESS_KEY "lambdacheck/dummy/secret/access/key/0000"
+#define LC_DUMMY_SESSION_TOKEN "lambdacheck-dummy-session-token"
 
 /* Validates config and makes a function. Resolves the interpreter once (from its file name when
  * it is a real executable such as python3.12, else by asking it for sys.executable and its
@@ -79,10 +109,39 @@ const char *lc_function_runtime_dir(const lc_function *fn);
 const char *lc_function_execution_env(const lc_function *fn);
 lc_runtime lc_function_runtime(const lc_function *fn);
 
+/* The interpreter the runtime runs under (resolved, absolute), or NULL when its command has none
+ * ({python} not used). Borrowed until free. */
+const char *lc_function_interpreter(const lc_function *fn);
+
+/* Log levels, lowest first, for the logging configuration. */
+typedef enum {
+    LC_LOG_TRACE,
+    LC_LOG_DEBUG,
+    LC_LOG_INFO,
+    LC_LOG_WARN,
+    LC_LOG_ERROR,
+    LC_LOG_FATAL,
+    LC_LOG_NONE, /* no level configured: nothing is left out */
+} lc_log_level;
+
+/* The level a name stands for (TRACE ... FATAL, any case; WARNING and CRITICAL as Python's
+ * logging names them), or LC_LOG_NONE. */
+lc_log_level lc_log_level_from_name(const char *name);
+
+/* True when the function's logs are JSON (its LogFormat). */
+bool lc_function_log_json(const lc_function *fn);
+/* The application log level (LC_LOG_NONE: none) and the system log level (JSON only). */
+lc_log_level lc_function_application_log_level(const lc_function *fn);
+lc_log_level lc_function_system_log_level(const lc_function *fn);
+
+/* SIGTERM grace at shutdown in ms; 0: SIGKILL at once. */
+long lc_function_shutdown_grace_ms(const lc_function *fn);
+
 /* The runtime's argv (program first, handler last), NULL-terminated. Borrowed until free. */
 char *const *lc_function_argv(const lc_function *fn);
 
-/* The function's own environment variables (object of strings). Borrowed until free. */
+/* The variables the function gets besides those Lambda defines: its credentials
+ * (AWS_ACCESS_KEY_ID, ...) and its own environment (object of strings). Borrowed until free. */
 const json_t *lc_function_variables(const lc_function *fn);
 
 /* A new context for one invocation of this function (fresh request id; name, memory, timeout,

@@ -30,6 +30,7 @@
 
 #include <stdbool.h>
 
+#include "lambdacheck/credentials.h"
 #include "lambdacheck/emulator.h"
 #include "lambdacheck/expect.h"
 #include "lambdacheck/target.h"
@@ -48,6 +49,12 @@ typedef struct {
                                     (e.g. "{python} -m awslambdaric"); NULL: theirs */
     const char *python_runtime_command; /* run the Python functions that have no runtime command
                                            of their own under this one (coverage); NULL: none */
+    long python_shutdown_grace_ms;      /* with python_runtime_command: SIGTERM, then this long,
+                                           when their environments end (coverage saves data) */
+    bool host_packages;          /* every Python function may import the host's packages, whatever
+                                    its manifest says (see lc_function_config.host_packages) */
+    const lc_credentials *credentials; /* every function gets these keys, whatever its manifest
+                                    says; NULL: each its own (dummy unless "credentials": "host") */
 } lc_library_options;
 
 /* Loads the library at path (a manifest, or a folder holding lambdacheck.json). A manifest that
