@@ -1,0 +1,2 @@
+SETTINGS = {}
+TABLE = SETTINGS["table"]

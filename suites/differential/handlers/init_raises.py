@@ -1,0 +1,5 @@
+class ConfigMissing(Exception):
+    pass
+
+
+raise ConfigMissing("TABLE_NAME is not set")

@@ -1,0 +1,4 @@
+def handler(event, context):
+    return "dotted form"
+
+not_callable = "a string"
