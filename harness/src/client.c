@@ -1,6 +1,5 @@
 #include "lambdacheck/client.h"
 
-#include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 
 #include "lambdacheck/buf.h"
 #include "lambdacheck/credentials.h"
+#include "curl_lazy.h"
 
 /* An invocation may run 15 minutes; leave room for the answer. */
 #define DEFAULT_TIMEOUT_MS (15L * 60 * 1000 + 30000)
@@ -17,6 +17,7 @@
 #define MAX_RESPONSE (8u * 1024 * 1024)
 
 struct lc_client {
+    const lc__curl_api *curl_api;
     CURL *curl;
     char endpoint[1024];
     char region[64];
@@ -26,13 +27,6 @@ struct lc_client {
     char sigv4[128];
     long timeout_ms;
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void init_curl(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static lc_status set_credentials(lc_client *c, const lc_client_options *o, lc_credentials *cred,
                                  lc_error *err)
@@ -60,12 +54,16 @@ static lc_status set_credentials(lc_client *c, const lc_client_options *o, lc_cr
 lc_status lc_client_new(const lc_client_options *o, lc_client **out, lc_error *err)
 {
     *out = NULL;
-    pthread_once(&curl_once, init_curl);
+    lc_error mine = {0};
+    const lc__curl_api *curl = lc__curl(&mine);
+    if (curl == NULL)
+        return lc_error_set(err, mine.status, NULL, 0, 0, "%s", mine.message);
     lc_client *c = calloc(1, sizeof *c);
-    if (c == NULL || (c->curl = curl_easy_init()) == NULL) {
+    if (c == NULL || (c->curl = curl->easy_init()) == NULL) {
         free(c);
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "cannot create a curl handle");
     }
+    c->curl_api = curl;
     lc_credentials cred;
     lc_error ignore = {0};
     lc_credentials_load(o->profile, &cred, &ignore); /* for the region, keys or not */
@@ -99,7 +97,7 @@ void lc_client_free(lc_client *c)
 {
     if (c == NULL)
         return;
-    curl_easy_cleanup(c->curl);
+    c->curl_api->easy_cleanup(c->curl);
     free(c);
 }
 
@@ -152,44 +150,44 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
 
 static void build_url(lc_client *c, const lc_invoke_request *req, char *url, size_t size)
 {
-    char *name = curl_easy_escape(c->curl, req->function_name, 0);
+    char *name = c->curl_api->easy_escape(c->curl, req->function_name, 0);
     int n = snprintf(url, size, "%s/2015-03-31/functions/%s/invocations", c->endpoint,
                      name ? name : "");
-    curl_free(name);
+    c->curl_api->free(name);
     if (req->qualifier && n > 0 && (size_t)n < size) {
-        char *q = curl_easy_escape(c->curl, req->qualifier, 0);
+        char *q = c->curl_api->easy_escape(c->curl, req->qualifier, 0);
         snprintf(url + n, size - (size_t)n, "?Qualifier=%s", q ? q : "");
-        curl_free(q);
+        c->curl_api->free(q);
     }
 }
 
 static struct curl_slist *request_headers(lc_client *c, const lc_invoke_request *req)
 {
     char line[8192];
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *h = c->curl_api->slist_append(NULL, "Content-Type: application/json");
     snprintf(line, sizeof line, "X-Amz-Invocation-Type: %s",
              req->invocation_type ? req->invocation_type : "RequestResponse");
-    h = curl_slist_append(h, line);
+    h = c->curl_api->slist_append(h, line);
     if (req->log_tail)
-        h = curl_slist_append(h, "X-Amz-Log-Type: Tail");
+        h = c->curl_api->slist_append(h, "X-Amz-Log-Type: Tail");
     if (req->client_context) {
         lc_buf b64;
         lc_buf_init(&b64, 0);
         lc_buf_base64_encode(&b64, req->client_context, strlen(req->client_context));
         snprintf(line, sizeof line, "X-Amz-Client-Context: %s", b64.data ? b64.data : "");
         lc_buf_free(&b64);
-        h = curl_slist_append(h, line);
+        h = c->curl_api->slist_append(h, line);
     }
     if (req->sandbox) {
         snprintf(line, sizeof line, "X-Lambdacheck-Sandbox: %s", req->sandbox);
-        h = curl_slist_append(h, line);
+        h = c->curl_api->slist_append(h, line);
     }
     if (c->sign && c->token_header[0])
-        h = curl_slist_append(h, c->token_header);
+        h = c->curl_api->slist_append(h, c->token_header);
     /* An empty "Expect:" saves the 100-continue round trip on large bodies, but curl 7.88 signs
        the blanked header without sending it: only when not signing. */
     if (!c->sign)
-        h = curl_slist_append(h, "Expect:");
+        h = c->curl_api->slist_append(h, "Expect:");
     return h;
 }
 
@@ -225,23 +223,23 @@ static void configure(lc_client *c, const lc_invoke_request *req, const char *ur
                       struct curl_slist *headers, lc_buf *body, header_sink *sink, char *errbuf)
 {
     CURL *h = c->curl;
-    curl_easy_reset(h);
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->payload ? req->payload : "");
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+    c->curl_api->easy_reset(h);
+    c->curl_api->easy_setopt(h, CURLOPT_URL, url);
+    c->curl_api->easy_setopt(h, CURLOPT_POST, 1L);
+    c->curl_api->easy_setopt(h, CURLOPT_POSTFIELDS, req->payload ? req->payload : "");
+    c->curl_api->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
                      (curl_off_t)(req->payload ? req->payload_len : 0));
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, sink);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    c->curl_api->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    c->curl_api->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    c->curl_api->easy_setopt(h, CURLOPT_WRITEDATA, body);
+    c->curl_api->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    c->curl_api->easy_setopt(h, CURLOPT_HEADERDATA, sink);
+    c->curl_api->easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms);
+    c->curl_api->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    c->curl_api->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
     if (c->sign) {
-        curl_easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
-        curl_easy_setopt(h, CURLOPT_USERPWD, c->userpwd);
+        c->curl_api->easy_setopt(h, CURLOPT_AWS_SIGV4, c->sigv4);
+        c->curl_api->easy_setopt(h, CURLOPT_USERPWD, c->userpwd);
     }
 }
 
@@ -256,14 +254,14 @@ lc_status lc_client_invoke(lc_client *c, const lc_invoke_request *req, lc_invoke
     lc_buf_init(&body, MAX_RESPONSE);
     header_sink sink = {.resp = resp};
     configure(c, req, url, headers, &body, &sink, errbuf);
-    CURLcode rc = curl_easy_perform(c->curl);
-    curl_slist_free_all(headers);
+    CURLcode rc = c->curl_api->easy_perform(c->curl);
+    c->curl_api->slist_free_all(headers);
     if (rc != CURLE_OK) {
         lc_buf_free(&body);
         return lc_error_set(err, LC_ETRANSPORT, url, 0, 0, "no answer from %s: %s", url,
-                            errbuf[0] ? errbuf : curl_easy_strerror(rc));
+                            errbuf[0] ? errbuf : c->curl_api->easy_strerror(rc));
     }
-    curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+    c->curl_api->easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
     resp->payload_len = body.len;
     resp->payload = lc_buf_take(&body);
     decode_log(resp, sink.log_b64);

@@ -2,6 +2,7 @@
 
 #include <ctype.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,8 @@ struct lc_context {
 
 /* --- randomness and time ------------------------------------------------------------------- */
 
-void lc_random_bytes(void *out, size_t n)
+/* The system's randomness: getrandom, falling back to /dev/urandom. */
+static void system_random(void *out, size_t n)
 {
     unsigned char *p = out;
     while (n > 0) {
@@ -51,6 +53,61 @@ void lc_random_bytes(void *out, size_t n)
         close(fd);
     for (size_t i = got > 0 ? (size_t)got : 0; i < n; i++)
         p[i] = (unsigned char)rand();
+}
+
+/* xoshiro256** (Blackman and Vigna), one per thread, seeded from the system once: identifiers
+ * need unpredictability between runs, not secrecy, and a system call per identifier costs the
+ * warm path. */
+static _Thread_local uint64_t prng[4];
+static _Thread_local bool prng_seeded;
+
+static uint64_t rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+/* A forked copy must not repeat its parent's identifiers. */
+static void reseed_after_fork(void)
+{
+    prng_seeded = false;
+}
+
+static pthread_once_t prng_atfork_once = PTHREAD_ONCE_INIT;
+
+static void install_prng_atfork(void)
+{
+    pthread_atfork(NULL, NULL, reseed_after_fork);
+}
+
+static uint64_t prng_next(void)
+{
+    if (!prng_seeded) {
+        pthread_once(&prng_atfork_once, install_prng_atfork);
+        do
+            system_random(prng, sizeof prng);
+        while (!(prng[0] | prng[1] | prng[2] | prng[3]));
+        prng_seeded = true;
+    }
+    uint64_t result = rotl(prng[1] * 5, 7) * 9, t = prng[1] << 17;
+    prng[2] ^= prng[0];
+    prng[3] ^= prng[1];
+    prng[1] ^= prng[2];
+    prng[0] ^= prng[3];
+    prng[2] ^= t;
+    prng[3] = rotl(prng[3], 45);
+    return result;
+}
+
+void lc_random_bytes(void *out, size_t n)
+{
+    unsigned char *p = out;
+    while (n > 0) {
+        uint64_t v = prng_next();
+        size_t k = n < sizeof v ? n : sizeof v;
+        memcpy(p, &v, k);
+        p += k;
+        n -= k;
+    }
 }
 
 static void random_hex(char *out, size_t digits)

@@ -666,8 +666,10 @@ void lc_environment_stop(lc_environment *env)
     env->stopping = true;
     if (lc_function_shutdown_grace_ms(env->fn) > 0)
         kill(env->pid, SIGTERM); /* a shutdown, not a failure: let the runtime save its data */
-    else
+    else {
         kill(-env->pid, SIGKILL); /* as Lambda ends a function without extensions */
+        lc_runtime_api_stop(env->api);
+    }
 }
 
 void lc_environment_free(lc_environment *env)
@@ -677,9 +679,9 @@ void lc_environment_free(lc_environment *env)
     if (env->pid > 0) {
         long grace = lc_function_shutdown_grace_ms(env->fn);
         if (grace > 0)
-            lc__stop_group(env->pid, env->pidfd, (int)grace);
+            lc__stop_group(env->pid, env->pidfd, (int)grace); /* its data must be saved now */
         else
-            lc__kill_group(env->pid);
+            lc__kill_group(env->pid); /* signalled already by lc_environment_stop, most often */
         env->pid = 0;
     }
     if (env->pidfd >= 0)

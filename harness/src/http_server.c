@@ -1116,7 +1116,7 @@ lc_status lc__http_server_start(const lc__http_config *config, lc__http_server *
     return LC_OK;
 }
 
-void lc__http_server_free(lc__http_server *s)
+void lc__http_server_stop(lc__http_server *s)
 {
     if (s == NULL)
         return;
@@ -1124,6 +1124,13 @@ void lc__http_server_free(lc__http_server *s)
     s->stopping = true;
     pthread_mutex_unlock(&s->mu);
     lc__http_server_wake(s);
+}
+
+void lc__http_server_free(lc__http_server *s)
+{
+    if (s == NULL)
+        return;
+    lc__http_server_stop(s);
     pthread_join(s->thread, NULL);
     for (conn *c = s->conns, *next; c; c = next) {
         next = c->next;

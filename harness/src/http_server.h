@@ -76,6 +76,10 @@ typedef struct {
 lc_status lc__http_server_start(const lc__http_config *config, lc__http_server **out,
                                 lc_error *err);
 
+/* Tells the loop to stop (as lc__http_server_free does) without waiting for it, so that several
+ * servers can wind down together. NULL is a no-op. */
+void lc__http_server_stop(lc__http_server *s);
+
 /* Stops accepting, closes every connection with no request being handled, waits until every
  * request handed to the handler is answered or dropped, then stops the loop and frees. NULL is a
  * no-op. */

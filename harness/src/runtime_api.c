@@ -400,17 +400,22 @@ lc_status lc_runtime_api_start(lc_runtime_api **out, lc_error *err)
     return LC_OK;
 }
 
-void lc_runtime_api_free(lc_runtime_api *api)
+void lc_runtime_api_stop(lc_runtime_api *api)
 {
     if (api == NULL)
         return;
     pthread_mutex_lock(&api->mu);
     api->stopping = true;
     pthread_mutex_unlock(&api->mu);
-    if (api->http) {
-        lc__http_server_wake(api->http); /* lets a waiting /next go */
-        lc__http_server_free(api->http);
-    }
+    lc__http_server_stop(api->http); /* lets a waiting /next go, then the loop ends */
+}
+
+void lc_runtime_api_free(lc_runtime_api *api)
+{
+    if (api == NULL)
+        return;
+    lc_runtime_api_stop(api);
+    lc__http_server_free(api->http);
     lc_runtime_outcome_clear(&api->outcome);
     lc_runtime_posts_free(api->posts, api->n_posts);
     shared_release(api->payload);

@@ -48,7 +48,8 @@ static void mark_cloexec_from(int first, int limit)
         fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
-/* Runs in the child between fork and exec: async-signal-safe calls only. */
+/* Runs in the child between vfork and exec, on the parent's memory: system calls only, nothing
+ * that allocates or takes a lock, no return. */
 static void child_exec(const spawn_job *job, int parent_pid, int report_fd)
 {
     const lc__spawn_options *opt = job->opt;
@@ -87,7 +88,9 @@ static void run_job(spawn_job *job)
         return;
     }
     int parent = getpid();
-    pid_t pid = fork();
+    /* vfork: no copy of the harness's page tables (fork of a process with threads and many
+       mappings costs milliseconds); this thread waits until the child has exec'd */
+    pid_t pid = vfork();
     if (pid == 0)
         child_exec(job, parent, report[1]);
     close(report[1]);
@@ -111,6 +114,10 @@ static void run_job(spawn_job *job)
 static void *spawner_main(void *arg)
 {
     (void)arg;
+    /* no signal handler may run in a vforked child, on the parent's memory */
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
     pthread_mutex_lock(&spawner_mu);
     for (;;) {
         while (spawner_job == NULL || spawner_job->done)

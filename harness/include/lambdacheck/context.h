@@ -123,7 +123,8 @@ json_t *lc_context_to_json(const lc_context *ctx);
 /* Writes a fresh random UUID v4 (36 characters and a NUL) into out. */
 void lc_uuid4(char out[37]);
 
-/* Fills out with n random bytes (getrandom, falling back to /dev/urandom). */
+/* Fills out with n random bytes for identifiers (request ids, trace ids, generated events): a
+ * per-thread generator seeded from the system once (getrandom). Not for secrets. */
 void lc_random_bytes(void *out, size_t n);
 
 /* Monotonic clock in nanoseconds. */

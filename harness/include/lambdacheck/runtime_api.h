@@ -73,6 +73,10 @@ lc_status lc_runtime_api_start(lc_runtime_api **out, lc_error *err);
 /* Stops the server (a /next still waiting is closed) and frees it. NULL is a no-op. */
 void lc_runtime_api_free(lc_runtime_api *api);
 
+/* Begins stopping the server (a /next still waiting is closed) without waiting for it; free it
+ * with lc_runtime_api_free(). NULL is a no-op. */
+void lc_runtime_api_stop(lc_runtime_api *api);
+
 /* The port the server listens on. */
 uint16_t lc_runtime_api_port(const lc_runtime_api *api);
 
