@@ -1,9 +1,20 @@
-/* Benchmark: warm synchronous invocations on one environment, through the embedded emulator's C
- * API and through its Invoke API over HTTP (client -> server -> runtime -> back), next to starting
- * a Python process per invocation (how simpler runners work).
- * Prints invocations per second and latency percentiles, and their ratio. Not a test: it asserts
- * nothing about speed. */
+/* Benchmarks: where users feel lambdacheck's speed, each figure next to its floor or peer.
+ *
+ *   warm       synchronous calls/s and p50/p99 of a trivial Python handler on one environment:
+ *              through the C API, through the Invoke API over HTTP, and in a sandbox over HTTP
+ *              (how check runs a case's invocations)
+ *   payloads   echoing 100 KB, 1 MB and 5 MB events through the C API and through serve's Invoke
+ *              API, next to the in-process floor (json.loads + json.dumps of the same bytes)
+ *   cold       `lambdacheck invoke` of a trivial handler as a whole process, next to
+ *              `python3 -c 'import json'` with the same interpreter, and to AWS's Python client
+ *              under the same emulator when LAMBDACHECK_AWSLAMBDARIC names a build of it
+ *              (suites/differential/build-awslambdaric; LAMBDACHECK_AWSLAMBDARIC_PYTHON: its
+ *              interpreter, default /usr/bin/python3)
+ *   teardown   stopping 8 environments, next to stopping 1
+ *   suite      `lambdacheck check` of the bundled example and conformance libraries
+ * Medians of repeated runs. Not a test: it prints numbers and ratios, and asserts nothing. */
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,56 +27,62 @@
 
 extern char **environ;
 
+#define PROBES LC_FIXTURES_DIR "/functions/probes"
+#define TRIVIAL LC_BENCH_DIR "/functions"
+
 static int compare(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return (x > y) - (x < y);
 }
 
-static double percentile_us(int64_t *ns, size_t n, double p)
+static double percentile_ms(int64_t *ns, size_t n, double p)
 {
-    size_t i = (size_t)(p * (double)(n - 1));
-    return (double)ns[i] / 1000.0;
+    qsort(ns, n, sizeof *ns, compare);
+    return (double)ns[(size_t)(p * (double)(n - 1))] / 1e6;
 }
 
-static void report(const char *what, int64_t *lat, size_t n, int64_t total_ns)
-{
-    qsort(lat, n, sizeof *lat, compare);
-    printf("%-34s %8zu calls %10.0f calls/s   p50 %9.1f us   p99 %9.1f us   max %9.1f us\n", what,
-           n, (double)n / ((double)total_ns / 1e9), percentile_us(lat, n, 0.50),
-           percentile_us(lat, n, 0.99), (double)lat[n - 1] / 1000.0);
-}
+/* --- running programs -------------------------------------------------------------------------- */
 
-/* One synchronous call of the trivial function; false when it failed. */
-typedef bool (*one_call)(void *ctx);
-
-/* Warms up, then times n calls: prints calls/s and percentiles, returns calls/s. */
-static double measure(const char *what, one_call call, void *ctx, size_t n)
+/* Runs argv to the end with its output discarded; returns the wall time in ms, -1 if it failed. */
+static double run_ms(char *const *argv)
 {
-    for (int i = 0; i < 500; i++) /* the cold start and warm-up */
-        call(ctx);
-    int64_t *lat = calloc(n, sizeof *lat);
+    pid_t pid;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
     int64_t start = lc_monotonic_ns();
-    for (size_t i = 0; i < n; i++) {
-        int64_t t = lc_monotonic_ns();
-        if (!call(ctx)) {
-            fprintf(stderr, "bench: a call failed (%s)\n", what);
-            exit(1);
-        }
-        lat[i] = lc_monotonic_ns() - t;
-    }
-    int64_t total = lc_monotonic_ns() - start;
-    report(what, lat, n, total);
-    free(lat);
-    return (double)n / ((double)total / 1e9);
+    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    int status = 0;
+    if (rc == 0)
+        waitpid(pid, &status, 0);
+    double ms = (double)(lc_monotonic_ns() - start) / 1e6;
+    return rc == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? ms : -1;
 }
 
-static const char event[] = "{\"key1\": \"value1\"}";
-
-static lc_function *trivial_function(const char *probes)
+/* The median wall time of n runs (after one to warm the page cache); -1 if one failed. */
+static double median_ms(char *const *argv, int n)
 {
-    lc_function_config c = {.name = "trivial", .handler = "probes.returns_none",
-                            .code_dir = probes, .concurrency = 1};
+    int64_t t[64];
+    run_ms(argv);
+    for (int i = 0; i < n; i++) {
+        double ms = run_ms(argv);
+        if (ms < 0)
+            return -1;
+        t[i] = (int64_t)(ms * 1e6);
+    }
+    return percentile_ms(t, (size_t)n, 0.5);
+}
+
+/* --- functions --------------------------------------------------------------------------------- */
+
+static lc_function *function(const char *name, const char *handler, const char *command,
+                             const char *python)
+{
+    lc_function_config c = {.name = name, .handler = handler, .code_dir = PROBES,
+                            .concurrency = 16, .runtime_command = command, .python = python};
     lc_function *fn;
     lc_error err = {0};
     if (lc_function_new(&c, &fn, &err) != LC_OK) {
@@ -75,98 +92,354 @@ static lc_function *trivial_function(const char *probes)
     return fn;
 }
 
-static bool call_emulator(void *ctx)
+/* The interpreter the bundled client runs under. */
+static void interpreter(char *out, size_t size)
 {
-    lc_invoke_options opt = {.payload = event, .payload_len = sizeof event - 1};
+    lc_function *fn = function("probe", "probes.returns_none", NULL, NULL);
+    snprintf(out, size, "%s", lc_function_argv(fn)[0]);
+    lc_function_free(fn);
+}
+
+/* --- warm calls -------------------------------------------------------------------------------- */
+
+typedef struct {
+    lc_emulator *em;
+    lc_target *target;
+    const char *sandbox;
+    const char *function;
+    const char *payload;
+    size_t len;
+} caller;
+
+static bool call_emulator(caller *c)
+{
+    lc_invoke_options opt = {.payload = c->payload, .payload_len = c->len};
     lc_result r;
-    bool ok = lc_emulator_invoke(ctx, "trivial", &opt, &r, NULL) == LC_OK && !r.function_error[0];
+    bool ok = lc_emulator_invoke(c->em, c->function, &opt, &r, NULL) == LC_OK &&
+              !r.function_error[0];
     lc_result_clear(&r);
     return ok;
 }
 
-static bool call_target(void *ctx)
+static bool call_http(caller *c)
 {
-    lc_invoke_request req = {.function_name = "trivial", .payload = event,
-                             .payload_len = sizeof event - 1};
+    lc_invoke_request req = {.function_name = c->function, .payload = c->payload,
+                             .payload_len = c->len, .sandbox = c->sandbox};
     lc_invoke_response r;
-    bool ok = lc_target_invoke(ctx, &req, &r, NULL) == LC_OK && r.status == 200;
+    bool ok = lc_target_invoke(c->target, &req, &r, NULL) == LC_OK && r.status == 200 &&
+              !r.function_error[0];
     lc_invoke_response_clear(&r);
     return ok;
 }
 
-static double warm_emulator(const char *probes, size_t n)
+typedef struct {
+    double per_second, p50_ms, p99_ms;
+} rate;
+
+/* Warms up, then times n calls. */
+static rate measure(bool (*call)(caller *), caller *c, size_t n, size_t warm)
 {
-    lc_emulator *em;
-    if (lc_emulator_new(NULL, &em, NULL) != LC_OK ||
-        lc_emulator_add_function(em, trivial_function(probes), NULL) != LC_OK)
-        exit(1);
-    double per_second = measure("warm, one environment (C API)", call_emulator, em, n);
-    lc_emulator_free(em);
-    return per_second;
+    for (size_t i = 0; i < warm; i++)
+        call(c);
+    int64_t *lat = calloc(n, sizeof *lat), start = lc_monotonic_ns();
+    for (size_t i = 0; i < n; i++) {
+        int64_t t = lc_monotonic_ns();
+        if (!call(c)) {
+            fprintf(stderr, "bench: a call failed (%s)\n", c->function);
+            exit(1);
+        }
+        lat[i] = lc_monotonic_ns() - t;
+    }
+    rate r = {.per_second = (double)n / ((double)(lc_monotonic_ns() - start) / 1e9)};
+    r.p50_ms = percentile_ms(lat, n, 0.50);
+    r.p99_ms = percentile_ms(lat, n, 0.99);
+    free(lat);
+    return r;
 }
 
-static double through_invoke_api(const char *probes, size_t n)
+static void print_rate(const char *what, rate r, const char *goal)
+{
+    printf("  %-34s %7.0f calls/s   p50 %6.3f ms   p99 %6.3f ms   %s\n", what, r.per_second,
+           r.p50_ms, r.p99_ms, goal);
+}
+
+static lc_target *local_target(lc_function *fn)
 {
     lc_target *t;
     if (lc_target_new_local(&t, NULL) != LC_OK ||
-        lc_emulator_add_function(lc_target_emulator(t), trivial_function(probes), NULL) != LC_OK)
+        lc_emulator_add_function(lc_target_emulator(t), fn, NULL) != LC_OK)
         exit(1);
-    double per_second = measure("warm, through the Invoke API (HTTP)", call_target, t, n);
-    lc_target_free(t);
-    return per_second;
+    return t;
 }
 
-static double process_per_call(const char *python, const char *probes, size_t n)
+/* The C API rate of one handler under AWS's client and under ours, both under the interpreter
+ * AWS's build is for (when LAMBDACHECK_AWSLAMBDARIC names one). */
+static void warm_peer(size_t n)
 {
-    char script[1024];
+    const char *ric = getenv("LAMBDACHECK_AWSLAMBDARIC"), *python = getenv("LAMBDACHECK_AWSLAMBDARIC_PYTHON");
+    if (ric == NULL || ric[0] == '\0')
+        return;
+    if (python == NULL || python[0] == '\0')
+        python = "/usr/bin/python3";
+    static const char event[] = "{\"key1\": \"value1\"}";
+    json_t *env = json_pack("{s:s}", "PYTHONPATH", ric);
+    const char *names[] = {"under AWS's client (C API)", "under ours, same interpreter"};
+    for (int i = 0; i < 2; i++) {
+        lc_function_config cfg = {.name = "trivial", .handler = "trivial.handler",
+                                  .code_dir = TRIVIAL, .python = python, .environment = env,
+                                  .runtime_command = i == 0 ? "{python} -m awslambdaric" : NULL};
+        lc_function *fn;
+        lc_emulator *em;
+        if (lc_function_new(&cfg, &fn, NULL) != LC_OK || lc_emulator_new(NULL, &em, NULL) != LC_OK)
+            exit(1);
+        lc_emulator_add_function(em, fn, NULL);
+        caller c = {.em = em, .function = "trivial", .payload = event, .len = sizeof event - 1};
+        print_rate(names[i], measure(call_emulator, &c, n / 4, 200), i ? "" : "(the peer)");
+        lc_emulator_free(em);
+    }
+    json_decref(env);
+}
+
+static void warm(size_t n)
+{
+    printf("warm: synchronous calls of a trivial Python handler on one environment\n");
+    static const char event[] = "{\"key1\": \"value1\"}";
+    lc_emulator *em;
+    lc_emulator_new(NULL, &em, NULL);
+    lc_emulator_add_function(em, function("trivial", "probes.returns_none", NULL, NULL), NULL);
+    caller c = {.em = em, .function = "trivial", .payload = event, .len = sizeof event - 1};
+    print_rate("C API", measure(call_emulator, &c, n, 500), "(goal >= 5000/s, p99 < 1 ms)");
+    lc_emulator_free(em);
+    lc_target *t = local_target(function("trivial", "probes.returns_none", NULL, NULL));
+    c.target = t;
+    print_rate("Invoke API over HTTP", measure(call_http, &c, n, 500), "(goal >= 4000/s)");
+    char key[LC_SANDBOX_KEY_SIZE];
+    lc_emulator_sandbox_open(lc_target_emulator(t), "trivial", NULL, key, NULL);
+    c.sandbox = key;
+    print_rate("a case's sandbox, over HTTP", measure(call_http, &c, n, 500),
+               "(as check runs a case)");
+    lc_target_free(t);
+    warm_peer(n);
+}
+
+/* --- payloads ---------------------------------------------------------------------------------- */
+
+/* A JSON event of about size bytes: a list of strings. */
+static char *event_of(size_t size)
+{
+    char *e = malloc(size + 64);
+    size_t n = 0;
+    e[n++] = '[';
+    while (n < size - 40)
+        n += (size_t)sprintf(e + n, "%s\"abcdefghijklmnopqrstuvwxyz0123456789\"", n > 1 ? "," : "");
+    e[n++] = ']';
+    e[n] = '\0';
+    return e;
+}
+
+/* json.loads + json.dumps of the same bytes in-process, per call in ms (the floor). */
+static double python_floor_ms(const char *python, const char *event)
+{
+    char path[] = "/tmp/lc_bench_event_XXXXXX", script[512], out[64] = "";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return -1;
+    bool written = write(fd, event, strlen(event)) == (ssize_t)strlen(event);
+    close(fd);
+    if (!written) {
+        unlink(path);
+        return -1;
+    }
     snprintf(script, sizeof script,
-             "import json, sys; sys.path.insert(0, '%s'); import probes; "
-             "print(json.dumps(probes.returns_none({'key1': 'value1'}, None)))",
-             probes);
-    char *argv[] = {(char *)python, "-c", script, NULL};
-    int64_t *lat = calloc(n, sizeof *lat);
+             "import json, time; b = open('%s', 'rb').read(); t = []\n"
+             "for _ in range(15):\n"
+             "    s = time.perf_counter(); json.dumps(json.loads(b)); t.append(time.perf_counter() - s)\n"
+             "print(sorted(t)[7] * 1000)",
+             path);
+    char cmd[5120];
+    bool fits = (size_t)snprintf(cmd, sizeof cmd, "%s -c \"%s\"", python, script) < sizeof cmd;
+    FILE *p = fits ? popen(cmd, "r") : NULL;
+    if (p == NULL || fgets(out, sizeof out, p) == NULL)
+        out[0] = '\0';
+    if (p)
+        pclose(p);
+    unlink(path);
+    return out[0] ? atof(out) : -1;
+}
+
+static double median_call_ms(bool (*call)(caller *), caller *c, int n)
+{
+    int64_t t[32];
+    call(c);
+    for (int i = 0; i < n; i++) {
+        int64_t s = lc_monotonic_ns();
+        call(c);
+        t[i] = lc_monotonic_ns() - s;
+    }
+    return percentile_ms(t, (size_t)n, 0.5);
+}
+
+static void payloads(const char *python)
+{
+    printf("payloads: an event echoed back (median of 15 calls, ms per call)\n");
+    lc_emulator *em;
+    lc_emulator_new(NULL, &em, NULL);
+    lc_emulator_add_function(em, function("echo", "probes.echo", NULL, NULL), NULL);
+    lc_target *t = local_target(function("echo", "probes.echo", NULL, NULL));
+    static const size_t sizes[] = {100 * 1024, 1024 * 1024, 5 * 1024 * 1024};
+    for (size_t i = 0; i < 3; i++) {
+        char *event = event_of(sizes[i]);
+        caller c = {.em = em, .target = t, .function = "echo", .payload = event,
+                    .len = strlen(event)};
+        double api = median_call_ms(call_emulator, &c, 15), http = median_call_ms(call_http, &c, 15);
+        double floor = python_floor_ms(python, event);
+        printf("  %5zu KB   C API %7.2f   Invoke API %7.2f   floor %6.2f   HTTP/C API %.2fx   "
+               "HTTP/floor %.2fx%s\n",
+               sizes[i] / 1024, api, http, floor, http / api, floor > 0 ? http / floor : 0,
+               i == 1 ? "   (goals: HTTP/floor <= 2.5x, HTTP/C API <= 1.3x)" : "");
+        free(event);
+    }
+    lc_target_free(t);
+    lc_emulator_free(em);
+}
+
+/* --- cold starts ------------------------------------------------------------------------------- */
+
+/* One cold start's floor and ours under python, and AWS's client under it when ric is given. */
+static void cold_under(const char *python, const char *ric)
+{
+    char *bare[] = {(char *)python, "-c", "import json", NULL};
+    char *bare_s[] = {(char *)python, "-S", "-c", "import json", NULL};
+    char *ours[] = {LC_CLI_PATH, "invoke", "--python", (char *)python, "--handler",
+                    "trivial.handler", "--code", TRIVIAL, NULL};
+    double floor = median_ms(bare, 15), floor_s = median_ms(bare_s, 15), mine = median_ms(ours, 15);
+    printf("  %s\n", python);
+    printf("    python -c 'import json'          %7.1f   (with -S, as the bundled client starts: "
+           "%.1f)\n",
+           floor, floor_s);
+    printf("    lambdacheck invoke               %7.1f   %.2fx the floor (goal <= 1.6x)\n", mine,
+           mine / floor);
+    if (ric == NULL)
+        return;
+    char pythonpath[1100];
+    snprintf(pythonpath, sizeof pythonpath, "PYTHONPATH=%s", ric);
+    char *theirs[] = {LC_CLI_PATH, "invoke", "--python", (char *)python, "--runtime-command",
+                      "{python} -m awslambdaric", "--env", pythonpath, "--handler",
+                      "trivial.handler", "--code", TRIVIAL, NULL};
+    double aws = median_ms(theirs, 15);
+    printf("    invoke under AWS's client        %7.1f   %.2fx the floor; ours takes %.2fx its "
+           "time\n",
+           aws, aws / floor, mine / aws);
+}
+
+static void cold(const char *python)
+{
+    printf("cold: a whole process, median of 15 runs (ms)\n");
+    const char *ric = getenv("LAMBDACHECK_AWSLAMBDARIC");
+    const char *ric_python = getenv("LAMBDACHECK_AWSLAMBDARIC_PYTHON");
+    if (ric && ric[0] == '\0')
+        ric = NULL;
+    if (ric_python == NULL || ric_python[0] == '\0')
+        ric_python = "/usr/bin/python3";
+    cold_under(python, ric && strcmp(python, ric_python) == 0 ? ric : NULL);
+    if (ric && strcmp(python, ric_python) != 0)
+        cold_under(ric_python, ric);
+    if (ric == NULL)
+        printf("  (set LAMBDACHECK_AWSLAMBDARIC to a build of AWS's Python client, see "
+               "suites/differential, to compare with it)\n");
+}
+
+/* --- teardown ---------------------------------------------------------------------------------- */
+
+static double stop_ms(int environments)
+{
+    lc_emulator *em;
+    lc_emulator_new(NULL, &em, NULL);
+    lc_emulator_add_function(em, function("probe", "probes.returns_none", NULL, NULL), NULL);
+    char keys[16][LC_SANDBOX_KEY_SIZE];
+    for (int i = 0; i < environments; i++) {
+        lc_emulator_sandbox_open(em, "probe", NULL, keys[i], NULL);
+        lc_invoke_options opt = {.sandbox = keys[i]};
+        lc_result r;
+        lc_emulator_invoke(em, "probe", &opt, &r, NULL);
+        lc_result_clear(&r);
+    }
     int64_t start = lc_monotonic_ns();
-    for (size_t i = 0; i < n; i++) {
-        int64_t t = lc_monotonic_ns();
-        pid_t pid;
+    lc_emulator_free(em);
+    return (double)(lc_monotonic_ns() - start) / 1e6;
+}
+
+/* The floor: SIGKILL and reap n idle Python processes of the same interpreter, started
+ * directly (what the kernel itself takes to tear them down). */
+static double kill_floor_ms(const char *python, int n)
+{
+    pid_t pids[16];
+    char *argv[] = {(char *)python, "-S", "-c", "import json, logging, decimal, time; "
+                                                "print(flush=True); time.sleep(60)", NULL};
+    int ready[2];
+    if (pipe(ready) != 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
         posix_spawn_file_actions_t fa;
         posix_spawn_file_actions_init(&fa);
-        posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-        if (posix_spawn(&pid, python, &fa, NULL, argv, environ) != 0) {
-            fprintf(stderr, "bench: cannot run %s\n", python);
-            exit(1);
-        }
+        posix_spawn_file_actions_adddup2(&fa, ready[1], 1);
+        posix_spawn(&pids[i], python, &fa, NULL, argv, environ);
         posix_spawn_file_actions_destroy(&fa);
-        waitpid(pid, NULL, 0);
-        lat[i] = lc_monotonic_ns() - t;
     }
-    int64_t total = lc_monotonic_ns() - start;
-    report("a Python process per call", lat, n, total);
-    double per_second = (double)n / ((double)total / 1e9);
-    free(lat);
-    return per_second;
+    close(ready[1]);
+    char c;
+    for (int i = 0; i < n; i++) /* each prints a newline once its imports are done */
+        if (read(ready[0], &c, 1) != 1)
+            break;
+    close(ready[0]);
+    int64_t start = lc_monotonic_ns();
+    for (int i = 0; i < n; i++)
+        kill(pids[i], SIGKILL);
+    for (int i = 0; i < n; i++)
+        waitpid(pids[i], NULL, 0);
+    return (double)(lc_monotonic_ns() - start) / 1e6;
+}
+
+static void teardown(const char *python)
+{
+    printf("teardown: freeing an emulator with its environments (median of 5, ms)\n");
+    int64_t one[5], eight[5], floor1[5], floor8[5];
+    for (int i = 0; i < 5; i++) {
+        one[i] = (int64_t)(stop_ms(1) * 1e6);
+        eight[i] = (int64_t)(stop_ms(8) * 1e6);
+        floor1[i] = (int64_t)(kill_floor_ms(python, 1) * 1e6);
+        floor8[i] = (int64_t)(kill_floor_ms(python, 8) * 1e6);
+    }
+    double a = percentile_ms(one, 5, 0.5), b = percentile_ms(eight, 5, 0.5);
+    double fa = percentile_ms(floor1, 5, 0.5), fb = percentile_ms(floor8, 5, 0.5);
+    printf("  1 environment %7.2f   8 environments %7.2f   %.2fx (goal: about 1x)\n", a, b,
+           b / a);
+    printf("  floor: SIGKILL and reap of bare Python processes: 1 %7.2f   8 %7.2f   %.2fx\n", fa,
+           fb, fb / fa);
+}
+
+/* --- the suite --------------------------------------------------------------------------------- */
+
+static void suite(void)
+{
+    char *argv[] = {LC_CLI_PATH, "check", LC_FIXTURES_DIR "/cases/examples",
+                    LC_FIXTURES_DIR "/cases/conformance", NULL};
+    printf("suite: lambdacheck check of the example and conformance libraries (34 cases)\n");
+    printf("  median of 5: %.2f s (goal under 5 s)\n", median_ms(argv, 5) / 1000.0);
 }
 
 int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 20000;
-    const char *probes = LC_FIXTURES_DIR "/functions/probes";
-    lc_function_config c = {.handler = "probes.returns_none", .code_dir = probes};
-    lc_function *fn;
-    lc_error err = {0};
-    if (lc_function_new(&c, &fn, &err) != LC_OK) {
-        fprintf(stderr, "bench: %s\n", err.message);
-        return 1;
-    }
     char python[4096];
-    snprintf(python, sizeof python, "%s", lc_function_argv(fn)[0]);
-    lc_function_free(fn);
-    printf("lambdacheck bench: synchronous invocations of a trivial Python handler\n");
-    double warm = warm_emulator(probes, n);
-    double http = through_invoke_api(probes, n);
-    double cold = process_per_call(python, probes, n / 200 > 20 ? n / 200 : 20);
-    printf("ratio: warm emulator / process per call = %.0fx more calls per second\n", warm / cold);
-    printf("ratio: Invoke API over HTTP / C API = %.2f (the HTTP round trip costs %.0f us a call)\n",
-           http / warm, (1e6 / http) - (1e6 / warm));
+    interpreter(python, sizeof python);
+    printf("lambdacheck bench (interpreter %s; load: ", python);
+    fflush(stdout);
+    (void)!system("cut -d' ' -f1-3 /proc/loadavg | tr -d '\\n'; echo )");
+    warm(n);
+    payloads(python);
+    cold(python);
+    teardown(python);
+    suite();
     return 0;
 }
