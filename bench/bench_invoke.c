@@ -433,9 +433,14 @@ int main(int argc, char **argv)
     size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 20000;
     char python[4096];
     interpreter(python, sizeof python);
-    printf("lambdacheck bench (interpreter %s; load: ", python);
-    fflush(stdout);
-    (void)!system("cut -d' ' -f1-3 /proc/loadavg | tr -d '\\n'; echo )");
+    char load[64] = "unknown";
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f) {
+        if (fgets(load, sizeof load, f))
+            load[strcspn(load, " \n")] = '\0'; /* the one-minute figure */
+        fclose(f);
+    }
+    printf("lambdacheck bench (interpreter %s; one-minute load average %s)\n", python, load);
     warm(n);
     payloads(python);
     cold(python);
