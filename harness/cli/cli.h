@@ -14,7 +14,8 @@ enum { CLI_OK = 0, CLI_FAILED = 1, CLI_USAGE = 2, CLI_NOT_MINE = -2 };
 enum {
     OPT_HANDLER = 256, OPT_CODE, OPT_FUNCTION_NAME, OPT_TIMEOUT, OPT_TIMEOUT_MS, OPT_MEMORY,
     OPT_ENV, OPT_PYTHON, OPT_RUNTIME_COMMAND, OPT_CONCURRENCY, OPT_HOST_PACKAGES, OPT_CREDENTIALS,
-    OPT_LOG_FORMAT, OPT_APP_LOG_LEVEL, OPT_SYSTEM_LOG_LEVEL,
+    OPT_LOG_FORMAT, OPT_APP_LOG_LEVEL, OPT_SYSTEM_LOG_LEVEL, OPT_TEMPLATE, OPT_PARAMETERS,
+    OPT_ENV_VARS, OPT_REGION, OPT_ACCOUNT, OPT_LAYER,
     OPT_FUNCTION_LAST /* commands number their own options from here */
 };
 
@@ -34,14 +35,43 @@ enum {
         {"credentials", required_argument, NULL, OPT_CREDENTIALS},                                 \
         {"log-format", required_argument, NULL, OPT_LOG_FORMAT},                                   \
         {"application-log-level", required_argument, NULL, OPT_APP_LOG_LEVEL},                     \
-        {"system-log-level", required_argument, NULL, OPT_SYSTEM_LOG_LEVEL}
+        {"system-log-level", required_argument, NULL, OPT_SYSTEM_LOG_LEVEL},                       \
+        {"template", required_argument, NULL, OPT_TEMPLATE},                                       \
+        {"parameter-overrides", required_argument, NULL, OPT_PARAMETERS},                          \
+        {"env-vars", required_argument, NULL, OPT_ENV_VARS},                                       \
+        {"region", required_argument, NULL, OPT_REGION},                                           \
+        {"account", required_argument, NULL, OPT_ACCOUNT},                                         \
+        {"layer", required_argument, NULL, OPT_LAYER}
+
+#define CLI_MAX_LAYERS 32
 
 typedef struct {
     lc_function_config fn; /* strings borrowed from argv */
     json_t *env;           /* --env variables; owned */
     bool host_credentials; /* --credentials host */
     lc_credentials creds;  /* their keys, once looked up */
+    const char *template;  /* --template */
+    json_t *parameters;    /* --parameter-overrides; owned, NULL when none */
+    const char *env_vars;  /* --env-vars */
+    const char *layers[CLI_MAX_LAYERS + 1]; /* --layer, NULL-terminated */
+    int n_layers;
 } cli_function_args;
+
+/* Frees what cli_function_option() allocated. */
+void cli_function_args_clear(cli_function_args *a);
+
+/* Takes --parameter-overrides text ("Key=Value Key2=Value2", or SAM's
+ * "ParameterKey=K,ParameterValue=V") into *into (created when NULL): CLI_OK or CLI_USAGE. */
+int cli_parameter_overrides(json_t **into, const char *command, const char *text);
+
+/* Reads an --env-vars file, printing the error if it cannot: CLI_OK or CLI_USAGE. */
+int cli_load_env_vars(const char *path, json_t **out);
+
+/* Prints a library's notes to stderr ("lambdacheck: note: ..."). */
+void cli_print_notes(const lc_library *lib);
+
+/* Serving every function of a.template that can run here (warning about the others). */
+int cli_add_template_functions(cli_function_args *a, lc_emulator *em);
 
 /* The help text of the options every command that runs functions locally shares. */
 #define CLI_FUNCTION_ISOLATION_HELP                                                                \
@@ -49,7 +79,13 @@ typedef struct {
     "                           (default: isolated, as on Lambda: the standard library, the\n"    \
     "                           code folder, and boto3/botocore & co. when the host has them)\n" \
     "  --credentials MODE       dummy (default): documented fake keys; host: your own, from\n"   \
-    "                           the environment or ~/.aws, as 'sam local' passes them\n"
+    "                           the environment or ~/.aws, as 'sam local' passes them\n"          \
+    "  --parameter-overrides P  template parameters: 'Key=Value Key2=Value2' (or SAM's\n"        \
+    "                           ParameterKey=K,ParameterValue=V); repeatable\n"                  \
+    "  --env-vars FILE          variables in sam local's format: {\"Parameters\": {...},\n"      \
+    "                           \"LogicalId\": {...}}; only variables a function declares\n"     \
+    "  --region R, --account A  the functions' region and account (default us-east-1,\n"        \
+    "                           123456789012)\n"
 
 /* Looks up the host's credentials for --credentials host: CLI_OK, or CLI_FAILED after printing
  * where it looked. */

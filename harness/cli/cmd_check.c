@@ -24,7 +24,8 @@ static const char check_usage[] =
     "  --runtime-command CMD    run every function under CMD instead (local; '{python}' is the\n"
     "                           interpreter), e.g. '{python} -m awslambdaric'\n"
     CLI_FUNCTION_ISOLATION_HELP
-    "                           (both for every function, over what its manifest says)\n"
+    "                           (these for every function, over what its manifest says; a\n"
+    "                           manifest's \"template\" takes its functions from a SAM template)\n"
     "  --jobs N                 cases at once (default 2)\n"
     "  --filter PATTERN         run only the cases whose id (library/case) matches: a glob when\n"
     "                           it has * ? or [, else a part of the id (repeatable: any matches)\n"
@@ -61,12 +62,15 @@ typedef struct {
     bool coverage, list, verbose, host_packages, host_credentials;
     int jobs;
     lc_credentials creds;
+    const char *region, *account, *env_vars_path;
+    json_t *parameters; /* --parameter-overrides; owned */
+    json_t *env_vars;   /* the --env-vars file; owned */
 } check_args;
 
 enum { OPT_ENDPOINT = OPT_FUNCTION_LAST, OPT_PREFIX, OPT_JOBS, OPT_JUNIT, OPT_JSON,
        OPT_CHECK_PYTHON, OPT_CHECK_RUNTIME, OPT_COVERAGE, OPT_COVERAGE_DIR, OPT_FILTER,
        OPT_SHARD, OPT_LIST, OPT_VERBOSE, OPT_CHECK_HOST_PACKAGES, OPT_CHECK_CREDENTIALS,
-       OPT_HELP };
+       OPT_CHECK_REGION, OPT_CHECK_ACCOUNT, OPT_CHECK_PARAMETERS, OPT_CHECK_ENV_VARS, OPT_HELP };
 
 static const struct option long_options[] = {
     {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
@@ -84,6 +88,10 @@ static const struct option long_options[] = {
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"host-packages", no_argument, NULL, OPT_CHECK_HOST_PACKAGES},
     {"credentials", required_argument, NULL, OPT_CHECK_CREDENTIALS},
+    {"region", required_argument, NULL, OPT_CHECK_REGION},
+    {"account", required_argument, NULL, OPT_CHECK_ACCOUNT},
+    {"parameter-overrides", required_argument, NULL, OPT_CHECK_PARAMETERS},
+    {"env-vars", required_argument, NULL, OPT_CHECK_ENV_VARS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -114,6 +122,10 @@ static int take_option(check_args *a, int opt, const char *arg)
     case OPT_LIST: a->list = true; return CLI_OK;
     case OPT_VERBOSE: a->verbose = true; return CLI_OK;
     case OPT_CHECK_HOST_PACKAGES: a->host_packages = true; return CLI_OK;
+    case OPT_CHECK_REGION: a->region = arg; return CLI_OK;
+    case OPT_CHECK_ACCOUNT: a->account = arg; return CLI_OK;
+    case OPT_CHECK_PARAMETERS: return cli_parameter_overrides(&a->parameters, "check ", arg);
+    case OPT_CHECK_ENV_VARS: a->env_vars_path = arg; return CLI_OK;
     case OPT_CHECK_CREDENTIALS:
         if (strcmp(arg, "host") != 0 && strcmp(arg, "dummy") != 0)
             return cli_usage_error("check ", "--credentials takes host or dummy, not '%s'", arg);
@@ -222,7 +234,9 @@ static int load_libraries(const check_args *a, const char *coverage_command, int
                               .python_runtime_command = coverage_command,
                               .python_shutdown_grace_ms = coverage_command ? 5000 : 0,
                               .host_packages = a->host_packages,
-                              .credentials = a->host_credentials ? &a->creds : NULL};
+                              .credentials = a->host_credentials ? &a->creds : NULL,
+                              .region = a->region, .account = a->account,
+                              .parameters = a->parameters, .env_vars = a->env_vars};
     libs->items = calloc((size_t)count, sizeof *libs->items);
     for (int i = 0; libs->items && i < count; i++) {
         lc_error err = {0};
@@ -232,6 +246,7 @@ static int load_libraries(const check_args *a, const char *coverage_command, int
             problems++;
             continue;
         }
+        cli_print_notes(lib);
         for (size_t k = 0; k < lc_library_problem_count(lib); k++, problems++)
             fprintf(stderr, "lambdacheck: %s\n", lc_library_problem(lib, k));
         libs->items[libs->count++] = lib;
@@ -422,26 +437,35 @@ static int check_selected(check_args *a, libraries *libs, lc_handler_coverage *c
     return rc;
 }
 
+static int run_check(check_args *a, int argc, char **argv)
+{
+    if (a->host_credentials && cli_load_host_credentials(&a->creds) != CLI_OK)
+        return CLI_FAILED;
+    if (cli_load_env_vars(a->env_vars_path, &a->env_vars) != CLI_OK)
+        return CLI_USAGE;
+    lc_handler_coverage cov;
+    if (a->coverage && prepare_coverage(a, &cov) != CLI_OK)
+        return CLI_FAILED;
+    libraries libs = {0};
+    int rc = load_libraries(a, a->coverage ? cov.command : NULL, argc, argv, &libs);
+    size_t selected = rc == CLI_OK ? select_cases(a, &libs) : 0;
+    if (rc == CLI_OK && a->list)
+        list_cases(&libs);
+    if (rc == CLI_OK && selected == 0)
+        rc = no_cases(a, &libs);
+    else if (rc == CLI_OK && !a->list)
+        rc = check_selected(a, &libs, a->coverage ? &cov : NULL);
+    free_libraries(&libs);
+    return rc;
+}
+
 int cli_check(int argc, char **argv)
 {
     check_args a = {.jobs = 2, .coverage_dir = "reports/coverage/handlers"};
     int rc = parse_args(argc, argv, &a);
-    if (rc != CLI_OK)
-        return rc < 0 ? CLI_OK : rc;
-    if (a.host_credentials && cli_load_host_credentials(&a.creds) != CLI_OK)
-        return CLI_FAILED;
-    lc_handler_coverage cov;
-    if (a.coverage && prepare_coverage(&a, &cov) != CLI_OK)
-        return CLI_FAILED;
-    libraries libs = {0};
-    rc = load_libraries(&a, a.coverage ? cov.command : NULL, argc, argv, &libs);
-    size_t selected = rc == CLI_OK ? select_cases(&a, &libs) : 0;
-    if (rc == CLI_OK && a.list)
-        list_cases(&libs);
-    if (rc == CLI_OK && selected == 0)
-        rc = no_cases(&a, &libs);
-    else if (rc == CLI_OK && !a.list)
-        rc = check_selected(&a, &libs, a.coverage ? &cov : NULL);
-    free_libraries(&libs);
-    return rc;
+    if (rc == CLI_OK)
+        rc = run_check(&a, argc, argv);
+    json_decref(a.parameters);
+    json_decref(a.env_vars);
+    return rc < 0 ? CLI_OK : rc;
 }

@@ -9,6 +9,8 @@
 static const char invoke_usage[] =
     "usage: lambdacheck invoke --handler MODULE.FUNCTION --code DIR [options]\n"
     "                          [EVENT_FILE | --payload JSON | -]\n"
+    "       lambdacheck invoke --template template.yaml [--function-name LOGICAL_ID] [options]\n"
+    "                          [EVENT_FILE | --payload JSON | -]\n"
     "       lambdacheck invoke --endpoint-url URL --function-name NAME [options]\n"
     "                          [EVENT_FILE | --payload JSON | -]\n"
     "\n"
@@ -19,7 +21,11 @@ static const char invoke_usage[] =
     "Prints the payload the function returned. Without an event the payload is {}.\n"
     "\n"
     "function options (local):\n"
+    "  --template FILE          a SAM or CloudFormation template: the function (--function-name\n"
+    "                           LOGICAL_ID, needed when it has several) comes from it, with its\n"
+    "                           layers and variables; the options below override its values\n"
     "  --function-name NAME     function name (default my-function)\n"
+    "  --layer DIR              a layer folder, as Lambda's /opt (repeatable, in order)\n"
     "  --timeout SECONDS        1-900 (default 3)\n"
     "  --timeout-ms MS          timeout in milliseconds, for fast tests\n"
     "  --memory MB              128-10240 (default 128)\n"
@@ -112,8 +118,8 @@ static int check_combination(const invoke_args *a)
             return cli_usage_error("invoke ", "--endpoint-url needs --function-name");
         return CLI_OK;
     }
-    if (a->f.fn.handler == NULL || a->f.fn.code_dir == NULL)
-        return cli_usage_error("invoke ", "--handler and --code are required");
+    if (a->f.template == NULL && (a->f.fn.handler == NULL || a->f.fn.code_dir == NULL))
+        return cli_usage_error("invoke ", "--handler and --code (or --template) are required");
     if ((a->invocation_type && strcmp(a->invocation_type, "RequestResponse")) || a->qualifier)
         return cli_usage_error("invoke ", "--invocation-type and --qualifier need --endpoint-url "
                                           "(use 'lambdacheck serve' for a local endpoint)");
@@ -334,6 +340,6 @@ int cli_invoke(int argc, char **argv)
         rc = a.endpoint_url ? run_remote(&a, &payload) : run_local(&a, &payload, ctx);
     json_decref(ctx);
     lc_buf_free(&payload);
-    json_decref(a.f.env);
+    cli_function_args_clear(&a.f);
     return rc < 0 ? CLI_OK : rc;
 }

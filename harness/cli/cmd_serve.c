@@ -11,19 +11,22 @@
 static const char serve_usage[] =
     "usage: lambdacheck serve --handler MODULE.FUNCTION --code DIR [options]\n"
     "       lambdacheck serve --manifest MANIFEST|DIR [options]\n"
+    "       lambdacheck serve --template template.yaml [options]\n"
     "\n"
     "Serves one function through the Lambda Invoke API on 127.0.0.1, so the AWS CLI, an AWS SDK\n"
     "or 'lambdacheck invoke --endpoint-url' can call it as if it were deployed:\n"
     "    aws lambda invoke --endpoint-url http://127.0.0.1:PORT --function-name NAME out.json\n"
     "--manifest serves every function of a handler library's lambdacheck.json instead (give it\n"
-    "more than once to serve several libraries; their function names must differ).\n"
+    "more than once to serve several libraries; their function names must differ); --template\n"
+    "every function of a SAM or CloudFormation template, named by its logical id.\n"
     "Logs one line per invocation to standard error. SIGINT or SIGTERM stops it after every\n"
     "queued asynchronous event has finished (retries run without their delays).\n"
     "\n"
     "function options: --function-name, --timeout, --timeout-ms, --memory, --env KEY=VALUE,\n"
     "                  --python, --runtime-command, --concurrency, --host-packages,\n"
     "                  --credentials, --log-format, --application-log-level,\n"
-    "                  --system-log-level (see 'lambdacheck invoke')\n"
+    "                  --system-log-level, --parameter-overrides, --env-vars, --region,\n"
+    "                  --account, --layer (see 'lambdacheck invoke')\n"
     "server options:\n"
     "  --listen HOST:PORT          where to listen (default 127.0.0.1:0, an ephemeral port)\n"
     "  --port-file FILE            write the port there once listening (for scripts)\n"
@@ -138,10 +141,15 @@ static int parse_args(int argc, char **argv, serve_args *a)
     }
     if (optind < argc)
         return cli_usage_error("serve ", "unexpected argument '%s'", argv[optind]);
-    if (a->n_manifests && (a->f.fn.handler || a->f.fn.code_dir))
-        return cli_usage_error("serve ", "give --manifest or --handler and --code, not both");
-    if (a->n_manifests == 0 && (a->f.fn.handler == NULL || a->f.fn.code_dir == NULL))
-        return cli_usage_error("serve ", "--handler and --code (or --manifest) are required");
+    int sources = (a->n_manifests > 0) + (a->f.template != NULL) +
+                  (a->f.fn.handler != NULL || a->f.fn.code_dir != NULL);
+    if (sources > 1)
+        return cli_usage_error("serve ", "give one of --manifest, --template, or --handler and "
+                                         "--code");
+    if (sources == 0 || (!a->n_manifests && !a->f.template &&
+                         (a->f.fn.handler == NULL || a->f.fn.code_dir == NULL)))
+        return cli_usage_error("serve ", "--handler and --code (or --manifest, or --template) "
+                                         "are required");
     return CLI_OK;
 }
 
@@ -192,9 +200,10 @@ static int serve(serve_args *a, lc_emulator *em, const sigset_t *stop)
         return CLI_FAILED;
     }
     size_t n = lc_emulator_function_count(em);
-    fprintf(stderr, "lambdacheck: serving %s%s at %s\n",
-            n == 1 ? lc_function_name(lc_emulator_function_at(em, 0)) : "",
-            n == 1 ? "" : "the manifest's functions", lc_invoke_server_url(server));
+    fprintf(stderr, "lambdacheck: serving ");
+    for (size_t i = 0; i < n; i++)
+        fprintf(stderr, "%s%s", i ? ", " : "", lc_function_name(lc_emulator_function_at(em, i)));
+    fprintf(stderr, " at %s\n", lc_invoke_server_url(server));
     int rc = a->port_file ? write_port_file(a->port_file, lc_invoke_server_port(server)) : CLI_OK;
     int sig = rc == CLI_OK ? wait_for_stop(stop) : 0;
     if (sig)
@@ -238,12 +247,21 @@ static const char *declared_by(lc_library **libs, int n, const char *name)
 static int add_library(serve_args *a, lc_library **libs, int i, lc_emulator *em)
 {
     lc_error err = {0};
+    json_t *env_vars = NULL;
+    if (cli_load_env_vars(a->f.env_vars, &env_vars) != CLI_OK)
+        return CLI_USAGE;
     lc_library_options opt = {.local = true, .python = a->f.fn.python,
-                              .runtime_command = a->f.fn.runtime_command};
-    if (lc_library_load(a->manifests[i], &opt, &libs[i], &err) != LC_OK) {
+                              .runtime_command = a->f.fn.runtime_command,
+                              .host_packages = a->f.fn.host_packages,
+                              .region = a->f.fn.region, .account = a->f.fn.account,
+                              .parameters = a->f.parameters, .env_vars = env_vars};
+    lc_status st = lc_library_load(a->manifests[i], &opt, &libs[i], &err);
+    json_decref(env_vars);
+    if (st != LC_OK) {
         cli_print_error(&err);
         return err.status == LC_ESPAWN ? CLI_FAILED : CLI_USAGE;
     }
+    cli_print_notes(libs[i]);
     for (size_t f = 0; f < lc_library_function_count(libs[i]); f++) {
         const char *name = lc_library_function_name(libs[i], f);
         const char *other = declared_by(libs, i, name);
@@ -289,10 +307,12 @@ int cli_serve(int argc, char **argv)
         rc = CLI_FAILED;
     }
     if (rc == CLI_OK)
-        rc = a.n_manifests ? add_manifests(&a, em) : add_function(&a, em);
+        rc = a.n_manifests  ? add_manifests(&a, em)
+             : a.f.template ? cli_add_template_functions(&a.f, em)
+                            : add_function(&a, em);
     if (rc == CLI_OK)
         rc = serve(&a, em, &stop);
     lc_emulator_free(em);
-    json_decref(a.f.env);
+    cli_function_args_clear(&a.f);
     return rc < 0 ? CLI_OK : rc;
 }

@@ -1,4 +1,5 @@
 /* The options that describe a function, shared by the commands that run one (invoke, serve). */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +63,17 @@ int cli_function_option(cli_function_args *a, const char *command, int opt, cons
         a->host_credentials = strcmp(arg, "host") == 0;
         return CLI_OK;
     case OPT_LOG_FORMAT: a->fn.log_format = arg; return CLI_OK;
+    case OPT_TEMPLATE: a->template = arg; return CLI_OK;
+    case OPT_PARAMETERS: return cli_parameter_overrides(&a->parameters, command, arg);
+    case OPT_ENV_VARS: a->env_vars = arg; return CLI_OK;
+    case OPT_REGION: a->fn.region = arg; return CLI_OK;
+    case OPT_ACCOUNT: a->fn.account = arg; return CLI_OK;
+    case OPT_LAYER:
+        if (a->n_layers == CLI_MAX_LAYERS)
+            return cli_usage_error(command, "at most %d --layer folders", CLI_MAX_LAYERS);
+        a->layers[a->n_layers++] = arg;
+        a->fn.layers = a->layers;
+        return CLI_OK;
     case OPT_APP_LOG_LEVEL: a->fn.application_log_level = arg; return CLI_OK;
     case OPT_SYSTEM_LOG_LEVEL: a->fn.system_log_level = arg; return CLI_OK;
     case OPT_CONCURRENCY:
@@ -74,6 +86,69 @@ int cli_function_option(cli_function_args *a, const char *command, int opt, cons
     }
 }
 
+void cli_function_args_clear(cli_function_args *a)
+{
+    json_decref(a->env);
+    json_decref(a->parameters);
+    a->env = a->parameters = NULL;
+}
+
+/* One "Key=Value" or "ParameterKey=K,ParameterValue=V" of --parameter-overrides. */
+static bool one_override(json_t *into, const char *word)
+{
+    static const char key_prefix[] = "ParameterKey=", value_prefix[] = ",ParameterValue=";
+    if (strncmp(word, key_prefix, sizeof key_prefix - 1) == 0) {
+        const char *key = word + sizeof key_prefix - 1, *value = strstr(key, value_prefix);
+        if (value == NULL || value == key)
+            return false;
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(value - key), key);
+        json_object_set_new(into, name, json_string(value + sizeof value_prefix - 1));
+        return true;
+    }
+    const char *eq = strchr(word, '=');
+    if (eq == NULL || eq == word)
+        return false;
+    char name[256];
+    snprintf(name, sizeof name, "%.*s", (int)(eq - word), word);
+    json_object_set_new(into, name, json_string(eq + 1));
+    return true;
+}
+
+int cli_parameter_overrides(json_t **into, const char *command, const char *text)
+{
+    if (*into == NULL)
+        *into = json_object();
+    char *copy = strdup(text), *save = NULL;
+    int rc = CLI_OK;
+    for (char *word = strtok_r(copy, " \t\n", &save); word && rc == CLI_OK;
+         word = strtok_r(NULL, " \t\n", &save))
+        if (!one_override(*into, word))
+            rc = cli_usage_error(command, "--parameter-overrides takes Key=Value (or "
+                                          "ParameterKey=K,ParameterValue=V), not '%s'",
+                                 word);
+    free(copy);
+    return rc;
+}
+
+int cli_load_env_vars(const char *path, json_t **out)
+{
+    *out = NULL;
+    if (path == NULL)
+        return CLI_OK;
+    lc_error err = {0};
+    if (lc_env_vars_load(path, out, &err) == LC_OK)
+        return CLI_OK;
+    cli_print_error(&err);
+    return CLI_USAGE;
+}
+
+void cli_print_notes(const lc_library *lib)
+{
+    for (size_t i = 0; i < lc_library_note_count(lib); i++)
+        fprintf(stderr, "lambdacheck: note: %s\n", lc_library_note(lib, i));
+}
+
 int cli_load_host_credentials(lc_credentials *out)
 {
     lc_error err = {0};
@@ -83,17 +158,167 @@ int cli_load_host_credentials(lc_credentials *out)
     return CLI_FAILED;
 }
 
-int cli_make_function(cli_function_args *a, lc_function **out)
+/* The template's function the command runs: --function-name, else the only one. */
+static const lc_template_function *chosen_function(const lc_template *t, const char *name)
+{
+    if (name) {
+        const lc_template_function *f = lc_template_find(t, name);
+        if (f == NULL)
+            fprintf(stderr, "lambdacheck: %s has no function %s (it has: %s)\n",
+                    lc_template_path(t), name, lc_template_function_names(t));
+        return f;
+    }
+    if (lc_template_function_count(t) == 1)
+        return lc_template_function_at(t, 0);
+    fprintf(stderr, "lambdacheck: %s has %zu functions: choose one with --function-name (%s)\n",
+            lc_template_path(t), lc_template_function_count(t), lc_template_function_names(t));
+    return NULL;
+}
+
+/* The configuration of a template function with the command's own options laid over it. */
+static void overlay(const lc_template_function *f, const cli_function_args *a,
+                    lc_function_config *c, json_t *env)
+{
+    lc_function_config mine = a->fn;
+    *c = mine;
+    lc_template_function_config(f, c);
+    if (mine.handler)
+        c->handler = mine.handler;
+    if (mine.code_dir)
+        c->code_dir = mine.code_dir;
+    if (mine.runtime)
+        c->runtime = mine.runtime;
+    if (mine.timeout_ms)
+        c->timeout_ms = mine.timeout_ms;
+    if (mine.memory_mb)
+        c->memory_mb = mine.memory_mb;
+    if (mine.layers)
+        c->layers = mine.layers;
+    if (mine.log_format)
+        c->log_format = mine.log_format;
+    json_object_update(env, (json_t *)f->environment);
+    json_object_update(env, a->env);
+    c->environment = env;
+}
+
+/* Applies --env-vars (as sam local does) to *c's environment, keeping the new object in *keep. */
+static int apply_env_vars(const cli_function_args *a, const char *name, lc_function_config *c,
+                          json_t **keep)
+{
+    json_t *file = NULL;
+    if (cli_load_env_vars(a->env_vars, &file) != CLI_OK)
+        return CLI_USAGE;
+    lc_buf ignored;
+    lc_buf_init(&ignored, 0);
+    *keep = lc_env_vars_apply(file, name, c->environment, &ignored);
+    c->environment = *keep;
+    if (ignored.len)
+        fprintf(stderr, "lambdacheck: note: %s: function %s does not declare %s: ignored, as sam "
+                        "local ignores it\n",
+                a->env_vars, name, ignored.data);
+    lc_buf_free(&ignored);
+    json_decref(file);
+    return CLI_OK;
+}
+
+static int new_function(lc_function_config *c, lc_function **out)
 {
     lc_error err = {0};
-    if (a->host_credentials) {
-        if (cli_load_host_credentials(&a->creds) != CLI_OK)
-            return CLI_FAILED;
-        a->fn.access_key_id = a->creds.access_key_id;
-        a->fn.secret_access_key = a->creds.secret_access_key;
-        a->fn.session_token = a->creds.session_token;
+    if (lc_function_new(c, out, &err) == LC_OK)
+        return CLI_OK;
+    cli_print_error(&err);
+    return err.status == LC_ESPAWN ? CLI_FAILED : CLI_USAGE;
+}
+
+static int load_template(cli_function_args *a, lc_template **t)
+{
+    lc_template_options opt = {.region = a->fn.region, .account = a->fn.account,
+                               .parameters = a->parameters};
+    lc_error err = {0};
+    if (lc_template_load(a->template, &opt, t, &err) == LC_OK)
+        return CLI_OK;
+    cli_print_error(&err);
+    return CLI_USAGE;
+}
+
+static int use_host_credentials(cli_function_args *a)
+{
+    if (!a->host_credentials)
+        return CLI_OK;
+    if (cli_load_host_credentials(&a->creds) != CLI_OK)
+        return CLI_FAILED;
+    a->fn.access_key_id = a->creds.access_key_id;
+    a->fn.secret_access_key = a->creds.secret_access_key;
+    a->fn.session_token = a->creds.session_token;
+    return CLI_OK;
+}
+
+/* One function of a template, built. */
+static int template_function(cli_function_args *a, const lc_template_function *f,
+                             lc_function **out)
+{
+    if (f->problem) {
+        fprintf(stderr, "lambdacheck: function %s cannot run here: %s\n", f->name, f->problem);
+        return CLI_FAILED;
     }
-    if (lc_function_new(&a->fn, out, &err) == LC_OK)
+    lc_function_config c;
+    json_t *env = json_object(), *with_file = NULL;
+    overlay(f, a, &c, env);
+    int rc = apply_env_vars(a, f->name, &c, &with_file);
+    if (rc == CLI_OK)
+        rc = new_function(&c, out);
+    json_decref(env);
+    json_decref(with_file);
+    return rc;
+}
+
+int cli_add_template_functions(cli_function_args *a, lc_emulator *em)
+{
+    lc_template *t = NULL;
+    int rc = use_host_credentials(a);
+    if (rc == CLI_OK)
+        rc = load_template(a, &t);
+    for (size_t i = 0; rc == CLI_OK && i < lc_template_function_count(t); i++) {
+        const lc_template_function *f = lc_template_function_at(t, i);
+        lc_function *fn = NULL;
+        if (f->problem) { /* served without it; a call gets the Invoke API's 404 */
+            fprintf(stderr, "lambdacheck: note: not serving %s: %s\n", f->name, f->problem);
+            continue;
+        }
+        rc = template_function(a, f, &fn);
+        lc_error err = {0};
+        if (rc == CLI_OK && lc_emulator_add_function(em, fn, &err) != LC_OK) {
+            cli_print_error(&err);
+            rc = CLI_FAILED;
+        }
+    }
+    lc_template_free(t);
+    return rc;
+}
+
+int cli_make_function(cli_function_args *a, lc_function **out)
+{
+    if (a->template) {
+        lc_template *t = NULL;
+        int rc = use_host_credentials(a);
+        if (rc == CLI_OK)
+            rc = load_template(a, &t);
+        const lc_template_function *f = rc == CLI_OK ? chosen_function(t, a->fn.name) : NULL;
+        if (rc == CLI_OK)
+            rc = f ? template_function(a, f, out) : CLI_USAGE;
+        lc_template_free(t);
+        return rc;
+    }
+    lc_error err = {0};
+    if (use_host_credentials(a) != CLI_OK)
+        return CLI_FAILED;
+    json_t *with_file = NULL;
+    lc_function_config c = a->fn;
+    if (a->env_vars && apply_env_vars(a, c.name ? c.name : "my-function", &c, &with_file) != CLI_OK)
+        return CLI_USAGE;
+    lc_status st = lc_function_new(&c, out, &err);
+    json_decref(with_file);
+    if (st == LC_OK)
         return CLI_OK;
     cli_print_error(&err);
     /* a missing interpreter is a broken machine, not a bad command line */

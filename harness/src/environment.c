@@ -51,23 +51,39 @@ static void parent_dir(const char *path, char *out, size_t size)
     snprintf(out, size, "%.*s", slash ? (int)(slash - path) : 0, path);
 }
 
+/* ":<layer>/<sub>" for each layer, the last first (on Lambda, a later layer's files win). */
+static void layer_folders(lc_buf *out, char *const *layers, const char *sub)
+{
+    size_t n = 0;
+    while (layers[n])
+        n++;
+    while (n-- > 0)
+        lc_buf_printf(out, ":%s/%s", layers[n], sub);
+}
+
 /* PATH and LD_LIBRARY_PATH as Lambda sets them, with this machine's folders in the place of
  * Lambda's: the interpreter's (/var/lang), the runtime client's (/var/runtime), the code folder
- * (/var/task). Nothing of the harness's own PATH. */
+ * (/var/task), the layers' (/opt). Nothing of the harness's own PATH. */
 static void set_search_paths(json_t *vars, const lc_function *fn)
 {
-    char lang[PATH_MAX] = "", bin[PATH_MAX] = "", text[4 * PATH_MAX + 256];
+    char lang[PATH_MAX] = "", bin[PATH_MAX] = "";
     const char *interpreter = lc_function_interpreter(fn);
     if (interpreter) {
         parent_dir(interpreter, bin, sizeof bin); /* <prefix>/bin */
         parent_dir(bin, lang, sizeof lang);        /* <prefix> */
     }
-    snprintf(text, sizeof text, "%s%s/usr/local/bin:/usr/bin/:/bin", bin, bin[0] ? ":" : "");
-    json_object_set_new(vars, "PATH", json_string(text));
+    lc_buf text;
+    lc_buf_init(&text, 0);
+    lc_buf_printf(&text, "%s%s/usr/local/bin:/usr/bin/:/bin", bin, bin[0] ? ":" : "");
+    layer_folders(&text, lc_function_layers(fn), "bin");
+    json_object_set_new(vars, "PATH", json_string(text.data));
+    lc_buf_free(&text);
     const char *runtime = lc_function_runtime_dir(fn), *task = lc_function_code_dir(fn);
-    snprintf(text, sizeof text, "%s%s/lib64:/usr/lib64:%s:%s/lib:%s:%s/lib", lang,
-             lang[0] ? "/lib:" : "", runtime, runtime, task, task);
-    json_object_set_new(vars, "LD_LIBRARY_PATH", json_string(text));
+    lc_buf_printf(&text, "%s%s/lib64:/usr/lib64:%s:%s/lib:%s:%s/lib", lang,
+                  lang[0] ? "/lib:" : "", runtime, runtime, task, task);
+    layer_folders(&text, lc_function_layers(fn), "lib");
+    json_object_set_new(vars, "LD_LIBRARY_PATH", json_string(text.data));
+    lc_buf_free(&text);
 }
 
 static json_t *process_environment(const lc_environment *env)

@@ -28,6 +28,7 @@ struct lc_function {
     char *execution_env; /* NULL when the runtime has none */
     lc_runtime runtime;
     char *interpreter;   /* the resolved {python}, NULL when the command has none */
+    char **layers;       /* absolute layer folders, NULL-terminated */
     char **argv;
     json_t *variables;
     int concurrency;
@@ -406,9 +407,12 @@ static bool pycache_dir(char *out, size_t size)
     return false;
 }
 
+/* The most words "{bootstrap}" stands for, besides two per layer. */
+#define BOOTSTRAP_WORDS 5
+
 /* The words "{bootstrap}" stands for: the client's script and the harness's options to it. */
 static size_t bootstrap_words(const lc_function *fn, char *script, size_t size, char *cache,
-                              size_t cache_size, const char *words[5])
+                              size_t cache_size, const char **words)
 {
     size_t n = 0;
     snprintf(script, size, "%s/%s", fn->runtime_dir, BOOTSTRAP);
@@ -421,6 +425,18 @@ static size_t bootstrap_words(const lc_function *fn, char *script, size_t size, 
         words[n++] = "--pycache-prefix";
         words[n++] = cache;
     }
+    for (char **l = fn->layers; *l; l++) {
+        words[n++] = "--layer";
+        words[n++] = *l;
+    }
+    return n;
+}
+
+static size_t strv_len(char *const *v)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
     return n;
 }
 
@@ -428,7 +444,9 @@ static size_t bootstrap_words(const lc_function *fn, char *script, size_t size, 
 static char **expand_placeholders(const lc_function *fn, const char *python)
 {
     char script[PATH_MAX + 64], cache[PATH_MAX];
-    const char *words[5];
+    const char **words = calloc(BOOTSTRAP_WORDS + 2 * strv_len(fn->layers), sizeof *words);
+    if (words == NULL)
+        return NULL;
     size_t n_words = bootstrap_words(fn, script, sizeof script, cache, sizeof cache, words);
     size_t n = 0;
     for (char **a = fn->argv; *a; a++)
@@ -442,6 +460,7 @@ static char **expand_placeholders(const lc_function *fn, const char *python)
         else
             out[at++] = strdup(strcmp(*a, "{python}") == 0 ? python : *a);
     }
+    free(words);
     for (size_t i = 0; out && i < at; i++)
         if (out[i] == NULL) {
             lc__strv_free(out);
@@ -655,6 +674,23 @@ static json_t *credential_variables(const lc_function_config *c)
     return vars;
 }
 
+/* The layer folders, each resolved to an absolute path (NULL-terminated, empty for none). */
+static lc_status resolve_layers(const char *const *given, char ***out, lc_error *err)
+{
+    size_t n = 0;
+    while (given && given[n])
+        n++;
+    *out = calloc(n + 1, sizeof **out);
+    if (*out == NULL)
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        lc_status st = resolve_dir(given[i], "layer folder", &(*out)[i], err);
+        if (st != LC_OK)
+            return st;
+    }
+    return LC_OK;
+}
+
 lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_error *err)
 {
     *out = NULL;
@@ -668,6 +704,8 @@ lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_err
     fn->shutdown_grace_ms = c->shutdown_grace_ms > 0 ? c->shutdown_grace_ms : 0;
     fn->host_packages = c->host_packages;
     lc_status st = declared_runtime(c, &fn->runtime, err);
+    if (st == LC_OK)
+        st = resolve_layers(c->layers, &fn->layers, err);
     if (st == LC_OK)
         st = apply_context(fn, c, err);
     if (st == LC_OK)
@@ -707,6 +745,7 @@ void lc_function_free(lc_function *fn)
     free(fn->runtime_dir);
     free(fn->execution_env);
     free(fn->interpreter);
+    lc__strv_free(fn->layers);
     lc__strv_free(fn->argv);
     json_decref(fn->variables);
     free(fn);
@@ -724,6 +763,7 @@ const char *lc_function_runtime_dir(const lc_function *fn) { return fn->runtime_
 const char *lc_function_execution_env(const lc_function *fn) { return fn->execution_env; }
 lc_runtime lc_function_runtime(const lc_function *fn) { return fn->runtime; }
 char *const *lc_function_argv(const lc_function *fn) { return fn->argv; }
+char *const *lc_function_layers(const lc_function *fn) { return fn->layers; }
 const char *lc_function_interpreter(const lc_function *fn) { return fn->interpreter; }
 long lc_function_shutdown_grace_ms(const lc_function *fn) { return fn->shutdown_grace_ms; }
 const json_t *lc_function_variables(const lc_function *fn) { return fn->variables; }
@@ -763,6 +803,7 @@ lc_status lc_function_copy_with(const lc_function *fn, const json_t *extra, lc_f
     copy->runtime_dir = strdup(fn->runtime_dir);
     copy->execution_env = fn->execution_env ? strdup(fn->execution_env) : NULL;
     copy->interpreter = fn->interpreter ? strdup(fn->interpreter) : NULL;
+    copy->layers = strv_copy(fn->layers);
     copy->shutdown_grace_ms = fn->shutdown_grace_ms;
     copy->host_packages = fn->host_packages;
     copy->log_json = fn->log_json;
@@ -776,7 +817,7 @@ lc_status lc_function_copy_with(const lc_function *fn, const json_t *extra, lc_f
     if (extra)
         json_object_update(copy->variables, (json_t *)extra);
     if (!copy->base || !copy->handler || !copy->code_dir || !copy->runtime_dir || !copy->argv ||
-        !copy->variables) {
+        !copy->variables || !copy->layers) {
         lc_function_free(copy);
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
     }

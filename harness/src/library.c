@@ -14,6 +14,7 @@
 #include "lambdacheck/buf.h"
 #include "lambdacheck/context.h"
 #include "lambdacheck/event.h"
+#include "lambdacheck/template.h"
 
 /* How deep case folders are searched below a cases folder. */
 #define MAX_DEPTH 16
@@ -60,6 +61,23 @@ static void add_problem(lc_library *lib, const char *fmt, ...)
     lib->problems[lib->n_problems] = strdup(text);
     if (lib->problems[lib->n_problems])
         lib->n_problems++;
+}
+
+static void add_note(lc_library *lib, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add_note(lc_library *lib, const char *fmt, ...)
+{
+    char text[1500];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    char **list = realloc(lib->notes, (lib->n_notes + 1) * sizeof *list);
+    if (list == NULL)
+        return;
+    lib->notes = list;
+    if ((lib->notes[lib->n_notes] = strdup(text)) != NULL)
+        lib->n_notes++;
 }
 
 static void add_error_problem(lc_library *lib, const lc_error *err)
@@ -127,8 +145,9 @@ static lc_status typed(const json_t *obj, const char *key, json_type type, const
 /* --- functions ---------------------------------------------------------------------------------- */
 
 static const char *const function_keys[] = {
-    "handler", "code",        "runtime",      "timeout",     "timeoutMs", "memory", "environment",
-    "runtimeCommand", "python", "concurrency", "hostPackages", "credentials", "logging", NULL};
+    "handler",  "code",        "runtime",     "timeout",      "timeoutMs",   "memory",
+    "environment", "runtimeCommand", "python", "concurrency", "hostPackages", "credentials",
+    "logging",  "layers",      "region",      "account",      NULL};
 static const char *const logging_keys[] = {"format", "applicationLogLevel", "systemLogLevel",
                                            NULL};
 
@@ -156,6 +175,9 @@ static lc_status check_function_fields(const json_t *f, const char *where, const
         {"hostPackages", JSON_TRUE, "true or false"},
         {"credentials", JSON_STRING, "a string (\"dummy\" or \"host\")"},
         {"logging", JSON_OBJECT, "an object (format, applicationLogLevel, systemLogLevel)"},
+        {"layers", JSON_ARRAY, "a list of layer folders (relative to the manifest)"},
+        {"region", JSON_STRING, "a string (us-east-1)"},
+        {"account", JSON_STRING, "a string (twelve digits)"},
     };
     for (size_t i = 0; st == LC_OK && i < sizeof types / sizeof *types; i++)
         st = typed(f, types[i].key, types[i].type, types[i].wanted, where, source, err);
@@ -170,6 +192,11 @@ static lc_status check_function_fields(const json_t *f, const char *where, const
     if (st == LC_OK && creds && strcmp(creds, "dummy") != 0 && strcmp(creds, "host") != 0)
         st = lc_error_set(err, LC_EINVAL, source, 0, 0,
                           "%scredentials must be \"dummy\" or \"host\", not \"%s\"", where, creds);
+    size_t i;
+    json_t *layer;
+    json_array_foreach(json_object_get(f, "layers"), i, layer)
+        if (st == LC_OK && !json_is_string(layer))
+            st = lc_error_set(err, LC_EINVAL, source, 0, 0, "%slayers must list folders", where);
     if (st == LC_OK && json_object_get(f, "handler") == NULL)
         st = lc_error_set(err, LC_EINVAL, source, 0, 0, "%shandler is required", where);
     if (st == LC_OK && json_object_get(f, "code") == NULL)
@@ -177,7 +204,42 @@ static lc_status check_function_fields(const json_t *f, const char *where, const
     return st;
 }
 
-static lc_status build_function(const char *name, const json_t *f, const lc_library *lib,
+/* The manifest's layer folders, relative to it; NULL-terminated (caller frees each and all). */
+static char **layer_paths(const lc_library *lib, const json_t *list)
+{
+    char **out = calloc(json_array_size(list) + 1, sizeof *out);
+    for (size_t i = 0; out && i < json_array_size(list); i++) {
+        char path[PATH_MAX];
+        join(lib->dir, json_string_value(json_array_get(list, i)), path, sizeof path);
+        out[i] = strdup(path);
+    }
+    return out;
+}
+
+/* A function's variables with the --env-vars files applied: the manifest's, then the command's
+ * (each as sam local applies one). What a file sets that the function does not declare is a
+ * note. A new object. */
+static json_t *function_environment(lc_library *lib, const char *name, const json_t *declared,
+                                    const lc_library_options *opt)
+{
+    const json_t *files[] = {lib->env_vars, opt->env_vars};
+    json_t *env = declared ? json_deep_copy(declared) : json_object();
+    lc_buf ignored;
+    lc_buf_init(&ignored, 0);
+    for (size_t i = 0; i < 2; i++) {
+        json_t *next = lc_env_vars_apply(files[i], name, env, &ignored);
+        json_decref(env);
+        env = next;
+    }
+    if (ignored.len)
+        add_note(lib, "%s: function %s does not declare %s: the --env-vars value is ignored, as "
+                      "sam local ignores it",
+                 lib->manifest, name, ignored.data);
+    lc_buf_free(&ignored);
+    return env;
+}
+
+static lc_status build_function(const char *name, const json_t *f, lc_library *lib,
                                 const lc_library_options *opt, lc_function **out, lc_error *err)
 {
     char code[PATH_MAX];
@@ -198,6 +260,14 @@ static lc_status build_function(const char *name, const json_t *f, const lc_libr
     };
     if (json_object_get(f, "timeoutMs"))
         c.timeout_ms = (long)json_integer_value(json_object_get(f, "timeoutMs"));
+    c.region = json_object_get(f, "region") ? json_string_value(json_object_get(f, "region"))
+                                            : opt->region;
+    c.account = json_object_get(f, "account") ? json_string_value(json_object_get(f, "account"))
+                                              : opt->account;
+    char **layers = layer_paths(lib, json_object_get(f, "layers"));
+    c.layers = (const char *const *)layers;
+    json_t *environment = function_environment(lib, name, c.environment, opt);
+    c.environment = environment;
     c.host_packages = opt->host_packages || json_is_true(json_object_get(f, "hostPackages"));
     const json_t *logging = json_object_get(f, "logging");
     c.log_format = json_string_value(json_object_get(logging, "format"));
@@ -229,38 +299,153 @@ static lc_status build_function(const char *name, const json_t *f, const lc_libr
     lc_status st = lc_function_new(&c, out, &mine);
     if (st != LC_OK)
         lc_error_set(err, st, lib->manifest, 0, 0, "functions.%s: %s", name, mine.message);
+    json_decref(environment);
+    for (char **l = layers; l && *l; l++)
+        free(*l);
+    free(layers);
     return st;
 }
 
-static lc_status load_functions(lc_library *lib, const json_t *functions,
+/* Room for one more function (zeroed); NULL when out of memory. */
+static lc__function *next_slot(lc_library *lib)
+{
+    if (lib->n_functions == lib->cap_functions) {
+        size_t cap = lib->cap_functions ? lib->cap_functions * 2 : 8;
+        lc__function *grown = realloc(lib->functions, cap * sizeof *grown);
+        if (grown == NULL)
+            return NULL;
+        lib->functions = grown;
+        lib->cap_functions = cap;
+    }
+    lc__function *slot = &lib->functions[lib->n_functions];
+    memset(slot, 0, sizeof *slot);
+    return slot;
+}
+
+/* Adds a function: checks its manifest entry and, for local runs, builds it. */
+static lc_status add_function(lc_library *lib, const char *name, const json_t *f,
+                              const lc_library_options *opt, lc_error *err)
+{
+    char where[120];
+    fit(where, sizeof where, "functions.%s.", name);
+    lc_status st = check_function_fields(f, where, lib->manifest, err);
+    lc__function *out = next_slot(lib);
+    if (out == NULL)
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st == LC_OK && !fit(out->name, sizeof out->name, "%s", name))
+        st = lc_error_set(err, LC_EINVAL, lib->manifest, 0, 0,
+                          "functions.%s: a function name has at most 64 characters", name);
+    if (st == LC_OK && opt->local)
+        st = build_function(name, f, lib, opt, &out->fn, err);
+    if (st != LC_OK)
+        return st;
+    out->runtime = out->fn ? lc_function_runtime(out->fn)
+                           : lc_runtime_from_name(json_string_value(json_object_get(f, "runtime")));
+    lib->n_functions++;
+    return LC_OK;
+}
+
+/* A template's function in the manifest's shape (code, layers and environment included),
+ * with the manifest's entry of the same name laid over it. */
+static json_t *template_entry(const lc_template_function *t, const json_t *own)
+{
+    json_t *f = json_pack("{s:I, s:I, s:O}", "timeoutMs", (json_int_t)t->timeout_ms, "memory",
+                          (json_int_t)t->memory_mb, "environment", t->environment);
+    const char *names[] = {"handler", "runtime", "code"};
+    const char *given[] = {t->handler, t->runtime, t->code_dir};
+    for (size_t i = 0; i < 3; i++)
+        if (given[i])
+            json_object_set_new(f, names[i], json_string(given[i]));
+    json_t *layers = json_array();
+    for (const char *const *l = t->layers; l && *l; l++)
+        json_array_append_new(layers, json_string(*l));
+    json_object_set_new(f, "layers", layers);
+    json_t *logging = json_object();
+    const char *keys[] = {"format", "applicationLogLevel", "systemLogLevel"};
+    const char *values[] = {t->log_format, t->application_log_level, t->system_log_level};
+    for (size_t i = 0; i < 3; i++)
+        if (values[i])
+            json_object_set_new(logging, keys[i], json_string(values[i]));
+    if (json_object_size(logging))
+        json_object_set(f, "logging", logging);
+    json_decref(logging);
+    json_t *env = json_deep_copy(json_object_get(f, "environment"));
+    json_object_update(env, json_object_get(own, "environment"));
+    json_object_update(f, (json_t *)own);
+    json_object_set_new(f, "environment", env);
+    if (json_object_get(own, "timeout")) /* the manifest's seconds over the template's */
+        json_object_del(f, "timeoutMs");
+    return f;
+}
+
+/* The template's parameter values: the manifest's "parameters" under the command's. */
+static json_t *template_parameters(const json_t *manifest, const lc_library_options *opt)
+{
+    json_t *values = json_deep_copy(json_object_get(manifest, "parameters"));
+    if (values == NULL)
+        values = json_object();
+    json_object_update(values, (json_t *)opt->parameters);
+    return values;
+}
+
+/* The functions of the manifest's "template": each unless the manifest's own entry of that name
+ * overrides fields; one that cannot run here is kept with its problem. */
+static lc_status load_template(lc_library *lib, const json_t *manifest,
+                               const lc_library_options *opt, lc_error *err)
+{
+    char path[PATH_MAX];
+    join(lib->dir, json_string_value(json_object_get(manifest, "template")), path, sizeof path);
+    json_t *parameters = template_parameters(manifest, opt);
+    lc_template_options topt = {.region = opt->region, .account = opt->account,
+                                .parameters = parameters};
+    lc_template *t = NULL;
+    lc_status st = lc_template_load(path, &topt, &t, err);
+    json_decref(parameters);
+    const json_t *functions = json_object_get(manifest, "functions");
+    for (size_t i = 0; st == LC_OK && i < lc_template_function_count(t); i++) {
+        const lc_template_function *tf = lc_template_function_at(t, i);
+        const json_t *own = json_object_get(functions, tf->name);
+        bool cured = tf->problem_part && json_object_get(own, tf->problem_part);
+        if (tf->problem && !cured) {
+            lc__function *out = next_slot(lib);
+            if (out == NULL)
+                break;
+            lib->n_functions++;
+            fit(out->name, sizeof out->name, "%s", tf->name);
+            out->problem = strdup(tf->problem);
+            out->runtime = lc_runtime_from_name(tf->runtime);
+            continue;
+        }
+        json_t *f = template_entry(tf, own);
+        st = add_function(lib, tf->name, f, opt, err);
+        json_decref(f);
+    }
+    lc_template_free(t);
+    return st;
+}
+
+static lc_status load_functions(lc_library *lib, const json_t *manifest,
                                 const lc_library_options *opt, lc_error *err)
 {
-    if (!json_is_object(functions) || json_object_size(functions) == 0)
+    const json_t *functions = json_object_get(manifest, "functions");
+    bool template = json_object_get(manifest, "template") != NULL;
+    if (!template && (!json_is_object(functions) || json_object_size(functions) == 0))
         return lc_error_set(err, LC_EINVAL, lib->manifest, 0, 0,
-                            "functions: an object naming at least one function is required");
-    lib->functions = calloc(json_object_size(functions), sizeof *lib->functions);
-    if (lib->functions == NULL)
-        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+                            "functions: an object naming at least one function is required (or "
+                            "a \"template\" to take them from)");
+    lc_status st = template ? load_template(lib, manifest, opt, err) : LC_OK;
     const char *name;
     json_t *f;
     json_object_foreach((json_t *)functions, name, f)
     {
-        char where[120];
-        fit(where, sizeof where, "functions.%s.", name);
-        lc_status st = check_function_fields(f, where, lib->manifest, err);
-        lc__function *out = &lib->functions[lib->n_functions];
-        if (st == LC_OK && !fit(out->name, sizeof out->name, "%s", name))
-            st = lc_error_set(err, LC_EINVAL, lib->manifest, 0, 0,
-                              "functions.%s: a function name has at most 64 characters", name);
-        if (st == LC_OK && opt->local)
-            st = build_function(name, f, lib, opt, &out->fn, err);
-        if (st != LC_OK)
-            return st;
-        out->runtime = out->fn ? lc_function_runtime(out->fn)
-                               : lc_runtime_from_name(json_string_value(json_object_get(f, "runtime")));
-        lib->n_functions++;
+        if (st == LC_OK && lc__library_function(lib, name) == NULL)
+            st = add_function(lib, name, f, opt, err);
     }
-    return LC_OK;
+    for (size_t i = 0; i < lib->n_functions; i++)
+        if (lib->functions[i].problem)
+            add_note(lib, "%s: template function %s cannot run here: %s", lib->manifest,
+                     lib->functions[i].name, lib->functions[i].problem);
+    return st;
 }
 
 const lc__function *lc__library_function(const lc_library *lib, const char *name)
@@ -471,7 +656,11 @@ static lc_status load_steps(lc__case *c, const char *case_dir, const lc_library_
 
 static lc_status function_declared(const lc_library *lib, const lc__case *c, lc_error *err)
 {
-    if (lc__library_function(lib, c->function))
+    const lc__function *f = lc__library_function(lib, c->function);
+    if (f && f->problem)
+        return lc_error_set(err, LC_EINVAL, c->path, 0, 0, "function %s cannot run here: %s",
+                            c->function, f->problem);
+    if (f)
         return LC_OK;
     char names[600] = "";
     size_t n = 0;
@@ -709,11 +898,42 @@ static void default_name(lc_library *lib, const json_t *manifest)
     fit(lib->name, sizeof lib->name, "%s", name);
 }
 
+static lc_status check_template_fields(const json_t *manifest, const char *source, lc_error *err)
+{
+    lc_status st = typed(manifest, "template", JSON_STRING, "a string (a SAM or CloudFormation "
+                                                            "template, relative to the manifest)",
+                         "", source, err);
+    if (st == LC_OK)
+        st = typed(manifest, "envVars", JSON_STRING,
+                   "a string (a sam local --env-vars file, relative to the manifest)", "", source,
+                   err);
+    if (st == LC_OK)
+        st = typed(manifest, "parameters", JSON_OBJECT, "an object of template parameter values",
+                   "", source, err);
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(manifest, "parameters"), key, v)
+        if (st == LC_OK && !json_is_string(v) && !json_is_number(v))
+            st = lc_error_set(err, LC_EINVAL, source, 0, 0,
+                              "parameters.%s must be a string", key);
+    return st;
+}
+
+static lc_status load_env_vars(lc_library *lib, const json_t *manifest, lc_error *err)
+{
+    const char *file = json_string_value(json_object_get(manifest, "envVars"));
+    if (file == NULL)
+        return LC_OK;
+    char path[PATH_MAX];
+    join(lib->dir, file, path, sizeof path);
+    return lc_env_vars_load(path, &lib->env_vars, err);
+}
+
 static lc_status load_manifest(lc_library *lib, const char *given, const lc_library_options *opt,
                                lc_error *err)
 {
-    static const char *const manifest_keys[] = {"name", "description", "functions", "cases",
-                                                NULL};
+    static const char *const manifest_keys[] = {"name",     "description", "functions",  "cases",
+                                                "template", "parameters",  "envVars",    NULL};
     json_t *manifest = NULL;
     lc_status st = manifest_path(given, lib->manifest, sizeof lib->manifest, err);
     if (st == LC_OK)
@@ -722,12 +942,16 @@ static lc_status load_manifest(lc_library *lib, const char *given, const lc_libr
         st = known_keys(manifest, manifest_keys, "", lib->manifest, err);
     if (st == LC_OK)
         st = typed(manifest, "name", JSON_STRING, "a string", "", lib->manifest, err);
+    if (st == LC_OK)
+        st = check_template_fields(manifest, lib->manifest, err);
     const char *slash = strrchr(lib->manifest, '/');
     fit(lib->dir, sizeof lib->dir, "%.*s", slash ? (int)(slash - lib->manifest) : 1,
         slash ? lib->manifest : ".");
+    if (st == LC_OK)
+        st = load_env_vars(lib, manifest, err);
     if (st == LC_OK) {
         default_name(lib, manifest);
-        st = load_functions(lib, json_object_get(manifest, "functions"), opt, err);
+        st = load_functions(lib, manifest, opt, err);
     }
     if (st == LC_OK)
         st = load_cases(lib, json_object_get(manifest, "cases"), opt, err);
@@ -756,9 +980,15 @@ void lc_library_free(lc_library *lib)
 {
     if (lib == NULL)
         return;
-    for (size_t i = 0; i < lib->n_functions; i++)
+    for (size_t i = 0; i < lib->n_functions; i++) {
         lc_function_free(lib->functions[i].fn);
+        free(lib->functions[i].problem);
+    }
     free(lib->functions);
+    for (size_t i = 0; i < lib->n_notes; i++)
+        free(lib->notes[i]);
+    free(lib->notes);
+    json_decref(lib->env_vars);
     for (size_t i = 0; i < lib->n_cases; i++)
         free_case(&lib->cases[i]);
     free(lib->cases);
@@ -773,6 +1003,8 @@ const char *lc_library_manifest(const lc_library *lib) { return lib->manifest; }
 const char *lc_library_case_folders(const lc_library *lib) { return lib->folders; }
 size_t lc_library_problem_count(const lc_library *lib) { return lib->n_problems; }
 const char *lc_library_problem(const lc_library *lib, size_t i) { return lib->problems[i]; }
+size_t lc_library_note_count(const lc_library *lib) { return lib->n_notes; }
+const char *lc_library_note(const lc_library *lib, size_t i) { return lib->notes[i]; }
 size_t lc_library_case_count(const lc_library *lib) { return lib->n_cases; }
 const char *lc_library_case_id(const lc_library *lib, size_t i) { return lib->cases[i].id; }
 size_t lc_library_function_count(const lc_library *lib) { return lib->n_functions; }
@@ -819,6 +1051,8 @@ size_t lc_library_selected_count(const lc_library *lib)
 lc_status lc_library_add_functions(const lc_library *lib, lc_emulator *em, lc_error *err)
 {
     for (size_t i = 0; i < lib->n_functions; i++) {
+        if (lib->functions[i].problem)
+            continue; /* no case names it */
         if (lib->functions[i].fn == NULL)
             return lc_error_set(err, LC_ESTATE, lib->manifest, 0, 0,
                                 "the library was not loaded for local runs");

@@ -36,6 +36,8 @@ typedef struct {
     char name[65];
     lc_runtime runtime;  /* the declared or resolved runtime; UNKNOWN when not known */
     lc_function *fn;     /* built for local runs; NULL otherwise */
+    char *problem;       /* a template's function that cannot run here: why (owned); a case
+                            that names it is a problem, the others run */
 } lc__function;
 
 struct lc_library {
@@ -44,11 +46,14 @@ struct lc_library {
     char dir[PATH_MAX];  /* the manifest's folder */
     char folders[2048];  /* where cases were looked for */
     lc__function *functions;
-    size_t n_functions;
+    size_t n_functions, cap_functions;
     lc__case *cases;
     size_t n_cases;
     char **problems;
     size_t n_problems;
+    char **notes;        /* what the user may want to know but that stops nothing */
+    size_t n_notes;
+    json_t *env_vars;    /* the manifest's "envVars" file, or NULL */
 };
 
 /* The library's function of that name, or NULL. */

@@ -208,7 +208,7 @@ START_TEST(bad_usage_exits_2_and_names_the_problem)
         (const char *[]){"invoke", "--handler", "probes.echo", "--code", PROBES, "--env",
                          "AWS_REGION=x", NULL},
     };
-    const char *expect[] = {"--handler and --code are required", "--handler and --code",
+    const char *expect[] = {"--handler and --code (or --template) are required", "--handler and --code",
                             "--memory takes a whole number from 128 to 10240",
                             "--timeout takes a whole number from 1 to 900",
                             "unknown option '--bogus'", "--env takes KEY=VALUE",

@@ -341,7 +341,7 @@ START_TEST(serve_refuses_bad_usage)
         (const char *[]){"serve", "--handler", "probes.echo", "--code", PROBES,
                          "--max-retry-attempts", "3", NULL},
     };
-    const char *expect[] = {"--handler and --code (or --manifest) are required",
+    const char *expect[] = {"--handler and --code (or --manifest, or --template) are required",
                             "--listen takes HOST:PORT",
                             "--max-retry-attempts takes a whole number from 0 to 2"};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

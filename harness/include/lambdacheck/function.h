@@ -46,6 +46,11 @@ typedef struct {
     int concurrency;             /* most environments at once; 0: 10 */
     const char *region;          /* NULL: us-east-1 */
     const char *account;         /* NULL: 123456789012 */
+    const char *const *layers;   /* NULL-terminated folders, each as Lambda extracts a layer to
+                                    /opt, in order (a later layer's files win): python/ and
+                                    python/lib/python3.X/site-packages on sys.path after the
+                                    code folder, lib/ on LD_LIBRARY_PATH, bin/ on PATH,
+                                    nodejs/node_modules on NODE_PATH. NULL: none */
     bool host_packages;          /* the bundled Python client lets the function import every
                                     package the host's interpreter has; false (isolated, as on
                                     Lambda): the standard library, the code folder and what
@@ -133,6 +138,9 @@ bool lc_function_log_json(const lc_function *fn);
 /* The application log level (LC_LOG_NONE: none) and the system log level (JSON only). */
 lc_log_level lc_function_application_log_level(const lc_function *fn);
 lc_log_level lc_function_system_log_level(const lc_function *fn);
+
+/* The function's layer folders, NULL-terminated (empty when none). Borrowed until free. */
+char *const *lc_function_layers(const lc_function *fn);
 
 /* SIGTERM grace at shutdown in ms; 0: SIGKILL at once. */
 long lc_function_shutdown_grace_ms(const lc_function *fn);

@@ -9,6 +9,7 @@
 #include "lambdacheck/runtime.h"
 #include "lambdacheck/event.h"
 #include "lambdacheck/function.h"
+#include "lambdacheck/template.h"
 #include "lambdacheck/runtime_api.h"
 #include "lambdacheck/environment.h"
 #include "lambdacheck/emulator.h"

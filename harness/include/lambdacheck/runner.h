@@ -55,6 +55,13 @@ typedef struct {
                                     its manifest says (see lc_function_config.host_packages) */
     const lc_credentials *credentials; /* every function gets these keys, whatever its manifest
                                     says; NULL: each its own (dummy unless "credentials": "host") */
+    const char *region;          /* functions' region unless their manifest entry names one, and
+                                    a template's AWS::Region; NULL: us-east-1 */
+    const char *account;         /* likewise the account; NULL: 123456789012 */
+    const json_t *parameters;    /* template parameter values (object of strings), over the
+                                    manifest's "parameters" and the template's Defaults */
+    const json_t *env_vars;      /* a sam local --env-vars file (lc_env_vars_load), applied to
+                                    every function after the manifest's "envVars" file */
 } lc_library_options;
 
 /* Loads the library at path (a manifest, or a folder holding lambdacheck.json). A manifest that
@@ -80,6 +87,11 @@ const char *lc_library_case_folders(const lc_library *lib);
 /* Problems found in case files: "path: message", each. Borrowed until free. */
 size_t lc_library_problem_count(const lc_library *lib);
 const char *lc_library_problem(const lc_library *lib, size_t i);
+
+/* Notes that stop nothing (a template function that cannot run here and no case names; a
+ * variable an --env-vars file sets that the function does not declare). Borrowed until free. */
+size_t lc_library_note_count(const lc_library *lib);
+const char *lc_library_note(const lc_library *lib, size_t i);
 
 /* The cases, in id order: "library/case", where case is the case folder's path below its cases
  * folder. Borrowed until free. */

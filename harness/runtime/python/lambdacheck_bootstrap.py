@@ -1,7 +1,7 @@
 """Starts lambdacheck's bundled Python runtime client (lambdacheck_runtime.py, beside this file).
 
     python3 -S lambdacheck_bootstrap.py [--host-packages] [--exit-on-sigterm]
-                                        [--pycache-prefix DIR] MODULE.FUNCTION
+                                        [--pycache-prefix DIR] [--layer DIR]... MODULE.FUNCTION
 
 This file runs as __main__, which Python compiles on every start, so it stays this small: the
 client itself is an imported module, compiled once. The options are the harness's; the handler
@@ -13,13 +13,15 @@ import sys
 
 def _start():
     args = sys.argv[1:]
-    options = {"host_packages": False, "exit_on_sigterm": False}
+    options = {"host_packages": False, "exit_on_sigterm": False, "layers": []}
     while len(args) > 1 and args[0].startswith("--"):
         flag = args.pop(0)
         if flag == "--host-packages":
             options["host_packages"] = True
         elif flag == "--exit-on-sigterm":
             options["exit_on_sigterm"] = True
+        elif flag == "--layer":
+            options["layers"].append(args.pop(0))
         elif flag == "--pycache-prefix":
             # Compiled modules (this client's and the handler's) are cached here, not beside
             # the sources: nothing is written into the function's code folder.

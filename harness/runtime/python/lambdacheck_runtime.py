@@ -141,10 +141,17 @@ def set_search_path(host_packages):
 # --- JSON ---------------------------------------------------------------------------------------
 
 
-def put_task_root_first(task_root):
+def put_task_root_first(task_root, layers=()):
     """The function's folder first on sys.path, as on Lambda, once the client has imported what
-    it needs: a module of the function's named like one of those cannot break the client."""
-    sys.path[:] = [task_root] + [p for p in sys.path if p != task_root]
+    it needs: a module of the function's named like one of those cannot break the client. Then
+    its layers, as Lambda's /opt/python/lib/python3.X/site-packages and /opt/python, the last
+    layer first (its files would have overwritten the others')."""
+    version = "python%d.%d" % sys.version_info[:2]
+    last_first = list(reversed(layers))
+    opt = [os.path.join(layer, "python", "lib", version, "site-packages") for layer in last_first]
+    opt += [os.path.join(layer, "python") for layer in last_first]
+    front = [task_root] + opt
+    sys.path[:] = front + [p for p in sys.path if p not in front]
 
 
 def _ascii_only():
@@ -981,10 +988,10 @@ def _import_like_reference():
         import concurrent.futures.thread  # noqa: F401  (it polls /next from a thread there)
 
 
-def main(argv, host_packages=False, exit_on_sigterm=False):
+def main(argv, host_packages=False, exit_on_sigterm=False, layers=()):
     """Runs the client. host_packages: see set_search_path. exit_on_sigterm: SIGTERM ends the
     process the normal way (for coverage.py, which saves its data then); by default it keeps
-    its default action, as on Lambda."""
+    its default action, as on Lambda. layers: the function's layer folders (its /opt)."""
     global _request_id, _tenant_id
     if len(argv) < 2:
         sys.stderr.write("usage: %s MODULE.FUNCTION\n" % argv[0])
@@ -1000,7 +1007,7 @@ def main(argv, host_packages=False, exit_on_sigterm=False):
     set_search_path(host_packages)
     use_json_library()
     _import_like_reference()
-    put_task_root_first(os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd())
+    put_task_root_first(os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd(), layers)
     json_logs = log_format_is_json()
     api = RuntimeAPI(address)
     sys.stdout = Unbuffered(sys.stdout)

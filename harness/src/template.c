@@ -1,0 +1,648 @@
+#include "lambdacheck/template.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lambdacheck/buf.h"
+#include "lambdacheck/runtime.h"
+#include "intrinsics.h"
+#include "yaml_json.h"
+
+#define MAX_TEMPLATE (16u * 1024 * 1024)
+
+typedef struct {
+    lc_template_function pub;
+    char *problem;
+    const char *problem_part;
+    char *code_dir;
+    json_t *props;  /* the resolved properties; the strings of pub point into it */
+    json_t *environment;
+    char **layers;
+} entry;
+
+struct lc_template {
+    char *path;
+    char dir[PATH_MAX];
+    json_t *doc;
+    json_t *parameters;
+    json_t *conditions; /* evaluated so far */
+    lc__cfn_scope scope;
+    char region[64], account[32];
+    entry *entries;
+    size_t n, cap;
+    char *names;
+};
+
+/* --- reading ---------------------------------------------------------------------------------- */
+
+static json_t *parse(const char *path, const lc_buf *text, lc_error *err)
+{
+    size_t i = 0;
+    while (i < text->len && isspace((unsigned char)text->data[i]))
+        i++;
+    if (i < text->len && text->data[i] == '{') {
+        json_error_t jerr;
+        json_t *doc = json_loadb(text->data, text->len, 0, &jerr);
+        if (doc == NULL)
+            lc_error_set(err, LC_EINVAL, path, jerr.line, jerr.column, "%s", jerr.text);
+        return doc;
+    }
+    return lc__yaml_load(text->data ? text->data : "", text->len, path, err);
+}
+
+/* Parameters' values: the overrides, else the Defaults; list types as arrays. */
+static json_t *parameter_values(const json_t *doc, const json_t *overrides)
+{
+    json_t *values = json_object();
+    const char *name;
+    json_t *decl;
+    json_object_foreach(json_object_get(doc, "Parameters"), name, decl)
+    {
+        const json_t *given = json_object_get(overrides, name);
+        char *text = lc__cfn_text(given ? given : json_object_get(decl, "Default"));
+        if (text == NULL)
+            continue;
+        const char *type = json_string_value(json_object_get(decl, "Type"));
+        if (type && (strcmp(type, "CommaDelimitedList") == 0 || strncmp(type, "List<", 5) == 0)) {
+            json_t *list = json_array();
+            for (char *save = NULL, *part = strtok_r(text, ",", &save); part;
+                 part = strtok_r(NULL, ",", &save))
+                json_array_append_new(list, json_string(part));
+            json_object_set_new(values, name, list);
+        } else {
+            json_object_set_new(values, name, json_string(text));
+        }
+        free(text);
+    }
+    return values;
+}
+
+/* --- Globals ---------------------------------------------------------------------------------- */
+
+static bool intrinsic(const json_t *v)
+{
+    if (!json_is_object(v) || json_object_size(v) != 1)
+        return false;
+    const char *key = json_object_iter_key(json_object_iter((json_t *)v));
+    return strcmp(key, "Ref") == 0 || strncmp(key, "Fn::", 4) == 0;
+}
+
+/* SAM's merge of a Globals value with a resource's own (a new reference). */
+static json_t *merge_global(const json_t *global, const json_t *local)
+{
+    if (global == NULL || local == NULL)
+        return json_deep_copy(local ? local : global);
+    if (intrinsic(global) || intrinsic(local))
+        return json_deep_copy(local);
+    if (json_is_object(global) && json_is_object(local)) {
+        json_t *out = json_deep_copy(global);
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)local, key, v)
+            json_object_set_new(out, key, merge_global(json_object_get(global, key), v));
+        return out;
+    }
+    if (json_is_array(global) && json_is_array(local)) {
+        json_t *out = json_deep_copy(global);
+        json_array_extend(out, (json_t *)local);
+        return out;
+    }
+    return json_deep_copy(local);
+}
+
+/* --- a function --------------------------------------------------------------------------------- */
+
+static void set_problem(entry *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_problem(entry *e, const char *fmt, ...)
+{
+    if (e->problem)
+        return;
+    e->problem_part = NULL;
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    e->problem = strdup(text);
+}
+
+static bool is_folder(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* path relative to the template's folder, resolved; NULL when it is not a folder. */
+static char *folder(const lc_template *t, const char *path)
+{
+    char joined[PATH_MAX * 2], real[PATH_MAX];
+    snprintf(joined, sizeof joined, "%s%s%s", path[0] == '/' ? "" : t->dir,
+             path[0] == '/' ? "" : "/", path);
+    return is_folder(joined) && realpath(joined, real) ? strdup(real) : NULL;
+}
+
+static bool is_archive(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    return dot && (strcmp(dot, ".zip") == 0 || strcmp(dot, ".jar") == 0);
+}
+
+/* A folder of code named by a template (CodeUri, Code, ContentUri, Content). */
+static char *code_folder(lc_template *t, entry *e, const char *what, const json_t *v)
+{
+    const char *path = json_string_value(v);
+    if (path == NULL) {
+        set_problem(e, "%s in S3 (or another object) is not supported: lambdacheck runs code from "
+                       "a folder; give the folder's path",
+                    what);
+        return NULL;
+    }
+    if (is_archive(path)) {
+        set_problem(e, "%s %s is an archive, which is not supported: give the folder it was made "
+                       "from",
+                    what, path);
+        return NULL;
+    }
+    char *found = folder(t, path);
+    if (found == NULL)
+        set_problem(e, "%s %s is not a folder (relative to %s)", what, path, t->dir);
+    return found;
+}
+
+/* Code that is not a folder: curable by giving one. */
+static char *function_code_folder(lc_template *t, entry *e, const char *what, const json_t *v)
+{
+    bool had = e->problem != NULL;
+    char *dir = code_folder(t, e, what, v);
+    if (!had && e->problem)
+        e->problem_part = "code";
+    return dir;
+}
+
+/* Where inline code goes: a folder per template and function under the user's cache
+ * ($XDG_CACHE_HOME or ~/.cache, lambdacheck/inline), kept between runs so that the functions
+ * made from it outlive the template; else under /tmp. */
+static void inline_folder(const lc_template *t, const char *name, char *out, size_t size)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    char base[PATH_MAX / 2];
+    if (xdg && xdg[0] == '/')
+        snprintf(base, sizeof base, "%s/lambdacheck/inline", xdg);
+    else if (home && home[0] == '/')
+        snprintf(base, sizeof base, "%s/.cache/lambdacheck/inline", home);
+    else
+        snprintf(base, sizeof base, "/tmp/lambdacheck-inline-%d", (int)getuid());
+    unsigned long hash = 5381; /* the template's folder tells two projects apart */
+    for (const char *p = t->dir; *p; p++)
+        hash = hash * 33 + (unsigned char)*p;
+    snprintf(out, size, "%s/%08lx/%s", base, hash & 0xffffffffUL, name);
+}
+
+/* mkdir -p */
+static bool make_folders(const char *path)
+{
+    char part[PATH_MAX];
+    snprintf(part, sizeof part, "%s", path);
+    for (char *p = part + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(part, 0700) != 0 && errno != EEXIST)
+                return false;
+            *p = '/';
+        }
+    return mkdir(part, 0700) == 0 || errno == EEXIST;
+}
+
+/* InlineCode / Code.ZipFile written where the runtime finds it: index.py or index.js. */
+static char *inline_code(lc_template *t, entry *e, const char *code, const char *runtime)
+{
+    bool node = runtime && lc_runtime_family_of(lc_runtime_from_name(runtime)) == LC_FAMILY_NODE;
+    char dir[PATH_MAX], file[PATH_MAX + 16], tmp[PATH_MAX + 32];
+    inline_folder(t, e->pub.name, dir, sizeof dir);
+    snprintf(file, sizeof file, "%s/index.%s", dir, node ? "js" : "py");
+    snprintf(tmp, sizeof tmp, "%s.%d", file, (int)getpid());
+    FILE *f = make_folders(dir) ? fopen(tmp, "w") : NULL;
+    bool written = f && fputs(code, f) >= 0;
+    if ((f && fclose(f) != 0) || !written || rename(tmp, file) != 0) {
+        set_problem(e, "cannot write its inline code to %s: %s", file, strerror(errno));
+        unlink(tmp);
+        return NULL;
+    }
+    return strdup(dir);
+}
+
+static bool packaged_as_image(const json_t *props)
+{
+    const char *type = json_string_value(json_object_get(props, "PackageType"));
+    return (type && strcmp(type, "Image") == 0) || json_object_get(props, "ImageUri");
+}
+
+static void find_code(lc_template *t, entry *e, bool serverless)
+{
+    const json_t *p = e->props;
+    const char *runtime = json_string_value(json_object_get(p, "Runtime"));
+    if (packaged_as_image(p) || json_object_get(json_object_get(p, "Code"), "ImageUri")) {
+        set_problem(e, "PackageType Image is not supported: lambdacheck runs functions from "
+                       "folders of code, not container images");
+        e->problem_part = "code";
+        return;
+    }
+    const json_t *code = json_object_get(p, serverless ? "CodeUri" : "Code");
+    const char *inline_text = json_string_value(
+        serverless ? json_object_get(p, "InlineCode") : json_object_get(code, "ZipFile"));
+    if (inline_text)
+        e->code_dir = inline_code(t, e, inline_text, runtime);
+    else if (code)
+        e->code_dir = function_code_folder(t, e, serverless ? "CodeUri" : "Code", code);
+    else
+        set_problem(e, "it has no %s", serverless ? "CodeUri or InlineCode" : "Code");
+}
+
+/* Seconds or MB: a number, or a string of one. -1 when it is neither. */
+static long whole_number(const json_t *v)
+{
+    if (json_is_integer(v))
+        return (long)json_integer_value(v);
+    const char *s = json_string_value(v);
+    char *end;
+    long n = s ? strtol(s, &end, 10) : -1;
+    return s && *s && *end == '\0' ? n : -1;
+}
+
+static void find_sizes(entry *e)
+{
+    const json_t *timeout = json_object_get(e->props, "Timeout");
+    const json_t *memory = json_object_get(e->props, "MemorySize");
+    long seconds = timeout ? whole_number(timeout) : 3, mb = memory ? whole_number(memory) : 128;
+    if (seconds <= 0)
+        set_problem(e, "Timeout must be a whole number of seconds");
+    if (mb <= 0)
+        set_problem(e, "MemorySize must be a whole number of MB");
+    e->pub.timeout_ms = seconds > 0 ? seconds * 1000 : 3000;
+    e->pub.memory_mb = mb > 0 ? mb : 128;
+}
+
+static void find_environment(entry *e)
+{
+    e->environment = json_object();
+    const char *key;
+    json_t *v;
+    json_object_foreach(json_object_get(json_object_get(e->props, "Environment"), "Variables"),
+                        key, v)
+    {
+        char *text = lc__cfn_text(v);
+        if (text == NULL)
+            set_problem(e, "environment variable %s is not a single value", key);
+        else
+            json_object_set_new(e->environment, key, json_string(text));
+        free(text);
+    }
+}
+
+/* A LayerVersion of the template: its folder; NULL (problem set) otherwise. */
+static char *layer_folder(lc_template *t, entry *e, const char *name)
+{
+    const json_t *res = json_object_get(json_object_get(t->doc, "Resources"), name);
+    const char *type = json_string_value(json_object_get(res, "Type"));
+    bool sam = type && strcmp(type, "AWS::Serverless::LayerVersion") == 0;
+    if (!sam && !(type && strcmp(type, "AWS::Lambda::LayerVersion") == 0)) {
+        bool had = e->problem != NULL;
+        set_problem(e, "layer %s is not a layer of this template: lambdacheck cannot fetch "
+                       "published layers; give its folder in a lambdacheck.json's \"layers\"",
+                    name);
+        if (!had)
+            e->problem_part = "layers";
+        return NULL;
+    }
+    lc_error err = {0};
+    json_t *props = lc__cfn_resolve(&t->scope, json_object_get(res, "Properties"), &err);
+    char *dir = NULL;
+    if (props == NULL)
+        set_problem(e, "layer %s: %s", name, err.message);
+    else
+        dir = code_folder(t, e, sam ? "ContentUri" : "Content",
+                          json_object_get(props, sam ? "ContentUri" : "Content"));
+    json_decref(props);
+    return dir;
+}
+
+static void find_layers(lc_template *t, entry *e)
+{
+    const json_t *list = json_object_get(e->props, "Layers");
+    size_t n = json_array_size(list);
+    e->layers = calloc(n + 1, sizeof *e->layers);
+    size_t k = 0;
+    for (size_t i = 0; e->layers && i < n; i++) {
+        const char *name = json_string_value(json_array_get(list, i));
+        char *dir = name ? layer_folder(t, e, name) : NULL;
+        if (name == NULL)
+            set_problem(e, "Layers must list layers");
+        if (dir)
+            e->layers[k++] = dir;
+    }
+    e->pub.layers = (const char *const *)e->layers;
+}
+
+static const char *prop_string(const json_t *obj, const char *key)
+{
+    return json_string_value(json_object_get(obj, key));
+}
+
+static void describe(lc_template *t, entry *e, bool serverless)
+{
+    const json_t *p = e->props;
+    e->pub.handler = prop_string(p, "Handler");
+    e->pub.runtime = prop_string(p, "Runtime");
+    find_code(t, e, serverless);
+    find_sizes(e);
+    find_environment(e);
+    find_layers(t, e);
+    const json_t *logging = json_object_get(p, "LoggingConfig");
+    e->pub.log_format = prop_string(logging, "LogFormat");
+    e->pub.application_log_level = prop_string(logging, "ApplicationLogLevel");
+    e->pub.system_log_level = prop_string(logging, "SystemLogLevel");
+    if (e->pub.handler == NULL && !e->problem)
+        set_problem(e, "it has no Handler");
+    if (e->pub.runtime == NULL && !e->problem)
+        set_problem(e, "it has no Runtime");
+}
+
+static entry *new_entry(lc_template *t, const char *name)
+{
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 8;
+        entry *grown = realloc(t->entries, cap * sizeof *grown);
+        if (grown == NULL)
+            return NULL;
+        t->entries = grown;
+        t->cap = cap;
+    }
+    entry *e = &t->entries[t->n++];
+    memset(e, 0, sizeof *e);
+    e->pub.name = name;
+    return e;
+}
+
+static bool is_function_type(const char *type, bool *serverless)
+{
+    *serverless = type && strcmp(type, "AWS::Serverless::Function") == 0;
+    return *serverless || (type && strcmp(type, "AWS::Lambda::Function") == 0);
+}
+
+/* A resource's Condition: true when it has none. -1 with err set when it cannot be evaluated. */
+static int included(lc_template *t, const json_t *res, lc_error *err)
+{
+    const char *cond = prop_string(res, "Condition");
+    return cond ? lc__cfn_condition(&t->scope, cond, err) : 1;
+}
+
+/* CloudFormation's logical ids: letters and digits (and they name folders here). */
+static bool valid_logical_id(const char *name)
+{
+    if (name[0] == '\0' || strlen(name) > 255)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!isalnum((unsigned char)*p))
+            return false;
+    return true;
+}
+
+static void add_function(lc_template *t, const char *name, const json_t *res, bool serverless)
+{
+    lc_error err = {0};
+    int in = included(t, res, &err);
+    if (in == 0)
+        return;
+    entry *e = new_entry(t, name);
+    if (e == NULL)
+        return;
+    if (!valid_logical_id(name)) {
+        set_problem(e, "its logical id is not letters and digits, as CloudFormation requires");
+        return;
+    }
+    if (in < 0) {
+        set_problem(e, "its Condition: %s", err.message);
+        return;
+    }
+    const json_t *globals = serverless ? json_object_get(json_object_get(t->doc, "Globals"),
+                                                         "Function")
+                                       : NULL;
+    json_t *merged = merge_global(globals, json_object_get(res, "Properties"));
+    if (merged == NULL)
+        merged = json_object();
+    e->props = lc__cfn_resolve(&t->scope, merged, &err);
+    json_decref(merged);
+    if (e->props == NULL) {
+        set_problem(e, "%s", err.message);
+        e->props = json_object();
+    }
+    describe(t, e, serverless);
+}
+
+static void finish_entries(lc_template *t)
+{
+    lc_buf names;
+    lc_buf_init(&names, 0);
+    for (size_t i = 0; i < t->n; i++) {
+        entry *e = &t->entries[i];
+        e->pub.problem = e->problem;
+        e->pub.problem_part = e->problem ? e->problem_part : NULL;
+        e->pub.code_dir = e->code_dir;
+        e->pub.environment = e->environment;
+        lc_buf_printf(&names, "%s%s", i ? ", " : "", e->pub.name);
+    }
+    t->names = lc_buf_take(&names);
+}
+
+/* --- loading ------------------------------------------------------------------------------------- */
+
+static lc_status read_template(lc_template *t, lc_error *err)
+{
+    lc_buf text;
+    lc_buf_init(&text, MAX_TEMPLATE);
+    lc_status st = lc_buf_read_file(&text, t->path, err);
+    if (st == LC_OK) {
+        t->doc = parse(t->path, &text, err);
+        st = t->doc ? LC_OK : LC_EINVAL;
+    }
+    lc_buf_free(&text);
+    if (st == LC_OK && !json_is_object(json_object_get(t->doc, "Resources")))
+        st = lc_error_set(err, LC_EINVAL, t->path, 0, 0,
+                          "not a SAM or CloudFormation template: it has no Resources");
+    return st;
+}
+
+static void set_folder(lc_template *t)
+{
+    char real[PATH_MAX];
+    const char *path = realpath(t->path, real) ? real : t->path;
+    const char *slash = strrchr(path, '/');
+    if (slash)
+        snprintf(t->dir, sizeof t->dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+    else
+        snprintf(t->dir, sizeof t->dir, ".");
+}
+
+lc_status lc_template_load(const char *path, const lc_template_options *opt, lc_template **out,
+                           lc_error *err)
+{
+    *out = NULL;
+    lc_template *t = calloc(1, sizeof *t);
+    if (t == NULL || (t->path = strdup(path)) == NULL) {
+        free(t);
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    lc_status st = read_template(t, err);
+    if (st != LC_OK) {
+        lc_template_free(t);
+        return st;
+    }
+    set_folder(t);
+    snprintf(t->region, sizeof t->region, "%s", opt && opt->region ? opt->region : "us-east-1");
+    snprintf(t->account, sizeof t->account, "%s",
+             opt && opt->account ? opt->account : "123456789012");
+    t->parameters = parameter_values(t->doc, opt ? opt->parameters : NULL);
+    t->conditions = json_object();
+    t->scope = (lc__cfn_scope){.template = t->doc, .parameters = t->parameters,
+                               .region = t->region, .account = t->account,
+                               .conditions = t->conditions};
+    const char *name;
+    json_t *res;
+    json_object_foreach(json_object_get(t->doc, "Resources"), name, res)
+    {
+        bool serverless;
+        if (is_function_type(prop_string(res, "Type"), &serverless))
+            add_function(t, name, res, serverless);
+    }
+    finish_entries(t);
+    *out = t;
+    return LC_OK;
+}
+
+/* --- the rest --------------------------------------------------------------------------------- */
+
+void lc_template_free(lc_template *t)
+{
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->n; i++) {
+        entry *e = &t->entries[i];
+        free(e->problem);
+        free(e->code_dir);
+        json_decref(e->props);
+        json_decref(e->environment);
+        for (char **l = e->layers; l && *l; l++)
+            free(*l);
+        free(e->layers);
+    }
+    free(t->entries);
+    free(t->names);
+    json_decref(t->parameters);
+    json_decref(t->conditions);
+    json_decref(t->doc);
+    free(t->path);
+    free(t);
+}
+
+const char *lc_template_path(const lc_template *t) { return t->path; }
+size_t lc_template_function_count(const lc_template *t) { return t->n; }
+
+const lc_template_function *lc_template_function_at(const lc_template *t, size_t i)
+{
+    return i < t->n ? &t->entries[i].pub : NULL;
+}
+
+const lc_template_function *lc_template_find(const lc_template *t, const char *name)
+{
+    for (size_t i = 0; name && i < t->n; i++)
+        if (strcmp(t->entries[i].pub.name, name) == 0)
+            return &t->entries[i].pub;
+    return NULL;
+}
+
+const char *lc_template_function_names(const lc_template *t)
+{
+    return t->names ? t->names : "";
+}
+
+/* --- --env-vars files ------------------------------------------------------------------------- */
+
+lc_status lc_env_vars_load(const char *path, json_t **out, lc_error *err)
+{
+    *out = NULL;
+    lc_buf text;
+    lc_buf_init(&text, MAX_TEMPLATE);
+    lc_status st = lc_buf_read_file(&text, path, err);
+    json_error_t jerr;
+    json_t *doc = st == LC_OK ? json_loadb(text.data, text.len, 0, &jerr) : NULL;
+    lc_buf_free(&text);
+    if (st != LC_OK)
+        return st;
+    if (doc == NULL)
+        return lc_error_set(err, LC_EJSON, path, jerr.line, jerr.column, "%s", jerr.text);
+    const char *key;
+    json_t *section;
+    json_object_foreach(doc, key, section)
+    {
+        if (!json_is_object(section)) {
+            json_decref(doc);
+            return lc_error_set(err, LC_EINVAL, path, 0, 0,
+                                "%s must be an object of variables (SAM's --env-vars format: "
+                                "{\"Parameters\": {...}, \"LogicalId\": {...}})",
+                                key);
+        }
+    }
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        return lc_error_set(err, LC_EINVAL, path, 0, 0,
+                            "must be an object: {\"Parameters\": {...}, \"LogicalId\": {...}}");
+    }
+    *out = doc;
+    return LC_OK;
+}
+
+json_t *lc_env_vars_apply(const json_t *file, const char *function, const json_t *variables,
+                          lc_buf *ignored)
+{
+    json_t *out = variables ? json_deep_copy(variables) : json_object();
+    const json_t *sections[] = {json_object_get(file, "Parameters"),
+                                function ? json_object_get(file, function) : NULL};
+    for (size_t i = 0; i < 2; i++) {
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)sections[i], key, v)
+        {
+            char *text = lc__cfn_text(v);
+            if (json_object_get(variables, key) && text)
+                json_object_set_new(out, key, json_string(text));
+            else if (ignored && i == 1)
+                lc_buf_printf(ignored, "%s%s", ignored->len ? ", " : "", key);
+            free(text);
+        }
+    }
+    return out;
+}
+
+void lc_template_function_config(const lc_template_function *f, lc_function_config *c)
+{
+    c->name = f->name;
+    c->handler = f->handler;
+    c->runtime = f->runtime;
+    c->code_dir = f->code_dir;
+    c->timeout_ms = f->timeout_ms;
+    c->memory_mb = f->memory_mb;
+    c->environment = f->environment;
+    c->layers = f->layers;
+    c->log_format = f->log_format;
+    c->application_log_level = f->application_log_level;
+    c->system_log_level = f->system_log_level;
+}

@@ -1,0 +1,242 @@
+/* SAM projects as they are, end to end: `invoke --template`, `serve --template` and `check` of a
+ * library whose functions come from a template (fixtures/projects/sam-app, laid out as sam init
+ * lays a project out, with Globals, a layer, intrinsic tags and an env-vars file); layers,
+ * region and account of a manifest's own functions. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "../common/scratch.h"
+#include "background.h"
+#include "run_cli.h"
+#include "suites.h"
+
+#define SAM_APP LC_FIXTURES_DIR "/projects/sam-app"
+#define TEMPLATE SAM_APP "/template.yaml"
+#define EVENT SAM_APP "/events/event.json"
+#define PROBES LC_FIXTURES_DIR "/functions/probes"
+
+#define ck_assert_contains(haystack, needle)                                                       \
+    ck_assert_msg(strstr((haystack), (needle)) != NULL, "'%s' not in:\n%s", (needle), (haystack))
+
+static cli_result run(const char *const *args)
+{
+    return run_cli(args, NULL, NULL, 60000);
+}
+
+/* The body the hello world function answered, parsed. */
+static json_t *body_of(const char *payload)
+{
+    json_t *response = json_loads(payload, 0, NULL);
+    json_t *body = json_loads(json_string_value(json_object_get(response, "body")), 0, NULL);
+    json_decref(response);
+    ck_assert_msg(json_is_object(body), "no body in %s", payload);
+    return body;
+}
+
+static void ck_body_has(const json_t *body, const char *key, const char *value)
+{
+    const char *got = json_string_value(json_object_get(body, key));
+    ck_assert_msg(got && strcmp(got, value) == 0, "%s is %s, wanted %s", key, got ? got : "null",
+                  value);
+}
+
+/* --- invoke ---------------------------------------------------------------------------------------- */
+
+START_TEST(invoke_runs_a_template_function_with_its_layer_and_variables)
+{
+    cli_result r = run((const char *[]){"invoke", "--template", TEMPLATE, "--function-name",
+                                        "HelloWorldFunction", EVENT, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    json_t *body = body_of(r.out);
+    ck_body_has(body, "message", "Hello from us-east-1 (dev)!"); /* the layer's module */
+    ck_body_has(body, "stage", "dev");
+    ck_body_has(body, "table", "orders");
+    ck_body_has(body, "log_level", "DEBUG");
+    ck_body_has(body, "path_parts", "123456789012/orders");
+    json_decref(body);
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(invoke_takes_parameters_env_vars_region_and_account)
+{
+    cli_result r = run((const char *[]){
+        "invoke", "--template", TEMPLATE, "--function-name", "HelloWorldFunction",
+        "--parameter-overrides", "Stage=prod", "--parameter-overrides",
+        "ParameterKey=TableName,ParameterValue=big-table", "--env-vars", SAM_APP "/env.json",
+        "--region", "eu-north-1", "--account", "210987654321", EVENT, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    json_t *body = body_of(r.out);
+    ck_body_has(body, "message", "Hello from eu-north-1 (prod)!");
+    ck_body_has(body, "log_level", "WARN");
+    ck_body_has(body, "stage", "local");         /* env.json's HelloWorldFunction section */
+    ck_body_has(body, "table", "orders-local");  /* env.json's Parameters section */
+    ck_body_has(body, "path_parts", "210987654321/big-table");
+    ck_body_has(body, "prod_only", "yes");
+    ck_body_has(body, "self_arn", "arn:aws:lambda:eu-north-1:210987654321:function:"
+                                  "HelloWorldFunction");
+    ck_assert(json_is_null(json_object_get(body, "undeclared")));
+    ck_assert_contains(r.err, "function HelloWorldFunction does not declare UNDECLARED");
+    json_decref(body);
+    cli_result_free(&r);
+}
+END_TEST
+
+START_TEST(invoke_explains_what_a_template_cannot_give)
+{
+    cli_result r = run((const char *[]){"invoke", "--template", TEMPLATE, NULL});
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_contains(r.err, "has 3 functions: choose one with --function-name "
+                              "(HelloWorldFunction, InlineFunction, PublishedLayerFunction)");
+    cli_result_free(&r);
+    r = run((const char *[]){"invoke", "--template", TEMPLATE, "--function-name", "Nope", NULL});
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_contains(r.err, "has no function Nope");
+    cli_result_free(&r);
+    r = run((const char *[]){"invoke", "--template", TEMPLATE, "--function-name",
+                             "PublishedLayerFunction", NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_contains(r.err, "function PublishedLayerFunction cannot run here: layer "
+                              "arn:aws:lambda:us-east-1:123456789012:layer:published:3");
+    cli_result_free(&r);
+    r = run((const char *[]){"invoke", "--template", SAM_APP "/env.json", NULL});
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_contains(r.err, "not a SAM or CloudFormation template: it has no Resources");
+    cli_result_free(&r);
+}
+END_TEST
+
+/* --- serve ----------------------------------------------------------------------------------------- */
+
+START_TEST(serve_serves_every_function_of_a_template)
+{
+    background bg = {0};
+    bg_start(&bg, (const char *[]){cli_path(), "serve", "--template", TEMPLATE, "--port-file",
+                                   "{port_file}", NULL});
+    const char *url = bg_url(&bg);
+    cli_result r = run((const char *[]){"invoke", "--endpoint-url", url, "--function-name",
+                                        "InlineFunction", NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    ck_assert_str_eq(r.out, "{\"inline\": true, \"stage\": \"dev\"}\n");
+    cli_result_free(&r);
+    r = run((const char *[]){"invoke", "--endpoint-url", url, "--function-name",
+                             "HelloWorldFunction", EVENT, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    cli_result_free(&r);
+    r = run((const char *[]){"invoke", "--endpoint-url", url, "--function-name",
+                             "PublishedLayerFunction", NULL});
+    ck_assert_int_eq(r.status, 1); /* not served: the Invoke API's 404 */
+    ck_assert_contains(r.err, "ResourceNotFoundException");
+    cli_result_free(&r);
+    ck_assert_int_eq(bg_stop(&bg), 0);
+}
+END_TEST
+
+/* --- check ----------------------------------------------------------------------------------------- */
+
+START_TEST(check_runs_a_sam_project_with_a_manifest_naming_its_template)
+{
+    cli_result r = run((const char *[]){"check", SAM_APP, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "PASS sam-app/hello");
+    ck_assert_contains(r.out, "PASS sam-app/inline");
+    ck_assert_contains(r.out, "PASS sam-app/layer-and-variables");
+    ck_assert_contains(r.err, "note: ");
+    ck_assert_contains(r.err, "template function PublishedLayerFunction cannot run here");
+    cli_result_free(&r);
+}
+END_TEST
+
+/* The manifest's entries override a template function by name; a case naming a function that
+ * cannot run is a problem before anything runs. */
+START_TEST(manifest_entries_override_template_functions)
+{
+    char *dir = scratch_dir("sam");
+    scratch_write(dir, "lambdacheck.json",
+                  "{\"template\": \"" TEMPLATE "\", \"parameters\": {\"Stage\": \"prod\"},"
+                  " \"functions\": {\"PublishedLayerFunction\": {\"handler\": \"app.lambda_handler\","
+                  " \"code\": \"" SAM_APP "/hello_world\", \"layers\": [\"" SAM_APP
+                  "/layers/shared\"], \"environment\": {\"GREETING\": \"Hi\", \"STAGE\": \"x\","
+                  " \"TABLE_NAME\": \"t\", \"LOG_LEVEL\": \"l\", \"QUEUE_URL\": \"q\","
+                  " \"SELF_ARN\": \"s\", \"FIRST_ZONE\": \"f\", \"PATH_PARTS\": \"p\"}}},"
+                  " \"cases\": [\".\"]}");
+    scratch_write(dir, "published/case.json",
+                  "{\"function\": \"PublishedLayerFunction\", \"expect\": {\"bodyContains\":"
+                  " {\"message\": \"Hi!\", \"stage\": \"x\"}}}");
+    /* exists with Stage=prod; it declares none of the hello world's variables */
+    scratch_write(dir, "prod/case.json",
+                  "{\"function\": \"ProdOnlyFunction\", \"event\": {},"
+                  " \"expect\": {\"errorType\": \"KeyError\"}}");
+    cli_result r = run((const char *[]){"check", dir, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    cli_result_free(&r);
+    scratch_write(dir, "lambdacheck.json", "{\"template\": \"" TEMPLATE "\", \"cases\": [\".\"]}");
+    r = run((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 3);
+    ck_assert_contains(r.err, "published/case.json: function PublishedLayerFunction cannot run "
+                              "here: layer arn:aws:lambda");
+    ck_assert_contains(r.err, "prod/case.json: function \"ProdOnlyFunction\" is not declared");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* A manifest's own function: layers as Lambda's /opt, its region and account. */
+START_TEST(a_manifest_function_has_layers_region_and_account)
+{
+    char *dir = scratch_dir("layers");
+    scratch_write(dir, "layer/python/from_layer.py", "VALUE = 'from the layer'\n");
+    scratch_write(dir, "layer/bin/tool", "#!/bin/sh\n");
+    scratch_write(dir, "code/app.py",
+                  "import os, from_layer\n"
+                  "def handler(event, context):\n"
+                  "    return [from_layer.VALUE, os.environ['AWS_REGION'],\n"
+                  "            context.invoked_function_arn, os.environ['PATH'].endswith('/layer/bin'),\n"
+                  "            os.environ['LD_LIBRARY_PATH'].endswith('/layer/lib')]\n");
+    scratch_write(dir, "lambdacheck.json",
+                  "{\"functions\": {\"fn\": {\"handler\": \"app.handler\", \"code\": \"code\","
+                  " \"layers\": [\"layer\"], \"region\": \"sa-east-1\","
+                  " \"account\": \"555555555555\"}}, \"cases\": [\"cases\"]}");
+    scratch_write(dir, "cases/one/case.json",
+                  "{\"function\": \"fn\", \"expect\": {\"payload\": [\"from the layer\", "
+                  "\"sa-east-1\", \"arn:aws:lambda:sa-east-1:555555555555:function:fn\", true, "
+                  "true]}}");
+    cli_result r = run((const char *[]){"check", dir, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    cli_result_free(&r);
+    scratch_write(dir, "lambdacheck.json",
+                  "{\"functions\": {\"fn\": {\"handler\": \"app.handler\", \"code\": \"code\","
+                  " \"layers\": [\"no-such-layer\"]}}, \"cases\": [\"cases\"]}");
+    r = run((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 3);
+    ck_assert_contains(r.err, "functions.fn: layer folder");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+Suite *sam_suite(void)
+{
+    Suite *s = suite_create("sam");
+    TCase *invoke = tcase_create("invoke");
+    tcase_set_timeout(invoke, 120);
+    tcase_add_test(invoke, invoke_runs_a_template_function_with_its_layer_and_variables);
+    tcase_add_test(invoke, invoke_takes_parameters_env_vars_region_and_account);
+    tcase_add_test(invoke, invoke_explains_what_a_template_cannot_give);
+    suite_add_tcase(s, invoke);
+    TCase *serve = tcase_create("serve");
+    tcase_set_timeout(serve, 120);
+    tcase_add_test(serve, serve_serves_every_function_of_a_template);
+    suite_add_tcase(s, serve);
+    TCase *check = tcase_create("check");
+    tcase_set_timeout(check, 120);
+    tcase_add_test(check, check_runs_a_sam_project_with_a_manifest_naming_its_template);
+    tcase_add_test(check, manifest_entries_override_template_functions);
+    tcase_add_test(check, a_manifest_function_has_layers_region_and_account);
+    suite_add_tcase(s, check);
+    return s;
+}
