@@ -38,7 +38,7 @@ sanitize: deps
 	@cmake -S . -B build-asan $(CMAKE_ARGS) -DLAMBDACHECK_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
 	@cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j $(JOBS) --output-on-failure
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest -j $(JOBS) -LE install --output-on-failure
 
 # Check forks a child per test; CK_FORK=no keeps every test in the process valgrind watches.
 valgrind: build

@@ -108,7 +108,7 @@ int cli_usage_error(const char *command, const char *fmt, ...) __attribute__((fo
 /* Prints an lc_error as "lambdacheck: source:line:column: message" to stderr. */
 void cli_print_error(const lc_error *err);
 
-/* The folder of bundled fixtures: $LAMBDACHECK_DATA_DIR, else the one this build was made from.
+/* The folder of bundled data (events/): lc_bundled_dir(LC_BUNDLED_DATA).
  * Borrowed, static. */
 const char *cli_data_dir(void);
 

@@ -6,10 +6,6 @@
 
 #include "cli.h"
 
-#ifndef LAMBDACHECK_DEFAULT_DATA_DIR
-#define LAMBDACHECK_DEFAULT_DATA_DIR "fixtures"
-#endif
-
 static const char usage_text[] =
     "usage: lambdacheck [--help] [--version] COMMAND [ARGS]\n"
     "\n"
@@ -26,6 +22,7 @@ static const char usage_text[] =
     "  check [MANIFEST|DIR]... run the cases of handler libraries and check the contract\n"
     "  contracts verify        check a response against its event source's contract\n"
     "  report merge            merge the JSON reports of shards into one JUnit or JSON report\n"
+    "  where                   print where the bundled runtime clients and sample events are\n"
     "\n"
     "Run 'lambdacheck COMMAND --help' for a command's options.\n";
 
@@ -48,14 +45,26 @@ void cli_print_error(const lc_error *err)
 
 const char *cli_data_dir(void)
 {
-    const char *dir = getenv("LAMBDACHECK_DATA_DIR");
-    return dir && dir[0] ? dir : LAMBDACHECK_DEFAULT_DATA_DIR;
+    return lc_bundled_dir(LC_BUNDLED_DATA);
+}
+
+/* lambdacheck where: the folders of the bundled files (install.h), for a moved or installed tree. */
+static int cli_where(int argc, char **argv)
+{
+    (void)argv;
+    if (argc > 1)
+        return cli_usage_error(NULL, "where takes no arguments");
+    printf("python runtime client  %s\n", lc_bundled_dir(LC_BUNDLED_PYTHON_RUNTIME));
+    printf("node runtime client    %s\n", lc_bundled_dir(LC_BUNDLED_NODE_RUNTIME));
+    printf("sample events          %s/events\n", lc_bundled_dir(LC_BUNDLED_DATA));
+    return CLI_OK;
 }
 
 static const struct {
     const char *name;
     int (*run)(int argc, char **argv);
 } commands[] = {
+    {"where", cli_where},
     {"events", cli_events},
     {"invoke", cli_invoke},
     {"serve", cli_serve},

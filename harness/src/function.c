@@ -13,11 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lambdacheck/install.h"
 #include "spawn.h"
 
-#ifndef LAMBDACHECK_RUNTIME_DIR
-#define LAMBDACHECK_RUNTIME_DIR "harness/runtime/python"
-#endif
 #define BOOTSTRAP "lambdacheck_bootstrap.py"
 
 struct lc_function {
@@ -715,7 +713,8 @@ lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_err
     if (st == LC_OK)
         st = resolve_dir(c->code_dir, "code folder", &fn->code_dir, err);
     if (st == LC_OK)
-        st = resolve_dir(env_or(c->runtime_dir, "LAMBDACHECK_RUNTIME_DIR", LAMBDACHECK_RUNTIME_DIR),
+        st = resolve_dir(c->runtime_dir ? c->runtime_dir
+                                        : lc_bundled_dir(LC_BUNDLED_PYTHON_RUNTIME),
                          "runtime folder", &fn->runtime_dir, err);
     if (st == LC_OK) {
         fn->handler = strdup(c->handler);

@@ -34,8 +34,9 @@ typedef struct {
                                     runtime's version. NULL: for a declared runtime, python3.X
                                     found on PATH or under pyenv; else $LAMBDACHECK_PYTHON, else
                                     "python3" */
-    const char *runtime_dir;     /* folder of the bundled client; NULL: $LAMBDACHECK_RUNTIME_DIR,
-                                    else the one this build was made from */
+    const char *runtime_dir;     /* folder of the bundled client; NULL: lc_bundled_dir()'s
+                                    (install.h: $LAMBDACHECK_RUNTIME_DIR, else the installed or
+                                    built one) */
     const char *execution_env;   /* AWS_EXECUTION_ENV; NULL: AWS_Lambda_<runtime>, and none for
                                     the provided family */
     long timeout_ms;             /* 1..900000; 0: 3000 */

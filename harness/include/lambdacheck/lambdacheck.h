@@ -8,6 +8,7 @@
 #include "lambdacheck/context.h"
 #include "lambdacheck/runtime.h"
 #include "lambdacheck/event.h"
+#include "lambdacheck/install.h"
 #include "lambdacheck/function.h"
 #include "lambdacheck/template.h"
 #include "lambdacheck/runtime_api.h"
