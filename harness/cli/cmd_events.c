@@ -1,6 +1,7 @@
 /* lambdacheck events: detect the source of event files; list and show the bundled samples. */
 #include <dirent.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,7 @@ static const char events_usage[] =
     "usage: lambdacheck events detect FILE...\n"
     "       lambdacheck events list\n"
     "       lambdacheck events show SOURCE[/NAME]\n"
-    "       lambdacheck events generate SOURCE [--count N] [--body TEXT] [--method M]\n"
+    "       lambdacheck events generate SOURCE[/NAME] [--count N] [--body TEXT] [--method M]\n"
     "                                   [--path P] [--bucket B] [--key K] [--set PATH=VALUE]...\n"
     "\n"
     "detect  prints FILE<TAB>SOURCE for each file (SOURCE is 'unknown' when no service matches);\n"
@@ -20,10 +21,21 @@ static const char events_usage[] =
     "        exit status 1. '-' reads standard input.\n"
     "list    prints SOURCE<TAB>NAME<TAB>PATH for each bundled sample event.\n"
     "show    prints a bundled sample: the first of SOURCE, or SOURCE/NAME.\n"
-    "generate prints a valid event of SOURCE with fresh ids and timestamps: --count records in\n"
-    "        a batch, --body for the request or message body, --method and --path for HTTP\n"
-    "        sources, --bucket and --key for S3, and --set PATH=VALUE for any field\n"
-    "        (e.g. --set Records[0].messageAttributes.kind.stringValue=test).\n";
+    "generate prints a valid event of SOURCE, made from its first sample (or sample NAME),\n"
+    "        with fresh ids and timestamps: --count records in a batch, --body for the request\n"
+    "        or message body, --method and --path for HTTP sources, --bucket and --key for S3,\n"
+    "        and --set PATH=VALUE for any field\n"
+    "        (e.g. --set Records[0].messageAttributes.kind.stringValue=test). An option the\n"
+    "        source does not take is refused; 'events generate SOURCE --help' lists its own.\n";
+
+/* True when args (after the verb) ask for help: "--help" or "-h" anywhere before "--". */
+static bool wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return true;
+    return false;
+}
 
 static int detect_one(const char *file)
 {
@@ -47,6 +59,10 @@ static int detect_one(const char *file)
 
 static int events_detect(int argc, char **argv)
 {
+    if (wants_help(argc, argv)) {
+        fputs(events_usage, stdout);
+        return CLI_OK;
+    }
     if (argc < 2)
         return cli_usage_error("events ", "events detect needs at least one FILE");
     int first = 1;
@@ -135,16 +151,27 @@ static int find_sample(const char *source, const char *name, const char *path, v
     return 1;
 }
 
-static int events_show(int argc, char **argv)
+/* SOURCE or SOURCE/NAME as a query. */
+static sample_query query_of(const char *word)
 {
-    if (argc != 2)
-        return cli_usage_error("events ", "events show needs exactly one SOURCE[/NAME]");
     sample_query q = {0};
-    const char *slash = strchr(argv[1], '/');
-    snprintf(q.source, sizeof q.source, "%.*s",
-             slash ? (int)(slash - argv[1]) : (int)strlen(argv[1]), argv[1]);
+    const char *slash = strchr(word, '/');
+    snprintf(q.source, sizeof q.source, "%.*s", slash ? (int)(slash - word) : (int)strlen(word),
+             word);
     if (slash)
         snprintf(q.name, sizeof q.name, "%s", slash + 1);
+    return q;
+}
+
+static int events_show(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(events_usage, stdout);
+        return CLI_OK;
+    }
+    if (argc != 2)
+        return cli_usage_error("events ", "events show needs exactly one SOURCE[/NAME]");
+    sample_query q = query_of(argv[1]);
     int rc = each_sample(find_sample, &q);
     if (rc < 0)
         return CLI_FAILED;
@@ -203,21 +230,93 @@ static int print_generated(const generate_args *g, lc_event_source source, const
     if (st == LC_OK)
         st = lc_event_generate(source, sample, &g->params, &event, &err);
     for (int i = 0; st == LC_OK && i < g->n_sets; i++)
-        st = lc_event_assign(&event, g->sets[i], &err);
+        st = lc_event_assign_synced(&event, g->sets[i], &err);
     json_decref(sample);
     if (st != LC_OK) {
         json_decref(event);
         cli_print_error(&err);
         return st == LC_EINVAL ? CLI_USAGE : CLI_FAILED;
     }
-    json_dumpf(event, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_dumpf(event, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(15));
     putchar('\n');
     json_decref(event);
     return CLI_OK;
 }
 
+/* What --body means for source. */
+static const char *body_meaning(lc_event_source source)
+{
+    switch (source) {
+    case LC_SOURCE_SQS: return "each record's body (md5OfBody follows)";
+    case LC_SOURCE_SNS: return "each record's Sns.Message";
+    case LC_SOURCE_KINESIS: return "each record's kinesis.data (base64-encoded for you)";
+    case LC_SOURCE_FIREHOSE:
+    case LC_SOURCE_MQ: return "each record's data (base64-encoded for you)";
+    case LC_SOURCE_KAFKA: return "each record's value (base64-encoded for you)";
+    case LC_SOURCE_CLOUDWATCH_LOGS:
+        return "each log event's message (inside awslogs.data, compressed for you)";
+    case LC_SOURCE_EVENTBRIDGE: return "the detail, a JSON object";
+    default: return "the request body (isBase64Encoded becomes false)";
+    }
+}
+
+/* "events generate SOURCE --help": the options that source takes. */
+static int generate_help(lc_event_source source)
+{
+    unsigned takes = lc_event_params_of(source);
+    const char *name = lc_event_source_name(source);
+    printf("usage: lambdacheck events generate %s [OPTION]... [--set PATH=VALUE]...\n\n"
+           "Prints a %s event built from the bundled sample (see 'lambdacheck events show %s')\n"
+           "with fresh ids and timestamps (the earliest is now).\n\n",
+           name, name, name);
+    if (takes & LC_PARAM_COUNT)
+        printf("  --count N          records in the batch (1 to 10000)\n");
+    if (takes & LC_PARAM_BODY)
+        printf("  --body TEXT        %s\n", body_meaning(source));
+    if (takes & LC_PARAM_ROUTE)
+        printf("  --method M         the HTTP method\n"
+               "  --path P           the request path%s\n",
+               source == LC_SOURCE_APIGATEWAY_REST
+                   ? " (also resource, requestContext.path and .resourcePath)"
+                   : "");
+    if (takes & LC_PARAM_OBJECT)
+        printf("  --bucket B         the bucket\n"
+               "  --key K            the object key (URL-encoded as S3 writes it)\n");
+    printf("  --set PATH=VALUE   any field, VALUE as JSON when it parses as JSON, else a string%s\n",
+           source == LC_SOURCE_APIGATEWAY_REST || source == LC_SOURCE_ALB
+               ? ";\n                     headers.X and queryStringParameters.X keep their\n"
+                 "                     multiValue maps in step"
+               : "");
+    return CLI_OK;
+}
+
+/* The SOURCE word of "events generate" arguments (NULL if none): the first word that is neither
+ * an option nor an option's value. */
+static const char *generate_source_word(int argc, char **argv)
+{
+    static const char *const with_value[] = {"--count", "--body", "--method", "--path",
+                                             "--bucket", "--key", "--set"};
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] != '-')
+            return argv[i];
+        for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
+            if (strcmp(argv[i], with_value[k]) == 0)
+                i++;
+    }
+    return NULL;
+}
+
 static int events_generate(int argc, char **argv)
 {
+    if (wants_help(argc, argv)) {
+        const char *word = generate_source_word(argc, argv);
+        lc_event_source source =
+            word ? lc_event_source_from_name(query_of(word).source) : LC_SOURCE_UNKNOWN;
+        if (source != LC_SOURCE_UNKNOWN)
+            return generate_help(source);
+        fputs(events_usage, stdout);
+        return CLI_OK;
+    }
     static const struct option options[] = {
         {"count", required_argument, NULL, 'c'}, {"body", required_argument, NULL, 'b'},
         {"method", required_argument, NULL, 'm'}, {"path", required_argument, NULL, 'p'},
@@ -235,16 +334,16 @@ static int events_generate(int argc, char **argv)
     }
     if (optind != argc - 1)
         return cli_usage_error("events ", "events generate needs one SOURCE");
-    lc_event_source source = lc_event_source_from_name(argv[optind]);
-    sample_query q = {0};
-    snprintf(q.source, sizeof q.source, "%s", argv[optind]);
+    sample_query q = query_of(argv[optind]);
+    lc_event_source source = lc_event_source_from_name(q.source);
     if (source == LC_SOURCE_UNKNOWN)
         return cli_usage_error("events ", "unknown source '%s' (see 'lambdacheck events list')",
-                               argv[optind]);
+                               q.source);
     rc = each_sample(find_sample, &q);
     if (rc <= 0) {
         if (rc == 0)
-            fprintf(stderr, "lambdacheck: no bundled sample of %s to generate from\n", q.source);
+            fprintf(stderr, "lambdacheck: no bundled sample '%s' to generate from (see "
+                            "'lambdacheck events list')\n", argv[optind]);
         return CLI_FAILED;
     }
     return print_generated(&g, source, q.path);
@@ -253,7 +352,8 @@ static int events_generate(int argc, char **argv)
 int cli_events(int argc, char **argv)
 {
     if (argc < 2)
-        return cli_usage_error("events ", "missing events command (detect, list or show)");
+        return cli_usage_error(
+            "events ", "missing events command (detect, list, show or generate)");
     const char *verb = argv[1];
     if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0) {
         fputs(events_usage, stdout);
@@ -262,6 +362,10 @@ int cli_events(int argc, char **argv)
     if (strcmp(verb, "detect") == 0)
         return events_detect(argc - 1, argv + 1);
     if (strcmp(verb, "list") == 0) {
+        if (wants_help(argc - 1, argv + 1)) {
+            fputs(events_usage, stdout);
+            return CLI_OK;
+        }
         if (argc != 2)
             return cli_usage_error("events ", "events list takes no arguments");
         return each_sample(print_sample, NULL) < 0 ? CLI_FAILED : CLI_OK;

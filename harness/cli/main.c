@@ -51,7 +51,13 @@ const char *cli_data_dir(void)
 /* lambdacheck where: the folders of the bundled files (install.h), for a moved or installed tree. */
 static int cli_where(int argc, char **argv)
 {
-    (void)argv;
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        puts("usage: lambdacheck where\n\n"
+             "Prints the folders the bundled runtime clients and sample events are taken from\n"
+             "(next to the command when installed; LAMBDACHECK_RUNTIME_DIR and\n"
+             "LAMBDACHECK_DATA_DIR override).");
+        return CLI_OK;
+    }
     if (argc > 1)
         return cli_usage_error(NULL, "where takes no arguments");
     printf("python runtime client  %s\n", lc_bundled_dir(LC_BUNDLED_PYTHON_RUNTIME));

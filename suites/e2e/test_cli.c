@@ -234,6 +234,101 @@ static void write_file(char *path, const char *text)
     close(fd);
 }
 
+/* Every command and verb answers --help on standard output with status 0. */
+START_TEST(help_works_on_every_command_and_verb)
+{
+    static const char *const verbs[][3] = {
+        {"where"}, {"events"}, {"events", "detect"}, {"events", "list"}, {"events", "show"},
+        {"events", "generate"}, {"invoke"}, {"serve"}, {"check"}, {"contracts"},
+        {"contracts", "verify"}, {"report"}};
+    for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++) {
+        const char *args[4] = {verbs[i][0], verbs[i][1] ? verbs[i][1] : "--help",
+                               verbs[i][1] ? "--help" : NULL, NULL};
+        cli_result r = run(args);
+        ck_assert_msg(r.status == 0 && strstr(r.out, "usage: lambdacheck ") != NULL,
+                      "%s %s --help: status %d, stdout '%s', stderr '%s'", verbs[i][0],
+                      verbs[i][1] ? verbs[i][1] : "", r.status, r.out, r.err);
+        cli_result_free(&r);
+    }
+}
+END_TEST
+
+/* "events generate SOURCE --help" lists what that source takes, and only that. */
+START_TEST(generate_help_lists_the_options_of_that_source)
+{
+    cli_result kafka = run((const char *[]){"events", "generate", "kafka", "--help", NULL});
+    ck_assert_int_eq(kafka.status, 0);
+    ck_assert_ptr_nonnull(strstr(kafka.out, "events generate kafka"));
+    ck_assert_ptr_nonnull(strstr(kafka.out, "--count N"));
+    ck_assert_ptr_nonnull(strstr(kafka.out, "--body TEXT        each record's value"));
+    ck_assert_ptr_null(strstr(kafka.out, "--path"));
+    ck_assert_ptr_null(strstr(kafka.out, "--bucket"));
+    cli_result_free(&kafka);
+    cli_result rest =
+        run((const char *[]){"events", "generate", "--path", "/x", "apigateway-rest", "-h", NULL});
+    ck_assert_int_eq(rest.status, 0);
+    ck_assert_ptr_nonnull(strstr(rest.out, "--path P"));
+    ck_assert_ptr_nonnull(strstr(rest.out, "multiValue maps in step"));
+    ck_assert_ptr_null(strstr(rest.out, "--count"));
+    cli_result_free(&rest);
+}
+END_TEST
+
+/* An option a source does not take is an error (exit 2), not silently dropped. */
+START_TEST(generate_refuses_options_the_source_does_not_take)
+{
+    cli_result r = run((const char *[]){"events", "generate", "sqs", "--path", "/x", NULL});
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_str_eq(r.out, "");
+    ck_assert_ptr_nonnull(strstr(r.err, "--path does not apply to sqs events"));
+    cli_result_free(&r);
+    r = run((const char *[]){"events", "generate", "kafka", "--body", "hi", "--count", "2", NULL});
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    cli_result_free(&r);
+}
+END_TEST
+
+/* Times print as the sample writes them: 1795777200.123, never 1795777200.1229999. */
+START_TEST(generated_fractional_seconds_print_as_milliseconds)
+{
+    cli_result r = run((const char *[]){"events", "generate", "kinesis", NULL});
+    ck_assert_int_eq(r.status, 0);
+    const char *at = strstr(r.out, "\"approximateArrivalTimestamp\": ");
+    ck_assert_ptr_nonnull(at);
+    at += strlen("\"approximateArrivalTimestamp\": ");
+    size_t digits = strspn(at, "0123456789.");
+    const char *dot = memchr(at, '.', digits);
+    ck_assert_msg(dot == NULL || (size_t)(at + digits - dot - 1) <= 3, "printed as %.*s",
+                  (int)digits, at);
+    cli_result_free(&r);
+}
+END_TEST
+
+/* contracts verify reads the response from standard input when it is '-'. */
+START_TEST(verify_reads_the_response_from_stdin)
+{
+    char event_path[] = "/tmp/lc_verify_event_XXXXXX";
+    cli_result g = run((const char *[]){"events", "generate", "sqs", NULL});
+    write_file(event_path, g.out);
+    cli_result ok = run_cli((const char *[]){"contracts", "verify", "--event", event_path,
+                                             "--response", "-", NULL},
+                            "{\"batchItemFailures\": []}", NULL, 10000);
+    ck_assert_msg(ok.status == 0, "%s%s", ok.out, ok.err);
+    ck_assert_str_eq(ok.out, "sqs: ok\n");
+    cli_result bad = run_cli((const char *[]){"contracts", "verify", "--event", event_path,
+                                              "--response", "-", NULL},
+                             "{\"batchItemFailures\": [{\"itemIdentifier\": \"nope\"}]}", NULL,
+                             10000);
+    ck_assert_int_eq(bad.status, 1);
+    ck_assert_ptr_nonnull(strstr(bad.out, "sqs: "));
+    unlink(event_path);
+    cli_result_free(&bad);
+    cli_result_free(&ok);
+    cli_result_free(&g);
+}
+END_TEST
+
+
 /* A generated event passes through a handler unchanged, and a batch response naming its ids
  * honours the SQS contract. */
 START_TEST(generated_events_work_with_handlers_and_contracts)
@@ -285,6 +380,11 @@ Suite *cli_suite(void)
     tcase_add_test(errors, detect_reports_bad_files_and_exits_1_but_goes_on);
     tcase_add_test(errors, a_missing_data_dir_is_explained);
     tcase_add_test(errors, generate_refuses_unknown_sources_and_options);
+    tcase_add_test(errors, generate_refuses_options_the_source_does_not_take);
+    tcase_add_test(core, help_works_on_every_command_and_verb);
+    tcase_add_test(core, generate_help_lists_the_options_of_that_source);
+    tcase_add_test(core, generated_fractional_seconds_print_as_milliseconds);
+    tcase_add_test(core, verify_reads_the_response_from_stdin);
     suite_add_tcase(s, errors);
     return s;
 }

@@ -79,19 +79,43 @@ lc_status lc_event_patch(json_t **event, const json_t *patch, lc_error *err);
  * lc_json_set_path ("Records[0].body"). *event may be replaced. */
 lc_status lc_event_assign(json_t **event, const char *assignment, lc_error *err);
 
-/* What to put into a generated event; NULL/0 fields keep the sample's values. */
+/* What to put into a generated event; NULL/0 fields keep the sample's values. Which fields a
+ * source takes is lc_event_params_of(source); lc_event_generate refuses the others. */
 typedef struct {
-    int count;          /* records in a batch (SQS, SNS, S3, Kinesis, DynamoDB, Firehose); 0: 1 */
-    const char *body;   /* request or message body (HTTP sources, SQS, SNS, Kinesis, Firehose) */
-    const char *method; /* HTTP method (HTTP sources) */
-    const char *path;   /* HTTP path (HTTP sources) */
-    const char *bucket; /* S3 bucket */
-    const char *key;    /* S3 object key */
+    int count;          /* records in a batch (LC_PARAM_COUNT); 0: as in the sample */
+    const char *body;   /* request or message body (LC_PARAM_BODY): an HTTP body, an SQS body,
+                         * an SNS message, Kinesis/Firehose/Kafka/MQ data (base64-encoded here),
+                         * a CloudWatch Logs message, an EventBridge detail (a JSON object) */
+    const char *method; /* HTTP method (LC_PARAM_ROUTE) */
+    const char *path;   /* HTTP path (LC_PARAM_ROUTE); REST events also get resource,
+                         * requestContext.path and requestContext.resourcePath */
+    const char *bucket; /* S3 bucket (LC_PARAM_OBJECT) */
+    const char *key;    /* S3 object key (LC_PARAM_OBJECT), URL-encoded as S3 writes it */
 } lc_event_params;
 
-/* A valid event of source built from a sample event of that source (borrowed): fresh ids,
- * timestamps of now, and params applied. *out is a new reference (caller decrefs). */
+/* Kinds of lc_event_params fields, as a bit set. */
+enum {
+    LC_PARAM_COUNT = 1u << 0,  /* count */
+    LC_PARAM_BODY = 1u << 1,   /* body */
+    LC_PARAM_ROUTE = 1u << 2,  /* method, path */
+    LC_PARAM_OBJECT = 1u << 3, /* bucket, key */
+};
+
+/* The LC_PARAM_* kinds source takes (0: only --set style assignments). */
+unsigned lc_event_params_of(lc_event_source source);
+
+/* A valid event of source built from a sample event of that source (borrowed): fresh ids; every
+ * time moved so that the earliest is now and the others keep their distance, each in the form
+ * the sample writes it; params applied. A param the source does not take is LC_EINVAL, naming
+ * the ones it takes. *out is a new reference (caller decrefs). */
 lc_status lc_event_generate(lc_event_source source, const json_t *sample,
                             const lc_event_params *params, json_t **out, lc_error *err);
+
+/* lc_event_assign, then keeps REST and ALB events' multi-value maps in step: setting
+ * headers.NAME (or queryStringParameters.NAME) to a string also sets multiValueHeaders.NAME
+ * (multiValueQueryStringParameters.NAME) to a list of that string when the event has that map.
+ * An event with only the multi-value map (an ALB target group with multi-value headers on) keeps
+ * only that map. */
+lc_status lc_event_assign_synced(json_t **event, const char *assignment, lc_error *err);
 
 #endif
