@@ -224,17 +224,52 @@ static lc_event_source detect_unique_keys(const json_t *event)
     return LC_SOURCE_UNKNOWN;
 }
 
+/* The Host header of an HTTP event, whether its headers hold strings or lists of strings
+ * (trimmed fixtures of some SDKs), under either capitalisation; NULL if absent. */
+static const char *host_header(const json_t *event)
+{
+    json_t *headers = json_object_get(event, "headers");
+    json_t *host = json_object_get(headers, "host");
+    if (host == NULL)
+        host = json_object_get(headers, "Host");
+    if (json_is_array(host))
+        host = json_array_get(host, 0);
+    return json_string_value(host);
+}
+
+/* A 2.0 payload comes from a function URL when it was addressed to a *.lambda-url.* domain. */
+static bool addressed_to_function_url(const json_t *event)
+{
+    const char *domain = str_at(event, "requestContext.domainName");
+    if (domain == NULL)
+        domain = host_header(event);
+    return domain && strstr(domain, ".lambda-url.") != NULL;
+}
+
+/* REST (1.0) proxy events; fixtures are often trimmed, so any of the request context's REST
+ * fields will do, not only the stage. */
+static bool is_rest_proxy(const json_t *event)
+{
+    static const char *const rest_fields[] = {"requestContext.stage", "requestContext.resourcePath",
+                                              "requestContext.resourceId",
+                                              "requestContext.apiId", NULL};
+    if (!has(event, "httpMethod") || !(has(event, "resource") || has(event, "path")))
+        return false;
+    for (const char *const *f = rest_fields; *f; f++)
+        if (has(event, *f))
+            return true;
+    return has(event, "resource");
+}
+
 static lc_event_source detect_http(const json_t *event)
 {
     if (has(event, "requestContext.elb.targetGroupArn"))
         return LC_SOURCE_ALB;
-    if (str_is(event, "version", "2.0") && has(event, "routeKey") && has(event, "rawPath") &&
-        has(event, "requestContext.http")) {
-        const char *domain = str_at(event, "requestContext.domainName");
-        return domain && strstr(domain, ".lambda-url.") ? LC_SOURCE_FUNCTION_URL
-                                                        : LC_SOURCE_APIGATEWAY_HTTP;
-    }
-    if (has(event, "httpMethod") && has(event, "resource") && has(event, "requestContext.stage"))
+    if (str_is(event, "version", "2.0") && has(event, "rawPath") &&
+        has(event, "requestContext.http"))
+        return addressed_to_function_url(event) ? LC_SOURCE_FUNCTION_URL
+                                                : LC_SOURCE_APIGATEWAY_HTTP;
+    if (is_rest_proxy(event))
         return LC_SOURCE_APIGATEWAY_REST;
     return LC_SOURCE_UNKNOWN;
 }

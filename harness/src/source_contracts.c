@@ -373,9 +373,20 @@ static bool firehose_response(const json_t *e, const json_t *r, finding *f)
 
 /* --- the rest ------------------------------------------------------------------------------------ */
 
+/* Custom sender triggers (CustomEmailSender_*, CustomSMSSender_*) send the message themselves;
+ * Cognito does not read what they return. */
+static bool cognito_ignores_response(const json_t *e)
+{
+    const char *trigger = json_string_value(json_object_get(e, "triggerSource"));
+    return trigger && (strncmp(trigger, "CustomEmailSender_", 18) == 0 ||
+                       strncmp(trigger, "CustomSMSSender_", 16) == 0);
+}
+
 static bool cognito_response(const json_t *e, const json_t *r, finding *f)
 {
     const char *who = "Cognito would fail the request (InvalidLambdaResponseException)";
+    if (cognito_ignores_response(e))
+        return true;
     if (!json_is_object(r))
         return fail(f, "%s: return the event with response filled, not %s", who, kind(r));
     static const char *const same[] = {"triggerSource", "userPoolId", "userName", NULL};
@@ -384,6 +395,10 @@ static bool cognito_response(const json_t *e, const json_t *r, finding *f)
         if (a && !(b && json_equal(a, b)))
             return fail(f, "%s: return the event itself; its %s is missing or changed", who, *k);
     }
+    /* Cognito always sends a response object; a trimmed fixture may not, and a handler that
+     * returns such an event unchanged would have returned Cognito's (empty) one. */
+    if (json_object_get(e, "response") == NULL && json_object_get(r, "response") == NULL)
+        return true;
     if (!json_is_object(json_object_get(r, "response")))
         return fail(f, "%s: response must be an object", who);
     return true;
@@ -469,7 +484,7 @@ static bool edge_response(const json_t *e, const json_t *r, finding *f)
 /* --- responses that are not JSON ------------------------------------------------------------------ */
 
 /* What each service does with a response that is empty (len 0) or not JSON at all. */
-static bool non_json_response(lc_event_source s, size_t len, finding *f)
+static bool non_json_response(lc_event_source s, const json_t *e, size_t len, finding *f)
 {
     const char *what = len ? "the response is not JSON" : "the response is empty";
     switch (s) {
@@ -489,7 +504,8 @@ static bool non_json_response(lc_event_source s, size_t len, finding *f)
                                 what);
     case LC_SOURCE_FIREHOSE: return fail(f, "Firehose would fail the whole batch: %s", what);
     case LC_SOURCE_COGNITO:
-        return fail(f, "Cognito would fail the request (InvalidLambdaResponseException): %s",
+        return cognito_ignores_response(e) ||
+               fail(f, "Cognito would fail the request (InvalidLambdaResponseException): %s",
                     what);
     case LC_SOURCE_SES:
         return len == 0 || fail(f, "SES would ignore the response: %s", what);
@@ -502,11 +518,14 @@ static bool non_json_response(lc_event_source s, size_t len, finding *f)
 }
 
 /* What held, for a passing verdict. */
-static void passed_reason(lc_event_source s, size_t len, bool json, finding *f)
+static void passed_reason(lc_event_source s, const json_t *e, size_t len, bool json, finding *f)
 {
     if (s == LC_SOURCE_APIGATEWAY_HTTP || s == LC_SOURCE_FUNCTION_URL)
         snprintf(f->reason, sizeof f->reason, "%s", json ? "the response honours the 2.0 response format"
                                                        : "a response that is not a proxy response is sent as a 200 body");
+    else if (s == LC_SOURCE_COGNITO && cognito_ignores_response(e))
+        snprintf(f->reason, sizeof f->reason,
+                 "Cognito does not read a custom sender trigger's response");
     else if (!json && len == 0)
         snprintf(f->reason, sizeof f->reason, "an empty response is accepted");
     else
@@ -547,11 +566,11 @@ lc_event_source lc_source_contract_check(const json_t *event, const char *payloa
     finding f = {0};
     json_t *response = len ? json_loadb(payload, len, JSON_DECODE_ANY, NULL) : NULL;
     if (response == NULL)
-        non_json_response(s, len, &f);
+        non_json_response(s, event, len, &f);
     else
         check_source(s, event, response, &f);
     if (!f.failed)
-        passed_reason(s, len, response != NULL, &f);
+        passed_reason(s, event, len, response != NULL, &f);
     json_decref(response);
     char name[64];
     snprintf(name, sizeof name, "%s-response", lc_event_source_name(s));

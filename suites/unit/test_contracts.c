@@ -261,6 +261,68 @@ START_TEST(a_cognito_trigger_must_return_its_event)
 }
 END_TEST
 
+/* The verdict of one event (JSON text) and response (text); the caller clears v. */
+static lc_verdict verdict_of(const char *event_text, const char *response, lc_verdicts *v)
+{
+    json_t *event = json_loads(event_text, 0, NULL);
+    ck_assert_ptr_nonnull(event);
+    ck_assert_int_eq(lc_source_contract_check(event, response, strlen(response), v),
+                     LC_SOURCE_COGNITO);
+    json_decref(event);
+    ck_assert_uint_eq(v->count, 1);
+    return v->items[0];
+}
+
+#define TRIMMED_COGNITO(trigger)                                                                   \
+    "{\"version\": \"1\", \"triggerSource\": \"" trigger "\", \"region\": \"us-east-1\", "             \
+    "\"userPoolId\": \"us-east-1_abc\", \"userName\": \"ann\", \"request\": {}}"
+
+/* SDK fixtures often leave out "response": returning such an event unchanged is what a
+ * pass-through trigger does, and Cognito (which always sends one) accepts it. */
+START_TEST(a_trimmed_cognito_event_returned_unchanged_passes)
+{
+    const char *event = TRIMMED_COGNITO("PreSignUp_SignUp");
+    lc_verdicts v = {0};
+    lc_verdict got = verdict_of(event, event, &v);
+    ck_assert_msg(got.state == LC_CHECK_PASSED, "%s", got.message);
+    lc_verdicts_clear(&v);
+    /* but a response that is not the event still fails, and so does a bad response key */
+    got = verdict_of(event, "{\"response\": {}}", &v);
+    ck_assert_int_eq(got.state, LC_CHECK_FAILED);
+    ck_assert_ptr_nonnull(strstr(got.message, "return the event itself"));
+    lc_verdicts_clear(&v);
+    got = verdict_of(event,
+                     "{\"triggerSource\": \"PreSignUp_SignUp\", \"userPoolId\": \"us-east-1_abc\", "
+                     "\"userName\": \"ann\", \"response\": 3}",
+                     &v);
+    ck_assert_int_eq(got.state, LC_CHECK_FAILED);
+    ck_assert_ptr_nonnull(strstr(got.message, "response must be an object"));
+    lc_verdicts_clear(&v);
+}
+END_TEST
+
+/* Custom email and SMS senders deliver the message themselves: any response will do; other
+ * triggers still fail on the same response. */
+START_TEST(custom_sender_triggers_accept_any_response)
+{
+    static const char *const responses[] = {"", "null", "not json", "{\"x\": 1}"};
+    lc_verdicts v = {0};
+    for (size_t i = 0; i < sizeof responses / sizeof *responses; i++) {
+        lc_verdict got = verdict_of(TRIMMED_COGNITO("CustomEmailSender_SignUp"), responses[i], &v);
+        ck_assert_msg(got.state == LC_CHECK_PASSED, "'%s': %s", responses[i], got.message);
+        ck_assert_ptr_nonnull(strstr(got.message, "custom sender"));
+        lc_verdicts_clear(&v);
+        got = verdict_of(TRIMMED_COGNITO("CustomSMSSender_ResendCode"), responses[i], &v);
+        ck_assert_int_eq(got.state, LC_CHECK_PASSED);
+        lc_verdicts_clear(&v);
+        got = verdict_of(TRIMMED_COGNITO("PostConfirmation_ConfirmSignUp"), responses[i], &v);
+        ck_assert_msg(got.state == LC_CHECK_FAILED, "'%s' passed a post-confirmation trigger",
+                      responses[i]);
+        lc_verdicts_clear(&v);
+    }
+}
+END_TEST
+
 /* --- the built-in contracts on any response -------------------------------------------------- */
 
 typedef struct {
@@ -464,6 +526,8 @@ Suite *contracts_suite(void)
     tcase_add_loop_test(sources, each_source_contract_rule, 0, (int)(sizeof rows / sizeof *rows));
     tcase_add_test(sources, the_verdict_is_named_after_the_source);
     tcase_add_test(sources, a_cognito_trigger_must_return_its_event);
+    tcase_add_test(sources, a_trimmed_cognito_event_returned_unchanged_passes);
+    tcase_add_test(sources, custom_sender_triggers_accept_any_response);
     suite_add_tcase(s, sources);
     TCase *builtins = tcase_create("built-in");
     tcase_add_test(builtins, an_error_must_carry_all_four_keys_and_the_request_id);

@@ -233,6 +233,25 @@ START_TEST(pitfalls_of_spec_section_5)
                      LC_SOURCE_FUNCTION_URL);
     ck_assert_int_eq(detect_text(V2_EVENT("abc.execute-api.us-east-1.amazonaws.com")),
                      LC_SOURCE_APIGATEWAY_HTTP);
+    /* trimmed fixtures: a REST proxy event without requestContext.stage */
+    ck_assert_int_eq(detect_text("{\"httpMethod\": \"GET\", \"resource\": \"/\", \"path\": \"/\", "
+                                 "\"requestContext\": {\"resourcePath\": \"/\"}}"),
+                     LC_SOURCE_APIGATEWAY_REST);
+    ck_assert_int_eq(detect_text("{\"httpMethod\": \"GET\", \"path\": \"/\", "
+                                 "\"requestContext\": {\"apiId\": \"a1\"}}"),
+                     LC_SOURCE_APIGATEWAY_REST);
+    /* ...while an ALB-like request without any REST field is not taken for one */
+    ck_assert_int_eq(detect_text("{\"httpMethod\": \"GET\", \"path\": \"/\", \"headers\": {}}"),
+                     LC_SOURCE_UNKNOWN);
+    /* a function URL event whose headers are lists, without a domainName or a routeKey */
+    ck_assert_int_eq(
+        detect_text("{\"version\": \"2.0\", \"rawPath\": \"/\", \"requestContext\": {\"http\": "
+                    "{\"method\": \"GET\"}}, \"headers\": {\"host\": [\"abc.lambda-url.eu-west-1.on.aws\"]}}"),
+        LC_SOURCE_FUNCTION_URL);
+    ck_assert_int_eq(
+        detect_text("{\"version\": \"2.0\", \"rawPath\": \"/\", \"requestContext\": {\"http\": "
+                    "{\"method\": \"GET\"}}, \"headers\": {\"Host\": [\"api.example.com\"]}}"),
+        LC_SOURCE_APIGATEWAY_HTTP);
 }
 END_TEST
 
