@@ -4,25 +4,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 
 static const char check_usage[] =
-    "usage: lambdacheck check [options] [MANIFEST | DIR]...\n"
+    "usage: lambdacheck check [options] [MANIFEST | DIR | CASE]...\n"
     "\n"
     "Runs the cases of each handler library (a lambdacheck.json manifest, or a folder holding\n"
-    "one; default: the current folder) and checks each response against the case's expectations\n"
-    "and the Lambda contract. Locally (the default) the functions run in the embedded emulator,\n"
-    "each case in fresh execution environments of its own; with --endpoint-url they are called\n"
-    "through that Invoke API (deployed, serve, LocalStack).\n"
+    "one; default: the current folder), or only the cases named (a case.json, or the folder\n"
+    "holding it; its library is the nearest manifest above it), and checks each response\n"
+    "against the case's expectations and the Lambda contract. Locally (the default) the\n"
+    "functions run in the embedded emulator, each case in fresh execution environments of its\n"
+    "own; with --endpoint-url they are called through that Invoke API (deployed, serve,\n"
+    "LocalStack).\n"
     "\n"
     "options:\n"
     "  --endpoint-url URL       run against this Invoke API instead of the embedded emulator\n"
     "  --function-prefix P      remote only: call function NAME as P+NAME (deployed stacks)\n"
     "  --python PATH            interpreter for Python functions (local)\n"
     "  --runtime-command CMD    run every function under CMD instead (local; '{python}' is the\n"
-    "                           interpreter), e.g. '{python} -m awslambdaric'\n"
+    "                           interpreter), e.g. '{python} -m awslambdaric'; words are split\n"
+    "                           as a shell would (quotes, backslashes), without a shell\n"
     CLI_FUNCTION_ISOLATION_HELP
     "                           (these for every function, over what its manifest says; a\n"
     "                           manifest's \"template\" takes its functions from a SAM template)\n"
@@ -173,16 +177,136 @@ static int parse_args(int argc, char **argv, check_args *a)
 
 /* --- libraries -------------------------------------------------------------------------------- */
 
+/* The cases named on the command line for one library (by their case.json's real path);
+ * none: every case of the library. */
+typedef struct {
+    char **paths; /* owned */
+    size_t count;
+    bool whole;   /* the library itself was named too */
+} case_request;
+
 typedef struct {
     lc_library **items;
+    case_request *requests; /* one per item */
     int count;
 } libraries;
 
 static void free_libraries(libraries *libs)
 {
-    for (int i = 0; i < libs->count; i++)
+    for (int i = 0; i < libs->count; i++) {
         lc_library_free(libs->items[i]);
+        for (size_t k = 0; k < libs->requests[i].count; k++)
+            free(libs->requests[i].paths[k]);
+        free(libs->requests[i].paths);
+    }
     free(libs->items);
+    free(libs->requests);
+}
+
+/* --- arguments that name a case ------------------------------------------------------------------ */
+
+static bool is_file(const char *path, int mode)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == (mode_t)mode;
+}
+
+/* If arg names a case (a case.json, or a folder holding one and no manifest), its case.json's
+ * real path in out. */
+static bool names_a_case(const char *arg, char out[PATH_MAX])
+{
+    char probe[PATH_MAX];
+    const char *slash = strrchr(arg, '/');
+    const char *base = slash ? slash + 1 : arg;
+    if (strcmp(base, "case.json") == 0 && is_file(arg, S_IFREG))
+        return realpath(arg, out) != NULL;
+    if (!is_file(arg, S_IFDIR))
+        return false;
+    snprintf(probe, sizeof probe, "%s/lambdacheck.json", arg);
+    if (is_file(probe, S_IFREG))
+        return false;
+    snprintf(probe, sizeof probe, "%s/case.json", arg);
+    return is_file(probe, S_IFREG) && realpath(probe, out) != NULL;
+}
+
+/* The nearest folder above case_json holding a lambdacheck.json, in out; false if none. */
+static bool manifest_above(const char *case_json, char out[PATH_MAX])
+{
+    snprintf(out, PATH_MAX, "%s", case_json);
+    char *slash;
+    while ((slash = strrchr(out, '/')) != NULL) {
+        *slash = '\0';
+        char probe[PATH_MAX + 32];
+        snprintf(probe, sizeof probe, "%s/lambdacheck.json", out[0] ? out : "");
+        if (is_file(probe, S_IFREG)) {
+            if (out[0] == '\0')
+                snprintf(out, PATH_MAX, "/");
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The library already loaded from that manifest folder, or -1. */
+static int loaded_from(const libraries *libs, const char *dir)
+{
+    for (int i = 0; i < libs->count; i++) {
+        char manifest[PATH_MAX], real[PATH_MAX];
+        snprintf(manifest, sizeof manifest, "%s", lc_library_manifest(libs->items[i]));
+        char *slash = strrchr(manifest, '/');
+        if (slash)
+            *slash = '\0';
+        if (realpath(slash ? manifest : ".", real) && strcmp(real, dir) == 0)
+            return i;
+    }
+    return -1;
+}
+
+static bool request_case(case_request *r, const char *case_json)
+{
+    char **grown = realloc(r->paths, (r->count + 1) * sizeof *grown);
+    if (grown == NULL)
+        return false;
+    r->paths = grown;
+    r->paths[r->count] = strdup(case_json);
+    return r->paths[r->count++] != NULL;
+}
+
+/* Whether case i of library l runs by what the command line named. */
+static bool requested(const libraries *libs, int l, size_t i)
+{
+    const case_request *r = &libs->requests[l];
+    if (r->whole || r->count == 0)
+        return true;
+    char real[PATH_MAX];
+    if (realpath(lc_library_case_path(libs->items[l], i), real) == NULL)
+        return false;
+    for (size_t k = 0; k < r->count; k++)
+        if (strcmp(r->paths[k], real) == 0)
+            return true;
+    return false;
+}
+
+/* A named case that its library did not find (outside its cases folders): a problem. */
+static int unfound_cases(const libraries *libs)
+{
+    int problems = 0;
+    for (int l = 0; l < libs->count; l++)
+        for (size_t k = 0; k < libs->requests[l].count; k++) {
+            bool found = false;
+            for (size_t i = 0; !found && i < lc_library_case_count(libs->items[l]); i++) {
+                char real[PATH_MAX];
+                found = realpath(lc_library_case_path(libs->items[l], i), real) &&
+                        strcmp(real, libs->requests[l].paths[k]) == 0;
+            }
+            if (!found) {
+                fprintf(stderr, "lambdacheck: %s: not a case of %s (its cases are found in %s)\n",
+                        libs->requests[l].paths[k], lc_library_manifest(libs->items[l]),
+                        lc_library_case_folders(libs->items[l]));
+                problems++;
+            }
+        }
+    return problems;
 }
 
 /* The last `parts` components of the library's manifest folder ("a/hello-app"). */
@@ -222,6 +346,52 @@ static void distinct_names(libraries *libs)
     }
 }
 
+/* Loads one library (manifest or folder); prints its problems and notes. NULL on error. */
+static lc_library *load_one(const char *path, const lc_library_options *opt, int *problems)
+{
+    lc_error err = {0};
+    lc_library *lib;
+    if (lc_library_load(path, opt, &lib, &err) != LC_OK) {
+        cli_print_error(&err);
+        (*problems)++;
+        return NULL;
+    }
+    cli_print_notes(lib);
+    for (size_t k = 0; k < lc_library_problem_count(lib); k++, (*problems)++)
+        fprintf(stderr, "lambdacheck: %s\n", lc_library_problem(lib, k));
+    return lib;
+}
+
+/* Takes one command-line path: a manifest, a library folder, or a case (its library is the
+ * nearest manifest above it, loaded once however many of its cases are named). */
+static void take_path(const char *path, const lc_library_options *opt, libraries *libs,
+                      int *problems)
+{
+    char case_json[PATH_MAX], dir[PATH_MAX];
+    bool one_case = names_a_case(path, case_json);
+    if (one_case && !manifest_above(case_json, dir)) {
+        fprintf(stderr, "lambdacheck: %s: a case, but no folder above it holds a "
+                        "lambdacheck.json to say which functions it calls\n", path);
+        (*problems)++;
+        return;
+    }
+    int at = one_case ? loaded_from(libs, dir) : -1;
+    if (at < 0) {
+        lc_library *lib = load_one(one_case ? dir : path, opt, problems);
+        if (lib == NULL)
+            return;
+        at = libs->count++;
+        libs->items[at] = lib;
+        libs->requests[at] = (case_request){0};
+    }
+    if (!one_case)
+        libs->requests[at].whole = true;
+    else if (!request_case(&libs->requests[at], case_json)) {
+        fprintf(stderr, "lambdacheck: out of memory\n");
+        (*problems)++;
+    }
+}
+
 /* Loads every library; prints every problem. CLI_OK, or CHECK_PROBLEMS when any library has. */
 static int load_libraries(const check_args *a, const char *coverage_command, int argc,
                           char **argv, libraries *libs)
@@ -238,19 +408,14 @@ static int load_libraries(const check_args *a, const char *coverage_command, int
                               .region = a->region, .account = a->account,
                               .parameters = a->parameters, .env_vars = a->env_vars};
     libs->items = calloc((size_t)count, sizeof *libs->items);
-    for (int i = 0; libs->items && i < count; i++) {
-        lc_error err = {0};
-        lc_library *lib;
-        if (lc_library_load(paths[i], &opt, &lib, &err) != LC_OK) {
-            cli_print_error(&err);
-            problems++;
-            continue;
-        }
-        cli_print_notes(lib);
-        for (size_t k = 0; k < lc_library_problem_count(lib); k++, problems++)
-            fprintf(stderr, "lambdacheck: %s\n", lc_library_problem(lib, k));
-        libs->items[libs->count++] = lib;
+    libs->requests = calloc((size_t)count, sizeof *libs->requests);
+    if (libs->items == NULL || libs->requests == NULL) {
+        fprintf(stderr, "lambdacheck: out of memory\n");
+        return CLI_FAILED;
     }
+    for (int i = 0; i < count; i++)
+        take_path(paths[i], &opt, libs, &problems);
+    problems += unfound_cases(libs);
     if (problems) {
         fprintf(stderr, "lambdacheck: no case ran: %d problem%s in the handler libraries\n",
                 problems, problems == 1 ? "" : "s");
@@ -280,7 +445,8 @@ static size_t select_cases(const check_args *a, libraries *libs)
     size_t index = 0, selected = 0;
     for (int l = 0; l < libs->count; l++)
         for (size_t i = 0; i < lc_library_case_count(libs->items[l]); i++) {
-            bool keep = matches(a, lc_library_case_id(libs->items[l], i));
+            bool keep = requested(libs, l, i) &&
+                        matches(a, lc_library_case_id(libs->items[l], i));
             if (keep && a->shards)
                 keep = index++ % (size_t)a->shards == (size_t)(a->shard - 1);
             lc_library_select(libs->items[l], i, keep);
@@ -306,8 +472,12 @@ static int no_cases(const check_args *a, const libraries *libs)
             fprintf(stderr, "  %s (cases of %s)\n", lc_library_case_folders(libs->items[l]),
                     lc_library_manifest(libs->items[l]));
     } else {
-        fprintf(stderr, "lambdacheck: no case selected: %zu cases, none matches%s%s\n",
-                total_cases(libs), a->n_filters ? " --filter" : "",
+        size_t named = 0;
+        for (int l = 0; l < libs->count; l++)
+            for (size_t i = 0; i < lc_library_case_count(libs->items[l]); i++)
+                named += requested(libs, l, i);
+        fprintf(stderr, "lambdacheck: no case selected: %zu case%s, none matches%s%s\n", named,
+                named == 1 ? "" : "s", a->n_filters ? " --filter" : "",
                 a->shards ? " (or the shard is empty)" : "");
     }
     return CHECK_NO_CASES;

@@ -31,8 +31,9 @@ static const char invoke_usage[] =
     "  --memory MB              128-10240 (default 128)\n"
     "  --env KEY=VALUE          a function environment variable (repeatable)\n"
     "  --python PATH            interpreter for the bundled Python runtime client\n"
-    "  --runtime-command CMD    run CMD (split at blanks; the handler is appended) instead of\n"
-    "                           the bundled client, e.g. 'python3 -m awslambdaric'\n"
+    "  --runtime-command CMD    run CMD instead of the bundled client, e.g. '{python} -m\n"
+    "                           awslambdaric': split into words as a shell would (quotes and\n"
+    "                           backslashes; no shell runs), the handler appended\n"
     CLI_FUNCTION_ISOLATION_HELP
     "  --log-format FORMAT      Text (default) or JSON: Lambda's LogFormat, for the function's\n"
     "                           records and the platform's (START, REPORT) alike\n"

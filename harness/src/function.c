@@ -536,10 +536,13 @@ static lc_status make_argv(lc_function *fn, const lc_function_config *c, lc_erro
         return st;
     if (command == NULL)
         command = BUNDLED_COMMAND;
-    bool own_bootstrap = command == bootstrap;
-    fn->argv = lc__argv_split(command, own_bootstrap ? NULL : fn->handler);
-    if (fn->argv == NULL)
-        return lc_error_set(err, LC_EINVAL, NULL, 0, 0, "the runtime command is empty");
+    if (command == bootstrap) { /* a path, not a command line: it may hold blanks */
+        fn->argv = calloc(2, sizeof *fn->argv);
+        if (fn->argv == NULL || (fn->argv[0] = strdup(bootstrap)) == NULL)
+            return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    } else if ((st = lc__argv_split(command, fn->handler, &fn->argv, err)) != LC_OK) {
+        return st;
+    }
     if (strstr(command, "{python}") || strstr(command, "{bootstrap}"))
         st = fill_placeholders(fn, c, err);
     else if (fn->runtime == LC_RUNTIME_UNKNOWN)

@@ -276,14 +276,16 @@ static lc_status build_function(const char *name, const json_t *f, lc_library *l
     lc_credentials host;
     const lc_credentials *creds = opt->credentials;
     const char *wanted = json_string_value(json_object_get(f, "credentials"));
+    lc_error mine = {0};
+    lc_status st = LC_OK;
     if (creds == NULL && wanted && strcmp(wanted, "host") == 0 && opt->local) {
-        lc_error mine = {0};
-        if (lc_credentials_load(NULL, &host, &mine) != LC_OK)
-            return lc_error_set(err, LC_ENOTFOUND, lib->manifest, 0, 0,
-                                "functions.%s: credentials \"host\": %s", name, mine.message);
+        st = lc_credentials_load(NULL, &host, &mine);
+        if (st != LC_OK)
+            lc_error_set(err, LC_ENOTFOUND, lib->manifest, 0, 0,
+                         "functions.%s: credentials \"host\": %s", name, mine.message);
         creds = &host;
     }
-    if (creds) {
+    if (creds && st == LC_OK) {
         c.access_key_id = creds->access_key_id;
         c.secret_access_key = creds->secret_access_key;
         c.session_token = creds->session_token;
@@ -295,10 +297,18 @@ static lc_status build_function(const char *name, const json_t *f, lc_library *l
         c.runtime_command = opt->python_runtime_command;
         c.shutdown_grace_ms = opt->python_shutdown_grace_ms;
     }
-    lc_error mine = {0};
-    lc_status st = lc_function_new(&c, out, &mine);
-    if (st != LC_OK)
-        lc_error_set(err, st, lib->manifest, 0, 0, "functions.%s: %s", name, mine.message);
+    json_t *seconds = json_object_get(f, "timeout");
+    if (st == LC_OK && seconds && !json_object_get(f, "timeoutMs") &&
+        (json_integer_value(seconds) < 1 || json_integer_value(seconds) > 900))
+        st = lc_error_set(err, LC_EINVAL, lib->manifest, 0, 0,
+                          "functions.%s: timeout %" JSON_INTEGER_FORMAT
+                          " s is outside 1-900 s (Lambda's limits)",
+                          name, json_integer_value(seconds));
+    if (st == LC_OK) {
+        st = lc_function_new(&c, out, &mine);
+        if (st != LC_OK)
+            lc_error_set(err, st, lib->manifest, 0, 0, "functions.%s: %s", name, mine.message);
+    }
     json_decref(environment);
     for (char **l = layers; l && *l; l++)
         free(*l);
@@ -1007,6 +1017,7 @@ size_t lc_library_note_count(const lc_library *lib) { return lib->n_notes; }
 const char *lc_library_note(const lc_library *lib, size_t i) { return lib->notes[i]; }
 size_t lc_library_case_count(const lc_library *lib) { return lib->n_cases; }
 const char *lc_library_case_id(const lc_library *lib, size_t i) { return lib->cases[i].id; }
+const char *lc_library_case_path(const lc_library *lib, size_t i) { return lib->cases[i].path; }
 size_t lc_library_function_count(const lc_library *lib) { return lib->n_functions; }
 
 const char *lc_library_function_name(const lc_library *lib, size_t i)

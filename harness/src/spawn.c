@@ -343,30 +343,80 @@ char **lc__envp_from_json(const json_t *env)
     return envp;
 }
 
-char **lc__argv_split(const char *command, const char *extra)
+/* Reads one word of a command line at *p into word (room for all of the command), as a POSIX
+ * shell reads it without expansions; advances *p. Returns the word's length, or -1 for an
+ * unterminated quote (*p then points at it). */
+static long next_word(const char **p, char *word)
 {
-    size_t max = 2;
-    for (const char *p = command; *p; p++)
-        max += *p == ' ' || *p == '\t';
-    char **argv = calloc(max + 1, sizeof *argv);
-    if (argv == NULL)
-        return NULL;
     size_t n = 0;
-    const char *p = command;
-    while (*p) {
-        p += strspn(p, " \t");
-        size_t len = strcspn(p, " \t");
-        if (len)
-            argv[n++] = strndup(p, len);
-        p += len;
+    const char *s = *p;
+    while (*s && *s != ' ' && *s != '\t' && *s != '\n') {
+        if (*s == '\'') {
+            const char *end = strchr(s + 1, '\'');
+            if (end == NULL) {
+                *p = s;
+                return -1;
+            }
+            memcpy(word + n, s + 1, (size_t)(end - s - 1));
+            n += (size_t)(end - s - 1);
+            s = end + 1;
+        } else if (*s == '"') {
+            const char *open = s++;
+            while (*s && *s != '"') {
+                if (*s == '\\' && s[1] && strchr("\"\\$`", s[1]))
+                    s++;
+                word[n++] = *s++;
+            }
+            if (*s != '"') {
+                *p = open;
+                return -1;
+            }
+            s++;
+        } else if (*s == '\\' && s[1]) {
+            word[n++] = s[1];
+            s += 2;
+        } else {
+            word[n++] = *s++;
+        }
     }
-    if (n == 0) {
-        free(argv);
-        return NULL;
+    *p = s;
+    return (long)n;
+}
+
+lc_status lc__argv_split(const char *command, const char *extra, char ***out, lc_error *err)
+{
+    size_t len = strlen(command), max = 2;
+    for (const char *p = command; *p; p++)
+        max += *p == ' ' || *p == '\t' || *p == '\n';
+    char **argv = calloc(max + 1, sizeof *argv);
+    char *word = malloc(len + 1);
+    size_t n = 0;
+    lc_status st = argv && word ? LC_OK : lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    for (const char *p = command; st == LC_OK && *(p += strspn(p, " \t\n"));) {
+        bool quoted = *p == '\'' || *p == '"';
+        long wlen = next_word(&p, word);
+        if (wlen < 0)
+            st = lc_error_set(err, LC_EINVAL, NULL, 0, 0,
+                              "the runtime command has an unterminated %s quote at column %zu: "
+                              "%s",
+                              *p == '"' ? "double" : "single", (size_t)(p - command) + 1,
+                              command);
+        else if (wlen > 0 || quoted) /* '' is an empty word */
+            st = (argv[n++] = strndup(word, (size_t)wlen)) ? LC_OK
+                                                           : lc_error_set(err, LC_ENOMEM, NULL, 0,
+                                                                          0, "out of memory");
     }
-    if (extra)
-        argv[n++] = strdup(extra);
-    return argv;
+    free(word);
+    if (st == LC_OK && n == 0)
+        st = lc_error_set(err, LC_EINVAL, NULL, 0, 0, "the runtime command is empty");
+    if (st == LC_OK && extra && (argv[n++] = strdup(extra)) == NULL)
+        st = lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st != LC_OK) {
+        lc__strv_free(argv);
+        argv = NULL;
+    }
+    *out = argv;
+    return st;
 }
 
 void lc__strv_free(char **v)

@@ -47,9 +47,12 @@ char *lc__which(const char *name);
 
 /* A malloc'd, NULL-terminated envp from a JSON object of strings; free with lc__strv_free(). */
 char **lc__envp_from_json(const json_t *env);
-/* A malloc'd, NULL-terminated argv split from a command line at blanks (no quoting), with
- * extra appended when not NULL. NULL for an empty command. */
-char **lc__argv_split(const char *command, const char *extra);
+/* Splits a command line into words as a POSIX shell does, without running one: blanks separate
+ * words; '...' keeps everything literally; "..." keeps everything but \" \\ \$ \` escapes;
+ * a backslash outside quotes keeps the next character. No variables, globs or ~ are expanded.
+ * *out is a malloc'd, NULL-terminated argv (free with lc__strv_free()) with extra appended when
+ * not NULL. LC_EINVAL for an empty command or an unterminated quote (naming its column). */
+lc_status lc__argv_split(const char *command, const char *extra, char ***out, lc_error *err);
 void lc__strv_free(char **v);
 
 #endif

@@ -661,6 +661,90 @@ START_TEST(filter_list_and_shards)
 }
 END_TEST
 
+/* A case.json, or the folder holding it, runs that case alone: its library is the nearest
+ * manifest above it. Cases named from one library share one run; nested folders are found. */
+START_TEST(a_path_to_a_case_runs_that_case)
+{
+    cli_result r = check((const char *[]){"check", EXAMPLES "/greeting-says-hello/case.json",
+                                          NULL});
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    ck_assert_contains(r.out, "PASS examples/greeting-says-hello (");
+    ck_assert_contains(r.out, "Ran 1 case in");
+    cli_result_free(&r);
+    r = check((const char *[]){"check", "--list", EXAMPLES "/region-reports-aws-region",
+                               EXAMPLES "/greeting-says-hello/case.json", NULL});
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, "examples/greeting-says-hello\nexamples/region-reports-aws-region\n");
+    cli_result_free(&r);
+    /* a nested case, named by its folder, from inside the library */
+    char *dir = library(FN("echo", "probes.echo"),
+                        (const char *[]){"group/deeper/one", "{\"function\": \"echo\"}", "two",
+                                         "{\"function\": \"echo\"}", NULL});
+    char nested[1024];
+    snprintf(nested, sizeof nested, "%s/group/deeper/one", dir);
+    r = check((const char *[]){"check", "--list", nested, NULL});
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_msg(strstr(r.out, "/group/deeper/one\n") && !strstr(r.out, "/two"), "%s", r.out);
+    cli_result_free(&r);
+    /* the library named as well: every case runs */
+    r = check((const char *[]){"check", "--list", nested, dir, NULL});
+    ck_assert_msg(strstr(r.out, "/group/deeper/one\n") && strstr(r.out, "/two\n"), "%s", r.out);
+    cli_result_free(&r);
+    /* a named case and --filter both apply */
+    r = check((const char *[]){"check", "--filter", "nothing", nested, NULL});
+    ck_assert_int_eq(r.status, 5);
+    ck_assert_contains(r.err, "no case selected: 1 case, none matches --filter");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* A case with no manifest above it, or one its library's cases folders do not hold, is a
+ * problem named by path, and nothing runs. */
+START_TEST(a_case_outside_any_library_is_refused_by_path)
+{
+    char *stray = scratch_dir("stray");
+    scratch_write(stray, "case.json", "{\"function\": \"echo\"}");
+    cli_result r = check((const char *[]){"check", stray, NULL});
+    ck_assert_int_eq(r.status, 3);
+    char want[1024];
+    snprintf(want, sizeof want, "%s: a case, but no folder above it holds a lambdacheck.json",
+             stray);
+    ck_assert_contains(r.err, want);
+    ck_assert_ptr_null(strstr(r.out, "Ran "));
+    cli_result_free(&r);
+    scratch_remove(stray);
+
+    char *dir = scratch_dir("lib");
+    scratch_write(dir, "lambdacheck.json", "{\"functions\": {%s}, \"cases\": [\"cases\"]}",
+                  FN("echo", "probes.echo"));
+    scratch_write(dir, "cases/in/case.json", "{\"function\": \"echo\"}");
+    scratch_write(dir, "elsewhere/out/case.json", "{\"function\": \"echo\"}");
+    char outside[1024];
+    snprintf(outside, sizeof outside, "%s/elsewhere/out/case.json", dir);
+    r = check((const char *[]){"check", outside, NULL});
+    ck_assert_int_eq(r.status, 3);
+    ck_assert_contains(r.err, "elsewhere/out/case.json: not a case of ");
+    ck_assert_contains(r.err, "(its cases are found in ");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* A manifest's timeout is in seconds, and so is the message about it. */
+START_TEST(a_timeout_out_of_range_is_named_in_seconds)
+{
+    char *dir = library("\"slow\": {\"handler\": \"probes.echo\", \"code\": \"" PROBES "\", "
+                        "\"timeout\": 901}",
+                        (const char *[]){"a", "{\"function\": \"slow\"}", NULL});
+    cli_result r = check((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 3);
+    ck_assert_contains(r.err, "functions.slow: timeout 901 s is outside 1-900 s");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
 /* Shards' JSON reports merge into one report, JUnit or JSON. */
 START_TEST(shard_reports_merge_into_one)
 {
@@ -869,6 +953,9 @@ Suite *check_suite(void)
     tcase_set_timeout(reports, 300);
     tcase_add_test(reports, a_failed_case_shows_its_log);
     tcase_add_test(reports, filter_list_and_shards);
+    tcase_add_test(reports, a_path_to_a_case_runs_that_case);
+    tcase_add_test(reports, a_case_outside_any_library_is_refused_by_path);
+    tcase_add_test(reports, a_timeout_out_of_range_is_named_in_seconds);
     tcase_add_test(reports, shard_reports_merge_into_one);
     suite_add_tcase(s, reports);
     TCase *coverage = tcase_create("coverage");

@@ -730,6 +730,82 @@ START_TEST(any_runtime_command_can_run_the_handler)
 }
 END_TEST
 
+/* The words of a runtime command, read as a shell reads them but without one. */
+START_TEST(runtime_command_words_are_quoted_like_a_shell)
+{
+    lc_function_config c = {.handler = "h.x", .code_dir = PROBES,
+                            .runtime_command = " /bin/echo 'a  b' \"c \\\"d\\\" $e\" f\\ g '' "
+                                               "x'y'\"z\"\t"};
+    lc_function *fn;
+    lc_error err = {0};
+    ck_assert_msg(lc_function_new(&c, &fn, &err) == LC_OK, "%s", err.message);
+    const char *const want[] = {"/bin/echo", "a  b", "c \"d\" $e", "f g", "", "xyz", "h.x", NULL};
+    char *const *argv = lc_function_argv(fn);
+    for (size_t i = 0; want[i]; i++) {
+        ck_assert_ptr_nonnull(argv[i]);
+        ck_assert_str_eq(argv[i], want[i]);
+    }
+    ck_assert_ptr_null(argv[6 + 1]);
+    lc_function_free(fn);
+
+    /* an unterminated quote is refused, naming where it opens */
+    static const char *const bad[] = {"/bin/echo 'a b", "/bin/echo \"a\\\"", "   ", "''x \""};
+    static const char *const says[] = {"unterminated single quote at column 11",
+                                       "unterminated double quote at column 11",
+                                       "the runtime command is empty",
+                                       "unterminated double quote at column 5"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        lc_function_config b = {.handler = "h.x", .code_dir = PROBES, .runtime_command = bad[i]};
+        err = (lc_error){0};
+        fn = NULL;
+        ck_assert_int_eq(lc_function_new(&b, &fn, &err), LC_EINVAL);
+        ck_assert_ptr_null(fn);
+        ck_assert_msg(strstr(err.message, says[i]) != NULL, "%s: %s", bad[i], err.message);
+    }
+}
+END_TEST
+
+/* A runtime client in a folder whose name has blanks runs when the command quotes its path. */
+START_TEST(a_quoted_runtime_command_path_with_blanks_runs)
+{
+    char dir[] = "/tmp/lc runtime XXXXXX", cmd[4096], interpreter[4096];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    static const char *const files[] = {"lambdacheck_bootstrap.py", "lambdacheck_runtime.py"};
+    for (size_t i = 0; i < 2; i++) {
+        char from[PATH_MAX], to[PATH_MAX], text[1 << 16];
+        snprintf(from, sizeof from, "%s/../harness/runtime/python/%s", LC_FIXTURES_DIR, files[i]);
+        snprintf(to, sizeof to, "%s/%s", dir, files[i]);
+        FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+        ck_assert(in && out);
+        size_t n;
+        while ((n = fread(text, 1, sizeof text, in)) > 0)
+            ck_assert_uint_eq(fwrite(text, 1, n, out), n);
+        fclose(in);
+        fclose(out);
+    }
+    runtime_command("", interpreter, sizeof interpreter);
+    interpreter[strlen(interpreter) - 1] = '\0'; /* "<python> " */
+    snprintf(cmd, sizeof cmd, "'%s' \"%s/lambdacheck_bootstrap.py\"", interpreter, dir);
+    lc_function_config c = {.runtime_command = cmd};
+    add(&c, "spaced", "probes.returns_none");
+    lc_result r;
+    invoke("spaced", "{}", &r);
+    ck_assert_msg(r.payload && strcmp(r.payload, "null") == 0, "%s", r.payload ? r.payload : "");
+    lc_result_clear(&r);
+    lc_emulator_free(em); /* stops the runtime before its files go */
+    em = NULL;
+    for (size_t i = 0; i < 2; i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    char cache[PATH_MAX];
+    snprintf(cache, sizeof cache, "%s/__pycache__", dir);
+    rmdir(cache);
+    ck_assert_int_eq(rmdir(dir), 0);
+}
+END_TEST
+
 static void misbehave(const char *mode, lc_result *r)
 {
     char cmd[4096];
@@ -1396,6 +1472,8 @@ Suite *emulator_suite(void)
     tcase_add_checked_fixture(core, setup, teardown);
     tcase_set_timeout(core, 60);
     tcase_add_test(core, every_context_attribute_reaches_the_handler);
+    tcase_add_test(core, runtime_command_words_are_quoted_like_a_shell);
+    tcase_add_test(core, a_quoted_runtime_command_path_with_blanks_runs);
     tcase_add_test(core, without_client_context_or_identity_the_handler_sees_none);
     tcase_add_test(core, the_runtime_gets_exactly_the_environment_of_spec_3_4);
     tcase_add_test(core, path_and_library_path_are_lambdas_with_this_machines_folders);

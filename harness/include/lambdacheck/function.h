@@ -25,8 +25,9 @@ typedef struct {
                                     the Python version of the interpreter, or provided.al2023 for
                                     a runtime command that does not use {python} */
     const char *code_dir;        /* folder with the handler code (required; must exist) */
-    const char *runtime_command; /* a command that speaks the Runtime API, split at blanks, the
-                                    handler appended; a word "{python}" stands for the resolved
+    const char *runtime_command; /* a command that speaks the Runtime API, split into words as
+                                    a POSIX shell would (blanks; '...', "...", \ quoting; no
+                                    expansions, no shell), the handler appended; a word "{python}" stands for the resolved
                                     interpreter, "{bootstrap}" for the bundled client's script
                                     (e.g. "{python} -m awslambdaric"); NULL: the bundled Python
                                     client under `python` */

@@ -97,6 +97,8 @@ const char *lc_library_note(const lc_library *lib, size_t i);
  * folder. Borrowed until free. */
 size_t lc_library_case_count(const lc_library *lib);
 const char *lc_library_case_id(const lc_library *lib, size_t i);
+/* The case's case.json, as found below the manifest's folder. Borrowed until free. */
+const char *lc_library_case_path(const lc_library *lib, size_t i);
 
 /* Chooses which cases run (all do after loading). */
 void lc_library_select(lc_library *lib, size_t i, bool selected);
