@@ -594,11 +594,13 @@ lc_status lc_env_vars_load(const char *path, json_t **out, lc_error *err)
     json_object_foreach(doc, key, section)
     {
         if (!json_is_object(section)) {
+            /* The message quotes the key, which lives in doc: format before freeing it. */
+            lc_error_set(err, LC_EINVAL, path, 0, 0,
+                         "%s must be an object of variables (SAM's --env-vars format: "
+                         "{\"Parameters\": {...}, \"LogicalId\": {...}})",
+                         key);
             json_decref(doc);
-            return lc_error_set(err, LC_EINVAL, path, 0, 0,
-                                "%s must be an object of variables (SAM's --env-vars format: "
-                                "{\"Parameters\": {...}, \"LogicalId\": {...}})",
-                                key);
+            return LC_EINVAL;
         }
     }
     if (!json_is_object(doc)) {
