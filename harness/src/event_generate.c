@@ -257,7 +257,7 @@ static json_t *gunzip_json(const char *b64)
     lc_buf_init(&plain, 16u * 1024 * 1024);
     json_t *doc = NULL;
     z_stream z = {0};
-    if (lc_buf_base64_decode(&packed, b64, strlen(b64)) == LC_OK &&
+    if (b64 && lc_buf_base64_decode(&packed, b64, strlen(b64)) == LC_OK &&
         inflateInit2(&z, 16 + MAX_WBITS) == Z_OK) {
         z.next_in = (unsigned char *)packed.data;
         z.avail_in = (unsigned)packed.len;

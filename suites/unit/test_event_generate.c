@@ -320,6 +320,34 @@ START_TEST(a_bad_sample_or_body_is_refused_with_the_reason)
 }
 END_TEST
 
+/* lc_event_generate takes any JSON as a sample: a sample of another source, or no object at
+ * all, gives an event or an error, never a crash (found by fuzz_event: a CloudWatch Logs
+ * sample without awslogs.data). */
+START_TEST(any_sample_for_any_source_gives_an_event_or_an_error)
+{
+    static const char *const samples[] = {"0", "{}", "[]", "{\"awslogs\": 1}",
+                                          "{\"Records\": [1, {}]}", "{\"records\": {\"t\": 5}}"};
+    for (size_t i = 0; i < sizeof samples / sizeof *samples; i++) {
+        json_t *sample = json_loads(samples[i], JSON_DECODE_ANY, NULL);
+        for (int s = 1; s < LC__SOURCE_COUNT; s++) {
+            unsigned takes = lc_event_params_of((lc_event_source)s);
+            lc_event_params p = {.count = takes & LC_PARAM_COUNT ? 2 : 0,
+                                 .body = takes & LC_PARAM_BODY ? "{}" : NULL,
+                                 .path = takes & LC_PARAM_ROUTE ? "/p" : NULL,
+                                 .key = takes & LC_PARAM_OBJECT ? "k" : NULL};
+            json_t *out = NULL;
+            lc_error err = {0};
+            lc_status st = lc_event_generate((lc_event_source)s, sample, &p, &out, &err);
+            ck_assert_msg(st == LC_OK ? out != NULL : out == NULL && err.message[0] != '\0',
+                          "%s as %s: status %d", samples[i],
+                          lc_event_source_name((lc_event_source)s), st);
+            json_decref(out);
+        }
+        json_decref(sample);
+    }
+}
+END_TEST
+
 Suite *event_generate_suite(void)
 {
     Suite *s = suite_create("event_generate");
@@ -331,6 +359,7 @@ Suite *event_generate_suite(void)
     tcase_add_test(tc, s3_keys_are_url_encoded_as_s3_writes_them);
     tcase_add_test(tc, setting_a_header_keeps_its_multi_value_twin_in_step);
     tcase_add_test(tc, a_bad_sample_or_body_is_refused_with_the_reason);
+    tcase_add_test(tc, any_sample_for_any_source_gives_an_event_or_an_error);
     suite_add_tcase(s, tc);
     return s;
 }
