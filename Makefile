@@ -32,6 +32,7 @@ run: build
 	$(BUILD)/lambdacheck check --junit reports/junit.xml fixtures/cases/examples fixtures/cases/conformance
 
 check: build
+	@.ci/install-deps --test
 	cd $(BUILD) && ctest -V -j $(JOBS) --output-on-failure
 
 sanitize: deps

@@ -39,6 +39,7 @@ int cli_function_option(cli_function_args *a, const char *command, int opt, cons
     case OPT_FUNCTION_NAME: a->fn.name = arg; return CLI_OK;
     case OPT_PYTHON: a->fn.python = arg; return CLI_OK;
     case OPT_RUNTIME_COMMAND: a->fn.runtime_command = arg; return CLI_OK;
+    case OPT_RUNTIME: a->fn.runtime = arg; return CLI_OK;
     case OPT_ENV: return add_env(a, command, arg);
     case OPT_TIMEOUT:
         if ((v = cli_parse_number(command, "--timeout", arg, 1, 900)) < 0)

@@ -86,6 +86,26 @@ static void set_search_paths(json_t *vars, const lc_function *fn)
     lc_buf_free(&text);
 }
 
+/* NODE_PATH as Lambda sets it for Node.js: each layer's nodejs/node<major>/node_modules and
+ * nodejs/node_modules (/opt), the runtime client's folder (/var/runtime), the code folder
+ * (/var/task). */
+static void set_node_path(json_t *vars, const lc_function *fn)
+{
+    lc_runtime r = lc_function_runtime(fn);
+    if (lc_runtime_family_of(r) != LC_FAMILY_NODE)
+        return;
+    char versioned[32];
+    snprintf(versioned, sizeof versioned, "nodejs/node%s/node_modules", lc_runtime_version(r));
+    lc_buf text;
+    lc_buf_init(&text, 0);
+    layer_folders(&text, lc_function_layers(fn), versioned);
+    layer_folders(&text, lc_function_layers(fn), "nodejs/node_modules");
+    const char *runtime = lc_function_runtime_dir(fn);
+    lc_buf_printf(&text, ":%s/node_modules:%s:%s", runtime, runtime, lc_function_code_dir(fn));
+    json_object_set_new(vars, "NODE_PATH", json_string(text.data + 1)); /* past the first ':' */
+    lc_buf_free(&text);
+}
+
 static json_t *process_environment(const lc_environment *env)
 {
     const lc_function *fn = env->fn;
@@ -98,6 +118,7 @@ static json_t *process_environment(const lc_environment *env)
     if (lc_function_execution_env(fn)) /* the provided family has none */
         json_object_set_new(vars, "AWS_EXECUTION_ENV", json_string(lc_function_execution_env(fn)));
     set_search_paths(vars, fn);
+    set_node_path(vars, fn);
     /* X-Ray's daemon address and error mode, set for every function whether traced or not */
     json_object_set_new(vars, "AWS_XRAY_CONTEXT_MISSING", json_string("LOG_ERROR"));
     json_object_set_new(vars, "AWS_XRAY_DAEMON_ADDRESS", json_string(LC_XRAY_DAEMON_ADDRESS));

@@ -17,6 +17,7 @@
 #include "spawn.h"
 
 #define BOOTSTRAP "lambdacheck_bootstrap.py"
+#define NODE_BOOTSTRAP "lambdacheck_runtime.mjs"
 
 struct lc_function {
     lc_context *base; /* name, memory, timeout, region, account */
@@ -25,7 +26,7 @@ struct lc_function {
     char *runtime_dir;
     char *execution_env; /* NULL when the runtime has none */
     lc_runtime runtime;
-    char *interpreter;   /* the resolved {python}, NULL when the command has none */
+    char *interpreter;   /* the resolved {python} or {node}, NULL when the command has none */
     char **layers;       /* absolute layer folders, NULL-terminated */
     char **argv;
     json_t *variables;
@@ -495,6 +496,69 @@ static lc_status fill_placeholders(lc_function *fn, const lc_function_config *c,
     return LC_OK;
 }
 
+/* --- Node.js ------------------------------------------------------------------------------- */
+
+/* The bundled Node.js client's command; the handler reaches it as $_HANDLER. */
+#define BUNDLED_NODE_COMMAND "{node} {bootstrap}"
+
+/* The node program: $LAMBDACHECK_NODE, else the first "node" on PATH, else /usr/local/bin or
+ * /usr/bin. A name without a slash is looked up on PATH. Caller frees; NULL when there is none. */
+static char *find_node(void)
+{
+    const char *given = env_or(NULL, "LAMBDACHECK_NODE", "node");
+    char candidate[PATH_MAX];
+    if (strchr(given, '/'))
+        return realpath(given, candidate) && access(candidate, X_OK) == 0 ? strdup(candidate)
+                                                                          : NULL;
+    const char *path = getenv("PATH");
+    char *copy = strdup(path && path[0] ? path : ""), *save = NULL, *found = NULL;
+    for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir && !found;
+         dir = strtok_r(NULL, ":", &save)) {
+        snprintf(candidate, sizeof candidate, "%s/%s", dir, given);
+        if (is_binary(candidate))
+            found = realpath(candidate, NULL);
+    }
+    free(copy);
+    for (const char *const *dir = (const char *const[]){"/usr/local/bin", "/usr/bin", NULL};
+         !found && *dir; dir++) {
+        snprintf(candidate, sizeof candidate, "%s/%s", *dir, given);
+        if (is_binary(candidate))
+            found = realpath(candidate, NULL);
+    }
+    return found;
+}
+
+/* fn->argv with "{node}" replaced by the node program and "{bootstrap}" by the bundled Node.js
+ * client's script. The host's node runs every nodejs runtime: its major version is not checked
+ * against the declared one. */
+static lc_status fill_node_placeholders(lc_function *fn, lc_error *err)
+{
+    char *node = find_node();
+    if (node == NULL)
+        return lc_error_set(err, LC_ESPAWN, lc_runtime_name(fn->runtime), 0, 0,
+                            "runtime %s needs node, and none was found ($LAMBDACHECK_NODE, PATH, "
+                            "/usr/local/bin, /usr/bin): install Node.js 18 or later",
+                            lc_runtime_name(fn->runtime));
+    char script[PATH_MAX + 64];
+    snprintf(script, sizeof script, "%s/%s", fn->runtime_dir, NODE_BOOTSTRAP);
+    bool ok = true;
+    for (char **a = fn->argv; *a && ok; a++) {
+        const char *by = strcmp(*a, "{node}") == 0        ? node
+                         : strcmp(*a, "{bootstrap}") == 0 ? script
+                                                          : NULL;
+        if (by) {
+            char *copy = strdup(by);
+            ok = copy != NULL;
+            if (ok) {
+                free(*a);
+                *a = copy;
+            }
+        }
+    }
+    fn->interpreter = node;
+    return ok ? LC_OK : lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+}
+
 /* A provided runtime without a runtime command runs the code folder's own executable bootstrap,
  * as Lambda does. */
 static const char *provided_bootstrap(const lc_function *fn, char *out, size_t size)
@@ -509,6 +573,9 @@ static lc_status default_command(lc_function *fn, char *buf, size_t size, const 
     switch (lc_runtime_family_of(fn->runtime)) {
     case LC_FAMILY_PYTHON:
         *command = BUNDLED_COMMAND;
+        return LC_OK;
+    case LC_FAMILY_NODE:
+        *command = BUNDLED_NODE_COMMAND;
         return LC_OK;
     case LC_FAMILY_PROVIDED:
         if ((*command = provided_bootstrap(fn, buf, size)) != NULL)
@@ -543,7 +610,10 @@ static lc_status make_argv(lc_function *fn, const lc_function_config *c, lc_erro
     } else if ((st = lc__argv_split(command, fn->handler, &fn->argv, err)) != LC_OK) {
         return st;
     }
-    if (strstr(command, "{python}") || strstr(command, "{bootstrap}"))
+    bool node = lc_runtime_family_of(fn->runtime) == LC_FAMILY_NODE;
+    if (node && (strstr(command, "{node}") || strstr(command, "{bootstrap}")))
+        st = fill_node_placeholders(fn, err);
+    else if (strstr(command, "{python}") || strstr(command, "{bootstrap}"))
         st = fill_placeholders(fn, c, err);
     else if (fn->runtime == LC_RUNTIME_UNKNOWN)
         fn->runtime = LC_RUNTIME_PROVIDED_AL2023; /* a command of its own: a custom runtime */
@@ -692,6 +762,13 @@ static lc_status resolve_layers(const char *const *given, char ***out, lc_error 
     return LC_OK;
 }
 
+/* Which bundled client a function's runtime family runs under. */
+static lc_bundled bundled_client(const lc_function *fn)
+{
+    return lc_runtime_family_of(fn->runtime) == LC_FAMILY_NODE ? LC_BUNDLED_NODE_RUNTIME
+                                                                : LC_BUNDLED_PYTHON_RUNTIME;
+}
+
 lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_error *err)
 {
     *out = NULL;
@@ -716,8 +793,7 @@ lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_err
     if (st == LC_OK)
         st = resolve_dir(c->code_dir, "code folder", &fn->code_dir, err);
     if (st == LC_OK)
-        st = resolve_dir(c->runtime_dir ? c->runtime_dir
-                                        : lc_bundled_dir(LC_BUNDLED_PYTHON_RUNTIME),
+        st = resolve_dir(c->runtime_dir ? c->runtime_dir : lc_bundled_dir(bundled_client(fn)),
                          "runtime folder", &fn->runtime_dir, err);
     if (st == LC_OK) {
         fn->handler = strdup(c->handler);

@@ -1,13 +1,16 @@
-/* The differential suite: every scenario of scenarios.json runs under AWS's Python runtime client
- * (awslambdaric, built outside this repository with build-awslambdaric) and under the bundled
- * client, both driven by the embedded emulator, and the two are compared call by call: how the
- * call ended, the function error, the payload, what the runtime posted, and the log, normalised
- * (times, request ids, durations, folders and the interpreter's own traceback frames).
+/* The differential suite: every scenario of scenarios.json runs under AWS's runtime interface
+ * client and under the bundled one, both driven by the embedded emulator, and the two are
+ * compared call by call: how the call ended, the function error, the payload, what the runtime
+ * posted, and the log, normalised (times, request ids, durations, folders and the stack frames
+ * of each client's own files).
  *
+ * Python (awslambdaric, built outside this repository with build-awslambdaric):
  *   LAMBDACHECK_AWSLAMBDARIC=DIR [LAMBDACHECK_AWSLAMBDARIC_PYTHON=/usr/bin/python3] \
  *       differential_tests [SUITE_DIR] [--filter TEXT] [--ours-python PATH] [--verbose]
+ * Node.js (aws-lambda-ric from npm, installed by .ci/install-deps --test; SUITE_DIR node/):
+ *   [LAMBDACHECK_AWS_LAMBDA_RIC=DIR] differential_tests --node [--filter TEXT] [--verbose]
  *
- * Without LAMBDACHECK_AWSLAMBDARIC it says so, runs nothing and exits 77 (ctest: skipped).
+ * Without AWS's client it says so, runs nothing and exits 77 (ctest: skipped).
  * Prints a line per scenario and "N scenarios: A agree, D differ"; exits 1 when any differs. */
 #include <regex.h>
 #include <stdbool.h>
@@ -25,7 +28,8 @@
 #define SKIPPED 77
 
 typedef struct {
-    const char *reference; /* the folder build-awslambdaric filled */
+    bool node;             /* the Node.js suite: aws-lambda-ric against the bundled client */
+    const char *reference; /* the folder build-awslambdaric filled, or aws-lambda-ric's */
     const char *python;    /* the interpreter it was built for */
     const char *ours_python; /* the bundled client's; default the same (--ours-python: another,
                                 such as one without simplejson, to test the fallback encoder) */
@@ -57,6 +61,9 @@ static const struct {
     {"[A-Za-z_.]*(LambdaRuntimeClientError)", "\\1"},
     {"\"deadline_ms\": [0-9]+", "\"deadline_ms\": <n>"},
     {"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=[01]", "<trace id>"},
+    /* Node.js: the module a failed require() came from is each client's own file */
+    {"- [^\" \t\r\n\\\\]*(aws-lambda-ric/dist/index|harness/runtime/node/lambdacheck_runtime)\\.mjs",
+     "- <client>"},
     /* how deep a RecursionError goes depends on how many frames the client itself uses */
     {"\\[Previous line repeated [0-9]+ more times\\]", "[Previous line repeated <n> more times]"},
     /* a frame in the client's own source (in the middle of a logging error's traceback, or alone
@@ -146,6 +153,46 @@ static char *drop_interpreter_frames(const char *text)
     return s ? s : strdup("");
 }
 
+/* Where a Node.js stack frame ("    at f (file:line:col)") ends: at a quote, a line break or an
+ * escaped line break. */
+static size_t frame_length(const char *p)
+{
+    size_t n = 0;
+    while (p[n] && p[n] != '"' && p[n] != '\r' && p[n] != '\n' &&
+           !(p[n] == '\\' && (p[n + 1] == 'n' || p[n + 1] == 'r')))
+        n++;
+    return n;
+}
+
+/* Drops the Node.js stack frames outside the function's folder (those of each client's own file
+ * and of Node's internals, which differ with the client's structure): a frame that is an element
+ * of a JSON array goes with its comma and quotes, one inside a text with its line break. */
+static char *drop_foreign_frames(const char *text)
+{
+    lc_buf out;
+    lc_buf_init(&out, 0);
+    const char *p = text, *at;
+    while ((at = strstr(p, "    at ")) != NULL) {
+        size_t len = frame_length(at);
+        bool foreign = memmem(at, len, "<task>", 6) == NULL;
+        const char *from = at, *to = at + len;
+        if (foreign && at - p >= 2 && at[-1] == '"' && at[-2] == ',' && *to == '"') {
+            from = at - 2, to++;
+        } else if (foreign && at - p >= 2 && at[-2] == '\\' && (at[-1] == 'n' || at[-1] == 'r')) {
+            from = at - 2;
+        } else if (foreign && at > p && (at[-1] == '\r' || at[-1] == '\n')) {
+            from = at - 1;
+        } else {
+            foreign = false;
+        }
+        lc_buf_append(&out, p, (size_t)((foreign ? from : to) - p));
+        p = to;
+    }
+    lc_buf_puts(&out, p);
+    char *s = lc_buf_take(&out);
+    return s ? s : strdup("");
+}
+
 static char *normalise(const char *text, size_t len, const char *task_root)
 {
     char *s = malloc(len + 1);
@@ -155,6 +202,9 @@ static char *normalise(const char *text, size_t len, const char *task_root)
     free(s);
     s = drop_interpreter_frames(t);
     free(t);
+    t = drop_foreign_frames(s);
+    free(s);
+    s = t;
     for (size_t i = 0; i < N_RULES; i++) {
         t = apply_rule(&rules[i], s);
         free(s);
@@ -225,7 +275,8 @@ static json_t *variables(const scenario *s, const options *o, bool reference)
     if (env == NULL)
         env = json_object();
     if (reference)
-        json_object_set_new(env, "PYTHONPATH", json_string(o->reference));
+        json_object_set_new(env, o->node ? "LAMBDACHECK_AWS_LAMBDA_RIC" : "PYTHONPATH",
+                            json_string(o->reference));
     return env;
 }
 
@@ -238,7 +289,10 @@ static bool run_side(const scenario *s, const options *o, bool reference, call_v
         .name = "differential",
         .handler = json_string_value(json_object_get(s->spec, "handler")),
         .code_dir = s->code_dir,
-        .python = reference || o->ours_python == NULL ? o->python : o->ours_python,
+        .runtime = o->node ? "nodejs20.x" : NULL,
+        .python = o->node                                ? NULL
+                  : reference || o->ours_python == NULL ? o->python
+                                                         : o->ours_python,
         .runtime_command = reference ? o->reference_command : NULL,
         .execution_env = json_string_value(json_object_get(s->spec, "executionEnv")),
         .environment = env,
@@ -348,10 +402,43 @@ static int run_scenario(const json_t *spec, const options *o)
 
 static int usage(void)
 {
-    fputs("usage: differential_tests [SUITE_DIR] [--filter TEXT] [--ours-python PATH] "
+    fputs("usage: differential_tests [SUITE_DIR] [--node] [--filter TEXT] [--ours-python PATH] "
           "[--verbose]\n",
           stderr);
     return 2;
+}
+
+/* Where .ci/install-deps --test puts aws-lambda-ric, when LAMBDACHECK_AWS_LAMBDA_RIC is unset
+ * (install-deps says the same). */
+static const char *installed_aws_lambda_ric(char *out, size_t size)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+    if (xdg && xdg[0])
+        snprintf(out, size, "%s/lambdacheck/%s/node_modules/aws-lambda-ric", xdg, AWS_LAMBDA_RIC);
+    else if (home && home[0])
+        snprintf(out, size, "%s/.cache/lambdacheck/%s/node_modules/aws-lambda-ric", home,
+                 AWS_LAMBDA_RIC);
+    else
+        return NULL;
+    return access(out, R_OK) == 0 ? out : NULL;
+}
+
+/* The Node.js suite: its folder and AWS's client. False when the client is not there. */
+static bool node_options(options *o, char *found, size_t size)
+{
+    static char dir[1100];
+    snprintf(dir, sizeof dir, "%s/node", LC_DIFFERENTIAL_DIR);
+    if (strcmp(o->suite_dir, LC_DIFFERENTIAL_DIR) == 0)
+        o->suite_dir = dir;
+    if (o->reference == NULL || o->reference[0] == '\0')
+        o->reference = installed_aws_lambda_ric(found, size);
+    if (o->reference == NULL) {
+        printf("differential: aws-lambda-ric is not installed, so nothing ran and nothing passed.\n"
+               "Install it with .ci/install-deps --test, or point LAMBDACHECK_AWS_LAMBDA_RIC at "
+               "its folder (see suites/differential/README.md).\n");
+        return false;
+    }
+    return true;
 }
 
 int main(int argc, char **argv)
@@ -359,8 +446,12 @@ int main(int argc, char **argv)
     options o = {.reference = getenv("LAMBDACHECK_AWSLAMBDARIC"),
                  .python = getenv("LAMBDACHECK_AWSLAMBDARIC_PYTHON"),
                  .suite_dir = LC_DIFFERENTIAL_DIR};
+    char ric[1200];
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "--node") == 0) {
+            o.node = true;
+            o.reference = getenv("LAMBDACHECK_AWS_LAMBDA_RIC");
+        } else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
             o.filter = argv[++i];
         else if (strcmp(argv[i], "--ours-python") == 0 && i + 1 < argc)
             o.ours_python = argv[++i];
@@ -371,6 +462,8 @@ int main(int argc, char **argv)
         else
             return usage();
     }
+    if (o.node && !node_options(&o, ric, sizeof ric))
+        return SKIPPED;
     if (o.reference == NULL || o.reference[0] == '\0') {
         printf("differential: LAMBDACHECK_AWSLAMBDARIC is not set, so nothing ran and nothing "
                "passed.\nBuild AWS's client with suites/differential/build-awslambdaric and point "
@@ -388,8 +481,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "differential: %s:%d: %s\n", path, jerr.line, jerr.text);
         return 2;
     }
-    snprintf(o.reference_command, sizeof o.reference_command, "{python} %s/reference_launcher.py",
-             o.suite_dir);
+    snprintf(o.reference_command, sizeof o.reference_command, "%s %s/reference_launcher.%s",
+             o.node ? "{node}" : "{python}", o.suite_dir, o.node ? "mjs" : "py");
     compile_rules();
     setvbuf(stdout, NULL, _IOLBF, 0);
     int agree = 0, differ = 0, broken = 0;
@@ -405,10 +498,15 @@ int main(int argc, char **argv)
         differ += v == 0;
         broken += v < 0;
     }
-    printf("differential: %d scenarios: %d agree, %d differ, %d could not run (AWS's client from "
-           "%s under %s; ours under %s)\n",
-           agree + differ + broken, agree, differ, broken, o.reference, o.python,
-           o.ours_python ? o.ours_python : o.python);
+    if (o.node)
+        printf("differential: %d Node.js scenarios: %d agree, %d differ, %d could not run (AWS's "
+               "aws-lambda-ric from %s)\n",
+               agree + differ + broken, agree, differ, broken, o.reference);
+    else
+        printf("differential: %d scenarios: %d agree, %d differ, %d could not run (AWS's client "
+               "from %s under %s; ours under %s)\n",
+               agree + differ + broken, agree, differ, broken, o.reference, o.python,
+               o.ours_python ? o.ours_python : o.python);
     for (size_t k = 0; k < N_RULES; k++)
         regfree(&rules[k].re);
     json_decref(doc);

@@ -1,0 +1,578 @@
+// lambdacheck's bundled Node.js runtime interface client.
+//
+// It runs one function's handler against the Runtime API at $AWS_LAMBDA_RUNTIME_API, the way
+// Lambda's managed Node.js runtimes (AWS's aws-lambda-ric 3.x) do: the same handler resolution,
+// error bodies, context object, console format and callback semantics. Node's standard library
+// only, Node >= 18. Started by the harness as `node lambdacheck_runtime.mjs`; the handler comes
+// from $_HANDLER and the code folder from $LAMBDA_TASK_ROOT.
+//
+// Sections: errors, logging, the Runtime API, loading the handler, one invocation, start-up.
+
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import util from 'node:util';
+import { createRequire } from 'node:module';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+
+const requireFromClient = createRequire(import.meta.url);
+
+// --- errors ------------------------------------------------------------------------------------
+
+// The runtime's own error types; each one's name is "Runtime.<class>", as Lambda reports them.
+function runtimeError(kind) {
+  const cls = class extends Error {};
+  Object.defineProperty(cls, 'name', { value: kind });
+  cls.prototype.name = `Runtime.${kind}`;
+  return cls;
+}
+const ImportModuleError = runtimeError('ImportModuleError');
+const HandlerNotFound = runtimeError('HandlerNotFound');
+const MalformedHandlerName = runtimeError('MalformedHandlerName');
+const UserCodeSyntaxError = runtimeError('UserCodeSyntaxError');
+const MalformedStreamingHandler = runtimeError('MalformedStreamingHandler');
+class UnhandledPromiseRejection extends Error {
+  constructor(reason, promise) {
+    super(reason);
+    this.reason = reason;
+    this.promise = promise;
+  }
+}
+UnhandledPromiseRejection.prototype.name = 'Runtime.UnhandledPromiseRejection';
+
+// Lambda's platform escapes DEL in what a runtime reports.
+const escapeDel = (text) => text.replace(/\x7F/g, '%7F');
+
+// Anything that quacks like an Error (another realm's, a plain object built like one).
+function errorLike(value) {
+  return Boolean(value) && typeof value.name === 'string' && typeof value.message === 'string' &&
+    typeof value.stack === 'string' && value.name !== '' && value.message !== '' && value.stack !== '';
+}
+
+// The body of an error post: {errorType, errorMessage, trace}; a thrown non-Error is typed by
+// its typeof ("string", "object") with its text as the message and no trace.
+function errorBody(error) {
+  try {
+    if (util.types.isNativeError(error) || errorLike(error)) {
+      return {
+        errorType: error.name === undefined ? undefined : escapeDel(error.name),
+        errorMessage: error.message === undefined ? undefined : escapeDel(error.message),
+        trace: escapeDel(error.stack).split('\n'),
+      };
+    }
+    return { errorType: typeof error, errorMessage: error.toString(), trace: [] };
+  } catch {
+    return {
+      errorType: 'handled',
+      errorMessage: 'callback called with Error argument, but there was a problem while ' +
+        'retrieving one or more of its message, name, and stack',
+    };
+  }
+}
+
+const asError = (value) => (value instanceof Error ? value : new Error(value));
+
+// An Error written into a text log record: its type, message, code, own fields and stack lines.
+function expandError(_key, value) {
+  if (!(value instanceof Error))
+    return value;
+  const out = { errorType: value.name, errorMessage: value.message, code: value.code, ...value };
+  if (typeof value.stack === 'string')
+    out.stack = value.stack.split('\n');
+  return out;
+}
+
+function errorForTextLog(error) {
+  try {
+    return '\t' + JSON.stringify(error, expandError);
+  } catch {
+    return '\t' + JSON.stringify(errorBody(error));
+  }
+}
+
+// The X-Ray cause of an error, as the runtime hands it to the platform: the stack parsed into
+// {path, line, label} frames. "" when it cannot be built.
+function xrayCause(error) {
+  try {
+    const stack = [];
+    const lines = error.stack ? escapeDel(error.stack).split('\n').slice(1) : [];
+    for (const raw of lines) {
+      let line = raw.trim().replace(/[()]/g, '');
+      line = line.substring(line.indexOf(' ') + 1);
+      const blank = line.lastIndexOf(' ');
+      const label = blank >= 0 ? line.slice(0, blank) : null;
+      const where = (label ? line.slice(blank + 1) : line).split(':');
+      stack.push({ path: where[0], line: parseInt(where[1]), label: label || 'anonymous' });
+    }
+    return JSON.stringify({
+      working_directory: process.cwd(),
+      exceptions: [{
+        type: error.name === undefined ? undefined : escapeDel(error.name),
+        message: error.message === undefined ? undefined : escapeDel(error.message),
+        stack,
+      }],
+      paths: [...new Set(stack.map((frame) => frame.path))],
+    });
+  } catch {
+    return '';
+  }
+}
+
+// --- logging -----------------------------------------------------------------------------------
+
+const LEVELS = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
+const REQUEST_ID = Symbol.for('aws.lambda.runtime.requestId');
+const TENANT_ID = Symbol.for('aws.lambda.runtime.tenantId');
+
+// One JSON log record; a lone argument is kept as a value (Errors expanded), several are
+// formatted into one message with the first Error's fields beside it.
+function jsonRecord(level, args) {
+  const record = { timestamp: new Date().toISOString(), level, requestId: globalThis[REQUEST_ID] };
+  if (globalThis[TENANT_ID] !== undefined && globalThis[TENANT_ID] !== null)
+    record.tenantId = globalThis[TENANT_ID];
+  const errorFields = (_key, value) => {
+    if (!(value instanceof Error))
+      return value;
+    return {
+      errorType: value?.constructor?.name ?? 'UnknownError',
+      errorMessage: value.message,
+      stackTrace: typeof value.stack === 'string' ? value.stack.split('\n') : value.stack,
+      ...value,
+    };
+  };
+  if (args.length === 1) {
+    record.message = args[0];
+    try {
+      return JSON.stringify(record, errorFields);
+    } catch {
+      record.message = util.format(record.message);
+      return JSON.stringify(record);
+    }
+  }
+  record.message = util.format(...args);
+  const error = args.find((a) => a instanceof Error);
+  if (error) {
+    record.errorType = error?.constructor?.name ?? 'UnknownError';
+    record.errorMessage = error.message;
+    record.stackTrace = typeof error.stack === 'string' ? error.stack.split('\n') : [];
+  }
+  return JSON.stringify(record);
+}
+
+function textRecord(level, args) {
+  return `${new Date().toISOString()}\t${globalThis[REQUEST_ID]}\t${level}\t${util.format(...args)}`;
+}
+
+// console.* as Lambda patches it: one line per call on stdout (newlines inside become \r), in the
+// format and from the level the function's logging configuration sets. Returns how the runtime
+// logs an error of its own ("Invoke Error", "Uncaught Exception", ...).
+function patchConsole() {
+  const json = process.env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === 'JSON';
+  const threshold = LEVELS[process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase()] ?? LEVELS.TRACE;
+  const format = json ? jsonRecord : textRecord;
+  const writer = (level) => (message, ...params) => {
+    process.stdout.write(format(level, [message, ...params]).replace(/\n/g, '\r') + '\n');
+  };
+  const ignore = () => {};
+  for (const level of ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'])
+    console[level.toLowerCase()] = LEVELS[level] >= threshold ? writer(level) : ignore;
+  console.log = console.info;
+  console.fatal = writer('FATAL');
+  return json ? (_title, error) => console.error(asError(error))
+              : (title, error) => console.error(title, errorForTextLog(asError(error)));
+}
+
+// --- the Runtime API ---------------------------------------------------------------------------
+
+const API = '/2018-06-01/runtime';
+
+// The posts are made by a worker thread while this one waits, so that a post has been made when
+// it returns, as with AWS's client (whose posts block): code that runs after an answer (a log
+// line, process.exit) runs after the platform has the answer.
+const POSTER = `
+const http = require('node:http');
+const { workerData } = require('node:worker_threads');
+const { flag, port, host, apiPort } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+port.on('message', ({ route, body, headers }) => {
+  const finish = (answer) => {
+    port.postMessage(answer);
+    Atomics.store(flag, 0, 1);
+    Atomics.notify(flag, 0);
+  };
+  const req = http.request({ host, port: apiPort, path: route, method: 'POST', agent,
+                             headers: { 'Content-Type': 'application/json',
+                                        'Content-Length': Buffer.byteLength(body), ...headers } },
+                           (res) => {
+    res.resume();
+    res.on('end', () => finish({ status: res.statusCode }));
+  });
+  req.on('error', (e) => finish({ error: e.message }));
+  req.end(body);
+});
+`;
+
+class RuntimeApi {
+  constructor(address) {
+    const colon = address.lastIndexOf(':');
+    this.host = address.slice(0, colon);
+    this.port = Number(address.slice(colon + 1));
+    // The long poll for the next invocation keeps the event loop alive while it waits.
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    this.flag = new Int32Array(new SharedArrayBuffer(4));
+    const { port1, port2 } = new MessageChannel();
+    this.posts = port1;
+    this.poster = new Worker(POSTER, { eval: true, transferList: [port2],
+                                       workerData: { flag: this.flag, port: port2,
+                                                     host: this.host, apiPort: this.port } });
+    this.poster.unref();
+    this.posts.unref();
+  }
+
+  // The next invocation: {event (JSON text), headers}.
+  next() {
+    return new Promise((resolve, reject) => {
+      const options = { host: this.host, port: this.port, path: API + '/invocation/next',
+                        agent: this.agent };
+      http.get(options, (res) => {
+        const parts = [];
+        res.on('data', (part) => parts.push(part));
+        res.on('end', () => {
+          if (res.statusCode !== 200)
+            reject(new Error(`Failed to get next invocation: HTTP ${res.statusCode}`));
+          else
+            resolve({ event: Buffer.concat(parts).toString('utf8'), headers: res.headers });
+        });
+        res.on('error', reject);
+      }).on('error', reject);
+    });
+  }
+
+  // POSTs body and returns once the answer has arrived: {status} or {error}.
+  post(route, body, headers = {}) {
+    Atomics.store(this.flag, 0, 0);
+    this.posts.postMessage({ route: API + route, body, headers });
+    Atomics.wait(this.flag, 0, 0);
+    return receiveMessageOnPort(this.posts)?.message ?? { error: 'no answer' };
+  }
+
+  postResult(id, text) {
+    return this.post(`/invocation/${encodeURIComponent(id)}/response`, text);
+  }
+
+  postError(id, error) {
+    const headers = {};
+    const cause = xrayCause(error);
+    // A header cannot carry every character, nor a megabyte: then the cause is left out.
+    if (cause && cause.length < 1024 * 1024 && !/[^\t\x20-\x7e]/.test(cause))
+      headers['Lambda-Runtime-Function-XRay-Error-Cause'] = cause;
+    return this.post(`/invocation/${encodeURIComponent(id)}/error`, serialize(errorBody(error)),
+                     headers);
+  }
+
+  postInitError(error) {
+    const body = errorBody(error);
+    return this.post('/init/error', serialize(body),
+                     { 'Lambda-Runtime-Function-Error-Type': String(body.errorType) });
+  }
+}
+
+// A result as the response body; what JSON.stringify cannot encode is the function's error.
+function serialize(result) {
+  try {
+    return JSON.stringify(result === undefined ? null : result);
+  } catch {
+    throw new Error('Unable to stringify response body');
+  }
+}
+
+// --- loading the handler -----------------------------------------------------------------------
+
+const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
+const HIGH_WATER_MARK = Symbol.for('aws.lambda.runtime.handler.streaming.highWaterMark');
+
+// Whether the nearest package.json at or above folder says "type": "module" (node_modules
+// folders end the search, as do unreadable files).
+function folderIsModule(folder) {
+  for (;;) {
+    if (folder.endsWith('/node_modules'))
+      return false;
+    const file = path.join(folder, 'package.json');
+    if (fs.existsSync(file)) {
+      try {
+        const pkg = JSON.parse(fs.readFileSync(file));
+        if (pkg)
+          return pkg.type === 'module';
+      } catch (e) {
+        console.warn(`${file} cannot be read, it will be ignored for ES module detection purposes.`, e);
+        return false;
+      }
+    }
+    if (folder === '/')
+      return false;
+    folder = path.resolve(folder, '..');
+  }
+}
+
+const requireIfThere = (file) => (fs.existsSync(file) ? requireFromClient(file) : undefined);
+const importIfThere = async (file) => (fs.existsSync(file) ? import(file) : undefined);
+
+// The module a handler names, tried as Lambda tries it: the exact file, file.js (CommonJS unless
+// its package says module), file.mjs, file.cjs, then Node's own resolution from the code folder.
+async function loadModule(taskRoot, folder, name) {
+  const file = path.resolve(taskRoot, folder, name);
+  const exact = requireIfThere(file);
+  if (exact)
+    return exact;
+  const esm = fs.existsSync(file + '.js') && folderIsModule(path.dirname(file + '.js'));
+  if (!esm) {
+    const js = requireIfThere(file + '.js');
+    if (js)
+      return js;
+  }
+  const found = (esm && await importIfThere(file + '.js')) || await importIfThere(file + '.mjs') ||
+    requireIfThere(file + '.cjs');
+  if (found)
+    return found;
+  return requireFromClient(requireFromClient.resolve(name, { paths: [taskRoot, folder] }));
+}
+
+function installGlobal() {
+  const flag = process.env.AWS_LAMBDA_NODEJS_NO_GLOBAL_AWSLAMBDA;
+  if (flag === '1' || flag === 'true')
+    return;
+  globalThis.awslambda = {
+    streamifyResponse(handler, options) {
+      handler[STREAMING] = 'response';
+      if (typeof options?.highWaterMark === 'number')
+        handler[HIGH_WATER_MARK] = parseInt(options.highWaterMark);
+      return handler;
+    },
+    HttpResponseStream: class HttpResponseStream {
+      static from(stream, prelude) {
+        stream.setContentType('application/vnd.awslambda.http-integration-response');
+        const head = JSON.stringify(prelude);
+        stream._onBeforeFirstWrite = (write) => {
+          write(head);
+          write(new Uint8Array(8));
+        };
+        return stream;
+      }
+    },
+  };
+}
+
+// The handler function "folder/module.export.path" names, below taskRoot.
+async function loadHandler(taskRoot, fullName) {
+  if (fullName.includes('..'))
+    throw new MalformedHandlerName(`'${fullName}' is not a valid handler name. Use absolute ` +
+                                   'paths when specifying root directories in handler names.');
+  const base = path.basename(fullName);
+  const folder = fullName.substring(0, fullName.indexOf(base));
+  const dot = base.indexOf('.');
+  if (dot < 0)
+    throw new MalformedHandlerName('Bad handler');
+  installGlobal();
+  let module;
+  try {
+    module = await loadModule(taskRoot, folder, base.slice(0, dot));
+  } catch (e) {
+    if (e instanceof SyntaxError)
+      throw new UserCodeSyntaxError(e);
+    if (e?.code === 'MODULE_NOT_FOUND')
+      throw new ImportModuleError(e);
+    throw e;
+  }
+  const handler = base.slice(dot + 1).split('.').reduce((value, key) => value && value[key], module);
+  if (!handler)
+    throw new HandlerNotFound(`${fullName} is undefined or not exported`);
+  if (typeof handler !== 'function')
+    throw new HandlerNotFound(`${fullName} is not a function`);
+  if (handler[STREAMING] !== undefined && handler[STREAMING] !== null && handler[STREAMING] !== false &&
+      handler[STREAMING] !== 'response')
+    throw new MalformedStreamingHandler('Only response streaming is supported.');
+  return handler;
+}
+
+// --- one invocation ----------------------------------------------------------------------------
+
+// What runs when the event loop empties: set per invocation (see completion()).
+let onEmptyLoop = () => {};
+
+// The parsed value of a JSON header, undefined when absent.
+function headerJson(value, what) {
+  if (value === undefined)
+    return undefined;
+  try {
+    return JSON.parse(value);
+  } catch (e) {
+    throw new Error(`Cannot parse ${what} as json: ${e.toString()}`);
+  }
+}
+
+// The context object: the callback-style methods first, then the function's configuration
+// (from the environment, as strings) and the invocation's facts (from the Runtime API's headers).
+function contextFields(headers) {
+  const deadline = headers['lambda-runtime-deadline-ms'];
+  const env = process.env;
+  return {
+    functionVersion: env.AWS_LAMBDA_FUNCTION_VERSION,
+    functionName: env.AWS_LAMBDA_FUNCTION_NAME,
+    memoryLimitInMB: env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+    logGroupName: env.AWS_LAMBDA_LOG_GROUP_NAME,
+    logStreamName: env.AWS_LAMBDA_LOG_STREAM_NAME,
+    clientContext: headerJson(headers['lambda-runtime-client-context'], 'ClientContext'),
+    identity: headerJson(headers['lambda-runtime-cognito-identity'], 'CognitoIdentity'),
+    invokedFunctionArn: headers['lambda-runtime-invoked-function-arn'],
+    awsRequestId: headers['lambda-runtime-aws-request-id'],
+    tenantId: headers['lambda-runtime-aws-tenant-id'],
+    getRemainingTimeInMillis() {
+      return deadline - Date.now();
+    },
+  };
+}
+
+// callback, context methods and the way to mark the invocation answered, for invocation id.
+// Only the first of the calls to callback, done, succeed and fail that returns counts.
+function completion(runtime, id) {
+  let answered = false;
+  let waitForEmptyLoop = true;
+  const reportError = (error) => {
+    runtime.logError('Invoke Error', error);
+    runtime.api.postError(id, error);
+    runtime.schedule();
+  };
+  const answer = (result) => {
+    if (answered) {
+      console.error('Invocation has already been reported as done. Cannot call complete more ' +
+                    'than once per invocation.');
+      return;
+    }
+    answered = true;
+    runtime.api.postResult(id, serialize(result)); // serialize throws before anything is posted
+    runtime.schedule();
+  };
+  const done = (error, result) => {
+    onEmptyLoop = () => {};
+    if (error !== undefined && error !== null)
+      reportError(error);
+    else
+      answer(result);
+  };
+  const callback = (error, result) => {
+    onEmptyLoop = () => {};
+    if (error !== undefined && error !== null)
+      reportError(error);
+    else if (!waitForEmptyLoop)
+      answer(result);
+    else
+      onEmptyLoop = () => setImmediate(() => answer(result));
+  };
+  // One flag for all four: after any of them has returned, every later call is ignored.
+  let called = false;
+  const once = (fn) => (...args) => {
+    if (!called) {
+      fn(...args);
+      called = true;
+    }
+  };
+  const context = {
+    get callbackWaitsForEmptyEventLoop() {
+      return waitForEmptyLoop;
+    },
+    set callbackWaitsForEmptyEventLoop(value) {
+      waitForEmptyLoop = value;
+    },
+    succeed: once((result) => done(null, result)),
+    fail: once((error) => (error === undefined || error === null ? done('handled') : done(error, null))),
+    done: once(done),
+  };
+  return { callback: once(callback), context, markAnswered: () => { answered = true; } };
+}
+
+class Runtime {
+  constructor(api, handler, logError) {
+    this.api = api;
+    this.handler = handler;
+    this.logError = logError;
+    this.onUncaught = (error) => this.exitAfter(() => this.api.postInitError(error), 129);
+    this.onRejection = (error) => this.exitAfter(() => this.api.postInitError(error), 128);
+  }
+
+  exitAfter(post, status) {
+    post();
+    process.exit(status);
+  }
+
+  fatal(error) {
+    console.log(`Unexpected Top Level Error: ${error.toString()}`);
+    this.onUncaught(error);
+  }
+
+  schedule() {
+    setImmediate(() => this.invokeOnce().catch((error) => this.fatal(error)));
+  }
+
+  async invokeOnce() {
+    const { event, headers } = await this.api.next();
+    const id = headers['lambda-runtime-aws-request-id'];
+    if (!id)
+      throw new Error('invocation id is missing or invalid');
+    globalThis[REQUEST_ID] = id;
+    globalThis[TENANT_ID] = headers['lambda-runtime-aws-tenant-id'];
+    const { callback, context, markAnswered } = completion(this, id);
+    try {
+      this.onUncaught = (error) => this.exitAfter(() => this.api.postError(id, error), 129);
+      this.onRejection = (error) => this.exitAfter(() => this.api.postError(id, error), 128);
+      // A handler that neither returns a promise nor calls back answers null once the loop empties.
+      onEmptyLoop = () => {
+        markAnswered();
+        this.api.postResult(id, 'null');
+        this.schedule();
+      };
+      if (headers['lambda-runtime-trace-id'])
+        process.env._X_AMZN_TRACE_ID = headers['lambda-runtime-trace-id'];
+      else
+        delete process.env._X_AMZN_TRACE_ID;
+      const result = this.handler(JSON.parse(event), Object.assign(context, contextFields(headers)),
+                                  callback);
+      if (result && typeof result.then === 'function')
+        result.then(context.succeed, context.fail).catch(context.fail);
+    } catch (error) {
+      callback(error);
+    }
+  }
+}
+
+// --- start-up ----------------------------------------------------------------------------------
+
+async function main() {
+  const logError = patchConsole();
+  const api = new RuntimeApi(process.env.AWS_LAMBDA_RUNTIME_API);
+  let runtime = null;
+  const early = {
+    onUncaught: (error) => { api.postInitError(error); process.exit(129); },
+    onRejection: (error) => { api.postInitError(error); process.exit(128); },
+  };
+  process.on('uncaughtException', (error) => {
+    logError('Uncaught Exception', error);
+    (runtime ?? early).onUncaught(error);
+  });
+  process.on('unhandledRejection', (reason, promise) => {
+    const error = new UnhandledPromiseRejection(reason, promise);
+    logError('Unhandled Promise Rejection', error);
+    (runtime ?? early).onRejection(error);
+  });
+  process.on('beforeExit', () => onEmptyLoop());
+  const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
+  const handler = await loadHandler(taskRoot, process.env._HANDLER ?? '');
+  runtime = new Runtime(api, handler, logError);
+  if (handler[STREAMING] === 'response') {
+    // Streamed responses need the Runtime API's streaming mode, which this client does not
+    // speak yet: say so at init rather than answer wrongly.
+    throw new MalformedStreamingHandler('lambdacheck does not run response streaming handlers yet');
+  }
+  runtime.schedule();
+}
+
+await main();

@@ -1,0 +1,2 @@
+console.log('printed at init');
+exports.handler = async () => 'after init output';

@@ -1,0 +1,1 @@
+export const handler = async () => 'ESM by its package.json';
