@@ -26,10 +26,12 @@ build: deps
 	@cmake -S . -B $(BUILD) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
-# The main job: the conformance suite and the example handler library, on the embedded emulator.
+# The main job: the conformance suites and the example handler libraries (Python and Node.js), on
+# the embedded emulator.
 run: build
 	@mkdir -p reports
-	$(BUILD)/lambdacheck check --junit reports/junit.xml fixtures/cases/examples fixtures/cases/conformance
+	$(BUILD)/lambdacheck check --junit reports/junit.xml fixtures/cases/examples fixtures/cases/conformance \
+	  fixtures/cases/examples-node fixtures/cases/conformance-node
 
 check: build
 	@.ci/install-deps --test

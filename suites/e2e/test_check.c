@@ -20,6 +20,8 @@
 #define CASES LC_FIXTURES_DIR "/cases"
 #define CONFORMANCE CASES "/conformance"
 #define EXAMPLES CASES "/examples"
+#define CONFORMANCE_NODE CASES "/conformance-node"
+#define EXAMPLES_NODE CASES "/examples-node"
 #define EXPECTATIONS CASES "/expectations"
 #define MUST_FAIL CASES "/must-fail"
 #define PROBES LC_FIXTURES_DIR "/functions/probes"
@@ -281,6 +283,37 @@ START_TEST(a_broken_runtime_is_caught_by_name)
     ck_assert_case_fails_with(r.out, "conformance/exception-carries-request-id",
                               "error-carries-request-id: the error response has no requestId");
     ck_assert_contains(r.out, "PASS conformance/tuple-is-a-list");
+    cli_result_free(&r);
+}
+END_TEST
+
+/* The Node.js libraries (runtime nodejs20.x, the bundled Node.js client) pass as they are. */
+START_TEST(the_node_conformance_suite_and_examples_pass)
+{
+    cli_result r = check((const char *[]){"check", CONFORMANCE_NODE, EXAMPLES_NODE, NULL});
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    ck_assert_contains(r.out, "PASS conformance-node/undefined-is-null (");
+    ck_assert_contains(r.out, "PASS conformance-node/layer-modules-are-on-node-path (");
+    ck_assert_contains(r.out, "PASS examples-node/greeting-says-hello (");
+    ck_assert_contains(r.out, "31 passed, 0 failed");
+    cli_result_free(&r);
+}
+END_TEST
+
+/* A Node.js client that answers undefined as "undefined" and posts errors without errorType or
+ * trace: the Node.js contract names each fault. */
+START_TEST(a_broken_node_runtime_is_caught_by_name)
+{
+    cli_result r = check((const char *[]){"check", "--runtime-command",
+                                          "{node} " BROKEN "/broken_node_runtime.mjs",
+                                          CONFORMANCE_NODE, NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_case_fails_with(r.out, "conformance-node/undefined-is-null",
+                              "payload: $: expected null, got \"undefined\"");
+    ck_assert_case_fails_with(r.out, "conformance-node/error-body-is-type-message-trace",
+                              "error-body-shape: the error response has no errorType (a "
+                              "nodejs20.x error has errorType,errorMessage,trace)");
+    ck_assert_contains(r.out, "PASS conformance-node/object-event-echoes");
     cli_result_free(&r);
 }
 END_TEST
@@ -932,6 +965,8 @@ Suite *check_suite(void)
     tcase_add_test(both, every_check_holds_on_a_target_that_honours_it);
     tcase_add_test(both, every_check_fails_by_name_on_a_broken_target);
     tcase_add_test(both, a_broken_runtime_is_caught_by_name);
+    tcase_add_test(both, the_node_conformance_suite_and_examples_pass);
+    tcase_add_test(both, a_broken_node_runtime_is_caught_by_name);
     tcase_add_test(both, an_endpoint_that_answers_200_to_events_is_caught_by_name);
     tcase_add_test(both, contracts_verify_prints_the_verdict_and_exits_by_it);
     suite_add_tcase(s, both);

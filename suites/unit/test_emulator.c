@@ -17,6 +17,8 @@
 
 #define PROBES LC_FIXTURES_DIR "/functions/probes"
 #define MISBEHAVING LC_FIXTURES_DIR "/functions/misbehaving"
+#define NODE_PROBES LC_FIXTURES_DIR "/functions/node-probes"
+#define NODE_LAYER LC_FIXTURES_DIR "/functions/node-layer"
 
 static lc_emulator *em;
 
@@ -731,6 +733,69 @@ START_TEST(any_runtime_command_can_run_the_handler)
 END_TEST
 
 /* The words of a runtime command, read as a shell reads them but without one. */
+/* A nodejs runtime runs the bundled Node.js client under the host's node, with Lambda's
+ * AWS_EXECUTION_ENV. */
+START_TEST(a_node_runtime_runs_the_bundled_node_client)
+{
+    lc_function_config c = {.runtime = "nodejs20.x", .code_dir = NODE_PROBES};
+    add(&c, "node", "probes.environment");
+    lc_function *fn = NULL;
+    lc_function_config same = {.runtime = "nodejs20.x", .code_dir = NODE_PROBES,
+                               .handler = "probes.environment"};
+    ck_assert_int_eq(lc_function_new(&same, &fn, NULL), LC_OK);
+    char *const *argv = lc_function_argv(fn);
+    ck_assert_msg(strstr(argv[0], "node") != NULL, "argv[0] %s", argv[0]);
+    ck_assert_msg(strstr(argv[1], "runtime/node/lambdacheck_runtime.mjs") != NULL, "argv[1] %s",
+                  argv[1]);
+    lc_function_free(fn);
+    lc_result r;
+    invoke("node", "{}", &r);
+    ck_assert_int_eq(r.end, LC_END_RESPONSE);
+    ck_assert_msg(strstr(r.payload, "\"AWS_EXECUTION_ENV\":\"AWS_Lambda_nodejs20.x\"") != NULL, "%s",
+                  r.payload);
+    lc_result_clear(&r);
+}
+END_TEST
+
+/* NODE_PATH as Lambda's: the layers' nodejs/node20/node_modules and nodejs/node_modules (/opt),
+ * the client's folder (/var/runtime) and the code folder (/var/task). */
+START_TEST(node_path_is_lambdas_with_this_machines_folders)
+{
+    const char *layers[] = {NODE_LAYER, NULL};
+    lc_function_config c = {.runtime = "nodejs20.x", .code_dir = NODE_PROBES, .layers = layers};
+    add(&c, "node", "probes.nodePath");
+    lc_result r;
+    invoke("node", "{}", &r);
+    char layer[PATH_MAX], code[PATH_MAX], runtime[PATH_MAX], want[6 * PATH_MAX];
+    ck_assert_ptr_nonnull(realpath(NODE_LAYER, layer));
+    ck_assert_ptr_nonnull(realpath(NODE_PROBES, code));
+    ck_assert_ptr_nonnull(realpath(lc_bundled_dir(LC_BUNDLED_NODE_RUNTIME), runtime));
+    snprintf(want, sizeof want,
+             "\"%s/nodejs/node20/node_modules:%s/nodejs/node_modules:%s/node_modules:%s:%s\"",
+             layer, layer, runtime, runtime, code);
+    ck_assert_int_eq(r.end, LC_END_RESPONSE);
+    ck_assert_str_eq(r.payload, want);
+    lc_result_clear(&r);
+}
+END_TEST
+
+/* Without node the function is refused, saying what is missing and where it looked. */
+START_TEST(a_node_runtime_without_node_is_refused_by_name)
+{
+    setenv("LAMBDACHECK_NODE", "/nonexistent/node", 1);
+    lc_function_config c = {.runtime = "nodejs22.x", .code_dir = NODE_PROBES,
+                            .handler = "probes.echo"};
+    lc_function *fn = NULL;
+    lc_error err = {0};
+    ck_assert_int_eq(lc_function_new(&c, &fn, &err), LC_ESPAWN);
+    unsetenv("LAMBDACHECK_NODE");
+    ck_assert_ptr_null(fn);
+    ck_assert_msg(strstr(err.message, "runtime nodejs22.x needs node, and none was found "
+                                      "($LAMBDACHECK_NODE") != NULL,
+                  "%s", err.message);
+}
+END_TEST
+
 START_TEST(runtime_command_words_are_quoted_like_a_shell)
 {
     lc_function_config c = {.handler = "h.x", .code_dir = PROBES,
@@ -1473,6 +1538,9 @@ Suite *emulator_suite(void)
     tcase_set_timeout(core, 60);
     tcase_add_test(core, every_context_attribute_reaches_the_handler);
     tcase_add_test(core, runtime_command_words_are_quoted_like_a_shell);
+    tcase_add_test(core, a_node_runtime_runs_the_bundled_node_client);
+    tcase_add_test(core, node_path_is_lambdas_with_this_machines_folders);
+    tcase_add_test(core, a_node_runtime_without_node_is_refused_by_name);
     tcase_add_test(core, a_quoted_runtime_command_path_with_blanks_runs);
     tcase_add_test(core, without_client_context_or_identity_the_handler_sees_none);
     tcase_add_test(core, the_runtime_gets_exactly_the_environment_of_spec_3_4);
