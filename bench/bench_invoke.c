@@ -10,6 +10,9 @@
  *              under the same emulator when LAMBDACHECK_AWSLAMBDARIC names a build of it
  *              (suites/differential/build-awslambdaric; LAMBDACHECK_AWSLAMBDARIC_PYTHON: its
  *              interpreter, default /usr/bin/python3)
+ *   node       the bundled Node.js client: warm calls/s through the C API and a cold
+ *              `lambdacheck invoke`, next to `node -e 0` and to AWS's aws-lambda-ric under the same
+ *              emulator (installed by .ci/install-deps --test, or LAMBDACHECK_AWS_LAMBDA_RIC)
  *   teardown   stopping 8 environments, next to stopping 1
  *   suite      `lambdacheck check` of the bundled example and conformance libraries
  * Medians of repeated runs. Not a test: it prints numbers and ratios, and asserts nothing. */
@@ -349,6 +352,75 @@ static void cold(const char *python)
                "suites/differential, to compare with it)\n");
 }
 
+/* --- Node.js ---------------------------------------------------------------------------------- */
+
+/* aws-lambda-ric's folder: LAMBDACHECK_AWS_LAMBDA_RIC, else where .ci/install-deps --test puts
+ * it; NULL when neither is there. */
+static const char *aws_lambda_ric(char *out, size_t size)
+{
+    const char *given = getenv("LAMBDACHECK_AWS_LAMBDA_RIC"), *home = getenv("HOME");
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    if (given && given[0])
+        snprintf(out, size, "%s", given);
+    else if (xdg && xdg[0])
+        snprintf(out, size, "%s/lambdacheck/aws-lambda-ric@3.3.0/node_modules/aws-lambda-ric", xdg);
+    else
+        snprintf(out, size, "%s/.cache/lambdacheck/aws-lambda-ric@3.3.0/node_modules/aws-lambda-ric",
+                 home ? home : "");
+    return access(out, R_OK) == 0 ? out : NULL;
+}
+
+#define NODE_REFERENCE "{node} " LC_BENCH_DIR "/../suites/differential/node/reference_launcher.mjs"
+
+static void node(size_t n)
+{
+    printf("node: the bundled Node.js client (nodejs20.x under the host's node)\n");
+    char ric[2048], assignment[2100];
+    const char *reference = aws_lambda_ric(ric, sizeof ric);
+    snprintf(assignment, sizeof assignment, "LAMBDACHECK_AWS_LAMBDA_RIC=%s", ric);
+    json_t *env = json_pack("{s:s}", "LAMBDACHECK_AWS_LAMBDA_RIC", ric);
+    static const char event[] = "{\"key1\": \"value1\"}";
+    for (int i = 0; i < (reference ? 2 : 1); i++) {
+        lc_function_config cfg = {.name = "trivial", .handler = "trivial.handler",
+                                  .code_dir = TRIVIAL, .runtime = "nodejs20.x",
+                                  .environment = i ? env : NULL,
+                                  .runtime_command = i ? NODE_REFERENCE : NULL};
+        lc_function *fn;
+        lc_emulator *em;
+        lc_error err = {0};
+        if (lc_function_new(&cfg, &fn, &err) != LC_OK || lc_emulator_new(NULL, &em, NULL) != LC_OK) {
+            printf("  (cannot run Node.js functions: %s)\n", err.message);
+            json_decref(env);
+            return;
+        }
+        lc_emulator_add_function(em, fn, NULL);
+        caller c = {.em = em, .function = "trivial", .payload = event, .len = sizeof event - 1};
+        print_rate(i ? "warm, under aws-lambda-ric (C API)" : "warm, C API",
+                   measure(call_emulator, &c, n / 4, 200),
+                   i ? "(the peer)" : "(goal: at least aws-lambda-ric's rate)");
+        lc_emulator_free(em);
+    }
+    json_decref(env);
+    char *bare[] = {"node", "-e", "0", NULL};
+    char *ours[] = {LC_CLI_PATH, "invoke", "--runtime", "nodejs20.x", "--handler", "trivial.handler",
+                    "--code", TRIVIAL, NULL};
+    double floor = median_ms(bare, 15), mine = median_ms(ours, 15);
+    printf("  cold: node -e 0                    %7.1f ms\n", floor);
+    printf("  cold: lambdacheck invoke           %7.1f ms   %.2fx the floor (goal <= 1.5x)\n", mine,
+           mine / floor);
+    if (reference == NULL) {
+        printf("  (aws-lambda-ric is not installed: .ci/install-deps --test installs it)\n");
+        return;
+    }
+    char *theirs[] = {LC_CLI_PATH, "invoke", "--runtime", "nodejs20.x", "--runtime-command",
+                      NODE_REFERENCE, "--env", assignment, "--handler", "trivial.handler",
+                      "--code", TRIVIAL, NULL};
+    double aws = median_ms(theirs, 15);
+    printf("  cold: invoke under aws-lambda-ric  %7.1f ms   %.2fx the floor; ours takes %.2fx its "
+           "time\n",
+           aws, aws / floor, mine / aws);
+}
+
 /* --- teardown ---------------------------------------------------------------------------------- */
 
 static double stop_ms(int environments)
@@ -444,6 +516,7 @@ int main(int argc, char **argv)
     warm(n);
     payloads(python);
     cold(python);
+    node(n);
     teardown(python);
     suite();
     return 0;
