@@ -272,7 +272,8 @@ static void release(lc_emulator *em, pool *p, slot *s)
 /* The bytes a result holds in the journal. */
 static size_t result_bytes(const lc_result *r)
 {
-    size_t n = sizeof *r + r->payload_len + r->log_len + r->n_posts * sizeof *r->posts;
+    size_t n = sizeof *r + r->payload_len + r->stream_len + r->log_len +
+               r->n_posts * sizeof *r->posts;
     for (size_t i = 0; i < r->n_posts; i++)
         n += r->posts[i].body_len;
     return n;
@@ -324,8 +325,8 @@ static lc_status run_in_slot(pool *p, slot *s, lc_context *ctx, const lc_invoke_
     }
     const char *payload = opt && opt->payload ? opt->payload : "{}";
     size_t len = opt && opt->payload ? opt->payload_len : 2;
-    return lc_environment_invoke(s->env, ctx, payload, len, opt ? opt->content_type : NULL, out,
-                                 err);
+    return lc_environment_invoke(s->env, ctx, payload, len, opt ? opt->content_type : NULL,
+                                 opt ? opt->stream : NULL, out, err);
 }
 
 /* The pool an invocation runs in: the sandbox it names, or the function's shared pool. */

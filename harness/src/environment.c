@@ -416,6 +416,10 @@ static void result_from_outcome(lc_result *r, lc_runtime_outcome *o)
     r->payload = o->body ? o->body : strdup("");
     r->payload_len = o->body ? o->body_len : 0;
     o->body = NULL;
+    r->streamed = o->streamed;
+    r->stream = o->stream;
+    r->stream_len = o->stream_len;
+    o->stream = NULL;
     snprintf(r->content_type, sizeof r->content_type, "%s",
              o->content_type[0] ? o->content_type : "application/json");
     if (o->kind != LC_RUNTIME_RESPONSE) {
@@ -632,8 +636,8 @@ static bool discards_environment(lc_end end, const ending *e)
 }
 
 lc_status lc_environment_invoke(lc_environment *env, lc_context *ctx, const char *payload,
-                                size_t payload_len, const char *content_type, lc_result *r,
-                                lc_error *err)
+                                size_t payload_len, const char *content_type,
+                                const lc_stream_sink *sink, lc_result *r, lc_error *err)
 {
     begin_result(env, ctx, r);
     if (!env->alive)
@@ -658,7 +662,8 @@ lc_status lc_environment_invoke(lc_environment *env, lc_context *ctx, const char
                                      .payload = payload,
                                      .payload_len = payload_len,
                                      .content_type = content_type,
-                                     .timeout_ms = timeout_ms};
+                                     .timeout_ms = timeout_ms,
+                                     .sink = sink};
         lc_status st = lc_runtime_api_submit(env->api, &inv, err);
         json_decref(headers);
         if (st != LC_OK) {
@@ -745,6 +750,7 @@ void lc_environment_free_all(lc_environment **envs, size_t n)
 void lc_result_clear(lc_result *r)
 {
     free(r->payload);
+    free(r->stream);
     free(r->log);
     lc_runtime_posts_free(r->posts, r->n_posts);
     memset(r, 0, sizeof *r);
@@ -765,6 +771,7 @@ lc_status lc_result_copy(lc_result *dst, const lc_result *src)
 {
     *dst = *src;
     dst->payload = src->payload ? copy_bytes(src->payload, src->payload_len) : NULL;
+    dst->stream = src->stream ? copy_bytes(src->stream, src->stream_len) : NULL;
     dst->log = src->log ? copy_bytes(src->log, src->log_len) : NULL;
     dst->posts = src->n_posts ? calloc(src->n_posts, sizeof *dst->posts) : NULL;
     for (size_t i = 0; dst->posts && i < src->n_posts; i++) {

@@ -493,6 +493,7 @@ static int parse_head(lc__http_server *s, conn *c, size_t head_len, const char *
     keep_alive(c);
     split_target(c);
     c->cap = s->cfg.body_cap ? s->cfg.body_cap(s->cfg.ctx, &c->req) : s->cfg.max_body;
+    c->req.streamed = s->cfg.streams && s->cfg.on_body && s->cfg.streams(s->cfg.ctx, &c->req);
     lc_buf_init(&c->req.body, 0);
     return 0;
 }
@@ -502,6 +503,8 @@ static int parse_head(lc__http_server *s, conn *c, size_t head_len, const char *
 /* Body bytes: kept up to the cap, counted past it. 413 when past even the discard limit. */
 static int take_body(lc__http_server *s, conn *c, const char *data, size_t n)
 {
+    if (c->req.streamed)
+        s->cfg.on_body(s->cfg.ctx, &c->req, data, n);
     c->req.body_size += n;
     if (c->req.body_size <= c->cap) {
         if (lc_buf_append(&c->req.body, data, n) != LC_OK)
@@ -905,6 +908,19 @@ void lc__http_respond(lc__http_server *s, lc__http_request *req, int status,
         deliver(s, c, a);
     else
         queue_answer(s, c, a);
+}
+
+int lc__http_detach(lc__http_server *s, lc__http_request *req)
+{
+    conn *c = conn_of(req);
+    int fd = c->fd >= 0 ? fcntl(c->fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (fd >= 0) { /* blocking writes: the caller writes its answer as it is made */
+        int flags = fcntl(fd, F_GETFL);
+        if (flags >= 0)
+            fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    }
+    lc__http_drop(s, req);
+    return fd;
 }
 
 void lc__http_drop(lc__http_server *s, lc__http_request *req)

@@ -46,6 +46,7 @@ typedef struct lc__http_request {
     lc_buf body;         /* the body kept, up to the request's cap (owned by the server) */
     size_t body_size;    /* bytes received, kept or not: more than the cap means too large */
     bool over_cap;       /* body_size passed the cap: the body was not kept whole */
+    bool streamed;       /* config.streams said so: each piece of the body went to on_body too */
     void *user;          /* for the handler */
 } lc__http_request;
 
@@ -61,6 +62,12 @@ typedef struct {
     long idle_timeout_ms;       /* a connection with no request in progress; 0: never */
     /* The cap of one request's body, asked once its head is in (NULL: max_body). */
     size_t (*body_cap)(void *ctx, const lc__http_request *req);
+    /* Whether the body of this request is also handed to on_body piece by piece as it arrives
+     * (asked once its head is in; NULL: never). */
+    bool (*streams)(void *ctx, const lc__http_request *req);
+    /* A piece of a streamed body, in order, as it arrives (the loop's thread); what is kept is
+     * still capped by body_cap. */
+    void (*on_body)(void *ctx, lc__http_request *req, const char *data, size_t len);
     /* A complete request (the loop's thread). */
     void (*on_request)(void *ctx, lc__http_request *req);
     /* Called in the loop's thread after lc__http_server_wake() (NULL: nothing). */
@@ -107,6 +114,11 @@ char *lc__http_take_body(lc__http_request *req, size_t *len);
 void lc__http_respond(lc__http_server *s, lc__http_request *req, int status,
                       const char *const *headers, const void *body, size_t len,
                       void (*release)(void *body));
+
+/* Takes the request's connection out of the server: returns a descriptor of its socket for the
+ * caller to write an answer of its own on (and close), or -1. The server forgets the request as
+ * if dropped. For answers the server cannot frame, such as a stream written as it is made. */
+int lc__http_detach(lc__http_server *s, lc__http_request *req);
 
 /* Closes the request's connection without an answer (a server shutting down). */
 void lc__http_drop(lc__http_server *s, lc__http_request *req);

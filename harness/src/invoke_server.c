@@ -1,12 +1,17 @@
 #include "lambdacheck/invoke_server.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 #include "http_server.h"
+#include "lambdacheck/eventstream.h"
 #include "lambdacheck/buf.h"
 #include "lambdacheck/context.h"
 #include "lambdacheck/json_util.h"
@@ -14,6 +19,11 @@
 
 #define PREFIX "/2015-03-31/functions/"
 #define SUFFIX "/invocations"
+/* InvokeWithResponseStream (spec 8) */
+#define STREAM_PREFIX "/2021-11-15/functions/"
+#define STREAM_SUFFIX "/response-streaming-invocations"
+/* How long writing a streamed answer may wait on a client that does not read. */
+#define STREAM_SEND_TIMEOUT_S 30
 /* Lambda's limits on names (Invoke's FunctionName and Qualifier). */
 #define FUNCTION_NAME_MAX 170
 #define QUALIFIER_MAX 128
@@ -29,6 +39,7 @@ typedef struct job {
     bool tail;
     json_t *overrides; /* owned: the client context, or NULL */
     char sandbox[64];
+    bool stream;       /* InvokeWithResponseStream: answered as an event stream */
 } job;
 
 struct lc_invoke_server {
@@ -58,6 +69,7 @@ typedef struct {
     char arn[512];       /* for "Function not found" messages */
     char type[32];       /* RequestResponse, Event, DryRun */
     bool tail;
+    bool stream;            /* InvokeWithResponseStream */
     json_t *client_context; /* decoded, or NULL */
 } call;
 
@@ -313,6 +325,170 @@ static void run_job(lc_invoke_server *s, job *j)
     free(j);
 }
 
+/* --- streamed invocations (InvokeWithResponseStream) ------------------------------------------------ */
+
+/* An event-stream answer written on the request's own socket, taken from the HTTP server: each
+ * message is one HTTP chunk, sent as the runtime streams. */
+typedef struct {
+    int fd;
+    bool head_sent;
+    bool broken; /* the client went away: the function still runs to its end, as on Lambda */
+    char request_id[64];
+} stream_writer;
+
+static void send_all(stream_writer *w, const char *data, size_t len)
+{
+    while (!w->broken && len > 0) {
+        ssize_t n = send(w->fd, data, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            w->broken = true;
+            return;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+}
+
+static void send_head(stream_writer *w)
+{
+    if (w->head_sent)
+        return;
+    w->head_sent = true;
+    char head[512];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 200 OK\r\nx-amzn-RequestId: %s\r\n"
+                     "X-Amz-Executed-Version: $LATEST\r\n"
+                     "Content-Type: application/vnd.amazon.eventstream\r\n"
+                     "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n",
+                     w->request_id);
+    send_all(w, head, (size_t)n);
+}
+
+/* One event-stream message as one HTTP chunk. */
+static void send_message(stream_writer *w, const lc_buf *message)
+{
+    char size[32];
+    int n = snprintf(size, sizeof size, "%zx\r\n", message->len);
+    send_head(w);
+    send_all(w, size, (size_t)n);
+    send_all(w, message->data, message->len);
+    send_all(w, "\r\n", 2);
+}
+
+static void stream_begin(void *ctx, const char *content_type)
+{
+    (void)content_type; /* the chunks carry bytes; the HTTP prelude says what they are */
+    send_head(ctx);
+}
+
+static void stream_data(void *ctx, const char *bytes, size_t len)
+{
+    /* a message holds at most 16 MiB: a longer piece goes as several */
+    const size_t most = 1024 * 1024;
+    for (size_t at = 0; at < len; at += most) {
+        lc_buf m;
+        lc_buf_init(&m, 0);
+        if (lc_eventstream_payload_chunk(&m, bytes + at, len - at < most ? len - at : most) == LC_OK)
+            send_message(ctx, &m);
+        lc_buf_free(&m);
+    }
+}
+
+/* The end of a streamed answer: what was not streamed as it came (a buffered response, or the
+ * whole of one from a function that does not stream), then InvokeComplete with the error and the
+ * log's last 4 KB when asked. */
+static void finish_stream(stream_writer *w, const job *j, const lc_result *r)
+{
+    if (!r->streamed && !r->function_error[0] && r->payload_len)
+        stream_data(w, r->payload, r->payload_len);
+    char *log = NULL;
+    if (j->tail) {
+        size_t len = r->log_len > 4096 ? 4096 : r->log_len;
+        lc_buf b64;
+        lc_buf_init(&b64, 0);
+        lc_buf_base64_encode(&b64, r->log + r->log_len - len, len);
+        log = lc_buf_take(&b64);
+    }
+    lc_buf m;
+    lc_buf_init(&m, 0);
+    bool failed = r->function_error[0] != '\0';
+    lc_eventstream_invoke_complete(&m, failed ? (r->error_type[0] ? r->error_type : "Unhandled")
+                                              : NULL,
+                                   failed ? r->payload : NULL, log);
+    send_message(w, &m);
+    send_all(w, "0\r\n\r\n", 5);
+    lc_buf_free(&m);
+    free(log);
+}
+
+/* A service error before anything was streamed: an ordinary JSON answer on the socket. */
+static void stream_service_error(stream_writer *w, int status, const char *type,
+                                 const char *message)
+{
+    json_t *body = json_pack("{s:s, s:s}", "Type", "User", "message", message);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    char head[512];
+    int n = snprintf(head, sizeof head,
+                     "HTTP/1.1 %d %s\r\nx-amzn-RequestId: %s\r\nx-amzn-ErrorType: %s\r\n"
+                     "Content-Type: application/json\r\nContent-Length: %zu\r\n"
+                     "Connection: close\r\n\r\n",
+                     status, lc__http_reason(status), w->request_id, type,
+                     text ? strlen(text) : 0);
+    w->head_sent = true;
+    send_all(w, head, (size_t)n);
+    send_all(w, text ? text : "", text ? strlen(text) : 0);
+    free(text);
+}
+
+/* Runs a streamed invocation on the request's socket, which it takes from the HTTP server. */
+static void run_stream_job(lc_invoke_server *s, job *j)
+{
+    size_t len = 0;
+    char *payload = lc__http_take_body(j->req, &len);
+    stream_writer w = {.fd = -1};
+    lc_uuid4(w.request_id); /* the answer's head needs it before the invocation has it */
+    json_t *overrides = j->overrides ? json_deep_copy(j->overrides) : json_object();
+    json_object_set_new(overrides, "requestId", json_string(w.request_id));
+    w.fd = lc__http_detach(s->http, j->req);
+    struct timeval limit = {.tv_sec = STREAM_SEND_TIMEOUT_S};
+    if (w.fd >= 0)
+        setsockopt(w.fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
+    w.broken = w.fd < 0;
+    lc_stream_sink sink = {.begin = stream_begin, .data = stream_data, .ctx = &w};
+    lc_invoke_options opt = {.payload = len ? payload : "{}", .payload_len = len ? len : 2,
+                             .context = overrides, .sandbox = j->sandbox[0] ? j->sandbox : NULL,
+                             .stream = &sink};
+    lc_result r;
+    lc_error err = {0};
+    lc_status st = lc_emulator_invoke(s->em, j->name, &opt, &r, &err);
+    if (st == LC_OK) {
+        finish_stream(&w, j, &r);
+        log_line(s, "Stream", j->name, r.request_id, 200, &r);
+        lc_result_clear(&r);
+    } else if (!w.head_sent) {
+        int status = st == LC_EBUSY ? 429 : st == LC_ENOTFOUND ? 404 : 500;
+        stream_service_error(&w, status,
+                             st == LC_EBUSY      ? "TooManyRequestsException"
+                             : st == LC_ENOTFOUND ? "ResourceNotFoundException"
+                                                  : "ServiceException",
+                             st == LC_EBUSY ? "Rate Exceeded." : err.message);
+    } else { /* the stream had begun: the failure ends it */
+        lc_buf m;
+        lc_buf_init(&m, 0);
+        lc_eventstream_invoke_complete(&m, "ServiceException", err.message, NULL);
+        send_message(&w, &m);
+        send_all(&w, "0\r\n\r\n", 5);
+        lc_buf_free(&m);
+    }
+    if (w.fd >= 0)
+        close(w.fd);
+    json_decref(overrides);
+    free(payload);
+}
+
 static void *worker_main(void *arg)
 {
     lc_invoke_server *s = arg;
@@ -330,7 +506,13 @@ static void *worker_main(void *arg)
         if (s->queue == NULL)
             s->queue_tail = NULL;
         pthread_mutex_unlock(&s->mu);
-        run_job(s, j);
+        if (j->stream) {
+            run_stream_job(s, j);
+            json_decref(j->overrides);
+            free(j);
+        } else {
+            run_job(s, j);
+        }
         pthread_mutex_lock(&s->mu);
     }
     s->workers--;
@@ -427,6 +609,12 @@ static bool check_headers(lc_invoke_server *s, lc__http_request *req, call *c)
                              "Unsupported log type %s: use None or Tail.", log_type),
                false;
     c->tail = log_type && strcmp(log_type, "Tail") == 0;
+    if (c->stream && strcmp(c->type, "Event") == 0)
+        return service_error(s, req, 400, "InvalidParameterValueException",
+                             "1 validation error detected: Value 'Event' at 'invocationType' "
+                             "failed to satisfy constraint: Member must satisfy enum value set: "
+                             "[RequestResponse, DryRun]"),
+               false;
     if (strcmp(c->type, "RequestResponse") != 0 && strcmp(c->type, "Event") != 0 &&
         strcmp(c->type, "DryRun") != 0)
         return service_error(s, req, 400, "InvalidParameterValueException",
@@ -495,7 +683,7 @@ static void serve_call(lc_invoke_server *s, lc__http_request *req, call *c)
         if (j == NULL) {
             service_error(s, req, 500, "ServiceException", "out of memory");
         } else {
-            *j = (job){.req = req, .tail = c->tail, .overrides = overrides};
+            *j = (job){.req = req, .tail = c->tail, .overrides = overrides, .stream = c->stream};
             snprintf(j->name, sizeof j->name, "%s", c->name);
             snprintf(j->type, sizeof j->type, "%s", c->type);
             snprintf(j->sandbox, sizeof j->sandbox, "%s", sandbox ? sandbox : "");
@@ -531,20 +719,27 @@ static bool take_qualifier(lc_invoke_server *s, lc__http_request *req, call *c)
     return true;
 }
 
+/* True when url is prefix + something + suffix. */
+static bool shaped_as(const char *url, const char *prefix, const char *suffix)
+{
+    size_t n = strlen(url), p = strlen(prefix), q = strlen(suffix);
+    return strncmp(url, prefix, p) == 0 && n > p + q && strcmp(url + n - q, suffix) == 0;
+}
+
 static void route_call(lc_invoke_server *s, lc__http_request *req, const char *url)
 {
     size_t n = strlen(url);
-    bool shaped = strncmp(url, PREFIX, strlen(PREFIX)) == 0 &&
-                  n > strlen(PREFIX) + strlen(SUFFIX) && strcmp(url + n - strlen(SUFFIX), SUFFIX) == 0;
+    call c = {.stream = shaped_as(url, STREAM_PREFIX, STREAM_SUFFIX)};
+    bool shaped = c.stream || shaped_as(url, PREFIX, SUFFIX);
     if (!shaped || strcmp(req->method, "POST") != 0) {
         service_error(s, req, 404, "UnknownOperationException", "Unknown operation %s %s",
                       req->method, url);
         return;
     }
-    call c = {0};
+    const char *prefix = c.stream ? STREAM_PREFIX : PREFIX, *suffix = c.stream ? STREAM_SUFFIX : SUFFIX;
     char given[2048], why[160];
-    snprintf(given, sizeof given, "%.*s", (int)(n - strlen(PREFIX) - strlen(SUFFIX)),
-             url + strlen(PREFIX));
+    snprintf(given, sizeof given, "%.*s", (int)(n - strlen(prefix) - strlen(suffix)),
+             url + strlen(prefix));
     if (name_problem(given, why, sizeof why) || strchr(given, '/') ||
         !split_function_name(given, &c)) {
         service_error(s, req, 400, "ValidationException",

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "http_server.h"
@@ -77,6 +78,11 @@ struct lc_runtime_api {
 
     bool has_outcome;
     lc_runtime_outcome outcome;
+
+    pthread_mutex_t sink_mu; /* held while the sink is called, and to change it */
+    lc_stream_sink sink;  /* of the invocation in flight (sink_mu); begin == NULL: none */
+    bool stream_begun;    /* sink.begin was called for the invocation in flight */
+    size_t streamed;      /* bytes of the invocation's stream so far */
 
     lc_runtime_post *posts;
     size_t n_posts, cap_posts;
@@ -165,6 +171,7 @@ static void set_outcome(lc_runtime_api *api, lc_runtime_outcome_kind kind, lc__h
     lc_runtime_outcome_clear(o);
     o->kind = kind;
     o->posted_size = req->body_size;
+    o->streamed = req->streamed;
     snprintf(o->content_type, sizeof o->content_type, "%s", header_or_empty(req, "Content-Type"));
     snprintf(o->error_type, sizeof o->error_type, "%s",
              header_or_empty(req, "Lambda-Runtime-Function-Error-Type"));
@@ -173,6 +180,32 @@ static void set_outcome(lc_runtime_api *api, lc_runtime_outcome_kind kind, lc__h
     if (kind != LC_RUNTIME_TOO_LARGE)
         o->body = lc__http_take_body(req, &o->body_len); /* moved, not copied */
     api->has_outcome = true;
+}
+
+/* A stream that ended with an error in its trailers: the error (type, and the body decoded from
+ * base64) is the outcome, the bytes streamed before it are kept beside it. */
+static void set_stream_error(lc_runtime_api *api, lc__http_request *req, const char *type)
+{
+    set_outcome(api, LC_RUNTIME_ERROR, req);
+    lc_runtime_outcome *o = &api->outcome;
+    o->stream = o->body;
+    o->stream_len = o->body_len;
+    snprintf(o->error_type, sizeof o->error_type, "%s", type);
+    const char *encoded = lc__http_trailer(req, "Lambda-Runtime-Function-Error-Body");
+    lc_buf body;
+    lc_buf_init(&body, 0);
+    if (encoded == NULL || lc_buf_base64_decode(&body, encoded, strlen(encoded)) != LC_OK ||
+        body.len == 0) {
+        lc_buf_free(&body);
+        json_t *made = json_pack("{s:s, s:s}", "errorType", type, "errorMessage",
+                                 "the stream ended with an error and no readable error body");
+        char *text = json_dumps(made, JSON_COMPACT);
+        json_decref(made);
+        lc_buf_puts(&body, text ? text : "{}");
+        free(text);
+    }
+    o->body_len = body.len;
+    o->body = lc_buf_take(&body);
 }
 
 /* --- endpoints (the loop's thread; mu held) --------------------------------------------------- */
@@ -234,21 +267,33 @@ static void handle_next(lc_runtime_api *api, lc__http_request *req)
 
 /* spec 3.2; the number is LC_RUNTIME_MAX_RESPONSE */
 static const char too_large_message[] = "Exceeded maximum allowed payload size (6291556 bytes).";
+/* the same for a stream; the number is LC_RUNTIME_MAX_STREAM */
+static const char too_large_stream_message[] =
+    "Exceeded maximum allowed payload size (209715200 bytes).";
 
 static void handle_post_for(lc_runtime_api *api, lc__http_request *req, const char *id,
                             bool is_error)
 {
     if (api->state == INV_RUNNING && strcmp(id, api->request_id) == 0) {
-        bool too_large = req->over_cap;
+        /* a stream is kept in part: it is too large only past the stream limit */
+        bool too_large = req->streamed ? req->body_size > LC_RUNTIME_MAX_STREAM : req->over_cap;
+        const char *stream_error = req->streamed
+                                       ? lc__http_trailer(req, "Lambda-Runtime-Function-Error-Type")
+                                       : NULL;
         record_post(api, req, too_large ? 413 : 202, true);
-        set_outcome(api, too_large ? LC_RUNTIME_TOO_LARGE
-                         : is_error ? LC_RUNTIME_ERROR
-                                    : LC_RUNTIME_RESPONSE,
-                    req);
+        if (stream_error && stream_error[0] && !too_large)
+            set_stream_error(api, req, stream_error);
+        else
+            set_outcome(api, too_large ? LC_RUNTIME_TOO_LARGE
+                             : is_error ? LC_RUNTIME_ERROR
+                                        : LC_RUNTIME_RESPONSE,
+                        req);
         api->state = INV_DONE;
         snprintf(api->done_id, sizeof api->done_id, "%s", id);
         /* no wake-up here: an invocation ends at the runtime's next /next, or its exit */
-        if (too_large)
+        if (too_large && req->streamed)
+            reply_error(api, req, 413, "RequestEntityTooLarge", too_large_stream_message);
+        else if (too_large)
             reply_error(api, req, 413, "RequestEntityTooLarge", too_large_message);
         else
             reply(api, req, 202, "{\"status\":\"OK\"}");
@@ -355,6 +400,52 @@ static size_t body_cap(void *ctx, const lc__http_request *req)
     return current ? LC_RUNTIME_MAX_RESPONSE : 0;
 }
 
+/* A streamed response: a POST of the invocation in flight's /response that says so. */
+static bool streams(void *ctx, const lc__http_request *req)
+{
+    lc_runtime_api *api = ctx;
+    const char *mode = lc__http_header(req, "Lambda-Runtime-Function-Response-Mode");
+    const char *rest = strncmp(req->target, PREFIX, strlen(PREFIX)) == 0
+                           ? req->target + strlen(PREFIX)
+                           : "";
+    char id[129];
+    const char *what;
+    if (mode == NULL || strcasecmp(mode, "streaming") != 0 ||
+        !invocation_path(rest, id, sizeof id, &what) || strcmp(what, "response") != 0)
+        return false;
+    pthread_mutex_lock(&api->mu);
+    bool current = api->state == INV_RUNNING && strcmp(id, api->request_id) == 0;
+    pthread_mutex_unlock(&api->mu);
+    return current;
+}
+
+/* A piece of a streamed response: to the invocation's sink, up to the stream limit. */
+static void on_body(void *ctx, lc__http_request *req, const char *data, size_t len)
+{
+    lc_runtime_api *api = ctx;
+    pthread_mutex_lock(&api->sink_mu); /* the invoker cannot take the sink away meanwhile */
+    lc_stream_sink sink = api->sink;
+    bool begin = sink.begin && !api->stream_begun;
+    api->stream_begun = true;
+    size_t before = api->streamed;
+    api->streamed += len;
+    if (sink.begin && before < LC_RUNTIME_MAX_STREAM) {
+        if (begin)
+            sink.begin(sink.ctx, header_or_empty(req, "Content-Type"));
+        size_t room = LC_RUNTIME_MAX_STREAM - before;
+        sink.data(sink.ctx, data, len < room ? len : room);
+    }
+    pthread_mutex_unlock(&api->sink_mu);
+}
+
+/* The invocation's stream goes nowhere from now on (its invoker is done with it). */
+static void drop_sink(lc_runtime_api *api)
+{
+    pthread_mutex_lock(&api->sink_mu);
+    api->sink = (lc_stream_sink){0};
+    pthread_mutex_unlock(&api->sink_mu);
+}
+
 /* After a submit: a parked /next gets the invocation. When stopping, it is let go. */
 static void on_wake(void *ctx)
 {
@@ -385,9 +476,12 @@ lc_status lc_runtime_api_start(lc_runtime_api **out, lc_error *err)
     api->notify_r = fds[0];
     api->notify_w = fds[1];
     pthread_mutex_init(&api->mu, NULL);
+    pthread_mutex_init(&api->sink_mu, NULL);
     lc__http_config c = {.max_connections = 64, .max_head = MAX_HEAD,
                          .max_body = LC_RUNTIME_MAX_RESPONSE, .body_cap = body_cap,
-                         .on_request = on_request, .on_wake = on_wake, .error_body = error_body,
+                         /* a stream may go past what is kept, up to its own limit */
+                         .max_discard = LC_RUNTIME_MAX_STREAM, .streams = streams,
+                         .on_body = on_body, .on_request = on_request, .on_wake = on_wake, .error_body = error_body,
                          .ctx = api};
     lc_status st = lc__http_server_start(&c, &api->http, err);
     if (st != LC_OK) {
@@ -423,6 +517,7 @@ void lc_runtime_api_free(lc_runtime_api *api)
     close(api->notify_r);
     close(api->notify_w);
     pthread_mutex_destroy(&api->mu);
+    pthread_mutex_destroy(&api->sink_mu);
     free(api);
 }
 
@@ -474,6 +569,11 @@ lc_status lc_runtime_api_submit(lc_runtime_api *api, const lc_runtime_invocation
     api->deadline_ms = 0;
     api->timeout_ms = inv->timeout_ms;
     api->state = INV_QUEUED;
+    api->stream_begun = false;
+    api->streamed = 0;
+    pthread_mutex_lock(&api->sink_mu);
+    api->sink = inv->sink ? *inv->sink : (lc_stream_sink){0};
+    pthread_mutex_unlock(&api->sink_mu);
     bool waiting = api->parked != NULL;
     pthread_mutex_unlock(&api->mu);
     if (waiting)
@@ -525,6 +625,8 @@ bool lc_runtime_api_take_outcome(lc_runtime_api *api, lc_runtime_outcome *out)
         api->has_outcome = false;
     }
     pthread_mutex_unlock(&api->mu);
+    if (has)
+        drop_sink(api);
     return has;
 }
 
@@ -535,6 +637,7 @@ void lc_runtime_api_abandon(lc_runtime_api *api)
         api->state = INV_NONE;
     api->request_id[0] = '\0';
     pthread_mutex_unlock(&api->mu);
+    drop_sink(api);
 }
 
 size_t lc_runtime_api_take_posts(lc_runtime_api *api, lc_runtime_post **posts)
@@ -551,6 +654,7 @@ size_t lc_runtime_api_take_posts(lc_runtime_api *api, lc_runtime_post **posts)
 void lc_runtime_outcome_clear(lc_runtime_outcome *o)
 {
     free(o->body);
+    free(o->stream);
     free(o->xray_cause);
     memset(o, 0, sizeof *o);
 }

@@ -64,6 +64,8 @@ typedef struct {
                                    requestId, ...); NULL: none */
     const char *sandbox;        /* run in this sandbox's environments (lc_emulator_sandbox_open);
                                    NULL: the function's shared pool */
+    const lc_stream_sink *stream; /* gets a streamed response's pieces as the runtime sends them
+                                   (runtime_api.h; borrowed for the call); NULL: none */
 } lc_invoke_options;
 
 /* Invokes a function and waits for the result (caller clears with lc_result_clear()).

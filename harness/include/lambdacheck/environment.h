@@ -61,6 +61,11 @@ typedef struct {
     int exit_status;          /* for LC_END_EXIT: the wait status */
     lc_runtime_post *posts;   /* what the runtime sent to the Runtime API, raw */
     size_t n_posts;
+    bool streamed;            /* the runtime streamed its response (spec 8): payload holds the
+                                 streamed bytes (at most LC_RUNTIME_MAX_RESPONSE), or, when the
+                                 stream ended in an error, the error body and stream them */
+    char *stream;             /* NUL-terminated, or NULL: see streamed */
+    size_t stream_len;
 } lc_result;
 
 /* Frees the members of r and zeroes it. */
@@ -78,11 +83,12 @@ lc_status lc_environment_start(const lc_function *fn, lc_environment **out, lc_e
 
 /* Runs one invocation. ctx (borrowed) gives the request id and the Lambda-Runtime-* headers; its
  * deadline is set when the runtime takes the event. payload is the event bytes; content_type NULL
- * means application/json. Function errors are results (LC_OK with r->function_error set); errors
- * of the harness itself are statuses. */
+ * means application/json. sink (may be NULL) gets a streamed response as it arrives. Function
+ * errors are results (LC_OK with r->function_error set); errors of the harness itself are
+ * statuses. */
 lc_status lc_environment_invoke(lc_environment *env, lc_context *ctx, const char *payload,
-                                size_t payload_len, const char *content_type, lc_result *r,
-                                lc_error *err);
+                                size_t payload_len, const char *content_type,
+                                const lc_stream_sink *sink, lc_result *r, lc_error *err);
 
 /* False once the environment was discarded (timeout, crash, exit, init error, out of memory). */
 bool lc_environment_alive(const lc_environment *env);

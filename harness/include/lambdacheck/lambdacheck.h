@@ -4,6 +4,7 @@
 
 #include "lambdacheck/error.h"
 #include "lambdacheck/buf.h"
+#include "lambdacheck/eventstream.h"
 #include "lambdacheck/json_util.h"
 #include "lambdacheck/context.h"
 #include "lambdacheck/runtime.h"

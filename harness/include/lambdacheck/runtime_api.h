@@ -22,6 +22,9 @@
 
 /* Largest body a runtime may post: 6 MiB + 100 bytes (spec 3.2). */
 #define LC_RUNTIME_MAX_RESPONSE 6291556u
+/* Largest response a runtime may stream (spec 8; Lambda's default since July 2025): 200 MiB.
+ * Of a stream, LC_RUNTIME_MAX_RESPONSE bytes are kept; the rest goes to the stream's sink. */
+#define LC_RUNTIME_MAX_STREAM (200u * 1024 * 1024)
 
 typedef struct lc_runtime_api lc_runtime_api;
 
@@ -54,7 +57,20 @@ typedef struct {
     char error_type[128];   /* Lambda-Runtime-Function-Error-Type of an error post */
     char *xray_cause;       /* owned: Lambda-Runtime-Function-XRay-Error-Cause, or NULL */
     size_t posted_size;     /* for TOO_LARGE: the size of the refused body */
+    bool streamed;          /* the runtime streamed its response (Response-Mode: streaming) */
+    char *stream;           /* owned, for a stream that ended in an error (its trailers): the
+                               bytes streamed before it (NULL otherwise: body has them) */
+    size_t stream_len;
 } lc_runtime_outcome;
+
+/* Where a streamed response goes as it arrives: begin once the runtime has started it (with its
+ * Content-Type), data for each piece, in order. Called in the Runtime API's thread; they may
+ * block (that slows the runtime, as a slow reader does on Lambda). */
+typedef struct {
+    void (*begin)(void *ctx, const char *content_type);
+    void (*data)(void *ctx, const char *bytes, size_t len);
+    void *ctx;
+} lc_stream_sink;
 
 /* An invocation to hand to the runtime. Borrowed by lc_runtime_api_submit() for the call only. */
 typedef struct {
@@ -65,6 +81,8 @@ typedef struct {
     const char *content_type; /* NULL: application/json */
     long timeout_ms;          /* > 0: Lambda-Runtime-Deadline-Ms is set when the runtime takes
                                  the event, to that moment plus this */
+    const lc_stream_sink *sink; /* a streamed response's pieces as they arrive (copied); NULL:
+                                   none (the response is only kept) */
 } lc_runtime_invocation;
 
 /* Starts a server on 127.0.0.1:0. Caller frees with lc_runtime_api_free(). */

@@ -31,6 +31,7 @@ const HandlerNotFound = runtimeError('HandlerNotFound');
 const MalformedHandlerName = runtimeError('MalformedHandlerName');
 const UserCodeSyntaxError = runtimeError('UserCodeSyntaxError');
 const MalformedStreamingHandler = runtimeError('MalformedStreamingHandler');
+const InvalidStreamingOperation = runtimeError('InvalidStreamingOperation');
 class UnhandledPromiseRejection extends Error {
   constructor(reason, promise) {
     super(reason);
@@ -256,6 +257,31 @@ class RuntimeApi {
     return receiveMessageOnPort(this.posts)?.message ?? { error: 'no answer' };
   }
 
+  // A streamed response for invocation id (spec 8): a chunked POST whose trailers carry an error
+  // that happens after streaming began. Returns {request, answered} (answered: a promise of the
+  // Runtime API's answer, once the request has ended).
+  openStream(id) {
+    let request;
+    const answered = new Promise((resolve, reject) => {
+      request = http.request({
+        host: this.host, port: this.port, method: 'POST', agent: this.agent,
+        path: `${API}/invocation/${encodeURIComponent(id)}/response`,
+        headers: {
+          'Lambda-Runtime-Function-Response-Mode': 'streaming',
+          'Transfer-Encoding': 'chunked',
+          Trailer: ['Lambda-Runtime-Function-Error-Type', 'Lambda-Runtime-Function-Error-Body'],
+          'Content-Type': 'application/octet-stream',
+        },
+      }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode));
+        res.on('aborted', reject);
+      });
+      request.on('error', reject);
+    });
+    return { request, answered };
+  }
+
   postResult(id, text) {
     return this.post(`/invocation/${encodeURIComponent(id)}/response`, text);
   }
@@ -394,6 +420,58 @@ async function loadHandler(taskRoot, fullName) {
   return handler;
 }
 
+// --- streamed responses ------------------------------------------------------------------------
+
+// The methods and properties of the request a streaming handler may use (a writable stream and
+// its events, and setContentType), nothing else of the HTTP request under it.
+const STREAM_METHODS = ['cork', 'destroy', 'end', 'uncork', 'write', 'addListener', 'emit',
+  'eventNames', 'getMaxListeners', 'listenerCount', 'listeners', 'off', 'on', 'once',
+  'prependListener', 'prependOnceListener', 'rawListeners', 'removeAllListeners',
+  'removeListener', 'setMaxListeners', 'setContentType'];
+const STREAM_SETTABLE = ['destroyed', 'writable', '_onBeforeFirstWrite'];
+const STREAM_READABLE = ['writableFinished', 'writableObjectMode', 'writableBuffer', 'writableEnded',
+  'writableNeedDrain', 'writableHighWaterMark', 'writableCorked', 'writableLength'];
+
+// The responseStream a handler gets, over the streamed POST, and how to fail it: the error goes
+// in the trailers.
+function responseStream(request) {
+  let written = false;
+  request.setContentType = (type) => {
+    if (written)
+      throw new InvalidStreamingOperation('Cannot set content-type, too late.');
+    request.setHeader('Content-Type', type);
+  };
+  // end() takes one argument (data or a callback) and returns nothing, as AWS's does
+  const end = request.end.bind(request);
+  request.end = (first) => {
+    end(first);
+  };
+  const write = request.write.bind(request);
+  request.write = function (chunk, encoding, callback) {
+    if (typeof chunk !== 'string' && !Buffer.isBuffer(chunk) && chunk?.constructor !== Uint8Array)
+      chunk = JSON.stringify(chunk);
+    if (!written && typeof this._onBeforeFirstWrite === 'function')
+      this._onBeforeFirstWrite((part) => write(part));
+    written = true;
+    return write(chunk, encoding, callback);
+  };
+  const stream = Object.fromEntries(STREAM_METHODS.map((name) => [name, request[name].bind(request)]));
+  for (const name of STREAM_SETTABLE)
+    Object.defineProperty(stream, name, { get: () => request[name],
+                                          set: (value) => { request[name] = value; } });
+  for (const name of STREAM_READABLE)
+    Object.defineProperty(stream, name, { get: () => request[name] });
+  const fail = (error) => {
+    const body = errorBody(error);
+    request.addTrailers({
+      'Lambda-Runtime-Function-Error-Type': body.errorType,
+      'Lambda-Runtime-Function-Error-Body': Buffer.from(JSON.stringify(body)).toString('base64'),
+    });
+    end();
+  };
+  return { stream, fail };
+}
+
 // --- one invocation ----------------------------------------------------------------------------
 
 // What runs when the event loop empties: set per invocation (see completion()).
@@ -513,27 +591,83 @@ class Runtime {
     setImmediate(() => this.invokeOnce().catch((error) => this.fatal(error)));
   }
 
-  async invokeOnce() {
+  // The next invocation, and who answers it.
+  async nextInvocation() {
     const { event, headers } = await this.api.next();
     const id = headers['lambda-runtime-aws-request-id'];
     if (!id)
       throw new Error('invocation id is missing or invalid');
     globalThis[REQUEST_ID] = id;
     globalThis[TENANT_ID] = headers['lambda-runtime-aws-tenant-id'];
+    this.onUncaught = (error) => this.exitAfter(() => this.api.postError(id, error), 129);
+    this.onRejection = (error) => this.exitAfter(() => this.api.postError(id, error), 128);
+    if (headers['lambda-runtime-trace-id'])
+      process.env._X_AMZN_TRACE_ID = headers['lambda-runtime-trace-id'];
+    else
+      delete process.env._X_AMZN_TRACE_ID;
+    return { event, headers, id };
+  }
+
+  invokeOnce() {
+    return this.handler[STREAMING] === 'response' ? this.invokeStreaming() : this.invokeBuffered();
+  }
+
+  // A streaming handler: (event, responseStream, context), async; what it returns is ignored.
+  async invokeStreaming() {
+    const { event, headers, id } = await this.nextInvocation();
+    let waitForEmptyLoop = true;
+    const context = {
+      get callbackWaitsForEmptyEventLoop() {
+        return waitForEmptyLoop;
+      },
+      set callbackWaitsForEmptyEventLoop(value) {
+        waitForEmptyLoop = value;
+      },
+    };
+    const { request, answered } = this.api.openStream(id);
+    const { stream, fail: failStream } = responseStream(request);
+    const next = () => {
+      onEmptyLoop = () => {};
+      if (!waitForEmptyLoop)
+        this.schedule();
+      else
+        onEmptyLoop = () => setImmediate(() => this.schedule());
+    };
+    const fail = (error) => {
+      this.logError('Invoke Error', error);
+      failStream(error);
+      next();
+    };
+    onEmptyLoop = () => this.schedule();
+    try {
+      const result = this.handler(JSON.parse(event), stream, Object.assign(context, contextFields(headers)));
+      if (!result || typeof result.then !== 'function') {
+        fail('Streaming does not support non-async handlers.');
+        return;
+      }
+      if (await result !== undefined)
+        console.warn('Streaming handlers ignore return values.');
+      await answered;
+      if (!stream.writableFinished) {
+        fail('Response stream is not finished.');
+        return;
+      }
+      next();
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  async invokeBuffered() {
+    const { event, headers, id } = await this.nextInvocation();
     const { callback, context, markAnswered } = completion(this, id);
     try {
-      this.onUncaught = (error) => this.exitAfter(() => this.api.postError(id, error), 129);
-      this.onRejection = (error) => this.exitAfter(() => this.api.postError(id, error), 128);
       // A handler that neither returns a promise nor calls back answers null once the loop empties.
       onEmptyLoop = () => {
         markAnswered();
         this.api.postResult(id, 'null');
         this.schedule();
       };
-      if (headers['lambda-runtime-trace-id'])
-        process.env._X_AMZN_TRACE_ID = headers['lambda-runtime-trace-id'];
-      else
-        delete process.env._X_AMZN_TRACE_ID;
       const result = this.handler(JSON.parse(event), Object.assign(context, contextFields(headers)),
                                   callback);
       if (result && typeof result.then === 'function')
@@ -567,11 +701,6 @@ async function main() {
   const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
   const handler = await loadHandler(taskRoot, process.env._HANDLER ?? '');
   runtime = new Runtime(api, handler, logError);
-  if (handler[STREAMING] === 'response') {
-    // Streamed responses need the Runtime API's streaming mode, which this client does not
-    // speak yet: say so at init rather than answer wrongly.
-    throw new MalformedStreamingHandler('lambdacheck does not run response streaming handlers yet');
-  }
   runtime.schedule();
 }
 
