@@ -47,6 +47,10 @@ static const char invoke_usage[] =
     "  --qualifier Q            version or alias (remote only)\n"
     "  --client-context JSON    the client context the handler sees\n"
     "  --log-type Tail          print the invocation's log (last 4 KB) to standard error\n"
+    "  --stream                 InvokeWithResponseStream: print the response's bytes as the\n"
+    "                           function streams them (awslambda.streamifyResponse), nothing\n"
+    "                           added; a function that does not stream answers in one piece.\n"
+    "                           An error after streaming began goes to standard error\n"
     "  --output json            print {statusCode, functionError, requestId, executedVersion,\n"
     "                           payload, logResult} instead of the payload\n"
     "\n"
@@ -63,10 +67,11 @@ typedef struct {
     const char *qualifier;
     bool tail;
     bool json_output;
+    bool stream;
 } invoke_args;
 
 enum { OPT_PAYLOAD = OPT_FUNCTION_LAST, OPT_LOG_TYPE, OPT_OUTPUT, OPT_CLIENT_CONTEXT,
-       OPT_ENDPOINT, OPT_INVOCATION_TYPE, OPT_QUALIFIER, OPT_HELP };
+       OPT_ENDPOINT, OPT_INVOCATION_TYPE, OPT_QUALIFIER, OPT_STREAM, OPT_HELP };
 
 static const struct option long_options[] = {
     CLI_FUNCTION_OPTIONS,
@@ -77,6 +82,7 @@ static const struct option long_options[] = {
     {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
     {"invocation-type", required_argument, NULL, OPT_INVOCATION_TYPE},
     {"qualifier", required_argument, NULL, OPT_QUALIFIER},
+    {"stream", no_argument, NULL, OPT_STREAM},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -91,6 +97,7 @@ static int take_option(invoke_args *a, int opt, const char *arg)
     case OPT_CLIENT_CONTEXT: a->client_context = arg; return CLI_OK;
     case OPT_ENDPOINT: a->endpoint_url = arg; return CLI_OK;
     case OPT_QUALIFIER: a->qualifier = arg; return CLI_OK;
+    case OPT_STREAM: a->stream = true; return CLI_OK;
     case OPT_INVOCATION_TYPE:
         if (strcmp(arg, "RequestResponse") && strcmp(arg, "Event") && strcmp(arg, "DryRun"))
             return cli_usage_error("invoke ", "--invocation-type takes RequestResponse, Event or "
@@ -117,6 +124,12 @@ static int check_combination(const invoke_args *a)
 {
     if (a->event_file && a->payload_text)
         return cli_usage_error("invoke ", "give either an EVENT_FILE or --payload, not both");
+    if (a->stream && a->invocation_type && strcmp(a->invocation_type, "Event") == 0)
+        return cli_usage_error("invoke ", "--stream answers a caller: it takes RequestResponse or "
+                                          "DryRun, not Event");
+    if (a->stream && a->json_output)
+        return cli_usage_error("invoke ", "--stream prints the bytes as they come: it does not "
+                                          "go with --output json");
     if (a->endpoint_url) {
         if (a->f.fn.name == NULL)
             return cli_usage_error("invoke ", "--endpoint-url needs --function-name");
@@ -245,6 +258,38 @@ static void print_outcome(const invoke_args *a, const outcome *o)
     json_decref(out);
 }
 
+/* --- streams --------------------------------------------------------------------------------- */
+
+/* A streamed piece, printed as it arrives. */
+static void print_piece(void *ctx, const char *bytes, size_t len)
+{
+    (void)ctx;
+    fwrite(bytes, 1, len, stdout);
+    fflush(stdout);
+}
+
+static void print_begin(void *ctx, const char *content_type)
+{
+    (void)ctx;
+    (void)content_type;
+}
+
+/* The end of a streamed invocation: what was not streamed, the error, the log. Returns the exit
+ * status. */
+static int finish_stream(const invoke_args *a, bool streamed, const char *payload, size_t len,
+                         const char *error_code, const char *details, const char *log)
+{
+    if (!streamed && !error_code[0])
+        print_piece(NULL, payload, len);
+    fflush(stdout);
+    if (error_code[0])
+        fprintf(stderr, "lambdacheck: the function failed (%s): %s\n", error_code,
+                details ? details : "");
+    if (a->tail && log)
+        fputs(log, stderr);
+    return error_code[0] ? CLI_FAILED : CLI_OK;
+}
+
 /* --- local ----------------------------------------------------------------------------------- */
 
 static int run_local(const invoke_args *a, const lc_buf *payload, json_t *ctx)
@@ -263,11 +308,17 @@ static int run_local(const invoke_args *a, const lc_buf *payload, json_t *ctx)
         return CLI_FAILED;
     }
     lc_result r = {0};
-    lc_invoke_options opt = {.payload = payload->data, .payload_len = payload->len, .context = ctx};
+    lc_stream_sink printer = {.begin = print_begin, .data = print_piece};
+    lc_invoke_options opt = {.payload = payload->data, .payload_len = payload->len, .context = ctx,
+                             .stream = a->stream ? &printer : NULL};
     if (lc_emulator_add_function(em, fn, &err) != LC_OK ||
         lc_emulator_invoke(em, name, &opt, &r, &err) != LC_OK) {
         cli_print_error(&err);
         rc = CLI_FAILED;
+    } else if (a->stream) {
+        const char *code = r.function_error[0] ? (r.error_type[0] ? r.error_type : "Unhandled") : "";
+        rc = finish_stream(a, r.streamed, r.payload, r.payload_len, code,
+                           r.function_error[0] ? r.payload : NULL, log_tail(r.log, r.log_len));
     } else {
         outcome o = {r.status_code, r.function_error, r.request_id, r.executed_version,
                      r.payload, r.payload_len, log_tail(r.log, r.log_len)};
@@ -297,7 +348,8 @@ static int run_remote(const invoke_args *a, const lc_buf *payload)
     lc_invoke_request req = {.function_name = a->f.fn.name, .qualifier = a->qualifier,
                              .invocation_type = a->invocation_type, .log_tail = a->tail,
                              .client_context = a->client_context, .payload = payload->data,
-                             .payload_len = payload->len};
+                             .payload_len = payload->len, .stream = a->stream,
+                             .on_chunk = print_piece};
     lc_invoke_response r;
     int rc = CLI_FAILED;
     if (lc_client_invoke(client, &req, &r, &err) != LC_OK) {
@@ -306,6 +358,14 @@ static int run_remote(const invoke_args *a, const lc_buf *payload)
         fprintf(stderr, "lambdacheck: %s answered %ld %s: %s\n", lc_client_endpoint(client),
                 r.status, r.error_type[0] ? r.error_type : "error",
                 r.error_message[0] ? r.error_message : r.payload);
+    } else if (a->stream && r.streamed) {
+        rc = finish_stream(a, true, r.payload, r.payload_len, r.error_code, r.error_details,
+                           r.log_result);
+        if (!r.stream_complete) {
+            fprintf(stderr, "lambdacheck: the stream from %s ended before InvokeComplete\n",
+                    lc_client_endpoint(client));
+            rc = CLI_FAILED;
+        }
     } else {
         outcome out = {r.status, r.function_error, r.request_id, r.executed_version, r.payload,
                        r.payload_len, r.log_result};

@@ -1,4 +1,5 @@
 #include "lambdacheck/client.h"
+#include "lambdacheck/eventstream.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -108,9 +109,77 @@ const char *lc_client_endpoint(const lc_client *c)
 
 /* --- one request ----------------------------------------------------------------------------- */
 
+/* Where an answer's body goes: kept as it is, or, for an event stream, read message by message. */
+typedef struct {
+    lc_buf *body;
+    lc_invoke_response *resp;
+    const lc_invoke_request *req;
+    lc_eventstream_reader reader;
+    lc_error err;    /* a malformed stream */
+} body_sink;
+
+static void stream_complete(lc_invoke_response *r, const lc_eventstream_message *m)
+{
+    json_t *done = json_loadb(m->payload, m->payload_len, 0, NULL);
+    const char *code = json_string_value(json_object_get(done, "ErrorCode"));
+    const char *details = json_string_value(json_object_get(done, "ErrorDetails"));
+    const char *log = json_string_value(json_object_get(done, "LogResult"));
+    r->stream_complete = true;
+    if (code) {
+        snprintf(r->error_code, sizeof r->error_code, "%s", code);
+        snprintf(r->function_error, sizeof r->function_error, "Unhandled");
+    }
+    if (details)
+        r->error_details = strdup(details);
+    if (log) {
+        lc_buf decoded;
+        lc_buf_init(&decoded, 0);
+        if (lc_buf_base64_decode(&decoded, log, strlen(log)) == LC_OK) {
+            r->log_result_len = decoded.len;
+            r->log_result = lc_buf_take(&decoded);
+        }
+        lc_buf_free(&decoded);
+    }
+    json_decref(done);
+}
+
+/* One message of an event stream: a chunk, the end, or an exception. */
+static void stream_message(body_sink *b, const lc_eventstream_message *m)
+{
+    lc_invoke_response *r = b->resp;
+    const char *event = lc_eventstream_header_value(m, ":event-type");
+    const char *kind = lc_eventstream_header_value(m, ":message-type");
+    if (kind && strcmp(kind, "exception") == 0) {
+        const char *type = lc_eventstream_header_value(m, ":exception-type");
+        snprintf(r->error_code, sizeof r->error_code, "%s", type ? type : "exception");
+        free(r->error_details);
+        r->error_details = strndup(m->payload, m->payload_len);
+        snprintf(r->function_error, sizeof r->function_error, "Unhandled");
+    } else if (event && strcmp(event, "PayloadChunk") == 0) {
+        r->stream_size += m->payload_len;
+        lc_buf_append(b->body, m->payload, m->payload_len); /* capped: the rest is counted */
+        if (b->req->on_chunk)
+            b->req->on_chunk(b->req->chunk_ctx, m->payload, m->payload_len);
+    } else if (event && strcmp(event, "InvokeComplete") == 0) {
+        stream_complete(r, m);
+    }
+}
+
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
 {
-    return lc_buf_append(arg, data, size * n) == LC_OK ? size * n : 0;
+    body_sink *b = arg;
+    bool events = b->req->stream &&
+                  strncmp(b->resp->content_type, "application/vnd.amazon.eventstream", 34) == 0;
+    if (!events) /* past the cap the transfer fails */
+        return lc_buf_append(b->body, data, size * n) == LC_OK ? size * n : 0;
+    b->resp->streamed = true;
+    if (lc_eventstream_feed(&b->reader, data, size * n) != LC_OK)
+        return 0;
+    lc_eventstream_message m;
+    lc_status st;
+    while ((st = lc_eventstream_next(&b->reader, &m, &b->err)) == LC_OK)
+        stream_message(b, &m);
+    return st == LC_ENOTFOUND ? size * n : 0; /* a malformed stream ends the transfer */
 }
 
 static void header_value(const char *line, size_t len, const char *name, char *out, size_t size)
@@ -151,8 +220,10 @@ static size_t on_header(char *line, size_t size, size_t n, void *arg)
 static void build_url(lc_client *c, const lc_invoke_request *req, char *url, size_t size)
 {
     char *name = c->curl_api->easy_escape(c->curl, req->function_name, 0);
-    int n = snprintf(url, size, "%s/2015-03-31/functions/%s/invocations", c->endpoint,
-                     name ? name : "");
+    int n = snprintf(url, size,
+                     req->stream ? "%s/2021-11-15/functions/%s/response-streaming-invocations"
+                                 : "%s/2015-03-31/functions/%s/invocations",
+                     c->endpoint, name ? name : "");
     c->curl_api->free(name);
     if (req->qualifier && n > 0 && (size_t)n < size) {
         char *q = c->curl_api->easy_escape(c->curl, req->qualifier, 0);
@@ -220,7 +291,7 @@ static void decode_log(lc_invoke_response *r, const char *b64)
 }
 
 static void configure(lc_client *c, const lc_invoke_request *req, const char *url,
-                      struct curl_slist *headers, lc_buf *body, header_sink *sink, char *errbuf)
+                      struct curl_slist *headers, body_sink *body, header_sink *sink, char *errbuf)
 {
     CURL *h = c->curl;
     c->curl_api->easy_reset(h);
@@ -253,18 +324,28 @@ lc_status lc_client_invoke(lc_client *c, const lc_invoke_request *req, lc_invoke
     lc_buf body;
     lc_buf_init(&body, MAX_RESPONSE);
     header_sink sink = {.resp = resp};
-    configure(c, req, url, headers, &body, &sink, errbuf);
+    body_sink bodies = {.body = &body, .resp = resp, .req = req};
+    lc_eventstream_reader_init(&bodies.reader);
+    configure(c, req, url, headers, &bodies, &sink, errbuf);
     CURLcode rc = c->curl_api->easy_perform(c->curl);
     c->curl_api->slist_free_all(headers);
+    lc_eventstream_reader_free(&bodies.reader);
     if (rc != CURLE_OK) {
         lc_buf_free(&body);
+        lc_invoke_response_clear(resp);
+        if (bodies.err.status != LC_OK)
+            return lc_error_set(err, LC_EPROTO, url, 0, 0, "%s answered an event stream that "
+                                "is not well formed: %s", url, bodies.err.message);
         return lc_error_set(err, LC_ETRANSPORT, url, 0, 0, "no answer from %s: %s", url,
                             errbuf[0] ? errbuf : c->curl_api->easy_strerror(rc));
     }
     c->curl_api->easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &resp->status);
     resp->payload_len = body.len;
     resp->payload = lc_buf_take(&body);
-    decode_log(resp, sink.log_b64);
+    if (resp->payload == NULL)
+        resp->payload = strdup("");
+    if (!resp->streamed)
+        decode_log(resp, sink.log_b64);
     read_service_error(resp);
     return LC_OK;
 }
@@ -272,6 +353,7 @@ lc_status lc_client_invoke(lc_client *c, const lc_invoke_request *req, lc_invoke
 void lc_invoke_response_clear(lc_invoke_response *r)
 {
     free(r->payload);
+    free(r->error_details);
     free(r->log_result);
     memset(r, 0, sizeof *r);
 }

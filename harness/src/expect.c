@@ -73,7 +73,7 @@ void lc_verdicts_clear(lc_verdicts *v)
 /* --- validation -------------------------------------------------------------------------------- */
 
 typedef enum { T_ANY, T_INTEGER, T_STRING, T_STRING_OR_NULL, T_STRINGS, T_REGEXES, T_BOOLEAN,
-               T_TRUE, T_POSITIVE } value_kind;
+               T_TRUE, T_POSITIVE, T_OBJECT } value_kind;
 
 static const struct {
     const char *key;
@@ -95,6 +95,8 @@ static const struct {
     {"coldStart", T_BOOLEAN, "true or false"},
     {"discarded", T_TRUE, "true (the handler ran, returned, and its result reached no caller)"},
     {"maxDurationMs", T_POSITIVE, "a positive number of milliseconds"},
+    {"streamText", T_STRING, "a string"},
+    {"streamPrelude", T_OBJECT, "an object (the HTTP prelude of a streamed response)"},
 };
 
 #define N_EXPECTATIONS (sizeof expectations / sizeof *expectations)
@@ -143,6 +145,7 @@ static bool kind_matches(value_kind kind, const json_t *v)
     case T_BOOLEAN: return json_is_boolean(v);
     case T_TRUE: return json_is_true(v);
     case T_POSITIVE: return json_is_number(v) && json_number_value(v) > 0;
+    case T_OBJECT: return json_is_object(v);
     default: return v != NULL;
     }
 }
@@ -547,6 +550,72 @@ static void check_status(const json_t *want, const lc_observation *o, lc_verdict
         lc_verdicts_add(out, "status", false, "HTTP status: expected %lld, got %ld", w, o->status);
 }
 
+/* --- streamed responses ------------------------------------------------------------------------ */
+
+/* A streamed response split at its HTTP prelude (awslambda.HttpResponseStream.from: a JSON object,
+ * then 8 NUL bytes): *prelude gets the parsed object (caller frees) or NULL when there is none,
+ * *body the bytes after it (all of them without a prelude). */
+static void split_stream(const lc_observation *o, json_t **prelude, const char **body,
+                         size_t *body_len)
+{
+    static const char delimiter[8] = {0};
+    const char *s = o->stream ? o->stream : "";
+    const char *at = o->stream_len > 8 ? memmem(s, o->stream_len, delimiter, 8) : NULL;
+    *prelude = at ? json_loadb(s, (size_t)(at - s), 0, NULL) : NULL;
+    if (*prelude && !json_is_object(*prelude)) {
+        json_decref(*prelude);
+        *prelude = NULL;
+    }
+    *body = *prelude ? at + 8 : s;
+    *body_len = *prelude ? o->stream_len - (size_t)(at + 8 - s) : o->stream_len;
+}
+
+static bool not_streamed(const char *key, const lc_observation *o, lc_verdicts *out)
+{
+    if (o->streamed)
+        return false;
+    lc_verdicts_add(out, key, false, "the response was not streamed: give the case \"stream\": "
+                                     "true (InvokeWithResponseStream)");
+    return true;
+}
+
+static void check_stream_text(const json_t *want, const lc_observation *o, lc_verdicts *out)
+{
+    if (not_streamed("streamText", o, out))
+        return;
+    json_t *prelude;
+    const char *body;
+    size_t n;
+    split_stream(o, &prelude, &body, &n);
+    json_decref(prelude);
+    const char *w = json_string_value(want);
+    size_t wn = json_string_length(want);
+    char expected[300], got[300];
+    excerpt(w, wn, expected, sizeof expected);
+    excerpt(body, n, got, sizeof got);
+    if (n == wn && (n == 0 || memcmp(body, w, n) == 0))
+        lc_verdicts_add(out, "streamText", true, "the stream is the expected %zu bytes", n);
+    else
+        lc_verdicts_add(out, "streamText", false, "expected the stream %s, got %s", expected, got);
+}
+
+static void check_stream_prelude(const json_t *want, const lc_observation *o, lc_verdicts *out)
+{
+    if (not_streamed("streamPrelude", o, out))
+        return;
+    json_t *prelude;
+    const char *body;
+    size_t n;
+    split_stream(o, &prelude, &body, &n);
+    if (prelude == NULL)
+        lc_verdicts_add(out, "streamPrelude", false,
+                        "the stream has no HTTP prelude (awslambda.HttpResponseStream.from writes "
+                        "a JSON object and 8 NUL bytes first)");
+    else
+        compare("streamPrelude", want, prelude, LC_JSON_EQUAL, "prelude", out);
+    json_decref(prelude);
+}
+
 /* --- dispatch ---------------------------------------------------------------------------------- */
 
 static void check_one(const char *key, const json_t *want, const lc_observation *o,
@@ -578,6 +647,10 @@ static void check_one(const char *key, const json_t *want, const lc_observation 
         check_duration(want, o, out);
     else if (strcmp(key, "discarded") == 0)
         check_discarded(o, out);
+    else if (strcmp(key, "streamText") == 0)
+        check_stream_text(want, o, out);
+    else if (strcmp(key, "streamPrelude") == 0)
+        check_stream_prelude(want, o, out);
 }
 
 void lc_expect_check(const json_t *expect, const lc_observation *o, lc_verdicts *out)

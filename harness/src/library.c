@@ -563,12 +563,12 @@ static lc_status apply_overrides(const json_t *spec, const char *source, json_t 
 /* --- cases --------------------------------------------------------------------------------------- */
 
 static const char *const case_keys[] = {"description", "function", "event", "eventJson",
-                                        "eventPatch", "eventSet", "invocationType",
+                                        "eventPatch", "eventSet", "invocationType", "stream",
                                         "clientContext", "environment", "expect", "invocations",
                                         NULL};
 static const char *const step_keys[] = {"description", "event", "eventJson", "eventPatch",
-                                        "eventSet", "invocationType", "clientContext", "expect",
-                                        NULL};
+                                        "eventSet", "invocationType", "stream", "clientContext",
+                                        "expect", NULL};
 
 static lc_status step_client_context(const json_t *spec, const char *where, const char *source,
                                      lc__step *step, lc_error *err)
@@ -596,6 +596,16 @@ static lc_status step_type(const json_t *spec, const char *where, const char *so
         return lc_error_set(err, LC_EINVAL, source, 0, 0,
                             "%sinvocationType must be RequestResponse, Event or DryRun", where);
     snprintf(step->type, sizeof step->type, "%s", t);
+    json_t *stream = json_object_get(spec, "stream");
+    if (stream && !json_is_boolean(stream))
+        return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                            "%sstream must be true or false (true: InvokeWithResponseStream)",
+                            where);
+    step->stream = json_is_true(stream);
+    if (step->stream && strcmp(t, "Event") == 0)
+        return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                            "%sstream answers a caller: it does not go with invocationType Event",
+                            where);
     return LC_OK;
 }
 
@@ -639,7 +649,8 @@ static lc_status load_steps(lc__case *c, const char *case_dir, const lc_library_
         return c->steps ? load_step(c->spec, "", case_dir, c->path, opt, c->steps, err) : LC_ENOMEM;
     }
     static const char *const single[] = {"event", "eventJson", "eventPatch", "eventSet",
-                                         "invocationType", "clientContext", "expect", NULL};
+                                         "invocationType", "stream", "clientContext", "expect",
+                                         NULL};
     for (const char *const *k = single; *k; k++)
         if (json_object_get(c->spec, *k))
             return lc_error_set(err, LC_EINVAL, c->path, 0, 0,

@@ -15,6 +15,7 @@
 typedef struct {
     char *event;          /* the event as compact JSON text (owned) */
     char type[16];        /* RequestResponse, Event or DryRun */
+    bool stream;          /* "stream": true: InvokeWithResponseStream */
     char *client_context; /* compact JSON text (owned), or NULL */
     const json_t *expect; /* borrowed from the case's spec; NULL: none */
 } lc__step;

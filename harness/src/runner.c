@@ -142,8 +142,9 @@ static bool find_journal(const context *ctx, const char *type, const lc_invoke_r
 static void source_contract(const lc__step *step, const lc_invoke_response *resp,
                             lc_verdicts *out)
 {
+    /* a stream's bytes are not a service's response object (a function URL reads the prelude) */
     if (strcmp(step->type, "RequestResponse") != 0 || resp->function_error[0] ||
-        resp->status != 200)
+        resp->status != 200 || resp->streamed)
         return;
     json_t *event = json_loads(step->event, JSON_DECODE_ANY, NULL);
     lc_source_contract_check(event, resp->payload, resp->payload_len, out);
@@ -164,7 +165,16 @@ static void evaluate(const context *ctx, const lc__case *c, const lc__step *step
                         .payload_len = resp->payload_len,
                         .runtime = lc__library_function(ctx->lib, c->function)->runtime,
                         .local = local,
-                        .journal = have ? &journal : NULL};
+                        .journal = have ? &journal : NULL,
+                        .streamed = resp->streamed};
+    if (resp->streamed) { /* a stream's error is judged as a buffered caller would see it */
+        o.stream = resp->payload;
+        o.stream_len = resp->payload_len;
+        if (resp->function_error[0] && resp->error_details) {
+            o.payload = resp->error_details;
+            o.payload_len = strlen(resp->error_details);
+        }
+    }
     if (have) {
         o.log = journal.log;
         o.log_len = journal.log_len;
@@ -195,7 +205,8 @@ static lc_status invoke_step(const context *ctx, const lc__case *c, const lc__st
                              .client_context = step->client_context,
                              .payload = step->event,
                              .payload_len = strlen(step->event),
-                             .sandbox = sandbox[0] ? sandbox : NULL};
+                             .sandbox = sandbox[0] ? sandbox : NULL,
+                             .stream = step->stream};
     lc_invoke_response resp;
     lc_status st = lc_target_invoke(ctx->target, &req, &resp, err);
     if (st != LC_OK)

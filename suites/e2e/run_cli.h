@@ -16,6 +16,10 @@ cli_result run_cli(const char *const *args, const char *stdin_text, const char *
 
 void cli_result_free(cli_result *r);
 
+/* Fails the test unless needle is in haystack, showing both. */
+#define ck_assert_contains(haystack, needle)                                                       \
+    ck_assert_msg(strstr(haystack, needle) != NULL, "\"%s\" not in:\n%s", needle, haystack)
+
 /* The lambdacheck binary the suites run: $LAMBDACHECK_E2E_CLI when set (to run the suites against
  * another build, such as an earlier one), else this build's. */
 const char *cli_path(void);

@@ -19,9 +19,6 @@
 #define EVENT SAM_APP "/events/event.json"
 #define PROBES LC_FIXTURES_DIR "/functions/probes"
 
-#define ck_assert_contains(haystack, needle)                                                       \
-    ck_assert_msg(strstr((haystack), (needle)) != NULL, "'%s' not in:\n%s", (needle), (haystack))
-
 static cli_result run(const char *const *args)
 {
     return run_cli(args, NULL, NULL, 60000);

@@ -22,6 +22,7 @@
 #include "suites.h"
 
 #define PROBES LC_FIXTURES_DIR "/functions/probes"
+#define NODE_PROBES LC_FIXTURES_DIR "/functions/node-probes"
 #define AWS_CLI "/usr/bin/aws"
 #define DEBIAN_PYTHON "/usr/bin/python3"
 
@@ -181,6 +182,67 @@ START_TEST(boto3_invokes_a_served_function)
     json_decref(want);
     json_decref(seen);
     cli_result_free(&r);
+}
+END_TEST
+
+/* Starts serve for a Node.js streaming probe. */
+static void start_streaming(const char *handler)
+{
+    const char *extra[] = {"--runtime", "nodejs20.x", "--code", NODE_PROBES, "--timeout", "10",
+                           NULL};
+    start_serve(handler, extra);
+}
+
+/* InvokeWithResponseStream, read by an event-stream reader of its own (Python's CRC-32): every
+ * message well formed, the first piece in hand while the function still runs (it writes the
+ * second only after the reader has the first), then InvokeComplete with the log. */
+START_TEST(a_streamed_response_reaches_an_independent_reader_piece_by_piece)
+{
+    start_streaming("streaming.waitsForCaller");
+    char signal[64], payload[128];
+    snprintf(signal, sizeof signal, "/tmp/lc_stream_signal_%d", (int)getpid());
+    unlink(signal);
+    snprintf(payload, sizeof payload, "{\"file\": \"%s\"}", signal);
+    const char *argv[] = {DEBIAN_PYTHON, LC_SOURCE_DIR "/suites/e2e/read_eventstream.py",
+                          endpoint(), "probe", payload, signal, NULL};
+    cli_result r = run_program(argv);
+    unlink(signal);
+    ck_assert_msg(r.status == 0, "the reader failed: %s", r.out);
+    ck_assert_contains(r.out, "{\"status\": 200, \"content_type\": "
+                              "\"application/vnd.amazon.eventstream\"}\n"
+                              "{\"event\": \"PayloadChunk\", \"message_type\": \"event\", "
+                              "\"payload\": \"first \"}\n"
+                              "{\"event\": \"PayloadChunk\", \"message_type\": \"event\", "
+                              "\"payload\": \"second\"}\n"
+                              "{\"event\": \"InvokeComplete\", \"message_type\": \"event\", "
+                              "\"payload\": \"{\\\"LogResult\\\":");
+    cli_result_free(&r);
+    ck_assert_int_eq(stop_serve(), 0);
+}
+END_TEST
+
+/* lambdacheck invoke --stream prints the streamed bytes, locally and from serve; an error after
+ * streaming began goes to standard error and exits 1. */
+START_TEST(invoke_stream_prints_the_streamed_bytes)
+{
+    cli_result local = run_cli((const char *[]){"invoke", "--stream", "--runtime", "nodejs20.x",
+                                                "--code", NODE_PROBES, "--handler",
+                                                "streaming.text", NULL},
+                               NULL, NULL, 60000);
+    ck_assert_msg(local.status == 0, "%s", local.err);
+    ck_assert_str_eq(local.out, "first second");
+    cli_result_free(&local);
+    start_streaming("streaming.failsMidway");
+    cli_result r = run_cli((const char *[]){"invoke", "--stream", "--endpoint-url", endpoint(),
+                                            "--function-name", "probe", NULL},
+                           NULL, NULL, 60000);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_str_eq(r.out, "partial ");
+    ck_assert_contains(r.err, "lambdacheck: the function failed (TypeError): "
+                              "{\"errorType\":\"TypeError\",\"errorMessage\":\"failed after "
+                              "streaming began\"");
+    cli_result_free(&r);
+    ck_assert_int_eq(stop_serve(), 0);
 }
 END_TEST
 
@@ -362,6 +424,8 @@ Suite *serve_suite(void)
     tcase_add_test(clients, the_aws_cli_invokes_a_served_function);
     tcase_add_test(clients, boto3_invokes_a_served_function);
     tcase_add_test(clients, lambdacheck_invoke_calls_a_served_function);
+    tcase_add_test(clients, a_streamed_response_reaches_an_independent_reader_piece_by_piece);
+    tcase_add_test(clients, invoke_stream_prints_the_streamed_bytes);
     tcase_add_test(clients, a_stop_signal_finishes_every_queued_event);
     tcase_add_test(clients, serve_checks_signatures_made_by_the_aws_cli);
     tcase_add_test(clients, serve_answers_every_request_and_idle_clients_starve_no_one);

@@ -1,5 +1,6 @@
 /* The Invoke API on loopback: our server, reached by our libcurl client (spec 4.1-4.4). */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "suites.h"
 
 #define PROBES LC_FIXTURES_DIR "/functions/probes"
+#define NODE_PROBES LC_FIXTURES_DIR "/functions/node-probes"
 
 static lc_emulator *em;
 static lc_invoke_server *server;
@@ -18,6 +20,16 @@ static void add(const char *name, const char *handler, long timeout_ms, int conc
 {
     lc_function_config c = {.name = name, .handler = handler, .code_dir = PROBES,
                             .timeout_ms = timeout_ms, .concurrency = concurrency};
+    lc_function *fn;
+    lc_error err = {0};
+    ck_assert_msg(lc_function_new(&c, &fn, &err) == LC_OK, "%s", err.message);
+    ck_assert_int_eq(lc_emulator_add_function(em, fn, NULL), LC_OK);
+}
+
+static void add_node(const char *name, const char *handler)
+{
+    lc_function_config c = {.name = name, .handler = handler, .code_dir = NODE_PROBES,
+                            .runtime = "nodejs20.x", .timeout_ms = 10000};
     lc_function *fn;
     lc_error err = {0};
     ck_assert_msg(lc_function_new(&c, &fn, &err) == LC_OK, "%s", err.message);
@@ -37,6 +49,10 @@ static void setup(void)
     add("meet", "probes.rendezvous", 0, 1);
     add("init-error", "nomod.handler", 0, 0);
     add("big", "probes.big_response", 0, 0);
+    add_node("stream", "streaming.text");
+    add_node("stream-waits", "streaming.waitsForCaller");
+    add_node("stream-fails", "streaming.failsMidway");
+    add_node("stream-large", "streaming.large");
     ck_assert_int_eq(lc_invoke_server_start(em, NULL, &server, NULL), LC_OK);
     lc_client_options o = {.endpoint_url = lc_invoke_server_url(server), .region = "us-east-1"};
     ck_assert_int_eq(lc_client_new(&o, &client, NULL), LC_OK);
@@ -68,6 +84,125 @@ static void expect_error(lc_invoke_response *r, long status, const char *type, c
     ck_assert_uint_eq(strlen(r->request_id), 36);
     lc_invoke_response_clear(r);
 }
+
+/* --- InvokeWithResponseStream (spec 8) --- */
+
+typedef struct {
+    int chunks;
+    size_t bytes;
+    const char *file; /* created when the first chunk arrives */
+} chunk_log;
+
+static void on_chunk(void *ctx, const char *bytes, size_t len)
+{
+    chunk_log *log = ctx;
+    (void)bytes;
+    if (log->chunks++ == 0 && log->file) {
+        FILE *f = fopen(log->file, "w");
+        if (f)
+            fclose(f);
+    }
+    log->bytes += len;
+}
+
+static lc_invoke_response call_stream(const char *function, const char *payload, chunk_log *log)
+{
+    lc_invoke_request req = {.function_name = function, .payload = payload,
+                             .payload_len = payload ? strlen(payload) : 0, .stream = true,
+                             .log_tail = true, .on_chunk = on_chunk, .chunk_ctx = log};
+    lc_invoke_response resp;
+    lc_error err = {0};
+    ck_assert_msg(lc_client_invoke(client, &req, &resp, &err) == LC_OK, "%s", err.message);
+    return resp;
+}
+
+/* Each piece reaches the caller while the function still runs: the function writes its second
+ * piece only once the caller has the first. */
+START_TEST(streamed_pieces_reach_the_caller_as_they_are_written)
+{
+    char file[128], payload[256];
+    snprintf(file, sizeof file, "/tmp/lambdacheck-stream-%d", (int)getpid());
+    unlink(file);
+    snprintf(payload, sizeof payload, "{\"file\": \"%s\"}", file);
+    chunk_log log = {.file = file};
+    lc_invoke_response r = call_stream("stream-waits", payload, &log);
+    unlink(file);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.content_type, "application/vnd.amazon.eventstream");
+    ck_assert(r.streamed);
+    ck_assert(r.stream_complete);
+    ck_assert_str_eq(r.payload, "first second");
+    ck_assert_int_ge(log.chunks, 2);
+    ck_assert_str_eq(r.function_error, "");
+    ck_assert_msg(r.log_result && strstr(r.log_result, "REPORT RequestId: ") != NULL,
+                  "InvokeComplete carries the log tail: %s", r.log_result);
+    lc_invoke_response_clear(&r);
+}
+END_TEST
+
+/* An error after streaming began: InvokeComplete's ErrorCode and ErrorDetails (the error body the
+ * runtime put in its trailers); the bytes before it stay streamed. */
+START_TEST(an_error_after_streaming_began_ends_the_stream_with_invoke_complete)
+{
+    chunk_log log = {0};
+    lc_invoke_response r = call_stream("stream-fails", NULL, &log);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.payload, "partial ");
+    ck_assert_str_eq(r.function_error, "Unhandled");
+    ck_assert_str_eq(r.error_code, "TypeError");
+    ck_assert_ptr_nonnull(r.error_details);
+    json_t *details = json_loads(r.error_details, 0, NULL);
+    ck_assert_str_eq(json_string_value(json_object_get(details, "errorMessage")),
+                     "failed after streaming began");
+    ck_assert(json_is_array(json_object_get(details, "trace")));
+    json_decref(details);
+    lc_invoke_response_clear(&r);
+}
+END_TEST
+
+/* Past the 6 MiB a buffered response may have, a stream goes on: every byte reaches the caller. */
+START_TEST(a_stream_may_be_larger_than_a_buffered_response)
+{
+    chunk_log log = {0};
+    lc_invoke_response r = call_stream("stream-large", NULL, &log);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.function_error, "");
+    ck_assert_uint_eq(log.bytes, 8u * 1024 * 1024);
+    ck_assert_uint_eq(r.stream_size, 8u * 1024 * 1024);
+    lc_invoke_response_clear(&r);
+}
+END_TEST
+
+/* A function that does not stream answers a streaming caller in one piece; a streaming function
+ * called the buffered way answers its writes as one payload. */
+START_TEST(streaming_and_buffered_calls_cross_over)
+{
+    chunk_log log = {0};
+    lc_invoke_response r = call_stream("echo", "{\"a\":1}", &log);
+    ck_assert(r.streamed);
+    ck_assert_str_eq(r.payload, "{\"a\": 1}");
+    ck_assert_int_eq(log.chunks, 1);
+    lc_invoke_response_clear(&r);
+    r = call("stream", NULL, NULL);
+    ck_assert(!r.streamed);
+    ck_assert_str_eq(r.payload, "first second");
+    lc_invoke_response_clear(&r);
+}
+END_TEST
+
+/* Event is not a streaming invocation type; an unknown function is a 404 before any stream. */
+START_TEST(a_streaming_call_is_refused_as_lambda_refuses_it)
+{
+    lc_invoke_request req = {.function_name = "stream", .invocation_type = "Event",
+                             .stream = true};
+    lc_invoke_response r;
+    ck_assert_int_eq(lc_client_invoke(client, &req, &r, NULL), LC_OK);
+    expect_error(&r, 400, "InvalidParameterValueException", "[RequestResponse, DryRun]");
+    req = (lc_invoke_request){.function_name = "nothere", .stream = true};
+    ck_assert_int_eq(lc_client_invoke(client, &req, &r, NULL), LC_OK);
+    expect_error(&r, 404, "ResourceNotFoundException", "Function not found");
+}
+END_TEST
 
 START_TEST(a_synchronous_call_returns_the_result_with_headers)
 {
@@ -474,6 +609,11 @@ Suite *invoke_server_suite(void)
     tcase_add_checked_fixture(core, setup, teardown);
     tcase_set_timeout(core, 60);
     tcase_add_test(core, a_synchronous_call_returns_the_result_with_headers);
+    tcase_add_test(core, streamed_pieces_reach_the_caller_as_they_are_written);
+    tcase_add_test(core, an_error_after_streaming_began_ends_the_stream_with_invoke_complete);
+    tcase_add_test(core, a_stream_may_be_larger_than_a_buffered_response);
+    tcase_add_test(core, streaming_and_buffered_calls_cross_over);
+    tcase_add_test(core, a_streaming_call_is_refused_as_lambda_refuses_it);
     tcase_add_test(core, a_function_error_is_200_with_the_error_header_and_request_id);
     tcase_add_test(core, platform_errors_come_through_http);
     tcase_add_test(core, an_event_invocation_answers_202_empty_and_runs_later);

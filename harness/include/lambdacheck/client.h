@@ -40,6 +40,12 @@ typedef struct {
     size_t payload_len;
     const char *sandbox;         /* the embedded emulator's sandbox to run in, sent as
                                   X-Lambdacheck-Sandbox; NULL: none (deployed functions) */
+    bool stream;                 /* InvokeWithResponseStream (POST /2021-11-15/functions/NAME/
+                                    response-streaming-invocations): the answer is an event
+                                    stream, read as it arrives */
+    /* Each PayloadChunk's bytes as they arrive (NULL: only collected into payload). */
+    void (*on_chunk)(void *ctx, const char *bytes, size_t len);
+    void *chunk_ctx;
 } lc_invoke_request;
 
 /* An HTTP answer. Pointers are owned; free with lc_invoke_response_clear(). */
@@ -54,8 +60,17 @@ typedef struct {
     char content_type[128];
     char *payload;             /* the body, NUL-terminated */
     size_t payload_len;
-    char *log_result;          /* X-Amz-Log-Result, decoded; NULL without Tail */
+    char *log_result;          /* X-Amz-Log-Result (or a stream's InvokeComplete LogResult),
+                                  decoded; NULL without Tail */
     size_t log_result_len;
+    /* For a stream (request.stream and an event-stream answer): payload is the chunks' bytes
+     * (the first 8 MiB; stream_size counts them all), function_error is "Unhandled" when
+     * InvokeComplete carries an ErrorCode, and these hold InvokeComplete's error. */
+    bool streamed;
+    bool stream_complete;      /* InvokeComplete arrived (else the stream was cut short) */
+    size_t stream_size;
+    char error_code[256];      /* InvokeComplete's ErrorCode, or an exception event's type */
+    char *error_details;       /* InvokeComplete's ErrorDetails (NUL-terminated), or NULL */
 } lc_invoke_response;
 
 /* Errors name what is missing (no region, no credentials for signing). Caller frees with

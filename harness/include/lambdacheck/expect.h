@@ -36,6 +36,10 @@ typedef struct {
     bool local;                  /* the target is the embedded emulator: the journal is known */
     const lc_result *journal;    /* local: the emulator's run of this request, NULL when it has
                                     none (the event never ran); always NULL remotely */
+    bool streamed;               /* answered as an event stream (InvokeWithResponseStream) */
+    const char *stream;          /* the streamed bytes (payload is the error body when the
+                                    stream ended in an error); NULL unless streamed */
+    size_t stream_len;
 } lc_observation;
 
 typedef enum {
@@ -83,7 +87,9 @@ void lc_verdicts_clear(lc_verdicts *v);
  *   bodyContains (JSON: an HTTP integration response's body, parsed), functionError (string or
  *   null), errorType and errorMessage (strings), logContains, logNotContains and logMatches (a
  *   string or a list of strings; logMatches are POSIX extended regular expressions), coldStart
- *   (boolean), discarded (true), maxDurationMs (a positive number). */
+ *   (boolean), discarded (true), maxDurationMs (a positive number), streamText (a string: the
+ *   streamed bytes after an HTTP prelude, if any) and streamPrelude (an object: the prelude
+ *   awslambda.HttpResponseStream.from wrote, JSON before 8 NUL bytes), for streamed cases. */
 lc_status lc_expect_validate(const json_t *expect, const char *source, const char *where,
                              lc_error *err);
 
