@@ -36,8 +36,8 @@ static const char check_usage[] =
     "  --shard K/N              run the K-th of N deterministic shares of the cases (CI matrix)\n"
     "  --list                   print the ids of the cases that would run, and run nothing\n"
     "  --verbose                print the whole log of a failed case (default: its last lines)\n"
-    "  --coverage               measure Python handler code with coverage.py (local; see\n"
-    "                           --python) and write lcov and HTML to --coverage-dir\n"
+    "  --coverage               measure handler code (local): Python's with coverage.py (see\n"
+    "                           --python), Node.js's with V8's; lcov and HTML to --coverage-dir\n"
     "  --coverage-dir DIR       default reports/coverage/handlers\n"
     "  --junit FILE             write JUnit XML (its folder is created)\n"
     "  --json FILE              write the results as JSON (merge shards with 'lambdacheck report\n"
@@ -393,8 +393,8 @@ static void take_path(const char *path, const lc_library_options *opt, libraries
 }
 
 /* Loads every library; prints every problem. CLI_OK, or CHECK_PROBLEMS when any library has. */
-static int load_libraries(const check_args *a, const char *coverage_command, int argc,
-                          char **argv, libraries *libs)
+static int load_libraries(const check_args *a, const char *coverage_command,
+                          const char *coverage_node_dir, int argc, char **argv, libraries *libs)
 {
     const char *here[] = {"."};
     char **paths = optind < argc ? argv + optind : (char **)here;
@@ -403,6 +403,7 @@ static int load_libraries(const check_args *a, const char *coverage_command, int
                               .python = a->python, .runtime_command = a->runtime_command,
                               .python_runtime_command = coverage_command,
                               .python_shutdown_grace_ms = coverage_command ? 5000 : 0,
+                              .node_coverage_dir = coverage_node_dir,
                               .host_packages = a->host_packages,
                               .credentials = a->host_credentials ? &a->creds : NULL,
                               .region = a->region, .account = a->account,
@@ -561,7 +562,8 @@ static int report_coverage(const lc_handler_coverage *cov)
     lc_error err = {0};
     lc_status st = lc_handler_coverage_report(cov, &t, &err);
     if (st == LC_ENOTFOUND) {
-        printf("handler coverage: no Python code ran, so there is nothing to report\n");
+        printf("handler coverage: no Python or Node.js code ran, so there is nothing to "
+               "report\n");
         return CLI_OK;
     }
     if (st != LC_OK) {
@@ -573,16 +575,21 @@ static int report_coverage(const lc_handler_coverage *cov)
     return CLI_OK;
 }
 
-/* Every Python code folder of the libraries is a coverage source: a module that failed at
- * import still appears in the report, at 0%. */
+/* Every Python and Node.js code folder of the libraries is a coverage source: a module that
+ * failed at import still appears in the report, at 0%. */
 static int coverage_sources(lc_handler_coverage *cov, const libraries *libs)
 {
     for (int l = 0; l < libs->count; l++)
         for (size_t f = 0; f < lc_library_function_count(libs->items[l]); f++)
-            if (lc_runtime_family_of(lc_library_function_runtime(libs->items[l], f)) ==
-                LC_FAMILY_PYTHON)
-                lc_handler_coverage_add_source(cov,
-                                               lc_library_function_code_dir(libs->items[l], f));
+        {
+            lc_runtime_family family =
+                lc_runtime_family_of(lc_library_function_runtime(libs->items[l], f));
+            const char *dir = lc_library_function_code_dir(libs->items[l], f);
+            if (family == LC_FAMILY_PYTHON)
+                lc_handler_coverage_add_source(cov, dir);
+            else if (family == LC_FAMILY_NODE)
+                lc_handler_coverage_add_node_source(cov, dir);
+        }
     lc_error err = {0};
     if (lc_handler_coverage_write_config(cov, &err) == LC_OK)
         return CLI_OK;
@@ -617,7 +624,8 @@ static int run_check(check_args *a, int argc, char **argv)
     if (a->coverage && prepare_coverage(a, &cov) != CLI_OK)
         return CLI_FAILED;
     libraries libs = {0};
-    int rc = load_libraries(a, a->coverage ? cov.command : NULL, argc, argv, &libs);
+    int rc = load_libraries(a, a->coverage ? cov.command : NULL, a->coverage ? cov.node_dir : NULL,
+                            argc, argv, &libs);
     size_t selected = rc == CLI_OK ? select_cases(a, &libs) : 0;
     if (rc == CLI_OK && a->list)
         list_cases(&libs);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "lambdacheck/buf.h"
+#include "lambdacheck/install.h"
 #include "spawn.h"
 
 #include <jansson.h>
@@ -61,13 +62,39 @@ static void remove_old_data(const char *dir)
         closedir(d);
 }
 
-void lc_handler_coverage_add_source(lc_handler_coverage *c, const char *dir)
+/* Appends "<indent><dir>\n" to list unless it is there. */
+static void add_line(char *list, size_t size, const char *indent, const char *dir)
 {
     char line[4200];
-    if (dir == NULL || snprintf(line, sizeof line, "    %s\n", dir) >= (int)sizeof line)
+    if (dir == NULL || snprintf(line, sizeof line, "%s%s\n", indent, dir) >= (int)sizeof line)
         return;
-    if (strstr(c->sources, line) == NULL && strlen(c->sources) + strlen(line) < sizeof c->sources)
-        strcat(c->sources, line);
+    if (strstr(list, line) == NULL && strlen(list) + strlen(line) < size)
+        strcat(list, line);
+}
+
+void lc_handler_coverage_add_source(lc_handler_coverage *c, const char *dir)
+{
+    add_line(c->sources, sizeof c->sources, "    ", dir);
+}
+
+void lc_handler_coverage_add_node_source(lc_handler_coverage *c, const char *dir)
+{
+    add_line(c->node_sources, sizeof c->node_sources, "", dir);
+}
+
+/* Removes V8's files of an earlier run. */
+static void remove_old_node_data(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL)
+        if (strstr(e->d_name, ".json")) {
+            char path[8400];
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    if (d)
+        closedir(d);
 }
 
 static lc_status write_rcfile(const lc_handler_coverage *c, lc_error *err)
@@ -131,6 +158,10 @@ lc_status lc_handler_coverage_prepare(const char *python, const char *dir,
         return st;
     snprintf(out->dir, sizeof out->dir, "%s", realpath(dir, real) ? real : dir);
     remove_old_data(out->dir);
+    snprintf(out->node_dir, sizeof out->node_dir, "%s/v8", out->dir);
+    if ((st = make_dirs(out->node_dir, err)) != LC_OK)
+        return st;
+    remove_old_node_data(out->node_dir);
     st = write_rcfile(out, err);
     snprintf(out->command, sizeof out->command,
              "%s -m coverage run --rcfile=%s/coveragerc {bootstrap}", out->python, out->dir);
@@ -147,27 +178,87 @@ static void read_totals(const char *json_path, lc_coverage_totals *t)
     json_decref(doc);
 }
 
-lc_status lc_handler_coverage_report(const lc_handler_coverage *c, lc_coverage_totals *totals,
-                                     lc_error *err)
+/* Python: coverage.py's data combined into dir/handlers.info, with its totals. */
+static lc_status python_report(const lc_handler_coverage *c, char *info, size_t size,
+                               lc_coverage_totals *totals, lc_error *err)
 {
-    char rc[4200], info[4200], json[4200];
+    char rc[4200], json[4200];
     snprintf(rc, sizeof rc, "--rcfile=%s/coveragerc", c->dir);
-    snprintf(info, sizeof info, "%s/handlers.info", c->dir);
+    snprintf(info, size, "%s/handlers.info", c->dir);
     snprintf(json, sizeof json, "%s/totals.json", c->dir);
     char *combine[] = {(char *)c->python, "-m", "coverage", "combine", rc, NULL};
     char *lcov[] = {(char *)c->python, "-m", "coverage", "lcov", rc, "-o", info, NULL};
     char *as_json[] = {(char *)c->python, "-m", "coverage", "json", rc, "-o", json, NULL};
-    char *html[] = {"genhtml", "--quiet", info, "--output-directory", (char *)c->dir, NULL};
-    if (!has_data(c->dir))
-        return lc_error_set(err, LC_ENOTFOUND, c->dir, 0, 0, "no Python code ran");
     lc_status st = run(combine, NULL, err);
     if (st == LC_OK)
         st = run(lcov, NULL, err);
     if (st == LC_OK)
         st = run(as_json, NULL, err);
     if (st == LC_OK)
-        st = run(html, NULL, err);
-    if (st == LC_OK)
         read_totals(json, totals);
+    return st;
+}
+
+/* True when some Node.js process wrote V8 coverage. */
+static bool has_node_data(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    bool found = false;
+    while (d && !found && (e = readdir(d)) != NULL)
+        found = strstr(e->d_name, ".json") != NULL;
+    if (d)
+        closedir(d);
+    return found;
+}
+
+/* Node.js: V8's data turned into dir/node.info by the bundled converter, with its totals. */
+static lc_status node_report(const lc_handler_coverage *c, char *info, size_t size,
+                             lc_coverage_totals *totals, lc_error *err)
+{
+    char converter[4200];
+    snprintf(converter, sizeof converter, "%s/lambdacheck_coverage.mjs",
+             lc_bundled_dir(LC_BUNDLED_NODE_RUNTIME));
+    snprintf(info, size, "%s/node.info", c->dir);
+    char *argv[260] = {"node", converter, (char *)c->node_dir, info};
+    size_t n = 4;
+    char sources[sizeof c->node_sources];
+    snprintf(sources, sizeof sources, "%s", c->node_sources);
+    for (char *save = NULL, *dir = strtok_r(sources, "\n", &save); dir && n < 258;
+         dir = strtok_r(NULL, "\n", &save))
+        argv[n++] = dir;
+    argv[n] = NULL;
+    lc_buf out;
+    lc_buf_init(&out, 1 << 20);
+    lc_status st = run(argv, &out, err);
+    json_t *counts = st == LC_OK ? json_loads(out.data ? out.data : "", 0, NULL) : NULL;
+    totals->lines = (long)json_integer_value(json_object_get(counts, "lines"));
+    totals->covered = (long)json_integer_value(json_object_get(counts, "covered"));
+    json_decref(counts);
+    lc_buf_free(&out);
+    return st;
+}
+
+lc_status lc_handler_coverage_report(const lc_handler_coverage *c, lc_coverage_totals *totals,
+                                     lc_error *err)
+{
+    bool python = has_data(c->dir), node = c->node_dir[0] && has_node_data(c->node_dir);
+    if (!python && !node)
+        return lc_error_set(err, LC_ENOTFOUND, c->dir, 0, 0, "no Python or Node.js code ran");
+    char python_info[4200], node_info[4200];
+    lc_coverage_totals p = {0}, j = {0};
+    lc_status st = python ? python_report(c, python_info, sizeof python_info, &p, err) : LC_OK;
+    if (st == LC_OK && node)
+        st = node_report(c, node_info, sizeof node_info, &j, err);
+    char *html[] = {"genhtml", "--quiet", python ? python_info : node_info,
+                    python && node ? node_info : NULL, NULL, NULL, NULL};
+    size_t at = python && node ? 4 : 3;
+    html[at] = "--output-directory";
+    html[at + 1] = (char *)c->dir;
+    if (st == LC_OK)
+        st = run(html, NULL, err);
+    totals->lines = p.lines + j.lines;
+    totals->covered = p.covered + j.covered;
+    totals->percent = totals->lines ? 100.0 * (double)totals->covered / (double)totals->lines : 0;
     return st;
 }

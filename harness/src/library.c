@@ -297,6 +297,12 @@ static lc_status build_function(const char *name, const json_t *f, lc_library *l
         c.runtime_command = opt->python_runtime_command;
         c.shutdown_grace_ms = opt->python_shutdown_grace_ms;
     }
+    bool node = lc_runtime_family_of(declared) == LC_FAMILY_NODE;
+    if (c.runtime_command == NULL && node && opt->node_coverage_dir) {
+        json_object_set_new(environment, "NODE_V8_COVERAGE", json_string(opt->node_coverage_dir));
+        c.shutdown_grace_ms = opt->python_shutdown_grace_ms > 0 ? opt->python_shutdown_grace_ms
+                                                                : 5000;
+    }
     json_t *seconds = json_object_get(f, "timeout");
     if (st == LC_OK && seconds && !json_object_get(f, "timeoutMs") &&
         (json_integer_value(seconds) < 1 || json_integer_value(seconds) > 900))

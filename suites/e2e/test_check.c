@@ -598,7 +598,7 @@ START_TEST(coverage_without_python_code_keeps_the_verdict)
     cli_result r = check((const char *[]){"check", "--coverage", "--python", DEBIAN_PYTHON,
                                           "--coverage-dir", cov, dir, NULL});
     ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
-    ck_assert_contains(r.out, "handler coverage: no Python code ran");
+    ck_assert_contains(r.out, "handler coverage: no Python or Node.js code ran");
     cli_result_free(&r);
     scratch_remove(cov);
     scratch_remove(dir);
@@ -908,6 +908,41 @@ START_TEST(coverage_of_handler_code_is_written_as_lcov_and_html)
 }
 END_TEST
 
+/* Node.js handlers are measured with V8's coverage: the lines a case ran count, the branch it did
+ * not take is 0, and a module no case loaded is in the report at 0%. */
+START_TEST(coverage_of_node_handlers_comes_from_v8)
+{
+    char *dir = scratch_dir("nodecov");
+    cli_result r = check((const char *[]){"check", "--coverage", "--python", DEBIAN_PYTHON,
+                                          "--coverage-dir", dir, "--filter",
+                                          "calculator-increments", EXAMPLES_NODE, NULL});
+    ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "handler coverage: ");
+    cli_result_free(&r);
+    char path[600];
+    snprintf(path, sizeof path, "%s/node.info", dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[1024], file[512] = "";
+    bool ran = false, skipped = false, greeting_unloaded = false;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "SF:", 3) == 0)
+            snprintf(file, sizeof file, "%s", strrchr(line, '/') + 1);
+        /* calculator.js: line 7 answers the increment; line 5 is the error branch */
+        ran = ran || (strcmp(file, "calculator.js\n") == 0 && strcmp(line, "DA:7,1\n") == 0);
+        skipped = skipped || (strcmp(file, "calculator.js\n") == 0 && strcmp(line, "DA:5,0\n") == 0);
+        greeting_unloaded = greeting_unloaded ||
+                            (strcmp(file, "greeting.mjs\n") == 0 && strcmp(line, "LH:0\n") == 0);
+    }
+    fclose(f);
+    ck_assert_msg(ran && skipped && greeting_unloaded, "%s: ran %d, skipped %d, unloaded %d", path,
+                  ran, skipped, greeting_unloaded);
+    snprintf(path, sizeof path, "%s/index.html", dir);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    scratch_remove(dir);
+}
+END_TEST
+
 /* A module that failed at import is in the report, at 0%, next to the code that ran. */
 START_TEST(coverage_reports_a_module_that_failed_at_import)
 {
@@ -994,6 +1029,7 @@ Suite *check_suite(void)
     TCase *coverage = tcase_create("coverage");
     tcase_set_timeout(coverage, 300);
     tcase_add_test(coverage, coverage_of_handler_code_is_written_as_lcov_and_html);
+    tcase_add_test(coverage, coverage_of_node_handlers_comes_from_v8);
     tcase_add_test(coverage, coverage_reports_a_module_that_failed_at_import);
     tcase_add_test(coverage, coverage_without_coverage_py_says_what_to_install);
     suite_add_tcase(s, coverage);

@@ -1,9 +1,10 @@
-/* lambdacheck: coverage of Python handler code, measured with coverage.py while cases run.
+/* lambdacheck: coverage of handler code while cases run: Python's measured with coverage.py,
+ * Node.js's with V8's own (NODE_V8_COVERAGE).
  *
- * Every runtime process runs the bundled client under `coverage run --parallel-mode`; each
- * environment leaves its own data file (saved when the environment is shut down with SIGTERM),
- * and the report combines them all into an lcov tracefile and genhtml's HTML, the same shape as
- * the harness's own coverage report.
+ * Every Python runtime process runs the bundled client under `coverage run --parallel-mode`;
+ * every Node.js one writes V8's coverage on exit. Each environment leaves its own data (saved
+ * when the environment is shut down with SIGTERM), and the report combines them all into lcov
+ * tracefiles and one genhtml HTML report, the same shape as the harness's own coverage report.
  */
 #ifndef LAMBDACHECK_HANDLER_COVERAGE_H
 #define LAMBDACHECK_HANDLER_COVERAGE_H
@@ -15,6 +16,8 @@ typedef struct {
     char dir[4096];      /* the report folder: reports/coverage/handlers */
     char command[9000];  /* the runtime command to run functions with */
     char sources[32768]; /* the code folders measured, one per line ("" until added) */
+    char node_dir[4200]; /* where Node.js functions write V8's coverage: dir/v8 */
+    char node_sources[32768]; /* the Node.js code folders measured, one per line */
 } lc_handler_coverage;
 
 /* Checks that python (NULL: $LAMBDACHECK_PYTHON or python3) can import coverage, empties dir's
@@ -27,6 +30,9 @@ lc_status lc_handler_coverage_prepare(const char *python, const char *dir,
  * never ran (a module that failed at import). A folder already added, or NULL, is ignored. */
 void lc_handler_coverage_add_source(lc_handler_coverage *c, const char *dir);
 
+/* The same for a Node.js code folder: its .js, .mjs and .cjs files (node_modules left out). */
+void lc_handler_coverage_add_node_source(lc_handler_coverage *c, const char *dir);
+
 /* Writes the coverage configuration the runtimes read (done by prepare; again after adding
  * sources, before any function runs). */
 lc_status lc_handler_coverage_write_config(const lc_handler_coverage *c, lc_error *err);
@@ -38,10 +44,11 @@ typedef struct {
     double percent;
 } lc_coverage_totals;
 
-/* Combines the data files, writes dir/handlers.info (lcov) and dir/index.html (genhtml), and
- * fills *totals. The bundled runtime client and installed packages (site- and dist-packages)
- * are left out: the report is about the handler library. LC_ENOTFOUND when there is no data:
- * no Python code ran (a Node.js or custom-runtime library). */
+/* Combines the data files, writes dir/handlers.info (Python's lcov) and dir/node.info (Node.js's)
+ * and dir/index.html (genhtml, of both), and fills *totals (of both). The bundled runtime
+ * clients and installed packages (site- and dist-packages, node_modules) are left out: the
+ * report is about the handler library. LC_ENOTFOUND when there is no data: no Python or
+ * Node.js code ran (a custom-runtime library). */
 lc_status lc_handler_coverage_report(const lc_handler_coverage *c, lc_coverage_totals *totals,
                                      lc_error *err);
 

@@ -51,6 +51,9 @@ typedef struct {
                                            of their own under this one (coverage); NULL: none */
     long python_shutdown_grace_ms;      /* with python_runtime_command: SIGTERM, then this long,
                                            when their environments end (coverage saves data) */
+    const char *node_coverage_dir; /* Node.js functions with the bundled client write V8's
+                                      coverage here (NODE_V8_COVERAGE), ended by SIGTERM with
+                                      python_shutdown_grace_ms (or 5 s) to do so; NULL: none */
     bool host_packages;          /* every Python function may import the host's packages, whatever
                                     its manifest says (see lc_function_config.host_packages) */
     const lc_credentials *credentials; /* every function gets these keys, whatever its manifest

@@ -698,6 +698,10 @@ async function main() {
     (runtime ?? early).onRejection(error);
   });
   process.on('beforeExit', () => onEmptyLoop());
+  // Measuring coverage (check --coverage sets NODE_V8_COVERAGE), the environment is ended with
+  // SIGTERM: exiting normally lets V8 write its data. Otherwise, as Lambda's, no handler.
+  if (process.env.NODE_V8_COVERAGE)
+    process.on('SIGTERM', () => process.exit(0));
   const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
   const handler = await loadHandler(taskRoot, process.env._HANDLER ?? '');
   runtime = new Runtime(api, handler, logError);
