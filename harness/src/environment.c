@@ -407,10 +407,13 @@ static void result_from_outcome(lc_result *r, lc_runtime_outcome *o)
                                   [LC_RUNTIME_TOO_LARGE] = LC_END_TOO_LARGE};
     r->end = ends[o->kind];
     if (o->kind == LC_RUNTIME_TOO_LARGE) {
+        bool past_stream_limit = o->streamed && o->posted_size > LC_RUNTIME_MAX_STREAM;
         platform_error(r, "Function.ResponseSizeTooLarge",
                        "Response payload size (%zu bytes) exceeded maximum allowed payload size "
                        "(%u bytes).",
-                       o->posted_size, LC_RUNTIME_MAX_RESPONSE);
+                       o->posted_size,
+                       past_stream_limit ? LC_RUNTIME_MAX_STREAM : LC_RUNTIME_MAX_RESPONSE);
+        r->streamed = o->streamed;
         return;
     }
     r->payload = o->body ? o->body : strdup("");

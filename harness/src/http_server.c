@@ -511,7 +511,11 @@ static int take_body(lc__http_server *s, conn *c, const char *data, size_t n)
             return 503;
     } else if (!c->req.over_cap) {
         c->req.over_cap = true;
-        lc_buf_free(&c->req.body);
+        size_t room = c->cap - (c->req.body_size - n);
+        if (c->req.streamed) /* a stream keeps its first cap bytes */
+            lc_buf_append(&c->req.body, data, room);
+        else
+            lc_buf_free(&c->req.body);
     }
     if (c->req.body_size > c->cap + s->cfg.max_discard)
         return 413;
@@ -980,7 +984,9 @@ static void check_timeouts(lc__http_server *s)
         if (c->state == C_WRITING) {
             if (now - c->active_ms > s->cfg.request_timeout_ms)
                 close_conn(s, c); /* a client that does not read its answer */
-        } else if (c->request_start_ms && now - c->request_start_ms > s->cfg.request_timeout_ms) {
+        } else if (c->request_start_ms && now - c->request_start_ms > s->cfg.request_timeout_ms &&
+                   !(c->req.streamed && now - c->active_ms <= s->cfg.request_timeout_ms)) {
+            /* a streamed body may take as long as its sender keeps it moving */
             fail_request(s, c, 408, "the request did not arrive in time");
             if (c->fd >= 0)
                 advance(s, c);

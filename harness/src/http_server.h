@@ -45,7 +45,8 @@ typedef struct lc__http_request {
     size_t n_trailers;
     lc_buf body;         /* the body kept, up to the request's cap (owned by the server) */
     size_t body_size;    /* bytes received, kept or not: more than the cap means too large */
-    bool over_cap;       /* body_size passed the cap: the body was not kept whole */
+    bool over_cap;       /* body_size passed the cap: the body was not kept (a streamed one:
+                            only its first cap bytes were) */
     bool streamed;       /* config.streams said so: each piece of the body went to on_body too */
     void *user;          /* for the handler */
 } lc__http_request;
@@ -58,7 +59,8 @@ typedef struct {
     size_t max_body;            /* bytes of body kept; 0: 6 MB */
     size_t max_discard;         /* past max_body, bytes read and dropped before the connection is
                                    closed instead; 0: 64 MB */
-    long request_timeout_ms;    /* from a request's first byte to its last; 0: 30 s */
+    long request_timeout_ms;    /* from a request's first byte to its last (a streamed body:
+                                   between two of its pieces); 0: 30 s */
     long idle_timeout_ms;       /* a connection with no request in progress; 0: never */
     /* The cap of one request's body, asked once its head is in (NULL: max_body). */
     size_t (*body_cap)(void *ctx, const lc__http_request *req);

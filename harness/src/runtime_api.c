@@ -275,8 +275,13 @@ static void handle_post_for(lc_runtime_api *api, lc__http_request *req, const ch
                             bool is_error)
 {
     if (api->state == INV_RUNNING && strcmp(id, api->request_id) == 0) {
-        /* a stream is kept in part: it is too large only past the stream limit */
-        bool too_large = req->streamed ? req->body_size > LC_RUNTIME_MAX_STREAM : req->over_cap;
+        /* a stream is kept in part: it is too large only past the stream limit, or, when no
+           one reads it as a stream (a buffered Invoke), past a buffered response's */
+        pthread_mutex_lock(&api->sink_mu);
+        bool read_as_stream = api->sink.begin != NULL;
+        pthread_mutex_unlock(&api->sink_mu);
+        bool too_large = req->streamed && read_as_stream ? req->body_size > LC_RUNTIME_MAX_STREAM
+                                                         : req->over_cap;
         const char *stream_error = req->streamed
                                        ? lc__http_trailer(req, "Lambda-Runtime-Function-Error-Type")
                                        : NULL;
@@ -291,7 +296,7 @@ static void handle_post_for(lc_runtime_api *api, lc__http_request *req, const ch
         api->state = INV_DONE;
         snprintf(api->done_id, sizeof api->done_id, "%s", id);
         /* no wake-up here: an invocation ends at the runtime's next /next, or its exit */
-        if (too_large && req->streamed)
+        if (too_large && req->streamed && read_as_stream)
             reply_error(api, req, 413, "RequestEntityTooLarge", too_large_stream_message);
         else if (too_large)
             reply_error(api, req, 413, "RequestEntityTooLarge", too_large_message);

@@ -170,6 +170,13 @@ START_TEST(a_stream_may_be_larger_than_a_buffered_response)
     ck_assert_uint_eq(log.bytes, 8u * 1024 * 1024);
     ck_assert_uint_eq(r.stream_size, 8u * 1024 * 1024);
     lc_invoke_response_clear(&r);
+    /* called the buffered way, the same function is over a buffered response's limit */
+    r = call("stream-large", NULL, NULL);
+    ck_assert_str_eq(r.function_error, "Unhandled");
+    ck_assert_msg(strstr(r.payload, "\"errorType\":\"Function.ResponseSizeTooLarge\"") &&
+                      strstr(r.payload, "exceeded maximum allowed payload size (6291556 bytes)"),
+                  "%s", r.payload);
+    lc_invoke_response_clear(&r);
 }
 END_TEST
 
