@@ -715,7 +715,7 @@ static bool take_qualifier(lc_invoke_server *s, lc__http_request *req, call *c)
                              "The derived qualifier from the function name does not match the "
                              "specified qualifier."),
                false;
-    snprintf(c->qualifier, sizeof c->qualifier, "%s", value);
+    snprintf(c->qualifier, sizeof c->qualifier, "%.*s", QUALIFIER_MAX, value);
     return true;
 }
 

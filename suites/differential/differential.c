@@ -310,7 +310,7 @@ static bool run_side(const scenario *s, const options *o, bool reference, call_v
         lc_function_free(fn);
     json_t *event = json_object_get(s->spec, "event");
     const char *raw = json_string_value(json_object_get(s->spec, "payload"));
-    char *payload = raw ? strdup(raw) : json_dumps(event ? event : json_object(), JSON_ENCODE_ANY);
+    char *payload = raw ? strdup(raw) : event ? json_dumps(event, JSON_ENCODE_ANY) : strdup("{}");
     json_t *overrides = json_object_get(s->spec, "clientContext")
                             ? json_pack("{s:O}", "clientContext",
                                         json_object_get(s->spec, "clientContext"))
