@@ -13,7 +13,8 @@ import http from 'node:http';
 import path from 'node:path';
 import util from 'node:util';
 import { createRequire } from 'node:module';
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { Connection, headerValue } from './lambdacheck_http.mjs';
+import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, workerData } from 'node:worker_threads';
 
 const requireFromClient = createRequire(import.meta.url);
 
@@ -187,31 +188,23 @@ function patchConsole() {
 
 const API = '/2018-06-01/runtime';
 
+
 // The posts are made by a worker thread while this one waits, so that a post has been made when
 // it returns, as with AWS's client (whose posts block): code that runs after an answer (a log
-// line, process.exit) runs after the platform has the answer.
-const POSTER = `
-const http = require('node:http');
-const { workerData } = require('node:worker_threads');
-const { flag, port, host, apiPort } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-port.on('message', ({ route, body, headers }) => {
-  const finish = (answer) => {
-    port.postMessage(answer);
-    Atomics.store(flag, 0, 1);
-    Atomics.notify(flag, 0);
-  };
-  const req = http.request({ host, port: apiPort, path: route, method: 'POST', agent,
-                             headers: { 'Content-Type': 'application/json',
-                                        'Content-Length': Buffer.byteLength(body), ...headers } },
-                           (res) => {
-    res.resume();
-    res.on('end', () => finish({ status: res.statusCode }));
+// line, process.exit) runs after the platform has the answer. The worker runs this same module.
+function runPoster() {
+  const { flag, port, host, apiPort } = workerData;
+  const connection = new Connection(host, apiPort);
+  port.on('message', ({ route, body, headers }) => {
+    const finish = (answer) => {
+      port.postMessage(answer);
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+    };
+    connection.request('POST', route, { 'Content-Type': 'application/json', ...headers }, body)
+      .then((answer) => finish({ status: answer.status }), (error) => finish({ error: error.message }));
   });
-  req.on('error', (e) => finish({ error: e.message }));
-  req.end(body);
-});
-`;
+}
 
 class RuntimeApi {
   constructor(address) {
@@ -219,38 +212,32 @@ class RuntimeApi {
     this.host = address.slice(0, colon);
     this.port = Number(address.slice(colon + 1));
     // The long poll for the next invocation keeps the event loop alive while it waits.
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    this.connection = new Connection(this.host, this.port);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 }); // for streamed responses
     this.flag = new Int32Array(new SharedArrayBuffer(4));
     const { port1, port2 } = new MessageChannel();
     this.posts = port1;
-    this.poster = new Worker(POSTER, { eval: true, transferList: [port2],
-                                       workerData: { flag: this.flag, port: port2,
-                                                     host: this.host, apiPort: this.port } });
+    this.poster = new Worker(new URL(import.meta.url), {
+      transferList: [port2],
+      workerData: { poster: true, flag: this.flag, port: port2, host: this.host, apiPort: this.port },
+    });
     this.poster.unref();
     this.posts.unref();
   }
 
   // The next invocation: {event (JSON text), headers}.
-  next() {
-    return new Promise((resolve, reject) => {
-      const options = { host: this.host, port: this.port, path: API + '/invocation/next',
-                        agent: this.agent };
-      http.get(options, (res) => {
-        const parts = [];
-        res.on('data', (part) => parts.push(part));
-        res.on('end', () => {
-          if (res.statusCode !== 200)
-            reject(new Error(`Failed to get next invocation: HTTP ${res.statusCode}`));
-          else
-            resolve({ event: Buffer.concat(parts).toString('utf8'), headers: res.headers });
-        });
-        res.on('error', reject);
-      }).on('error', reject);
-    });
+  async next() {
+    const answer = await this.connection.request('GET', API + '/invocation/next');
+    if (answer.status !== 200)
+      throw new Error(`Failed to get next invocation: HTTP ${answer.status}`);
+    return { event: answer.body.toString('utf8'), headers: answer.headers };
   }
 
   // POSTs body and returns once the answer has arrived: {status} or {error}.
   post(route, body, headers = {}) {
+    for (const name of Object.keys(headers))
+      if (headerValue(headers[name]) === undefined)
+        delete headers[name];
     Atomics.store(this.flag, 0, 0);
     this.posts.postMessage({ route: API + route, body, headers });
     Atomics.wait(this.flag, 0, 0);
@@ -290,7 +277,7 @@ class RuntimeApi {
     const headers = {};
     const cause = xrayCause(error);
     // A header cannot carry every character, nor a megabyte: then the cause is left out.
-    if (cause && cause.length < 1024 * 1024 && !/[^\t\x20-\x7e]/.test(cause))
+    if (cause && cause.length < 1024 * 1024)
       headers['Lambda-Runtime-Function-XRay-Error-Cause'] = cause;
     return this.post(`/invocation/${encodeURIComponent(id)}/error`, serialize(errorBody(error)),
                      headers);
@@ -708,4 +695,7 @@ async function main() {
   runtime.schedule();
 }
 
-await main();
+if (isMainThread)
+  await main();
+else if (workerData?.poster)
+  runPoster();
