@@ -1,5 +1,6 @@
 // The bundled Node.js client's HTTP to the Runtime API: one kept-alive HTTP/1.1 connection,
 // one request at a time, Node's net module only. Tested by suites/runtime/node.
+import fs from 'node:fs';
 import net from 'node:net';
 
 // One kept-alive HTTP/1.1 connection to the Runtime API, one request at a time. Leaner than
@@ -107,8 +108,15 @@ export class Connection {
     waiting.resolve(answer);
   }
 
-  // Sends one request; resolves to {status, headers, body (a Buffer)}.
+  // Sends one request, after the ones before it have their answers; resolves to {status,
+  // headers, body (a Buffer)}.
   request(method, route, headers = {}, body = undefined) {
+    const turn = (this.queue ?? Promise.resolve()).then(() => this.send(method, route, headers, body));
+    this.queue = turn.catch(() => {});
+    return turn;
+  }
+
+  send(method, route, headers, body) {
     if (this.socket === null)
       this.connect();
     let head = `${method} ${route} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n`;
@@ -128,3 +136,90 @@ export class Connection {
 
 // A header value as sent, or undefined when it cannot be one (a line break, a control byte).
 export const headerValue = (value) => (/^[\t\x20-\x7e]*$/.test(String(value)) ? String(value) : undefined);
+
+// A connection whose requests block, for the posts: AWS's client posts synchronously, so code
+// that runs after an answer (a log line, process.exit) runs once the platform has it. Node has no
+// blocking sockets: the request is written and the answer read with fs.writeSync/readSync on the
+// socket's descriptor, retried while the non-blocking socket has no room or no data yet (the
+// Runtime API answers a post at once). Node itself never reads this socket: it stays paused.
+export class BlockingConnection {
+  constructor(host, port) {
+    this.host = host;
+    this.port = port;
+    this.parser = new Connection(host, port); // its answer parser, over our input
+    this.socket = null;
+  }
+
+  open() {
+    this.socket = net.connect(this.port, this.host);
+    this.socket.pause();
+    this.socket.on('error', () => {}); // a failure shows in the next read or write
+    this.socket.unref();
+    this.parser.input = Buffer.alloc(0);
+  }
+
+  // Whether requests can be made now (Node has made the socket's descriptor).
+  ready() {
+    return (this.socket?._handle?.fd ?? -1) >= 0;
+  }
+
+  close() {
+    this.socket?.destroy();
+    this.socket = null;
+  }
+
+  // fs.writeSync/readSync until done; EAGAIN (and ENOTCONN while connecting) are retried.
+  static retrying(call) {
+    for (;;) {
+      try {
+        return call();
+      } catch (e) {
+        if (e.code !== 'EAGAIN' && e.code !== 'EWOULDBLOCK' && e.code !== 'ENOTCONN')
+          throw e;
+      }
+    }
+  }
+
+  // Sends one request and returns its answer {status, headers, body}; throws when the Runtime
+  // API is gone.
+  request(method, route, headers = {}, body = '') {
+    for (let attempt = 0; ; attempt++) {
+      if (this.socket === null)
+        this.open();
+      try {
+        return this.exchange(method, route, headers, body);
+      } catch (e) {
+        this.close();
+        if (attempt > 0) /* one fresh connection is tried; a second failure is real */
+          throw e;
+      }
+    }
+  }
+
+  exchange(method, route, headers, body) {
+    // the descriptor exists once Node has begun connecting, a turn of the event loop after open()
+    const fd = this.socket._handle?.fd ?? -1;
+    if (fd < 0)
+      throw new Error('the connection to the Runtime API is not open yet');
+    let head = `${method} ${route} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\n`;
+    for (const [name, value] of Object.entries(headers))
+      head += `${name}: ${value}\r\n`;
+    const bytes = Buffer.concat([Buffer.from(`${head}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+                                             'latin1'), Buffer.from(body)]);
+    for (let at = 0; at < bytes.length;)
+      at += BlockingConnection.retrying(() => fs.writeSync(fd, bytes, at, bytes.length - at));
+    const chunk = Buffer.alloc(65536);
+    for (;;) {
+      const n = BlockingConnection.retrying(() => fs.readSync(fd, chunk, 0, chunk.length, null));
+      this.parser.input = Buffer.concat([this.parser.input, chunk.subarray(0, n)]);
+      this.parser.socket = this.socket; // parse() may give it up (Connection: close)
+      const answer = this.parser.parse(n === 0);
+      if (this.parser.socket === null)
+        this.socket = null;
+      if (answer)
+        return answer;
+      if (n === 0)
+        throw new Error('the Runtime API closed the connection');
+    }
+  }
+}

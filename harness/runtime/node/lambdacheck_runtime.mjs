@@ -13,8 +13,7 @@ import http from 'node:http';
 import path from 'node:path';
 import util from 'node:util';
 import { createRequire } from 'node:module';
-import { Connection, headerValue } from './lambdacheck_http.mjs';
-import { isMainThread, MessageChannel, receiveMessageOnPort, Worker, workerData } from 'node:worker_threads';
+import { BlockingConnection, Connection, headerValue } from './lambdacheck_http.mjs';
 
 const requireFromClient = createRequire(import.meta.url);
 
@@ -189,23 +188,8 @@ function patchConsole() {
 const API = '/2018-06-01/runtime';
 
 
-// The posts are made by a worker thread while this one waits, so that a post has been made when
-// it returns, as with AWS's client (whose posts block): code that runs after an answer (a log
-// line, process.exit) runs after the platform has the answer. The worker runs this same module.
-function runPoster() {
-  const { flag, port, host, apiPort } = workerData;
-  const connection = new Connection(host, apiPort);
-  port.on('message', ({ route, body, headers }) => {
-    const finish = (answer) => {
-      port.postMessage(answer);
-      Atomics.store(flag, 0, 1);
-      Atomics.notify(flag, 0);
-    };
-    connection.request('POST', route, { 'Content-Type': 'application/json', ...headers }, body)
-      .then((answer) => finish({ status: answer.status }), (error) => finish({ error: error.message }));
-  });
-}
-
+// The posts block (BlockingConnection), as AWS's client's do: code that runs after an answer (a
+// log line, process.exit) runs after the platform has the answer.
 class RuntimeApi {
   constructor(address) {
     const colon = address.lastIndexOf(':');
@@ -214,15 +198,8 @@ class RuntimeApi {
     // The long poll for the next invocation keeps the event loop alive while it waits.
     this.connection = new Connection(this.host, this.port);
     this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 }); // for streamed responses
-    this.flag = new Int32Array(new SharedArrayBuffer(4));
-    const { port1, port2 } = new MessageChannel();
-    this.posts = port1;
-    this.poster = new Worker(new URL(import.meta.url), {
-      transferList: [port2],
-      workerData: { poster: true, flag: this.flag, port: port2, host: this.host, apiPort: this.port },
-    });
-    this.poster.unref();
-    this.posts.unref();
+    this.posts = new BlockingConnection(this.host, this.port);
+    this.posts.open(); // connected while the handler loads
   }
 
   // The next invocation: {event (JSON text), headers}.
@@ -233,15 +210,21 @@ class RuntimeApi {
     return { event: answer.body.toString('utf8'), headers: answer.headers };
   }
 
-  // POSTs body and returns once the answer has arrived: {status} or {error}.
+  // POSTs body and returns once the answer has arrived: {status} or {error}. So early in the
+  // process that the blocking connection is not open yet (an init error), the post is made on the
+  // other connection instead: {pending}, a promise of its answer.
   post(route, body, headers = {}) {
-    for (const name of Object.keys(headers))
-      if (headerValue(headers[name]) === undefined)
-        delete headers[name];
-    Atomics.store(this.flag, 0, 0);
-    this.posts.postMessage({ route: API + route, body, headers });
-    Atomics.wait(this.flag, 0, 0);
-    return receiveMessageOnPort(this.posts)?.message ?? { error: 'no answer' };
+    const sent = { 'Content-Type': 'application/json' };
+    for (const [name, value] of Object.entries(headers))
+      if (headerValue(value) !== undefined)
+        sent[name] = value;
+    if (!this.posts.ready())
+      return { pending: this.connection.request('POST', API + route, sent, body) };
+    try {
+      return { status: this.posts.request('POST', API + route, sent, body).status };
+    } catch (e) {
+      return { error: e.message };
+    }
   }
 
   // A streamed response for invocation id (spec 8): a chunked POST whose trailers carry an error
@@ -565,8 +548,7 @@ class Runtime {
   }
 
   exitAfter(post, status) {
-    post();
-    process.exit(status);
+    exitAfter(post, status);
   }
 
   fatal(error) {
@@ -665,6 +647,15 @@ class Runtime {
   }
 }
 
+// Posts (post() returns what RuntimeApi.post does), then exits with status once it is made.
+function exitAfter(post, status) {
+  const posted = post();
+  if (posted?.pending)
+    posted.pending.finally(() => process.exit(status));
+  else
+    process.exit(status);
+}
+
 // --- start-up ----------------------------------------------------------------------------------
 
 async function main() {
@@ -672,8 +663,8 @@ async function main() {
   const api = new RuntimeApi(process.env.AWS_LAMBDA_RUNTIME_API);
   let runtime = null;
   const early = {
-    onUncaught: (error) => { api.postInitError(error); process.exit(129); },
-    onRejection: (error) => { api.postInitError(error); process.exit(128); },
+    onUncaught: (error) => exitAfter(() => api.postInitError(error), 129),
+    onRejection: (error) => exitAfter(() => api.postInitError(error), 128),
   };
   process.on('uncaughtException', (error) => {
     logError('Uncaught Exception', error);
@@ -695,7 +686,4 @@ async function main() {
   runtime.schedule();
 }
 
-if (isMainThread)
-  await main();
-else if (workerData?.poster)
-  runPoster();
+await main();

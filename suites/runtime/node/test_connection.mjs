@@ -1,10 +1,11 @@
 // The bundled Node.js client's Runtime API connection (harness/runtime/node/lambdacheck_http.mjs)
 // against servers that frame their answers every way HTTP/1.1 allows. Run: node --test.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import test from 'node:test';
 
-import { Connection, headerValue } from '../../../harness/runtime/node/lambdacheck_http.mjs';
+import { BlockingConnection, Connection, headerValue } from '../../../harness/runtime/node/lambdacheck_http.mjs';
 
 // A server that answers each request with the next of `answers` (raw bytes, written in pieces of
 // `piece` bytes) and records the requests.
@@ -80,4 +81,44 @@ test('header values with line breaks or control bytes are refused', () => {
   assert.equal(headerValue('Runtime.ImportModuleError'), 'Runtime.ImportModuleError');
   assert.equal(headerValue('bad\r\nInjected: yes'), undefined);
   assert.equal(headerValue('tab\tok'), 'tab\tok');
+});
+
+// A server in another process (a blocking request stops this one's event loop), echoing each
+// request's body with the status 202; Connection: close when the body says "close".
+async function otherProcessServer() {
+  const child = spawn(process.execPath, ['-e', `
+    const http = require('node:http');
+    const s = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => body += d);
+      req.on('end', () => {
+        res.writeHead(202, body === 'close' ? { Connection: 'close' } : {});
+        res.end('got ' + req.method + ' ' + req.url + ' ' + body);
+      });
+    });
+    s.listen(0, '127.0.0.1', () => console.log(s.address().port));
+  `], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(Number(d))));
+  return { child, port };
+}
+
+test('a blocking request has its answer when it returns, with no turn of the event loop', async () => {
+  const { child, port } = await otherProcessServer();
+  const c = new BlockingConnection('127.0.0.1', port);
+  c.open();
+  assert.equal(c.ready(), false); // Node makes the descriptor on a later turn
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(c.ready(), true);
+  let turned = false;
+  setImmediate(() => { turned = true; });
+  const first = c.request('POST', '/invocation/1/response', { 'Content-Type': 'application/json' }, 'null');
+  assert.equal(turned, false);
+  assert.equal(first.status, 202);
+  assert.equal(first.body.toString(), 'got POST /invocation/1/response null');
+  const big = 'x'.repeat(3 * 1024 * 1024); // more than a socket buffer holds
+  assert.equal(c.request('POST', '/big', {}, big).body.length, 'got POST /big '.length + big.length);
+  assert.equal(c.request('POST', '/c', {}, 'close').status, 202); // the server closes after it
+  assert.throws(() => c.request('POST', '/d', {}, 'after'), /not open yet/); // no new socket yet
+  c.close();
+  child.kill();
 });
