@@ -355,7 +355,7 @@ static void cold(const char *python)
 /* --- Node.js ---------------------------------------------------------------------------------- */
 
 /* aws-lambda-ric's folder: LAMBDACHECK_AWS_LAMBDA_RIC, else where .ci/install-deps --test puts
- * it; NULL when neither is there. */
+ * the pinned version (AWS_LAMBDA_RIC, from CMakeLists.txt); NULL when neither is there. */
 static const char *aws_lambda_ric(char *out, size_t size)
 {
     const char *given = getenv("LAMBDACHECK_AWS_LAMBDA_RIC"), *home = getenv("HOME");
@@ -363,10 +363,10 @@ static const char *aws_lambda_ric(char *out, size_t size)
     if (given && given[0])
         snprintf(out, size, "%s", given);
     else if (xdg && xdg[0])
-        snprintf(out, size, "%s/lambdacheck/aws-lambda-ric@3.3.0/node_modules/aws-lambda-ric", xdg);
+        snprintf(out, size, "%s/lambdacheck/%s/node_modules/aws-lambda-ric", xdg, AWS_LAMBDA_RIC);
     else
-        snprintf(out, size, "%s/.cache/lambdacheck/aws-lambda-ric@3.3.0/node_modules/aws-lambda-ric",
-                 home ? home : "");
+        snprintf(out, size, "%s/.cache/lambdacheck/%s/node_modules/aws-lambda-ric",
+                 home ? home : "", AWS_LAMBDA_RIC);
     return access(out, R_OK) == 0 ? out : NULL;
 }
 

@@ -16,24 +16,25 @@ static lc_emulator *em;
 static lc_invoke_server *server;
 static lc_client *client;
 
-static void add(const char *name, const char *handler, long timeout_ms, int concurrency)
+/* Adds the function c describes to the emulator. */
+static void add_config(lc_function_config c)
 {
-    lc_function_config c = {.name = name, .handler = handler, .code_dir = PROBES,
-                            .timeout_ms = timeout_ms, .concurrency = concurrency};
     lc_function *fn;
     lc_error err = {0};
     ck_assert_msg(lc_function_new(&c, &fn, &err) == LC_OK, "%s", err.message);
     ck_assert_int_eq(lc_emulator_add_function(em, fn, NULL), LC_OK);
 }
 
+static void add(const char *name, const char *handler, long timeout_ms, int concurrency)
+{
+    add_config((lc_function_config){.name = name, .handler = handler, .code_dir = PROBES,
+                                    .timeout_ms = timeout_ms, .concurrency = concurrency});
+}
+
 static void add_node(const char *name, const char *handler)
 {
-    lc_function_config c = {.name = name, .handler = handler, .code_dir = NODE_PROBES,
-                            .runtime = "nodejs20.x", .timeout_ms = 10000};
-    lc_function *fn;
-    lc_error err = {0};
-    ck_assert_msg(lc_function_new(&c, &fn, &err) == LC_OK, "%s", err.message);
-    ck_assert_int_eq(lc_emulator_add_function(em, fn, NULL), LC_OK);
+    add_config((lc_function_config){.name = name, .handler = handler, .code_dir = NODE_PROBES,
+                                    .runtime = "nodejs20.x", .timeout_ms = 10000});
 }
 
 static void setup(void)
