@@ -19,6 +19,7 @@ import math
 import os
 import socketserver
 import subprocess
+import tempfile
 import sys
 import threading
 import unittest
@@ -570,6 +571,31 @@ class StartUp(unittest.TestCase):
         self.assertEqual(done.returncode, 0, done.stderr)
         loaded = set(eval(done.stdout))
         self.assertEqual(sorted(loaded & set(NOT_BEFORE_THE_HANDLER)), [])
+
+    def test_what_aws_client_loads_before_the_handler_is_loaded_or_deferred(self):
+        done = self.run_python("import sys, lambdacheck_runtime as c; "
+                               "print([n for n in c.DEFERRED if n not in sys.modules], "
+                               "type(sys.modules['logging']).__name__)", "-S")
+        self.assertEqual(done.stdout.strip(), "[] _LazyModule", done.stderr)
+
+    def test_logging_is_set_up_when_first_used(self):
+        done = self.run_python(
+            "import sys, lambdacheck_runtime as c; c.setup_logging(False, None, None); "
+            "import logging; h = logging.getLogger().handlers; "
+            "print(type(h[0]).__qualname__, logging._startTime == c._START_TIME, "
+            "type(logging.__loader__).__name__)", "-S")
+        self.assertEqual(done.stdout.strip(), "LambdaLoggerHandler True SourceFileLoader",
+                         done.stderr)
+
+    def test_a_deferred_module_is_not_shadowed_by_the_functions_own(self):
+        with tempfile.TemporaryDirectory() as task_root:
+            with open(os.path.join(task_root, "string.py"), "w") as f:
+                f.write("OWN = True\n")
+            done = self.run_python(
+                "import sys, lambdacheck_runtime as c; c.put_task_root_first(%r); "
+                "import string, logging; logging.getLogger(); "
+                "print(hasattr(string, 'OWN'), hasattr(string, 'Template'))" % task_root, "-S")
+        self.assertEqual(done.stdout.strip(), "False True", done.stderr)
 
     def test_sigterm_keeps_its_default_action(self):
         done = self.run_python("import signal, lambdacheck_runtime; "

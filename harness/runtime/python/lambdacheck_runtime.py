@@ -11,19 +11,19 @@ Started by lambdacheck_bootstrap.py. Standard library only; simplejson is used w
 imported, as AWS's client does, and without it results are encoded the way simplejson would.
 
 Before the handler this imports only modules AWS's client imports too (a module of the
-function's with the same name would otherwise be shadowed), plus _socket.
+function's with the same name would otherwise be shadowed), plus _socket. Some of those it loads
+only on first use (see defer_imports).
 """
 
-import decimal
 import importlib
+import importlib.util
 import json
-import logging
 import math
 import os
 import re
 import sys
+import threading  # noqa: F401  (loaded eagerly: it learns the main thread when it is loaded)
 import time
-import traceback
 
 import _socket
 
@@ -65,6 +65,60 @@ class Fault(Exception):
         self.error_type = error_type
         self.message = message
         self.trace = trace
+
+
+# --- modules loaded on first use --------------------------------------------------------------
+
+# Standard modules AWS's client has loaded before the handler (logging with what it imports, and
+# decimal with what it imports) that this client needs only once something logs, fails or encodes
+# a Decimal. They are found before the function's folder goes first on sys.path and placed in
+# sys.modules unexecuted: a function's module of the same name is shadowed as on Lambda, and a
+# cold start that never logs does not pay for logging.
+DEFERRED = ("string", "token", "tokenize", "linecache", "textwrap", "traceback", "weakref",
+            "numbers", "contextvars", "decimal", "logging")
+
+
+class _ThenConfigure:
+    """The loader of a deferred module: runs the module, then what must follow its loading."""
+
+    def __init__(self, loader, then):
+        self.loader = loader
+        self.then = then
+
+    def create_module(self, spec):
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module):
+        self.loader.exec_module(module)
+        module.__loader__ = module.__spec__.loader = self.loader  # as if loaded plainly
+        if self.then is not None:
+            self.then(module)
+
+
+def defer_imports(names, then=None):
+    """Places each of names not yet loaded in sys.modules, to be executed on its first attribute
+    access; then: {name: function(module)} run right after that module is executed."""
+    then = then or {}
+    for name in names:
+        if name in sys.modules:
+            continue
+        spec = importlib.util.find_spec(name)
+        if spec is None or not hasattr(spec.loader, "exec_module"):
+            continue  # not there: the import statement that wants it says so
+        spec.loader = importlib.util.LazyLoader(_ThenConfigure(spec.loader, then.get(name)))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+
+
+_START_TIME = time.time()
+_logging_loaded = "logging" in sys.modules
+defer_imports(DEFERRED, {"logging": lambda module: _on_logging_loaded(module)})
+
+# Not import statements: those would load the modules now (they look at __spec__).
+decimal = sys.modules.get("decimal") or importlib.import_module("decimal")
+logging = sys.modules.get("logging") or importlib.import_module("logging")
+traceback = sys.modules.get("traceback") or importlib.import_module("traceback")
 
 
 # --- the module search path -------------------------------------------------------------------
@@ -503,73 +557,102 @@ class StandardLogSink:
         sys.stdout.write("\r".join(message_lines) + "\n")
 
 
-class LambdaLoggerHandler(logging.Handler):
-    """The root logger's handler. Errors while formatting reach the caller of the log call."""
+def _define_logging_classes():
+    """The root logger's handler, filter and JSON formatter, made once logging is loaded."""
+    global LambdaLoggerHandler, LambdaLoggerHandlerWithFrameType, LambdaLoggerFilter, JsonFormatter
 
-    def __init__(self, log_sink):
-        logging.Handler.__init__(self)
-        self.log_sink = log_sink
+    class LambdaLoggerHandler(logging.Handler):
+        """The root logger's handler. Errors while formatting reach the caller of the log call."""
 
-    def emit(self, record):
-        self.log_sink.log(self.format(record))
+        def __init__(self, log_sink):
+            logging.Handler.__init__(self)
+            self.log_sink = log_sink
 
-
-class LambdaLoggerHandlerWithFrameType(logging.Handler):
-    """The handler used when a log format or level is configured (frames carry the level)."""
-
-    def __init__(self, log_sink):
-        super().__init__()
-        self.log_sink = log_sink
-
-    def emit(self, record):
-        self.log_sink.log(self.format(record), frame_type=getattr(record, "_frame_type", None))
+        def emit(self, record):
+            self.log_sink.log(self.format(record))
 
 
-class LambdaLoggerFilter(logging.Filter):
-    """Stamps each record with the invocation's request id (and tenant id)."""
+    class LambdaLoggerHandlerWithFrameType(logging.Handler):
+        """The handler used when a log format or level is configured (frames carry the level)."""
 
-    def filter(self, record):
-        record.aws_request_id = _request_id or ""
-        record.tenant_id = _tenant_id
-        return True
+        def __init__(self, log_sink):
+            super().__init__()
+            self.log_sink = log_sink
+
+        def emit(self, record):
+            self.log_sink.log(self.format(record), frame_type=getattr(record, "_frame_type", None))
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per record: timestamp, level, message, logger, then whatever applies of
-    stackTrace, errorType, errorMessage, requestId, location, tenantId, and the extras."""
+    class LambdaLoggerFilter(logging.Filter):
+        """Stamps each record with the invocation's request id (and tenant id)."""
 
-    def __init__(self):
-        super().__init__(datefmt=_TIME_FORMAT)
-        self._encode = json.JSONEncoder(ensure_ascii=False).encode
+        def filter(self, record):
+            record.aws_request_id = _request_id or ""
+            record.tenant_id = _tenant_id
+            return True
 
-    def format(self, record):
-        record.levelno = _bucket(record.levelno)
-        record.levelname = logging.getLevelName(record.levelno)
-        exc = record.exc_info
-        out = {
-            "timestamp": self.formatTime(record, self.datefmt),
-            "level": record.levelname,
-            "message": record.getMessage(),
-            "logger": record.name,
-            "stackTrace": traceback.format_tb(exc[2]) if exc else None,
-            "errorType": exc[0].__name__ if exc else None,
-            "errorMessage": str(exc[1]) if exc else None,
-            "requestId": getattr(record, "aws_request_id", None),
-            "location": "%s:%s:%s" % (record.pathname, record.funcName, record.lineno)
-            if exc else None,
-        }
-        if getattr(record, "tenant_id", None) is not None:
-            out["tenantId"] = record.tenant_id
-        for key, value in record.__dict__.items():
-            if key not in _RECORD_ATTRIBUTES and key not in out:
-                out[key] = value
-        return self._encode({k: v for k, v in out.items() if v is not None}) + "\n"
+
+    class JsonFormatter(logging.Formatter):
+        """One JSON object per record: timestamp, level, message, logger, then whatever applies of
+        stackTrace, errorType, errorMessage, requestId, location, tenantId, and the extras."""
+
+        def __init__(self):
+            super().__init__(datefmt=_TIME_FORMAT)
+            self._encode = json.JSONEncoder(ensure_ascii=False).encode
+
+        def format(self, record):
+            record.levelno = _bucket(record.levelno)
+            record.levelname = logging.getLevelName(record.levelno)
+            exc = record.exc_info
+            out = {
+                "timestamp": self.formatTime(record, self.datefmt),
+                "level": record.levelname,
+                "message": record.getMessage(),
+                "logger": record.name,
+                "stackTrace": traceback.format_tb(exc[2]) if exc else None,
+                "errorType": exc[0].__name__ if exc else None,
+                "errorMessage": str(exc[1]) if exc else None,
+                "requestId": getattr(record, "aws_request_id", None),
+                "location": "%s:%s:%s" % (record.pathname, record.funcName, record.lineno)
+                if exc else None,
+            }
+            if getattr(record, "tenant_id", None) is not None:
+                out["tenantId"] = record.tenant_id
+            for key, value in record.__dict__.items():
+                if key not in _RECORD_ATTRIBUTES and key not in out:
+                    out[key] = value
+            return self._encode({k: v for k, v in out.items() if v is not None}) + "\n"
+
+    for cls in (LambdaLoggerHandler, LambdaLoggerHandlerWithFrameType, LambdaLoggerFilter,
+                JsonFormatter):
+        cls.__qualname__ = cls.__name__  # named as if defined at module level
 
 
 _TEXT_FORMAT = "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n"
 
 
+_logging_config = None  # (json_format, level, log_sink), once main has read them
+
+
 def setup_logging(json_format, level, log_sink):
+    """Configures the root logger as AWS's client does: now when logging is loaded, else as soon
+    as something loads it (see DEFERRED)."""
+    global _logging_config
+    _logging_config = (json_format, level, log_sink)
+    if _logging_loaded:
+        _configure_logging(*_logging_config)
+
+
+def _on_logging_loaded(module):
+    global _logging_loaded
+    _logging_loaded = True
+    module._startTime = _START_TIME  # relativeCreated counts from the start, as on Lambda
+    if _logging_config is not None:
+        _configure_logging(*_logging_config)
+
+
+def _configure_logging(json_format, level, log_sink):
+    _define_logging_classes()
     logging.Formatter.converter = time.gmtime
     if json_format or level:
         handler = LambdaLoggerHandlerWithFrameType(log_sink)
