@@ -408,6 +408,14 @@ static int usage(void)
     return 2;
 }
 
+/* True when aws-lambda-ric's native transport was built (reference_launcher.mjs uses it then). */
+static bool has_native_transport(const char *ric)
+{
+    char path[1100];
+    snprintf(path, sizeof path, "%s/dist/rapid-client.node", ric);
+    return access(path, R_OK) == 0;
+}
+
 /* Where .ci/install-deps --test puts aws-lambda-ric, when LAMBDACHECK_AWS_LAMBDA_RIC is unset
  * (install-deps says the same). */
 static const char *installed_aws_lambda_ric(char *out, size_t size)
@@ -500,8 +508,10 @@ int main(int argc, char **argv)
     }
     if (o.node)
         printf("differential: %d Node.js scenarios: %d agree, %d differ, %d could not run (AWS's "
-               "aws-lambda-ric from %s)\n",
-               agree + differ + broken, agree, differ, broken, o.reference);
+               "aws-lambda-ric from %s, %s)\n",
+               agree + differ + broken, agree, differ, broken, o.reference,
+               has_native_transport(o.reference) ? "with its native transport"
+                                                 : "with a stand-in for its native transport");
     else
         printf("differential: %d scenarios: %d agree, %d differ, %d could not run (AWS's client "
                "from %s under %s; ours under %s)\n",
