@@ -15,7 +15,9 @@
  *              emulator (installed by .ci/install-deps --test, or LAMBDACHECK_AWS_LAMBDA_RIC)
  *   teardown   stopping 8 environments, next to stopping 1
  *   suite      `lambdacheck check` of the bundled example and conformance libraries
- * Medians of repeated runs. Not a test: it prints numbers and ratios, and asserts nothing. */
+ * Usage: bench_invoke [N [SECTION...]]: N warm calls per rate (default 20000); the sections named
+ * (default: all). Medians of repeated runs. Not a test: it prints numbers and ratios, and asserts
+ * nothing. */
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -500,6 +502,17 @@ static void suite(void)
     printf("  median of 5: %.2f s (goal under 5 s)\n", median_ms(argv, 5) / 1000.0);
 }
 
+/* Sections named after N on the command line run; none named: all of them. */
+static bool wanted(int argc, char **argv, const char *section)
+{
+    if (argc <= 2)
+        return true;
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], section) == 0)
+            return true;
+    return false;
+}
+
 int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? strtoul(argv[1], NULL, 10) : 20000;
@@ -513,11 +526,17 @@ int main(int argc, char **argv)
         fclose(f);
     }
     printf("lambdacheck bench (interpreter %s; one-minute load average %s)\n", python, load);
-    warm(n);
-    payloads(python);
-    cold(python);
-    node(n);
-    teardown(python);
-    suite();
+    if (wanted(argc, argv, "warm"))
+        warm(n);
+    if (wanted(argc, argv, "payloads"))
+        payloads(python);
+    if (wanted(argc, argv, "cold"))
+        cold(python);
+    if (wanted(argc, argv, "node"))
+        node(n);
+    if (wanted(argc, argv, "teardown"))
+        teardown(python);
+    if (wanted(argc, argv, "suite"))
+        suite();
     return 0;
 }

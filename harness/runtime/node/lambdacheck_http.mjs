@@ -142,6 +142,11 @@ export const headerValue = (value) => (/^[\t\x20-\x7e]*$/.test(String(value)) ? 
 // blocking sockets: the request is written and the answer read with fs.writeSync/readSync on the
 // socket's descriptor, retried while the non-blocking socket has no room or no data yet (the
 // Runtime API answers a post at once). Node itself never reads this socket: it stays paused.
+const SPIN_NS = 20000n;
+const PAUSE_MS = 0.05;
+const PAUSE = new Int32Array(new SharedArrayBuffer(4)); // never notified: Atomics.wait sleeps
+const READ_BUFFER = Buffer.allocUnsafe(65536);
+
 export class BlockingConnection {
   constructor(host, port) {
     this.host = host;
@@ -152,6 +157,7 @@ export class BlockingConnection {
 
   open() {
     this.socket = net.connect(this.port, this.host);
+    this.socket.setNoDelay(true);
     this.socket.pause();
     this.socket.on('error', () => {}); // a failure shows in the next read or write
     this.socket.unref();
@@ -168,8 +174,11 @@ export class BlockingConnection {
     this.socket = null;
   }
 
-  // fs.writeSync/readSync until done; EAGAIN (and ENOTCONN while connecting) are retried.
+  // fs.writeSync/readSync until done; EAGAIN (and ENOTCONN while connecting) are retried: at
+  // once for SPIN_NS, then after pauses of PAUSE_MS, so that a slow answer does not keep a core
+  // busy (on two cores a spinning client starves the very server it waits for).
   static retrying(call) {
+    let since = 0n;
     for (;;) {
       try {
         return call();
@@ -177,6 +186,11 @@ export class BlockingConnection {
         if (e.code !== 'EAGAIN' && e.code !== 'EWOULDBLOCK' && e.code !== 'ENOTCONN')
           throw e;
       }
+      const now = process.hrtime.bigint();
+      if (since === 0n)
+        since = now;
+      else if (now - since > SPIN_NS)
+        Atomics.wait(PAUSE, 0, 0, PAUSE_MS);
     }
   }
 
@@ -208,7 +222,7 @@ export class BlockingConnection {
                                              'latin1'), Buffer.from(body)]);
     for (let at = 0; at < bytes.length;)
       at += BlockingConnection.retrying(() => fs.writeSync(fd, bytes, at, bytes.length - at));
-    const chunk = Buffer.alloc(65536);
+    const chunk = READ_BUFFER; // copied out at once: one buffer serves every read
     for (;;) {
       const n = BlockingConnection.retrying(() => fs.readSync(fd, chunk, 0, chunk.length, null));
       this.parser.input = Buffer.concat([this.parser.input, chunk.subarray(0, n)]);
