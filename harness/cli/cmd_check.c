@@ -624,8 +624,9 @@ static int run_check(check_args *a, int argc, char **argv)
     if (a->coverage && prepare_coverage(a, &cov) != CLI_OK)
         return CLI_FAILED;
     libraries libs = {0};
-    int rc = load_libraries(a, a->coverage ? cov.command : NULL, a->coverage ? cov.node_dir : NULL,
-                            argc, argv, &libs);
+    const char *python_command = a->coverage && cov.command[0] ? cov.command : NULL;
+    int rc = load_libraries(a, python_command, a->coverage ? cov.node_dir : NULL, argc, argv,
+                            &libs);
     size_t selected = rc == CLI_OK ? select_cases(a, &libs) : 0;
     if (rc == CLI_OK && a->list)
         list_cases(&libs);

@@ -9,20 +9,24 @@
 #ifndef LAMBDACHECK_HANDLER_COVERAGE_H
 #define LAMBDACHECK_HANDLER_COVERAGE_H
 
+#include <stdbool.h>
+
 #include "lambdacheck/error.h"
 
 typedef struct {
-    char python[4096];   /* the interpreter that has coverage.py */
+    char python[4096];   /* the interpreter for coverage.py */
+    bool python_ready;   /* it can import coverage.py */
     char dir[4096];      /* the report folder: reports/coverage/handlers */
-    char command[9000];  /* the runtime command to run functions with */
+    char command[9000];  /* the runtime command to run Python functions with ("" without
+                            coverage.py) */
     char sources[32768]; /* the code folders measured, one per line ("" until added) */
     char node_dir[4200]; /* where Node.js functions write V8's coverage: dir/v8 */
     char node_sources[32768]; /* the Node.js code folders measured, one per line */
 } lc_handler_coverage;
 
-/* Checks that python (NULL: $LAMBDACHECK_PYTHON or python3) can import coverage, empties dir's
- * old data and fills *out. LC_ENOTFOUND, with the package to install in the message, when
- * coverage.py is missing. */
+/* Learns whether python (NULL: $LAMBDACHECK_PYTHON or python3) can import coverage, empties
+ * dir's old data and fills *out. coverage.py is needed only once a Python source is added (see
+ * lc_handler_coverage_write_config): Node.js code is measured without it. */
 lc_status lc_handler_coverage_prepare(const char *python, const char *dir,
                                       lc_handler_coverage *out, lc_error *err);
 
@@ -34,7 +38,8 @@ void lc_handler_coverage_add_source(lc_handler_coverage *c, const char *dir);
 void lc_handler_coverage_add_node_source(lc_handler_coverage *c, const char *dir);
 
 /* Writes the coverage configuration the runtimes read (done by prepare; again after adding
- * sources, before any function runs). */
+ * sources, before any function runs). LC_ENOTFOUND, with the package to install in the message,
+ * when a Python source was added and the interpreter cannot import coverage.py. */
 lc_status lc_handler_coverage_write_config(const lc_handler_coverage *c, lc_error *err);
 
 /* Totals of a report. */
