@@ -142,7 +142,7 @@ export const headerValue = (value) => (/^[\t\x20-\x7e]*$/.test(String(value)) ? 
 // blocking sockets: the request is written and the answer read with fs.writeSync/readSync on the
 // socket's descriptor, retried while the non-blocking socket has no room or no data yet (the
 // Runtime API answers a post at once). Node itself never reads this socket: it stays paused.
-const SPIN_NS = 20000n;
+const SPIN_NS = 150000n;
 const PAUSE_MS = 0.05;
 const PAUSE = new Int32Array(new SharedArrayBuffer(4)); // never notified: Atomics.wait sleeps
 const READ_BUFFER = Buffer.allocUnsafe(65536);
