@@ -228,6 +228,58 @@ START_TEST(a_slow_request_gets_408)
 }
 END_TEST
 
+static bool streams(void *ctx, const lc__http_request *req)
+{
+    (void)ctx;
+    return strcmp(req->path, "/stream") == 0;
+}
+
+static size_t pieces_seen;
+
+static void on_body(void *ctx, lc__http_request *req, const char *data, size_t len)
+{
+    (void)ctx;
+    (void)req;
+    (void)data;
+    (void)len;
+    pieces_seen++; /* the loop's thread only */
+}
+
+/* Sends a chunked body to /stream one piece every gap_ms; stall_ms (0: none) before the fifth. */
+static char *stream_slowly(int gap_ms, int stall_ms)
+{
+    int fd = connect_to();
+    static const char head[] = "POST /stream HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
+    ck_assert_int_eq(write(fd, head, sizeof head - 1), (ssize_t)(sizeof head - 1));
+    for (int i = 0; i < 10; i++) {
+        usleep((useconds_t)(i == 4 && stall_ms ? stall_ms : gap_ms) * 1000);
+        if (send(fd, "2\r\nab\r\n", 7, MSG_NOSIGNAL) != 7)
+            break; /* the server answered and closed */
+    }
+    (void)!send(fd, "0\r\n\r\n", 5, MSG_NOSIGNAL);
+    char *r = read_reply(fd, 3000, "ab|"); /* the echo's end, or the 408 and its close */
+    close(fd);
+    return r;
+}
+
+/* The request timeout bounds the time between two pieces of a streamed body, not its whole
+ * length: a body that keeps moving may take longer, one that stalls gets 408. */
+START_TEST(a_streamed_body_may_take_as_long_as_it_keeps_moving)
+{
+    teardown();
+    lc__http_config c = {.on_request = on_request, .body_cap = cap, .max_discard = 1024,
+                         .request_timeout_ms = 300, .streams = streams, .on_body = on_body};
+    ck_assert_int_eq(lc__http_server_start(&c, &server, NULL), LC_OK);
+    pieces_seen = 0;
+    char *r = stream_slowly(100, 0); /* 1 s in all, 100 ms between pieces */
+    ck_assert_starts(r, "HTTP/1.1 200 OK");
+    ck_assert_msg(strstr(r, "|abababababababababab|") != NULL, "%s", r);
+    ck_assert_uint_ge(pieces_seen, 10);
+    r = stream_slowly(50, 700); /* still for 700 ms after four pieces */
+    ck_assert_starts(r, "HTTP/1.1 408 Request Timeout");
+}
+END_TEST
+
 /* Hundreds of idle connections do not keep a real request waiting. */
 START_TEST(idle_connections_starve_no_one)
 {
@@ -341,6 +393,7 @@ Suite *http_server_suite(void)
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, setup, teardown);
     tcase_add_test(limits, a_slow_request_gets_408);
+    tcase_add_test(limits, a_streamed_body_may_take_as_long_as_it_keeps_moving);
     tcase_add_test(limits, idle_connections_starve_no_one);
     tcase_add_test(limits, past_the_connection_limit_a_newcomer_gets_503);
     tcase_add_test(limits, a_client_that_leaves_early_does_not_end_the_server);
