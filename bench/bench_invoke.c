@@ -506,6 +506,9 @@ static void suite(void)
     printf("  median of 5: %.2f s (goal under 5 s)\n", median_ms(argv, 5) / 1000.0);
 }
 
+static const char *const SECTIONS[] = {"warm", "payloads", "cold", "node", "teardown", "suite",
+                                       NULL};
+
 /* Sections named after N on the command line run; none named: all of them. */
 static bool wanted(int argc, char **argv, const char *section)
 {
@@ -528,6 +531,16 @@ int main(int argc, char **argv)
         if (fgets(load, sizeof load, f))
             load[strcspn(load, " \n")] = '\0'; /* the one-minute figure */
         fclose(f);
+    }
+    for (int i = 2; i < argc; i++) {
+        bool known = false;
+        for (const char *const *s = SECTIONS; *s; s++)
+            known = known || strcmp(argv[i], *s) == 0;
+        if (!known) {
+            fprintf(stderr, "bench: no section '%s' (warm, payloads, cold, node, teardown, suite)\n",
+                    argv[i]);
+            return 2;
+        }
     }
     printf("lambdacheck bench (interpreter %s; one-minute load average %s)\n", python, load);
     if (wanted(argc, argv, "warm"))

@@ -121,7 +121,7 @@ static lc_status write_rcfile(const lc_handler_coverage *c, lc_error *err)
 
 lc_status lc_handler_coverage_write_config(const lc_handler_coverage *c, lc_error *err)
 {
-    if (c->sources[0] && !c->python_ready)
+    if (c->sources[0] && !c->command[0]) /* python cannot import coverage.py */
         return lc_error_set(err, LC_ENOTFOUND, c->python, 0, 0,
                             "--coverage needs coverage.py for Python functions, which %s cannot "
                             "import: install it (Debian: apt-get install python3-coverage, for "
@@ -152,7 +152,7 @@ lc_status lc_handler_coverage_prepare(const char *python, const char *dir,
              python ? python : (env && env[0] ? env : "python3"));
     char *check[] = {out->python, "-c", "import coverage", NULL};
     lc_error mine = {0};
-    out->python_ready = run(check, NULL, &mine) == LC_OK;
+    bool python_ready = run(check, NULL, &mine) == LC_OK;
     char real[4096];
     lc_status st = make_dirs(dir, err);
     if (st != LC_OK)
@@ -164,7 +164,7 @@ lc_status lc_handler_coverage_prepare(const char *python, const char *dir,
         return st;
     remove_old_node_data(out->node_dir);
     st = write_rcfile(out, err);
-    if (out->python_ready)
+    if (python_ready)
         snprintf(out->command, sizeof out->command,
                  "%s -m coverage run --rcfile=%s/coveragerc {bootstrap}", out->python, out->dir);
     return st;

@@ -9,13 +9,10 @@
 #ifndef LAMBDACHECK_HANDLER_COVERAGE_H
 #define LAMBDACHECK_HANDLER_COVERAGE_H
 
-#include <stdbool.h>
-
 #include "lambdacheck/error.h"
 
 typedef struct {
     char python[4096];   /* the interpreter for coverage.py */
-    bool python_ready;   /* it can import coverage.py */
     char dir[4096];      /* the report folder: reports/coverage/handlers */
     char command[9000];  /* the runtime command to run Python functions with ("" without
                             coverage.py) */

@@ -137,16 +137,17 @@ export class Connection {
 // A header value as sent, or undefined when it cannot be one (a line break, a control byte).
 export const headerValue = (value) => (/^[\t\x20-\x7e]*$/.test(String(value)) ? String(value) : undefined);
 
-// A connection whose requests block, for the posts: AWS's client posts synchronously, so code
-// that runs after an answer (a log line, process.exit) runs once the platform has it. Node has no
-// blocking sockets: the request is written and the answer read with fs.writeSync/readSync on the
-// socket's descriptor, retried while the non-blocking socket has no room or no data yet (the
-// Runtime API answers a post at once). Node itself never reads this socket: it stays paused.
+// How BlockingConnection waits for an answer, and the one buffer it reads into.
 const SPIN_NS = 150000n;
 const PAUSE_MS = 0.05;
 const PAUSE = new Int32Array(new SharedArrayBuffer(4)); // never notified: Atomics.wait sleeps
 const READ_BUFFER = Buffer.allocUnsafe(65536);
 
+// A connection whose requests block, for the posts: AWS's client posts synchronously, so code
+// that runs after an answer (a log line, process.exit) runs once the platform has it. Node has no
+// blocking sockets: the request is written and the answer read with fs.writeSync/readSync on the
+// socket's descriptor, retried while the non-blocking socket has no room or no data yet (the
+// Runtime API answers a post at once). Node itself never reads this socket: it stays paused.
 export class BlockingConnection {
   constructor(host, port) {
     this.host = host;

@@ -571,7 +571,6 @@ def _define_logging_classes():
         def emit(self, record):
             self.log_sink.log(self.format(record))
 
-
     class LambdaLoggerHandlerWithFrameType(logging.Handler):
         """The handler used when a log format or level is configured (frames carry the level)."""
 
@@ -582,7 +581,6 @@ def _define_logging_classes():
         def emit(self, record):
             self.log_sink.log(self.format(record), frame_type=getattr(record, "_frame_type", None))
 
-
     class LambdaLoggerFilter(logging.Filter):
         """Stamps each record with the invocation's request id (and tenant id)."""
 
@@ -590,7 +588,6 @@ def _define_logging_classes():
             record.aws_request_id = _request_id or ""
             record.tenant_id = _tenant_id
             return True
-
 
     class JsonFormatter(logging.Formatter):
         """One JSON object per record: timestamp, level, message, logger, then whatever applies of
