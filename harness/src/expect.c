@@ -11,18 +11,28 @@
 
 /* --- verdicts ---------------------------------------------------------------------------------- */
 
-static void add_verdict(lc_verdicts *v, const char *check, lc_check_state state, const char *fmt,
-                        va_list ap)
+/* Appends a verdict whose message is text. */
+static lc_verdict *append_verdict(lc_verdicts *v, const char *check, lc_check_state state,
+                                  const char *text)
 {
     lc_verdict *items = realloc(v->items, (v->count + 1) * sizeof *items);
     if (items == NULL)
-        return;
+        return NULL;
     v->items = items;
     lc_verdict *it = &items[v->count++];
     snprintf(it->check, sizeof it->check, "%s", check);
     it->state = state;
-    vsnprintf(it->message, sizeof it->message, fmt, ap);
+    snprintf(it->message, sizeof it->message, "%s", text);
     lc_utf8_sanitize(it->message); /* payloads and logs are bytes; reports are UTF-8 */
+    return it;
+}
+
+static void add_verdict(lc_verdicts *v, const char *check, lc_check_state state, const char *fmt,
+                        va_list ap)
+{
+    char text[sizeof v->items->message];
+    vsnprintf(text, sizeof text, fmt, ap);
+    append_verdict(v, check, state, text);
 }
 
 void lc_verdicts_add(lc_verdicts *v, const char *check, bool passed, const char *fmt, ...)
@@ -39,6 +49,43 @@ void lc_verdicts_not_checked(lc_verdicts *v, const char *check, const char *fmt,
     va_start(ap, fmt);
     add_verdict(v, check, LC_CHECK_NOT_CHECKED, fmt, ap);
     va_end(ap);
+}
+
+void lc_verdicts_warn(lc_verdicts *v, const char *check, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    add_verdict(v, check, LC_CHECK_WARNED, fmt, ap);
+    va_end(ap);
+}
+
+/* The check's name without an "invocations[N]." prefix. */
+static const char *bare_check(const char *name)
+{
+    const char *dot = strncmp(name, "invocations[", 12) == 0 ? strstr(name, "].") : NULL;
+    return dot ? dot + 2 : name;
+}
+
+void lc_verdicts_turn_off(lc_verdicts *v, size_t from, const char *check, const char *reason)
+{
+    bool found = false;
+    for (size_t i = from; i < v->count; i++) {
+        lc_verdict *it = &v->items[i];
+        if (strcmp(bare_check(it->check), check) != 0)
+            continue;
+        char text[2 * sizeof it->message]; /* cut to the message's size, at a character */
+        snprintf(text, sizeof text, "turned off: %s (it %s: %s)", reason,
+                 it->state == LC_CHECK_FAILED ? "would have failed" : "found", it->message);
+        memcpy(it->message, text, sizeof it->message - 1);
+        it->message[sizeof it->message - 1] = '\0';
+        lc_utf8_sanitize(it->message);
+        it->state = LC_CHECK_OFF;
+        found = true;
+    }
+    char text[sizeof v->items->message];
+    snprintf(text, sizeof text, "turned off: %s (it did not apply here)", reason);
+    if (!found)
+        append_verdict(v, check, LC_CHECK_OFF, text);
 }
 
 void lc_verdicts_prefix(lc_verdicts *v, size_t from, const char *prefix)

@@ -40,12 +40,26 @@ static void print_log(FILE *out, const char *log, bool verbose)
     }
 }
 
-static void print_not_checked(FILE *out, const lc_case_result *r)
+/* The verdicts that neither passed plainly nor failed: not checked, warned, turned off. */
+static const char *aside_label(lc_check_state s)
 {
-    for (size_t i = 0; i < r->verdicts.count; i++)
-        if (r->verdicts.items[i].state == LC_CHECK_NOT_CHECKED)
-            fprintf(out, "    not checked: %s: %s\n", r->verdicts.items[i].check,
-                    r->verdicts.items[i].message);
+    switch (s) {
+    case LC_CHECK_NOT_CHECKED: return "not checked";
+    case LC_CHECK_WARNED: return "warning";
+    case LC_CHECK_OFF: return "turned off";
+    default: return NULL;
+    }
+}
+
+static void print_asides(FILE *out, const lc_case_result *r)
+{
+    for (size_t i = 0; i < r->verdicts.count; i++) {
+        const lc_verdict *v = &r->verdicts.items[i];
+        if (aside_label(v->state) && v->state != LC_CHECK_OFF)
+            fprintf(out, "    %s: %s: %s\n", aside_label(v->state), v->check, v->message);
+        else if (v->state == LC_CHECK_OFF) /* the message begins "turned off: " */
+            fprintf(out, "    %s: %s\n", v->check, v->message);
+    }
 }
 
 void lc_report_case(FILE *out, const lc_case_result *r, bool colour, bool verbose)
@@ -57,27 +71,36 @@ void lc_report_case(FILE *out, const lc_case_result *r, bool colour, bool verbos
     for (size_t i = 0; i < r->verdicts.count; i++)
         if (r->verdicts.items[i].state == LC_CHECK_FAILED)
             fprintf(out, "    %s: %s\n", r->verdicts.items[i].check, r->verdicts.items[i].message);
-    print_not_checked(out, r);
+    print_asides(out, r);
     if (!r->passed)
         print_log(out, r->log, verbose);
 }
 
-static size_t not_checked(const lc_run *run)
+static size_t count_state(const lc_run *run, lc_check_state state)
 {
     size_t n = 0;
     for (size_t i = 0; i < lc_run_count(run); i++)
-        n += lc_verdicts_count(&lc_run_case(run, i)->verdicts, LC_CHECK_NOT_CHECKED);
+        n += lc_verdicts_count(&lc_run_case(run, i)->verdicts, state);
     return n;
 }
 
 void lc_report_summary(FILE *out, const lc_run *run)
 {
-    size_t failed = lc_run_failed(run), total = lc_run_count(run), unchecked = not_checked(run);
+    size_t failed = lc_run_failed(run), total = lc_run_count(run);
+    size_t unchecked = count_state(run, LC_CHECK_NOT_CHECKED);
+    size_t warned = count_state(run, LC_CHECK_WARNED), off = count_state(run, LC_CHECK_OFF);
     fprintf(out, "Ran %zu case%s in %.2f s\n", total, total == 1 ? "" : "s",
             lc_run_duration_ms(run) / 1000.0);
     if (unchecked)
         fprintf(out, "%zu check%s could not be made on this target (listed as \"not checked\")\n",
                 unchecked, unchecked == 1 ? "" : "s");
+    if (warned)
+        fprintf(out, "%zu check%s passed with a warning (listed as \"warning\")\n", warned,
+                warned == 1 ? "" : "s");
+    if (off)
+        fprintf(out, "%zu check%s turned off by the cases or their functions (listed as "
+                     "\"turned off\")\n",
+                off, off == 1 ? "" : "s");
     fprintf(out, "%zu passed, %zu failed\n", total - failed, failed);
 }
 
@@ -165,6 +188,53 @@ static void junit_failure(FILE *f, const lc_case_result *r)
     fputs("</failure>\n", f);
 }
 
+static bool has_asides(const lc_case_result *r)
+{
+    for (size_t i = 0; i < r->verdicts.count; i++)
+        if (aside_label(r->verdicts.items[i].state))
+            return true;
+    return false;
+}
+
+/* Warnings and turned-off checks as the testcase's properties (the form pytest's JUnit files
+ * use), so that CI tools show what was not held against the case. */
+static void junit_properties(FILE *f, const lc_case_result *r)
+{
+    bool any = false;
+    for (size_t i = 0; i < r->verdicts.count; i++) {
+        const lc_verdict *v = &r->verdicts.items[i];
+        if (v->state != LC_CHECK_WARNED && v->state != LC_CHECK_OFF)
+            continue;
+        fputs(any ? "" : "      <properties>\n", f);
+        any = true;
+        fprintf(f, "        <property name=\"%s:", v->state == LC_CHECK_OFF ? "turned-off" : "warning");
+        xml_text(f, v->check);
+        fputs("\" value=\"", f);
+        xml_text(f, v->message);
+        fputs("\"/>\n", f);
+    }
+    if (any)
+        fputs("      </properties>\n", f);
+}
+
+/* The same lines the terminal shows, first in the case's output. */
+static void junit_asides(FILE *f, const lc_case_result *r)
+{
+    for (size_t i = 0; i < r->verdicts.count; i++) {
+        const lc_verdict *v = &r->verdicts.items[i];
+        if (aside_label(v->state) == NULL)
+            continue;
+        if (v->state != LC_CHECK_OFF) {
+            xml_text(f, aside_label(v->state));
+            fputs(": ", f);
+        }
+        xml_text(f, v->check);
+        fputs(": ", f);
+        xml_text(f, v->message);
+        fputs("\n", f);
+    }
+}
+
 static void junit_case(FILE *f, const lc_case_result *r)
 {
     fputs("    <testcase classname=\"", f);
@@ -178,10 +248,12 @@ static void junit_case(FILE *f, const lc_case_result *r)
         fputs("\"/>\n", f);
     }
     junit_failure(f, r);
+    junit_properties(f, r);
     char *log = report_log(r->log);
-    if (log && log[0]) {
+    if ((log && log[0]) || has_asides(r)) {
         fputs("      <system-out>", f);
-        xml_text(f, log);
+        junit_asides(f, r);
+        xml_text(f, log ? log : "");
         fputs("</system-out>\n", f);
     }
     free(log);
@@ -238,7 +310,9 @@ lc_status lc_report_junit(const lc_run *run, const char *path, lc_error *err)
 
 /* --- JSON ----------------------------------------------------------------------------------------- */
 
-static const char *const state_names[] = {"passed", "failed", "not-checked"};
+/* Indexed by lc_check_state. */
+static const char *const state_names[] = {"passed", "failed", "not-checked", "warned", "off"};
+#define N_STATES (sizeof state_names / sizeof *state_names)
 
 static json_t *case_json(const lc_case_result *r)
 {
@@ -247,7 +321,9 @@ static json_t *case_json(const lc_case_result *r)
         const lc_verdict *v = &r->verdicts.items[i];
         json_array_append_new(checks, json_pack("{s:s, s:s, s:b, s:s}", "check", v->check,
                                                 "state", state_names[v->state], "passed",
-                                                v->state == LC_CHECK_PASSED, "message",
+                                                v->state == LC_CHECK_PASSED ||
+                                                    v->state == LC_CHECK_WARNED,
+                                                "message",
                                                 v->message));
     }
     char *log = report_log(r->log);
@@ -304,7 +380,7 @@ static lc_status read_checks(const json_t *checks, lc_case_result *r, const char
         const char *check = json_string_value(json_object_get(c, "check"));
         const char *message = json_string_value(json_object_get(c, "message"));
         int s = -1;
-        for (int k = 0; state && k < 3; k++)
+        for (int k = 0; state && k < (int)N_STATES; k++)
             if (strcmp(state, state_names[k]) == 0)
                 s = k;
         if (s < 0 || !check || !message)
@@ -312,8 +388,12 @@ static lc_status read_checks(const json_t *checks, lc_case_result *r, const char
                                 "%s: checks[%zu] needs check, state and message", r->id, i);
         if (s == LC_CHECK_NOT_CHECKED)
             lc_verdicts_not_checked(&r->verdicts, check, "%s", message);
+        else if (s == LC_CHECK_WARNED)
+            lc_verdicts_warn(&r->verdicts, check, "%s", message);
         else
             lc_verdicts_add(&r->verdicts, check, s == LC_CHECK_PASSED, "%s", message);
+        if (s == LC_CHECK_OFF) /* the message already says why */
+            r->verdicts.items[r->verdicts.count - 1].state = LC_CHECK_OFF;
     }
     return LC_OK;
 }

@@ -46,6 +46,11 @@ typedef enum {
     LC_CHECK_PASSED,
     LC_CHECK_FAILED,
     LC_CHECK_NOT_CHECKED, /* the target cannot show it (e.g. the journal of a remote endpoint) */
+    LC_CHECK_WARNED,      /* held as far as AWS documents what the service does, but the response
+                             does something AWS does not document: the message says what; never
+                             a failure */
+    LC_CHECK_OFF,         /* turned off by the case or its function ("contracts"): the message
+                             gives the reason, then what the check found */
 } lc_check_state;
 
 /* The verdict of one check. */
@@ -64,6 +69,16 @@ typedef struct {
 /* Appends a verdict: passed or failed, with the message for that outcome. */
 void lc_verdicts_add(lc_verdicts *v, const char *check, bool passed, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Appends a verdict that held with a warning: what the response does that AWS does not
+ * document. */
+void lc_verdicts_warn(lc_verdicts *v, const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Turns every verdict from index `from` on whose check is `check` (after an
+ * "invocations[N]." prefix, if any) off, with the reason before what it found; appends one that
+ * says so when none had that name. */
+void lc_verdicts_turn_off(lc_verdicts *v, size_t from, const char *check, const char *reason);
 
 /* Appends a verdict that could not be checked on this target, saying why. */
 void lc_verdicts_not_checked(lc_verdicts *v, const char *check, const char *fmt, ...)
