@@ -6,14 +6,19 @@
 
 static const char contracts_usage[] =
     "usage: lambdacheck contracts verify --event EVENT_FILE --response RESPONSE_FILE\n"
+    "                                    [--report-batch-item-failures]\n"
     "\n"
     "Detects the service that sent the event and checks the handler's response against that\n"
     "service's contract (API Gateway, ALB, authorizers, SQS/Kinesis/DynamoDB batch responses,\n"
     "Firehose, Cognito, SES, S3 Batch Operations, Lambda@Edge). The response is read as the\n"
     "bytes a handler returned: it may be empty or not JSON, and each service's contract says\n"
     "what that service does with it. Either file may be '-' for standard input. Prints\n"
-    "'SOURCE: ok' or 'SOURCE: <what the service would do>: <why>'. Exit status: 0 the response\n"
-    "honours the contract, 1 it does not, 2 bad usage or unreadable files.\n";
+    "'SOURCE: ok' or 'SOURCE: <what the service would do>: <why>'; a rule AWS does not document\n"
+    "is a warning ('SOURCE: ok, but: ...'). SQS, Kinesis and DynamoDB Streams read a partial\n"
+    "batch response only when the event source mapping has FunctionResponseTypes\n"
+    "[ReportBatchItemFailures]: --report-batch-item-failures says it has (without it Lambda\n"
+    "ignores the response). Exit status: 0 the response honours the contract, 1 it does not,\n"
+    "2 bad usage or unreadable files.\n";
 
 static int load_event(const char *path, json_t **out)
 {
@@ -38,19 +43,24 @@ static int load_response(const char *path, lc_buf *out)
     return CLI_USAGE;
 }
 
-static int print_verdict(const json_t *event, const lc_buf *response)
+static int print_verdict(const json_t *event, const lc_buf *response,
+                         const lc_source_settings *settings)
 {
     lc_verdicts v = {0};
-    lc_event_source s = lc_source_contract_check(event, response->data, response->len, &v);
+    lc_event_source s =
+        lc_source_contract_check(event, response->data, response->len, settings, &v);
     int rc = CLI_OK;
     if (v.count == 0)
         printf("unknown: the event is from no service lambdacheck knows: no contract to check\n");
-    else if (v.items[0].state == LC_CHECK_PASSED)
-        printf("%s: ok\n", lc_event_source_name(s));
-    else {
+    else if (v.items[0].state == LC_CHECK_FAILED) {
         printf("%s: %s\n", lc_event_source_name(s), v.items[0].message);
         rc = CLI_FAILED;
-    }
+    } else if (v.items[0].state == LC_CHECK_WARNED)
+        printf("%s: ok, but: %s\n", lc_event_source_name(s), v.items[0].message);
+    else if (strncmp(v.items[0].message, "the response is ignored", 23) == 0)
+        printf("%s: ok (%s)\n", lc_event_source_name(s), v.items[0].message);
+    else
+        printf("%s: ok\n", lc_event_source_name(s));
     lc_verdicts_clear(&v);
     return rc;
 }
@@ -59,9 +69,12 @@ static int verify(int argc, char **argv)
 {
     static const struct option options[] = {{"event", required_argument, NULL, 'e'},
                                             {"response", required_argument, NULL, 'r'},
+                                            {"report-batch-item-failures", no_argument, NULL,
+                                             'b'},
                                             {"help", no_argument, NULL, 'h'},
                                             {NULL, 0, NULL, 0}};
     const char *event_file = NULL, *response_file = NULL;
+    lc_source_settings settings = {0};
     opterr = 0;
     optind = 1;
     int opt;
@@ -70,6 +83,8 @@ static int verify(int argc, char **argv)
             event_file = optarg;
         else if (opt == 'r')
             response_file = optarg;
+        else if (opt == 'b')
+            settings.report_batch_item_failures = true;
         else if (opt == 'h') {
             fputs(contracts_usage, stdout);
             return CLI_OK;
@@ -87,7 +102,7 @@ static int verify(int argc, char **argv)
     if (rc == CLI_OK)
         rc = load_response(response_file, &response);
     if (rc == CLI_OK)
-        rc = print_verdict(event, &response);
+        rc = print_verdict(event, &response, &settings);
     json_decref(event);
     lc_buf_free(&response);
     return rc;

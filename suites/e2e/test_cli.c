@@ -311,12 +311,14 @@ START_TEST(verify_reads_the_response_from_stdin)
     cli_result g = run((const char *[]){"events", "generate", "sqs", NULL});
     write_file(event_path, g.out);
     cli_result ok = run_cli((const char *[]){"contracts", "verify", "--event", event_path,
-                                             "--response", "-", NULL},
+                                             "--response", "-", "--report-batch-item-failures",
+                                             NULL},
                             "{\"batchItemFailures\": []}", NULL, 10000);
     ck_assert_msg(ok.status == 0, "%s%s", ok.out, ok.err);
     ck_assert_str_eq(ok.out, "sqs: ok\n");
     cli_result bad = run_cli((const char *[]){"contracts", "verify", "--event", event_path,
-                                              "--response", "-", NULL},
+                                              "--response", "-", "--report-batch-item-failures",
+                                              NULL},
                              "{\"batchItemFailures\": [{\"itemIdentifier\": \"nope\"}]}", NULL,
                              10000);
     ck_assert_int_eq(bad.status, 1);
@@ -347,7 +349,8 @@ START_TEST(generated_events_work_with_handlers_and_contracts)
     write_file(event_path, g.out);
     write_file(response_path, response);
     cli_result v = run((const char *[]){"contracts", "verify", "--event", event_path,
-                                        "--response", response_path, NULL});
+                                        "--response", response_path,
+                                        "--report-batch-item-failures", NULL});
     ck_assert_msg(v.status == 0, "%s", v.out);
     ck_assert_str_eq(v.out, "sqs: ok\n");
     unlink(event_path);

@@ -11,7 +11,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fuzz_split(data, size, p, 4);
     json_t *event = json_loadb(p[0].text, p[0].len, JSON_DECODE_ANY, NULL);
     lc_verdicts v = {0};
-    lc_source_contract_check(event, p[1].text, p[1].len, &v);
+    lc_source_settings on = {.report_batch_item_failures = p[0].len % 2 == 0};
+    lc_source_contract_check(event, p[1].text, p[1].len, &on, &v);
     unsigned char f = p[3].len ? (unsigned char)p[3].text[0] : 0;
     static const char *const types[] = {"RequestResponse", "Event", "DryRun", "Other"};
     lc_result journal = {.end = (lc_end)(f % 7), .payload = p[1].text, .payload_len = p[1].len,

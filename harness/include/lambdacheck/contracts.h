@@ -24,14 +24,29 @@
 #include "lambdacheck/event.h"
 #include "lambdacheck/expect.h"
 
+/* How the function's event source is configured, where a contract depends on it. */
+typedef struct {
+    bool report_batch_item_failures; /* the event source mapping has FunctionResponseTypes:
+                                        [ReportBatchItemFailures]. SQS, Kinesis and DynamoDB
+                                        Streams read a partial batch response only then;
+                                        without it they ignore the response */
+} lc_source_settings;
+
 /* The response contract of the service that sent event (spec section 5), checked against the
  * event that caused the response: one verdict named "<source>-response" whose message names the
  * field and what the service would do ("API Gateway would answer 502: statusCode must be an
- * integer, got \"200\""). payload is the handler's result as bytes, which may be empty or not
- * JSON at all: each service's contract says what it does with that. Sources with no response
- * contract (S3, SNS, EventBridge, ...) pass. Returns the detected source. */
+ * integer, got true"). A rule fails only where AWS documents that the service fails, rejects
+ * or retries (each cites its page); what AWS does not document is a warning (LC_CHECK_WARNED).
+ * payload is the handler's result as bytes, which may be empty or not JSON at all: each
+ * service's contract says what it does with that. Sources with no response contract (S3, SNS,
+ * EventBridge, ...) pass. settings may be NULL (Lambda's defaults). Returns the detected
+ * source. */
 lc_event_source lc_source_contract_check(const json_t *event, const char *payload, size_t len,
-                                         lc_verdicts *out);
+                                         const lc_source_settings *settings, lc_verdicts *out);
+
+/* The names of the built-in contracts a case may turn off ("no-unexpected-error", ...,
+ * "<source>-response"): true when name is one. */
+bool lc_contract_known(const char *name);
 
 /* Runs every built-in contract that applies to o (by its invocation type, runtime and target).
  * expect (may be NULL) exempts a case that asks for the very error a contract forbids. */
