@@ -1,6 +1,7 @@
 /* Loading handler libraries (part of the runner module): the manifest, its functions, and every
  * case file, checked before anything runs. */
 #include "library.h"
+#include "settings.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -147,7 +148,7 @@ static lc_status typed(const json_t *obj, const char *key, json_type type, const
 static const char *const function_keys[] = {
     "handler",  "code",        "runtime",     "timeout",      "timeoutMs",   "memory",
     "environment", "runtimeCommand", "python", "concurrency", "hostPackages", "credentials",
-    "logging",  "layers",      "region",      "account",      NULL};
+    "logging",  "layers",      "region",      "account",      "eventSources", "contracts", NULL};
 static const char *const logging_keys[] = {"format", "applicationLogLevel", "systemLogLevel",
                                            NULL};
 
@@ -197,6 +198,11 @@ static lc_status check_function_fields(const json_t *f, const char *where, const
     json_array_foreach(json_object_get(f, "layers"), i, layer)
         if (st == LC_OK && !json_is_string(layer))
             st = lc_error_set(err, LC_EINVAL, source, 0, 0, "%slayers must list folders", where);
+    if (st == LC_OK)
+        st = lc__settings_check_event_sources(json_object_get(f, "eventSources"), where, source,
+                                              err);
+    if (st == LC_OK)
+        st = lc__settings_check_contracts(json_object_get(f, "contracts"), where, source, err);
     if (st == LC_OK && json_object_get(f, "handler") == NULL)
         st = lc_error_set(err, LC_EINVAL, source, 0, 0, "%shandler is required", where);
     if (st == LC_OK && json_object_get(f, "code") == NULL)
@@ -357,6 +363,8 @@ static lc_status add_function(lc_library *lib, const char *name, const json_t *f
         return st;
     out->runtime = out->fn ? lc_function_runtime(out->fn)
                            : lc_runtime_from_name(json_string_value(json_object_get(f, "runtime")));
+    out->event_sources = json_incref(json_object_get(f, "eventSources"));
+    out->contracts = json_incref(json_object_get(f, "contracts"));
     lib->n_functions++;
     return LC_OK;
 }
@@ -387,8 +395,14 @@ static json_t *template_entry(const lc_template_function *t, const json_t *own)
     json_decref(logging);
     json_t *env = json_deep_copy(json_object_get(f, "environment"));
     json_object_update(env, json_object_get(own, "environment"));
+    json_t *sources = json_deep_copy(t->event_sources ? t->event_sources : json_object());
+    if (json_is_object(json_object_get(own, "eventSources"))) /* else refused when checked */
+        json_object_update(sources, json_object_get(own, "eventSources"));
     json_object_update(f, (json_t *)own);
     json_object_set_new(f, "environment", env);
+    if (sources && json_object_size(sources))
+        json_object_set(f, "eventSources", sources);
+    json_decref(sources);
     if (json_object_get(own, "timeout")) /* the manifest's seconds over the template's */
         json_object_del(f, "timeoutMs");
     return f;
@@ -571,7 +585,7 @@ static lc_status apply_overrides(const json_t *spec, const char *source, json_t 
 static const char *const case_keys[] = {"description", "function", "event", "eventJson",
                                         "eventPatch", "eventSet", "invocationType", "stream",
                                         "clientContext", "environment", "expect", "invocations",
-                                        NULL};
+                                        "eventSource", "contracts", NULL};
 static const char *const step_keys[] = {"description", "event", "eventJson", "eventPatch",
                                         "eventSet", "invocationType", "stream", "clientContext",
                                         "expect", NULL};
@@ -717,6 +731,18 @@ static lc_status check_case(const lc_library *lib, lc__case *c, lc_error *err)
     if (st == LC_OK && c->environment &&
         lc_function_check_variables(c->environment, &mine) != LC_OK)
         st = lc_error_set(err, LC_EINVAL, c->path, 0, 0, "environment: %s", mine.message);
+    c->event_source = json_object_get(c->spec, "eventSource");
+    if (st == LC_OK)
+        st = lc__settings_check_mapping(c->event_source, "eventSource", c->path, err);
+    const json_t *own = json_object_get(c->spec, "contracts");
+    if (st == LC_OK)
+        st = lc__settings_check_contracts(own, "", c->path, err);
+    if (st == LC_OK) {
+        c->contracts = lc__settings_merge_contracts(lc__library_function(lib, c->function)
+                                                        ->contracts,
+                                                    own);
+        st = c->contracts ? LC_OK : lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     return st;
 }
 
@@ -727,6 +753,7 @@ static void free_case(lc__case *c)
         free(c->steps[i].client_context);
     }
     free(c->steps);
+    json_decref(c->contracts);
     json_decref(c->spec);
 }
 
@@ -1010,6 +1037,8 @@ void lc_library_free(lc_library *lib)
     for (size_t i = 0; i < lib->n_functions; i++) {
         lc_function_free(lib->functions[i].fn);
         free(lib->functions[i].problem);
+        json_decref(lib->functions[i].event_sources);
+        json_decref(lib->functions[i].contracts);
     }
     free(lib->functions);
     for (size_t i = 0; i < lib->n_notes; i++)

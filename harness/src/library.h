@@ -28,6 +28,8 @@ typedef struct {
     char function[65];
     json_t *spec;               /* the case.json; owns what steps and environment borrow */
     const json_t *environment;  /* variables for this case's environments, or NULL */
+    const json_t *event_source; /* the case's "eventSource" mapping settings, or NULL */
+    json_t *contracts;          /* contracts turned off: its function's, then its own (owned) */
     lc__step *steps;            /* one, or the case's "invocations" */
     size_t n_steps;
     bool selected;
@@ -39,6 +41,8 @@ typedef struct {
     lc_function *fn;     /* built for local runs; NULL otherwise */
     char *problem;       /* a template's function that cannot run here: why (owned); a case
                             that names it is a problem, the others run */
+    json_t *event_sources; /* its "eventSources" (settings.h), or NULL (owned) */
+    json_t *contracts;   /* its "contracts" turned off, or NULL (owned) */
 } lc__function;
 
 struct lc_library {

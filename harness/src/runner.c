@@ -1,5 +1,6 @@
 /* Running handler libraries' cases against a target (the runner module; loading is library.c). */
 #include "library.h"
+#include "settings.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -138,16 +139,19 @@ static bool find_journal(const context *ctx, const char *type, const lc_invoke_r
     return lc_emulator_journal_wait(em, resp->request_id, wait, journal) == LC_OK;
 }
 
-/* When the event comes from a known service, the response must honour its contract. */
-static void source_contract(const lc__step *step, const lc_invoke_response *resp,
-                            lc_verdicts *out)
+/* When the event comes from a known service, the response must honour its contract, as the
+ * function's event source is configured. */
+static void source_contract(const context *ctx, const lc__case *c, const lc__step *step,
+                            const lc_invoke_response *resp, lc_verdicts *out)
 {
     /* a stream's bytes are not a service's response object (a function URL reads the prelude) */
     if (strcmp(step->type, "RequestResponse") != 0 || resp->function_error[0] ||
         resp->status != 200 || resp->streamed)
         return;
     json_t *event = json_loads(step->event, JSON_DECODE_ANY, NULL);
-    lc_source_contract_check(event, resp->payload, resp->payload_len, out);
+    lc_source_settings settings = lc__settings_for_event(
+        event, c->event_source, lc__library_function(ctx->lib, c->function)->event_sources);
+    lc_source_contract_check(event, resp->payload, resp->payload_len, &settings, out);
     json_decref(event);
 }
 
@@ -187,7 +191,7 @@ static void evaluate(const context *ctx, const lc__case *c, const lc__step *step
     if (step->expect)
         lc_expect_check(step->expect, &o, &r->verdicts);
     lc_contracts_check(&o, step->expect, &r->verdicts);
-    source_contract(step, resp, &r->verdicts);
+    source_contract(ctx, c, step, resp, &r->verdicts);
     if (o.log)
         append_log(r, o.log, o.log_len);
     lc_result_clear(&journal);
@@ -263,6 +267,15 @@ static void run_steps(const context *ctx, const lc__case *c, const char *sandbox
     }
 }
 
+/* The contracts the case or its function turned off: reported with their reasons. */
+static void turn_off_contracts(const lc__case *c, lc_case_result *r)
+{
+    const char *name;
+    json_t *reason;
+    json_object_foreach(c->contracts, name, reason)
+        lc_verdicts_turn_off(&r->verdicts, 0, name, json_string_value(reason));
+}
+
 static void run_case(const context *ctx, const lc__case *c, lc_case_result *r)
 {
     int64_t start = lc_monotonic_ns();
@@ -271,6 +284,7 @@ static void run_case(const context *ctx, const lc__case *c, lc_case_result *r)
     char sandbox[LC_SANDBOX_KEY_SIZE];
     if (open_sandbox(ctx, c, sandbox, &err) == LC_OK) {
         run_steps(ctx, c, sandbox, r, &err);
+        turn_off_contracts(c, r);
         if (sandbox[0])
             lc_emulator_sandbox_close(lc_target_emulator(ctx->target), sandbox);
     }

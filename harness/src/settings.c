@@ -1,0 +1,119 @@
+#include "settings.h"
+
+#include <string.h>
+
+#include "lambdacheck/event.h"
+
+/* The event sources whose mappings take FunctionResponseTypes, with a response contract here. */
+static const char *const mapped_sources[] = {"sqs", "kinesis", "dynamodb", NULL};
+
+static bool one_of(const char *s, const char *const *set)
+{
+    for (; s && *set; set++)
+        if (strcmp(s, *set) == 0)
+            return true;
+    return false;
+}
+
+lc_status lc__settings_check_contracts(const json_t *contracts, const char *where,
+                                       const char *source, lc_error *err)
+{
+    if (contracts == NULL)
+        return LC_OK;
+    if (!json_is_object(contracts))
+        return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                            "%scontracts must be an object: {\"<contract>\": \"why it is off\"}",
+                            where);
+    const char *name;
+    json_t *reason;
+    json_object_foreach((json_t *)contracts, name, reason)
+    {
+        if (!lc_contract_known(name))
+            return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                                "%scontracts.%s: no built-in contract has that name (they are "
+                                "no-unexpected-error, result-serializable, error-body-shape, "
+                                "error-carries-request-id, async-accepted-empty, "
+                                "async-result-discarded and <source>-response)",
+                                where, name);
+        if (!json_is_string(reason) || json_string_length(reason) == 0)
+            return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                                "%scontracts.%s must be the reason it is turned off (a "
+                                "non-empty string): nothing is turned off silently",
+                                where, name);
+    }
+    return LC_OK;
+}
+
+lc_status lc__settings_check_mapping(const json_t *mapping, const char *where,
+                                     const char *source, lc_error *err)
+{
+    if (mapping == NULL)
+        return LC_OK;
+    const json_t *types = json_object_get(mapping, "functionResponseTypes");
+    bool ok = json_is_object(mapping) && json_object_size(mapping) == (types ? 1u : 0u) &&
+              (types == NULL || json_is_array(types));
+    size_t i;
+    json_t *type;
+    json_array_foreach(types, i, type)
+    {
+        ok = ok && json_is_string(type) &&
+             strcmp(json_string_value(type), "ReportBatchItemFailures") == 0;
+    }
+    if (!ok)
+        return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                            "%s must be {\"functionResponseTypes\": [\"ReportBatchItemFailures\"]} "
+                            "or {\"functionResponseTypes\": []} (Lambda's only response type)",
+                            where);
+    return LC_OK;
+}
+
+lc_status lc__settings_check_event_sources(const json_t *sources, const char *where,
+                                           const char *source, lc_error *err)
+{
+    if (sources == NULL)
+        return LC_OK;
+    if (!json_is_object(sources))
+        return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                            "%seventSources must be an object: {\"sqs\": {...}, ...}", where);
+    const char *name;
+    json_t *mapping;
+    json_object_foreach((json_t *)sources, name, mapping)
+    {
+        char field[200];
+        snprintf(field, sizeof field, "%seventSources.%s", where, name);
+        if (!one_of(name, mapped_sources))
+            return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                                "%s: an event source mapping is sqs, kinesis or dynamodb", field);
+        lc_status st = lc__settings_check_mapping(mapping, field, source, err);
+        if (st != LC_OK)
+            return st;
+    }
+    return LC_OK;
+}
+
+lc_source_settings lc__settings_for_event(const json_t *event, const json_t *case_mapping,
+                                          const json_t *function_sources)
+{
+    const json_t *mapping = case_mapping;
+    if (mapping == NULL)
+        mapping = json_object_get(function_sources,
+                                  lc_event_source_name(lc_event_detect(event)));
+    lc_source_settings s = {0};
+    size_t i;
+    json_t *type;
+    json_array_foreach(json_object_get(mapping, "functionResponseTypes"), i, type)
+    {
+        s.report_batch_item_failures = s.report_batch_item_failures ||
+                                       strcmp(json_string_value(type), "ReportBatchItemFailures") ==
+                                           0;
+    }
+    return s;
+}
+
+json_t *lc__settings_merge_contracts(const json_t *function, const json_t *own)
+{
+    json_t *merged = function ? json_deep_copy(function) : json_object();
+    if (merged && own)
+        json_object_update(merged, (json_t *)own);
+    return merged;
+}
