@@ -197,6 +197,10 @@ static void overlay(const lc_template_function *f, const cli_function_args *a,
         c->layers = mine.layers;
     if (mine.log_format)
         c->log_format = mine.log_format;
+    if (mine.application_log_level)
+        c->application_log_level = mine.application_log_level;
+    if (mine.system_log_level)
+        c->system_log_level = mine.system_log_level;
     json_object_update(env, (json_t *)f->environment);
     json_object_update(env, a->env);
     c->environment = env;
@@ -254,11 +258,21 @@ static int use_host_credentials(cli_function_args *a)
     return CLI_OK;
 }
 
+/* True when the command's own options give what the template function lacks. */
+static bool cured(const lc_template_function *f, const cli_function_args *a)
+{
+    const char *part = f->problem_part;
+    return part && ((strcmp(part, "code") == 0 && a->fn.code_dir) ||
+                    (strcmp(part, "layers") == 0 && a->fn.layers) ||
+                    (strcmp(part, "handler") == 0 && a->fn.handler) ||
+                    (strcmp(part, "runtime") == 0 && a->fn.runtime));
+}
+
 /* One function of a template, built. */
 static int template_function(cli_function_args *a, const lc_template_function *f,
                              lc_function **out)
 {
-    if (f->problem) {
+    if (f->problem && !cured(f, a)) {
         fprintf(stderr, "lambdacheck: function %s cannot run here: %s\n", f->name, f->problem);
         return CLI_FAILED;
     }
@@ -282,7 +296,7 @@ int cli_add_template_functions(cli_function_args *a, lc_emulator *em)
     for (size_t i = 0; rc == CLI_OK && i < lc_template_function_count(t); i++) {
         const lc_template_function *f = lc_template_function_at(t, i);
         lc_function *fn = NULL;
-        if (f->problem) { /* served without it; a call gets the Invoke API's 404 */
+        if (f->problem && !cured(f, a)) { /* served without it; a call gets a 404 */
             fprintf(stderr, "lambdacheck: note: not serving %s: %s\n", f->name, f->problem);
             continue;
         }

@@ -25,6 +25,7 @@ typedef struct {
     char *code_dir;
     json_t *props;  /* the resolved properties; the strings of pub point into it */
     json_t *environment;
+    json_t *event_sources;
     char **layers;
 } entry;
 
@@ -178,6 +179,15 @@ static char *code_folder(lc_template *t, entry *e, const char *what, const json_
     return found;
 }
 
+/* A problem that giving the part (a manifest field, a command's option) cures. */
+static void set_part_problem(entry *e, const char *part, const char *text)
+{
+    bool had = e->problem != NULL;
+    set_problem(e, "%s", text);
+    if (!had)
+        e->problem_part = part;
+}
+
 /* Code that is not a folder: curable by giving one. */
 static char *function_code_folder(lc_template *t, entry *e, const char *what, const json_t *v)
 {
@@ -263,8 +273,10 @@ static void find_code(lc_template *t, entry *e, bool serverless)
         e->code_dir = inline_code(t, e, inline_text, runtime);
     else if (code)
         e->code_dir = function_code_folder(t, e, serverless ? "CodeUri" : "Code", code);
+    else if (serverless) /* SAM's default CodeUri is ".": the template's own folder */
+        e->code_dir = strdup(t->dir);
     else
-        set_problem(e, "it has no %s", serverless ? "CodeUri or InlineCode" : "Code");
+        set_part_problem(e, "code", "it has no Code");
 }
 
 /* Seconds or MB: a number, or a string of one. -1 when it is neither. */
@@ -282,10 +294,13 @@ static void find_sizes(entry *e)
 {
     const json_t *timeout = json_object_get(e->props, "Timeout");
     const json_t *memory = json_object_get(e->props, "MemorySize");
+    /* sam local takes a missing or 0 value as the default (FunctionConfig: "value or default") */
     long seconds = timeout ? whole_number(timeout) : 3, mb = memory ? whole_number(memory) : 128;
-    if (seconds <= 0)
+    seconds = seconds == 0 ? 3 : seconds;
+    mb = mb == 0 ? 128 : mb;
+    if (seconds < 0)
         set_problem(e, "Timeout must be a whole number of seconds");
-    if (mb <= 0)
+    if (mb < 0)
         set_problem(e, "MemorySize must be a whole number of MB");
     e->pub.timeout_ms = seconds > 0 ? seconds * 1000 : 3000;
     e->pub.memory_mb = mb > 0 ? mb : 128;
@@ -357,6 +372,121 @@ static const char *prop_string(const json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
+static int included(lc_template *t, const json_t *res, lc_error *err);
+
+/* --- event sources ------------------------------------------------------------------------------ */
+
+/* Records that a queue or stream (source "sqs", "kinesis", "dynamodb") invokes the function, with
+ * the mapping's FunctionResponseTypes. */
+static void add_event_source(entry *e, const char *source, const json_t *response_types)
+{
+    json_t *settings = json_object_get(e->event_sources, source);
+    if (settings == NULL) {
+        settings = json_pack("{s:[]}", "functionResponseTypes");
+        json_object_set_new(e->event_sources, source, settings);
+    }
+    json_t *types = json_object_get(settings, "functionResponseTypes");
+    size_t i;
+    json_t *type;
+    json_array_foreach(response_types, i, type)
+    {
+        bool have = false;
+        size_t j;
+        json_t *seen;
+        json_array_foreach(types, j, seen) have = have || json_equal(seen, type);
+        if (!have && json_is_string(type))
+            json_array_append(types, type);
+    }
+}
+
+/* The source an event of a SAM function's Events is, by its Type; NULL for the others. */
+static const char *pull_source(const char *type)
+{
+    static const char *const map[][2] = {{"SQS", "sqs"}, {"Kinesis", "kinesis"},
+                                         {"DynamoDB", "dynamodb"}};
+    for (size_t i = 0; type && i < sizeof map / sizeof *map; i++)
+        if (strcmp(type, map[i][0]) == 0)
+            return map[i][1];
+    return NULL;
+}
+
+static void find_events(entry *e)
+{
+    e->event_sources = json_object();
+    const char *name;
+    json_t *event;
+    json_object_foreach(json_object_get(e->props, "Events"), name, event)
+    {
+        const char *source = pull_source(prop_string(event, "Type"));
+        if (source)
+            add_event_source(e, source, json_object_get(json_object_get(event, "Properties"),
+                                                        "FunctionResponseTypes"));
+    }
+}
+
+/* The source an EventSourceArn stands for: an ARN's service, or, for the placeholder of a
+ * GetAtt ("Queue.Arn", "Table.StreamArn"), the type of the resource it names. */
+static const char *arn_source(const lc_template *t, const char *arn)
+{
+    static const char *const services[][2] = {{":sqs:", "sqs"}, {":kinesis:", "kinesis"},
+                                              {":dynamodb:", "dynamodb"}};
+    static const char *const types[][2] = {{"AWS::SQS::Queue", "sqs"},
+                                           {"AWS::Kinesis::Stream", "kinesis"},
+                                           {"AWS::DynamoDB::Table", "dynamodb"},
+                                           {"AWS::DynamoDB::GlobalTable", "dynamodb"}};
+    if (arn == NULL)
+        return NULL;
+    if (strncmp(arn, "arn:", 4) == 0) {
+        for (size_t i = 0; i < sizeof services / sizeof *services; i++)
+            if (strstr(arn, services[i][0]))
+                return services[i][1];
+        return NULL;
+    }
+    char logical[256];
+    snprintf(logical, sizeof logical, "%.*s", (int)strcspn(arn, "."), arn);
+    const char *type = prop_string(json_object_get(json_object_get(t->doc, "Resources"), logical),
+                                   "Type");
+    for (size_t i = 0; type && i < sizeof types / sizeof *types; i++)
+        if (strcmp(type, types[i][0]) == 0)
+            return types[i][1];
+    return NULL;
+}
+
+/* The function an EventSourceMapping's FunctionName names: a logical id (Ref), a function's ARN
+ * (GetAtt Arn), either with a qualifier. */
+static entry *mapped_function(lc_template *t, const char *name)
+{
+    const char *at = name ? strstr(name, ":function:") : NULL;
+    const char *start = at ? at + strlen(":function:") : name;
+    for (size_t i = 0; start && i < t->n; i++) {
+        size_t n = strlen(t->entries[i].pub.name);
+        if (strncmp(start, t->entries[i].pub.name, n) == 0 && (start[n] == '\0' || start[n] == ':'))
+            return &t->entries[i];
+    }
+    return NULL;
+}
+
+/* AWS::Lambda::EventSourceMapping resources, added to the functions they name. */
+static void find_mappings(lc_template *t)
+{
+    const char *name;
+    json_t *res;
+    json_object_foreach(json_object_get(t->doc, "Resources"), name, res)
+    {
+        const char *type = prop_string(res, "Type");
+        lc_error err = {0};
+        if (type == NULL || strcmp(type, "AWS::Lambda::EventSourceMapping") != 0 ||
+            included(t, res, &err) != 1)
+            continue;
+        json_t *props = lc__cfn_resolve(&t->scope, json_object_get(res, "Properties"), &err);
+        entry *e = mapped_function(t, prop_string(props, "FunctionName"));
+        const char *source = arn_source(t, prop_string(props, "EventSourceArn"));
+        if (e && source && e->event_sources)
+            add_event_source(e, source, json_object_get(props, "FunctionResponseTypes"));
+        json_decref(props);
+    }
+}
+
 static void describe(lc_template *t, entry *e, bool serverless)
 {
     const json_t *p = e->props;
@@ -370,10 +500,11 @@ static void describe(lc_template *t, entry *e, bool serverless)
     e->pub.log_format = prop_string(logging, "LogFormat");
     e->pub.application_log_level = prop_string(logging, "ApplicationLogLevel");
     e->pub.system_log_level = prop_string(logging, "SystemLogLevel");
-    if (e->pub.handler == NULL && !e->problem)
-        set_problem(e, "it has no Handler");
-    if (e->pub.runtime == NULL && !e->problem)
-        set_problem(e, "it has no Runtime");
+    if (e->pub.handler == NULL)
+        set_part_problem(e, "handler", "it has no Handler");
+    if (e->pub.runtime == NULL)
+        set_part_problem(e, "runtime", "it has no Runtime");
+    find_events(e);
 }
 
 static entry *new_entry(lc_template *t, const char *name)
@@ -458,6 +589,9 @@ static void finish_entries(lc_template *t)
         e->pub.problem_part = e->problem ? e->problem_part : NULL;
         e->pub.code_dir = e->code_dir;
         e->pub.environment = e->environment;
+        if (e->event_sources == NULL) /* a function refused before it was described */
+            e->event_sources = json_object();
+        e->pub.event_sources = e->event_sources;
         lc_buf_printf(&names, "%s%s", i ? ", " : "", e->pub.name);
     }
     t->names = lc_buf_take(&names);
@@ -523,6 +657,7 @@ lc_status lc_template_load(const char *path, const lc_template_options *opt, lc_
         if (is_function_type(prop_string(res, "Type"), &serverless))
             add_function(t, name, res, serverless);
     }
+    find_mappings(t);
     finish_entries(t);
     *out = t;
     return LC_OK;
@@ -540,6 +675,7 @@ void lc_template_free(lc_template *t)
         free(e->code_dir);
         json_decref(e->props);
         json_decref(e->environment);
+        json_decref(e->event_sources);
         for (char **l = e->layers; l && *l; l++)
             free(*l);
         free(e->layers);

@@ -9,6 +9,8 @@
 
 #include <jansson.h>
 
+#include "lambdacheck/buf.h"
+
 #include "../common/scratch.h"
 #include "background.h"
 #include "run_cli.h"
@@ -216,6 +218,160 @@ START_TEST(a_manifest_function_has_layers_region_and_account)
 }
 END_TEST
 
+/* --- real projects' shapes (fixtures/projects) --------------------------------------------------- */
+
+#define SAM_SQS LC_FIXTURES_DIR "/projects/sam-sqs"
+#define PARTIAL_BATCH LC_FIXTURES_DIR "/projects/queue-partial-batch"
+
+/* sam init's SQS template: no CodeUri, no FunctionResponseTypes, a handler answering "done".
+ * Lambda ignores that answer and deletes the batch, so the case passes and says why. */
+START_TEST(a_sam_init_queue_consumer_runs_unchanged_and_its_answer_is_ignored)
+{
+    cli_result r = run((const char *[]){"check", "--json", "/dev/stdout", SAM_SQS, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "PASS sam-sqs/returns-done");
+    ck_assert_contains(r.out, "PASS sam-sqs/throws-on-poison");
+    ck_assert_contains(r.out, "the response is ignored: ReportBatchItemFailures is off for this "
+                              "function's sqs event source");
+    cli_result_free(&r);
+}
+END_TEST
+
+/* The mapping is an EventSourceMapping resource with ReportBatchItemFailures: the answer is
+ * judged (an id of the batch passes; extra keys are a warning). A mapping without the setting
+ * (the same project, the resource's FunctionResponseTypes dropped) ignores a bad answer that the
+ * mapping with it fails. */
+START_TEST(a_partial_batch_consumer_is_judged_by_its_mapping)
+{
+    cli_result r = run((const char *[]){"check", PARTIAL_BATCH, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "PASS queue-partial-batch/one-message-fails");
+    ck_assert_contains(r.out, "warning: sqs-response: Lambda reads only batchItemFailures, and "
+                              "the response also has \"processingInfo\"");
+    ck_assert_contains(r.out, "2 checks passed with a warning");
+    cli_result_free(&r);
+    char *dir = scratch_dir("mapping");
+    scratch_write(dir, "lambdacheck.json",
+                  "{\"template\": \"" PARTIAL_BATCH "/template.yaml\", \"cases\": [\".\"]}");
+    scratch_write(dir, "bad/case.json",
+                  "{\"function\": \"OrdersConsumer\", \"event\": \"sample:sqs/batch\","
+                  " \"eventSet\": [\"Records[0].messageId=\\\"\\\"\", \"Records[0].body=x\"]}");
+    r = run((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_contains(r.out, "FAIL lc_mapping_");
+    ck_assert_contains(r.out, "sqs-response: SQS would retry the whole batch: "
+                              "batchItemFailures[0].itemIdentifier is missing or empty");
+    cli_result_free(&r);
+    scratch_write(dir, "bad/case.json",
+                  "{\"function\": \"OrdersConsumer\", \"event\": \"sample:sqs/batch\","
+                  " \"eventSource\": {\"functionResponseTypes\": []},"
+                  " \"eventSet\": [\"Records[0].messageId=\\\"\\\"\", \"Records[0].body=x\"]}");
+    r = run((const char *[]){"check", dir, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* A contract turned off by a function or a case is listed with its reason, in the terminal and
+ * in the JUnit file; one turned off without a reason, or by a name no contract has, is refused. */
+START_TEST(a_contract_is_turned_off_by_name_with_its_reason)
+{
+    char *dir = scratch_dir("off");
+    char junit[600];
+    snprintf(junit, sizeof junit, "%s/junit.xml", dir);
+    scratch_write(dir, "lambdacheck.json",
+                  "{\"functions\": {\"bad-proxy\": {\"handler\": \"probes.bad_proxy_response\","
+                  " \"code\": \"" PROBES "\", \"contracts\": {\"apigateway-rest-response\":"
+                  " \"not behind a proxy integration\"}}}, \"cases\": [\".\"]}");
+    scratch_write(dir, "a/case.json",
+                  "{\"function\": \"bad-proxy\", \"event\": \"sample:apigateway-rest/get\"}");
+    cli_result r = run((const char *[]){"check", "--junit", junit, dir, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "apigateway-rest-response: turned off: not behind a proxy "
+                              "integration (it would have failed: API Gateway would answer 502");
+    ck_assert_contains(r.out, "1 check turned off by the cases or their functions");
+    cli_result_free(&r);
+    lc_buf xml;
+    lc_buf_init(&xml, 0);
+    ck_assert_int_eq(lc_buf_read_file(&xml, junit, NULL), LC_OK);
+    ck_assert_contains(xml.data, "<property name=\"turned-off:apigateway-rest-response\" "
+                                 "value=\"turned off: not behind a proxy integration");
+    lc_buf_free(&xml);
+    /* the same case without the function's setting fails by name */
+    scratch_write(dir, "a/case.json",
+                  "{\"function\": \"bad-proxy\", \"event\": \"sample:apigateway-rest/get\","
+                  " \"contracts\": {\"apigateway-rest-response\": \"\"}}");
+    r = run((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 3);
+    ck_assert_contains(r.err, "contracts.apigateway-rest-response must be the reason it is "
+                              "turned off");
+    cli_result_free(&r);
+    scratch_write(dir, "a/case.json",
+                  "{\"function\": \"bad-proxy\", \"event\": \"sample:apigateway-rest/get\","
+                  " \"contracts\": {\"payload\": \"not a contract\"}}");
+    r = run((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 3);
+    ck_assert_contains(r.err, "contracts.payload: no built-in contract has that name");
+    cli_result_free(&r);
+    scratch_write(dir, "lambdacheck.json",
+                  "{\"functions\": {\"bad-proxy\": {\"handler\": \"probes.bad_proxy_response\","
+                  " \"code\": \"" PROBES "\"}}, \"cases\": [\".\"]}");
+    scratch_write(dir, "a/case.json",
+                  "{\"function\": \"bad-proxy\", \"event\": \"sample:apigateway-rest/get\"}");
+    r = run((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_contains(r.out, "/a (");
+    ck_assert_contains(r.out, "FAIL lc_off_");
+    ck_assert_contains(r.out, "apigateway-rest-response: API Gateway would answer 502 (Malformed "
+                              "Lambda proxy response)");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* What a template lacks, the command line or the manifest gives: --code and "code" cure a plain
+ * function without Code, "handler" one without Handler. */
+START_TEST(overrides_cure_what_a_template_function_lacks)
+{
+    char *dir = scratch_dir("cure");
+    scratch_write(dir, "template.yaml",
+                  "Resources:\n"
+                  "  NoCode:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+                  "      Handler: probes.echo\n      Runtime: python3.11\n"
+                  "  NoHandler:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                  "      CodeUri: " PROBES "\n      Runtime: python3.11\n");
+    char template[600];
+    snprintf(template, sizeof template, "%s/template.yaml", dir);
+    cli_result r = run((const char *[]){"invoke", "--template", template, "--function-name",
+                                        "NoCode", "--payload", "{\"a\": 1}", NULL});
+    ck_assert_int_ne(r.status, 0);
+    ck_assert_contains(r.err, "function NoCode cannot run here: it has no Code");
+    cli_result_free(&r);
+    r = run((const char *[]){"invoke", "--template", template, "--function-name", "NoCode",
+                             "--code", PROBES, "--payload", "{\"a\": 1}", NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "{\"a\": 1}");
+    cli_result_free(&r);
+    r = run((const char *[]){"invoke", "--template", template, "--function-name", "NoHandler",
+                             "--handler", "probes.echo", "--payload", "[2]", NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "[2]");
+    cli_result_free(&r);
+    scratch_write(dir, "lambdacheck.json",
+                  "{\"template\": \"template.yaml\", \"functions\": {\"NoCode\": {\"code\": \""
+                  PROBES "\"}, \"NoHandler\": {\"handler\": \"probes.echo\"}}, \"cases\": [\".\"]}");
+    scratch_write(dir, "code/case.json",
+                  "{\"function\": \"NoCode\", \"eventJson\": 1, \"expect\": {\"payload\": 1}}");
+    scratch_write(dir, "handler/case.json",
+                  "{\"function\": \"NoHandler\", \"eventJson\": 2, \"expect\": {\"payload\": 2}}");
+    r = run((const char *[]){"check", dir, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
 Suite *sam_suite(void)
 {
     Suite *s = suite_create("sam");
@@ -234,6 +390,10 @@ Suite *sam_suite(void)
     tcase_add_test(check, check_runs_a_sam_project_with_a_manifest_naming_its_template);
     tcase_add_test(check, manifest_entries_override_template_functions);
     tcase_add_test(check, a_manifest_function_has_layers_region_and_account);
+    tcase_add_test(check, a_sam_init_queue_consumer_runs_unchanged_and_its_answer_is_ignored);
+    tcase_add_test(check, a_partial_batch_consumer_is_judged_by_its_mapping);
+    tcase_add_test(check, a_contract_is_turned_off_by_name_with_its_reason);
+    tcase_add_test(check, overrides_cure_what_a_template_function_lacks);
     suite_add_tcase(s, check);
     return s;
 }

@@ -501,6 +501,129 @@ START_TEST(env_vars_files_apply_as_sam_local_applies_them)
 }
 END_TEST
 
+/* --- SAM CLI's defaults (samcli/lib/samlib/local_uri_plugin.py, local/lambdafn/config.py) --- */
+
+START_TEST(a_function_without_code_uri_runs_the_template_folder)
+{
+    lc_template *t = load_text("Resources:\n"
+                               "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                               "      Handler: app.handler\n      Runtime: nodejs22.x\n",
+                               NULL);
+    const lc_template_function *f = function(t, "Fn");
+    ck_assert_msg(f->problem == NULL, "%s", f->problem);
+    char real[PATH_MAX];
+    ck_assert_ptr_nonnull(realpath(dir, real));
+    ck_assert_str_eq(f->code_dir, real);
+    lc_template_free(t);
+}
+END_TEST
+
+START_TEST(timeout_and_memory_default_as_sam_local_does)
+{
+    lc_template *t = load_text(
+        "Resources:\n"
+        "  Unset:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src\n      Handler: a.b\n      Runtime: python3.11\n"
+        "  Zero:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src\n      Handler: a.b\n      Runtime: python3.11\n"
+        "      Timeout: 0\n      MemorySize: 0\n"
+        "  Given:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src\n      Handler: a.b\n      Runtime: python3.11\n"
+        "      Timeout: '30'\n      MemorySize: 1024\n",
+        NULL);
+    const char *names[] = {"Unset", "Zero", "Given"};
+    const long seconds[] = {3, 3, 30}, mb[] = {128, 128, 1024};
+    for (size_t i = 0; i < 3; i++) {
+        const lc_template_function *f = function(t, names[i]);
+        ck_assert_msg(f->problem == NULL, "%s: %s", names[i], f->problem);
+        ck_assert_int_eq(f->timeout_ms, seconds[i] * 1000);
+        ck_assert_int_eq(f->memory_mb, mb[i]);
+    }
+    lc_template_free(t);
+}
+END_TEST
+
+START_TEST(handler_and_runtime_come_from_globals)
+{
+    lc_template *t = load_text("Globals:\n  Function:\n    Handler: app.lambda_handler\n"
+                               "    Runtime: python3.12\n    CodeUri: src\n"
+                               "Resources:\n"
+                               "  Fn:\n    Type: AWS::Serverless::Function\n"
+                               "  Plain:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+                               "      Code: src\n",
+                               NULL);
+    const lc_template_function *f = function(t, "Fn");
+    ck_assert_msg(f->problem == NULL, "%s", f->problem);
+    ck_assert_str_eq(f->handler, "app.lambda_handler");
+    ck_assert_str_eq(f->runtime, "python3.12");
+    /* Globals are SAM's: a plain Lambda function gets none, and names the part it lacks */
+    const lc_template_function *plain = function(t, "Plain");
+    ck_assert_str_eq(plain->problem, "it has no Handler");
+    ck_assert_str_eq(plain->problem_part, "handler");
+    lc_template_free(t);
+}
+END_TEST
+
+START_TEST(a_plain_function_without_code_names_the_part_that_cures_it)
+{
+    lc_template *t = load_text("Resources:\n"
+                               "  Plain:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+                               "      Handler: a.b\n      Runtime: python3.11\n",
+                               NULL);
+    ck_assert_str_eq(function(t, "Plain")->problem, "it has no Code");
+    ck_assert_str_eq(function(t, "Plain")->problem_part, "code");
+    lc_template_free(t);
+}
+END_TEST
+
+/* The mapping settings a function's queues and streams have, as the manifest's "eventSources". */
+static char *event_sources(const lc_template *t, const char *name)
+{
+    return json_dumps(function(t, name)->event_sources, JSON_COMPACT | JSON_SORT_KEYS);
+}
+
+START_TEST(events_and_mappings_give_a_function_its_event_sources)
+{
+    lc_template *t = load_text(
+        "Resources:\n"
+        "  Queue:\n    Type: AWS::SQS::Queue\n"
+        "  Table:\n    Type: AWS::DynamoDB::Table\n"
+        "  Consumer:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src\n      Handler: a.b\n      Runtime: python3.11\n"
+        "      Events:\n"
+        "        Messages:\n          Type: SQS\n          Properties:\n"
+        "            Queue: !GetAtt Queue.Arn\n"
+        "            FunctionResponseTypes: [ReportBatchItemFailures]\n"
+        "        Api:\n          Type: Api\n          Properties: {Path: /, Method: get}\n"
+        "  Streams:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src\n      Handler: a.b\n      Runtime: python3.11\n"
+        "      Events:\n"
+        "        Records:\n          Type: Kinesis\n          Properties:\n"
+        "            Stream: arn:aws:kinesis:us-east-1:123456789012:stream/s\n"
+        "            StartingPosition: LATEST\n"
+        "  Mapped:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+        "      Code: src\n      Handler: a.b\n      Runtime: python3.11\n"
+        "  ByArn:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties:\n"
+        "      FunctionName: !GetAtt Mapped.Arn\n      EventSourceArn: !GetAtt Queue.Arn\n"
+        "      FunctionResponseTypes: [ReportBatchItemFailures]\n"
+        "  ByRef:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties:\n"
+        "      FunctionName: !Ref Mapped\n      EventSourceArn: !GetAtt Table.StreamArn\n"
+        "      StartingPosition: TRIM_HORIZON\n",
+        NULL);
+    char *text = event_sources(t, "Consumer");
+    ck_assert_str_eq(text, "{\"sqs\":{\"functionResponseTypes\":[\"ReportBatchItemFailures\"]}}");
+    free(text);
+    text = event_sources(t, "Streams");
+    ck_assert_str_eq(text, "{\"kinesis\":{\"functionResponseTypes\":[]}}");
+    free(text);
+    text = event_sources(t, "Mapped");
+    ck_assert_str_eq(text, "{\"dynamodb\":{\"functionResponseTypes\":[]},"
+                           "\"sqs\":{\"functionResponseTypes\":[\"ReportBatchItemFailures\"]}}");
+    free(text);
+    lc_template_free(t);
+}
+END_TEST
+
 Suite *template_suite(void)
 {
     Suite *s = suite_create("template");
@@ -533,5 +656,13 @@ Suite *template_suite(void)
     tcase_add_test(code, logging_config_is_taken);
     tcase_add_test(code, env_vars_files_apply_as_sam_local_applies_them);
     suite_add_tcase(s, code);
+    TCase *defaults = tcase_create("defaults");
+    tcase_add_checked_fixture(defaults, setup, teardown);
+    tcase_add_test(defaults, a_function_without_code_uri_runs_the_template_folder);
+    tcase_add_test(defaults, timeout_and_memory_default_as_sam_local_does);
+    tcase_add_test(defaults, handler_and_runtime_come_from_globals);
+    tcase_add_test(defaults, a_plain_function_without_code_names_the_part_that_cures_it);
+    tcase_add_test(defaults, events_and_mappings_give_a_function_its_event_sources);
+    suite_add_tcase(s, defaults);
     return s;
 }

@@ -13,6 +13,10 @@
  *
  * What a template asks for that cannot run here (code in S3 or a zip, an image, a layer that is
  * not in the template) makes that function unusable, with a message naming it; the others load.
+ *
+ * SAM CLI's defaults apply (samcli/lib/samlib/local_uri_plugin.py, local/lambdafn/config.py): a
+ * function without CodeUri or InlineCode runs the template's folder; Timeout 3 s and MemorySize
+ * 128 MB when missing or 0; PackageType Zip.
  */
 #ifndef LAMBDACHECK_TEMPLATE_H
 #define LAMBDACHECK_TEMPLATE_H
@@ -40,7 +44,8 @@ typedef struct {
     const char *name;            /* the logical id */
     const char *problem;         /* why it cannot run here, or NULL */
     const char *problem_part;    /* what a replacement would cure it: "code" (the code is not a
-                                    folder), "layers" (a layer is not the template's), or NULL */
+                                    folder), "layers" (a layer is not the template's), "handler"
+                                    or "runtime" (missing), or NULL */
     const char *handler;
     const char *runtime;
     const char *code_dir;        /* absolute */
@@ -51,6 +56,12 @@ typedef struct {
     const char *log_format;      /* LoggingConfig, or NULL */
     const char *application_log_level;
     const char *system_log_level;
+    const json_t *event_sources; /* the queues and streams that invoke it, from its Events
+                                    (types SQS, Kinesis, DynamoDB) and the template's
+                                    AWS::Lambda::EventSourceMapping resources naming it:
+                                    {"sqs": {"functionResponseTypes": ["ReportBatchItemFailures"]},
+                                    ...}, the manifest's "eventSources" shape; an empty object
+                                    when none */
 } lc_template_function;
 
 /* Reads the template at path. Errors (not a template, YAML or JSON syntax, an unknown tag, a
