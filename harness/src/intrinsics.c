@@ -118,8 +118,8 @@ static json_t *ref(const lc__cfn_scope *s, const char *name, lc_error *err)
     if ((v = json_object_get(s->parameters, name)) != NULL)
         return json_deep_copy(v);
     if (json_object_get(json_object_get(s->template, "Parameters"), name))
-        return fail(err, "parameter %s has no value: give it a Default or pass %s=VALUE with "
-                         "--parameter-overrides",
+        return fail(err, "parameter %s has no value: give it a Default, pass %s=VALUE with "
+                         "--parameter-overrides, or set it in the manifest's \"parameters\"",
                     name, name);
     if (resource(s, name))
         return json_string(name); /* as sam local: a resource stands for its logical id */

@@ -547,6 +547,58 @@ static bool valid_logical_id(const char *name)
     return true;
 }
 
+/* The properties a function runs with: one that cannot be resolved is a problem of the
+ * function. What it does not run with (Policies, Role, Tags, ...) and an event that cannot be
+ * resolved are left out instead, as sam local's resolver leaves them (a parameter without a value
+ * that only a policy names does not stop the function). */
+static bool run_property(const char *key)
+{
+    static const char *const keys[] = {"Handler", "Runtime", "CodeUri", "Code", "InlineCode",
+                                       "Timeout", "MemorySize", "Environment", "Layers",
+                                       "LoggingConfig", "PackageType", "ImageUri", NULL};
+    for (const char *const *k = keys; *k; k++)
+        if (strcmp(*k, key) == 0)
+            return true;
+    return false;
+}
+
+static json_t *resolve_events(lc_template *t, const json_t *events)
+{
+    json_t *out = json_object();
+    const char *name;
+    json_t *event;
+    json_object_foreach((json_t *)events, name, event)
+    {
+        lc_error err = {0};
+        json_t *resolved = lc__cfn_resolve(&t->scope, event, &err);
+        if (resolved == lc__cfn_no_value())
+            json_decref(resolved);
+        else if (resolved)
+            json_object_set_new(out, name, resolved);
+    }
+    return out;
+}
+
+static json_t *resolve_properties(lc_template *t, entry *e, const json_t *props)
+{
+    json_t *out = json_object();
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)props, key, v)
+    {
+        lc_error err = {0};
+        json_t *resolved = strcmp(key, "Events") == 0 ? resolve_events(t, v)
+                                                       : lc__cfn_resolve(&t->scope, v, &err);
+        if (resolved == lc__cfn_no_value())
+            json_decref(resolved);
+        else if (resolved)
+            json_object_set_new(out, key, resolved);
+        else if (run_property(key))
+            set_problem(e, "%s: %s", key, err.message);
+    }
+    return out;
+}
+
 static void add_function(lc_template *t, const char *name, const json_t *res, bool serverless)
 {
     lc_error err = {0};
@@ -570,12 +622,8 @@ static void add_function(lc_template *t, const char *name, const json_t *res, bo
     json_t *merged = merge_global(globals, json_object_get(res, "Properties"));
     if (merged == NULL)
         merged = json_object();
-    e->props = lc__cfn_resolve(&t->scope, merged, &err);
+    e->props = resolve_properties(t, e, merged);
     json_decref(merged);
-    if (e->props == NULL) {
-        set_problem(e, "%s", err.message);
-        e->props = json_object();
-    }
     describe(t, e, serverless);
 }
 

@@ -332,6 +332,21 @@ START_TEST(a_parameter_without_a_value_is_a_problem_naming_it)
 }
 END_TEST
 
+/* sam init's nodejs S3 template names a parameter without a Default only in its Policies: the
+ * function runs, as under sam local. */
+START_TEST(a_parameter_only_a_policy_names_does_not_stop_the_function)
+{
+    lc_template *t = load_text("Parameters:\n  Bucket: {Type: String}\n" FUNCTION_HEAD
+                               "      Policies:\n        - S3ReadPolicy: {BucketName: !Ref Bucket}\n"
+                               "      Events:\n        Put:\n          Type: S3\n"
+                               "          Properties: {Bucket: !Ref Bucket}\n",
+                               NULL);
+    const lc_template_function *f = function(t, "Fn");
+    ck_assert_msg(f->problem == NULL, "%s", f->problem);
+    lc_template_free(t);
+}
+END_TEST
+
 START_TEST(a_resource_whose_condition_is_false_is_left_out)
 {
     lc_template *t = load_text("Conditions:\n  Never: !Equals [a, b]\n" FUNCTION_HEAD
@@ -646,6 +661,7 @@ Suite *template_suite(void)
     tcase_add_checked_fixture(intrinsics, setup, teardown);
     tcase_add_test(intrinsics, parameters_conditions_and_mappings_resolve);
     tcase_add_test(intrinsics, a_parameter_without_a_value_is_a_problem_naming_it);
+    tcase_add_test(intrinsics, a_parameter_only_a_policy_names_does_not_stop_the_function);
     tcase_add_test(intrinsics, a_resource_whose_condition_is_false_is_left_out);
     suite_add_tcase(s, intrinsics);
     TCase *code = tcase_create("code");
