@@ -104,7 +104,14 @@ struct lc__http_server {
     pthread_mutex_t mu;
     pending *queue;            /* answers from other threads (mu) */
     bool stopping;             /* (mu) */
-    conn *conns;               /* every open connection (loop thread) */
+    conn *conns;               /* every open connection, the most recently active first (loop
+                                  thread) */
+    conn *conns_tail;          /* the least recently active */
+    int spare_fd;              /* a descriptor kept in reserve: at the process's descriptor
+                                  limit it is closed to accept and refuse a newcomer, so that
+                                  the listening socket never stays ready unanswered */
+    bool listen_paused;        /* the listener is out of the epoll set until a descriptor is
+                                  free again (the spare could not be had back) */
     conn *ready;               /* answered in the loop, driven after the current handler */
     conn *graveyard;           /* closed during an epoll batch, freed after it */
     size_t n_conns;
@@ -113,6 +120,8 @@ struct lc__http_server {
 };
 
 static void close_conn(lc__http_server *s, conn *c);
+static bool in_request(const conn *c);
+static void touch(conn *c);
 
 static int64_t now_ms(void)
 {
@@ -255,7 +264,7 @@ static write_result write_answer(lc__http_server *s, conn *c)
             return W_GONE;
         }
         a->sent += (size_t)w;
-        c->active_ms = now_ms();
+        touch(c);
     }
     bool close = a->close || !c->keep_alive;
     answer_free(a);
@@ -727,7 +736,7 @@ static void read_input(lc__http_server *s, conn *c)
         ssize_t n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
         if (n > 0) {
             c->in_len += (size_t)n;
-            c->active_ms = now_ms();
+            touch(c);
             if (!advance(s, c) || c->state == C_HANDLING || c->state == C_WRITING)
                 return;
             continue;
@@ -767,7 +776,33 @@ static void unlink_conn(lc__http_server *s, conn *c)
         s->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
+    else
+        s->conns_tail = c->prev;
+    c->prev = c->next = NULL;
     s->n_conns--;
+}
+
+static void link_first(lc__http_server *s, conn *c)
+{
+    c->prev = NULL;
+    c->next = s->conns;
+    if (s->conns)
+        s->conns->prev = c;
+    else
+        s->conns_tail = c;
+    s->conns = c;
+    s->n_conns++;
+}
+
+/* A byte in or out: the connection is the most recently active. */
+static void touch(conn *c)
+{
+    lc__http_server *s = c->s;
+    c->active_ms = now_ms();
+    if (s->conns != c) {
+        unlink_conn(s, c);
+        link_first(s, c);
+    }
 }
 
 /* Unlinks a closed connection; it is freed after the current epoll batch, whose later events
@@ -814,13 +849,83 @@ static void refuse_connection(int fd)
     close(fd);
 }
 
+/* Makes room for a newcomer on a full server: closes the least recently active connection with
+ * no request in progress, else the one whose request has been arriving longest (a slow client).
+ * Connections whose requests the handler has, or whose answers are being written, are kept. True
+ * when one was closed. */
+static bool make_room(lc__http_server *s)
+{
+    conn *slow = NULL;
+    for (conn *c = s->conns_tail; c; c = c->prev) {
+        if (c->fd < 0 || c->state == C_HANDLING || c->state == C_WRITING || c->ready)
+            continue;
+        if (!in_request(c)) {
+            close_conn(s, c);
+            return true;
+        }
+        if (slow == NULL || c->request_start_ms < slow->request_start_ms)
+            slow = c;
+    }
+    if (slow == NULL)
+        return false;
+    close_conn(s, slow);
+    return true;
+}
+
+static void take_spare(lc__http_server *s)
+{
+    if (s->spare_fd < 0)
+        s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+}
+
+/* At the process's descriptor limit: make room, else accept the newcomer on the spare descriptor
+ * and refuse it, so that the listening socket does not stay ready (a busy loop) and the client
+ * is answered. Without a spare, the listener pauses until a tick finds a descriptor free. True
+ * when accepting may go on (accept4 fails with EMFILE before it looks for a newcomer: false once
+ * none is waiting). */
+static bool at_descriptor_limit(lc__http_server *s)
+{
+    if (make_room(s))
+        return true;
+    int fd = -1;
+    if (s->spare_fd >= 0) {
+        close(s->spare_fd);
+        s->spare_fd = -1;
+        fd = accept4(s->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd >= 0)
+            refuse_connection(fd);
+        take_spare(s);
+    }
+    if (s->spare_fd < 0 && !s->listen_paused) {
+        epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, s->listen_fd, NULL);
+        s->listen_paused = true;
+    }
+    return fd >= 0 && !s->listen_paused;
+}
+
+/* A paused listener listens again once the spare descriptor can be had back. */
+static void resume_listening(lc__http_server *s)
+{
+    take_spare(s);
+    if (!s->listen_paused || s->spare_fd < 0 || s->listen_fd < 0)
+        return;
+    struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+    if (epoll_ctl(s->epoll_fd, EPOLL_CTL_ADD, s->listen_fd, &ev) == 0)
+        s->listen_paused = false;
+}
+
 static void accept_all(lc__http_server *s)
 {
     for (;;) {
         int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+            if (!at_descriptor_limit(s))
+                return;
+            continue;
+        }
         if (fd < 0)
             return;
-        if (s->n_conns >= s->cfg.max_connections) {
+        if (s->n_conns >= s->cfg.max_connections && !make_room(s)) {
             refuse_connection(fd);
             continue;
         }
@@ -834,11 +939,7 @@ static void accept_all(lc__http_server *s)
         c->s = s;
         c->fd = fd;
         c->active_ms = now_ms();
-        c->next = s->conns;
-        if (s->conns)
-            s->conns->prev = c;
-        s->conns = c;
-        s->n_conns++;
+        link_first(s, c);
         watch(s, c, EPOLLIN);
     }
 }
@@ -977,6 +1078,7 @@ static void check_timeouts(lc__http_server *s)
     if (now - s->last_tick_ms < TICK_MS)
         return;
     s->last_tick_ms = now;
+    resume_listening(s);
     for (conn *c = s->conns, *next; c; c = next) {
         next = c->next;
         if (c->fd < 0 || c->state == C_HANDLING)
@@ -1009,7 +1111,8 @@ static bool stopping(lc__http_server *s)
 static void close_idle(lc__http_server *s)
 {
     if (s->listen_fd >= 0) {
-        epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, s->listen_fd, NULL);
+        if (!s->listen_paused)
+            epoll_ctl(s->epoll_fd, EPOLL_CTL_DEL, s->listen_fd, NULL);
         close(s->listen_fd);
         s->listen_fd = -1;
     }
@@ -1108,8 +1211,9 @@ lc_status lc__http_server_start(const lc__http_config *config, lc__http_server *
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
     s->cfg = *config;
     defaults(&s->cfg);
-    s->listen_fd = s->epoll_fd = s->wake_fd = -1;
+    s->listen_fd = s->epoll_fd = s->wake_fd = s->spare_fd = -1;
     pthread_mutex_init(&s->mu, NULL);
+    take_spare(s);
     lc_status st = listen_on(s, err);
     if (st == LC_OK) {
         s->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -1130,6 +1234,8 @@ lc_status lc__http_server_start(const lc__http_config *config, lc__http_server *
             close(s->epoll_fd);
         if (s->wake_fd >= 0)
             close(s->wake_fd);
+        if (s->spare_fd >= 0)
+            close(s->spare_fd);
         pthread_mutex_destroy(&s->mu);
         free(s);
         return st;
@@ -1163,6 +1269,8 @@ void lc__http_server_free(lc__http_server *s)
     free_graveyard(s);
     close(s->epoll_fd);
     close(s->wake_fd);
+    if (s->spare_fd >= 0)
+        close(s->spare_fd);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }

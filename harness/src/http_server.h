@@ -4,7 +4,12 @@
  * One thread runs an epoll loop that does all the I/O: it accepts, reads and parses requests, and
  * writes answers. Idle or slow clients cost a descriptor, not a thread, and cannot starve
  * others: a request must arrive whole within a time limit (else 408), an idle connection is
- * closed after another, and past the connection limit a newcomer is answered 503 at once. Every
+ * closed after another, and a full server makes room for a newcomer by closing the least
+ * recently active connection with no request in progress (else the slowest request still
+ * arriving); only when every connection has a request being handled or answered is a newcomer
+ * answered 503 at once. At the process's descriptor limit the server neither spins nor goes
+ * silent: it makes room the same way, else accepts the newcomer on a descriptor kept in reserve
+ * and answers it 503. Every
  * request that can be answered is: a conflicting duplicate Content-Length, a Content-Length that
  * does not parse, both Content-Length and Transfer-Encoding (400), a Transfer-Encoding other than
  * chunked (501), a head over its cap (431), a body over its cap (413, after reading it up to a

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../harness/src/http_server.h"
@@ -24,11 +27,20 @@ static void *answer_later(void *arg)
     return NULL;
 }
 
+/* Requests to /park stay with the handler until the test answers them. */
+#define MAX_PARKED 8
+static lc__http_request *parked[MAX_PARKED];
+static int n_parked;
+
 static void on_request(void *ctx, lc__http_request *req)
 {
     (void)ctx;
     if (req->over_cap) {
         lc__http_respond(server, req, 413, NULL, "too large", 9, NULL);
+        return;
+    }
+    if (strcmp(req->path, "/park") == 0 && n_parked < MAX_PARKED) {
+        parked[n_parked++] = req; /* answered by the test, from its own thread */
         return;
     }
     if (strcmp(req->path, "/later") == 0) {
@@ -293,20 +305,80 @@ START_TEST(idle_connections_starve_no_one)
 }
 END_TEST
 
-/* Past the connection limit, a newcomer is told so at once. */
-START_TEST(past_the_connection_limit_a_newcomer_gets_503)
+/* True when the server closed the connection (EOF within ms). */
+static bool closed_by_server(int fd, int ms)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    char c;
+    return poll(&p, 1, ms) > 0 && read(fd, &c, 1) == 0;
+}
+
+/* A full server makes room for a newcomer: the least recently active idle connection goes. */
+START_TEST(a_full_server_closes_the_least_recently_active_idle_connection)
 {
     teardown();
     start(2000, 4);
     int held[4];
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 4; i++) {
         held[i] = connect_to();
-    usleep(50000); /* let the loop accept them */
-    int fd = connect_to();
-    char *r = read_reply(fd, 3000, NULL);
-    ck_assert_starts(r, "HTTP/1.1 503 Service Unavailable");
-    close(fd);
+        usleep(20000); /* accepted in this order */
+    }
+    /* the first becomes the most recently active: the second is now the oldest idle one */
+    const char get[] = "GET /again HTTP/1.1\r\nHost: h\r\n\r\n";
+    ck_assert_int_eq(write(held[0], get, sizeof get - 1), (ssize_t)(sizeof get - 1));
+    ck_assert_starts(read_reply(held[0], 3000, "/again||"), "HTTP/1.1 200 OK");
+    char *r = SEND("GET /newcomer HTTP/1.1\r\nHost: h\r\n\r\n");
+    ck_assert_starts(r, "HTTP/1.1 200 OK");
+    ck_assert_msg(closed_by_server(held[1], 2000), "the oldest idle connection was kept");
+    ck_assert(!closed_by_server(held[0], 100));
+    ck_assert(!closed_by_server(held[3], 100));
     for (int i = 0; i < 4; i++)
+        close(held[i]);
+}
+END_TEST
+
+/* Only when every connection has a request the handler is working on is a newcomer refused, at
+ * once, with 503; the requests being handled are still answered. */
+START_TEST(a_server_full_of_requests_being_handled_answers_a_newcomer_503)
+{
+    teardown();
+    start(2000, 2);
+    n_parked = 0;
+    int held[2];
+    const char park[] = "GET /park HTTP/1.1\r\nHost: h\r\n\r\n";
+    for (int i = 0; i < 2; i++) {
+        held[i] = connect_to();
+        ck_assert_int_eq(write(held[i], park, sizeof park - 1), (ssize_t)(sizeof park - 1));
+    }
+    for (int i = 0; i < 100 && n_parked < 2; i++)
+        usleep(10000);
+    ck_assert_int_eq(n_parked, 2);
+    int fd = connect_to();
+    ck_assert_starts(read_reply(fd, 3000, NULL), "HTTP/1.1 503 Service Unavailable");
+    close(fd);
+    for (int i = 0; i < 2; i++) {
+        lc__http_respond(server, parked[i], 200, NULL, "done", 4, NULL);
+        ck_assert_starts(read_reply(held[i], 3000, "done"), "HTTP/1.1 200 OK");
+        close(held[i]);
+    }
+}
+END_TEST
+
+/* A slow request (slowloris) is closed for a newcomer when no connection is idle. */
+START_TEST(a_full_server_of_slow_requests_closes_the_slowest_for_a_newcomer)
+{
+    teardown();
+    start(5000, 2);
+    int held[2];
+    for (int i = 0; i < 2; i++) {
+        held[i] = connect_to();
+        ck_assert_int_eq(write(held[i], "GET / HTTP/1.1\r\n", 16), 16);
+        usleep(30000);
+    }
+    char *r = SEND("GET /newcomer HTTP/1.1\r\nHost: h\r\n\r\n");
+    ck_assert_starts(r, "HTTP/1.1 200 OK");
+    ck_assert_msg(closed_by_server(held[0], 2000), "the slowest request was kept");
+    for (int i = 0; i < 2; i++)
         close(held[i]);
 }
 END_TEST
@@ -373,6 +445,65 @@ START_TEST(a_client_that_leaves_early_does_not_end_the_server)
 }
 END_TEST
 
+/* CPU seconds this process has used. */
+static double cpu_seconds(void)
+{
+    struct rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return (double)u.ru_utime.tv_sec + u.ru_utime.tv_usec / 1e6 + (double)u.ru_stime.tv_sec +
+           u.ru_stime.tv_usec / 1e6;
+}
+
+/* In a child with few descriptors: two requests the handler holds (nothing to close for room),
+ * every other descriptor taken, then a newcomer. Exit status 0: it was answered 503 and the
+ * server did not spin; 1: no answer; 2: it spun. */
+static int at_the_limit(void)
+{
+    start(2000, 0); /* the child's own: a fork has no loop thread of its parent's server */
+    n_parked = 0;
+    const char park[] = "GET /park HTTP/1.1\r\nHost: h\r\n\r\n";
+    int held[2];
+    for (int i = 0; i < 2; i++) {
+        held[i] = connect_to();
+        if (write(held[i], park, sizeof park - 1) != (ssize_t)(sizeof park - 1))
+            return 3;
+    }
+    for (int i = 0; i < 100 && n_parked < 2; i++)
+        usleep(10000);
+    int fd, last = -1;
+    while ((fd = open("/dev/null", O_RDONLY)) >= 0)
+        last = fd;
+    close(last); /* room for the newcomer's own socket only */
+    int newcomer = connect_to();
+    char *r = read_reply(newcomer, 3000, "\r\n\r\n");
+    if (strncmp(r, "HTTP/1.1 503", 12) != 0)
+        return 1;
+    double before = cpu_seconds();
+    usleep(500000);
+    return cpu_seconds() - before > 0.25 ? 2 : 0;
+}
+
+/* At the process's descriptor limit a newcomer is answered (503) and the loop does not spin on
+ * a listening socket it cannot accept from. */
+START_TEST(at_the_descriptor_limit_a_newcomer_is_answered_and_the_loop_does_not_spin)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct rlimit lim;
+        getrlimit(RLIMIT_NOFILE, &lim);
+        int probe = open("/dev/null", O_RDONLY); /* the lowest free descriptor */
+        close(probe);
+        lim.rlim_cur = (rlim_t)probe + 16;
+        _exit(setrlimit(RLIMIT_NOFILE, &lim) == 0 ? at_the_limit() : 4);
+    }
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "status %d (1: no answer, 2: the loop spun)", status);
+}
+END_TEST
+
 Suite *http_server_suite(void)
 {
     Suite *s = suite_create("http_server");
@@ -395,8 +526,18 @@ Suite *http_server_suite(void)
     tcase_add_test(limits, a_slow_request_gets_408);
     tcase_add_test(limits, a_streamed_body_may_take_as_long_as_it_keeps_moving);
     tcase_add_test(limits, idle_connections_starve_no_one);
-    tcase_add_test(limits, past_the_connection_limit_a_newcomer_gets_503);
+    tcase_add_test(limits, a_full_server_closes_the_least_recently_active_idle_connection);
+    tcase_add_test(limits, a_server_full_of_requests_being_handled_answers_a_newcomer_503);
+    tcase_add_test(limits, a_full_server_of_slow_requests_closes_the_slowest_for_a_newcomer);
     tcase_add_test(limits, a_client_that_leaves_early_does_not_end_the_server);
     suite_add_tcase(s, limits);
+    /* Lowers RLIMIT_NOFILE in a child: valgrind keeps descriptors of its own under that limit
+     * and fakes the rest, so `make valgrind` leaves this case out (CK_EXCLUDE_TAGS). */
+    TCase *descriptors = tcase_create("descriptors");
+    tcase_set_tags(descriptors, "process-limits");
+    tcase_add_checked_fixture(descriptors, setup, teardown);
+    tcase_add_test(descriptors,
+                   at_the_descriptor_limit_a_newcomer_is_answered_and_the_loop_does_not_spin);
+    suite_add_tcase(s, descriptors);
     return s;
 }
