@@ -5,6 +5,7 @@
 #   make coverage  harness coverage report in reports/coverage/harness/
 #   make bench     benchmarks (numbers and ratios)
 #   make soak      serve's memory under a long mixed load, and an exactly-once audit
+#   make stress    serve under 10,000 idle connections and at its descriptor limit
 #   make fuzz      every libFuzzer target for FUZZ_SECONDS each (clang)
 
 BUILD    ?= build
@@ -15,7 +16,7 @@ FUZZ_SECONDS ?= 60
 CMAKE_ARGS = -DLAMBDACHECK_WERROR=$(if $(filter 1 ON on yes,$(WERROR)),ON,OFF) \
              -DLAMBDACHECK_PYTHON=$(PYTHON)
 
-.PHONY: all deps build run check sanitize valgrind coverage bench soak fuzz clean
+.PHONY: all deps build run check sanitize valgrind coverage bench soak stress fuzz clean
 
 all: build
 
@@ -63,6 +64,9 @@ bench: build
 
 soak: build
 	@cmake --build $(BUILD) --target soak
+
+stress: build
+	@cmake --build $(BUILD) --target stress
 
 # Fuzzing: the library built with clang, instrumented; each target runs FUZZ_SECONDS from its
 # committed seed corpus. A crash fails it and leaves its input in build-fuzz/artifacts/.

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cli.h"
 
@@ -184,11 +185,39 @@ static lc_status configure_async(serve_args *a, lc_emulator *em, lc_error *err)
     return LC_OK;
 }
 
+/* Every destination record written, by condition (the records kept in memory are only the
+ * newest). */
+static void report_records(lc_emulator *em)
+{
+    lc_async_counts n = lc_emulator_async_counts(em);
+    size_t total = n.success + n.retries_exhausted + n.event_age_exceeded;
+    fprintf(stderr, "lambdacheck: stopped; %zu asynchronous event%s recorded", total,
+            total == 1 ? "" : "s");
+    if (total)
+        fprintf(stderr, " (Success %zu, RetriesExhausted %zu, EventAgeExceeded %zu)",
+                n.success, n.retries_exhausted, n.event_age_exceeded);
+    fputc('\n', stderr);
+}
+
+/* Connections cost a descriptor each: serve may use as many as the hard limit allows. */
+static void raise_descriptor_limit(void)
+{
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0)
+        return;
+    rlim_t wanted = lim.rlim_max > 65536 ? 65536 : lim.rlim_max;
+    if (wanted > lim.rlim_cur) {
+        lim.rlim_cur = wanted;
+        setrlimit(RLIMIT_NOFILE, &lim);
+    }
+}
+
 static int serve(serve_args *a, lc_emulator *em, const sigset_t *stop)
 {
     lc_error err = {0};
     lc_invoke_server *server = NULL;
     lc_invoke_server_options opt = {.host = a->host, .port = a->port, .log = stderr};
+    raise_descriptor_limit();
     if (a->sigv4_key[0]) {
         opt.sigv4_access_key_id = a->sigv4_key;
         opt.sigv4_secret_access_key = a->sigv4_secret;
@@ -214,10 +243,7 @@ static int serve(serve_args *a, lc_emulator *em, const sigset_t *stop)
         cli_print_error(&err);
         rc = CLI_FAILED;
     }
-    json_t *records = lc_emulator_async_records(em);
-    fprintf(stderr, "lambdacheck: stopped; %zu asynchronous events recorded\n",
-            json_array_size(records));
-    json_decref(records);
+    report_records(em);
     return rc;
 }
 

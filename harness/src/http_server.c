@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -1188,10 +1189,22 @@ static lc_status listen_on(lc__http_server *s, lc_error *err)
     return LC_OK;
 }
 
+/* At most half the descriptors the process may open go to connections, so that a flood of them
+ * leaves room for the work they ask for (an environment's process, its Runtime API, files). */
+static size_t descriptor_share(size_t wanted)
+{
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY)
+        return wanted;
+    size_t half = (size_t)lim.rlim_cur / 2;
+    return wanted > half && half > 0 ? half : wanted;
+}
+
 static void defaults(lc__http_config *c)
 {
     if (c->max_connections == 0)
         c->max_connections = 1024;
+    c->max_connections = descriptor_share(c->max_connections);
     if (c->max_head == 0)
         c->max_head = 64 * 1024;
     if (c->max_body == 0)

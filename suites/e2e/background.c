@@ -55,7 +55,7 @@ void bg_start(background *b, const char *const *argv)
     ck_assert_msg(b->port > 0, "%s did not write its port file", argv[0]);
 }
 
-int bg_stop(background *b)
+int bg_stop_keep_log(background *b)
 {
     int status = 0;
     if (b->pid > 0) {
@@ -64,8 +64,14 @@ int bg_stop(background *b)
     }
     b->pid = 0;
     unlink(b->port_file);
-    unlink(b->log_file);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int bg_stop(background *b)
+{
+    int status = bg_stop_keep_log(b);
+    unlink(b->log_file);
+    return status;
 }
 
 const char *bg_url(const background *b)

@@ -17,6 +17,7 @@
 
 #include "lambdacheck/context.h"
 #include "lambdacheck/json_util.h"
+#include "lambdacheck/buf.h"
 #include "background.h"
 #include "run_cli.h"
 #include "suites.h"
@@ -394,6 +395,39 @@ START_TEST(serve_answers_every_request_and_idle_clients_starve_no_one)
 }
 END_TEST
 
+/* serve used to print the records kept in memory (the newest 1,024) as the count written. */
+START_TEST(serve_counts_every_record_it_wrote_when_it_stops)
+{
+    start_serve("probes.echo", NULL);
+    int fd = connect_to(srv.bg.port);
+    static const char req[] = "POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nHost: x\r\n"
+                              "X-Amz-Invocation-Type: Event\r\nContent-Length: 2\r\n\r\n{}";
+    char reply[256] = "";
+    for (int i = 0; i < 1030; i++) {
+        ck_assert_int_eq(write(fd, req, sizeof req - 1), (ssize_t)(sizeof req - 1));
+        size_t n = 0; /* each answer is a head only: 202, Content-Length: 0 */
+        while (!strstr(reply, "\r\n\r\n") || n == 0) {
+            ssize_t r = read(fd, reply + n, sizeof reply - 1 - n);
+            ck_assert_int_gt(r, 0);
+            n += (size_t)r;
+            reply[n] = '\0';
+        }
+        ck_assert_msg(strncmp(reply, "HTTP/1.1 202", 12) == 0, "%s", reply);
+        reply[0] = '\0';
+    }
+    close(fd);
+    ck_assert_int_eq(bg_stop_keep_log(&srv.bg), 0);
+    lc_buf log;
+    lc_buf_init(&log, 0);
+    ck_assert_int_eq(lc_buf_read_file(&log, srv.bg.log_file, NULL), LC_OK);
+    unlink(srv.bg.log_file);
+    ck_assert_msg(strstr(log.data, "stopped; 1030 asynchronous events recorded (Success 1030, "
+                                   "RetriesExhausted 0, EventAgeExceeded 0)"),
+                  "%s", log.data);
+    lc_buf_free(&log);
+}
+END_TEST
+
 START_TEST(serve_refuses_bad_usage)
 {
     const char *const *cases[] = {
@@ -429,6 +463,7 @@ Suite *serve_suite(void)
     tcase_add_test(clients, a_stop_signal_finishes_every_queued_event);
     tcase_add_test(clients, serve_checks_signatures_made_by_the_aws_cli);
     tcase_add_test(clients, serve_answers_every_request_and_idle_clients_starve_no_one);
+    tcase_add_test(clients, serve_counts_every_record_it_wrote_when_it_stops);
     suite_add_tcase(s, clients);
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 60);
