@@ -43,6 +43,11 @@ typedef struct {
  * name aliases ("billion laughs") would otherwise take all memory. */
 #define MAX_ALIASED_VALUES 1000000
 
+/* Containers inside containers: templates nest a few levels, and what reads them (Globals'
+ * merge, the intrinsic functions, jansson's copies) recurses; jansson's own parser stops JSON
+ * at 2048, and YAML stops here, with the line and column of the container that goes too deep. */
+#define MAX_DEPTH 512
+
 typedef struct {
     const char *source;
     lc_error *err;
@@ -151,8 +156,13 @@ static char *dup_or_null(const yaml_char_t *s)
 }
 
 static void open_container(builder *b, json_t *value, const yaml_char_t *tag,
-                           const yaml_char_t *anchor)
+                           const yaml_char_t *anchor, yaml_mark_t mark)
 {
+    if (b->depth >= MAX_DEPTH) {
+        json_decref(value);
+        fail_at(b, mark, "nested more than 512 deep (a template nests a few levels)");
+        return;
+    }
     if (b->depth == b->cap) {
         size_t cap = b->cap ? b->cap * 2 : 16;
         frame *grown = realloc(b->stack, cap * sizeof *grown);
@@ -216,6 +226,29 @@ static size_t count_values(const json_t *v, size_t limit)
     return n;
 }
 
+/* How deep containers nest in v (a scalar: 0), counting no further than limit. */
+static size_t depth_of(const json_t *v, size_t limit)
+{
+    size_t deepest = 0, i;
+    const char *key;
+    json_t *item;
+    if (limit == 0 || !(json_is_object(v) || json_is_array(v)))
+        return 0;
+    if (json_is_object(v))
+        json_object_foreach((json_t *)v, key, item)
+        {
+            size_t d = depth_of(item, limit - 1);
+            deepest = d > deepest ? d : deepest;
+        }
+    else
+        json_array_foreach(v, i, item)
+        {
+            size_t d = depth_of(item, limit - 1);
+            deepest = d > deepest ? d : deepest;
+        }
+    return deepest + 1;
+}
+
 static void on_alias(builder *b, const yaml_event_t *e)
 {
     const char *name = (const char *)e->data.alias.anchor;
@@ -233,6 +266,10 @@ static void on_alias(builder *b, const yaml_event_t *e)
         fail_at(b, e->start_mark, message);
         return;
     }
+    if (b->depth + depth_of(target, MAX_DEPTH + 1) > MAX_DEPTH) {
+        fail_at(b, e->start_mark, "an alias here nests its value more than 512 deep");
+        return;
+    }
     add_to_parent(b, json_deep_copy(target), e->start_mark);
 }
 
@@ -244,11 +281,11 @@ static bool on_event(builder *b, const yaml_event_t *e)
     case YAML_ALIAS_EVENT: on_alias(b, e); break;
     case YAML_SEQUENCE_START_EVENT:
         open_container(b, json_array(), e->data.sequence_start.tag,
-                       e->data.sequence_start.anchor);
+                       e->data.sequence_start.anchor, e->start_mark);
         break;
     case YAML_MAPPING_START_EVENT:
         open_container(b, json_object(), e->data.mapping_start.tag,
-                       e->data.mapping_start.anchor);
+                       e->data.mapping_start.anchor, e->start_mark);
         break;
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT: close_container(b, e->start_mark); break;
@@ -289,7 +326,7 @@ json_t *lc__yaml_load(const char *text, size_t len, const char *source, lc_error
         }
         bool more = on_event(&b, &event);
         yaml_event_delete(&event);
-        if (!more)
+        if (!more || b.failed)
             break;
     }
     yaml_parser_delete(&parser);

@@ -161,6 +161,50 @@ START_TEST(aliases_that_expand_past_a_million_values_are_refused)
 }
 END_TEST
 
+/* A 100,000-deep flow sequence crashed invoke (stack overflow while merging Globals) after 39 s
+ * of quadratic work: the depth is limited where the YAML is read, with line and column. */
+START_TEST(a_template_nested_too_deep_is_refused_at_once_with_line_and_column)
+{
+    size_t n = 100000;
+    lc_buf text;
+    lc_buf_init(&text, 0);
+    lc_buf_printf(&text, FUNCTION_HEAD "      Tags: ");
+    for (size_t i = 0; i < n; i++)
+        lc_buf_append(&text, "[", 1);
+    for (size_t i = 0; i < n; i++)
+        lc_buf_append(&text, "]", 1);
+    lc_buf_append(&text, "\n", 1);
+    lc_template *t = NULL;
+    lc_error err = {0};
+    ck_assert_int_eq(lc_template_load(write_file("template.yaml", text.data), NULL, &t, &err),
+                     LC_EINVAL);
+    ck_assert_ptr_null(t);
+    ck_assert_str_eq(err.message, "nested more than 512 deep (a template nests a few levels)");
+    ck_assert_int_eq(err.line, 8);         /* the Tags line */
+    ck_assert_int_ge(err.column, 13 + 500); /* about the 513th [ (libyaml's mark) */
+    ck_assert_int_le(err.column, 13 + 512);
+    lc_buf_free(&text);
+    /* an alias may not carry a value past the limit either */
+    lc_buf_init(&text, 0);
+    lc_buf_printf(&text, "Deep: &deep ");
+    for (int i = 0; i < 400; i++)
+        lc_buf_append(&text, "[", 1);
+    for (int i = 0; i < 400; i++)
+        lc_buf_append(&text, "]", 1);
+    lc_buf_printf(&text, "\nResources:\n  X: ");
+    for (int i = 0; i < 200; i++)
+        lc_buf_append(&text, "[", 1);
+    lc_buf_printf(&text, "*deep");
+    for (int i = 0; i < 200; i++)
+        lc_buf_append(&text, "]", 1);
+    lc_buf_append(&text, "\n", 1);
+    ck_assert_int_eq(lc_template_load(write_file("template.yaml", text.data), NULL, &t, &err),
+                     LC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "an alias here nests its value more than 512 deep"));
+    lc_buf_free(&text);
+}
+END_TEST
+
 START_TEST(json_templates_are_read_too)
 {
     lc_template *t = NULL;
@@ -649,6 +693,7 @@ Suite *template_suite(void)
     tcase_add_test(reading, a_yaml_syntax_error_names_line_and_column);
     tcase_add_test(reading, json_templates_are_read_too);
     tcase_add_test(reading, aliases_that_expand_past_a_million_values_are_refused);
+    tcase_add_test(reading, a_template_nested_too_deep_is_refused_at_once_with_line_and_column);
     tcase_add_test(reading, a_file_without_resources_is_not_a_template);
     tcase_add_test(reading, the_sam_app_fixture_loads);
     suite_add_tcase(s, reading);
