@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -844,46 +845,122 @@ static void look_for_typos(lc_library *lib, const char *dir, struct dirent **ent
                         dir, entries[i]->d_name);
 }
 
-static void find_cases(lc_library *lib, const char *dir, const char *rel, int depth,
-                       const lc_library_options *opt);
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+} folder_id;
 
-static void find_below(lc_library *lib, const char *dir, const char *rel, int depth,
-                       const lc_library_options *opt)
+/* One walk of a cases folder: each real folder is visited once (by device and inode), and a
+ * link that leads out of the folder is named and not followed. */
+typedef struct {
+    lc_library *lib;
+    const lc_library_options *opt;
+    char root[PATH_MAX]; /* the cases folder, resolved */
+    folder_id *seen;     /* an open-addressing set of the folders walked; {0, 0}: empty */
+    size_t n_seen, cap_seen;
+} walk;
+
+static size_t slot_of(dev_t dev, ino_t ino, size_t cap)
+{
+    uint64_t h = ((uint64_t)dev * 0x9E3779B97F4A7C15ull) ^ ((uint64_t)ino * 0xC2B2AE3D27D4EB4Full);
+    return (size_t)(h ^ (h >> 29)) & (cap - 1);
+}
+
+/* True the first time a folder is seen (and records it); false when seen before, or when the
+ * set cannot grow (out of memory: nothing more is walked). */
+static bool first_visit(walk *w, const struct stat *st)
+{
+    if (2 * (w->n_seen + 1) > w->cap_seen) {
+        size_t cap = w->cap_seen ? 2 * w->cap_seen : 64;
+        folder_id *grown = calloc(cap, sizeof *grown);
+        if (grown == NULL)
+            return false;
+        for (size_t i = 0; i < w->cap_seen; i++)
+            if (w->seen[i].dev || w->seen[i].ino) {
+                size_t k = slot_of(w->seen[i].dev, w->seen[i].ino, cap);
+                while (grown[k].dev || grown[k].ino)
+                    k = (k + 1) & (cap - 1);
+                grown[k] = w->seen[i];
+            }
+        free(w->seen);
+        w->seen = grown;
+        w->cap_seen = cap;
+    }
+    size_t k = slot_of(st->st_dev, st->st_ino, w->cap_seen);
+    for (; w->seen[k].dev || w->seen[k].ino; k = (k + 1) & (w->cap_seen - 1))
+        if (w->seen[k].dev == st->st_dev && w->seen[k].ino == st->st_ino)
+            return false;
+    w->seen[k].dev = st->st_dev;
+    w->seen[k].ino = st->st_ino;
+    w->n_seen++;
+    return true;
+}
+
+/* A link inside the cases folder may lead to a folder inside it; one that leads out of it (to
+ * "..", to "/") is named and not followed. */
+static bool link_stays_inside(walk *w, const char *path)
+{
+    char real[PATH_MAX];
+    size_t n = strlen(w->root);
+    if (realpath(path, real) && strncmp(real, w->root, n) == 0 &&
+        (real[n] == '/' || real[n] == '\0'))
+        return true;
+    add_note(w->lib, "%s: a link that leads out of the cases folder %s: not followed", path,
+             w->root);
+    return false;
+}
+
+static void find_cases(walk *w, const char *dir, const char *rel, int depth);
+
+static void find_below(walk *w, const char *dir, const char *rel, int depth)
 {
     struct dirent **entries;
     int n = scandir(dir, &entries, visible_dir, alphasort);
     if (n < 0) {
         if (depth == 0)
-            add_problem(lib, "%s: cannot read the cases folder", dir);
+            add_problem(w->lib, "%s: cannot read the cases folder", dir);
         return;
     }
-    look_for_typos(lib, dir, entries, n);
+    look_for_typos(w->lib, dir, entries, n);
     for (int i = 0; i < n; i++) {
         char sub[PATH_MAX], sub_rel[512];
-        struct stat st;
+        struct stat st, link;
         if (fit(sub, sizeof sub, "%s/%s", dir, entries[i]->d_name) &&
             stat(sub, &st) == 0 && S_ISDIR(st.st_mode) && depth < MAX_DEPTH &&
+            lstat(sub, &link) == 0 && (!S_ISLNK(link.st_mode) || link_stays_inside(w, sub)) &&
             fit(sub_rel, sizeof sub_rel, "%s%s%s", rel, rel[0] ? "/" : "", entries[i]->d_name))
-            find_cases(lib, sub, sub_rel, depth + 1, opt);
+            find_cases(w, sub, sub_rel, depth + 1);
         free(entries[i]);
     }
     free(entries);
 }
 
-/* A folder holding case.json is a case; any other folder is searched below. */
-static void find_cases(lc_library *lib, const char *dir, const char *rel, int depth,
-                       const lc_library_options *opt)
+/* A folder holding case.json is a case; any other folder is searched below. A folder reached
+ * a second time (through a link) is not walked again. */
+static void find_cases(walk *w, const char *dir, const char *rel, int depth)
 {
     char probe[PATH_MAX];
     struct stat st;
+    if (stat(dir, &st) == 0 && !first_visit(w, &st))
+        return;
     fit(probe, sizeof probe, "%s/case.json", dir);
     if (stat(probe, &st) != 0)
-        find_below(lib, dir, rel, depth, opt);
+        find_below(w, dir, rel, depth);
     else if (!S_ISREG(st.st_mode))
-        add_problem(lib, "%s: is %s; a case is read from a case.json file", probe,
+        add_problem(w->lib, "%s: is %s; a case is read from a case.json file", probe,
                     S_ISDIR(st.st_mode) ? "a folder" : "not a regular file");
     else
-        add_case(lib, dir, rel[0] ? rel : ".", opt);
+        add_case(w->lib, dir, rel[0] ? rel : ".", w->opt);
+}
+
+/* Walks one cases folder. */
+static void walk_cases(lc_library *lib, const char *folder, const lc_library_options *opt)
+{
+    walk w = {.lib = lib, .opt = opt};
+    if (realpath(folder, w.root) == NULL)
+        fit(w.root, sizeof w.root, "%s", folder);
+    find_cases(&w, folder, "", 0);
+    free(w.seen);
 }
 
 static int by_name(const void *a, const void *b)
@@ -914,7 +991,7 @@ static lc_status load_cases(lc_library *lib, const json_t *folders, const lc_lib
         join(lib->dir, json_string_value(folder), full, sizeof full);
         n += (size_t)snprintf(lib->folders + n, n < sizeof lib->folders ? sizeof lib->folders - n : 0,
                               "%s%s", i ? ", " : "", full);
-        find_cases(lib, full, "", 0, opt);
+        walk_cases(lib, full, opt);
     }
     if (lib->n_cases > 1)
         qsort(lib->cases, lib->n_cases, sizeof *lib->cases, by_name);

@@ -451,6 +451,33 @@ START_TEST(a_case_naming_an_undeclared_function_is_refused_before_anything_runs)
 END_TEST
 
 /* 3. A run that found no case exited 0. */
+/* A link up (up -> ..) ran each case 8 times, two self-links made 131,072 ids, and a link to /
+ * walked the whole file system: each real folder is walked once, and links that lead out of the
+ * cases folder are named, not followed. */
+START_TEST(case_folders_reached_through_links_are_walked_once)
+{
+    char *dir = library(FN("echo", "probes.echo"),
+                        (const char *[]){"a", "{\"function\": \"echo\"}", NULL});
+    char link[700], target[700];
+    const char *const links[][2] = {{"..", "up"}, {".", "self"}, {".", "a/self"}, {"/", "root"},
+                                    {"a", "alias"}};
+    for (size_t i = 0; i < sizeof links / sizeof *links; i++) {
+        snprintf(link, sizeof link, "%s/%s", dir, links[i][1]);
+        snprintf(target, sizeof target, "%s", links[i][0]);
+        ck_assert_int_eq(symlink(target, link), 0);
+    }
+    cli_result r = check((const char *[]){"check", "--list", dir, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    char want[300];
+    snprintf(want, sizeof want, "%s/a\n", strrchr(dir, '/') + 1);
+    ck_assert_str_eq(r.out, want);
+    ck_assert_contains(r.err, "/up: a link that leads out of the cases folder");
+    ck_assert_contains(r.err, "/root: a link that leads out of the cases folder");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
 START_TEST(finding_no_case_is_not_a_pass)
 {
     char *dir = library(FN("fn", "probes.echo"), NULL);
@@ -1031,6 +1058,7 @@ Suite *check_suite(void)
     tcase_add_test(trust, a_case_without_expectations_fails_when_the_function_fails);
     tcase_add_test(trust, a_case_naming_an_undeclared_function_is_refused_before_anything_runs);
     tcase_add_test(trust, finding_no_case_is_not_a_pass);
+    tcase_add_test(trust, case_folders_reached_through_links_are_walked_once);
     tcase_add_test(trust, log_expectations_see_the_whole_log);
     tcase_add_test(trust, verdicts_do_not_depend_on_order_or_jobs);
     tcase_add_test(trust, each_runtime_is_held_to_its_own_contract);
