@@ -77,6 +77,8 @@ struct lc_runtime_api {
     int64_t deadline_ms;
 
     bool has_outcome;
+    bool asked_early;         /* a /next came while this invocation ran (it was refused): the
+                                 runtime has said it is done, so its outcome ends it */
     lc_runtime_outcome outcome;
 
     pthread_mutex_t sink_mu; /* held while the sink is called, and to change it */
@@ -245,6 +247,7 @@ static void deliver_next(lc_runtime_api *api, lc__http_request *req)
 static void handle_next(lc_runtime_api *api, lc__http_request *req)
 {
     if (api->state == INV_RUNNING) {
+        api->asked_early = true;
         reply_error(api, req, 403, "InvalidStateTransition",
                     "State transition from Running to Ready failed for runtime. Error: the "
                     "current invocation has no response or error yet");
@@ -295,7 +298,10 @@ static void handle_post_for(lc_runtime_api *api, lc__http_request *req, const ch
                         req);
         api->state = INV_DONE;
         snprintf(api->done_id, sizeof api->done_id, "%s", id);
-        /* no wake-up here: an invocation ends at the runtime's next /next, or its exit */
+        /* an invocation ends at the runtime's next /next, or its exit; a runtime that asked
+           for the next event before this post has already said it is done */
+        if (api->asked_early)
+            notify(api);
         if (too_large && req->streamed && read_as_stream)
             reply_error(api, req, 413, "RequestEntityTooLarge", too_large_stream_message);
         else if (too_large)
@@ -574,6 +580,7 @@ lc_status lc_runtime_api_submit(lc_runtime_api *api, const lc_runtime_invocation
     api->deadline_ms = 0;
     api->timeout_ms = inv->timeout_ms;
     api->state = INV_QUEUED;
+    api->asked_early = false;
     api->stream_begun = false;
     api->streamed = 0;
     pthread_mutex_lock(&api->sink_mu);
@@ -599,7 +606,8 @@ bool lc_runtime_api_initialized(lc_runtime_api *api, int64_t *at_ns)
 bool lc_runtime_api_runtime_waiting(lc_runtime_api *api)
 {
     pthread_mutex_lock(&api->mu);
-    bool waiting = api->parked != NULL && api->state != INV_QUEUED;
+    bool waiting = (api->parked != NULL && api->state != INV_QUEUED) ||
+                   (api->asked_early && api->state == INV_DONE);
     pthread_mutex_unlock(&api->mu);
     return waiting;
 }

@@ -188,6 +188,23 @@ START_TEST(a_runtime_command_replaces_the_bundled_client)
 }
 END_TEST
 
+/* A runtime whose second /next was refused while its invocation ran, and which then posted the
+ * response: the caller got it only at the timeout. With a 60 s timeout, the answer must come
+ * within the 20 s this test waits (it comes at once). */
+START_TEST(a_posted_response_ends_an_invocation_whose_runtime_asked_for_the_next)
+{
+    const char *args[] = {"invoke", "--handler", "app.handler", "--code", PROBES, "--timeout",
+                          "60", "--log-type", "Tail", "--runtime-command",
+                          "{python} " LC_FIXTURES_DIR "/functions/runtimes/asks_next_early.py",
+                          NULL};
+    cli_result r = run_cli(args, NULL, NULL, 20000);
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "{\"answered\": true}"));
+    ck_assert_ptr_nonnull(strstr(r.err, "second /next: 403"));
+    cli_result_free(&r);
+}
+END_TEST
+
 START_TEST(bad_usage_exits_2_and_names_the_problem)
 {
     const char *const *cases[] = {
@@ -297,6 +314,7 @@ Suite *invoke_suite(void)
     TCase *core = tcase_create("core");
     tcase_set_timeout(core, 60);
     tcase_add_test(core, the_seed_greeting_from_an_event_file);
+    tcase_add_test(core, a_posted_response_ends_an_invocation_whose_runtime_asked_for_the_next);
     tcase_add_test(core, the_event_can_come_from_stdin);
     tcase_add_test(core, env_and_region_reach_the_handler);
     tcase_add_test(core, tail_prints_the_framed_log_to_stderr);

@@ -116,7 +116,9 @@ lc_status lc_runtime_api_submit(lc_runtime_api *api, const lc_runtime_invocation
  * that first call when not NULL. */
 bool lc_runtime_api_initialized(lc_runtime_api *api, int64_t *at_ns);
 
-/* True while the runtime waits in /next for work (its previous invocation is over). */
+/* True while the runtime waits in /next for work (its previous invocation is over), and once a
+ * runtime that asked for the next event during its invocation (refused, 403) has posted that
+ * invocation's outcome: it has said it is done. */
 bool lc_runtime_api_runtime_waiting(lc_runtime_api *api);
 
 /* The monotonic time at which the current invocation was handed to the runtime, 0 if not yet. */
