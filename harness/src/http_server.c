@@ -611,6 +611,12 @@ static int body_step(lc__http_server *s, conn *c, const char **why)
         return -1;
     size_t n = c->in_len < c->remaining ? c->in_len : (size_t)c->remaining;
     int st = take_body(s, c, c->in, n);
+    if (st && c->req.streamed) { /* the handler answers a stream past every limit, and the
+                                    connection closes after that answer */
+        c->keep_alive = false;
+        c->state = C_HANDLING;
+        return 0;
+    }
     if (st)
         return *why = "the request body is too large", st;
     consume(c, n);

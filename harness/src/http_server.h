@@ -13,7 +13,8 @@
  * request that can be answered is: a conflicting duplicate Content-Length, a Content-Length that
  * does not parse, both Content-Length and Transfer-Encoding (400), a Transfer-Encoding other than
  * chunked (501), a head over its cap (431), a body over its cap (413, after reading it up to a
- * hard limit), a request cut off by the client (400) or too slow (408).
+ * hard limit; a streamed body past that limit goes to the handler at once, over_cap, and the
+ * connection closes after its answer), a request cut off by the client (400) or too slow (408).
  *
  * A complete request goes to the handler in the loop's thread. The handler answers it, then or
  * later and from any thread, with lc__http_respond() exactly once (or lc__http_drop()); until then

@@ -77,8 +77,9 @@ struct lc_runtime_api {
     int64_t deadline_ms;
 
     bool has_outcome;
-    bool asked_early;         /* a /next came while this invocation ran (it was refused): the
-                                 runtime has said it is done, so its outcome ends it */
+    bool ends_at_outcome;     /* the outcome ends this invocation, without waiting for the
+                                 runtime's next /next: it asked for that /next while the
+                                 invocation ran (refused), or its stream passed the limit */
     lc_runtime_outcome outcome;
 
     pthread_mutex_t sink_mu; /* held while the sink is called, and to change it */
@@ -247,7 +248,7 @@ static void deliver_next(lc_runtime_api *api, lc__http_request *req)
 static void handle_next(lc_runtime_api *api, lc__http_request *req)
 {
     if (api->state == INV_RUNNING) {
-        api->asked_early = true;
+        api->ends_at_outcome = true;
         reply_error(api, req, 403, "InvalidStateTransition",
                     "State transition from Running to Ready failed for runtime. Error: the "
                     "current invocation has no response or error yet");
@@ -299,8 +300,11 @@ static void handle_post_for(lc_runtime_api *api, lc__http_request *req, const ch
         api->state = INV_DONE;
         snprintf(api->done_id, sizeof api->done_id, "%s", id);
         /* an invocation ends at the runtime's next /next, or its exit; a runtime that asked
-           for the next event before this post has already said it is done */
-        if (api->asked_early)
+           for the next event before this post has already said it is done, and a stream past
+           the limit is cut off by the platform */
+        if (too_large && req->streamed && read_as_stream)
+            api->ends_at_outcome = true;
+        if (api->ends_at_outcome)
             notify(api);
         if (too_large && req->streamed && read_as_stream)
             reply_error(api, req, 413, "RequestEntityTooLarge", too_large_stream_message);
@@ -580,7 +584,7 @@ lc_status lc_runtime_api_submit(lc_runtime_api *api, const lc_runtime_invocation
     api->deadline_ms = 0;
     api->timeout_ms = inv->timeout_ms;
     api->state = INV_QUEUED;
-    api->asked_early = false;
+    api->ends_at_outcome = false;
     api->stream_begun = false;
     api->streamed = 0;
     pthread_mutex_lock(&api->sink_mu);
@@ -607,7 +611,7 @@ bool lc_runtime_api_runtime_waiting(lc_runtime_api *api)
 {
     pthread_mutex_lock(&api->mu);
     bool waiting = (api->parked != NULL && api->state != INV_QUEUED) ||
-                   (api->asked_early && api->state == INV_DONE);
+                   (api->ends_at_outcome && api->state == INV_DONE);
     pthread_mutex_unlock(&api->mu);
     return waiting;
 }

@@ -205,6 +205,23 @@ START_TEST(a_posted_response_ends_an_invocation_whose_runtime_asked_for_the_next
 }
 END_TEST
 
+/* A 300 MB stream ended with Sandbox.Timedout at the timeout: past Lambda's 200 MB streaming
+ * limit the caller gets the size error at once (a 60 s timeout; the test waits 30 s). */
+START_TEST(a_stream_past_the_streaming_limit_ends_with_the_size_error)
+{
+    const char *args[] = {"invoke", "--handler", "app.handler", "--code", PROBES, "--timeout",
+                          "60", "--stream", "--runtime-command",
+                          "{python} " LC_FIXTURES_DIR "/functions/runtimes/streams_too_much.py",
+                          NULL};
+    cli_result r = run_cli(args, NULL, NULL, 30000);
+    ck_assert_msg(r.status == 1, "exit %d: %.300s", r.status, r.err);
+    ck_assert_msg(strstr(r.err, "Function.ResponseSizeTooLarge") &&
+                      strstr(r.err, "209715200 bytes"),
+                  "%.2000s", r.err);
+    cli_result_free(&r);
+}
+END_TEST
+
 START_TEST(bad_usage_exits_2_and_names_the_problem)
 {
     const char *const *cases[] = {
@@ -315,6 +332,7 @@ Suite *invoke_suite(void)
     tcase_set_timeout(core, 60);
     tcase_add_test(core, the_seed_greeting_from_an_event_file);
     tcase_add_test(core, a_posted_response_ends_an_invocation_whose_runtime_asked_for_the_next);
+    tcase_add_test(core, a_stream_past_the_streaming_limit_ends_with_the_size_error);
     tcase_add_test(core, the_event_can_come_from_stdin);
     tcase_add_test(core, env_and_region_reach_the_handler);
     tcase_add_test(core, tail_prints_the_framed_log_to_stderr);

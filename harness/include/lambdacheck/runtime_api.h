@@ -118,7 +118,8 @@ bool lc_runtime_api_initialized(lc_runtime_api *api, int64_t *at_ns);
 
 /* True while the runtime waits in /next for work (its previous invocation is over), and once a
  * runtime that asked for the next event during its invocation (refused, 403) has posted that
- * invocation's outcome: it has said it is done. */
+ * invocation's outcome (it has said it is done), or once a stream has passed
+ * LC_RUNTIME_MAX_STREAM (the platform cuts it off). */
 bool lc_runtime_api_runtime_waiting(lc_runtime_api *api);
 
 /* The monotonic time at which the current invocation was handed to the runtime, 0 if not yet. */
