@@ -429,10 +429,50 @@ static int content_length(const lc__http_request *req, uint64_t *out, bool *pres
     return 0;
 }
 
-/* How the body is framed: by length, chunked, or none. */
+/* The number of fields of that name (case-insensitive). */
+static size_t header_count(const lc__http_request *req, const char *name)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < req->n_headers; i++)
+        n += strcasecmp(req->headers[i].name, name) == 0;
+    return n;
+}
+
+/* Every Transfer-Encoding field as one list (RFC 9112 6.1): chunked must be the last coding,
+ * else the length cannot be known (400); any other coding is not served (501). */
+static int transfer_codings(const lc__http_request *req, const char **why)
+{
+    const char *last = NULL;
+    bool others = false;
+    for (size_t i = 0; i < req->n_headers; i++) {
+        if (strcasecmp(req->headers[i].name, "Transfer-Encoding") != 0)
+            continue;
+        for (const char *v = req->headers[i].value; *v;) {
+            size_t n = strcspn(v, ",");
+            char item[64];
+            snprintf(item, sizeof item, "%.*s", (int)(n < 63 ? n : 63), v);
+            char *t = trim(item);
+            if (t[0]) {
+                others = others || (last && strcasecmp(last, "chunked") != 0);
+                last = strcasecmp(t, "chunked") == 0 ? "chunked" : "other";
+                others = others || strcmp(last, "other") == 0;
+            }
+            v += n + (v[n] == ',');
+        }
+    }
+    if (last == NULL || strcmp(last, "chunked") != 0)
+        return *why = "the last Transfer-Encoding must be chunked", 400;
+    if (others)
+        return *why = "only the chunked Transfer-Encoding is served", 501;
+    return 0;
+}
+
+/* How the body is framed: by length, chunked, or none. RFC 9112: a request with
+ * Transfer-Encoding and Content-Length, or with Transfer-Encoding in HTTP/1.0, is faulty (400;
+ * the connection closes after the answer). */
 static int framing(conn *c, const char **why)
 {
-    const char *te = lc__http_header(&c->req, "Transfer-Encoding");
+    bool te = header_count(&c->req, "Transfer-Encoding") > 0;
     uint64_t length = 0;
     bool has_length;
     int st = content_length(&c->req, &length, &has_length, why);
@@ -440,16 +480,27 @@ static int framing(conn *c, const char **why)
         return st;
     if (te && has_length)
         return *why = "the request has both Transfer-Encoding and Content-Length", 400;
+    if (te && c->req.minor_version == 0)
+        return *why = "an HTTP/1.0 request cannot use Transfer-Encoding", 400;
     if (te) {
-        char value[64];
-        snprintf(value, sizeof value, "%s", te);
-        if (strcasecmp(trim(value), "chunked") != 0)
-            return *why = "only the chunked Transfer-Encoding is served", 501;
+        if ((st = transfer_codings(&c->req, why)) != 0)
+            return st;
         c->state = C_CHUNK_SIZE;
         return 0;
     }
     c->remaining = length;
     c->state = length ? C_LENGTH : C_HANDLING;
+    return 0;
+}
+
+/* RFC 9112 3.2: an HTTP/1.1 request without Host, and any request with two, is answered 400. */
+static int host_field(const conn *c, const char **why)
+{
+    size_t hosts = header_count(&c->req, "Host");
+    if (hosts > 1)
+        return *why = "the request has two Host fields", 400;
+    if (hosts == 0 && c->req.minor_version >= 1)
+        return *why = "an HTTP/1.1 request needs a Host field", 400;
     return 0;
 }
 
@@ -496,6 +547,8 @@ static int parse_head(lc__http_server *s, conn *c, size_t head_len, const char *
         st = parse_fields(c->head + line_len + 2, head_len - line_len - 4, 2, c->fields, &n, why);
     c->req.headers = c->fields;
     c->req.n_headers = n;
+    if (st == 0)
+        st = host_field(c, why);
     if (st == 0)
         st = framing(c, why);
     if (st)
@@ -556,8 +609,11 @@ static int chunk_size_line(conn *c, const char **why)
     snprintf(line, sizeof line, "%.*s", (int)n, c->in);
     consume(c, (size_t)n + 2);
     size_t digits = strspn(line, "0123456789abcdefABCDEF");
-    if (digits == 0 || digits > 15 || (line[digits] && line[digits] != ';' && line[digits] != ' '))
-        return *why = "a chunk size is not a hexadecimal number", 400;
+    size_t blanks = strspn(line + digits, " \t"); /* BWS before a chunk extension */
+    char after = line[digits + blanks];
+    if (digits == 0 || digits > 15 || (after && after != ';') || (blanks && !after))
+        return *why = "a chunk size is not a hexadecimal number (an extension starts with ';')",
+               400;
     c->remaining = strtoull(line, NULL, 16);
     c->state = c->remaining ? C_CHUNK_DATA : C_TRAILERS;
     return 0;

@@ -376,14 +376,34 @@ START_TEST(serve_answers_every_request_and_idle_clients_starve_no_one)
         const char *raw;
         const char *status;
     } rows[] = {
-        {"POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nContent-Length: 100\r\n\r\n{",
+        {"POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nHost: x\r\n"
+         "Content-Length: 100\r\n\r\n{",
          "HTTP/1.1 400 "},
-        {"POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nContent-Length: 2\r\n"
+        {"POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
          "Content-Length: 5\r\n\r\n{}",
          "HTTP/1.1 400 "},
-        {"POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+        {"POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nHost: x\r\n"
+         "Transfer-Encoding: gzip, chunked\r\n\r\n",
          "HTTP/1.1 501 "},
-        {"POST /2015-03-31/functions/probe:/invocations HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
+        {"POST /2015-03-31/functions/probe:/invocations HTTP/1.1\r\nHost: x\r\n"
+         "Content-Length: 2\r\n\r\n{}",
+         "HTTP/1.1 400 "},
+        /* RFC 9112 forbids these leniencies: each could smuggle a request past a proxy */
+        {"POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}",
+         "HTTP/1.1 400 "},
+        {"POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nHost: x\r\nHost: y\r\n"
+         "Content-Length: 2\r\n\r\n{}",
+         "HTTP/1.1 400 "},
+        {"POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nHost: x\r\n"
+         "Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n2\r\n{}\r\n0\r\n\r\n"
+         "POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nHost: x\r\n"
+         "Content-Length: 2\r\n\r\n{}",
+         "HTTP/1.1 400 "},
+        {"POST /2015-03-31/functions/probe/invocations HTTP/1.0\r\nTransfer-Encoding: chunked\r\n"
+         "\r\n2\r\n{}\r\n0\r\n\r\n",
+         "HTTP/1.1 400 "},
+        {"POST /2015-03-31/functions/probe/invocations HTTP/1.1\r\nHost: x\r\n"
+         "Transfer-Encoding: chunked\r\n\r\n2 junk\r\n{}\r\n0\r\n\r\n",
          "HTTP/1.1 400 "},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
