@@ -215,8 +215,9 @@ static int serve(serve_args *a, lc_emulator *em, const sigset_t *stop)
         rc = CLI_FAILED;
     }
     json_t *records = lc_emulator_async_records(em);
-    fprintf(stderr, "lambdacheck: stopped; %zu asynchronous events recorded\n",
-            json_array_size(records));
+    size_t n_records = json_array_size(records);
+    fprintf(stderr, "lambdacheck: stopped; %zu asynchronous event%s recorded\n", n_records,
+            n_records == 1 ? "" : "s");
     json_decref(records);
     return rc;
 }
@@ -255,7 +256,8 @@ static int add_library(serve_args *a, lc_library **libs, int i, lc_emulator *em)
                               .runtime_command = a->f.fn.runtime_command,
                               .host_packages = a->f.fn.host_packages,
                               .region = a->f.fn.region, .account = a->f.fn.account,
-                              .parameters = a->f.parameters, .env_vars = env_vars};
+                              .parameters = a->f.parameters, .env_vars = env_vars,
+                              .functions_only = true};
     lc_status st = lc_library_load(a->manifests[i], &opt, &libs[i], &err);
     json_decref(env_vars);
     if (st != LC_OK) {

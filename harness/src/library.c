@@ -873,6 +873,9 @@ static void set_ids(lc_library *lib)
 static lc_status load_cases(lc_library *lib, const json_t *folders, const lc_library_options *opt,
                             lc_error *err)
 {
+    bool none = folders == NULL || (json_is_array(folders) && json_array_size(folders) == 0);
+    if (none && opt->functions_only)
+        return LC_OK;
     if (!json_is_array(folders) || json_array_size(folders) == 0)
         return lc_error_set(err, LC_EINVAL, lib->manifest, 0, 0,
                             "cases: a list of folders (relative to the manifest) is required");

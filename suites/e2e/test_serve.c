@@ -17,6 +17,7 @@
 
 #include "lambdacheck/context.h"
 #include "lambdacheck/json_util.h"
+#include "../common/scratch.h"
 #include "background.h"
 #include "run_cli.h"
 #include "suites.h"
@@ -305,6 +306,34 @@ START_TEST(a_stop_signal_finishes_every_queued_event)
 }
 END_TEST
 
+/* Serving needs functions, not cases: a manifest without cases, or with an empty list, is
+ * served; the stop line counts in words that agree with the number. */
+START_TEST(serve_takes_a_manifest_without_cases)
+{
+    const char *manifests[] = {"", ", \"cases\": []"};
+    for (size_t i = 0; i < 2; i++) {
+        char *dir = scratch_dir("serve_lib");
+        scratch_write(dir, "lambdacheck.json",
+                      "{\"functions\": {\"probe\": {\"handler\": \"probes.echo\", "
+                      "\"code\": \"%s\"}}%s}",
+                      PROBES, manifests[i]);
+        bg_start(&srv.bg, (const char *[]){cli_path(), "serve", "--manifest", dir, "--port-file",
+                                           "{port_file}", NULL});
+        cli_result r = run_cli((const char *[]){"invoke", "--endpoint-url", endpoint(),
+                                                "--function-name", "probe", "--invocation-type",
+                                                "Event", NULL},
+                               NULL, NULL, 60000);
+        ck_assert_msg(r.status == 0, "%s", r.err);
+        cli_result_free(&r);
+        char *log = NULL;
+        ck_assert_int_eq(bg_stop_with_log(&srv.bg, &log), 0);
+        ck_assert_contains(log, "lambdacheck: stopped; 1 asynchronous event recorded\n");
+        free(log);
+        scratch_remove(dir);
+    }
+}
+END_TEST
+
 /* The AWS CLI signs with the test credentials run_program gives it; serve checks them. */
 START_TEST(serve_checks_signatures_made_by_the_aws_cli)
 {
@@ -427,6 +456,7 @@ Suite *serve_suite(void)
     tcase_add_test(clients, a_streamed_response_reaches_an_independent_reader_piece_by_piece);
     tcase_add_test(clients, invoke_stream_prints_the_streamed_bytes);
     tcase_add_test(clients, a_stop_signal_finishes_every_queued_event);
+    tcase_add_test(clients, serve_takes_a_manifest_without_cases);
     tcase_add_test(clients, serve_checks_signatures_made_by_the_aws_cli);
     tcase_add_test(clients, serve_answers_every_request_and_idle_clients_starve_no_one);
     suite_add_tcase(s, clients);

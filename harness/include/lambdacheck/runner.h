@@ -65,6 +65,8 @@ typedef struct {
                                     manifest's "parameters" and the template's Defaults */
     const json_t *env_vars;      /* a sam local --env-vars file (lc_env_vars_load), applied to
                                     every function after the manifest's "envVars" file */
+    bool functions_only;         /* the caller needs the functions, not the cases (serve): a
+                                    missing or empty "cases" list is no error */
 } lc_library_options;
 
 /* Loads the library at path (a manifest, or a folder holding lambdacheck.json). A manifest that
