@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -236,13 +237,26 @@ static void add_payload(json_t *out, const outcome *o)
     lc_buf_free(&b64);
 }
 
+/* The log to standard error. On a terminal a lone \r (Lambda's Python runtime joins a traceback's
+ * lines with it) would move back and overwrite the error line: there it is a line break. Piped,
+ * the bytes are unchanged. */
+static void print_log(const char *log)
+{
+    if (!isatty(STDERR_FILENO)) {
+        fputs(log, stderr);
+        return;
+    }
+    for (const char *p = log; *p; p++)
+        fputc(*p == '\r' && p[1] != '\n' ? '\n' : *p, stderr);
+}
+
 static void print_outcome(const invoke_args *a, const outcome *o)
 {
     if (!a->json_output) {
         if (o->payload_len)
             fwrite(o->payload, 1, o->payload_len, stdout), putchar('\n');
         if (a->tail && o->log)
-            fputs(o->log, stderr);
+            print_log(o->log);
         return;
     }
     json_t *out = json_pack("{s:i, s:s?, s:s, s:s?}", "statusCode", (int)o->status,
@@ -286,7 +300,7 @@ static int finish_stream(const invoke_args *a, bool streamed, const char *payloa
         fprintf(stderr, "lambdacheck: the function failed (%s): %s\n", error_code,
                 details ? details : "");
     if (a->tail && log)
-        fputs(log, stderr);
+        print_log(log);
     return error_code[0] ? CLI_FAILED : CLI_OK;
 }
 

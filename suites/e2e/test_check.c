@@ -650,6 +650,23 @@ START_TEST(a_failed_case_shows_its_log)
 }
 END_TEST
 
+/* The Python runtime joins a traceback's lines with \r; printed raw, a terminal would overwrite
+ * the error line with the traceback. The report breaks the line there instead. */
+START_TEST(a_traceback_in_the_log_is_printed_line_by_line)
+{
+    char *dir = library(FN("fn", "probes.raises_value_error"),
+                        (const char *[]){"fails", "{\"function\": \"fn\"}", NULL});
+    cli_result r = check((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strchr(r.out, '\r') == NULL, "a carriage return reached the terminal:\n%s",
+                  r.out);
+    ck_assert_contains(r.out, "      | [ERROR] ValueError: boom\n      | Traceback (most recent "
+                              "call last):\n");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
 START_TEST(filter_list_and_shards)
 {
     cli_result r = check((const char *[]){"check", "--list", "--filter", "examples/greeting*",
@@ -1023,6 +1040,7 @@ Suite *check_suite(void)
     TCase *reports = tcase_create("reports");
     tcase_set_timeout(reports, 300);
     tcase_add_test(reports, a_failed_case_shows_its_log);
+    tcase_add_test(reports, a_traceback_in_the_log_is_printed_line_by_line);
     tcase_add_test(reports, filter_list_and_shards);
     tcase_add_test(reports, a_path_to_a_case_runs_that_case);
     tcase_add_test(reports, a_case_outside_any_library_is_refused_by_path);
