@@ -1,5 +1,6 @@
 /* lambdacheck invoke: run one handler once, locally the way Lambda runs it, or call a function
  * through any Invoke API endpoint (--endpoint-url). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,8 @@ static const char invoke_usage[] =
     "  --qualifier Q            version or alias (remote only)\n"
     "  --client-context JSON    the client context the handler sees\n"
     "  --log-type Tail          print the invocation's log (last 4 KB) to standard error\n"
+    "  --verbose                say which interpreter runs a Python function (and why) and which\n"
+    "                           boto3 it gets\n"
     "  --stream                 InvokeWithResponseStream: print the response's bytes as the\n"
     "                           function streams them (awslambda.streamifyResponse), nothing\n"
     "                           added; a function that does not stream answers in one piece.\n"
@@ -69,10 +72,11 @@ typedef struct {
     bool tail;
     bool json_output;
     bool stream;
+    bool verbose; /* which interpreter and boto3 a Python function gets, and why */
 } invoke_args;
 
 enum { OPT_PAYLOAD = OPT_FUNCTION_LAST, OPT_LOG_TYPE, OPT_OUTPUT, OPT_CLIENT_CONTEXT,
-       OPT_ENDPOINT, OPT_INVOCATION_TYPE, OPT_QUALIFIER, OPT_STREAM, OPT_HELP };
+       OPT_ENDPOINT, OPT_INVOCATION_TYPE, OPT_QUALIFIER, OPT_STREAM, OPT_VERBOSE, OPT_HELP };
 
 static const struct option long_options[] = {
     CLI_FUNCTION_OPTIONS,
@@ -84,6 +88,7 @@ static const struct option long_options[] = {
     {"invocation-type", required_argument, NULL, OPT_INVOCATION_TYPE},
     {"qualifier", required_argument, NULL, OPT_QUALIFIER},
     {"stream", no_argument, NULL, OPT_STREAM},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -99,6 +104,7 @@ static int take_option(invoke_args *a, int opt, const char *arg)
     case OPT_ENDPOINT: a->endpoint_url = arg; return CLI_OK;
     case OPT_QUALIFIER: a->qualifier = arg; return CLI_OK;
     case OPT_STREAM: a->stream = true; return CLI_OK;
+    case OPT_VERBOSE: a->verbose = true; return CLI_OK;
     case OPT_INVOCATION_TYPE:
         if (strcmp(arg, "RequestResponse") && strcmp(arg, "Event") && strcmp(arg, "DryRun"))
             return cli_usage_error("invoke ", "--invocation-type takes RequestResponse, Event or "
@@ -306,6 +312,18 @@ static int finish_stream(const invoke_args *a, bool streamed, const char *payloa
 
 /* --- local ----------------------------------------------------------------------------------- */
 
+/* After a failure to import what Lambda's Python runtime ships (boto3, botocore), which this
+ * host's interpreter lacks: says so, with what the function does get. */
+static void explain_missing_sdk(const lc_function *fn, const lc_result *r)
+{
+    const char *p = r->payload ? r->payload : "";
+    char sdk[2 * PATH_MAX + 512];
+    if (r->function_error[0] && (strstr(p, "No module named 'boto3") ||
+                                 strstr(p, "No module named 'botocore")) &&
+        lc_function_python_sdk(fn, sdk, sizeof sdk))
+        fprintf(stderr, "lambdacheck: note: %s; --log-type Tail shows how to supply it\n", sdk);
+}
+
 static int run_local(const invoke_args *a, const lc_buf *payload, json_t *ctx)
 {
     lc_function *fn = NULL;
@@ -321,6 +339,8 @@ static int run_local(const invoke_args *a, const lc_buf *payload, json_t *ctx)
         cli_print_error(&err);
         return CLI_FAILED;
     }
+    if (a->verbose)
+        cli_print_python_choice(name, fn);
     lc_result r = {0};
     lc_stream_sink printer = {.begin = print_begin, .data = print_piece};
     lc_invoke_options opt = {.payload = payload->data, .payload_len = payload->len, .context = ctx,
@@ -337,6 +357,7 @@ static int run_local(const invoke_args *a, const lc_buf *payload, json_t *ctx)
         outcome o = {r.status_code, r.function_error, r.request_id, r.executed_version,
                      r.payload, r.payload_len, log_tail(r.log, r.log_len)};
         print_outcome(a, &o);
+        explain_missing_sdk(lc_emulator_function_at(em, 0), &r);
         rc = r.function_error[0] ? CLI_FAILED : CLI_OK;
     }
     lc_result_clear(&r);

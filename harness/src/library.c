@@ -1055,6 +1055,11 @@ const char *lc_library_function_code_dir(const lc_library *lib, size_t i)
     return lib->functions[i].fn ? lc_function_code_dir(lib->functions[i].fn) : NULL;
 }
 
+const lc_function *lc_library_function(const lc_library *lib, size_t i)
+{
+    return lib->functions[i].fn;
+}
+
 void lc_library_set_name(lc_library *lib, const char *name)
 {
     fit(lib->name, sizeof lib->name, "%s", name);
