@@ -585,6 +585,33 @@ static int report_coverage(const lc_handler_coverage *cov)
 
 /* Every Python and Node.js code folder of the libraries is a coverage source: a module that
  * failed at import still appears in the report, at 0%. */
+/* Every interpreter of the libraries' Python functions can load the coverage.py found (each is
+ * tried once); CLI_FAILED naming the first that cannot. */
+static int coverage_interpreters(const lc_handler_coverage *cov, const libraries *libs)
+{
+    char tried[16][PATH_MAX];
+    int n = 0;
+    for (int l = 0; l < libs->count; l++)
+        for (size_t f = 0; f < lc_library_function_count(libs->items[l]); f++) {
+            const lc_function *fn = lc_library_function(libs->items[l], f);
+            const char *python = fn ? lc_function_interpreter(fn) : NULL;
+            bool seen = python == NULL ||
+                        lc_runtime_family_of(lc_function_runtime(fn)) != LC_FAMILY_PYTHON;
+            for (int i = 0; !seen && i < n; i++)
+                seen = strcmp(tried[i], python) == 0;
+            if (seen)
+                continue;
+            lc_error err = {0};
+            if (lc_handler_coverage_check_interpreter(cov, python, &err) != LC_OK) {
+                cli_print_error(&err);
+                return CLI_FAILED;
+            }
+            if (n < 16)
+                snprintf(tried[n++], sizeof tried[0], "%s", python);
+        }
+    return CLI_OK;
+}
+
 static int coverage_sources(lc_handler_coverage *cov, const libraries *libs)
 {
     for (int l = 0; l < libs->count; l++)
@@ -599,10 +626,11 @@ static int coverage_sources(lc_handler_coverage *cov, const libraries *libs)
                 lc_handler_coverage_add_node_source(cov, dir);
         }
     lc_error err = {0};
-    if (lc_handler_coverage_write_config(cov, &err) == LC_OK)
-        return CLI_OK;
-    cli_print_error(&err);
-    return CLI_FAILED;
+    if (lc_handler_coverage_write_config(cov, &err) != LC_OK) {
+        cli_print_error(&err);
+        return CLI_FAILED;
+    }
+    return cov->command[0] ? coverage_interpreters(cov, libs) : CLI_OK;
 }
 
 /* --- the command --------------------------------------------------------------------------------- */

@@ -1114,7 +1114,13 @@ def main(argv, host_packages=False, exit_on_sigterm=False, layers=()):
     if exit_on_sigterm:
         import signal
 
-        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+        def exit_once(signum, frame):
+            # A second SIGTERM (the harness signals an environment when it stops it and again
+            # when it frees it) must not interrupt the exit: coverage.py saves its data then.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            sys.exit(0)
+
+        signal.signal(signal.SIGTERM, exit_once)
     set_search_path(host_packages)
     use_json_library()
     _import_like_reference()
