@@ -282,6 +282,78 @@ START_TEST(lambdacheck_invoke_calls_a_served_function)
 }
 END_TEST
 
+/* The README's aws lambda invoke commands (line breaks joined), in order, into cmds. */
+static int readme_invoke_commands(char cmds[][1024], int max)
+{
+    FILE *f = fopen(LC_SOURCE_DIR "/README.md", "r");
+    ck_assert_ptr_nonnull(f);
+    char line[1024];
+    int n = 0;
+    bool in = false;
+    while (fgets(line, sizeof line, f) && n < max) {
+        if (!in && strncmp(line, "aws lambda invoke ", 18) != 0)
+            continue;
+        if (!in)
+            cmds[n][0] = '\0';
+        in = true;
+        size_t len = strcspn(line, "\n");
+        bool more = len > 0 && line[len - 1] == '\\';
+        strncat(cmds[n], line, more ? len - 1 : len);
+        if (!more) {
+            in = false;
+            n++;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+/* Runs a README command in dir, "$(cat port)" replaced by the port, with "aws" the given CLI;
+ * returns what out.json holds (caller frees). */
+static json_t *run_readme_command(const char *command, const char *dir, const char *aws)
+{
+    char text[2048], port[16];
+    snprintf(port, sizeof port, "%u", srv.bg.port);
+    const char *at = strstr(command, "$(cat port)");
+    ck_assert_ptr_nonnull(at);
+    snprintf(text, sizeof text, "cd %s && %s%.*s%s%s", dir, aws, (int)(at - command) - 3,
+             command + 3, port, at + strlen("$(cat port)"));
+    cli_result r = run_program((const char *[]){"/bin/sh", "-c", text, NULL});
+    ck_assert_msg(r.status == 0, "%s\n%s", text, r.out);
+    cli_result_free(&r);
+    char out[600];
+    snprintf(out, sizeof out, "%s/out.json", dir);
+    return read_json_file(out);
+}
+
+/* The README gives the invoke command for AWS CLI v2 (--cli-binary-format) and for v1, which
+ * rejects that option; each works with its CLI (v1 when one is on PATH). */
+START_TEST(the_readme_invokes_with_either_aws_cli_major)
+{
+    char cmds[4][1024];
+    ck_assert_int_eq(readme_invoke_commands(cmds, 4), 2);
+    ck_assert_ptr_nonnull(strstr(cmds[0], "--cli-binary-format raw-in-base64-out"));
+    ck_assert_ptr_null(strstr(cmds[1], "--cli-binary-format"));
+    char *dir = scratch_dir("readme_cli");
+    const char *argv[] = {cli_path(), "serve", "--function-name", "greeting", "--handler",
+                          "greeting.lambda_handler", "--code", LC_FIXTURES_DIR
+                          "/functions/examples", "--port-file", "{port_file}", NULL};
+    bg_start(&srv.bg, argv);
+    json_t *got = run_readme_command(cmds[0], dir, AWS_CLI);
+    ck_assert_str_eq(json_string_value(json_object_get(got, "message")), "Hello John Smith!");
+    json_decref(got);
+    cli_result v = run_program((const char *[]){"/bin/sh", "-c", "aws --version", NULL});
+    if (strncmp(v.out, "aws-cli/1.", 10) == 0) {
+        got = run_readme_command(cmds[1], dir, "aws");
+        ck_assert_str_eq(json_string_value(json_object_get(got, "message")), "Hello John Smith!");
+        json_decref(got);
+    }
+    cli_result_free(&v);
+    ck_assert_int_eq(stop_serve(), 0);
+    scratch_remove(dir);
+}
+END_TEST
+
 /* SIGTERM with an event waiting a minute for its retry: serve finishes it before exiting. */
 START_TEST(a_stop_signal_finishes_every_queued_event)
 {
@@ -457,6 +529,7 @@ Suite *serve_suite(void)
     tcase_add_test(clients, invoke_stream_prints_the_streamed_bytes);
     tcase_add_test(clients, a_stop_signal_finishes_every_queued_event);
     tcase_add_test(clients, serve_takes_a_manifest_without_cases);
+    tcase_add_test(clients, the_readme_invokes_with_either_aws_cli_major);
     tcase_add_test(clients, serve_checks_signatures_made_by_the_aws_cli);
     tcase_add_test(clients, serve_answers_every_request_and_idle_clients_starve_no_one);
     suite_add_tcase(s, clients);
