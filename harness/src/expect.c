@@ -621,8 +621,8 @@ static void check_stream_text(const json_t *want, const lc_observation *o, lc_ve
     size_t n;
     split_stream(o, &prelude, &body, &n);
     json_decref(prelude);
-    compare_text("streamText", "stream", json_string_value(want), json_string_length(want), body,
-                 n, out);
+    compare_text("streamText", "stream", json_string_value(want), json_string_length(want), body, n,
+                 out);
 }
 
 static void check_stream_prelude(const json_t *want, const lc_observation *o, lc_verdicts *out)

@@ -334,8 +334,7 @@ static void pyenv_versions(char *out, size_t size)
 }
 
 /* The newest pyenv <version>.* that has program, into out; false when none has. */
-static bool newest_pyenv_version(const char *version, const char *program, char *out,
-                                 size_t size)
+static bool newest_pyenv_version(const char *version, const char *program, char *out, size_t size)
 {
     char versions[PATH_MAX];
     pyenv_versions(versions, sizeof versions);
@@ -428,8 +427,10 @@ static lc_status choose_python(const lc_function_config *c, lc_runtime declared,
     }
     if (declared == LC_RUNTIME_UNKNOWN || lc_runtime_family_of(declared) != LC_FAMILY_PYTHON) {
         const char *given = env_or(NULL, "LAMBDACHECK_PYTHON", "python3");
-        snprintf(why, why_size, "no runtime declared: %s", getenv("LAMBDACHECK_PYTHON") &&
-                 getenv("LAMBDACHECK_PYTHON")[0] ? "$LAMBDACHECK_PYTHON" : "python3 on PATH");
+        snprintf(why, why_size, "no runtime declared: %s",
+                 getenv("LAMBDACHECK_PYTHON") && getenv("LAMBDACHECK_PYTHON")[0]
+                     ? "$LAMBDACHECK_PYTHON"
+                     : "python3 on PATH");
         return resolve_python(given, path, minor, err);
     }
     char *found = find_python_version(lc_runtime_version(declared), why, why_size);

@@ -127,11 +127,12 @@ static lc_status write_rcfile(const lc_handler_coverage *c, lc_error *err)
 lc_status lc_handler_coverage_write_config(const lc_handler_coverage *c, lc_error *err)
 {
     if (c->sources[0] && !c->command[0]) /* no interpreter could import coverage.py */
-        return lc_error_set(err, LC_ENOTFOUND, c->python, 0, 0,
-                            "--coverage needs coverage.py for Python functions, and %s it: "
-                            "install it (Debian: apt-get install python3-coverage, for "
-                            DEBIAN_PYTHON ") or choose an interpreter that has it with --python",
-                            c->tried);
+        return lc_error_set(
+            err, LC_ENOTFOUND, c->python, 0, 0,
+            "--coverage needs coverage.py for Python functions, and %s it: "
+            "install it (Debian: apt-get install python3-coverage, for " DEBIAN_PYTHON
+            ") or choose an interpreter that has it with --python",
+            c->tried);
     return write_rcfile(c, err);
 }
 

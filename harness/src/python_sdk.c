@@ -137,8 +137,8 @@ bool lc_function_python_sdk(const lc_function *fn, char *out, size_t size)
     if (lc_runtime_family_of(lc_function_runtime(fn)) != LC_FAMILY_PYTHON ||
         lc_function_interpreter(fn) == NULL)
         return false;
-    char from[PATH_MAX + 80] = "", core_from[PATH_MAX + 80] = "", boto3[64] = "",
-                                   botocore[64] = "?";
+    char from[PATH_MAX + 80] = "", core_from[PATH_MAX + 80] = "";
+    char boto3[64] = "", botocore[64] = "?";
     const char *runtime = lc_runtime_name(lc_function_runtime(fn));
     if (!package_folder(fn, "boto3", from, sizeof from)) {
         snprintf(out, size,

@@ -157,9 +157,8 @@ START_TEST(an_object_set_into_a_text_field_is_stored_as_its_json_text)
     json_decref(ev);
     /* an HTTP event's body is text even where a GET sample has null */
     json_t *rest = NULL;
-    ck_assert_int_eq(lc_event_load_file(LC_FIXTURES_DIR "/events/apigateway-rest/get.json", &rest,
-                                        NULL),
-                     LC_OK);
+    ck_assert_int_eq(
+        lc_event_load_file(LC_FIXTURES_DIR "/events/apigateway-rest/get.json", &rest, NULL), LC_OK);
     patch = load("{\"body\": {\"name\": \"x\"}}");
     ck_assert_int_eq(lc_event_patch(&rest, patch, NULL), LC_OK);
     ck_assert_str_eq(json_string_value(json_object_get(rest, "body")), "{\"name\":\"x\"}");

@@ -490,8 +490,8 @@ START_TEST(a_runtime_runs_the_interpreter_a_shell_would_run)
     snprintf(path, sizeof path, "%s/shims:%s/bin", dir, dir);
     setenv("PATH", path, 1);
     setenv("PYENV_VERSION", version, 1);
-    lc_function_config c = {.name = "fn", .handler = "fidelity.version", .code_dir = FIDELITY,
-                            .runtime = runtime};
+    lc_function_config c = {
+        .name = "fn", .handler = "fidelity.version", .code_dir = FIDELITY, .runtime = runtime};
     lc_function *fn = NULL;
     lc_error err = {0};
     ck_assert_msg(lc_function_new(&c, &fn, &err) == LC_OK, "%s", err.message);
@@ -521,8 +521,8 @@ START_TEST(the_boto3_a_function_gets_is_named_with_what_lambda_ships)
     snprintf(file, sizeof file, "%s/botocore/__init__.py", dir);
     write_file(file, "__version__ = \"1.29.0\"\n", 0644);
     ck_assert_ptr_nonnull(realpath(dir, real));
-    lc_function_config c = {.name = "fn", .handler = "app.handler", .code_dir = dir,
-                            .runtime = "python3.11"};
+    lc_function_config c = {
+        .name = "fn", .handler = "app.handler", .code_dir = dir, .runtime = "python3.11"};
     lc_function *fn = NULL;
     lc_error err = {0};
     ck_assert_msg(lc_function_new(&c, &fn, &err) == LC_OK, "%s", err.message);
