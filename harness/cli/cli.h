@@ -71,6 +71,10 @@ int cli_load_env_vars(const char *path, json_t **out);
 /* Prints a library's notes to stderr ("lambdacheck: note: ..."). */
 void cli_print_notes(const lc_library *lib);
 
+/* --verbose: prints to stderr, for a Python function, which interpreter runs it and why, and which
+ * boto3 it gets next to what Lambda ships. label names the function. */
+void cli_print_python_choice(const char *label, const lc_function *fn);
+
 /* Serving every function of a.template that can run here (warning about the others). */
 int cli_add_template_functions(cli_function_args *a, lc_emulator *em);
 

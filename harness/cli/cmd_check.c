@@ -35,7 +35,8 @@ static const char check_usage[] =
     "                           it has * ? or [, else a part of the id (repeatable: any matches)\n"
     "  --shard K/N              run the K-th of N deterministic shares of the cases (CI matrix)\n"
     "  --list                   print the ids of the cases that would run, and run nothing\n"
-    "  --verbose                print the whole log of a failed case (default: its last lines)\n"
+    "  --verbose                print the whole log of a failed case (default: its last lines),\n"
+    "                           and each Python function's interpreter (and why) and boto3\n"
     "  --coverage               measure handler code (local): Python's with coverage.py (see\n"
     "                           --python), Node.js's with V8's; lcov and HTML to --coverage-dir\n"
     "  --coverage-dir DIR       default reports/coverage/handlers\n"
@@ -347,7 +348,8 @@ static void distinct_names(libraries *libs)
 }
 
 /* Loads one library (manifest or folder); prints its problems and notes. NULL on error. */
-static lc_library *load_one(const char *path, const lc_library_options *opt, int *problems)
+static lc_library *load_one(const char *path, const lc_library_options *opt, bool verbose,
+                            int *problems)
 {
     lc_error err = {0};
     lc_library *lib;
@@ -357,6 +359,12 @@ static lc_library *load_one(const char *path, const lc_library_options *opt, int
         return NULL;
     }
     cli_print_notes(lib);
+    for (size_t f = 0; verbose && f < lc_library_function_count(lib); f++) {
+        char label[512];
+        snprintf(label, sizeof label, "%s/%s", lc_library_name(lib),
+                 lc_library_function_name(lib, f));
+        cli_print_python_choice(label, lc_library_function(lib, f));
+    }
     for (size_t k = 0; k < lc_library_problem_count(lib); k++, (*problems)++)
         fprintf(stderr, "lambdacheck: %s\n", lc_library_problem(lib, k));
     return lib;
@@ -364,8 +372,8 @@ static lc_library *load_one(const char *path, const lc_library_options *opt, int
 
 /* Takes one command-line path: a manifest, a library folder, or a case (its library is the
  * nearest manifest above it, loaded once however many of its cases are named). */
-static void take_path(const char *path, const lc_library_options *opt, libraries *libs,
-                      int *problems)
+static void take_path(const char *path, const lc_library_options *opt, bool verbose,
+                      libraries *libs, int *problems)
 {
     char case_json[PATH_MAX], dir[PATH_MAX];
     bool one_case = names_a_case(path, case_json);
@@ -377,7 +385,7 @@ static void take_path(const char *path, const lc_library_options *opt, libraries
     }
     int at = one_case ? loaded_from(libs, dir) : -1;
     if (at < 0) {
-        lc_library *lib = load_one(one_case ? dir : path, opt, problems);
+        lc_library *lib = load_one(one_case ? dir : path, opt, verbose, problems);
         if (lib == NULL)
             return;
         at = libs->count++;
@@ -415,7 +423,7 @@ static int load_libraries(const check_args *a, const char *coverage_command,
         return CLI_FAILED;
     }
     for (int i = 0; i < count; i++)
-        take_path(paths[i], &opt, libs, &problems);
+        take_path(paths[i], &opt, a->verbose, libs, &problems);
     problems += unfound_cases(libs);
     if (problems) {
         fprintf(stderr, "lambdacheck: no case ran: %d problem%s in the handler libraries\n",
@@ -577,6 +585,33 @@ static int report_coverage(const lc_handler_coverage *cov)
 
 /* Every Python and Node.js code folder of the libraries is a coverage source: a module that
  * failed at import still appears in the report, at 0%. */
+/* Every interpreter of the libraries' Python functions can load the coverage.py found (each is
+ * tried once); CLI_FAILED naming the first that cannot. */
+static int coverage_interpreters(const lc_handler_coverage *cov, const libraries *libs)
+{
+    char tried[16][PATH_MAX];
+    int n = 0;
+    for (int l = 0; l < libs->count; l++)
+        for (size_t f = 0; f < lc_library_function_count(libs->items[l]); f++) {
+            const lc_function *fn = lc_library_function(libs->items[l], f);
+            const char *python = fn ? lc_function_interpreter(fn) : NULL;
+            bool seen = python == NULL ||
+                        lc_runtime_family_of(lc_function_runtime(fn)) != LC_FAMILY_PYTHON;
+            for (int i = 0; !seen && i < n; i++)
+                seen = strcmp(tried[i], python) == 0;
+            if (seen)
+                continue;
+            lc_error err = {0};
+            if (lc_handler_coverage_check_interpreter(cov, python, &err) != LC_OK) {
+                cli_print_error(&err);
+                return CLI_FAILED;
+            }
+            if (n < 16)
+                snprintf(tried[n++], sizeof tried[0], "%s", python);
+        }
+    return CLI_OK;
+}
+
 static int coverage_sources(lc_handler_coverage *cov, const libraries *libs)
 {
     for (int l = 0; l < libs->count; l++)
@@ -591,10 +626,11 @@ static int coverage_sources(lc_handler_coverage *cov, const libraries *libs)
                 lc_handler_coverage_add_node_source(cov, dir);
         }
     lc_error err = {0};
-    if (lc_handler_coverage_write_config(cov, &err) == LC_OK)
-        return CLI_OK;
-    cli_print_error(&err);
-    return CLI_FAILED;
+    if (lc_handler_coverage_write_config(cov, &err) != LC_OK) {
+        cli_print_error(&err);
+        return CLI_FAILED;
+    }
+    return cov->command[0] ? coverage_interpreters(cov, libs) : CLI_OK;
 }
 
 /* --- the command --------------------------------------------------------------------------------- */

@@ -1,8 +1,10 @@
 /* lambdacheck invoke: run one handler once, locally the way Lambda runs it, or call a function
  * through any Invoke API endpoint (--endpoint-url). */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -47,6 +49,8 @@ static const char invoke_usage[] =
     "  --qualifier Q            version or alias (remote only)\n"
     "  --client-context JSON    the client context the handler sees\n"
     "  --log-type Tail          print the invocation's log (last 4 KB) to standard error\n"
+    "  --verbose                say which interpreter runs a Python function (and why) and which\n"
+    "                           boto3 it gets\n"
     "  --stream                 InvokeWithResponseStream: print the response's bytes as the\n"
     "                           function streams them (awslambda.streamifyResponse), nothing\n"
     "                           added; a function that does not stream answers in one piece.\n"
@@ -68,10 +72,11 @@ typedef struct {
     bool tail;
     bool json_output;
     bool stream;
+    bool verbose; /* which interpreter and boto3 a Python function gets, and why */
 } invoke_args;
 
 enum { OPT_PAYLOAD = OPT_FUNCTION_LAST, OPT_LOG_TYPE, OPT_OUTPUT, OPT_CLIENT_CONTEXT,
-       OPT_ENDPOINT, OPT_INVOCATION_TYPE, OPT_QUALIFIER, OPT_STREAM, OPT_HELP };
+       OPT_ENDPOINT, OPT_INVOCATION_TYPE, OPT_QUALIFIER, OPT_STREAM, OPT_VERBOSE, OPT_HELP };
 
 static const struct option long_options[] = {
     CLI_FUNCTION_OPTIONS,
@@ -83,6 +88,7 @@ static const struct option long_options[] = {
     {"invocation-type", required_argument, NULL, OPT_INVOCATION_TYPE},
     {"qualifier", required_argument, NULL, OPT_QUALIFIER},
     {"stream", no_argument, NULL, OPT_STREAM},
+    {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -98,6 +104,7 @@ static int take_option(invoke_args *a, int opt, const char *arg)
     case OPT_ENDPOINT: a->endpoint_url = arg; return CLI_OK;
     case OPT_QUALIFIER: a->qualifier = arg; return CLI_OK;
     case OPT_STREAM: a->stream = true; return CLI_OK;
+    case OPT_VERBOSE: a->verbose = true; return CLI_OK;
     case OPT_INVOCATION_TYPE:
         if (strcmp(arg, "RequestResponse") && strcmp(arg, "Event") && strcmp(arg, "DryRun"))
             return cli_usage_error("invoke ", "--invocation-type takes RequestResponse, Event or "
@@ -236,13 +243,26 @@ static void add_payload(json_t *out, const outcome *o)
     lc_buf_free(&b64);
 }
 
+/* The log to standard error. On a terminal a lone \r (Lambda's Python runtime joins a traceback's
+ * lines with it) would move back and overwrite the error line: there it is a line break. Piped,
+ * the bytes are unchanged. */
+static void print_log(const char *log)
+{
+    if (!isatty(STDERR_FILENO)) {
+        fputs(log, stderr);
+        return;
+    }
+    for (const char *p = log; *p; p++)
+        fputc(*p == '\r' && p[1] != '\n' ? '\n' : *p, stderr);
+}
+
 static void print_outcome(const invoke_args *a, const outcome *o)
 {
     if (!a->json_output) {
         if (o->payload_len)
             fwrite(o->payload, 1, o->payload_len, stdout), putchar('\n');
         if (a->tail && o->log)
-            fputs(o->log, stderr);
+            print_log(o->log);
         return;
     }
     json_t *out = json_pack("{s:i, s:s?, s:s, s:s?}", "statusCode", (int)o->status,
@@ -286,11 +306,23 @@ static int finish_stream(const invoke_args *a, bool streamed, const char *payloa
         fprintf(stderr, "lambdacheck: the function failed (%s): %s\n", error_code,
                 details ? details : "");
     if (a->tail && log)
-        fputs(log, stderr);
+        print_log(log);
     return error_code[0] ? CLI_FAILED : CLI_OK;
 }
 
 /* --- local ----------------------------------------------------------------------------------- */
+
+/* After a failure to import what Lambda's Python runtime ships (boto3, botocore), which this
+ * host's interpreter lacks: says so, with what the function does get. */
+static void explain_missing_sdk(const lc_function *fn, const lc_result *r)
+{
+    const char *p = r->payload ? r->payload : "";
+    char sdk[2 * PATH_MAX + 512];
+    if (r->function_error[0] && (strstr(p, "No module named 'boto3") ||
+                                 strstr(p, "No module named 'botocore")) &&
+        lc_function_python_sdk(fn, sdk, sizeof sdk))
+        fprintf(stderr, "lambdacheck: note: %s; --log-type Tail shows how to supply it\n", sdk);
+}
 
 static int run_local(const invoke_args *a, const lc_buf *payload, json_t *ctx)
 {
@@ -307,6 +339,8 @@ static int run_local(const invoke_args *a, const lc_buf *payload, json_t *ctx)
         cli_print_error(&err);
         return CLI_FAILED;
     }
+    if (a->verbose)
+        cli_print_python_choice(name, fn);
     lc_result r = {0};
     lc_stream_sink printer = {.begin = print_begin, .data = print_piece};
     lc_invoke_options opt = {.payload = payload->data, .payload_len = payload->len, .context = ctx,
@@ -323,6 +357,7 @@ static int run_local(const invoke_args *a, const lc_buf *payload, json_t *ctx)
         outcome o = {r.status_code, r.function_error, r.request_id, r.executed_version,
                      r.payload, r.payload_len, log_tail(r.log, r.log_len)};
         print_outcome(a, &o);
+        explain_missing_sdk(lc_emulator_function_at(em, 0), &r);
         rc = r.function_error[0] ? CLI_FAILED : CLI_OK;
     }
     lc_result_clear(&r);

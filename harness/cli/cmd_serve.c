@@ -281,7 +281,8 @@ static int add_library(serve_args *a, lc_library **libs, int i, lc_emulator *em)
                               .runtime_command = a->f.fn.runtime_command,
                               .host_packages = a->f.fn.host_packages,
                               .region = a->f.fn.region, .account = a->f.fn.account,
-                              .parameters = a->f.parameters, .env_vars = env_vars};
+                              .parameters = a->f.parameters, .env_vars = env_vars,
+                              .functions_only = true};
     lc_status st = lc_library_load(a->manifests[i], &opt, &libs[i], &err);
     json_decref(env_vars);
     if (st != LC_OK) {

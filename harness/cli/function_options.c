@@ -1,5 +1,6 @@
 /* The options that describe a function, shared by the commands that run one (invoke, serve). */
 #include <stdbool.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,6 +149,17 @@ void cli_print_notes(const lc_library *lib)
 {
     for (size_t i = 0; i < lc_library_note_count(lib); i++)
         fprintf(stderr, "lambdacheck: note: %s\n", lc_library_note(lib, i));
+}
+
+void cli_print_python_choice(const char *label, const lc_function *fn)
+{
+    char sdk[2 * PATH_MAX + 512];
+    if (fn == NULL || !lc_function_python_sdk(fn, sdk, sizeof sdk))
+        return;
+    fprintf(stderr, "lambdacheck: %s (%s): %s (%s)\n", label,
+            lc_runtime_name(lc_function_runtime(fn)), lc_function_interpreter(fn),
+            lc_function_interpreter_origin(fn));
+    fprintf(stderr, "lambdacheck: %s: %s\n", label, sdk);
 }
 
 int cli_load_host_credentials(lc_credentials *out)

@@ -38,8 +38,8 @@ static void no_unexpected_error(const char *error, const char *type, const char 
                         "the function failed with %s, as the case expects", type ? type : error);
     else
         lc_verdicts_add(out, "no-unexpected-error", false,
-                        "the function failed: %s: %.400s (a case that means it to fails expects "
-                        "functionError or errorType)",
+                        "the function failed: %s: %.400s (a case that expects this failure says "
+                        "so with functionError, errorType or errorMessage)",
                         type ? type : error, message ? message : "");
 }
 

@@ -1,5 +1,6 @@
 #include "lambdacheck/event.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "lambdacheck/buf.h"
@@ -80,11 +81,73 @@ lc_status lc_event_load_file(const char *path, json_t **out, lc_error *err)
 
 /* --- overrides ----------------------------------------------------------------------------- */
 
+/* --- setting fields ------------------------------------------------------------------------ */
+
+/* Fields that Lambda's event sources fill with text, JSON or not: an SQS or API Gateway body, an
+ * SNS Message. A value that is not a string (an object, a list, a number, a boolean) set into a
+ * field that holds a string is stored as its JSON text, so that it stays a string. null is set
+ * as null (it deletes in a merge patch), which is also how a string field is made to hold an
+ * object: set it to null first. */
+static json_t *as_text(json_t *value)
+{
+    if (value == NULL || json_is_string(value) || json_is_null(value))
+        return value;
+    char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
+    json_t *s = text ? json_string(text) : NULL;
+    free(text);
+    json_decref(value);
+    return s;
+}
+
+static bool is_http_source(lc_event_source source)
+{
+    return source == LC_SOURCE_APIGATEWAY_REST || source == LC_SOURCE_APIGATEWAY_HTTP ||
+           source == LC_SOURCE_FUNCTION_URL || source == LC_SOURCE_ALB;
+}
+
+/* True when the field at path holds text on Lambda: it holds a string now, or it is the top-level
+ * body of an HTTP event (a GET sample's body is null; any body API Gateway sends is a string). */
+static bool holds_text(const json_t *event, const char *path)
+{
+    if (json_is_string(lc_json_get_path(event, path)))
+        return true;
+    return strcmp(path, "body") == 0 && is_http_source(lc_event_detect(event));
+}
+
+/* A copy of patch in which a value that would land on a text field (holds_text) is its JSON
+ * text. top: patch is the whole event's patch (for the HTTP body rule). Caller decrefs. */
+static json_t *patch_keeping_text(const json_t *target, const json_t *patch, bool top)
+{
+    if (!json_is_object(patch))
+        return json_deep_copy(patch);
+    json_t *out = json_object();
+    bool http = top && is_http_source(lc_event_detect(target));
+    const char *key;
+    json_t *value;
+    json_object_foreach((json_t *)patch, key, value)
+    {
+        const json_t *current = json_is_object(target) ? json_object_get(target, key) : NULL;
+        json_t *copy = json_is_object(value) && json_is_object(current)
+                           ? patch_keeping_text(current, value, false)
+                       : json_is_string(current) || (http && strcmp(key, "body") == 0)
+                           ? as_text(json_deep_copy(value))
+                           : json_deep_copy(value);
+        if (out && json_object_set_new(out, key, copy) != 0) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    return out;
+}
+
 lc_status lc_event_patch(json_t **event, const json_t *patch, lc_error *err)
 {
-    json_t *patched = lc_json_merge_patch(*event, patch);
-    *event = patched;
-    if (patched == NULL)
+    json_t *kept = patch_keeping_text(*event, patch, true);
+    if (kept == NULL)
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory applying a merge patch");
+    *event = lc_json_merge_patch(*event, kept); /* takes *event */
+    json_decref(kept);
+    if (*event == NULL)
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory applying a merge patch");
     return LC_OK;
 }
@@ -95,22 +158,22 @@ lc_status lc_event_assign(json_t **event, const char *assignment, lc_error *err)
     if (eq == NULL || eq == assignment)
         return lc_error_set(err, LC_EINVAL, NULL, 0, 0,
                             "assignment '%s' is not of the form path.to.key=value", assignment);
+    char path[1024];
+    size_t n = (size_t)(eq - assignment);
+    if (n >= sizeof path)
+        return lc_error_set(err, LC_EINVAL, NULL, 0, 0, "assignment path is longer than %zu bytes",
+                            sizeof path - 1);
+    memcpy(path, assignment, n);
+    path[n] = '\0';
     json_t *value = json_loads(eq + 1, JSON_DECODE_ANY, NULL);
     if (value == NULL)
         value = json_string(eq + 1);
+    else if (holds_text(*event, path))
+        value = as_text(value);
     if (value == NULL)
         return lc_error_set(err, LC_EINVAL, NULL, 0, 0,
                             "assignment '%s': the value is neither JSON nor valid UTF-8",
                             assignment);
-    char path[1024];
-    size_t n = (size_t)(eq - assignment);
-    if (n >= sizeof path) {
-        json_decref(value);
-        return lc_error_set(err, LC_EINVAL, NULL, 0, 0, "assignment path is longer than %zu bytes",
-                            sizeof path - 1);
-    }
-    memcpy(path, assignment, n);
-    path[n] = '\0';
     return lc_json_set_path(event, path, value, err);
 }
 

@@ -280,6 +280,48 @@ static void excerpt(const char *text, size_t len, char *out, size_t size)
     snprintf(out + o, size - o, "\"%s", len > n ? " (cut)" : "");
 }
 
+/* Bytes shown before the first difference of two texts. */
+#define DIFF_LEAD 40
+
+/* The offset of the first byte where two texts differ (the shorter's length when one is the
+ * other's start). */
+static size_t first_difference(const char *a, size_t an, const char *b, size_t bn)
+{
+    size_t i = 0;
+    while (i < an && i < bn && a[i] == b[i])
+        i++;
+    return i;
+}
+
+/* An excerpt of text from a little before offset at: "..." marks what is left out before. */
+static void window_excerpt(const char *text, size_t len, size_t at, char *out, size_t size)
+{
+    size_t from = at > DIFF_LEAD ? at - DIFF_LEAD : 0;
+    char quoted[300];
+    excerpt(text + from, len - from, quoted, sizeof quoted);
+    snprintf(out, size, "\"%s%s", from > 0 ? "..." : "", quoted + 1);
+}
+
+/* A text expectation's verdict (payloadText, streamText): on a mismatch, the first differing
+ * byte and both texts from a little before it, so that a text cut short does not show two
+ * identical starts. */
+static void compare_text(const char *check, const char *what, const char *want, size_t want_len,
+                         const char *got, size_t got_len, lc_verdicts *out)
+{
+    if (got_len == want_len && (got_len == 0 || memcmp(got, want, got_len) == 0)) {
+        lc_verdicts_add(out, check, true, "the %s is the expected %zu bytes", what, got_len);
+        return;
+    }
+    size_t at = first_difference(want, want_len, got, got_len);
+    char expected[320], seen[320];
+    window_excerpt(want, want_len, at, expected, sizeof expected);
+    window_excerpt(got, got_len, at, seen, sizeof seen);
+    lc_verdicts_add(out, check, false,
+                    "the %s differs from byte %zu (expected %zu bytes, got %zu): expected %s, "
+                    "got %s",
+                    what, at, want_len, got_len, expected, seen);
+}
+
 static void payload_excerpt(const lc_observation *o, char *out, size_t size)
 {
     excerpt(o->payload ? o->payload : "", o->payload_len, out, size);
@@ -320,17 +362,8 @@ static void check_payload(const char *name, const json_t *want, const lc_observa
 
 static void check_payload_text(const json_t *want, const lc_observation *o, lc_verdicts *out)
 {
-    const char *w = json_string_value(want);
-    size_t n = json_string_length(want);
-    bool ok = o->payload_len == n && (n == 0 || memcmp(o->payload, w, n) == 0);
-    char expected[300], got[300];
-    excerpt(w, n, expected, sizeof expected);
-    payload_excerpt(o, got, sizeof got);
-    if (ok)
-        lc_verdicts_add(out, "payloadText", true, "the payload is the expected %zu bytes", n);
-    else
-        lc_verdicts_add(out, "payloadText", false, "expected the payload %s, got %s", expected,
-                        got);
+    compare_text("payloadText", "payload", json_string_value(want), json_string_length(want),
+                 o->payload ? o->payload : "", o->payload_len, out);
 }
 
 /* The body of an HTTP integration response (API Gateway, function URLs, ALB), decoded from base64
@@ -635,15 +668,8 @@ static void check_stream_text(const json_t *want, const lc_observation *o, lc_ve
     size_t n;
     split_stream(o, &prelude, &body, &n);
     json_decref(prelude);
-    const char *w = json_string_value(want);
-    size_t wn = json_string_length(want);
-    char expected[300], got[300];
-    excerpt(w, wn, expected, sizeof expected);
-    excerpt(body, n, got, sizeof got);
-    if (n == wn && (n == 0 || memcmp(body, w, n) == 0))
-        lc_verdicts_add(out, "streamText", true, "the stream is the expected %zu bytes", n);
-    else
-        lc_verdicts_add(out, "streamText", false, "expected the stream %s, got %s", expected, got);
+    compare_text("streamText", "stream", json_string_value(want), json_string_length(want), body, n,
+                 out);
 }
 
 static void check_stream_prelude(const json_t *want, const lc_observation *o, lc_verdicts *out)

@@ -27,6 +27,7 @@ struct lc_function {
     char *execution_env; /* NULL when the runtime has none */
     lc_runtime runtime;
     char *interpreter;   /* the resolved {python} or {node}, NULL when the command has none */
+    char interpreter_origin[PATH_MAX + 64]; /* why that interpreter (choose_python), or "" */
     char **layers;       /* absolute layer folders, NULL-terminated */
     char **argv;
     json_t *variables;
@@ -181,49 +182,69 @@ static lc_status ask_python(const char *python, char *exe, size_t size, int *min
 
 /* --- pyenv shims, resolved as pyenv resolves them, without starting one (it costs 100-300 ms) */
 
-/* The first version named in a pyenv version file (a word per line, '#' comments), or false. */
-static bool read_version_file(const char *path, char *out, size_t size)
+#define PYENV_MAX_VERSIONS 8
+
+typedef struct {
+    char names[PYENV_MAX_VERSIONS][128];
+    int count;
+} pyenv_selection;
+
+/* Adds a version name unless it is pyenv's ".." (no further file) or the list is full. */
+static void select_version(pyenv_selection *sel, const char *name, size_t len)
+{
+    if (sel->count < PYENV_MAX_VERSIONS && len > 0 && len < sizeof sel->names[0] &&
+        !(len == 2 && strncmp(name, "..", 2) == 0))
+        snprintf(sel->names[sel->count++], sizeof sel->names[0], "%.*s", (int)len, name);
+}
+
+/* The versions named in a pyenv version file (words, '#' comments), in order; false when the
+ * file names none. */
+static bool read_version_file(const char *path, pyenv_selection *sel)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return false;
     char line[256];
-    bool found = false;
-    while (!found && fgets(line, sizeof line, f)) {
+    while (fgets(line, sizeof line, f)) {
         char word[128];
-        found = line[0] != '#' && sscanf(line, "%127s", word) == 1 && strcmp(word, "..") != 0 &&
-                (size_t)snprintf(out, size, "%s", word) < size;
+        if (line[0] != '#' && sscanf(line, "%127s", word) == 1)
+            select_version(sel, word, strlen(word));
     }
     fclose(f);
-    return found;
+    return sel->count > 0;
 }
 
-/* The version pyenv would choose: $PYENV_VERSION (its first entry), else .python-version in the
- * current folder or a parent, else <root>/version, else "system". */
-static void pyenv_version(const char *root, char *out, size_t size)
+/* The versions pyenv has selected, as pyenv selects them: $PYENV_VERSION (":"-separated), else
+ * .python-version in the current folder or a parent, else <root>/version, else "system". A
+ * shim runs the program from the first of them that has it. */
+static void pyenv_selected(const char *root, pyenv_selection *sel)
 {
+    sel->count = 0;
     const char *env = getenv("PYENV_VERSION");
-    if (env && env[0]) {
-        snprintf(out, size, "%.*s", (int)strcspn(env, ":"), env);
-        return;
+    for (const char *p = env ? env : ""; *p;) {
+        size_t n = strcspn(p, ":");
+        select_version(sel, p, n);
+        p += n + (p[n] == ':');
     }
+    if (sel->count)
+        return;
     char dir[PATH_MAX], file[PATH_MAX + 32];
     if (getcwd(dir, sizeof dir)) {
         for (;;) {
             snprintf(file, sizeof file, "%s/.python-version", dir);
-            if (read_version_file(file, out, size))
+            if (read_version_file(file, sel))
                 return;
             char *slash = strrchr(dir, '/');
             if (slash == NULL || slash == dir)
                 break;
             *slash = '\0';
         }
-        if (read_version_file("/.python-version", out, size))
+        if (read_version_file("/.python-version", sel))
             return;
     }
     snprintf(file, sizeof file, "%s/version", root);
-    if (!read_version_file(file, out, size))
-        snprintf(out, size, "system");
+    if (!read_version_file(file, sel))
+        select_version(sel, "system", 6);
 }
 
 /* <root>/versions/<version>/bin/<program>, where version may be a prefix ("3.12": the newest
@@ -253,17 +274,25 @@ static bool pyenv_program(const char *root, const char *version, const char *pro
     return found;
 }
 
-/* The program a pyenv shim would run (shim is <root>/shims/<program>), or false when it is not
- * a shim or the version is "system" (then the interpreter is asked). */
+/* The program a pyenv shim would run (shim is <root>/shims/<program>): the first selected
+ * version that has it. False when it is not a shim, no selected version has the program, or the
+ * version is "system" (then the interpreter is asked). */
 static bool resolve_pyenv_shim(const char *shim, char *out, size_t size)
 {
-    char root[PATH_MAX], version[128];
+    char root[PATH_MAX];
     const char *program = strrchr(shim, '/');
     if (program == NULL || program - shim < 7 || strncmp(program - 6, "/shims", 6) != 0)
         return false;
     snprintf(root, sizeof root, "%.*s", (int)(program - 6 - shim), shim);
-    pyenv_version(root, version, sizeof version);
-    return strcmp(version, "system") != 0 && pyenv_program(root, version, program + 1, out, size);
+    pyenv_selection sel;
+    pyenv_selected(root, &sel);
+    for (int i = 0; i < sel.count; i++) {
+        if (strcmp(sel.names[i], "system") == 0)
+            return false;
+        if (pyenv_program(root, sel.names[i], program + 1, out, size))
+            return true;
+    }
+    return false;
 }
 
 /* The interpreter's real path and minor version. A real binary named python3.X (or a pyenv shim
@@ -304,54 +333,86 @@ static void pyenv_versions(char *out, size_t size)
         snprintf(out, size, "%s/.pyenv/versions", home ? home : "");
 }
 
-/* A real python3.<version> binary for a runtime: on PATH (scripts such as pyenv shims are
- * skipped: they answer for whichever version is active), then under pyenv's versions, then in
- * /usr/local/bin and /usr/bin. Caller frees; NULL when there is none. */
-static char *find_python_version(const char *version)
+/* The newest pyenv <version>.* that has program, into out; false when none has. */
+static bool newest_pyenv_version(const char *version, const char *program, char *out, size_t size)
 {
-    char name[32], candidate[PATH_MAX + 300];
-    snprintf(name, sizeof name, "python%s", version);
-    const char *path = getenv("PATH");
-    for (const char *p = path ? path : ""; *p;) {
-        size_t n = strcspn(p, ":");
-        snprintf(candidate, sizeof candidate, "%.*s/%s", (int)n, p, name);
-        if (n && is_binary(candidate))
-            return strdup(candidate);
-        p += n + (p[n] == ':');
-    }
     char versions[PATH_MAX];
     pyenv_versions(versions, sizeof versions);
     struct dirent **entries;
     int count = scandir(versions, &entries, NULL, versionsort);
-    char *best = NULL;
+    bool found = false;
+    size_t vn = strlen(version);
     for (int i = count - 1; i >= 0; i--) { /* the newest patch release first */
-        size_t vn = strlen(version);
-        if (!best && strncmp(entries[i]->d_name, version, vn) == 0 &&
+        if (!found && strncmp(entries[i]->d_name, version, vn) == 0 &&
             entries[i]->d_name[vn] == '.') {
-            snprintf(candidate, sizeof candidate, "%s/%s/bin/%s", versions, entries[i]->d_name,
-                     name);
-            if (is_binary(candidate))
-                best = strdup(candidate);
+            snprintf(out, size, "%s/%s/bin/%s", versions, entries[i]->d_name, program);
+            found = is_binary(out);
         }
         free(entries[i]);
     }
     if (count >= 0)
         free(entries);
-    for (const char *const *dir = (const char *const[]){"/usr/local/bin", "/usr/bin", NULL};
-         !best && *dir; dir++) {
-        snprintf(candidate, sizeof candidate, "%s/%s", *dir, name);
-        if (is_binary(candidate))
-            best = strdup(candidate);
-    }
-    return best;
+    return found;
 }
 
-/* The interpreter a Python function runs under: the one given, checked against a declared
- * runtime; else one of the declared runtime's version; else the default. */
+/* The first python<version> on PATH that would run, as a shell runs it: a program, or a pyenv
+ * shim resolved to what pyenv runs for it (a shim whose selected versions lack the program is
+ * passed over, as are other scripts). */
+static char *python_on_path(const char *name, char *why, size_t why_size)
+{
+    char candidate[PATH_MAX], shimmed[PATH_MAX + 300];
+    const char *path = getenv("PATH");
+    for (const char *p = path ? path : ""; *p;) {
+        size_t n = strcspn(p, ":");
+        snprintf(candidate, sizeof candidate, "%.*s/%s", (int)n, p, name);
+        p += n + (p[n] == ':');
+        if (n == 0 || access(candidate, X_OK) != 0)
+            continue;
+        if (is_binary(candidate)) {
+            snprintf(why, why_size, "the first %s on PATH", name);
+            return strdup(candidate);
+        }
+        if (resolve_pyenv_shim(candidate, shimmed, sizeof shimmed)) {
+            snprintf(why, why_size, "the first %s on PATH, a pyenv shim for it", name);
+            return strdup(shimmed);
+        }
+    }
+    return NULL;
+}
+
+/* The interpreter for runtime python<version>, by one rule: the python<version> a shell would
+ * run (python_on_path), else the newest pyenv <version>.*, else /usr/local/bin or /usr/bin.
+ * why gets which step found it. Caller frees; NULL when there is none. */
+static char *find_python_version(const char *version, char *why, size_t why_size)
+{
+    char name[32], candidate[PATH_MAX + 300];
+    snprintf(name, sizeof name, "python%s", version);
+    char *found = python_on_path(name, why, why_size);
+    if (found)
+        return found;
+    if (newest_pyenv_version(version, name, candidate, sizeof candidate)) {
+        snprintf(why, why_size, "no %s on PATH would run; the newest pyenv %s.x", name, version);
+        return strdup(candidate);
+    }
+    for (const char *const *dir = (const char *const[]){"/usr/local/bin", "/usr/bin", NULL}; *dir;
+         dir++) {
+        snprintf(candidate, sizeof candidate, "%s/%s", *dir, name);
+        if (is_binary(candidate)) {
+            snprintf(why, why_size, "no %s on PATH or under pyenv; %s", name, *dir);
+            return strdup(candidate);
+        }
+    }
+    return NULL;
+}
+
+/* The interpreter a Python function runs under: the one given (--python, the function's
+ * "python"), checked against a declared runtime; else one of the declared runtime's version
+ * (find_python_version); else $LAMBDACHECK_PYTHON, else python3. why: which of these chose it. */
 static lc_status choose_python(const lc_function_config *c, lc_runtime declared, char **path,
-                               int *minor, lc_error *err)
+                               int *minor, char *why, size_t why_size, lc_error *err)
 {
     if (c->python && c->python[0]) {
+        snprintf(why, why_size, "given as %s", c->python);
         lc_status st = resolve_python(c->python, path, minor, err);
         bool python = lc_runtime_family_of(declared) == LC_FAMILY_PYTHON;
         if (st == LC_OK && declared != LC_RUNTIME_UNKNOWN && python &&
@@ -364,9 +425,15 @@ static lc_status choose_python(const lc_function_config *c, lc_runtime declared,
         }
         return st;
     }
-    if (declared == LC_RUNTIME_UNKNOWN || lc_runtime_family_of(declared) != LC_FAMILY_PYTHON)
-        return resolve_python(env_or(NULL, "LAMBDACHECK_PYTHON", "python3"), path, minor, err);
-    char *found = find_python_version(lc_runtime_version(declared));
+    if (declared == LC_RUNTIME_UNKNOWN || lc_runtime_family_of(declared) != LC_FAMILY_PYTHON) {
+        const char *given = env_or(NULL, "LAMBDACHECK_PYTHON", "python3");
+        snprintf(why, why_size, "no runtime declared: %s",
+                 getenv("LAMBDACHECK_PYTHON") && getenv("LAMBDACHECK_PYTHON")[0]
+                     ? "$LAMBDACHECK_PYTHON"
+                     : "python3 on PATH");
+        return resolve_python(given, path, minor, err);
+    }
+    char *found = find_python_version(lc_runtime_version(declared), why, why_size);
     if (found == NULL)
         return lc_error_set(err, LC_ESPAWN, lc_runtime_name(declared), 0, 0,
                             "runtime %s needs a python%s interpreter, and none was found on PATH, "
@@ -474,7 +541,8 @@ static lc_status fill_placeholders(lc_function *fn, const lc_function_config *c,
 {
     char *python = NULL;
     int minor = 0;
-    lc_status st = choose_python(c, fn->runtime, &python, &minor, err);
+    lc_status st = choose_python(c, fn->runtime, &python, &minor, fn->interpreter_origin,
+                                 sizeof fn->interpreter_origin, err);
     if (st != LC_OK)
         return st;
     if (fn->runtime == LC_RUNTIME_UNKNOWN)
@@ -843,6 +911,11 @@ lc_runtime lc_function_runtime(const lc_function *fn) { return fn->runtime; }
 char *const *lc_function_argv(const lc_function *fn) { return fn->argv; }
 char *const *lc_function_layers(const lc_function *fn) { return fn->layers; }
 const char *lc_function_interpreter(const lc_function *fn) { return fn->interpreter; }
+
+const char *lc_function_interpreter_origin(const lc_function *fn)
+{
+    return fn->interpreter_origin;
+}
 long lc_function_shutdown_grace_ms(const lc_function *fn) { return fn->shutdown_grace_ms; }
 const json_t *lc_function_variables(const lc_function *fn) { return fn->variables; }
 
@@ -881,6 +954,7 @@ lc_status lc_function_copy_with(const lc_function *fn, const json_t *extra, lc_f
     copy->runtime_dir = strdup(fn->runtime_dir);
     copy->execution_env = fn->execution_env ? strdup(fn->execution_env) : NULL;
     copy->interpreter = fn->interpreter ? strdup(fn->interpreter) : NULL;
+    memcpy(copy->interpreter_origin, fn->interpreter_origin, sizeof copy->interpreter_origin);
     copy->layers = strv_copy(fn->layers);
     copy->shutdown_grace_ms = fn->shutdown_grace_ms;
     copy->host_packages = fn->host_packages;

@@ -17,6 +17,11 @@
 
 #define RUN_TIMEOUT_MS 300000
 
+/* Debian's interpreter, for which python3-coverage installs coverage.py. */
+#define DEBIAN_PYTHON "/usr/bin/python3"
+/* The bundled launcher of coverage.py under any interpreter (harness/runtime/python). */
+#define COVERAGE_LAUNCHER "lambdacheck_coverage.py"
+
 /* Runs argv; LC_OK only for exit status 0. out (may be NULL) gets its output. */
 static lc_status run(char *const *argv, lc_buf *out, lc_error *err)
 {
@@ -121,13 +126,33 @@ static lc_status write_rcfile(const lc_handler_coverage *c, lc_error *err)
 
 lc_status lc_handler_coverage_write_config(const lc_handler_coverage *c, lc_error *err)
 {
-    if (c->sources[0] && !c->command[0]) /* python cannot import coverage.py */
-        return lc_error_set(err, LC_ENOTFOUND, c->python, 0, 0,
-                            "--coverage needs coverage.py for Python functions, which %s cannot "
-                            "import: install it (Debian: apt-get install python3-coverage, for "
-                            "/usr/bin/python3) or choose an interpreter that has it with --python",
-                            c->python);
+    if (c->sources[0] && !c->command[0]) /* no interpreter could import coverage.py */
+        return lc_error_set(
+            err, LC_ENOTFOUND, c->python, 0, 0,
+            "--coverage needs coverage.py for Python functions, and %s it: "
+            "install it (Debian: apt-get install python3-coverage, for " DEBIAN_PYTHON
+            ") or choose an interpreter that has it with --python",
+            c->tried);
     return write_rcfile(c, err);
+}
+
+lc_status lc_handler_coverage_check_interpreter(const lc_handler_coverage *c,
+                                                const char *interpreter, lc_error *err)
+{
+    char code[] = "import sys; sys.path.insert(0, sys.argv[1]); import coverage.cmdline";
+    char folder[4200];
+    snprintf(folder, sizeof folder, "%s/pylib", c->dir);
+    char *argv[] = {(char *)interpreter, "-c", code, folder, NULL};
+    lc_buf out;
+    lc_buf_init(&out, 65536);
+    lc_error mine = {0};
+    lc_status st = run(argv, &out, &mine);
+    lc_buf_free(&out);
+    if (st != LC_OK)
+        return lc_error_set(err, LC_ESPAWN, interpreter, 0, 0,
+                            "--coverage: %s cannot run coverage.py from %s: %s", interpreter,
+                            c->package, mine.message);
+    return LC_OK;
 }
 
 /* True when some runtime saved coverage data in dir. */
@@ -143,6 +168,36 @@ static bool has_data(const char *dir)
     return found;
 }
 
+/* The package folder of the coverage.py python imports, into out; false when it cannot. */
+static bool coverage_package(const char *python, char *out, size_t size)
+{
+    char *argv[] = {(char *)python, "-c",
+                    "import os, coverage; print(os.path.dirname(coverage.__file__))", NULL};
+    lc_buf text;
+    lc_buf_init(&text, 65536);
+    lc_error ignored = {0};
+    bool ok = run(argv, &text, &ignored) == LC_OK && text.data && text.data[0] == '/';
+    if (ok)
+        snprintf(out, size, "%.*s", (int)strcspn(text.data, "\n"), text.data);
+    lc_buf_free(&text);
+    return ok;
+}
+
+/* dir/pylib/coverage, a link to the package found: the one folder lambdacheck_coverage.py adds
+ * to a function's sys.path. */
+static lc_status link_package(const lc_handler_coverage *c, lc_error *err)
+{
+    char folder[4200], link[4300];
+    snprintf(folder, sizeof folder, "%s/pylib", c->dir);
+    snprintf(link, sizeof link, "%s/coverage", folder);
+    lc_status st = make_dirs(folder, err);
+    unlink(link);
+    if (st == LC_OK && symlink(c->package, link) != 0)
+        st = lc_error_set(err, LC_EIO, link, 0, 0, "cannot link coverage.py here: %s",
+                          strerror(errno));
+    return st;
+}
+
 lc_status lc_handler_coverage_prepare(const char *python, const char *dir,
                                       lc_handler_coverage *out, lc_error *err)
 {
@@ -150,9 +205,15 @@ lc_status lc_handler_coverage_prepare(const char *python, const char *dir,
     const char *env = getenv("LAMBDACHECK_PYTHON");
     snprintf(out->python, sizeof out->python, "%s",
              python ? python : (env && env[0] ? env : "python3"));
-    char *check[] = {out->python, "-c", "import coverage", NULL};
-    lc_error mine = {0};
-    bool python_ready = run(check, NULL, &mine) == LC_OK;
+    snprintf(out->tried, sizeof out->tried, "%s cannot import", out->python);
+    bool found = coverage_package(out->python, out->package, sizeof out->package);
+    if (!found && python == NULL) {
+        snprintf(out->tried, sizeof out->tried, "neither %s nor %s can import", out->python,
+                 DEBIAN_PYTHON);
+        found = coverage_package(DEBIAN_PYTHON, out->package, sizeof out->package);
+        if (found)
+            snprintf(out->python, sizeof out->python, "%s", DEBIAN_PYTHON);
+    }
     char real[4096];
     lc_status st = make_dirs(dir, err);
     if (st != LC_OK)
@@ -164,9 +225,12 @@ lc_status lc_handler_coverage_prepare(const char *python, const char *dir,
         return st;
     remove_old_node_data(out->node_dir);
     st = write_rcfile(out, err);
-    if (python_ready)
+    if (st == LC_OK && found)
+        st = link_package(out, err);
+    if (st == LC_OK && found)
         snprintf(out->command, sizeof out->command,
-                 "%s -m coverage run --rcfile=%s/coveragerc {bootstrap}", out->python, out->dir);
+                 "{python} %s/" COVERAGE_LAUNCHER " %s/pylib --rcfile=%s/coveragerc {bootstrap}",
+                 lc_bundled_dir(LC_BUNDLED_PYTHON_RUNTIME), out->dir, out->dir);
     return st;
 }
 

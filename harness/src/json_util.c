@@ -343,6 +343,18 @@ lc_status lc_json_set_path(json_t **root, const char *path, json_t *value, lc_er
     return st;
 }
 
+const json_t *lc_json_get_path(const json_t *root, const char *path)
+{
+    path_step *steps = malloc(MAX_PATH_STEPS * sizeof *steps);
+    size_t count = 0;
+    const json_t *node = steps && parse_path(path, steps, &count, NULL) == LC_OK ? root : NULL;
+    for (size_t i = 0; node && i < count; i++)
+        node = steps[i].is_index ? json_array_get(node, steps[i].index)
+                                 : json_object_get(node, steps[i].key);
+    free(steps);
+    return node;
+}
+
 /* --- UTF-8 ---------------------------------------------------------------------------------------- */
 
 /* The length of the valid UTF-8 sequence at s (at most n bytes), or 0 when there is none. */

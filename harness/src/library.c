@@ -977,6 +977,9 @@ static void set_ids(lc_library *lib)
 static lc_status load_cases(lc_library *lib, const json_t *folders, const lc_library_options *opt,
                             lc_error *err)
 {
+    bool none = folders == NULL || (json_is_array(folders) && json_array_size(folders) == 0);
+    if (none && opt->functions_only)
+        return LC_OK;
     if (!json_is_array(folders) || json_array_size(folders) == 0)
         return lc_error_set(err, LC_EINVAL, lib->manifest, 0, 0,
                             "cases: a list of folders (relative to the manifest) is required");
@@ -1156,6 +1159,11 @@ lc_runtime lc_library_function_runtime(const lc_library *lib, size_t i)
 const char *lc_library_function_code_dir(const lc_library *lib, size_t i)
 {
     return lib->functions[i].fn ? lc_function_code_dir(lib->functions[i].fn) : NULL;
+}
+
+const lc_function *lc_library_function(const lc_library *lib, size_t i)
+{
+    return lib->functions[i].fn;
 }
 
 void lc_library_set_name(lc_library *lib, const char *name)

@@ -33,10 +33,12 @@ static void print_log(FILE *out, const char *log, bool verbose)
         return;
     const char *from = verbose ? log : last_lines(log, LC_REPORT_LOG_LINES);
     fprintf(out, "    log%s:\n", from == log ? "" : " (its last lines; --verbose prints all)");
+    /* a carriage return is a line break too: Lambda's Python runtime joins a traceback's lines
+       with \r (one CloudWatch event), which in a terminal would overwrite the error line */
     for (const char *p = from; *p;) {
-        size_t n = strcspn(p, "\n");
+        size_t n = strcspn(p, "\r\n");
         fprintf(out, "      | %.*s\n", (int)n, p);
-        p += n + (p[n] == '\n');
+        p += n + (p[n] == '\r' && p[n + 1] == '\n') + (p[n] != '\0');
     }
 }
 

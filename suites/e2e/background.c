@@ -33,6 +33,22 @@ static unsigned read_port(const char *path)
     return port;
 }
 
+/* The whole file as a NUL-terminated string; "" when it cannot be read. Caller frees. */
+static char *read_log(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    long n = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : 0;
+    char *text = calloc(1, (size_t)(n > 0 ? n : 0) + 1);
+    if (f && n > 0) {
+        rewind(f);
+        if (fread(text, 1, (size_t)n, f) != (size_t)n)
+            text[0] = '\0';
+    }
+    if (f)
+        fclose(f);
+    return text;
+}
+
 void bg_start(background *b, const char *const *argv)
 {
     memset(b, 0, sizeof *b);
@@ -55,7 +71,7 @@ void bg_start(background *b, const char *const *argv)
     ck_assert_msg(b->port > 0, "%s did not write its port file", argv[0]);
 }
 
-int bg_stop_keep_log(background *b)
+int bg_stop_with_log(background *b, char **log)
 {
     int status = 0;
     if (b->pid > 0) {
@@ -63,14 +79,16 @@ int bg_stop_keep_log(background *b)
         waitpid(b->pid, &status, 0);
     }
     b->pid = 0;
+    *log = read_log(b->log_file);
     unlink(b->port_file);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 int bg_stop(background *b)
 {
-    int status = bg_stop_keep_log(b);
-    unlink(b->log_file);
+    char *log = NULL;
+    int status = bg_stop_with_log(b, &log);
+    free(log);
     return status;
 }
 

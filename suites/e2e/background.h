@@ -20,9 +20,8 @@ void bg_start(background *b, const char *const *argv);
 /* SIGTERM, wait, and return the exit status (128 + signal when killed). Removes the files. */
 int bg_stop(background *b);
 
-/* The same, keeping b->log_file (what the server wrote to stderr) for the caller to read and
- * remove. */
-int bg_stop_keep_log(background *b);
+/* bg_stop, and *log gets what the server wrote to standard error (caller frees). */
+int bg_stop_with_log(background *b, char **log);
 
 /* "http://127.0.0.1:<port>" in a static buffer. */
 const char *bg_url(const background *b);

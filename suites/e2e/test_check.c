@@ -696,6 +696,23 @@ START_TEST(a_failed_case_shows_its_log)
 }
 END_TEST
 
+/* The Python runtime joins a traceback's lines with \r; printed raw, a terminal would overwrite
+ * the error line with the traceback. The report breaks the line there instead. */
+START_TEST(a_traceback_in_the_log_is_printed_line_by_line)
+{
+    char *dir = library(FN("fn", "probes.raises_value_error"),
+                        (const char *[]){"fails", "{\"function\": \"fn\"}", NULL});
+    cli_result r = check((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strchr(r.out, '\r') == NULL, "a carriage return reached the terminal:\n%s",
+                  r.out);
+    ck_assert_contains(r.out, "      | [ERROR] ValueError: boom\n      | Traceback (most recent "
+                              "call last):\n");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
 START_TEST(filter_list_and_shards)
 {
     cli_result r = check((const char *[]){"check", "--list", "--filter", "examples/greeting*",
@@ -1018,6 +1035,73 @@ START_TEST(coverage_reports_a_module_that_failed_at_import)
 }
 END_TEST
 
+/* True when this host has an interpreter for runtime python3.<minor> (a library declaring it
+ * loads). */
+static bool has_python(int minor)
+{
+    char *dir = scratch_dir("pyversion");
+    scratch_write(dir, "lambdacheck.json",
+                  "{\"functions\": {\"f\": {\"handler\": \"app.handler\", \"code\": \".\", "
+                  "\"runtime\": \"python3.%d\"}}, \"cases\": [\".\"]}",
+                  minor);
+    cli_result r = check((const char *[]){"check", "--list", dir, NULL});
+    bool found = strstr(r.err, "needs a python3.") == NULL;
+    cli_result_free(&r);
+    scratch_remove(dir);
+    return found;
+}
+
+/* Every Python version a library declares is measured, not only the one whose coverage.py is
+ * installed: each runtime this host has (python3.9 ... python3.13) runs under its own
+ * interpreter with that coverage.py (its pure-Python tracer where the C one is another
+ * version's), and its handler's line counts. */
+START_TEST(coverage_measures_every_python_version_a_library_declares)
+{
+    char *dir = scratch_dir("pyversions"), *cov = scratch_dir("pyversions_cov");
+    char functions[4096] = "", rel[64];
+    int minors[8], declared = 0;
+    for (int minor = 9; minor <= 13; minor++) {
+        if (!has_python(minor))
+            continue;
+        snprintf(rel, sizeof rel, "app3%d.py", minor);
+        scratch_write(dir, rel, "def handler(event, context):\n    return 3%d\n", minor);
+        snprintf(rel, sizeof rel, "case3%d/case.json", minor);
+        scratch_write(dir, rel, "{\"function\": \"f3%d\", \"expect\": {\"payload\": 3%d}}", minor,
+                      minor);
+        size_t n = strlen(functions);
+        snprintf(functions + n, sizeof functions - n,
+                 "%s\"f3%d\": {\"handler\": \"app3%d.handler\", \"code\": \".\", \"runtime\": "
+                 "\"python3.%d\"}",
+                 declared ? ", " : "", minor, minor, minor);
+        minors[declared++] = minor;
+    }
+    ck_assert_msg(declared > 0, "no Python interpreter 3.9-3.13 found");
+    scratch_write(dir, "lambdacheck.json", "{\"functions\": {%s}, \"cases\": [\".\"]}", functions);
+    cli_result r = check((const char *[]){"check", "--coverage", "--coverage-dir", cov, dir, NULL});
+    ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
+    cli_result_free(&r);
+    char path[600], text[65536];
+    snprintf(path, sizeof path, "%s/handlers.info", cov);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    text[len] = '\0';
+    fclose(f);
+    for (int i = 0; i < declared; i++) {
+        char file[32];
+        snprintf(file, sizeof file, "/app3%d.py\n", minors[i]);
+        const char *at = strstr(text, file);
+        ck_assert_msg(at != NULL, "app3%d.py is not in the report:\n%s", minors[i], text);
+        /* DA:<line>,<count>[,<checksum>] */
+        const char *end = strstr(at, "end_of_record"), *hit = strstr(at, "DA:2,1");
+        ck_assert_msg(hit && (end == NULL || hit < end) && (hit[6] == ',' || hit[6] == '\n'),
+                      "python3.%d's handler line did not count:\n%s", minors[i], at);
+    }
+    scratch_remove(cov);
+    scratch_remove(dir);
+}
+END_TEST
+
 /* An interpreter without coverage.py: the command says what to install. */
 START_TEST(coverage_without_coverage_py_says_what_to_install)
 {
@@ -1070,6 +1154,7 @@ Suite *check_suite(void)
     TCase *reports = tcase_create("reports");
     tcase_set_timeout(reports, 300);
     tcase_add_test(reports, a_failed_case_shows_its_log);
+    tcase_add_test(reports, a_traceback_in_the_log_is_printed_line_by_line);
     tcase_add_test(reports, filter_list_and_shards);
     tcase_add_test(reports, a_path_to_a_case_runs_that_case);
     tcase_add_test(reports, a_case_outside_any_library_is_refused_by_path);
@@ -1082,6 +1167,7 @@ Suite *check_suite(void)
     tcase_add_test(coverage, coverage_of_node_handlers_comes_from_v8);
     tcase_add_test(coverage, coverage_reports_a_module_that_failed_at_import);
     tcase_add_test(coverage, coverage_without_coverage_py_says_what_to_install);
+    tcase_add_test(coverage, coverage_measures_every_python_version_a_library_declares);
     suite_add_tcase(s, coverage);
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 120);

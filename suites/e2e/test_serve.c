@@ -18,6 +18,7 @@
 #include "lambdacheck/context.h"
 #include "lambdacheck/json_util.h"
 #include "lambdacheck/buf.h"
+#include "../common/scratch.h"
 #include "background.h"
 #include "run_cli.h"
 #include "suites.h"
@@ -282,6 +283,78 @@ START_TEST(lambdacheck_invoke_calls_a_served_function)
 }
 END_TEST
 
+/* The README's aws lambda invoke commands (line breaks joined), in order, into cmds. */
+static int readme_invoke_commands(char cmds[][1024], int max)
+{
+    FILE *f = fopen(LC_SOURCE_DIR "/README.md", "r");
+    ck_assert_ptr_nonnull(f);
+    char line[1024];
+    int n = 0;
+    bool in = false;
+    while (fgets(line, sizeof line, f) && n < max) {
+        if (!in && strncmp(line, "aws lambda invoke ", 18) != 0)
+            continue;
+        if (!in)
+            cmds[n][0] = '\0';
+        in = true;
+        size_t len = strcspn(line, "\n");
+        bool more = len > 0 && line[len - 1] == '\\';
+        strncat(cmds[n], line, more ? len - 1 : len);
+        if (!more) {
+            in = false;
+            n++;
+        }
+    }
+    fclose(f);
+    return n;
+}
+
+/* Runs a README command in dir, "$(cat port)" replaced by the port, with "aws" the given CLI;
+ * returns what out.json holds (caller frees). */
+static json_t *run_readme_command(const char *command, const char *dir, const char *aws)
+{
+    char text[2048], port[16];
+    snprintf(port, sizeof port, "%u", srv.bg.port);
+    const char *at = strstr(command, "$(cat port)");
+    ck_assert_ptr_nonnull(at);
+    snprintf(text, sizeof text, "cd %s && %s%.*s%s%s", dir, aws, (int)(at - command) - 3,
+             command + 3, port, at + strlen("$(cat port)"));
+    cli_result r = run_program((const char *[]){"/bin/sh", "-c", text, NULL});
+    ck_assert_msg(r.status == 0, "%s\n%s", text, r.out);
+    cli_result_free(&r);
+    char out[600];
+    snprintf(out, sizeof out, "%s/out.json", dir);
+    return read_json_file(out);
+}
+
+/* The README gives the invoke command for AWS CLI v2 (--cli-binary-format) and for v1, which
+ * rejects that option; each works with its CLI (v1 when one is on PATH). */
+START_TEST(the_readme_invokes_with_either_aws_cli_major)
+{
+    char cmds[4][1024];
+    ck_assert_int_eq(readme_invoke_commands(cmds, 4), 2);
+    ck_assert_ptr_nonnull(strstr(cmds[0], "--cli-binary-format raw-in-base64-out"));
+    ck_assert_ptr_null(strstr(cmds[1], "--cli-binary-format"));
+    char *dir = scratch_dir("readme_cli");
+    const char *argv[] = {cli_path(), "serve", "--function-name", "greeting", "--handler",
+                          "greeting.lambda_handler", "--code", LC_FIXTURES_DIR
+                          "/functions/examples", "--port-file", "{port_file}", NULL};
+    bg_start(&srv.bg, argv);
+    json_t *got = run_readme_command(cmds[0], dir, AWS_CLI);
+    ck_assert_str_eq(json_string_value(json_object_get(got, "message")), "Hello John Smith!");
+    json_decref(got);
+    cli_result v = run_program((const char *[]){"/bin/sh", "-c", "aws --version", NULL});
+    if (strncmp(v.out, "aws-cli/1.", 10) == 0) {
+        got = run_readme_command(cmds[1], dir, "aws");
+        ck_assert_str_eq(json_string_value(json_object_get(got, "message")), "Hello John Smith!");
+        json_decref(got);
+    }
+    cli_result_free(&v);
+    ck_assert_int_eq(stop_serve(), 0);
+    scratch_remove(dir);
+}
+END_TEST
+
 /* SIGTERM with an event waiting a minute for its retry: serve finishes it before exiting. */
 START_TEST(a_stop_signal_finishes_every_queued_event)
 {
@@ -303,6 +376,35 @@ START_TEST(a_stop_signal_finishes_every_queued_event)
     ck_assert_str_eq(json_string_value(json_object_get(rc, "condition")), "RetriesExhausted");
     ck_assert_int_eq(json_integer_value(json_object_get(rc, "approximateInvokeCount")), 3);
     json_decref(record);
+}
+END_TEST
+
+/* Serving needs functions, not cases: a manifest without cases, or with an empty list, is
+ * served; the stop line counts in words that agree with the number. */
+START_TEST(serve_takes_a_manifest_without_cases)
+{
+    const char *manifests[] = {"", ", \"cases\": []"};
+    for (size_t i = 0; i < 2; i++) {
+        char *dir = scratch_dir("serve_lib");
+        scratch_write(dir, "lambdacheck.json",
+                      "{\"functions\": {\"probe\": {\"handler\": \"probes.echo\", "
+                      "\"code\": \"%s\"}}%s}",
+                      PROBES, manifests[i]);
+        bg_start(&srv.bg, (const char *[]){cli_path(), "serve", "--manifest", dir, "--port-file",
+                                           "{port_file}", NULL});
+        cli_result r = run_cli((const char *[]){"invoke", "--endpoint-url", endpoint(),
+                                                "--function-name", "probe", "--invocation-type",
+                                                "Event", NULL},
+                               NULL, NULL, 60000);
+        ck_assert_msg(r.status == 0, "%s", r.err);
+        cli_result_free(&r);
+        char *log = NULL;
+        ck_assert_int_eq(bg_stop_with_log(&srv.bg, &log), 0);
+        ck_assert_contains(log, "lambdacheck: stopped; 1 asynchronous event recorded (Success 1, "
+                                "RetriesExhausted 0, EventAgeExceeded 0)\n");
+        free(log);
+        scratch_remove(dir);
+    }
 }
 END_TEST
 
@@ -436,15 +538,12 @@ START_TEST(serve_counts_every_record_it_wrote_when_it_stops)
         reply[0] = '\0';
     }
     close(fd);
-    ck_assert_int_eq(bg_stop_keep_log(&srv.bg), 0);
-    lc_buf log;
-    lc_buf_init(&log, 0);
-    ck_assert_int_eq(lc_buf_read_file(&log, srv.bg.log_file, NULL), LC_OK);
-    unlink(srv.bg.log_file);
-    ck_assert_msg(strstr(log.data, "stopped; 1030 asynchronous events recorded (Success 1030, "
-                                   "RetriesExhausted 0, EventAgeExceeded 0)"),
-                  "%s", log.data);
-    lc_buf_free(&log);
+    char *log = NULL;
+    ck_assert_int_eq(bg_stop_with_log(&srv.bg, &log), 0);
+    ck_assert_msg(log && strstr(log, "stopped; 1030 asynchronous events recorded (Success 1030, "
+                                     "RetriesExhausted 0, EventAgeExceeded 0)"),
+                  "%s", log ? log : "(no log)");
+    free(log);
 }
 END_TEST
 
@@ -481,6 +580,8 @@ Suite *serve_suite(void)
     tcase_add_test(clients, a_streamed_response_reaches_an_independent_reader_piece_by_piece);
     tcase_add_test(clients, invoke_stream_prints_the_streamed_bytes);
     tcase_add_test(clients, a_stop_signal_finishes_every_queued_event);
+    tcase_add_test(clients, serve_takes_a_manifest_without_cases);
+    tcase_add_test(clients, the_readme_invokes_with_either_aws_cli_major);
     tcase_add_test(clients, serve_checks_signatures_made_by_the_aws_cli);
     tcase_add_test(clients, serve_answers_every_request_and_idle_clients_starve_no_one);
     tcase_add_test(clients, serve_counts_every_record_it_wrote_when_it_stops);

@@ -140,6 +140,41 @@ class StackTraces(unittest.TestCase):
         self.assertNotIn("Lambda-Runtime-Function-Error-Type", sent[0])
 
 
+class MissingRuntimePackages(unittest.TestCase):
+    """Lambda's runtime ships boto3 and botocore: an interpreter without them gets a note saying
+    so, and how to supply them; any other missing module gets none."""
+
+    def note_for(self, handler):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            run_handler(handler)
+        return out.getvalue()
+
+    def test_a_handler_without_boto3_is_told_that_lambda_ships_it(self):
+        def handler(event, context):
+            import boto3  # noqa: F401
+
+        saved = sys.modules.get("boto3")
+        sys.modules["boto3"] = None  # this interpreter "has none", for the handler and the note
+        try:
+            note = self.note_for(handler)
+        finally:
+            if saved is None:
+                del sys.modules["boto3"]
+            else:
+                sys.modules["boto3"] = saved
+        self.assertIn("lambdacheck: note: boto3 is part of Lambda's python%d.%d runtime, but "
+                      "this interpreter (%s) has none" % (sys.version_info[:2] + (sys.executable,)),
+                      note)
+        self.assertIn("a layer folder holding python/boto3", note)
+
+    def test_another_missing_module_gets_no_note(self):
+        def handler(event, context):
+            import no_such_module_here  # noqa: F401
+
+        self.assertNotIn("lambdacheck: note", self.note_for(handler))
+
+
 class ContextHeaders(unittest.TestCase):
     def test_client_context_that_is_not_json(self):
         api, _ = run_handler(lambda e, c: "unreached", client_context="{oops")

@@ -531,6 +531,18 @@ START_TEST(an_unexpected_function_error_fails_the_case)
 }
 END_TEST
 
+/* The failure tells the reader how to expect it, in a sentence that reads. */
+START_TEST(an_unexpected_error_says_how_a_case_expects_it)
+{
+    lc_verdicts v = builtin((seen){"RequestResponse", 200, "Unhandled", PY_ERROR("req-1"),
+                                   LC_RUNTIME_PYTHON3_11, false, NULL, NULL});
+    ck_assert_str_eq(find(&v, "no-unexpected-error")->message,
+                     "the function failed: E: x (a case that expects this failure says so with "
+                     "functionError, errorType or errorMessage)");
+    lc_verdicts_clear(&v);
+}
+END_TEST
+
 START_TEST(an_event_answer_must_be_202_and_empty)
 {
     lc_verdicts v = builtin((seen){"Event", 202, "", "", LC_RUNTIME_PYTHON3_11, false, NULL, NULL});
@@ -655,6 +667,7 @@ Suite *contracts_suite(void)
     tcase_add_test(builtins, the_request_id_contract_is_the_python_runtimes);
     tcase_add_test(builtins, a_marshal_error_breaks_result_serializable);
     tcase_add_test(builtins, an_unexpected_function_error_fails_the_case);
+    tcase_add_test(builtins, an_unexpected_error_says_how_a_case_expects_it);
     tcase_add_test(builtins, an_event_answer_must_be_202_and_empty);
     tcase_add_test(builtins, a_passing_check_says_what_held);
     suite_add_tcase(s, builtins);

@@ -134,6 +134,39 @@ START_TEST(assignments_take_json_or_plain_strings)
 }
 END_TEST
 
+/* An SQS body, an SNS Message, an API Gateway body are text on Lambda: an object set into a field
+ * that holds a string is stored as its JSON text, by eventSet and by eventPatch alike; null
+ * first lets a case put an object there on purpose. */
+START_TEST(an_object_set_into_a_text_field_is_stored_as_its_json_text)
+{
+    json_t *ev = load("{\"Records\": [{\"body\": \"x\"}], \"count\": 1}");
+    ck_assert_int_eq(lc_event_assign(&ev, "Records[0].body={\"a\": 1}", NULL), LC_OK);
+    ck_assert_str_eq(json_string_value(lc_json_get_path(ev, "Records[0].body")), "{\"a\":1}");
+    json_t *sns = load("{\"Sns\": {\"Message\": \"m\"}}");
+    json_t *patch = load("{\"Sns\": {\"Message\": [1, 2]}}");
+    ck_assert_int_eq(lc_event_patch(&sns, patch, NULL), LC_OK);
+    ck_assert_str_eq(json_string_value(lc_json_get_path(sns, "Sns.Message")), "[1,2]");
+    json_decref(patch);
+    json_decref(sns);
+    /* a field that does not hold a string takes the value as it is */
+    ck_assert_int_eq(lc_event_assign(&ev, "count={\"n\": 2}", NULL), LC_OK);
+    ck_assert(json_is_object(lc_json_get_path(ev, "count")));
+    ck_assert_int_eq(lc_event_assign(&ev, "Records[0].body=null", NULL), LC_OK);
+    ck_assert_int_eq(lc_event_assign(&ev, "Records[0].body={\"a\": 1}", NULL), LC_OK);
+    ck_assert(json_is_object(lc_json_get_path(ev, "Records[0].body")));
+    json_decref(ev);
+    /* an HTTP event's body is text even where a GET sample has null */
+    json_t *rest = NULL;
+    ck_assert_int_eq(
+        lc_event_load_file(LC_FIXTURES_DIR "/events/apigateway-rest/get.json", &rest, NULL), LC_OK);
+    patch = load("{\"body\": {\"name\": \"x\"}}");
+    ck_assert_int_eq(lc_event_patch(&rest, patch, NULL), LC_OK);
+    ck_assert_str_eq(json_string_value(json_object_get(rest, "body")), "{\"name\":\"x\"}");
+    json_decref(patch);
+    json_decref(rest);
+}
+END_TEST
+
 START_TEST(bad_assignments_are_refused)
 {
     json_t *ev = load("{}");
@@ -327,6 +360,7 @@ Suite *event_suite(void)
     tcase_add_test(core, files_and_streams_load);
     tcase_add_test(core, merge_patch_overrides_an_event);
     tcase_add_test(core, assignments_take_json_or_plain_strings);
+    tcase_add_test(core, an_object_set_into_a_text_field_is_stored_as_its_json_text);
     tcase_add_test(core, source_names_round_trip);
     suite_add_tcase(s, core);
     TCase *detect = tcase_create("detect");

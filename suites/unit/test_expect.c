@@ -70,7 +70,7 @@ static const row rows[] = {
     {"{\"payloadContains\": {\"a\": 1}}", {.payload = "{\"a\": 1, \"b\": 2}"}, LC_CHECK_PASSED, "contains"},
     {"{\"payloadContains\": {\"c\": 1}}", {.payload = "{\"a\": 1}"}, LC_CHECK_FAILED, "$.c: expected 1, got nothing (key missing)"},
     {"{\"payloadText\": \"plain text\"}", {.payload = "plain text"}, LC_CHECK_PASSED, "the payload is the expected 10 bytes"},
-    {"{\"payloadText\": \"plain text\"}", {.payload = "plain"}, LC_CHECK_FAILED, "expected the payload \"plain text\", got \"plain\""},
+    {"{\"payloadText\": \"plain text\"}", {.payload = "plain"}, LC_CHECK_FAILED, "the payload differs from byte 5 (expected 10 bytes, got 5): expected \"plain text\", got \"plain\""},
     {"{\"body\": {\"message\": \"hi\"}}", {.payload = "{\"statusCode\": 200, \"body\": \"{\\\"message\\\":\\\"hi\\\"}\"}"}, LC_CHECK_PASSED, "the body equals"},
     {"{\"body\": {\"message\": \"hi\"}}", {.payload = "{\"statusCode\": 200, \"body\": \"{\\\"message\\\": \\\"ho\\\"}\"}"}, LC_CHECK_FAILED, "$.message: expected \"hi\", got \"ho\""},
     {"{\"body\": {\"m\": 1}}", {.payload = "{\"statusCode\": 200, \"body\": \"eyJtIjogMX0=\", \"isBase64Encoded\": true}"}, LC_CHECK_PASSED, "the body equals"},
@@ -126,6 +126,37 @@ START_TEST(each_expectation_both_ways)
                   decisive ? decisive->message : "(no verdict)");
     const char *key = json_object_iter_key(json_object_iter(expect));
     ck_assert_str_eq(decisive->check, key);
+    lc_verdicts_clear(&v);
+    json_decref(expect);
+}
+END_TEST
+
+/* A stream cut short after 600 of 1000 bytes: the verdict names byte 600 and shows both texts
+ * from a little before it, not two identical starts. */
+START_TEST(a_stream_cut_short_shows_where_it_differs)
+{
+    char want[1001], got[601];
+    for (int i = 0; i < 1000; i++)
+        want[i] = (char)('a' + i % 26);
+    want[1000] = '\0';
+    memcpy(got, want, 600);
+    got[600] = '\0';
+    json_t *expect = json_pack("{s:s}", "streamText", want);
+    lc_result journal;
+    lc_observation o = observe(&(seen){.payload = ""}, &journal);
+    o.streamed = true;
+    o.stream = got;
+    o.stream_len = 600;
+    lc_verdicts v = {0};
+    lc_expect_check(expect, &o, &v);
+    ck_assert_int_eq(v.count, 1);
+    ck_assert_int_eq(v.items[0].state, LC_CHECK_FAILED);
+    char tail[64];
+    snprintf(tail, sizeof tail, "got \"...%.40s\"", got + 560);
+    ck_assert_msg(strstr(v.items[0].message, "the stream differs from byte 600 (expected 1000 "
+                                             "bytes, got 600): expected \"...") != NULL &&
+                      strstr(v.items[0].message, tail) != NULL,
+                  "%s", v.items[0].message);
     lc_verdicts_clear(&v);
     json_decref(expect);
 }
@@ -246,6 +277,7 @@ Suite *expect_suite(void)
     TCase *core = tcase_create("core");
     tcase_add_loop_test(core, each_expectation_both_ways, 0, (int)(sizeof rows / sizeof *rows));
     tcase_add_test(core, the_whole_log_is_searched_not_its_tail);
+    tcase_add_test(core, a_stream_cut_short_shows_where_it_differs);
     tcase_add_test(core, report_lines_give_duration_and_cold_start);
     tcase_add_test(core, platform_report_records_give_duration_and_cold_start);
     suite_add_tcase(s, core);

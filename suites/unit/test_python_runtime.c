@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -437,6 +438,105 @@ START_TEST(a_runtime_without_an_interpreter_is_an_error_naming_it)
 }
 END_TEST
 
+/* The real file of the interpreter "python3" runs (a python3.X binary), into out. */
+static void real_python3(char *out, size_t size)
+{
+    FILE *p = popen("python3 -c 'import os, sys; print(os.path.realpath(sys.executable))'", "r");
+    ck_assert_ptr_nonnull(p);
+    ck_assert_ptr_nonnull(fgets(out, (int)size, p));
+    out[strcspn(out, "\n")] = '\0';
+    pclose(p);
+}
+
+static void write_file(const char *path, const char *text, mode_t mode)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    chmod(path, mode);
+}
+
+/* Runs "mkdir -p" or "rm -rf" on a scratch folder's paths. */
+static void shell(const char *command, const char *dir, const char *a, const char *b)
+{
+    char cmd[PATH_MAX * 4];
+    snprintf(cmd, sizeof cmd, "%s %s%s %s%s", command, dir, a, b ? dir : "", b ? b : "");
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* pythonX.Y is what a shell runs for it: on a PATH of pyenv's shims before another folder with
+ * a python3.X, the shim's version wins, and --verbose's reason says so; a shim whose selected
+ * version lacks the program is passed over for the next folder on PATH. */
+START_TEST(a_runtime_runs_the_interpreter_a_shell_would_run)
+{
+    char real[PATH_MAX], dir[] = "/tmp/lc_pyenv_XXXXXX", path[PATH_MAX * 2];
+    real_python3(real, sizeof real);
+    const char *name = strrchr(real, '/') + 1; /* python3.X */
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char version[32], shim[PATH_MAX], pinned[PATH_MAX], other[PATH_MAX], runtime[32];
+    snprintf(version, sizeof version, "%s.99", name + strlen("python"));
+    snprintf(runtime, sizeof runtime, "%s", name);
+    shell("mkdir -p", dir, "/shims", "/bin");
+    snprintf(shim, sizeof shim, "%s/shims/%s", dir, name);
+    write_file(shim, "#!/bin/sh\nexit 1\n", 0755);
+    snprintf(pinned, sizeof pinned, "%s/versions/%s/bin", dir, version);
+    shell("mkdir -p", pinned, "", NULL);
+    snprintf(pinned + strlen(pinned), sizeof pinned - strlen(pinned), "/%s", name);
+    snprintf(other, sizeof other, "%s/bin/%s", dir, name);
+    ck_assert_int_eq(symlink(real, pinned), 0);
+    ck_assert_int_eq(symlink(real, other), 0);
+    char *saved = strdup(getenv("PATH"));
+    snprintf(path, sizeof path, "%s/shims:%s/bin", dir, dir);
+    setenv("PATH", path, 1);
+    setenv("PYENV_VERSION", version, 1);
+    lc_function_config c = {
+        .name = "fn", .handler = "fidelity.version", .code_dir = FIDELITY, .runtime = runtime};
+    lc_function *fn = NULL;
+    lc_error err = {0};
+    ck_assert_msg(lc_function_new(&c, &fn, &err) == LC_OK, "%s", err.message);
+    ck_assert_str_eq(lc_function_interpreter(fn), pinned);
+    ck_assert_ptr_nonnull(strstr(lc_function_interpreter_origin(fn), "a pyenv shim"));
+    lc_function_free(fn);
+    setenv("PYENV_VERSION", "3.0.0", 1); /* the shim would fail: the next folder's runs */
+    ck_assert_msg(lc_function_new(&c, &fn, &err) == LC_OK, "%s", err.message);
+    ck_assert_str_eq(lc_function_interpreter(fn), other);
+    lc_function_free(fn);
+    setenv("PATH", saved, 1); /* the suites may run without forking (valgrind) */
+    unsetenv("PYENV_VERSION");
+    free(saved);
+    shell("rm -rf", dir, "", NULL);
+}
+END_TEST
+
+/* Which boto3 a function gets: a copy in its code folder comes first; a botocore before 1.31 is
+ * named as ignoring AWS_ENDPOINT_URL_<SERVICE>. */
+START_TEST(the_boto3_a_function_gets_is_named_with_what_lambda_ships)
+{
+    char dir[] = "/tmp/lc_sdk_XXXXXX", file[PATH_MAX], real[PATH_MAX], text[2 * PATH_MAX + 512];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    shell("mkdir -p", dir, "/boto3", "/botocore");
+    snprintf(file, sizeof file, "%s/boto3/__init__.py", dir);
+    write_file(file, "'''AWS SDK'''\n__version__ = '1.2.3'\n", 0644);
+    snprintf(file, sizeof file, "%s/botocore/__init__.py", dir);
+    write_file(file, "__version__ = \"1.29.0\"\n", 0644);
+    ck_assert_ptr_nonnull(realpath(dir, real));
+    lc_function_config c = {
+        .name = "fn", .handler = "app.handler", .code_dir = dir, .runtime = "python3.11"};
+    lc_function *fn = NULL;
+    lc_error err = {0};
+    ck_assert_msg(lc_function_new(&c, &fn, &err) == LC_OK, "%s", err.message);
+    ck_assert(lc_function_python_sdk(fn, text, sizeof text));
+    char want[PATH_MAX + 64];
+    snprintf(want, sizeof want, "boto3 1.2.3, botocore 1.29.0, from %s; Lambda's python3.11 ships",
+             real);
+    ck_assert_msg(strncmp(text, want, strlen(want)) == 0, "%s", text);
+    ck_assert_ptr_nonnull(strstr(text, "ignores AWS_ENDPOINT_URL_<SERVICE>"));
+    lc_function_free(fn);
+    shell("rm -rf", dir, "", NULL);
+}
+END_TEST
+
 Suite *python_runtime_suite(void)
 {
     Suite *s = suite_create("python_runtime");
@@ -468,6 +568,8 @@ Suite *python_runtime_suite(void)
     tcase_add_test(platform, the_code_folder_comes_first_on_the_search_path);
     tcase_add_test(platform, a_declared_runtime_runs_under_its_version);
     tcase_add_test(platform, a_runtime_without_an_interpreter_is_an_error_naming_it);
+    tcase_add_test(platform, a_runtime_runs_the_interpreter_a_shell_would_run);
+    tcase_add_test(platform, the_boto3_a_function_gets_is_named_with_what_lambda_ships);
     suite_add_tcase(s, platform);
     return s;
 }

@@ -120,6 +120,16 @@ lc_runtime lc_function_runtime(const lc_function *fn);
  * ({python} not used). Borrowed until free. */
 const char *lc_function_interpreter(const lc_function *fn);
 
+/* Why a Python function got its interpreter, for --verbose ("the first python3.12 on PATH, a
+ * pyenv shim (...)"); "" when no interpreter was chosen. Borrowed until free. */
+const char *lc_function_interpreter_origin(const lc_function *fn);
+
+/* For a Python function: which boto3 and botocore it imports here (the first found in its code
+ * folder, its layers, the interpreter's site-packages, as the bundled client searches) and what
+ * Lambda's runtime ships, as a sentence written to out. Asks each interpreter once for its
+ * site-packages (a process start). False, out untouched, for other runtimes. */
+bool lc_function_python_sdk(const lc_function *fn, char *out, size_t size);
+
 /* Log levels, lowest first, for the logging configuration. */
 typedef enum {
     LC_LOG_TRACE,

@@ -12,7 +12,10 @@
 #include "lambdacheck/error.h"
 
 typedef struct {
-    char python[4096];   /* the interpreter for coverage.py */
+    char python[4096];   /* an interpreter that imports coverage.py: it combines and reports */
+    char package[4096];  /* that coverage.py's package folder ("" when none was found) */
+    char tried[8300];    /* who could not import coverage.py ("python3 cannot import"), for
+                            messages */
     char dir[4096];      /* the report folder: reports/coverage/handlers */
     char command[9000];  /* the runtime command to run Python functions with ("" without
                             coverage.py) */
@@ -21,9 +24,12 @@ typedef struct {
     char node_sources[32768]; /* the Node.js code folders measured, one per line */
 } lc_handler_coverage;
 
-/* Learns whether python (NULL: $LAMBDACHECK_PYTHON or python3) can import coverage, empties
- * dir's old data and fills *out. coverage.py is needed only once a Python source is added (see
- * lc_handler_coverage_write_config): Node.js code is measured without it. */
+/* Finds coverage.py: the first of python (NULL: $LAMBDACHECK_PYTHON or python3), then
+ * /usr/bin/python3 (Debian's python3-coverage) that imports it. Every Python function then runs
+ * its own interpreter under that coverage.py (lambdacheck_coverage.py: its pure-Python tracer
+ * where the C tracer is another version's). Empties dir's old data and fills *out. coverage.py is
+ * needed only once a Python source is added (see lc_handler_coverage_write_config): Node.js code
+ * is measured without it. */
 lc_status lc_handler_coverage_prepare(const char *python, const char *dir,
                                       lc_handler_coverage *out, lc_error *err);
 
@@ -38,6 +44,11 @@ void lc_handler_coverage_add_node_source(lc_handler_coverage *c, const char *dir
  * sources, before any function runs). LC_ENOTFOUND, with the package to install in the message,
  * when a Python source was added and the interpreter cannot import coverage.py. */
 lc_status lc_handler_coverage_write_config(const lc_handler_coverage *c, lc_error *err);
+
+/* Checks that interpreter (a Python function's) can run the coverage.py found by prepare;
+ * LC_ESPAWN naming the interpreter and what failed otherwise. */
+lc_status lc_handler_coverage_check_interpreter(const lc_handler_coverage *c,
+                                                const char *interpreter, lc_error *err);
 
 /* Totals of a report. */
 typedef struct {

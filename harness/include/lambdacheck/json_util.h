@@ -37,6 +37,10 @@ json_t *lc_json_merge_patch(json_t *target, const json_t *patch);
  * Takes the reference to value, also on failure. *root may be replaced (an empty path replaces it). */
 lc_status lc_json_set_path(json_t **root, const char *path, json_t *value, lc_error *err);
 
+/* The value at path inside root (paths as in lc_json_set_path; an empty path is root), borrowed
+ * until root changes; NULL when it is absent or the path is not valid. */
+const json_t *lc_json_get_path(const json_t *root, const char *path);
+
 /* Renders a value compactly for messages, at most max bytes (then ending in "..."). Caller frees
  * with free(). A NULL value renders as "nothing". */
 char *lc_json_brief(const json_t *value, size_t max);

@@ -65,6 +65,8 @@ typedef struct {
                                     manifest's "parameters" and the template's Defaults */
     const json_t *env_vars;      /* a sam local --env-vars file (lc_env_vars_load), applied to
                                     every function after the manifest's "envVars" file */
+    bool functions_only;         /* the caller needs the functions, not the cases (serve): a
+                                    missing or empty "cases" list is no error */
 } lc_library_options;
 
 /* Loads the library at path (a manifest, or a folder holding lambdacheck.json). A manifest that
@@ -115,6 +117,9 @@ size_t lc_library_function_count(const lc_library *lib);
 const char *lc_library_function_name(const lc_library *lib, size_t i);
 lc_runtime lc_library_function_runtime(const lc_library *lib, size_t i);
 const char *lc_library_function_code_dir(const lc_library *lib, size_t i);
+/* The i-th function as built for the embedded emulator, or NULL when it was not built (a remote
+ * target, a function that cannot run here). Borrowed until lc_library_free. */
+const lc_function *lc_library_function(const lc_library *lib, size_t i);
 
 /* Adds copies of the library's functions to em (needs a library loaded with local). LC_EINVAL
  * when em has a function of the same name already, naming it. */

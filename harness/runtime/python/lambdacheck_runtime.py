@@ -759,6 +759,32 @@ def load_handler(name):
         )
 
 
+def _findable(name):
+    """True when this interpreter can import the package name (a submodule may still be
+    missing)."""
+    try:
+        return importlib.util.find_spec(name) is not None
+    except (ImportError, ValueError):  # ValueError: None in sys.modules, or no __spec__
+        return False
+
+
+def note_missing_runtime_package(exc):
+    """When exc is the import of a package Lambda's runtime ships (boto3, botocore, ...) failing
+    because this interpreter has none, says so in the log, and how to supply it: on Lambda the
+    import would have worked, so the error alone misleads."""
+    name = getattr(exc, "name", None) if isinstance(exc, ImportError) else None
+    top = (name or "").split(".")[0]
+    if top not in _RUNTIME_PACKAGES or _findable(top):
+        return
+    version = "%d.%d" % sys.version_info[:2]
+    sys.stdout.write(
+        "lambdacheck: note: %s is part of Lambda's python%s runtime, but this interpreter (%s) "
+        "has none. Supply it: a layer folder holding python/%s (\"layers\" in the manifest), or "
+        "a Python %s that has it in its site-packages (a venv with %s installed; Debian's "
+        "python3-%s serves /usr/bin/python3 only), given with --python or the function's "
+        "\"python\"\n" % (top, version, sys.executable, top, version, top, top))
+
+
 # --- the Runtime API ----------------------------------------------------------------------------
 
 
@@ -1037,8 +1063,9 @@ class Runtime:
         except Fault as fault:
             cause = xray_cause("LambdaValidationError", fault.message, [])
             error = make_error(fault.message, fault.error_type, fault.trace, invocation.request_id)
-        except Exception:
+        except Exception as exc:
             error, cause = error_from_exception(sys.exc_info(), invocation.request_id)
+            note_missing_runtime_package(exc)
         if error is not None:
             self.log_error(error, self.log_sink)
             self.api.post_error(invocation.request_id, to_json(error), to_json(cause))
@@ -1047,16 +1074,20 @@ class Runtime:
 
     def load(self, handler_name):
         """The handler, or None after reporting the init error."""
+        missing = None
         try:
             return load_handler(handler_name)
         except Fault as fault:
             error = make_error(fault.message, fault.error_type, fault.trace)
+            missing = fault.__context__
         except Exception:
             etype, value, tb = sys.exc_info()
             error = make_error(str(value), etype.__name__,
                                traceback.format_list(user_frames(tb)))
+            missing = value
         logging.warning(_UNHANDLED_WARNING)
         self.log_error(error, self.log_sink)
+        note_missing_runtime_package(missing)
         self.api.post_init_error(error)
         return None
 
@@ -1083,7 +1114,13 @@ def main(argv, host_packages=False, exit_on_sigterm=False, layers=()):
     if exit_on_sigterm:
         import signal
 
-        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+        def exit_once(signum, frame):
+            # A second SIGTERM (the harness signals an environment when it stops it and again
+            # when it frees it) must not interrupt the exit: coverage.py saves its data then.
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            sys.exit(0)
+
+        signal.signal(signal.SIGTERM, exit_once)
     set_search_path(host_packages)
     use_json_library()
     _import_like_reference()
