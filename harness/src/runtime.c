@@ -9,8 +9,10 @@ static const struct {
     lc_runtime_family family;
     const char *version;
     const char *error_keys;
+    const char *deprecated;
 } table[] = {
-#define LC__RUNTIME_ROW(name, id, family, version, keys) {id, family, version, keys},
+#define LC__RUNTIME_ROW(name, id, family, version, keys, deprecated)                               \
+    {id, family, version, keys, deprecated},
     LC_RUNTIME_MAP(LC__RUNTIME_ROW)
 #undef LC__RUNTIME_ROW
 };
@@ -78,6 +80,11 @@ void lc_runtime_marshal_error(lc_runtime r, const char **error_type, const char 
         *error_type = "Runtime.MarshalError";
     else if (lc_runtime_family_of(r) == LC_FAMILY_NODE && known(r))
         *error_message = "Unable to stringify response body";
+}
+
+const char *lc_runtime_deprecated(lc_runtime r)
+{
+    return known(r) ? table[r].deprecated : NULL;
 }
 
 static char all_names[512];
