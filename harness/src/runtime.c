@@ -10,9 +10,10 @@ static const struct {
     const char *version;
     const char *error_keys;
     const char *deprecated;
+    const char *interpreter;
 } table[] = {
-#define LC__RUNTIME_ROW(name, id, family, version, keys, deprecated)                               \
-    {id, family, version, keys, deprecated},
+#define LC__RUNTIME_ROW(name, id, family, version, keys, deprecated, interpreter)                  \
+    {id, family, version, keys, deprecated, interpreter},
     LC_RUNTIME_MAP(LC__RUNTIME_ROW)
 #undef LC__RUNTIME_ROW
 };
@@ -85,6 +86,11 @@ void lc_runtime_marshal_error(lc_runtime r, const char **error_type, const char 
 const char *lc_runtime_deprecated(lc_runtime r)
 {
     return known(r) ? table[r].deprecated : NULL;
+}
+
+const char *lc_runtime_interpreter_package(lc_runtime r)
+{
+    return known(r) ? table[r].interpreter : NULL;
 }
 
 static char all_names[512];

@@ -65,14 +65,15 @@ START_TEST(python3_14_without_an_interpreter_is_an_error_naming_it)
     ck_assert_ptr_nonnull(mkdtemp(empty));
     setenv("PATH", empty, 1);
     setenv("PYENV_ROOT", empty, 1);
-    lc_function_config c = {.name = "fn", .handler = "app.handler",
+    lc_function_config c = {.name = "fn",
+                            .handler = "app.handler",
                             .code_dir = LC_FIXTURES_DIR "/functions/fidelity",
                             .runtime = "python3.14"};
     lc_function *fn = NULL;
     lc_error err = {0};
     ck_assert_int_eq(lc_function_new(&c, &fn, &err), LC_ESPAWN);
-    ck_assert_msg(strstr(err.message, "runtime python3.14 needs a python3.14 interpreter"),
-                  "%s", err.message);
+    ck_assert_msg(strstr(err.message, "runtime python3.14 needs a python3.14 interpreter"), "%s",
+                  err.message);
     setenv("PATH", path, 1);
     if (pyenv)
         setenv("PYENV_ROOT", pyenv, 1);
