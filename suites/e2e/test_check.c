@@ -293,7 +293,7 @@ START_TEST(the_node_conformance_suite_and_examples_pass)
     ck_assert_contains(r.out, "PASS conformance-node/undefined-is-null (");
     ck_assert_contains(r.out, "PASS conformance-node/layer-modules-are-on-node-path (");
     ck_assert_contains(r.out, "PASS examples-node/greeting-says-hello (");
-    ck_assert_contains(r.out, "36 passed, 0 failed");
+    ck_assert_contains(r.out, "42 passed, 0 failed");
     cli_result_free(&r);
 }
 END_TEST
