@@ -29,6 +29,7 @@ struct lc_function {
     lc_runtime runtime;
     char *interpreter;   /* the resolved {python} or {node}, NULL when the command has none */
     char **layers;       /* absolute layer folders, NULL-terminated */
+    char *sdk_dir;       /* the runtime's AWS SDK node_modules, NULL when none */
     char **argv;
     json_t *variables;
     int concurrency;
@@ -639,6 +640,45 @@ static lc_status choose_node(lc_runtime r, char **out, lc_error *err)
                         mine.message);
 }
 
+/* Why the SDK could not be had, said once per process. */
+static char sdk_why[512];
+
+static void sdk_note(void)
+{
+    fprintf(stderr,
+            "lambdacheck: note: Node.js functions run without the AWS SDK Lambda ships: %s\n",
+            sdk_why);
+}
+
+/* The AWS SDK a Node.js runtime ships (/var/runtime/node_modules on Lambda), from the cache,
+ * installed there on first use: its node_modules folder, or NULL. A function that cannot have it
+ * still runs (only a handler importing an @aws-sdk package fails), with a note, once, on stderr. */
+static char *node_sdk(lc_runtime r)
+{
+    const char *const *specs = lc_runtime_sdk_packages(r);
+    if (specs == NULL)
+        return NULL;
+    lc_npm_piece piece = {.specs = specs,
+                          .folder = "aws-sdk-js-" LC_NODE_SDK_VERSION,
+                          .proof = "node_modules/@aws-sdk/client-lambda/package.json",
+                          .supply = "a function that needs it can bundle the @aws-sdk packages"};
+    char dir[PATH_MAX];
+    lc_error err = {0};
+    if (lc_npm_install(&piece, dir, sizeof dir, &err) != LC_OK) {
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+        pthread_mutex_lock(&mu);
+        if (sdk_why[0] == '\0')
+            snprintf(sdk_why, sizeof sdk_why, "%s", err.message);
+        pthread_mutex_unlock(&mu);
+        pthread_once(&once, sdk_note);
+        return NULL;
+    }
+    char modules[PATH_MAX + 16];
+    snprintf(modules, sizeof modules, "%s/node_modules", dir);
+    return strdup(modules);
+}
+
 /* fn->argv with "{node}" replaced by the node program (choose_node) and "{bootstrap}" by the
  * bundled Node.js client's script. */
 static lc_status fill_node_placeholders(lc_function *fn, lc_error *err)
@@ -647,6 +687,7 @@ static lc_status fill_node_placeholders(lc_function *fn, lc_error *err)
     lc_status st = choose_node(fn->runtime, &node, err);
     if (st != LC_OK)
         return st;
+    fn->sdk_dir = node_sdk(fn->runtime);
     char script[PATH_MAX + 64];
     snprintf(script, sizeof script, "%s/%s", fn->runtime_dir, NODE_BOOTSTRAP);
     bool ok = true;
@@ -932,6 +973,7 @@ void lc_function_free(lc_function *fn)
     free(fn->execution_env);
     free(fn->interpreter);
     lc__strv_free(fn->layers);
+    free(fn->sdk_dir);
     lc__strv_free(fn->argv);
     json_decref(fn->variables);
     free(fn);
@@ -950,6 +992,7 @@ const char *lc_function_execution_env(const lc_function *fn) { return fn->execut
 lc_runtime lc_function_runtime(const lc_function *fn) { return fn->runtime; }
 char *const *lc_function_argv(const lc_function *fn) { return fn->argv; }
 char *const *lc_function_layers(const lc_function *fn) { return fn->layers; }
+const char *lc_function_sdk_dir(const lc_function *fn) { return fn->sdk_dir; }
 const char *lc_function_interpreter(const lc_function *fn) { return fn->interpreter; }
 long lc_function_shutdown_grace_ms(const lc_function *fn) { return fn->shutdown_grace_ms; }
 const json_t *lc_function_variables(const lc_function *fn) { return fn->variables; }
@@ -990,6 +1033,7 @@ lc_status lc_function_copy_with(const lc_function *fn, const json_t *extra, lc_f
     copy->execution_env = fn->execution_env ? strdup(fn->execution_env) : NULL;
     copy->interpreter = fn->interpreter ? strdup(fn->interpreter) : NULL;
     copy->layers = strv_copy(fn->layers);
+    copy->sdk_dir = fn->sdk_dir ? strdup(fn->sdk_dir) : NULL;
     copy->shutdown_grace_ms = fn->shutdown_grace_ms;
     copy->host_packages = fn->host_packages;
     copy->log_json = fn->log_json;

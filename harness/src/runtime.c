@@ -93,6 +93,24 @@ const char *lc_runtime_interpreter_package(lc_runtime r)
     return known(r) ? table[r].interpreter : NULL;
 }
 
+#define SDK(name) "@aws-sdk/" name "@" LC_NODE_SDK_VERSION
+
+const char *const *lc_runtime_sdk_packages(lc_runtime r)
+{
+    static const char *const sdk[] = {
+        SDK("client-lambda"),
+        SDK("client-s3"),
+        SDK("client-dynamodb"),
+        SDK("lib-dynamodb"),
+        SDK("client-sqs"),
+        SDK("client-sns"),
+        SDK("client-sts"),
+        SDK("credential-providers"),
+        NULL,
+    };
+    return lc_runtime_family_of(r) == LC_FAMILY_NODE && known(r) ? sdk : NULL;
+}
+
 static char all_names[512];
 
 static void list_names(void)

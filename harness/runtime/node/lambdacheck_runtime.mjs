@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import util from 'node:util';
-import { createRequire } from 'node:module';
+import nodeModule, { createRequire } from 'node:module';
 import { BlockingConnection, Connection, headerValue } from './lambdacheck_http.mjs';
 
 const requireFromClient = createRequire(import.meta.url);
@@ -351,7 +351,12 @@ function folderIsModule(folder) {
 }
 
 const requireIfThere = (file) => (fs.existsSync(file) ? requireFromClient(file) : undefined);
-const importIfThere = async (file) => (fs.existsSync(file) ? import(file) : undefined);
+const importIfThere = async (file) => {
+  if (!fs.existsSync(file))
+    return undefined;
+  await installResolveHook(false);
+  return import(file);
+};
 
 // The module a handler names, tried as Lambda tries it: the exact file, file.js (CommonJS unless
 // its package says module), file.mjs, file.cjs, then Node's own resolution from the code folder.
@@ -371,6 +376,25 @@ async function loadModule(taskRoot, folder, name) {
   if (found)
     return found;
   return requireFromClient(requireFromClient.resolve(name, { paths: [taskRoot, folder] }));
+}
+
+// ES modules resolve bare specifiers without NODE_PATH; the hook lets them fall back to its
+// folders (layers, the runtime's SDK), as on Lambda (see lambdacheck_resolve.mjs). Installed
+// once, in-thread where Node has module.registerHooks, else on a hook thread before the first ES
+// module is loaded (early: true says which call this is).
+let hookInstalled = false;
+async function installResolveHook(early) {
+  const folders = (process.env.NODE_PATH ?? '').split(':').filter((f) => f !== '');
+  const inThread = typeof nodeModule.registerHooks === 'function';
+  if (hookInstalled || folders.length === 0 || early !== inThread)
+    return;
+  hookInstalled = true;
+  if (inThread) {
+    const { syncResolve } = await import('./lambdacheck_resolve.mjs');
+    nodeModule.registerHooks({ resolve: syncResolve(folders) });
+  } else if (typeof nodeModule.register === 'function') {
+    nodeModule.register('./lambdacheck_resolve.mjs', import.meta.url, { data: { folders } });
+  }
 }
 
 function installGlobal() {
@@ -409,6 +433,7 @@ async function loadHandler(taskRoot, fullName) {
   if (dot < 0)
     throw new MalformedHandlerName('Bad handler');
   installGlobal();
+  await installResolveHook(true);
   let module;
   try {
     module = await loadModule(taskRoot, folder, base.slice(0, dot));
