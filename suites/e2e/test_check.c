@@ -293,7 +293,7 @@ START_TEST(the_node_conformance_suite_and_examples_pass)
     ck_assert_contains(r.out, "PASS conformance-node/undefined-is-null (");
     ck_assert_contains(r.out, "PASS conformance-node/layer-modules-are-on-node-path (");
     ck_assert_contains(r.out, "PASS examples-node/greeting-says-hello (");
-    ck_assert_contains(r.out, "36 passed, 0 failed");
+    ck_assert_contains(r.out, "48 passed, 0 failed");
     cli_result_free(&r);
 }
 END_TEST
@@ -1116,6 +1116,26 @@ START_TEST(coverage_without_coverage_py_says_what_to_install)
 }
 END_TEST
 
+/* A function whose runtime AWS lists as deprecated is noted (not failed: Lambda still invokes
+ * it); a current runtime is not. https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html */
+START_TEST(a_deprecated_runtime_is_noted_not_failed)
+{
+    char *dir = scratch_dir("deprecated");
+    scratch_write(dir, "lambdacheck.json",
+                  "{\"functions\": {\"old\": {\"runtime\": \"nodejs18.x\", \"handler\": \"a.b\", "
+                  "\"code\": \".\"}, \"new\": {\"runtime\": \"nodejs24.x\", \"handler\": \"a.b\", "
+                  "\"code\": \".\"}}, \"cases\": [\".\"]}");
+    scratch_write(dir, "c/case.json", "{\"function\": \"old\"}");
+    cli_result r = check((const char *[]){"check", "--list", "--endpoint-url",
+                                          "http://127.0.0.1:9", dir, NULL});
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    ck_assert_contains(r.err, "function old: runtime nodejs18.x is deprecated since 2025-09-01");
+    ck_assert_msg(strstr(r.err, "function new") == NULL, "%s", r.err);
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
 Suite *check_suite(void)
 {
     Suite *s = suite_create("check");
@@ -1137,6 +1157,7 @@ Suite *check_suite(void)
     tcase_add_test(both, contracts_verify_prints_the_verdict_and_exits_by_it);
     suite_add_tcase(s, both);
     TCase *trust = tcase_create("trust");
+    tcase_add_test(trust, a_deprecated_runtime_is_noted_not_failed);
     tcase_set_timeout(trust, 300);
     tcase_add_test(trust, discarded_fails_when_the_handler_never_ran);
     tcase_add_test(trust, a_case_without_expectations_fails_when_the_function_fails);

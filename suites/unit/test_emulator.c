@@ -758,7 +758,8 @@ START_TEST(a_node_runtime_runs_the_bundled_node_client)
 END_TEST
 
 /* NODE_PATH as Lambda's: the layers' nodejs/node20/node_modules and nodejs/node_modules (/opt),
- * the client's folder (/var/runtime) and the code folder (/var/task). */
+ * the runtime's SDK and the client's folder (/var/runtime/node_modules, /var/runtime) and the code
+ * folder (/var/task). */
 START_TEST(node_path_is_lambdas_with_this_machines_folders)
 {
     const char *layers[] = {NODE_LAYER, NULL};
@@ -766,13 +767,17 @@ START_TEST(node_path_is_lambdas_with_this_machines_folders)
     add(&c, "node", "probes.nodePath");
     lc_result r;
     invoke("node", "{}", &r);
-    char layer[PATH_MAX], code[PATH_MAX], runtime[PATH_MAX], want[6 * PATH_MAX];
+    char layer[PATH_MAX], code[PATH_MAX], runtime[PATH_MAX], sdk[PATH_MAX + 2] = "",
+        want[7 * PATH_MAX];
     ck_assert_ptr_nonnull(realpath(NODE_LAYER, layer));
     ck_assert_ptr_nonnull(realpath(NODE_PROBES, code));
     ck_assert_ptr_nonnull(realpath(lc_bundled_dir(LC_BUNDLED_NODE_RUNTIME), runtime));
+    const char *sdk_dir = lc_function_sdk_dir(lc_emulator_function(em, "node"));
+    if (sdk_dir) /* the cache's, when it could be had */
+        snprintf(sdk, sizeof sdk, "%s:", sdk_dir);
     snprintf(want, sizeof want,
-             "\"%s/nodejs/node20/node_modules:%s/nodejs/node_modules:%s/node_modules:%s:%s\"",
-             layer, layer, runtime, runtime, code);
+             "\"%s/nodejs/node20/node_modules:%s/nodejs/node_modules:%s%s/node_modules:%s:%s\"",
+             layer, layer, sdk, runtime, runtime, code);
     ck_assert_int_eq(r.end, LC_END_RESPONSE);
     ck_assert_str_eq(r.payload, want);
     lc_result_clear(&r);

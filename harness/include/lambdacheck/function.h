@@ -154,6 +154,11 @@ lc_log_level lc_function_system_log_level(const lc_function *fn);
 /* The function's layer folders, NULL-terminated (empty when none). Borrowed until free. */
 char *const *lc_function_layers(const lc_function *fn);
 
+/* The node_modules folder of the AWS SDK the runtime ships (a Node.js runtime's, from the cache,
+ * installed there on first use), or NULL when it has none or it could not be had (then a note
+ * said why on stderr). Borrowed until free. */
+const char *lc_function_sdk_dir(const lc_function *fn);
+
 /* SIGTERM grace at shutdown in ms; 0: SIGKILL at once. */
 long lc_function_shutdown_grace_ms(const lc_function *fn);
 

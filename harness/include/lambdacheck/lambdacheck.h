@@ -10,6 +10,7 @@
 #include "lambdacheck/runtime.h"
 #include "lambdacheck/event.h"
 #include "lambdacheck/install.h"
+#include "lambdacheck/installer.h"
 #include "lambdacheck/function.h"
 #include "lambdacheck/template.h"
 #include "lambdacheck/runtime_api.h"

@@ -6,27 +6,42 @@
 // only, Node >= 18. Started by the harness as `node lambdacheck_runtime.mjs`; the handler comes
 // from $_HANDLER and the code folder from $LAMBDA_TASK_ROOT.
 //
+// nodejs24.x (and later) behave as Lambda's nodejs24.x, whose client is aws-lambda-ric 4.x: no
+// callback-style handlers (a handler declaring three parameters is refused at init), and a context
+// without done/succeed/fail/callbackWaitsForEmptyEventLoop; a result is posted once the handler's
+// promise (or plain value) settles, without waiting for the event loop to empty.
+// https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html
+//
 // Sections: errors, logging, the Runtime API, loading the handler, one invocation, start-up.
 
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import util from 'node:util';
-import { createRequire } from 'node:module';
+import nodeModule, { createRequire } from 'node:module';
 import { BlockingConnection, Connection, headerValue } from './lambdacheck_http.mjs';
 
 const requireFromClient = createRequire(import.meta.url);
 
 // --- errors ------------------------------------------------------------------------------------
 
-// The runtime's own error types; each one's name is "Runtime.<class>", as Lambda reports them.
+// The runtime's own error types; each one's name is "Runtime.<class>", as Lambda reports them
+// (nodejs24.x's client sets it on each error, so it shows among the fields a log prints).
 function runtimeError(kind) {
-  const cls = class extends Error {};
+  const cls = class extends Error {
+    constructor(...args) {
+      super(...args);
+      if (callbacksRemoved())
+        this.name = `Runtime.${kind}`;
+    }
+  };
   Object.defineProperty(cls, 'name', { value: kind });
   cls.prototype.name = `Runtime.${kind}`;
   return cls;
 }
 const ImportModuleError = runtimeError('ImportModuleError');
+const CallbackHandlerDeprecated = runtimeError('CallbackHandlerDeprecated');
+const JSONStringifyError = runtimeError('JSONStringifyError');
 const HandlerNotFound = runtimeError('HandlerNotFound');
 const MalformedHandlerName = runtimeError('MalformedHandlerName');
 const UserCodeSyntaxError = runtimeError('UserCodeSyntaxError');
@@ -61,7 +76,8 @@ function errorBody(error) {
         trace: escapeDel(error.stack).split('\n'),
       };
     }
-    return { errorType: typeof error, errorMessage: error.toString(), trace: [] };
+    return { errorType: typeof error,
+             errorMessage: callbacksRemoved() ? String(error) : error.toString(), trace: [] };
   } catch {
     return {
       errorType: 'handled',
@@ -71,7 +87,8 @@ function errorBody(error) {
   }
 }
 
-const asError = (value) => (value instanceof Error ? value : new Error(value));
+const asError = (value) => (value instanceof Error ? value
+  : new Error(callbacksRemoved() ? String(value) : value));
 
 // An Error written into a text log record: its type, message, code, own fields and stack lines.
 function expandError(_key, value) {
@@ -128,7 +145,8 @@ const TENANT_ID = Symbol.for('aws.lambda.runtime.tenantId');
 // One JSON log record; a lone argument is kept as a value (Errors expanded), several are
 // formatted into one message with the first Error's fields beside it.
 function jsonRecord(level, args) {
-  const record = { timestamp: new Date().toISOString(), level, requestId: globalThis[REQUEST_ID] };
+  const record = { timestamp: new Date().toISOString(), level,
+                   requestId: globalThis[REQUEST_ID] ?? (callbacksRemoved() ? '-' : undefined) };
   if (globalThis[TENANT_ID] !== undefined && globalThis[TENANT_ID] !== null)
     record.tenantId = globalThis[TENANT_ID];
   const errorFields = (_key, value) => {
@@ -160,8 +178,10 @@ function jsonRecord(level, args) {
   return JSON.stringify(record);
 }
 
+// Outside an invocation the request id is "undefined" (3.x) or "-" (nodejs24.x's 4.x).
 function textRecord(level, args) {
-  return `${new Date().toISOString()}\t${globalThis[REQUEST_ID]}\t${level}\t${util.format(...args)}`;
+  const id = globalThis[REQUEST_ID] ?? (callbacksRemoved() ? '-' : undefined);
+  return `${new Date().toISOString()}\t${id}\t${level}\t${util.format(...args)}`;
 }
 
 // console.* as Lambda patches it: one line per call on stdout (newlines inside become \r), in the
@@ -282,6 +302,26 @@ function serialize(result) {
   }
 }
 
+// --- which runtime ------------------------------------------------------------------------------
+
+// True for nodejs24.x and later (from AWS_EXECUTION_ENV, which the harness sets as Lambda does):
+// there callback-style handlers and the context's callback methods are gone.
+function callbacksRemoved() {
+  const major = /^AWS_Lambda_nodejs(\d+)\.x$/.exec(process.env.AWS_EXECUTION_ENV ?? '')?.[1];
+  return major !== undefined && Number(major) >= 24;
+}
+
+const CALLBACK_HANDLER_MESSAGE = 'ERROR: AWS Lambda has removed support for callback-based ' +
+  'function handlers starting with Node.js 24. You need to modify this function to use a ' +
+  'supported handler signature to use Node.js 24 or later. For more information see ' +
+  'https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.';
+
+// On nodejs24.x a buffered handler that declares a third (callback) parameter is an init error.
+function refuseCallbackHandler(handler) {
+  if (callbacksRemoved() && handler.length >= 3 && handler[STREAMING] !== 'response')
+    throw new CallbackHandlerDeprecated(CALLBACK_HANDLER_MESSAGE);
+}
+
 // --- loading the handler -----------------------------------------------------------------------
 
 const STREAMING = Symbol.for('aws.lambda.runtime.handler.streaming');
@@ -311,7 +351,12 @@ function folderIsModule(folder) {
 }
 
 const requireIfThere = (file) => (fs.existsSync(file) ? requireFromClient(file) : undefined);
-const importIfThere = async (file) => (fs.existsSync(file) ? import(file) : undefined);
+const importIfThere = async (file) => {
+  if (!fs.existsSync(file))
+    return undefined;
+  await installResolveHook(false);
+  return import(file);
+};
 
 // The module a handler names, tried as Lambda tries it: the exact file, file.js (CommonJS unless
 // its package says module), file.mjs, file.cjs, then Node's own resolution from the code folder.
@@ -331,6 +376,25 @@ async function loadModule(taskRoot, folder, name) {
   if (found)
     return found;
   return requireFromClient(requireFromClient.resolve(name, { paths: [taskRoot, folder] }));
+}
+
+// ES modules resolve bare specifiers without NODE_PATH; the hook lets them fall back to its
+// folders (layers, the runtime's SDK), as on Lambda (see lambdacheck_resolve.mjs). Installed
+// once, in-thread where Node has module.registerHooks, else on a hook thread before the first ES
+// module is loaded (early: true says which call this is).
+let hookInstalled = false;
+async function installResolveHook(early) {
+  const folders = (process.env.NODE_PATH ?? '').split(':').filter((f) => f !== '');
+  const inThread = typeof nodeModule.registerHooks === 'function';
+  if (hookInstalled || folders.length === 0 || early !== inThread)
+    return;
+  hookInstalled = true;
+  if (inThread) {
+    const { syncResolve } = await import('./lambdacheck_resolve.mjs');
+    nodeModule.registerHooks({ resolve: syncResolve(folders) });
+  } else if (typeof nodeModule.register === 'function') {
+    nodeModule.register('./lambdacheck_resolve.mjs', import.meta.url, { data: { folders } });
+  }
 }
 
 function installGlobal() {
@@ -369,6 +433,7 @@ async function loadHandler(taskRoot, fullName) {
   if (dot < 0)
     throw new MalformedHandlerName('Bad handler');
   installGlobal();
+  await installResolveHook(true);
   let module;
   try {
     module = await loadModule(taskRoot, folder, base.slice(0, dot));
@@ -411,10 +476,12 @@ function responseStream(request) {
       throw new InvalidStreamingOperation('Cannot set content-type, too late.');
     request.setHeader('Content-Type', type);
   };
-  // end() takes one argument (data or a callback) and returns nothing, as AWS's does
+  // end() takes one argument (data or a callback) and returns nothing, as AWS's 3.x does (4.x,
+  // nodejs24.x's, returns the request's own answer)
   const end = request.end.bind(request);
   request.end = (first) => {
-    end(first);
+    const ended = end(first);
+    return callbacksRemoved() ? ended : undefined;
   };
   const write = request.write.bind(request);
   request.write = function (chunk, encoding, callback) {
@@ -538,6 +605,17 @@ function completion(runtime, id) {
   return { callback: once(callback), context, markAnswered: () => { answered = true; } };
 }
 
+// The nodejs24.x context: the invocation's facts first, then the function's configuration, with
+// the X-Ray trace id, and none of the callback-era methods.
+function awaitedContext(headers) {
+  const { functionVersion, functionName, memoryLimitInMB, logGroupName, logStreamName,
+          getRemainingTimeInMillis, ...invocation } = contextFields(headers);
+  return {
+    ...invocation, xRayTraceId: headers['lambda-runtime-trace-id'], getRemainingTimeInMillis,
+    functionName, functionVersion, memoryLimitInMB, logGroupName, logStreamName,
+  };
+}
+
 class Runtime {
   constructor(api, handler, logError) {
     this.api = api;
@@ -584,8 +662,8 @@ class Runtime {
   // A streaming handler: (event, responseStream, context), async; what it returns is ignored.
   async invokeStreaming() {
     const { event, headers, id } = await this.nextInvocation();
-    let waitForEmptyLoop = true;
-    const context = {
+    let waitForEmptyLoop = !callbacksRemoved();
+    const context = callbacksRemoved() ? {} : {
       get callbackWaitsForEmptyEventLoop() {
         return waitForEmptyLoop;
       },
@@ -609,7 +687,8 @@ class Runtime {
     };
     onEmptyLoop = () => this.schedule();
     try {
-      const result = this.handler(JSON.parse(event), stream, Object.assign(context, contextFields(headers)));
+      const fields = callbacksRemoved() ? awaitedContext(headers) : contextFields(headers);
+      const result = this.handler(JSON.parse(event), stream, Object.assign(context, fields));
       if (!result || typeof result.then !== 'function') {
         fail('Streaming does not support non-async handlers.');
         return;
@@ -627,7 +706,39 @@ class Runtime {
     }
   }
 
+  // nodejs24.x: (event, context) only; the answer is what the handler's promise or value
+  // settles to, posted on the next turn, and the next invocation follows at once.
+  async invokeAwaited() {
+    const { event, headers, id } = await this.nextInvocation();
+    const context = awaitedContext(headers);
+    let result, failed = false;
+    try {
+      result = await this.handler(JSON.parse(event), context);
+    } catch (error) {
+      failed = true;
+      result = error;
+    }
+    await new Promise(setImmediate);
+    if (!failed) {
+      try {
+        result = serialize(result);
+      } catch {
+        failed = true;
+        result = new JSONStringifyError('Unable to stringify response body');
+      }
+    }
+    if (failed) {
+      this.logError('Invoke Error', result);
+      this.api.postError(id, result);
+    } else {
+      this.api.postResult(id, result);
+    }
+    this.schedule();
+  }
+
   async invokeBuffered() {
+    if (callbacksRemoved())
+      return this.invokeAwaited();
     const { event, headers, id } = await this.nextInvocation();
     const { callback, context, markAnswered } = completion(this, id);
     try {
@@ -658,6 +769,21 @@ function exitAfter(post, status) {
 
 // --- start-up ----------------------------------------------------------------------------------
 
+// nodejs24.x: a handler that cannot be loaded (or declares a callback) is logged as an "Init
+// Error" and posted to /init/error, and the process ends with status 1, as Node ends it for an
+// unhandled rejection.
+async function loadOrFail(api, logError, taskRoot) {
+  try {
+    const handler = await loadHandler(taskRoot, process.env._HANDLER ?? '');
+    refuseCallbackHandler(handler);
+    return handler;
+  } catch (error) {
+    logError('Init Error', error);
+    exitAfter(() => api.postInitError(error), 1);
+    return new Promise(() => {}); // never settles: the process is ending
+  }
+}
+
 async function main() {
   const logError = patchConsole();
   const api = new RuntimeApi(process.env.AWS_LAMBDA_RUNTIME_API);
@@ -666,22 +792,27 @@ async function main() {
     onUncaught: (error) => exitAfter(() => api.postInitError(error), 129),
     onRejection: (error) => exitAfter(() => api.postInitError(error), 128),
   };
-  process.on('uncaughtException', (error) => {
-    logError('Uncaught Exception', error);
-    (runtime ?? early).onUncaught(error);
-  });
-  process.on('unhandledRejection', (reason, promise) => {
-    const error = new UnhandledPromiseRejection(reason, promise);
-    logError('Unhandled Promise Rejection', error);
-    (runtime ?? early).onRejection(error);
-  });
+  // nodejs24.x's client handles neither: Node prints the error and ends the process (status 1),
+  // and Lambda reports Runtime.ExitError.
+  if (!callbacksRemoved()) {
+    process.on('uncaughtException', (error) => {
+      logError('Uncaught Exception', error);
+      (runtime ?? early).onUncaught(error);
+    });
+    process.on('unhandledRejection', (reason, promise) => {
+      const error = new UnhandledPromiseRejection(reason, promise);
+      logError('Unhandled Promise Rejection', error);
+      (runtime ?? early).onRejection(error);
+    });
+  }
   process.on('beforeExit', () => onEmptyLoop());
   // Measuring coverage (check --coverage sets NODE_V8_COVERAGE), the environment is ended with
   // SIGTERM: exiting normally lets V8 write its data. Otherwise, as Lambda's, no handler.
   if (process.env.NODE_V8_COVERAGE)
     process.on('SIGTERM', () => process.exit(0));
   const taskRoot = process.env.LAMBDA_TASK_ROOT || process.cwd();
-  const handler = await loadHandler(taskRoot, process.env._HANDLER ?? '');
+  const handler = callbacksRemoved() ? await loadOrFail(api, logError, taskRoot)
+                                     : await loadHandler(taskRoot, process.env._HANDLER ?? '');
   runtime = new Runtime(api, handler, logError);
   runtime.schedule();
 }

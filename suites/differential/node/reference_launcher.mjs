@@ -1,6 +1,6 @@
-// Starts AWS's Node.js runtime interface client (aws-lambda-ric, from npm, folder in
-// $LAMBDACHECK_AWS_LAMBDA_RIC) the way Lambda's managed runtime starts it: run(task root,
-// handler). When its native transport (dist/rapid-client.node, a libcurl addon that
+// Starts AWS's Node.js runtime interface client (aws-lambda-ric 3.x or 4.x, from npm, folder in
+// $LAMBDACHECK_AWS_LAMBDA_RIC) the way Lambda's managed runtime starts it: 3.x by run(task root,
+// handler), 4.x by importing it. When its native transport (rapid-client.node, a libcurl addon that
 // .ci/install-deps --test builds when the machine can) is there, everything is AWS's. Without it,
 // that one module is replaced by blocking HTTP calls with the same three functions, so the
 // client behaves as with the addon (a post has been made when done() or error() returns).
@@ -72,13 +72,18 @@ function standInTransport() {
   return transport;
 }
 
+// 3.x keeps its code and addon in dist/ and exports run(); 4.x keeps them at the package's root,
+// and its index.mjs starts the runtime when imported.
 const ric = process.env.LAMBDACHECK_AWS_LAMBDA_RIC;
-if (!fs.existsSync(path.join(ric, 'dist', 'rapid-client.node'))) {
+const v3 = fs.existsSync(path.join(ric, 'dist', 'index.mjs'));
+const code = v3 ? path.join(ric, 'dist') : ric;
+if (!fs.existsSync(path.join(code, 'rapid-client.node'))) {
   const standIn = standInTransport();
   const load = Module._load;
   Module._load = function (request, ...rest) {
     return request === './rapid-client.node' ? standIn : load.call(this, request, ...rest);
   };
 }
-const { run } = await import(path.join(ric, 'dist', 'index.mjs'));
-await run(process.env.LAMBDA_TASK_ROOT, process.env._HANDLER);
+const client = await import(path.join(code, 'index.mjs'));
+if (v3)
+  await client.run(process.env.LAMBDA_TASK_ROOT, process.env._HANDLER);
