@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "lambdacheck/context.h"
 
 #define MAX_FIELDS 128        /* headers of one request, and trailers */
@@ -88,6 +90,7 @@ typedef struct conn {
     bool ready;                /* on the server's ready list: answered, to be driven */
     struct conn *next_ready;
     char *target_copy;         /* target, path and query when the target has a query */
+    EVP_MD_CTX *sha;           /* with hash_bodies: the body's hash so far */
 } conn;
 
 /* An answer made in another thread, queued for the loop. */
@@ -558,6 +561,9 @@ static int parse_head(lc__http_server *s, conn *c, size_t head_len, const char *
     c->cap = s->cfg.body_cap ? s->cfg.body_cap(s->cfg.ctx, &c->req) : s->cfg.max_body;
     c->req.streamed = s->cfg.streams && s->cfg.on_body && s->cfg.streams(s->cfg.ctx, &c->req);
     lc_buf_init(&c->req.body, 0);
+    if (s->cfg.hash_bodies && (c->sha = EVP_MD_CTX_new()) != NULL &&
+        EVP_DigestInit_ex(c->sha, EVP_sha256(), NULL) != 1)
+        return *why = "cannot hash the body", 503;
     return 0;
 }
 
@@ -568,6 +574,8 @@ static int take_body(lc__http_server *s, conn *c, const char *data, size_t n)
 {
     if (c->req.streamed)
         s->cfg.on_body(s->cfg.ctx, &c->req, data, n);
+    if (c->sha)
+        EVP_DigestUpdate(c->sha, data, n);
     c->req.body_size += n;
     if (c->req.body_size <= c->cap) {
         if (lc_buf_append(&c->req.body, data, n) != LC_OK)
@@ -684,8 +692,21 @@ static int body_step(lc__http_server *s, conn *c, const char **why)
 
 /* --- handing requests over -------------------------------------------------------------------------- */
 
+/* The body's hash, once it is all in. */
+static void finish_hash(conn *c)
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    c->req.body_sha256[0] = '\0';
+    if (c->sha == NULL || EVP_DigestFinal_ex(c->sha, digest, &n) != 1 || n != 32)
+        return;
+    for (unsigned i = 0; i < n; i++)
+        snprintf(c->req.body_sha256 + 2 * i, 3, "%02x", digest[i]);
+}
+
 static void hand_over(lc__http_server *s, conn *c)
 {
+    finish_hash(c);
     c->state = C_HANDLING;
     c->request_start_ms = 0;
     s->handling++;
@@ -697,6 +718,8 @@ static void hand_over(lc__http_server *s, conn *c)
 
 static void reset_request(conn *c)
 {
+    EVP_MD_CTX_free(c->sha);
+    c->sha = NULL;
     free(c->head);
     free(c->trailer_text);
     free(c->target_copy);

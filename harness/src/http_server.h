@@ -54,6 +54,8 @@ typedef struct lc__http_request {
     bool over_cap;       /* body_size passed the cap: the body was not kept (a streamed one:
                             only its first cap bytes were) */
     bool streamed;       /* config.streams said so: each piece of the body went to on_body too */
+    char body_sha256[65]; /* with config.hash_bodies: the SHA-256 (hex) of the whole body as
+                            received, kept or not; "" otherwise */
     void *user;          /* for the handler */
 } lc__http_request;
 
@@ -68,6 +70,8 @@ typedef struct {
     long request_timeout_ms;    /* from a request's first byte to its last (a streamed body:
                                    between two of its pieces); 0: 30 s */
     long idle_timeout_ms;       /* a connection with no request in progress; 0: never */
+    bool hash_bodies;           /* hash every body as it arrives (req->body_sha256), so that a
+                                   body too large to keep can still be authenticated */
     /* The cap of one request's body, asked once its head is in (NULL: max_body). */
     size_t (*body_cap)(void *ctx, const lc__http_request *req);
     /* Whether the body of this request is also handed to on_body piece by piece as it arrives

@@ -165,13 +165,27 @@ static const char *request_header(void *req, const char *name)
     return lc__http_header(req, name);
 }
 
-/* True when the request carries a valid signature (or none is required); else answered. */
+static const char *request_header_at(void *ctx, size_t i, const char **value)
+{
+    const lc__http_request *req = ctx;
+    if (i >= req->n_headers)
+        return NULL;
+    *value = req->headers[i].value;
+    return req->headers[i].name;
+}
+
+/* True when the request carries a valid signature (or none is required); else answered. Every
+ * request is authenticated before anything else is said about it, a body too large to keep by
+ * the hash the server made of it as it arrived (so an unsigned client cannot learn which
+ * function names exist from a 413 against a 404). */
 static bool signature_ok(lc_invoke_server *s, lc__http_request *req)
 {
     if (s->sigv4_key[0] == '\0')
         return true;
-    lc_sigv4_request sr = {req->method, req->path, req->query, request_header, req,
-                           req->body.data, req->body.len};
+    lc_sigv4_request sr = {req->method,    req->path, req->query,
+                           request_header, req,       req->body.data,
+                           req->body.len,  req->body_sha256[0] ? req->body_sha256 : NULL,
+                           request_header_at};
     lc_sigv4_key key = {.access_key_id = s->sigv4_key, .secret_access_key = s->sigv4_secret,
                         .region = s->region};
     lc_error err = {0};
@@ -764,7 +778,7 @@ static void route_call(lc_invoke_server *s, lc__http_request *req, const char *u
 static void on_request(void *ctx, lc__http_request *req)
 {
     lc_invoke_server *s = ctx;
-    if (!req->over_cap && !signature_ok(s, req))
+    if (!signature_ok(s, req))
         return;
     char decoded[4096];
     snprintf(decoded, sizeof decoded, "%s", req->path);
@@ -815,6 +829,7 @@ lc_status lc_invoke_server_start(lc_emulator *em, const lc_invoke_server_options
         .request_timeout_ms = opt && opt->request_timeout_ms ? opt->request_timeout_ms : 30000,
         .idle_timeout_ms = opt && opt->idle_timeout_ms ? opt->idle_timeout_ms : 60000,
         .body_cap = body_cap,
+        .hash_bodies = s->sigv4_key[0] != '\0',
         .on_request = on_request,
         .error_body = error_body,
         .ctx = s,

@@ -193,7 +193,10 @@ static void signing_key(const lc_sigv4_scope *s, unsigned char key[32])
  * is not taken on trust, as the Lambda API does not. */
 static void payload_hash(const lc_sigv4_request *req, char out[65])
 {
-    sha256_hex(req->payload ? req->payload : "", req->payload_len, out);
+    if (req->payload_sha256 && strlen(req->payload_sha256) == 64)
+        memcpy(out, req->payload_sha256, 65);
+    else
+        sha256_hex(req->payload ? req->payload : "", req->payload_len, out);
 }
 
 lc_status lc_sigv4_signature(const lc_sigv4_request *req, const char *signed_headers,
@@ -248,7 +251,9 @@ static bool parse_authorization(const char *text, authorization *a)
                    a->date, a->region, a->service);
     int m = sscanf(sh + 14, "%1023[^, ]", a->signed_headers);
     int k = sscanf(sig + 10, "%64[0-9a-f]", a->signature);
-    return n == 4 && m == 1 && k == 1 && strlen(a->signature) == 64;
+    char after = k == 1 ? sig[10 + strlen(a->signature)] : 'x'; /* nothing may follow the hex */
+    return n == 4 && m == 1 && k == 1 && strlen(a->signature) == 64 &&
+           (after == '\0' || after == ',' || after == ' ');
 }
 
 static bool signs_header(const authorization *a, const char *name)
@@ -341,6 +346,29 @@ static lc_status check_shape(const lc_sigv4_request *req, authorization *a, int6
     return LC_OK;
 }
 
+/* Every x-amz-* header is signed, and those that say who signed when appear once. */
+static lc_status check_listed_headers(const lc_sigv4_request *req, const authorization *a,
+                                      const char **type, lc_error *err)
+{
+    static const char *const once[] = {"authorization", "x-amz-date", "x-amz-security-token",
+                                       "x-amz-content-sha256", NULL};
+    size_t seen[4] = {0};
+    const char *value;
+    for (size_t i = 0; req->header_at; i++) {
+        const char *name = req->header_at(req->header_ctx, i, &value);
+        if (name == NULL)
+            break;
+        for (size_t k = 0; once[k]; k++)
+            if (strcasecmp(name, once[k]) == 0 && ++seen[k] > 1)
+                return refuse(type, INCOMPLETE, err, LC_EINVAL,
+                              "The request has more than one %s header.", name);
+        if (strncasecmp(name, "x-amz-", 6) == 0 && !signs_header(a, name))
+            return refuse(type, INCOMPLETE, err, LC_EINVAL,
+                          "'%s' must be a 'SignedHeader' in the AWS Authorization.", name);
+    }
+    return LC_OK;
+}
+
 /* The credential's key, region and service, and the time of signing. */
 static lc_status check_scope(const authorization *a, int64_t signed_at, const lc_sigv4_key *key,
                              const char **type, lc_error *err)
@@ -384,6 +412,8 @@ lc_status lc_sigv4_verify(const lc_sigv4_request *req, const lc_sigv4_key *key,
     authorization a;
     int64_t signed_at = 0;
     lc_status st = check_shape(req, &a, &signed_at, error_type, err);
+    if (st == LC_OK)
+        st = check_listed_headers(req, &a, error_type, err);
     if (st == LC_OK)
         st = check_scope(&a, signed_at, key, error_type, err);
     if (st != LC_OK)

@@ -1,9 +1,12 @@
 /* The Invoke API on loopback: our server, reached by our libcurl client (spec 4.1-4.4). */
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "../common/http_test.h"
 #include "lambdacheck/lambdacheck.h"
@@ -610,6 +613,144 @@ START_TEST(unsigned_or_wrongly_signed_requests_get_403)
 }
 END_TEST
 
+/* --- requests signed by hand, to tamper with ------------------------------------------------ */
+
+typedef struct {
+    const char *names[4];
+    const char *values[4];
+} header_table;
+
+static const char *table_header(void *ctx, const char *name)
+{
+    header_table *t = ctx;
+    for (int i = 0; i < 4 && t->names[i]; i++)
+        if (strcasecmp(t->names[i], name) == 0)
+            return t->values[i];
+    return NULL;
+}
+
+/* POST to path on a server that requires AKIDLOCAL's signatures: signed over host, x-amz-date
+ * and (when given) one more header, with `after` added once signed (NULL-terminated "Name:
+ * value" lines; they may change the Authorization line, which comes last). */
+static http_reply tampered_call(const char *path, const char *body, size_t len,
+                                const char *signed_extra, const char *const *after,
+                                const char *authorization_suffix)
+{
+    lc_invoke_server *s;
+    lc_invoke_server_options so = {.sigv4_access_key_id = "AKIDLOCAL",
+                                   .sigv4_secret_access_key = "local-secret"};
+    ck_assert_int_eq(lc_invoke_server_start(em, &so, &s, NULL), LC_OK);
+    unsigned port = lc_invoke_server_port(s);
+    char host[64], date[17], extra_name[64] = "", extra_value[128] = "";
+    snprintf(host, sizeof host, "127.0.0.1:%u", port);
+    time_t now = time(NULL);
+    strftime(date, sizeof date, "%Y%m%dT%H%M%SZ", gmtime(&now));
+    if (signed_extra)
+        sscanf(signed_extra, "%63[^:]: %127[^\n]", extra_name, extra_value);
+    header_table t = {{"host", "x-amz-date", extra_name[0] ? extra_name : NULL},
+                      {host, date, extra_value}};
+    char signed_headers[128];
+    snprintf(signed_headers, sizeof signed_headers, "host;x-amz-date%s%s",
+             extra_name[0] ? ";" : "", extra_name);
+    for (char *c = signed_headers; *c; c++)
+        *c = (char)tolower((unsigned char)*c);
+    lc_sigv4_request req = {"POST", path, "", table_header, &t, body, len, NULL, NULL};
+    lc_sigv4_scope scope = {"AKIDLOCAL", "local-secret", "us-east-1", "lambda", date};
+    char sig[65];
+    ck_assert_int_eq(lc_sigv4_signature(&req, signed_headers, &scope, 1, sig, NULL), LC_OK);
+    char auth[512], date_line[64];
+    snprintf(auth, sizeof auth,
+             "Authorization: AWS4-HMAC-SHA256 Credential=AKIDLOCAL/%.8s/us-east-1/lambda/"
+             "aws4_request, SignedHeaders=%s, Signature=%s%s",
+             date, signed_headers, sig, authorization_suffix ? authorization_suffix : "");
+    snprintf(date_line, sizeof date_line, "X-Amz-Date: %s", date);
+    const char *headers[12] = {date_line, auth, "Content-Type: application/json"};
+    int n = 3;
+    if (signed_extra)
+        headers[n++] = signed_extra;
+    for (const char *const *a = after; a && *a && n < 11; a++)
+        headers[n++] = *a;
+    http_reply r = http_call(port, "POST", path, body, len, headers, 0);
+    lc_invoke_server_free(s);
+    return r;
+}
+
+#define INVOKE_PATH(name) "/2015-03-31/functions/" name "/invocations"
+
+static void ck_reply(const http_reply *r, long status, const char *type, const char *message)
+{
+    char got[128];
+    ck_assert_msg(r->status == status, "%ld, wanted %ld: %s", r->status, status, r->body);
+    ck_assert_str_eq(http_header(r, "x-amzn-ErrorType", got, sizeof got), type);
+    ck_assert_msg(strstr(r->body, message), "%s, wanted %s", r->body, message);
+}
+
+/* A body over the cap was answered before its signature was checked: an unsigned client could
+ * tell a real function (413) from another (404). Now every request is authenticated first, a
+ * large body by the hash the server makes as it arrives. */
+START_TEST(a_body_too_large_is_authenticated_before_anything_is_said_about_it)
+{
+    size_t len = 7 * 1024 * 1024;
+    char *big = malloc(len);
+    memset(big, ' ', len);
+    big[0] = '[';
+    big[len - 1] = ']';
+    lc_invoke_server *s;
+    lc_invoke_server_options so = {.sigv4_access_key_id = "AKIDLOCAL",
+                                   .sigv4_secret_access_key = "local-secret"};
+    ck_assert_int_eq(lc_invoke_server_start(em, &so, &s, NULL), LC_OK);
+    const char *names[] = {INVOKE_PATH("echo"), INVOKE_PATH("no-such-function")};
+    for (int i = 0; i < 2; i++) {
+        http_reply r = http_call(lc_invoke_server_port(s), "POST", names[i], big, len, NULL, 0);
+        ck_reply(&r, 403, "MissingAuthenticationTokenException", "Missing Authentication Token");
+        http_reply_free(&r);
+    }
+    lc_invoke_server_free(s);
+    http_reply r = tampered_call(INVOKE_PATH("echo"), big, len, NULL, NULL, NULL);
+    ck_reply(&r, 413, "RequestTooLargeException", "Request must be smaller than 6291456 bytes");
+    http_reply_free(&r);
+    free(big);
+}
+END_TEST
+
+/* Headers added to a signed request: an unsigned X-Amz-Invocation-Type would turn a captured
+ * RequestResponse into an Event. AWS requires every x-amz-* header to be signed. */
+START_TEST(unsigned_x_amz_headers_on_a_signed_request_are_refused)
+{
+    http_reply r = tampered_call(INVOKE_PATH("echo"), "{}", 2, NULL, NULL, NULL);
+    ck_assert_msg(r.status == 200, "%ld %s", r.status, r.body);
+    http_reply_free(&r);
+    r = tampered_call(INVOKE_PATH("echo"), "{}", 2, "X-Amz-Invocation-Type: Event", NULL, NULL);
+    ck_assert_msg(r.status == 202, "%ld %s", r.status, r.body);
+    http_reply_free(&r);
+    const char *const added[][2] = {{"X-Amz-Invocation-Type: Event", "X-Amz-Invocation-Type"},
+                                    {"X-Amz-Client-Context: e30=", "X-Amz-Client-Context"},
+                                    {"X-Amz-Log-Type: Tail", "X-Amz-Log-Type"}};
+    for (int i = 0; i < 3; i++) {
+        r = tampered_call(INVOKE_PATH("echo"), "{}", 2, NULL, (const char *[]){added[i][0], NULL},
+                          NULL);
+        char want[128];
+        snprintf(want, sizeof want, "'%s' must be a 'SignedHeader'", added[i][1]);
+        ck_reply(&r, 403, "IncompleteSignatureException", want);
+        http_reply_free(&r);
+    }
+}
+END_TEST
+
+/* Characters after the 64 hex digits of a signature, and a second X-Amz-Date (the first was
+ * judged), used to pass. */
+START_TEST(a_signature_with_trailing_characters_or_two_dates_is_refused)
+{
+    http_reply r = tampered_call(INVOKE_PATH("echo"), "{}", 2, NULL, NULL, "junk");
+    ck_reply(&r, 403, "IncompleteSignatureException", "requires 'Credential', 'SignedHeaders'");
+    http_reply_free(&r);
+    r = tampered_call(INVOKE_PATH("echo"), "{}", 2, NULL,
+                      (const char *[]){"X-Amz-Date: 20990101T000000Z", NULL}, NULL);
+    ck_reply(&r, 403, "IncompleteSignatureException", "more than one X-Amz-Date header");
+    http_reply_free(&r);
+}
+END_TEST
+
 Suite *invoke_server_suite(void)
 {
     Suite *s = suite_create("invoke_server");
@@ -644,6 +785,9 @@ Suite *invoke_server_suite(void)
     tcase_add_test(errors, a_failure_of_the_service_is_500_service_exception);
     tcase_add_test(errors, a_correctly_signed_request_passes);
     tcase_add_test(errors, unsigned_or_wrongly_signed_requests_get_403);
+    tcase_add_test(errors, a_body_too_large_is_authenticated_before_anything_is_said_about_it);
+    tcase_add_test(errors, unsigned_x_amz_headers_on_a_signed_request_are_refused);
+    tcase_add_test(errors, a_signature_with_trailing_characters_or_two_dates_is_refused);
     suite_add_tcase(s, errors);
     return s;
 }

@@ -31,7 +31,7 @@ static const lc_sigv4_scope suite_scope = {KEY, SECRET, "us-east-1", "service",
 
 static void check(const char *method, const char *path, const char *query, const char *expected)
 {
-    lc_sigv4_request req = {method, path, query, lookup, &vanilla, NULL, 0};
+    lc_sigv4_request req = {method, path, query, lookup, &vanilla, NULL, 0, NULL, NULL};
     char sig[65];
     ck_assert_int_eq(lc_sigv4_signature(&req, "host;x-amz-date", &suite_scope, 1, sig, NULL),
                      LC_OK);
@@ -68,7 +68,7 @@ START_TEST(verify_accepts_a_published_request_and_refuses_changes)
                      "aws4_request, SignedHeaders=host;x-amz-date, Signature="
                      "5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31",
                      NULL}};
-    lc_sigv4_request req = {"GET", "/", "", lookup, &h, NULL, 0};
+    lc_sigv4_request req = {"GET", "/", "", lookup, &h, NULL, 0, NULL, NULL};
     ck_assert_int_eq(lc_sigv4_verify(&req, &suite_key, NULL, NULL), LC_OK);
     lc_error err = {0};
     const char *type = NULL;
@@ -92,7 +92,7 @@ END_TEST
 
 START_TEST(verify_names_what_is_missing)
 {
-    lc_sigv4_request req = {"GET", "/", "", lookup, &vanilla, NULL, 0};
+    lc_sigv4_request req = {"GET", "/", "", lookup, &vanilla, NULL, 0, NULL, NULL};
     lc_error err = {0};
     ck_assert_int_eq(lc_sigv4_verify(&req, &suite_key, NULL, &err), LC_ENOTFOUND);
     ck_assert_str_eq(err.message, "Missing Authentication Token");
@@ -124,7 +124,7 @@ static void sign(signed_request *s, const char *date, const char *signed_headers
         s->h.names[n] = "x-amz-content-sha256", s->h.values[n++] = content_sha;
     s->h.names[n] = "Authorization", s->h.values[n++] = s->auth;
     lc_sigv4_scope scope = {KEY, SECRET, region, service, date};
-    lc_sigv4_request req = {"POST", "/", "", lookup, &s->h, body, strlen(body)};
+    lc_sigv4_request req = {"POST", "/", "", lookup, &s->h, body, strlen(body), NULL, NULL};
     char sig[65];
     ck_assert_int_eq(lc_sigv4_signature(&req, signed_headers, &scope, 1, sig, NULL), LC_OK);
     snprintf(s->auth, sizeof s->auth,
@@ -138,7 +138,7 @@ static lc_status verify_body(signed_request *s, const char *body, const char **t
                              lc_error *err)
 {
     lc_sigv4_key key = {KEY, SECRET, "us-east-1", "lambda", 1795777200000LL, 0};
-    lc_sigv4_request req = {"POST", "/", "", lookup, &s->h, body, strlen(body)};
+    lc_sigv4_request req = {"POST", "/", "", lookup, &s->h, body, strlen(body), NULL, NULL};
     return lc_sigv4_verify(&req, &key, type, err);
 }
 

@@ -22,6 +22,13 @@ typedef struct {
     void *header_ctx;
     const void *payload;
     size_t payload_len;
+    /* The body's SHA-256 in hex, when the caller hashed it as it arrived (a body too large to
+     * keep); NULL: computed from payload. */
+    const char *payload_sha256;
+    /* The i-th header's name (its value in *value), NULL past the last; NULL: headers are not
+     * listed, and the checks that need every header (unsigned x-amz-* headers, duplicates) are
+     * not made. */
+    const char *(*header_at)(void *ctx, size_t i, const char **value);
 } lc_sigv4_request;
 
 typedef struct {
@@ -51,9 +58,14 @@ typedef struct {
 } lc_sigv4_key;
 
 /* Checks req's Authorization header the way AWS does: the signature covers the body received
- * (its hash is computed, whatever x-amz-content-sha256 says), SignedHeaders includes host and
- * x-amz-date, X-Amz-Date is a valid time within the window of now and of the credential's day,
- * the credential is the key's and scoped to its region and service, and the signature matches.
+ * (its hash is computed, whatever x-amz-content-sha256 says), SignedHeaders includes host,
+ * x-amz-date and every x-amz-* header the request has ("Any x-amz-* headers that you plan to
+ * include in your request must also be added", IAM User Guide, "Create a signed AWS API
+ * request": an unsigned X-Amz-Invocation-Type could turn a captured call into an Event), the
+ * Authorization, X-Amz-Date and X-Amz-Security-Token headers appear once, the signature is 64
+ * hex digits and nothing more, X-Amz-Date is a valid time within the window of now and of the
+ * credential's day, the credential is the key's and scoped to its region and service, and the
+ * signature matches.
  * The path may be signed as sent, encoded once, or encoded twice: clients differ (curl 7.88,
  * botocore). On failure *error_type (may be NULL) gets AWS's error type for it
  * (MissingAuthenticationTokenException, IncompleteSignatureException,
