@@ -67,6 +67,7 @@ typedef struct {
     char name[65];       /* the function's name */
     char qualifier[129]; /* "" when none */
     char arn[512];       /* for "Function not found" messages */
+    char given[512];     /* FunctionName as the caller wrote it (decoded) */
     char type[32];       /* RequestResponse, Event, DryRun */
     bool tail;
     bool stream;            /* InvokeWithResponseStream */
@@ -144,13 +145,16 @@ static void log_line(lc_invoke_server *s, const char *type, const char *name, co
 
 /* --- signatures and the raw URL -------------------------------------------------------------------- */
 
-static void percent_decode(char *s)
+/* Decodes %XX in place; false when a byte decodes to NUL (it would cut the text short). */
+static bool percent_decode(char *s)
 {
+    bool nul = false;
     char *out = s;
     for (const char *p = s; *p; p++) {
         unsigned v;
         if (p[0] == '%' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]) &&
             sscanf(p + 1, "%2x", &v) == 1) {
+            nul = nul || v == 0;
             *out++ = (char)v;
             p += 2;
         } else {
@@ -158,6 +162,7 @@ static void percent_decode(char *s)
         }
     }
     *out = '\0';
+    return !nul;
 }
 
 static const char *request_header(void *req, const char *name)
@@ -222,6 +227,15 @@ static const char *name_problem(const char *given, char *why, size_t size)
     return why;
 }
 
+/* A qualifier in FunctionName, by Lambda's pattern (:(\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+)):
+ * "$" only in $LATEST. */
+static bool name_qualifier_ok(const char *q)
+{
+    if (strcmp(q, "$LATEST") == 0 || strcmp(q, "$LATEST.PUBLISHED") == 0)
+        return true;
+    return strlen(q) <= QUALIFIER_MAX && name_chars(q, strlen(q), "-_");
+}
+
 /* Splits FunctionName (name, name:qualifier, arn:aws:lambda:r:a:function:name[:q], or
  * a:function:name[:q]) into c->name and c->qualifier. */
 static bool split_function_name(const char *given, call *c)
@@ -236,8 +250,7 @@ static bool split_function_name(const char *given, call *c)
     size_t n = colon ? (size_t)(colon - name) : strlen(name);
     if (n == 0 || n >= sizeof c->name || !name_chars(name, n, "-_."))
         return false;
-    if (colon && (!name_chars(colon + 1, strlen(colon + 1), "-_$") ||
-                  strlen(colon + 1) > QUALIFIER_MAX))
+    if (colon && !name_qualifier_ok(colon + 1))
         return false; /* an empty qualifier ("name:") too */
     memcpy(c->name, name, n);
     c->name[n] = '\0';
@@ -659,11 +672,51 @@ static bool check_body(lc_invoke_server *s, lc__http_request *req, const call *c
     return true;
 }
 
+/* Field k (0-based) of an ARN, split at ':', into out; "" when it has none. */
+static void arn_field(const char *arn, int k, char *out, size_t size)
+{
+    const char *p = arn;
+    for (int i = 0; i < k && p; i++)
+        p = (p = strchr(p, ':')) ? p + 1 : NULL;
+    snprintf(out, size, "%.*s", p ? (int)strcspn(p, ":") : 0, p ? p : "");
+}
+
+/* A function named by an ARN of another region or account is not this one: Lambda answers
+ * "Functions from 'R' are not reachable in this region ('S')" for another region (its
+ * ResourceNotFoundException), and "Function not found" for a function another account would
+ * have. True when answered. */
+static bool elsewhere(lc_invoke_server *s, lc__http_request *req, const call *c,
+                      const lc_function *fn, const char *given)
+{
+    char region[64], account[32], own_region[64], own_account[32];
+    bool full = strncmp(given, "arn:", 4) == 0;
+    bool partial = !full && strstr(given, ":function:") != NULL;
+    if (!full && !partial)
+        return false;
+    arn_field(lc_function_arn(fn), 3, own_region, sizeof own_region);
+    arn_field(lc_function_arn(fn), 4, own_account, sizeof own_account);
+    arn_field(given, full ? 3 : 99, region, sizeof region);
+    arn_field(given, full ? 4 : 0, account, sizeof account);
+    if (region[0] && strcmp(region, own_region) != 0)
+        return service_error(s, req, 404, "ResourceNotFoundException",
+                             "Functions from '%s' are not reachable in this region ('%s')",
+                             region, own_region),
+               true;
+    if (account[0] && strcmp(account, own_account) != 0)
+        return service_error(s, req, 404, "ResourceNotFoundException",
+                             "Function not found: %s%s%s", c->arn, c->qualifier[0] ? ":" : "",
+                             c->qualifier),
+               true;
+    return false;
+}
+
 static bool check_call(lc_invoke_server *s, lc__http_request *req, call *c)
 {
     if (!check_headers(s, req, c))
         return false;
     const lc_function *fn = resolve(s, c);
+    if (fn && elsewhere(s, req, c, fn, c->given))
+        return false;
     if (fn == NULL || (c->qualifier[0] && strcmp(c->qualifier, "$LATEST") != 0)) {
         service_error(s, req, 404, "ResourceNotFoundException", "Function not found: %s%s%s",
                       fn ? lc_function_arn(fn) : c->arn, c->qualifier[0] ? ":" : "",
@@ -716,8 +769,9 @@ static bool take_qualifier(lc_invoke_server *s, lc__http_request *req, call *c)
         return true;
     char value[512];
     snprintf(value, sizeof value, "%.*s", (int)strcspn(q + 10, "&"), q + 10);
-    percent_decode(value);
-    if (value[0] == '\0' || strlen(value) > QUALIFIER_MAX || !lc_utf8_valid(value, strlen(value)))
+    bool whole = percent_decode(value);
+    if (!whole || value[0] == '\0' || strlen(value) > QUALIFIER_MAX ||
+        !name_chars(value, strlen(value), "$_-"))
         return service_error(s, req, 400, "ValidationException",
                              "1 validation error detected: Value '%s' at 'qualifier' failed to "
                              "satisfy constraint: Member must have length between 1 and %d and "
@@ -768,6 +822,7 @@ static void route_call(lc_invoke_server *s, lc__http_request *req, const char *u
         return;
     }
     function_arn(s, given, &c);
+    snprintf(c.given, sizeof c.given, "%.*s", (int)sizeof c.given - 1, given);
     const char *type = lc__http_header(req, "X-Amz-Invocation-Type");
     snprintf(c.type, sizeof c.type, "%s", type && type[0] ? type : "RequestResponse");
     if (take_qualifier(s, req, &c))
@@ -782,7 +837,11 @@ static void on_request(void *ctx, lc__http_request *req)
         return;
     char decoded[4096];
     snprintf(decoded, sizeof decoded, "%s", req->path);
-    percent_decode(decoded);
+    if (!percent_decode(decoded)) {
+        service_error(s, req, 400, "ValidationException",
+                      "1 validation error detected: the path holds an encoded NUL (%%00)");
+        return;
+    }
     route_call(s, req, decoded);
 }
 

@@ -367,6 +367,22 @@ START_TEST(functions_are_found_by_name_arn_and_qualifier)
     ck_assert_str_eq(r.error_message,
                      "Function not found: arn:aws:lambda:us-east-1:123456789012:function:echo:prod");
     lc_invoke_response_clear(&r);
+    /* an ARN of another region or account names another function: it used to invoke this one */
+    r = call("arn:aws:lambda:eu-west-1:123456789012:function:echo", NULL, "1");
+    ck_assert_int_eq(r.status, 404);
+    ck_assert_str_eq(r.error_type, "ResourceNotFoundException");
+    ck_assert_str_eq(r.error_message,
+                     "Functions from 'eu-west-1' are not reachable in this region ('us-east-1')");
+    lc_invoke_response_clear(&r);
+    const char *others[] = {"arn:aws:lambda:us-east-1:999999999999:function:echo",
+                            "999999999999:function:echo"};
+    for (int i = 0; i < 2; i++) {
+        r = call(others[i], NULL, "1");
+        ck_assert_int_eq(r.status, 404);
+        ck_assert_str_eq(r.error_message,
+                         "Function not found: arn:aws:lambda:us-east-1:999999999999:function:echo");
+        lc_invoke_response_clear(&r);
+    }
 }
 END_TEST
 
@@ -434,6 +450,13 @@ START_TEST(names_lambda_refuses_are_a_validation_error)
         {"/2015-03-31/functions/echo:/invocations", "Member must satisfy regular expression"},
         {"/2015-03-31/functions/echo/invocations?Qualifier=", "Value '' at 'qualifier'"},
         {"/2015-03-31/functions/ech%20o/invocations", "Member must satisfy regular expression"},
+        /* an encoded NUL used to cut the qualifier short, invoking $LATEST */
+        {"/2015-03-31/functions/echo/invocations?Qualifier=%24LATEST%00junk",
+         "Value '$LATEST' at 'qualifier'"},
+        {"/2015-03-31/functions/echo%00junk/invocations", "an encoded NUL"},
+        /* "$" only in $LATEST (Lambda's patterns); these used to be 404s */
+        {"/2015-03-31/functions/echo:%24prod/invocations", "Member must satisfy regular expression"},
+        {"/2015-03-31/functions/echo/invocations?Qualifier=a%2Fb", "at 'qualifier'"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof *rows; i++) {
         http_reply r = http_call(lc_invoke_server_port(server), "POST", rows[i].path, "{}", 2,
