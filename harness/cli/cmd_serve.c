@@ -36,7 +36,15 @@ static const char serve_usage[] =
     "  --max-retry-attempts N      0-2 (default 2)\n"
     "  --retry-delay-ms MS         delay before each retry (default Lambda's 60000, 120000)\n"
     "  --max-event-age SECONDS     60-21600 (default 21600)\n"
-    "  --require-sigv4 KEY:SECRET  refuse requests not signed (SigV4) with this key pair\n";
+    "  --require-sigv4 KEY[:SECRET] refuse requests not signed (SigV4) with this key pair; the\n"
+    "                              secret from $LAMBDACHECK_SIGV4_SECRET when not given (a\n"
+    "                              secret on the command line is readable by local users)\n"
+    "  --require-sigv4-file FILE   the same, KEY:SECRET read from FILE\n"
+    "\n"
+    "Who can call: anyone who can connect to the address. On 127.0.0.1 that is every local user\n"
+    "and process; with --listen on another address, whoever reaches it. --require-sigv4 limits\n"
+    "calls to holders of the key; serve warns when it starts without it and functions get this\n"
+    "user's AWS keys (--credentials host), or listens beyond loopback.\n";
 
 typedef struct {
     cli_function_args f;
@@ -52,7 +60,7 @@ typedef struct {
 } serve_args;
 
 enum { OPT_LISTEN = OPT_FUNCTION_LAST, OPT_PORT_FILE, OPT_DESTINATION, OPT_RETRIES,
-       OPT_RETRY_DELAY, OPT_EVENT_AGE, OPT_SIGV4, OPT_MANIFEST, OPT_HELP };
+       OPT_RETRY_DELAY, OPT_EVENT_AGE, OPT_SIGV4, OPT_SIGV4_FILE, OPT_MANIFEST, OPT_HELP };
 
 static const struct option long_options[] = {
     CLI_FUNCTION_OPTIONS,
@@ -63,6 +71,7 @@ static const struct option long_options[] = {
     {"retry-delay-ms", required_argument, NULL, OPT_RETRY_DELAY},
     {"max-event-age", required_argument, NULL, OPT_EVENT_AGE},
     {"require-sigv4", required_argument, NULL, OPT_SIGV4},
+    {"require-sigv4-file", required_argument, NULL, OPT_SIGV4_FILE},
     {"manifest", required_argument, NULL, OPT_MANIFEST},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
@@ -81,6 +90,56 @@ static int parse_listen(serve_args *a, const char *arg)
     return CLI_OK;
 }
 
+/* KEY:SECRET, or KEY with the secret from $LAMBDACHECK_SIGV4_SECRET. A secret given in arg is
+ * wiped from it (and so from /proc/PID/cmdline) once copied. */
+static int set_sigv4(serve_args *a, char *arg, const char *what)
+{
+    char *colon = strchr(arg, ':');
+    size_t key_len = colon ? (size_t)(colon - arg) : strlen(arg);
+    const char *secret = colon ? colon + 1 : getenv("LAMBDACHECK_SIGV4_SECRET");
+    if (key_len == 0 || key_len >= sizeof a->sigv4_key)
+        return cli_usage_error("serve ", "%s takes KEY:SECRET, or KEY with the secret in "
+                                         "$LAMBDACHECK_SIGV4_SECRET",
+                               what);
+    if (secret == NULL || secret[0] == '\0' || strlen(secret) >= sizeof a->sigv4_secret)
+        return cli_usage_error("serve ", "%s: no secret (give KEY:SECRET, or set "
+                                         "LAMBDACHECK_SIGV4_SECRET)",
+                               what);
+    snprintf(a->sigv4_key, sizeof a->sigv4_key, "%.*s", (int)key_len, arg);
+    snprintf(a->sigv4_secret, sizeof a->sigv4_secret, "%s", secret);
+    if (colon)
+        memset(colon + 1, 'x', strlen(colon + 1));
+    return CLI_OK;
+}
+
+static int take_sigv4(serve_args *a, char *arg)
+{
+    if (strchr(arg, ':'))
+        fprintf(stderr, "lambdacheck: note: a secret on the command line is readable by local "
+                        "users until serve starts; --require-sigv4-file or "
+                        "LAMBDACHECK_SIGV4_SECRET keep it out of it\n");
+    return set_sigv4(a, arg, "--require-sigv4");
+}
+
+static int take_sigv4_file(serve_args *a, const char *path)
+{
+    lc_buf text;
+    lc_buf_init(&text, 4096);
+    lc_error err = {0};
+    if (lc_buf_read_file(&text, path, &err) != LC_OK) {
+        lc_buf_free(&text);
+        return cli_usage_error("serve ", "--require-sigv4-file %s: %s", path, err.message);
+    }
+    text.data[strcspn(text.data, "\r\n")] = '\0';
+    int rc = strchr(text.data, ':') ? set_sigv4(a, text.data, "--require-sigv4-file")
+                                    : cli_usage_error("serve ", "--require-sigv4-file %s must "
+                                                                "hold KEY:SECRET",
+                                                      path);
+    memset(text.data, 0, text.len);
+    lc_buf_free(&text);
+    return rc;
+}
+
 static int take_option(serve_args *a, int opt, const char *arg)
 {
     int rc = cli_function_option(&a->f, "serve ", opt, arg);
@@ -89,15 +148,8 @@ static int take_option(serve_args *a, int opt, const char *arg)
     long v;
     switch (opt) {
     case OPT_LISTEN: return parse_listen(a, arg);
-    case OPT_SIGV4: {
-        const char *colon = strchr(arg, ':');
-        if (colon == NULL || colon == arg || colon[1] == '\0' ||
-            (size_t)(colon - arg) >= sizeof a->sigv4_key)
-            return cli_usage_error("serve ", "--require-sigv4 takes KEY:SECRET");
-        snprintf(a->sigv4_key, sizeof a->sigv4_key, "%.*s", (int)(colon - arg), arg);
-        snprintf(a->sigv4_secret, sizeof a->sigv4_secret, "%s", colon + 1);
-        return CLI_OK;
-    }
+    case OPT_SIGV4: return take_sigv4(a, (char *)arg);
+    case OPT_SIGV4_FILE: return take_sigv4_file(a, arg);
     case OPT_PORT_FILE: a->port_file = arg; return CLI_OK;
     case OPT_MANIFEST:
         if (a->n_manifests == 16)
@@ -199,6 +251,24 @@ static void report_records(lc_emulator *em)
     fputc('\n', stderr);
 }
 
+/* Without SigV4 anyone who can connect can call: say so when that reaches this user's AWS keys
+ * or goes beyond this machine. */
+static void warn_who_can_call(const serve_args *a, const lc_invoke_server *server)
+{
+    if (a->sigv4_key[0])
+        return;
+    bool loopback = strncmp(a->host, "127.", 4) == 0;
+    if (!loopback)
+        fprintf(stderr, "lambdacheck: warning: listening on %s without --require-sigv4: anyone "
+                        "who can reach that address can invoke these functions\n",
+                lc_invoke_server_url(server));
+    if (a->f.host_credentials)
+        fprintf(stderr, "lambdacheck: warning: the functions run with this user's AWS keys "
+                        "(--credentials host), and %s can invoke them without a signature: "
+                        "add --require-sigv4\n",
+                loopback ? "every local user" : "anyone who reaches the address");
+}
+
 /* Connections cost a descriptor each: serve may use as many as the hard limit allows. */
 static void raise_descriptor_limit(void)
 {
@@ -229,6 +299,7 @@ static int serve(serve_args *a, lc_emulator *em, const sigset_t *stop)
         cli_print_error(&err);
         return CLI_FAILED;
     }
+    warn_who_can_call(a, server);
     size_t n = lc_emulator_function_count(em);
     fprintf(stderr, "lambdacheck: serving ");
     for (size_t i = 0; i < n; i++)

@@ -429,6 +429,68 @@ START_TEST(serve_checks_signatures_made_by_the_aws_cli)
 }
 END_TEST
 
+/* The SigV4 secret was only on the command line, readable in /proc/PID/cmdline: it can come
+ * from the environment or a file, and one given on the command line is wiped from it. */
+START_TEST(the_sigv4_secret_stays_out_of_the_command_line)
+{
+    setenv("LAMBDACHECK_SIGV4_SECRET", "test", 1);
+    start_serve("probes.echo_or_fail", (const char *[]){"--require-sigv4", "test", NULL});
+    unsetenv("LAMBDACHECK_SIGV4_SECRET");
+    const char *out = "/tmp/lc_aws_signed_env.json";
+    json_t *meta = aws_invoke((const char *[]){"--payload", "{\"signed\": 1}", NULL}, out);
+    ck_assert_int_eq(json_integer_value(json_object_get(meta, "StatusCode")), 200);
+    json_decref(meta);
+    unlink(out);
+    stop_serve();
+    char *dir = scratch_dir("sigv4");
+    const char *file = scratch_write(dir, "key", "test:test\n");
+    char path[600];
+    snprintf(path, sizeof path, "%s", file);
+    start_serve("probes.echo_or_fail", (const char *[]){"--require-sigv4-file", path, NULL});
+    meta = aws_invoke((const char *[]){"--payload", "{\"signed\": 2}", NULL}, out);
+    ck_assert_int_eq(json_integer_value(json_object_get(meta, "StatusCode")), 200);
+    json_decref(meta);
+    unlink(out);
+    stop_serve();
+    start_serve("probes.echo_or_fail",
+                (const char *[]){"--require-sigv4", "test:a-secret-on-the-command-line", NULL});
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/%d/cmdline", (int)srv.bg.pid);
+    lc_buf cmdline;
+    lc_buf_init(&cmdline, 0);
+    ck_assert_int_eq(lc_buf_read_file(&cmdline, proc, NULL), LC_OK);
+    ck_assert_ptr_null(memmem(cmdline.data, cmdline.len, "a-secret", 8));
+    ck_assert_ptr_nonnull(memmem(cmdline.data, cmdline.len, "test:xxxx", 9));
+    lc_buf_free(&cmdline);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* Without SigV4, serve says who can call when that reaches this user's AWS keys or goes beyond
+ * loopback; with it, it says nothing. */
+START_TEST(serve_warns_who_can_call_when_that_is_risky)
+{
+    setenv("AWS_ACCESS_KEY_ID", "AKIDHOST", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "host-secret", 1);
+    start_serve("probes.echo", (const char *[]){"--credentials", "host", "--listen", "0.0.0.0:0",
+                                                NULL});
+    char *log = NULL;
+    bg_stop_with_log(&srv.bg, &log);
+    ck_assert_contains(log, "warning: listening on http://0.0.0.0:");
+    ck_assert_contains(log, "without --require-sigv4: anyone who can reach that address");
+    ck_assert_contains(log, "warning: the functions run with this user's AWS keys (--credentials "
+                            "host)");
+    free(log);
+    start_serve("probes.echo", (const char *[]){"--credentials", "host", "--require-sigv4",
+                                                "test:test", NULL});
+    bg_stop_with_log(&srv.bg, &log);
+    ck_assert_ptr_null(strstr(log, "warning:"));
+    free(log);
+    unsetenv("AWS_ACCESS_KEY_ID");
+    unsetenv("AWS_SECRET_ACCESS_KEY");
+}
+END_TEST
+
 /* --- hostile traffic ----------------------------------------------------------------------------- */
 
 static int connect_to(unsigned port)
@@ -583,6 +645,8 @@ Suite *serve_suite(void)
     tcase_add_test(clients, serve_takes_a_manifest_without_cases);
     tcase_add_test(clients, the_readme_invokes_with_either_aws_cli_major);
     tcase_add_test(clients, serve_checks_signatures_made_by_the_aws_cli);
+    tcase_add_test(clients, the_sigv4_secret_stays_out_of_the_command_line);
+    tcase_add_test(clients, serve_warns_who_can_call_when_that_is_risky);
     tcase_add_test(clients, serve_answers_every_request_and_idle_clients_starve_no_one);
     tcase_add_test(clients, serve_counts_every_record_it_wrote_when_it_stops);
     suite_add_tcase(s, clients);
