@@ -715,6 +715,7 @@ void lc_environment_stop(lc_environment *env)
     if (lc_function_shutdown_grace_ms(env->fn) > 0)
         kill(env->pid, SIGTERM); /* a shutdown, not a failure: let the runtime save its data */
     else {
+        lc__kill_descendants(env->pid); /* before the runtime, whose death would orphan them */
         kill(-env->pid, SIGKILL); /* as Lambda ends a function without extensions */
         lc_runtime_api_stop(env->api);
     }

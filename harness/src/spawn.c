@@ -1,5 +1,6 @@
 #include "spawn.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -57,6 +58,10 @@ static void child_exec(const spawn_job *job, int parent_pid, int report_fd)
     if (getppid() != parent_pid)
         _exit(127); /* the harness is already gone */
     setpgid(0, 0);
+    /* The child is its descendants' reaper (kept across exec): what it starts and orphans, even
+     * in a session of its own (setsid and a double fork), stays below it, where
+     * lc__kill_group finds it, instead of going to init. No privilege needed. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     int out = opt->output_fd >= 0 ? opt->output_fd : open("/dev/null", O_WRONLY);
     int in = open("/dev/null", O_RDONLY);
     if (in >= 0)
@@ -269,11 +274,83 @@ int lc__stop_group(pid_t pid, int pidfd, int grace_ms)
     return lc__kill_group(pid);
 }
 
+/* The parent and state of a process, from /proc; false when it is gone. */
+static bool proc_parent(pid_t pid, pid_t *ppid, char *state)
+{
+    char path[64], text[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return false;
+    text[n] = '\0';
+    const char *end = strrchr(text, ')'); /* the command name may hold anything */
+    int parent;
+    if (end == NULL || sscanf(end + 1, " %c %d", state, &parent) != 2)
+        return false;
+    *ppid = parent;
+    return true;
+}
+
+#define MAX_DESCENDANTS 4096
+
+/* Adds to set (n of them) every live process whose parent is in it, in one pass over /proc
+ * (repeated by the caller, so that a chain of any depth is found); returns how many it added. */
+static size_t add_children(pid_t *set, size_t *n)
+{
+    DIR *d = opendir("/proc");
+    size_t added = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL && *n < MAX_DESCENDANTS) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        pid_t ppid;
+        char state;
+        if (*end || pid <= 0 || !proc_parent((pid_t)pid, &ppid, &state) || state == 'Z')
+            continue;
+        bool parent_in = false, already = false;
+        for (size_t i = 0; i < *n; i++) {
+            parent_in = parent_in || set[i] == ppid;
+            already = already || set[i] == (pid_t)pid;
+        }
+        if (parent_in && !already) {
+            set[(*n)++] = (pid_t)pid;
+            added++;
+        }
+    }
+    if (d)
+        closedir(d);
+    return added;
+}
+
+/* Kills everything below pid (its subreaper), whatever session or group it moved to: found in
+ * /proc by parent, stopped, then killed, until nothing is left (bounded). */
+void lc__kill_descendants(pid_t pid)
+{
+    pid_t *set = malloc(MAX_DESCENDANTS * sizeof *set);
+    for (int round = 0; set && round < 16; round++) {
+        size_t n = 1;
+        set[0] = pid;
+        while (add_children(set, &n) > 0)
+            ;
+        if (n == 1)
+            break;
+        for (size_t i = 1; i < n; i++) /* frozen first, so none forks while others die */
+            kill(set[i], SIGSTOP);
+        for (size_t i = 1; i < n; i++)
+            kill(set[i], SIGKILL);
+    }
+    free(set);
+}
+
 int lc__kill_group(pid_t pid)
 {
     int status = 0;
     if (pid <= 0)
         return 0;
+    lc__kill_descendants(pid);
     kill(-pid, SIGKILL);
     kill(pid, SIGKILL);
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -34,7 +34,12 @@ bool lc__exited(pid_t pid);
  * does), then SIGKILLs its group and reaps it; returns the wait status. pidfd may be -1. */
 int lc__stop_group(pid_t pid, int pidfd, int grace_ms);
 
-/* SIGKILLs the child's process group and reaps the child; returns its wait status. */
+/* SIGKILLs everything below the child (it is its descendants' subreaper), in whatever session or
+ * group they are; the child itself is left. */
+void lc__kill_descendants(pid_t pid);
+
+/* SIGKILLs everything the child started (whatever session or group it moved to: the child is
+ * their subreaper), then its process group, and reaps the child; returns its wait status. */
 int lc__kill_group(pid_t pid);
 
 /* Runs argv to completion (parent environment), collecting its stdout+stderr in out (capped by

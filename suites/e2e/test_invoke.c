@@ -1,6 +1,8 @@
 /* lambdacheck invoke, end to end: every row of the contract tables through the command, and the
  * command's own options, output formats and exit statuses. */
 #include <check.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -222,6 +224,40 @@ START_TEST(a_stream_past_the_streaming_limit_ends_with_the_size_error)
 }
 END_TEST
 
+/* True when the process is gone, or a zombie: it no longer runs. */
+static bool no_longer_runs(long pid)
+{
+    char path[64], text[512] = "";
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return true;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *end = strrchr(text, ')');
+    return end && end[1] == ' ' && end[2] == 'Z';
+}
+
+/* A handler that calls setsid and double-forks left its grandchild running after the command
+ * ended (reparented to init): nothing a function starts outlives its environment. */
+START_TEST(a_process_a_handler_starts_does_not_outlive_its_environment)
+{
+    const char *args[] = {"invoke", "--handler", "probes.escapes", "--code", PROBES, NULL};
+    cli_result r = invoke(args);
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    json_t *out = json_loads(r.out, 0, NULL);
+    long pid = (long)json_integer_value(json_object_get(out, "escaped"));
+    json_decref(out);
+    ck_assert_int_gt(pid, 1);
+    bool gone = no_longer_runs(pid);
+    if (!gone)
+        kill((pid_t)pid, SIGKILL); /* this test's own cleanup, before it fails */
+    ck_assert_msg(gone, "process %ld outlived the environment", pid);
+    cli_result_free(&r);
+}
+END_TEST
+
 START_TEST(bad_usage_exits_2_and_names_the_problem)
 {
     const char *const *cases[] = {
@@ -333,6 +369,7 @@ Suite *invoke_suite(void)
     tcase_add_test(core, the_seed_greeting_from_an_event_file);
     tcase_add_test(core, a_posted_response_ends_an_invocation_whose_runtime_asked_for_the_next);
     tcase_add_test(core, a_stream_past_the_streaming_limit_ends_with_the_size_error);
+    tcase_add_test(core, a_process_a_handler_starts_does_not_outlive_its_environment);
     tcase_add_test(core, the_event_can_come_from_stdin);
     tcase_add_test(core, env_and_region_reach_the_handler);
     tcase_add_test(core, tail_prints_the_framed_log_to_stderr);
