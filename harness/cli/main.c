@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "cli.h"
 
@@ -81,6 +82,10 @@ static const struct {
 
 int main(int argc, char **argv)
 {
+    /* What a function starts stays below its runtime (each runtime is a subreaper); when a
+       runtime dies first, its orphans come here instead of to init, and are killed with its
+       environment. */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
     if (argc < 2)
         return cli_usage_error(NULL, "missing command");
     const char *name = argv[1];

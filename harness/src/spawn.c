@@ -33,6 +33,53 @@ typedef struct {
     bool done;
 } spawn_job;
 
+/* --- the children this process started ------------------------------------------------------ */
+
+/* Every child lc__spawn started and that is not reaped yet, so that a child of this process that
+ * is not among them is known for an orphan reparented here (this process a subreaper). */
+static pthread_mutex_t children_mu = PTHREAD_MUTEX_INITIALIZER;
+static pid_t *children;
+static size_t n_children, cap_children;
+
+static void remember_child(pid_t pid) /* children_mu held */
+{
+    if (n_children == cap_children) {
+        size_t cap = cap_children ? 2 * cap_children : 64;
+        pid_t *grown = realloc(children, cap * sizeof *grown);
+        if (grown == NULL)
+            return;
+        children = grown;
+        cap_children = cap;
+    }
+    children[n_children++] = pid;
+}
+
+static bool started_here(pid_t pid) /* children_mu held */
+{
+    for (size_t i = 0; i < n_children; i++)
+        if (children[i] == pid)
+            return true;
+    return false;
+}
+
+/* waitpid, and the child is forgotten. */
+static pid_t reap(pid_t pid, int *status, int flags)
+{
+    pid_t got;
+    while ((got = waitpid(pid, status, flags)) < 0 && errno == EINTR)
+        ;
+    if (got == pid) {
+        pthread_mutex_lock(&children_mu);
+        for (size_t i = 0; i < n_children; i++)
+            if (children[i] == pid) {
+                children[i] = children[--n_children];
+                break;
+            }
+        pthread_mutex_unlock(&children_mu);
+    }
+    return got;
+}
+
 static pthread_mutex_t spawner_mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t spawner_cv = PTHREAD_COND_INITIALIZER;
 static spawn_job *spawner_job;
@@ -95,9 +142,13 @@ static void run_job(spawn_job *job)
     int parent = getpid();
     /* vfork: no copy of the harness's page tables (fork of a process with threads and many
        mappings costs milliseconds); this thread waits until the child has exec'd */
+    pthread_mutex_lock(&children_mu); /* no orphan hunt sees this child unregistered */
     pid_t pid = vfork();
     if (pid == 0)
         child_exec(job, parent, report[1]);
+    if (pid > 0)
+        remember_child(pid);
+    pthread_mutex_unlock(&children_mu);
     close(report[1]);
     if (pid < 0) {
         job->exec_errno = errno;
@@ -113,7 +164,7 @@ static void run_job(spawn_job *job)
     job->pid = pid;
     job->exec_errno = n == (ssize_t)sizeof e ? e : 0;
     if (job->exec_errno)
-        waitpid(pid, NULL, 0);
+        reap(pid, NULL, 0);
 }
 
 static void *spawner_main(void *arg)
@@ -353,9 +404,40 @@ int lc__kill_group(pid_t pid)
     lc__kill_descendants(pid);
     kill(-pid, SIGKILL);
     kill(pid, SIGKILL);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    reap(pid, &status, 0);
+    lc__kill_orphans();
     return status;
+}
+
+/* Orphans reparented to this process (a subreaper: the command sets it) come from a runtime that
+ * died before its descendants: they are killed and reaped. Children lc__spawn started are not
+ * orphans. */
+void lc__kill_orphans(void)
+{
+    int subreaper = 0;
+    if (prctl(PR_GET_CHILD_SUBREAPER, &subreaper) != 0 || !subreaper)
+        return;
+    pid_t self = getpid();
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    pthread_mutex_lock(&children_mu);
+    while (d && (e = readdir(d)) != NULL) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        pid_t ppid;
+        char state;
+        if (*end || pid <= 0 || !proc_parent((pid_t)pid, &ppid, &state) || ppid != self ||
+            started_here((pid_t)pid))
+            continue;
+        if (state != 'Z') {
+            lc__kill_descendants((pid_t)pid);
+            kill((pid_t)pid, SIGKILL);
+        }
+        waitpid((pid_t)pid, NULL, 0);
+    }
+    pthread_mutex_unlock(&children_mu);
+    if (d)
+        closedir(d);
 }
 
 lc_status lc__run_capture(char *const *argv, int timeout_ms, lc_buf *out, int *status,
@@ -395,8 +477,7 @@ lc_status lc__run_capture(char *const *argv, int timeout_ms, lc_buf *out, int *s
         lc__kill_group(pid);
         return st;
     }
-    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-        ;
+    reap(pid, status, 0);
     return LC_OK;
 }
 

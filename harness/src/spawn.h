@@ -38,6 +38,11 @@ int lc__stop_group(pid_t pid, int pidfd, int grace_ms);
  * group they are; the child itself is left. */
 void lc__kill_descendants(pid_t pid);
 
+/* When this process is a subreaper (PR_SET_CHILD_SUBREAPER: the command sets it), kills and reaps
+ * its children that lc__spawn did not start: orphans of a runtime that died before what it
+ * started. Done by lc__kill_group. */
+void lc__kill_orphans(void);
+
 /* SIGKILLs everything the child started (whatever session or group it moved to: the child is
  * their subreaper), then its process group, and reaps the child; returns its wait status. */
 int lc__kill_group(pid_t pid);

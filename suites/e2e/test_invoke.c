@@ -255,6 +255,20 @@ START_TEST(a_process_a_handler_starts_does_not_outlive_its_environment)
         kill((pid_t)pid, SIGKILL); /* this test's own cleanup, before it fails */
     ck_assert_msg(gone, "process %ld outlived the environment", pid);
     cli_result_free(&r);
+    /* the same when the runtime exits first: its orphans come to lambdacheck, which ends them */
+    const char *exits[] = {"invoke", "--handler", "probes.escapes_and_exits", "--code", PROBES,
+                           "--log-type", "Tail", NULL};
+    r = invoke(exits);
+    ck_assert_msg(strstr(r.out, "exit status 3"), "%s%s", r.out, r.err);
+    const char *at = strstr(r.err, "{\"escaped\": ");
+    ck_assert_msg(at != NULL, "%s", r.err);
+    pid = strtol(at + 12, NULL, 10);
+    ck_assert_int_gt(pid, 1);
+    gone = no_longer_runs(pid);
+    if (!gone)
+        kill((pid_t)pid, SIGKILL);
+    ck_assert_msg(gone, "process %ld outlived its runtime's exit", pid);
+    cli_result_free(&r);
 }
 END_TEST
 
