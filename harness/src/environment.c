@@ -39,6 +39,7 @@ struct lc_environment {
     bool alive;
     bool used;         /* false until the first invocation: that one is the cold start */
     bool stopping;     /* lc_environment_stop() has signalled the process */
+    size_t left_behind; /* lc_environment_stop killed what the runtime started: 1 + how many */
     int64_t spawn_ns;
 };
 
@@ -715,7 +716,8 @@ void lc_environment_stop(lc_environment *env)
     if (lc_function_shutdown_grace_ms(env->fn) > 0)
         kill(env->pid, SIGTERM); /* a shutdown, not a failure: let the runtime save its data */
     else {
-        lc__kill_descendants(env->pid); /* before the runtime, whose death would orphan them */
+        /* what it started first: the runtime's death would orphan them */
+        env->left_behind = lc__kill_descendants(env->pid) + 1;
         kill(-env->pid, SIGKILL); /* as Lambda ends a function without extensions */
         lc_runtime_api_stop(env->api);
     }
@@ -729,8 +731,10 @@ void lc_environment_free(lc_environment *env)
         long grace = lc_function_shutdown_grace_ms(env->fn);
         if (grace > 0)
             lc__stop_group(env->pid, env->pidfd, (int)grace); /* its data must be saved now */
+        else if (env->left_behind) /* lc_environment_stop killed what it started */
+            lc__finish_group(env->pid, env->left_behind > 1);
         else
-            lc__kill_group(env->pid); /* signalled already by lc_environment_stop, most often */
+            lc__kill_group(env->pid);
         env->pid = 0;
     }
     if (env->pidfd >= 0)

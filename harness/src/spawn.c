@@ -325,6 +325,19 @@ int lc__stop_group(pid_t pid, int pidfd, int grace_ms)
     return lc__kill_group(pid);
 }
 
+/* --- what a child left behind ------------------------------------------------------------------ */
+
+/* A process of the system, as /proc shows it. */
+typedef struct {
+    pid_t pid, ppid;
+    char state; /* 'Z': a zombie, dead and waiting to be reaped */
+} proc_entry;
+
+typedef struct {
+    proc_entry *items;
+    size_t n, cap;
+} proc_table;
+
 /* The parent and state of a process, from /proc; false when it is gone. */
 static bool proc_parent(pid_t pid, pid_t *ppid, char *state)
 {
@@ -345,99 +358,184 @@ static bool proc_parent(pid_t pid, pid_t *ppid, char *state)
     return true;
 }
 
-#define MAX_DESCENDANTS 4096
-
-/* Adds to set (n of them) every live process whose parent is in it, in one pass over /proc
- * (repeated by the caller, so that a chain of any depth is found); returns how many it added. */
-static size_t add_children(pid_t *set, size_t *n)
+static bool table_add(proc_table *t, proc_entry p)
 {
-    DIR *d = opendir("/proc");
-    size_t added = 0;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? 2 * t->cap : 256;
+        proc_entry *grown = realloc(t->items, cap * sizeof *grown);
+        if (grown == NULL)
+            return false;
+        t->items = grown;
+        t->cap = cap;
+    }
+    t->items[t->n++] = p;
+    return true;
+}
+
+/* Adds pid's children (of every thread) to t, from /proc/PID/task/TID/children; false when the
+ * kernel has no such files (CONFIG_PROC_CHILDREN). */
+static bool add_listed_children(proc_table *t, pid_t pid)
+{
+    char path[96];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
     struct dirent *e;
-    while (d && (e = readdir(d)) != NULL && *n < MAX_DESCENDANTS) {
-        char *end;
-        long pid = strtol(e->d_name, &end, 10);
-        pid_t ppid;
-        char state;
-        if (*end || pid <= 0 || !proc_parent((pid_t)pid, &ppid, &state) || state == 'Z')
+    bool listed = false;
+    while (d && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
             continue;
-        bool parent_in = false, already = false;
-        for (size_t i = 0; i < *n; i++) {
-            parent_in = parent_in || set[i] == ppid;
-            already = already || set[i] == (pid_t)pid;
-        }
-        if (parent_in && !already) {
-            set[(*n)++] = (pid_t)pid;
-            added++;
+        char file[sizeof path + 300], text[4096];
+        snprintf(file, sizeof file, "%s/%.255s/children", path, e->d_name);
+        int fd = open(file, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        listed = true;
+        ssize_t n = read(fd, text, sizeof text - 1);
+        close(fd);
+        text[n > 0 ? n : 0] = '\0';
+        for (char *at = text, *end; *at; at = end) {
+            long child = strtol(at, &end, 10);
+            if (end == at)
+                break;
+            proc_entry p = {.pid = (pid_t)child, .ppid = pid};
+            pid_t ppid;
+            if (proc_parent(p.pid, &ppid, &p.state))
+                table_add(t, p);
         }
     }
     if (d)
         closedir(d);
-    return added;
+    return listed;
 }
 
-/* Kills everything below pid (its subreaper), whatever session or group it moved to: found in
- * /proc by parent, stopped, then killed, until nothing is left (bounded). */
-void lc__kill_descendants(pid_t pid)
+/* The processes below root and the children of this process, where the kernel lists children
+ * (CONFIG_PROC_CHILDREN); false when it does not. */
+static bool list_children(proc_table *t, pid_t root)
 {
-    pid_t *set = malloc(MAX_DESCENDANTS * sizeof *set);
-    for (int round = 0; set && round < 16; round++) {
-        size_t n = 1;
-        set[0] = pid;
-        while (add_children(set, &n) > 0)
-            ;
-        if (n == 1)
+    t->n = 0;
+    if (!add_listed_children(t, getpid()))
+        return false;
+    if (root > 0)
+        add_listed_children(t, root);
+    for (size_t at = 0; at < t->n; at++) /* the children of each one found, to any depth */
+        if (t->items[at].ppid != getpid() && t->items[at].state != 'Z')
+            add_listed_children(t, t->items[at].pid);
+    return true;
+}
+
+/* Every process, with its parent: the children lists where the kernel has them, else one pass
+ * over all of /proc. */
+static void scan_processes(proc_table *t, pid_t root)
+{
+    if (list_children(t, root))
+        return;
+    t->n = 0;
+    DIR *d = opendir("/proc");
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        proc_entry p = {.pid = (pid_t)pid};
+        if (*end || pid <= 0 || !proc_parent(p.pid, &p.ppid, &p.state))
+            continue;
+        if (!table_add(t, p))
             break;
-        for (size_t i = 1; i < n; i++) /* frozen first, so none forks while others die */
-            kill(set[i], SIGSTOP);
-        for (size_t i = 1; i < n; i++)
-            kill(set[i], SIGKILL);
     }
+    if (d)
+        closedir(d);
+}
+
+/* SIGSTOPs, then SIGKILLs, every live process below root in t (any depth); returns how many. */
+static size_t kill_below(const proc_table *t, pid_t root)
+{
+    pid_t *set = malloc((t->n + 1) * sizeof *set);
+    if (set == NULL)
+        return 0;
+    size_t n = 1;
+    set[0] = root;
+    for (size_t at = 0; at < n; at++) /* breadth first: each found process's own children */
+        for (size_t i = 0; i < t->n; i++)
+            if (t->items[i].ppid == set[at] && t->items[i].state != 'Z')
+                set[n++] = t->items[i].pid;
+    for (size_t i = 1; i < n; i++) /* frozen first, so none forks while others die */
+        kill(set[i], SIGSTOP);
+    for (size_t i = 1; i < n; i++)
+        kill(set[i], SIGKILL);
     free(set);
+    return n - 1;
+}
+
+/* Kills and reaps this process's children that lc__spawn did not start: orphans reparented here
+ * (a subreaper) by a runtime that died before them. */
+static void kill_orphans_in(const proc_table *t)
+{
+    pid_t self = getpid();
+    pthread_mutex_lock(&children_mu);
+    for (size_t i = 0; i < t->n; i++) {
+        const proc_entry *p = &t->items[i];
+        if (p->ppid != self || started_here(p->pid))
+            continue;
+        if (p->state != 'Z') {
+            kill_below(t, p->pid);
+            kill(p->pid, SIGKILL);
+        }
+        waitpid(p->pid, NULL, 0);
+    }
+    pthread_mutex_unlock(&children_mu);
+}
+
+static bool subreaper(void)
+{
+    int on = 0;
+    return prctl(PR_GET_CHILD_SUBREAPER, &on) == 0 && on;
+}
+
+/* What pid left behind, and (when this process is a subreaper) the orphans of runtimes that died
+ * first: one pass over /proc when there is none, more only while some are being killed. */
+static size_t kill_left_behind(pid_t pid, bool orphans)
+{
+    proc_table t = {0};
+    size_t total = 0;
+    for (int round = 0; round < 16; round++) {
+        scan_processes(&t, pid);
+        size_t killed = pid > 0 ? kill_below(&t, pid) : 0;
+        if (orphans)
+            kill_orphans_in(&t);
+        total += killed;
+        if (killed == 0)
+            break;
+    }
+    free(t.items);
+    return total;
+}
+
+size_t lc__kill_descendants(pid_t pid)
+{
+    return kill_left_behind(pid, false);
+}
+
+int lc__finish_group(pid_t pid, bool left_some)
+{
+    int status = 0;
+    kill(-pid, SIGKILL);
+    kill(pid, SIGKILL);
+    reap(pid, &status, 0);
+    if (left_some && subreaper()) /* what it left is dead, and now this process's to reap */
+        kill_left_behind(0, true);
+    return status;
 }
 
 int lc__kill_group(pid_t pid)
 {
-    int status = 0;
     if (pid <= 0)
         return 0;
-    lc__kill_descendants(pid);
-    kill(-pid, SIGKILL);
-    kill(pid, SIGKILL);
-    reap(pid, &status, 0);
-    lc__kill_orphans();
-    return status;
+    return lc__finish_group(pid, kill_left_behind(pid, subreaper()) > 0);
 }
 
-/* Orphans reparented to this process (a subreaper: the command sets it) come from a runtime that
- * died before its descendants: they are killed and reaped. Children lc__spawn started are not
- * orphans. */
 void lc__kill_orphans(void)
 {
-    int subreaper = 0;
-    if (prctl(PR_GET_CHILD_SUBREAPER, &subreaper) != 0 || !subreaper)
-        return;
-    pid_t self = getpid();
-    DIR *d = opendir("/proc");
-    struct dirent *e;
-    pthread_mutex_lock(&children_mu);
-    while (d && (e = readdir(d)) != NULL) {
-        char *end;
-        long pid = strtol(e->d_name, &end, 10);
-        pid_t ppid;
-        char state;
-        if (*end || pid <= 0 || !proc_parent((pid_t)pid, &ppid, &state) || ppid != self ||
-            started_here((pid_t)pid))
-            continue;
-        if (state != 'Z') {
-            lc__kill_descendants((pid_t)pid);
-            kill((pid_t)pid, SIGKILL);
-        }
-        waitpid((pid_t)pid, NULL, 0);
-    }
-    pthread_mutex_unlock(&children_mu);
-    if (d)
-        closedir(d);
+    if (subreaper())
+        kill_left_behind(0, true);
 }
 
 lc_status lc__run_capture(char *const *argv, int timeout_ms, lc_buf *out, int *status,

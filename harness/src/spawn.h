@@ -35,8 +35,12 @@ bool lc__exited(pid_t pid);
 int lc__stop_group(pid_t pid, int pidfd, int grace_ms);
 
 /* SIGKILLs everything below the child (it is its descendants' subreaper), in whatever session or
- * group they are; the child itself is left. */
-void lc__kill_descendants(pid_t pid);
+ * group they are; the child itself is left. Returns how many it killed. */
+size_t lc__kill_descendants(pid_t pid);
+
+/* After lc__kill_descendants: SIGKILLs the child's group, reaps the child, and (left_some: that
+ * call killed some) reaps what it left; returns the child's wait status. */
+int lc__finish_group(pid_t pid, bool left_some);
 
 /* When this process is a subreaper (PR_SET_CHILD_SUBREAPER: the command sets it), kills and reaps
  * its children that lc__spawn did not start: orphans of a runtime that died before what it

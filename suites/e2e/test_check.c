@@ -3,6 +3,7 @@
  * each verdict that was once wrong has a test of its own (the "trust" TCase). */
 #include <check.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "lambdacheck/buf.h"
 #include "../common/scratch.h"
 #include "background.h"
 #include "run_cli.h"
@@ -474,6 +476,43 @@ START_TEST(case_folders_reached_through_links_are_walked_once)
     ck_assert_contains(r.err, "/up: a link that leads out of the cases folder");
     ck_assert_contains(r.err, "/root: a link that leads out of the cases folder");
     cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* The sandbox of a case ends with it, and so does what its handler started (setsid and a
+ * double fork included); the handler logs the pid, which the JSON report keeps. */
+START_TEST(a_process_a_case_starts_ends_with_the_case)
+{
+    char *dir = library(FN("escapes", "probes.escapes"),
+                        (const char *[]){"a", "{\"function\": \"escapes\", \"expect\": "
+                                              "{\"payloadContains\": {}}}",
+                                         NULL});
+    char json[700];
+    snprintf(json, sizeof json, "%s/report.json", dir);
+    cli_result r = check((const char *[]){"check", "--json", json, dir, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    cli_result_free(&r);
+    lc_buf text;
+    lc_buf_init(&text, 0);
+    ck_assert_int_eq(lc_buf_read_file(&text, json, NULL), LC_OK);
+    const char *at = strstr(text.data, "escaped pid ");
+    ck_assert_msg(at != NULL, "%s", text.data);
+    long pid = strtol(at + strlen("escaped pid "), NULL, 10);
+    lc_buf_free(&text);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    char stat[256] = "";
+    if (f) {
+        (void)!fread(stat, 1, sizeof stat - 1, f);
+        fclose(f);
+    }
+    const char *end = strrchr(stat, ')');
+    bool gone = f == NULL || (end && end[2] == 'Z');
+    if (!gone)
+        kill((pid_t)pid, SIGKILL);
+    ck_assert_msg(gone, "process %ld outlived its case", pid);
     scratch_remove(dir);
 }
 END_TEST
@@ -1164,6 +1203,7 @@ Suite *check_suite(void)
     tcase_add_test(trust, a_case_naming_an_undeclared_function_is_refused_before_anything_runs);
     tcase_add_test(trust, finding_no_case_is_not_a_pass);
     tcase_add_test(trust, case_folders_reached_through_links_are_walked_once);
+    tcase_add_test(trust, a_process_a_case_starts_ends_with_the_case);
     tcase_add_test(trust, log_expectations_see_the_whole_log);
     tcase_add_test(trust, verdicts_do_not_depend_on_order_or_jobs);
     tcase_add_test(trust, each_runtime_is_held_to_its_own_contract);
