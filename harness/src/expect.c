@@ -22,6 +22,7 @@ static lc_verdict *append_verdict(lc_verdicts *v, const char *check, lc_check_st
     lc_verdict *it = &items[v->count++];
     snprintf(it->check, sizeof it->check, "%s", check);
     it->state = state;
+    it->note = false;
     snprintf(it->message, sizeof it->message, "%s", text);
     lc_utf8_sanitize(it->message); /* payloads and logs are bytes; reports are UTF-8 */
     return it;
@@ -49,6 +50,17 @@ void lc_verdicts_not_checked(lc_verdicts *v, const char *check, const char *fmt,
     va_start(ap, fmt);
     add_verdict(v, check, LC_CHECK_NOT_CHECKED, fmt, ap);
     va_end(ap);
+}
+
+void lc_verdicts_note(lc_verdicts *v, const char *check, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t before = v->count;
+    add_verdict(v, check, LC_CHECK_PASSED, fmt, ap);
+    va_end(ap);
+    if (v->count > before)
+        v->items[v->count - 1].note = true;
 }
 
 void lc_verdicts_warn(lc_verdicts *v, const char *check, const char *fmt, ...)

@@ -439,7 +439,8 @@ static lc_status choose_python(const lc_function_config *c, lc_runtime declared,
     if (found == NULL)
         return lc_error_set(err, LC_ESPAWN, lc_runtime_name(declared), 0, 0,
                             "runtime %s needs a python%s interpreter, and none was found on PATH, "
-                            "under pyenv or in /usr/bin: install it, or give one with --python",
+                            "under pyenv, in /usr/local/bin or /usr/bin: install it, or give one "
+                            "with --python",
                             lc_runtime_name(declared), lc_runtime_version(declared));
     lc_status st = resolve_python(found, path, minor, err);
     free(found);

@@ -136,8 +136,8 @@ static lc_status install_locked(const char *npm, const lc_npm_piece *piece, cons
         mkdtemp(tmp) == NULL)
         return lc_error_set(err, LC_EIO, root, 0, 0, "cannot make a folder in %s: %s", root,
                             strerror(errno));
-    fprintf(stderr, "lambdacheck: installing %s into %s (once: later runs use it)\n",
-            piece->specs[0], final);
+    fprintf(stderr, "lambdacheck: installing %s%s into %s (once: later runs use it)\n",
+            piece->specs[0], piece->specs[1] ? " and the rest of its set" : "", final);
     lc_status st = run_npm(npm, piece, tmp, err);
     if (st == LC_OK && rename(tmp, final) != 0 && !exists(final, piece->proof))
         st = lc_error_set(err, LC_EIO, final, 0, 0, "cannot rename %s to %s: %s", tmp, final,

@@ -320,7 +320,8 @@ static lc_status build_function(const char *name, const json_t *f, lc_library *l
     if (st == LC_OK) {
         st = lc_function_new(&c, out, &mine);
         if (st != LC_OK)
-            lc_error_set(err, st, lib->manifest, 0, 0, "functions.%s: %s", name, mine.message);
+            lc_error_set(err, st, lib->template_path ? lib->template_path : lib->manifest, 0, 0,
+                         "%s%s: %s", lib->template_path ? "" : "functions.", name, mine.message);
     }
     json_decref(environment);
     for (char **l = layers; l && *l; l++)
@@ -448,7 +449,9 @@ static lc_status load_template(lc_library *lib, const json_t *manifest,
             continue;
         }
         json_t *f = template_entry(tf, own);
+        lib->template_path = own ? NULL : lc_template_path(t); /* where its faults come from */
         st = add_function(lib, tf->name, f, opt, err);
+        lib->template_path = NULL;
         json_decref(f);
     }
     lc_template_free(t);
@@ -1078,6 +1081,27 @@ static lc_status load_env_vars(lc_library *lib, const json_t *manifest, lc_error
     return lc_env_vars_load(path, &lib->env_vars, err);
 }
 
+/* A folder without a manifest: what to write, rather than "cannot open file". */
+static lc_status no_manifest_here(const char *manifest, lc_error *err)
+{
+    struct stat st;
+    if (stat(manifest, &st) == 0)
+        return LC_OK;
+    char dir[PATH_MAX], template[PATH_MAX + 32];
+    fit(dir, sizeof dir, "%s", manifest);
+    char *slash = strrchr(dir, '/');
+    if (slash)
+        *slash = '\0';
+    fit(template, sizeof template, "%s/template.yaml", slash ? dir : ".");
+    bool sam = stat(template, &st) == 0;
+    return lc_error_set(err, LC_ENOTFOUND, manifest, 0, 0,
+                        "no such file: a handler library is a lambdacheck.json naming its "
+                        "functions and case folders%s",
+                        sam ? "; for this SAM project write {\"template\": \"template.yaml\", "
+                              "\"cases\": [\"cases\"]} (see the README)"
+                            : "");
+}
+
 static lc_status load_manifest(lc_library *lib, const char *given, const lc_library_options *opt,
                                lc_error *err)
 {
@@ -1085,6 +1109,8 @@ static lc_status load_manifest(lc_library *lib, const char *given, const lc_libr
                                                 "template", "parameters",  "envVars",    NULL};
     json_t *manifest = NULL;
     lc_status st = manifest_path(given, lib->manifest, sizeof lib->manifest, err);
+    if (st == LC_OK)
+        st = no_manifest_here(lib->manifest, err);
     if (st == LC_OK)
         st = load_object(lib->manifest, &manifest, err);
     if (st == LC_OK)

@@ -59,6 +59,8 @@ struct lc_library {
     char **notes;        /* what the user may want to know but that stops nothing */
     size_t n_notes;
     json_t *env_vars;    /* the manifest's "envVars" file, or NULL */
+    const char *template_path; /* while a template's function (no manifest entry of its own) is
+                                  built: the template, named in its errors (borrowed) */
 };
 
 /* The library's function of that name, or NULL. */

@@ -53,14 +53,20 @@ static const char *aside_label(lc_check_state s)
     }
 }
 
+/* The label a verdict is shown with beside the case, or NULL when it is not. */
+static const char *label_of(const lc_verdict *v)
+{
+    return v->state == LC_CHECK_PASSED && v->note ? "note" : aside_label(v->state);
+}
+
 static void print_asides(FILE *out, const lc_case_result *r)
 {
     for (size_t i = 0; i < r->verdicts.count; i++) {
         const lc_verdict *v = &r->verdicts.items[i];
-        if (aside_label(v->state) && v->state != LC_CHECK_OFF)
-            fprintf(out, "    %s: %s: %s\n", aside_label(v->state), v->check, v->message);
-        else if (v->state == LC_CHECK_OFF) /* the message begins "turned off: " */
+        if (v->state == LC_CHECK_OFF) /* the message begins "turned off: " */
             fprintf(out, "    %s: %s\n", v->check, v->message);
+        else if (label_of(v))
+            fprintf(out, "    %s: %s: %s\n", label_of(v), v->check, v->message);
     }
 }
 
@@ -193,7 +199,7 @@ static void junit_failure(FILE *f, const lc_case_result *r)
 static bool has_asides(const lc_case_result *r)
 {
     for (size_t i = 0; i < r->verdicts.count; i++)
-        if (aside_label(r->verdicts.items[i].state))
+        if (label_of(&r->verdicts.items[i]))
             return true;
     return false;
 }
@@ -224,10 +230,10 @@ static void junit_asides(FILE *f, const lc_case_result *r)
 {
     for (size_t i = 0; i < r->verdicts.count; i++) {
         const lc_verdict *v = &r->verdicts.items[i];
-        if (aside_label(v->state) == NULL)
+        if (label_of(v) == NULL)
             continue;
         if (v->state != LC_CHECK_OFF) {
-            xml_text(f, aside_label(v->state));
+            xml_text(f, label_of(v));
             fputs(": ", f);
         }
         xml_text(f, v->check);
@@ -321,12 +327,13 @@ static json_t *case_json(const lc_case_result *r)
     json_t *checks = json_array();
     for (size_t i = 0; i < r->verdicts.count; i++) {
         const lc_verdict *v = &r->verdicts.items[i];
-        json_array_append_new(checks, json_pack("{s:s, s:s, s:b, s:s}", "check", v->check,
-                                                "state", state_names[v->state], "passed",
-                                                v->state == LC_CHECK_PASSED ||
-                                                    v->state == LC_CHECK_WARNED,
-                                                "message",
-                                                v->message));
+        json_t *item = json_pack("{s:s, s:s, s:b, s:s}", "check", v->check, "state",
+                                 state_names[v->state], "passed",
+                                 v->state == LC_CHECK_PASSED || v->state == LC_CHECK_WARNED,
+                                 "message", v->message);
+        if (item && v->note)
+            json_object_set_new(item, "note", json_true());
+        json_array_append_new(checks, item);
     }
     char *log = report_log(r->log);
     json_t *c = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:f, s:s, s:s?, s:o, s:s}", "id", r->id,
@@ -392,6 +399,8 @@ static lc_status read_checks(const json_t *checks, lc_case_result *r, const char
             lc_verdicts_not_checked(&r->verdicts, check, "%s", message);
         else if (s == LC_CHECK_WARNED)
             lc_verdicts_warn(&r->verdicts, check, "%s", message);
+        else if (json_is_true(json_object_get(c, "note")))
+            lc_verdicts_note(&r->verdicts, check, "%s", message);
         else
             lc_verdicts_add(&r->verdicts, check, s == LC_CHECK_PASSED, "%s", message);
         if (s == LC_CHECK_OFF) /* the message already says why */

@@ -15,6 +15,7 @@ typedef struct {
     bool failed;
     char warning[900];
     bool warned;
+    bool ignored; /* the service does not read the response: reason says why */
 } finding;
 
 static bool fail(finding *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -788,6 +789,7 @@ static bool batch_source(lc_event_source s)
  * partial batch responses ... include ReportBatchItemFailures"). */
 static void ignored_response(lc_event_source s, finding *f)
 {
+    f->ignored = true;
     snprintf(f->reason, sizeof f->reason,
              "the response is ignored: ReportBatchItemFailures is off for this function's %s "
              "event source, so Lambda counts the batch as processed unless the function fails",
@@ -817,6 +819,8 @@ lc_event_source lc_source_contract_check(const json_t *event, const char *payloa
         lc_verdicts_add(out, name, false, "%s", f.reason);
     else if (f.warned)
         lc_verdicts_warn(out, name, "%s", f.warning);
+    else if (f.ignored)
+        lc_verdicts_note(out, name, "%s", f.reason);
     else
         lc_verdicts_add(out, name, true, "%s", f.reason);
     return s;

@@ -59,6 +59,8 @@ typedef struct {
     lc_check_state state;
     char message[1024]; /* what held, why it failed (the path and both sides), or why it could
                            not be checked */
+    bool note;          /* a pass worth showing with the case (reports print it as a note):
+                           what held is not what the name suggests (a response Lambda ignores) */
 } lc_verdict;
 
 typedef struct {
@@ -69,6 +71,10 @@ typedef struct {
 /* Appends a verdict: passed or failed, with the message for that outcome. */
 void lc_verdicts_add(lc_verdicts *v, const char *check, bool passed, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Appends a passing verdict that reports show with the case, as a note. */
+void lc_verdicts_note(lc_verdicts *v, const char *check, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Appends a verdict that held with a warning: what the response does that AWS does not
  * document. */

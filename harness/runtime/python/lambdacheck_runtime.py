@@ -768,6 +768,10 @@ def _findable(name):
         return False
 
 
+# What a layer holds for a package that is one module, not a folder.
+_LAYOUT = {"six": "six.py"}
+
+
 def note_missing_runtime_package(exc):
     """When exc is the import of a package Lambda's runtime ships (boto3, botocore, ...) failing
     because this interpreter has none, says so in the log, and how to supply it: on Lambda the
@@ -782,7 +786,7 @@ def note_missing_runtime_package(exc):
         "has none. Supply it: a layer folder holding python/%s (\"layers\" in the manifest), or "
         "a Python %s that has it in its site-packages (a venv with %s installed; Debian's "
         "python3-%s serves /usr/bin/python3 only), given with --python or the function's "
-        "\"python\"\n" % (top, version, sys.executable, top, version, top, top))
+        "\"python\"\n" % (top, version, sys.executable, _LAYOUT.get(top, top), version, top, top))
 
 
 # --- the Runtime API ----------------------------------------------------------------------------
