@@ -21,6 +21,15 @@ static const char *lookup(void *ctx, const char *name)
     return NULL;
 }
 
+static const char *header_at(void *ctx, size_t i, const char **value)
+{
+    headers *h = ctx;
+    if ((int)i >= h->n)
+        return NULL;
+    *value = h->values[i];
+    return h->names[i];
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *text = malloc(size + 1);
@@ -47,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         h.values[h.n++] = colon + 1 + (colon[1] == ' ');
     }
     lc_sigv4_request req = {method, path, query, lookup, &h, body ? body : "",
-                            body ? strlen(body) : 0};
+                            body ? strlen(body) : 0, NULL, header_at};
     lc_sigv4_key key = {"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "us-east-1",
                         "lambda", 1795777200000LL, 0};
     const char *type = NULL;
