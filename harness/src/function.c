@@ -31,6 +31,7 @@ struct lc_function {
     char interpreter_origin[PATH_MAX + 64]; /* why that interpreter (choose_python), or "" */
     char **layers;       /* absolute layer folders, NULL-terminated */
     char *sdk_dir;       /* the runtime's AWS SDK node_modules, NULL when none */
+    char *alias;         /* AutoPublishAlias, or NULL */
     char **argv;
     json_t *variables;
     int concurrency;
@@ -999,6 +1000,7 @@ lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_err
     fn->init_timeout_ms = c->init_timeout_ms > 0 ? c->init_timeout_ms : 10000;
     fn->shutdown_grace_ms = c->shutdown_grace_ms > 0 ? c->shutdown_grace_ms : 0;
     fn->host_packages = c->host_packages;
+    fn->alias = c->alias && c->alias[0] ? strdup(c->alias) : NULL;
     lc_status st = declared_runtime(c, &fn->runtime, err);
     if (st == LC_OK)
         st = resolve_layers(c->layers, &fn->layers, err);
@@ -1043,10 +1045,13 @@ void lc_function_free(lc_function *fn)
     free(fn->interpreter);
     lc__strv_free(fn->layers);
     free(fn->sdk_dir);
+    free(fn->alias);
     lc__strv_free(fn->argv);
     json_decref(fn->variables);
     free(fn);
 }
+
+const char *lc_function_alias(const lc_function *fn) { return fn->alias; }
 
 const char *lc_function_name(const lc_function *fn) { return lc_context_function_name(fn->base); }
 const char *lc_function_handler(const lc_function *fn) { return fn->handler; }
@@ -1109,6 +1114,7 @@ lc_status lc_function_copy_with(const lc_function *fn, const json_t *extra, lc_f
     memcpy(copy->interpreter_origin, fn->interpreter_origin, sizeof copy->interpreter_origin);
     copy->layers = strv_copy(fn->layers);
     copy->sdk_dir = fn->sdk_dir ? strdup(fn->sdk_dir) : NULL;
+    copy->alias = fn->alias ? strdup(fn->alias) : NULL;
     copy->shutdown_grace_ms = fn->shutdown_grace_ms;
     copy->host_packages = fn->host_packages;
     copy->log_json = fn->log_json;

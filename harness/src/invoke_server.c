@@ -717,7 +717,10 @@ static bool check_call(lc_invoke_server *s, lc__http_request *req, call *c)
     const lc_function *fn = resolve(s, c);
     if (fn && elsewhere(s, req, c, fn, c->given))
         return false;
-    if (fn == NULL || (c->qualifier[0] && strcmp(c->qualifier, "$LATEST") != 0)) {
+    bool known_qualifier = c->qualifier[0] == '\0' || strcmp(c->qualifier, "$LATEST") == 0 ||
+                           (fn && lc_function_alias(fn) &&
+                            strcmp(c->qualifier, lc_function_alias(fn)) == 0);
+    if (fn == NULL || !known_qualifier) {
         service_error(s, req, 404, "ResourceNotFoundException", "Function not found: %s%s%s",
                       fn ? lc_function_arn(fn) : c->arn, c->qualifier[0] ? ":" : "",
                       c->qualifier);

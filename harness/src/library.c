@@ -149,7 +149,8 @@ static lc_status typed(const json_t *obj, const char *key, json_type type, const
 static const char *const function_keys[] = {
     "handler",  "code",        "runtime",     "timeout",      "timeoutMs",   "memory",
     "environment", "runtimeCommand", "python", "concurrency", "hostPackages", "credentials",
-    "logging",  "layers",      "region",      "account",      "eventSources", "contracts", NULL};
+    "logging",  "layers",      "region",      "account",      "eventSources", "contracts",
+    "alias",    NULL};
 static const char *const logging_keys[] = {"format", "applicationLogLevel", "systemLogLevel",
                                            NULL};
 
@@ -180,6 +181,7 @@ static lc_status check_function_fields(const json_t *f, const char *where, const
         {"layers", JSON_ARRAY, "a list of layer folders (relative to the manifest)"},
         {"region", JSON_STRING, "a string (us-east-1)"},
         {"account", JSON_STRING, "a string (twelve digits)"},
+        {"alias", JSON_STRING, "a string (the alias it also answers to, as AutoPublishAlias)"},
     };
     for (size_t i = 0; st == LC_OK && i < sizeof types / sizeof *types; i++)
         st = typed(f, types[i].key, types[i].type, types[i].wanted, where, source, err);
@@ -264,6 +266,7 @@ static lc_status build_function(const char *name, const json_t *f, lc_library *l
         .memory_mb = (long)json_integer_value(json_object_get(f, "memory")),
         .environment = json_object_get(f, "environment"),
         .concurrency = (int)json_integer_value(json_object_get(f, "concurrency")),
+        .alias = json_string_value(json_object_get(f, "alias")),
     };
     if (json_object_get(f, "timeoutMs"))
         c.timeout_ms = (long)json_integer_value(json_object_get(f, "timeoutMs"));
@@ -377,9 +380,9 @@ static json_t *template_entry(const lc_template_function *t, const json_t *own)
 {
     json_t *f = json_pack("{s:I, s:I, s:O}", "timeoutMs", (json_int_t)t->timeout_ms, "memory",
                           (json_int_t)t->memory_mb, "environment", t->environment);
-    const char *names[] = {"handler", "runtime", "code"};
-    const char *given[] = {t->handler, t->runtime, t->code_dir};
-    for (size_t i = 0; i < 3; i++)
+    const char *names[] = {"handler", "runtime", "code", "alias"};
+    const char *given[] = {t->handler, t->runtime, t->code_dir, t->alias};
+    for (size_t i = 0; i < 4; i++)
         if (given[i])
             json_object_set_new(f, names[i], json_string(given[i]));
     json_t *layers = json_array();

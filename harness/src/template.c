@@ -500,6 +500,7 @@ static void describe(lc_template *t, entry *e, bool serverless)
     e->pub.log_format = prop_string(logging, "LogFormat");
     e->pub.application_log_level = prop_string(logging, "ApplicationLogLevel");
     e->pub.system_log_level = prop_string(logging, "SystemLogLevel");
+    e->pub.alias = prop_string(p, "AutoPublishAlias");
     if (e->pub.handler == NULL)
         set_part_problem(e, "handler", "it has no Handler");
     if (e->pub.runtime == NULL)
@@ -831,4 +832,5 @@ void lc_template_function_config(const lc_template_function *f, lc_function_conf
     c->log_format = f->log_format;
     c->application_log_level = f->application_log_level;
     c->system_log_level = f->system_log_level;
+    c->alias = f->alias;
 }

@@ -135,6 +135,39 @@ START_TEST(serve_serves_every_function_of_a_template)
 }
 END_TEST
 
+/* A function with AutoPublishAlias answers to that alias as a qualifier (a streaming project of
+ * serverless-patterns is called by :live); another qualifier is still not found. */
+START_TEST(serve_answers_to_a_functions_auto_publish_alias)
+{
+    char *dir = scratch_dir("alias");
+    scratch_write(dir, "template.yaml",
+                  "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                  "      CodeUri: " PROBES "\n      Handler: probes.echo\n"
+                  "      Runtime: python3.11\n      AutoPublishAlias: live\n");
+    char template[600];
+    snprintf(template, sizeof template, "%s/template.yaml", dir);
+    background bg = {0};
+    bg_start(&bg, (const char *[]){cli_path(), "serve", "--template", template, "--port-file",
+                                   "{port_file}", NULL});
+    const char *names[] = {"Fn:live", "Fn:$LATEST", "Fn"};
+    for (int i = 0; i < 3; i++) {
+        cli_result r = run((const char *[]){"invoke", "--endpoint-url", bg_url(&bg),
+                                            "--function-name", names[i], "--payload", "[1]",
+                                            NULL});
+        ck_assert_msg(r.status == 0, "%s: exit %d: %s%s", names[i], r.status, r.out, r.err);
+        ck_assert_str_eq(r.out, "[1]\n");
+        cli_result_free(&r);
+    }
+    cli_result r = run((const char *[]){"invoke", "--endpoint-url", bg_url(&bg),
+                                        "--function-name", "Fn:prod", NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_contains(r.err, "ResourceNotFoundException");
+    cli_result_free(&r);
+    ck_assert_int_eq(bg_stop(&bg), 0);
+    scratch_remove(dir);
+}
+END_TEST
+
 /* --- check ----------------------------------------------------------------------------------------- */
 
 START_TEST(check_runs_a_sam_project_with_a_manifest_naming_its_template)
@@ -385,6 +418,7 @@ Suite *sam_suite(void)
     TCase *serve = tcase_create("serve");
     tcase_set_timeout(serve, 120);
     tcase_add_test(serve, serve_serves_every_function_of_a_template);
+    tcase_add_test(serve, serve_answers_to_a_functions_auto_publish_alias);
     suite_add_tcase(s, serve);
     TCase *check = tcase_create("check");
     tcase_set_timeout(check, 120);

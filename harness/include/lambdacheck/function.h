@@ -75,6 +75,8 @@ typedef struct {
     long shutdown_grace_ms;      /* 0: an environment is shut down with SIGKILL, as Lambda does
                                     for functions without extensions; else SIGTERM first and this
                                     long to exit (coverage.py saves its data then) */
+    const char *alias;           /* a qualifier the function also answers to, as SAM's
+                                    AutoPublishAlias publishes one; NULL: $LATEST only */
 } lc_function_config;
 
 /* Credentials a function gets unless others are configured: well-formed and useless, so code that
@@ -158,6 +160,9 @@ char *const *lc_function_layers(const lc_function *fn);
  * installed there on first use), or NULL when it has none or it could not be had (then a note
  * said why on stderr). Borrowed until free. */
 const char *lc_function_sdk_dir(const lc_function *fn);
+
+/* The alias the function answers to besides $LATEST, or NULL. Borrowed until free. */
+const char *lc_function_alias(const lc_function *fn);
 
 /* SIGTERM grace at shutdown in ms; 0: SIGKILL at once. */
 long lc_function_shutdown_grace_ms(const lc_function *fn);

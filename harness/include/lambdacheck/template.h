@@ -56,6 +56,7 @@ typedef struct {
     const char *log_format;      /* LoggingConfig, or NULL */
     const char *application_log_level;
     const char *system_log_level;
+    const char *alias;           /* AutoPublishAlias: the alias it also answers to, or NULL */
     const json_t *event_sources; /* the queues and streams that invoke it, from its Events
                                     (types SQS, Kinesis, DynamoDB) and the template's
                                     AWS::Lambda::EventSourceMapping resources naming it:
