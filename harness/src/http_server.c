@@ -404,6 +404,16 @@ const char *lc__http_trailer(const lc__http_request *req, const char *name)
     return NULL;
 }
 
+/* The next item of a comma-separated field value, trimmed (cut at 63 bytes), into item;
+ * advances *v past it. */
+static char *next_item(const char **v, char item[64])
+{
+    size_t n = strcspn(*v, ",");
+    snprintf(item, 64, "%.*s", (int)(n < 63 ? n : 63), *v);
+    *v += n + ((*v)[n] == ',');
+    return trim(item);
+}
+
 /* Content-Length: every occurrence, and every item of a list, the same digits. */
 static int content_length(const lc__http_request *req, uint64_t *out, bool *present,
                           const char **why)
@@ -413,10 +423,8 @@ static int content_length(const lc__http_request *req, uint64_t *out, bool *pres
         if (strcasecmp(req->headers[i].name, "Content-Length") != 0)
             continue;
         for (const char *v = req->headers[i].value; *v;) {
-            size_t n = strcspn(v, ",");
             char item[64];
-            snprintf(item, sizeof item, "%.*s", (int)(n < 63 ? n : 63), v);
-            char *t = trim(item);
+            char *t = next_item(&v, item);
             if (t[0] == '\0' || strspn(t, "0123456789") != strlen(t))
                 return *why = "Content-Length is not a number", 400;
             if (strlen(t) > 15)
@@ -426,7 +434,6 @@ static int content_length(const lc__http_request *req, uint64_t *out, bool *pres
                 return *why = "the request has two different Content-Length values", 400;
             *out = value;
             *present = true;
-            v += n + (v[n] == ',');
         }
     }
     return 0;
@@ -451,16 +458,13 @@ static int transfer_codings(const lc__http_request *req, const char **why)
         if (strcasecmp(req->headers[i].name, "Transfer-Encoding") != 0)
             continue;
         for (const char *v = req->headers[i].value; *v;) {
-            size_t n = strcspn(v, ",");
             char item[64];
-            snprintf(item, sizeof item, "%.*s", (int)(n < 63 ? n : 63), v);
-            char *t = trim(item);
+            char *t = next_item(&v, item);
             if (t[0]) {
                 others = others || (last && strcasecmp(last, "chunked") != 0);
                 last = strcasecmp(t, "chunked") == 0 ? "chunked" : "other";
                 others = others || strcmp(last, "other") == 0;
             }
-            v += n + (v[n] == ',');
         }
     }
     if (last == NULL || strcmp(last, "chunked") != 0)

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -98,4 +99,18 @@ void cli_result_free(cli_result *r)
     free(r->out);
     free(r->err);
     r->out = r->err = NULL;
+}
+
+bool process_gone(long pid)
+{
+    char path[64], text[512] = "";
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return true;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *end = strrchr(text, ')'); /* the command name may hold anything */
+    return end && end[1] == ' ' && end[2] == 'Z';
 }

@@ -2,6 +2,8 @@
 #ifndef LC_RUN_CLI_H
 #define LC_RUN_CLI_H
 
+#include <stdbool.h>
+
 typedef struct {
     int status;   /* exit status, or 128 + signal number */
     char *out;    /* standard output, NUL-terminated; free with cli_result_free() */
@@ -15,6 +17,9 @@ cli_result run_cli(const char *const *args, const char *stdin_text, const char *
                    int timeout_ms);
 
 void cli_result_free(cli_result *r);
+
+/* True when process pid no longer runs: it is gone, or a zombie waiting to be reaped. */
+bool process_gone(long pid);
 
 /* Fails the test unless needle is in haystack, showing both. */
 #define ck_assert_contains(haystack, needle)                                                       \

@@ -500,16 +500,7 @@ START_TEST(a_process_a_case_starts_ends_with_the_case)
     ck_assert_msg(at != NULL, "%s", text.data);
     long pid = strtol(at + strlen("escaped pid "), NULL, 10);
     lc_buf_free(&text);
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    char stat[256] = "";
-    if (f) {
-        (void)!fread(stat, 1, sizeof stat - 1, f);
-        fclose(f);
-    }
-    const char *end = strrchr(stat, ')');
-    bool gone = f == NULL || (end && end[2] == 'Z');
+    bool gone = process_gone(pid);
     if (!gone)
         kill((pid_t)pid, SIGKILL);
     ck_assert_msg(gone, "process %ld outlived its case", pid);

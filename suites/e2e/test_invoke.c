@@ -224,21 +224,6 @@ START_TEST(a_stream_past_the_streaming_limit_ends_with_the_size_error)
 }
 END_TEST
 
-/* True when the process is gone, or a zombie: it no longer runs. */
-static bool no_longer_runs(long pid)
-{
-    char path[64], text[512] = "";
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return true;
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = '\0';
-    const char *end = strrchr(text, ')');
-    return end && end[1] == ' ' && end[2] == 'Z';
-}
-
 /* A handler that calls setsid and double-forks left its grandchild running after the command
  * ended (reparented to init): nothing a function starts outlives its environment. */
 START_TEST(a_process_a_handler_starts_does_not_outlive_its_environment)
@@ -250,7 +235,7 @@ START_TEST(a_process_a_handler_starts_does_not_outlive_its_environment)
     long pid = (long)json_integer_value(json_object_get(out, "escaped"));
     json_decref(out);
     ck_assert_int_gt(pid, 1);
-    bool gone = no_longer_runs(pid);
+    bool gone = process_gone(pid);
     if (!gone)
         kill((pid_t)pid, SIGKILL); /* this test's own cleanup, before it fails */
     ck_assert_msg(gone, "process %ld outlived the environment", pid);
@@ -264,7 +249,7 @@ START_TEST(a_process_a_handler_starts_does_not_outlive_its_environment)
     ck_assert_msg(at != NULL, "%s", r.err);
     pid = strtol(at + 12, NULL, 10);
     ck_assert_int_gt(pid, 1);
-    gone = no_longer_runs(pid);
+    gone = process_gone(pid);
     if (!gone)
         kill((pid_t)pid, SIGKILL);
     ck_assert_msg(gone, "process %ld outlived its runtime's exit", pid);
