@@ -406,6 +406,24 @@ START_TEST(overrides_cure_what_a_template_function_lacks)
 }
 END_TEST
 
+/* Every project of fixtures/projects (small look-alikes of real SAM projects: sam init's layout
+ * and SQS template, a serverless-patterns partial batch consumer, a nodejs24.x ES module with the
+ * SDK Lambda ships and a layer) passes as it is. */
+START_TEST(every_look_alike_of_a_real_project_passes_as_it_is)
+{
+    static const char *const projects[] = {"sam-app", "sam-sqs", "queue-partial-batch",
+                                           "node24-esm-sdk"};
+    for (size_t i = 0; i < sizeof projects / sizeof *projects; i++) {
+        char path[600];
+        snprintf(path, sizeof path, LC_FIXTURES_DIR "/projects/%s", projects[i]);
+        cli_result r = run((const char *[]){"check", path, NULL});
+        ck_assert_msg(r.status == 0, "%s: exit %d: %s%s", projects[i], r.status, r.out, r.err);
+        ck_assert_contains(r.out, " 0 failed");
+        cli_result_free(&r);
+    }
+}
+END_TEST
+
 Suite *sam_suite(void)
 {
     Suite *s = suite_create("sam");
@@ -429,6 +447,7 @@ Suite *sam_suite(void)
     tcase_add_test(check, a_partial_batch_consumer_is_judged_by_its_mapping);
     tcase_add_test(check, a_contract_is_turned_off_by_name_with_its_reason);
     tcase_add_test(check, overrides_cure_what_a_template_function_lacks);
+    tcase_add_test(check, every_look_alike_of_a_real_project_passes_as_it_is);
     suite_add_tcase(s, check);
     return s;
 }
