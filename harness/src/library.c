@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "lambdacheck/buf.h"
@@ -423,6 +424,15 @@ static json_t *template_parameters(const json_t *manifest, const lc_library_opti
     return values;
 }
 
+/* Lambda's name for this machine's architecture. */
+static const char *host_architecture(void)
+{
+    static struct utsname u;
+    if (u.machine[0] == '\0')
+        uname(&u);
+    return strcmp(u.machine, "aarch64") == 0 ? "arm64" : u.machine;
+}
+
 /* The functions of the manifest's "template": each unless the manifest's own entry of that name
  * overrides fields; one that cannot run here is kept with its problem. */
 static lc_status load_template(lc_library *lib, const json_t *manifest,
@@ -455,6 +465,9 @@ static lc_status load_template(lc_library *lib, const json_t *manifest,
         lib->template_path = own ? NULL : lc_template_path(t); /* where its faults come from */
         st = add_function(lib, tf->name, f, opt, err);
         lib->template_path = NULL;
+        if (st == LC_OK && strcmp(tf->architecture, host_architecture()) != 0)
+            fit(lib->functions[lib->n_functions - 1].foreign_arch,
+                sizeof lib->functions[0].foreign_arch, "%s", tf->architecture);
         json_decref(f);
     }
     lc_template_free(t);
@@ -496,6 +509,11 @@ static lc_status load_functions(lc_library *lib, const json_t *manifest,
         if (lib->functions[i].problem)
             add_note(lib, "%s: template function %s cannot run here: %s", lib->manifest,
                      lib->functions[i].name, lib->functions[i].problem);
+        else if (lib->functions[i].foreign_arch[0])
+            add_note(lib, "%s: function %s runs on %s on Lambda and on this machine's %s here: "
+                          "native code built for %s will not load",
+                     lib->manifest, lib->functions[i].name, lib->functions[i].foreign_arch,
+                     host_architecture(), lib->functions[i].foreign_arch);
     note_deprecated(lib);
     return st;
 }

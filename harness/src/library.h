@@ -43,6 +43,8 @@ typedef struct {
                             that names it is a problem, the others run */
     json_t *event_sources; /* its "eventSources" (settings.h), or NULL (owned) */
     json_t *contracts;   /* its "contracts" turned off, or NULL (owned) */
+    char foreign_arch[16]; /* its template's architecture when this machine has another, else
+                              "" */
 } lc__function;
 
 struct lc_library {

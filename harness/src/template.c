@@ -374,6 +374,21 @@ static const char *prop_string(const json_t *obj, const char *key)
 
 static int included(lc_template *t, const json_t *res, lc_error *err);
 
+/* Architectures: one entry (SAM CLI refuses a list of two, which Globals and a function's own
+ * make when both give one); x86_64 by default (samcli Function.architecture). */
+static void find_architecture(entry *e)
+{
+    const json_t *list = json_object_get(e->props, "Architectures");
+    e->pub.architecture = "x86_64";
+    if (list == NULL)
+        return;
+    if (!json_is_array(list) || json_array_size(list) != 1 ||
+        !json_is_string(json_array_get(list, 0)))
+        set_problem(e, "Architectures must be a list of one architecture (x86_64 or arm64)");
+    else
+        e->pub.architecture = json_string_value(json_array_get(list, 0));
+}
+
 /* --- event sources ------------------------------------------------------------------------------ */
 
 /* Records that a queue or stream (source "sqs", "kinesis", "dynamodb") invokes the function, with
@@ -501,6 +516,7 @@ static void describe(lc_template *t, entry *e, bool serverless)
     e->pub.application_log_level = prop_string(logging, "ApplicationLogLevel");
     e->pub.system_log_level = prop_string(logging, "SystemLogLevel");
     e->pub.alias = prop_string(p, "AutoPublishAlias");
+    find_architecture(e);
     if (e->pub.handler == NULL)
         set_part_problem(e, "handler", "it has no Handler");
     if (e->pub.runtime == NULL)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include <jansson.h>
 
@@ -424,6 +425,30 @@ START_TEST(every_look_alike_of_a_real_project_passes_as_it_is)
 }
 END_TEST
 
+/* An arm64 function runs on this machine's architecture, with a note saying what that means. */
+START_TEST(an_arm64_function_runs_here_with_a_note)
+{
+    char *dir = scratch_dir("arch");
+    scratch_write(dir, "template.yaml",
+                  "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                  "      CodeUri: " PROBES "\n      Handler: probes.echo\n"
+                  "      Runtime: python3.11\n      Architectures: [arm64]\n");
+    scratch_write(dir, "lambdacheck.json", "{\"template\": \"template.yaml\", \"cases\": [\"c\"]}");
+    scratch_write(dir, "c/a/case.json", "{\"function\": \"Fn\", \"eventJson\": 1, "
+                                        "\"expect\": {\"payload\": 1}}");
+    cli_result r = run((const char *[]){"check", dir, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    struct utsname u;
+    uname(&u);
+    if (strcmp(u.machine, "aarch64") != 0)
+        ck_assert_contains(r.err, "function Fn runs on arm64 on Lambda and on this machine's");
+    else
+        ck_assert_ptr_null(strstr(r.err, "runs on arm64 on Lambda"));
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
 Suite *sam_suite(void)
 {
     Suite *s = suite_create("sam");
@@ -448,6 +473,7 @@ Suite *sam_suite(void)
     tcase_add_test(check, a_contract_is_turned_off_by_name_with_its_reason);
     tcase_add_test(check, overrides_cure_what_a_template_function_lacks);
     tcase_add_test(check, every_look_alike_of_a_real_project_passes_as_it_is);
+    tcase_add_test(check, an_arm64_function_runs_here_with_a_note);
     suite_add_tcase(s, check);
     return s;
 }

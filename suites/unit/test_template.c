@@ -685,6 +685,33 @@ START_TEST(events_and_mappings_give_a_function_its_event_sources)
 }
 END_TEST
 
+/* Architectures: x86_64 by default; one entry; Globals and the function both giving one make a
+ * list of two, which SAM CLI refuses. */
+START_TEST(architectures_default_and_must_be_one)
+{
+    lc_template *t = load_text(
+        "Resources:\n"
+        "  Plain:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src\n      Handler: a.b\n      Runtime: python3.11\n"
+        "  Arm:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src\n      Handler: a.b\n      Runtime: python3.11\n"
+        "      Architectures: [arm64]\n",
+        NULL);
+    ck_assert_str_eq(function(t, "Plain")->architecture, "x86_64");
+    ck_assert_str_eq(function(t, "Arm")->architecture, "arm64");
+    lc_template_free(t);
+    t = load_text("Globals:\n  Function:\n    Architectures: [x86_64]\n"
+                  "Resources:\n"
+                  "  Both:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                  "      CodeUri: src\n      Handler: a.b\n      Runtime: python3.11\n"
+                  "      Architectures: [arm64]\n",
+                  NULL);
+    ck_assert_ptr_nonnull(strstr(function(t, "Both")->problem, "Architectures must be a list of "
+                                                               "one architecture"));
+    lc_template_free(t);
+}
+END_TEST
+
 Suite *template_suite(void)
 {
     Suite *s = suite_create("template");
@@ -726,6 +753,7 @@ Suite *template_suite(void)
     tcase_add_test(defaults, handler_and_runtime_come_from_globals);
     tcase_add_test(defaults, a_plain_function_without_code_names_the_part_that_cures_it);
     tcase_add_test(defaults, events_and_mappings_give_a_function_its_event_sources);
+    tcase_add_test(defaults, architectures_default_and_must_be_one);
     suite_add_tcase(s, defaults);
     return s;
 }
