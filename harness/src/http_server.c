@@ -449,11 +449,13 @@ static size_t header_count(const lc__http_request *req, const char *name)
 }
 
 /* Every Transfer-Encoding field as one list (RFC 9112 6.1): chunked must be the last coding,
- * else the length cannot be known (400); any other coding is not served (501). */
+ * else the length cannot be known (400), and only once ("A sender MUST NOT apply the chunked
+ * transfer coding more than once", 7.1: a proxy that refuses it and a server that decodes it
+ * once would read two requests differently); any other coding is not served (501). */
 static int transfer_codings(const lc__http_request *req, const char **why)
 {
     const char *last = NULL;
-    bool others = false;
+    bool others = false, twice = false;
     for (size_t i = 0; i < req->n_headers; i++) {
         if (strcasecmp(req->headers[i].name, "Transfer-Encoding") != 0)
             continue;
@@ -461,6 +463,8 @@ static int transfer_codings(const lc__http_request *req, const char **why)
             char item[64];
             char *t = next_item(&v, item);
             if (t[0]) {
+                twice = twice || (last && strcmp(last, "chunked") == 0 &&
+                                  strcasecmp(t, "chunked") == 0);
                 others = others || (last && strcasecmp(last, "chunked") != 0);
                 last = strcasecmp(t, "chunked") == 0 ? "chunked" : "other";
                 others = others || strcmp(last, "other") == 0;
@@ -469,6 +473,8 @@ static int transfer_codings(const lc__http_request *req, const char **why)
     }
     if (last == NULL || strcmp(last, "chunked") != 0)
         return *why = "the last Transfer-Encoding must be chunked", 400;
+    if (twice)
+        return *why = "chunked is applied more than once", 400;
     if (others)
         return *why = "only the chunked Transfer-Encoding is served", 501;
     return 0;
@@ -679,8 +685,8 @@ static int body_step(lc__http_server *s, conn *c, const char **why)
         return -1;
     size_t n = c->in_len < c->remaining ? c->in_len : (size_t)c->remaining;
     int st = take_body(s, c, c->in, n);
-    if (st && c->req.streamed) { /* the handler answers a stream past every limit, and the
-                                    connection closes after that answer */
+    if (st == 413 && c->req.streamed) { /* the handler answers a stream past every limit, and
+                                           the connection closes after that answer */
         c->keep_alive = false;
         c->state = C_HANDLING;
         return 0;

@@ -139,9 +139,11 @@ static lc_status install_locked(const char *npm, const lc_npm_piece *piece, cons
     fprintf(stderr, "lambdacheck: installing %s%s into %s (once: later runs use it)\n",
             piece->specs[0], piece->specs[1] ? " and the rest of its set" : "", final);
     lc_status st = run_npm(npm, piece, tmp, err);
-    if (st == LC_OK && rename(tmp, final) != 0 && !exists(final, piece->proof))
+    int renamed = st == LC_OK ? rename(tmp, final) : 0;
+    int why = errno; /* before exists() looks, which sets errno of its own */
+    if (st == LC_OK && renamed != 0 && !exists(final, piece->proof))
         st = lc_error_set(err, LC_EIO, final, 0, 0, "cannot rename %s to %s: %s", tmp, final,
-                          strerror(errno));
+                          strerror(why));
     remove_tree(tmp); /* gone after a rename; left over after a failure */
     return st;
 }

@@ -395,6 +395,7 @@ static lc_status read_checks(const json_t *checks, lc_case_result *r, const char
         if (s < 0 || !check || !message)
             return lc_error_set(err, LC_EJSON, source, 0, 0,
                                 "%s: checks[%zu] needs check, state and message", r->id, i);
+        size_t before = r->verdicts.count;
         if (s == LC_CHECK_NOT_CHECKED)
             lc_verdicts_not_checked(&r->verdicts, check, "%s", message);
         else if (s == LC_CHECK_WARNED)
@@ -403,6 +404,8 @@ static lc_status read_checks(const json_t *checks, lc_case_result *r, const char
             lc_verdicts_note(&r->verdicts, check, "%s", message);
         else
             lc_verdicts_add(&r->verdicts, check, s == LC_CHECK_PASSED, "%s", message);
+        if (r->verdicts.count == before)
+            return lc_error_set(err, LC_ENOMEM, source, 0, 0, "out of memory");
         if (s == LC_CHECK_OFF) /* the message already says why */
             r->verdicts.items[r->verdicts.count - 1].state = LC_CHECK_OFF;
     }

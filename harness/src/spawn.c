@@ -41,17 +41,20 @@ static pthread_mutex_t children_mu = PTHREAD_MUTEX_INITIALIZER;
 static pid_t *children;
 static size_t n_children, cap_children;
 
-static void remember_child(pid_t pid) /* children_mu held */
+/* False when there is no room to remember it: the caller must not keep the child, which an
+ * orphan hunt would take for an orphan. */
+static bool remember_child(pid_t pid) /* children_mu held */
 {
     if (n_children == cap_children) {
         size_t cap = cap_children ? 2 * cap_children : 64;
         pid_t *grown = realloc(children, cap * sizeof *grown);
         if (grown == NULL)
-            return;
+            return false;
         children = grown;
         cap_children = cap;
     }
     children[n_children++] = pid;
+    return true;
 }
 
 static bool started_here(pid_t pid) /* children_mu held */
@@ -146,10 +149,16 @@ static void run_job(spawn_job *job)
     pid_t pid = vfork();
     if (pid == 0)
         child_exec(job, parent, report[1]);
-    if (pid > 0)
-        remember_child(pid);
+    bool kept = pid <= 0 || remember_child(pid);
     pthread_mutex_unlock(&children_mu);
     close(report[1]);
+    if (!kept) { /* exec'd or not, it cannot be told from an orphan: it goes at once */
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        close(report[0]);
+        job->exec_errno = ENOMEM;
+        return;
+    }
     if (pid < 0) {
         job->exec_errno = errno;
         close(report[0]);
@@ -358,8 +367,12 @@ static bool proc_parent(pid_t pid, pid_t *ppid, char *state)
     return true;
 }
 
+/* Adds p unless its pid is there already (a child seen in two threads' lists, or twice). */
 static bool table_add(proc_table *t, proc_entry p)
 {
+    for (size_t i = 0; i < t->n; i++)
+        if (t->items[i].pid == p.pid)
+            return true;
     if (t->n == t->cap) {
         size_t cap = t->cap ? 2 * t->cap : 256;
         proc_entry *grown = realloc(t->items, cap * sizeof *grown);
@@ -384,24 +397,25 @@ static bool add_listed_children(proc_table *t, pid_t pid)
     while (d && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.')
             continue;
-        char file[sizeof path + 300], text[4096];
+        char file[sizeof path + 300];
         snprintf(file, sizeof file, "%s/%.255s/children", path, e->d_name);
-        int fd = open(file, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
+        lc_buf text;
+        lc_buf_init(&text, 1 << 20);
+        if (lc_buf_read_file(&text, file, NULL) != LC_OK) { /* the whole list, however long */
+            lc_buf_free(&text);
             continue;
+        }
         listed = true;
-        ssize_t n = read(fd, text, sizeof text - 1);
-        close(fd);
-        text[n > 0 ? n : 0] = '\0';
-        for (char *at = text, *end; *at; at = end) {
+        for (char *at = text.data ? text.data : "", *end; *at; at = end) {
             long child = strtol(at, &end, 10);
             if (end == at)
                 break;
-            proc_entry p = {.pid = (pid_t)child, .ppid = pid};
-            pid_t ppid;
-            if (proc_parent(p.pid, &ppid, &p.state))
+            proc_entry p = {.pid = (pid_t)child};
+            /* the parent as the process itself says: a list read as it changed proves nothing */
+            if (proc_parent(p.pid, &p.ppid, &p.state) && p.ppid == pid)
                 table_add(t, p);
         }
+        lc_buf_free(&text);
     }
     if (d)
         closedir(d);
@@ -418,7 +432,7 @@ static bool list_children(proc_table *t, pid_t root)
     if (root > 0)
         add_listed_children(t, root);
     for (size_t at = 0; at < t->n; at++) /* the children of each one found, to any depth */
-        if (t->items[at].ppid != getpid() && t->items[at].state != 'Z')
+        if (t->items[at].state != 'Z')
             add_listed_children(t, t->items[at].pid);
     return true;
 }
@@ -454,9 +468,14 @@ static size_t kill_below(const proc_table *t, pid_t root)
     size_t n = 1;
     set[0] = root;
     for (size_t at = 0; at < n; at++) /* breadth first: each found process's own children */
-        for (size_t i = 0; i < t->n; i++)
-            if (t->items[i].ppid == set[at] && t->items[i].state != 'Z')
-                set[n++] = t->items[i].pid;
+        for (size_t i = 0; i < t->n && n <= t->n; i++) {
+            const proc_entry *p = &t->items[i];
+            bool have = false;
+            for (size_t k = 0; k < n && !have; k++)
+                have = set[k] == p->pid;
+            if (p->ppid == set[at] && p->state != 'Z' && !have)
+                set[n++] = p->pid;
+        }
     for (size_t i = 1; i < n; i++) /* frozen first, so none forks while others die */
         kill(set[i], SIGSTOP);
     for (size_t i = 1; i < n; i++)
@@ -466,22 +485,26 @@ static size_t kill_below(const proc_table *t, pid_t root)
 }
 
 /* Kills and reaps this process's children that lc__spawn did not start: orphans reparented here
- * (a subreaper) by a runtime that died before them. */
-static void kill_orphans_in(const proc_table *t)
+ * (a subreaper) by a runtime that died before them. Each is looked at again under the lock (the
+ * table may be older than a child reaped meanwhile). Returns how many it killed. */
+static size_t kill_orphans_in(const proc_table *t)
 {
-    pid_t self = getpid();
+    pid_t self = getpid(), ppid;
+    size_t killed = 0;
+    char state;
     pthread_mutex_lock(&children_mu);
     for (size_t i = 0; i < t->n; i++) {
-        const proc_entry *p = &t->items[i];
-        if (p->ppid != self || started_here(p->pid))
+        pid_t pid = t->items[i].pid;
+        if (!proc_parent(pid, &ppid, &state) || ppid != self || started_here(pid))
             continue;
-        if (p->state != 'Z') {
-            kill_below(t, p->pid);
-            kill(p->pid, SIGKILL);
+        if (state != 'Z') {
+            killed += kill_below(t, pid) + 1;
+            kill(pid, SIGKILL);
         }
-        waitpid(p->pid, NULL, 0);
+        waitpid(pid, NULL, 0);
     }
     pthread_mutex_unlock(&children_mu);
+    return killed;
 }
 
 static bool subreaper(void)
@@ -499,10 +522,9 @@ static size_t kill_left_behind(pid_t pid, bool orphans)
     for (int round = 0; round < 16; round++) {
         scan_processes(&t, pid);
         size_t killed = pid > 0 ? kill_below(&t, pid) : 0;
-        if (orphans)
-            kill_orphans_in(&t);
+        size_t orphaned = orphans ? kill_orphans_in(&t) : 0;
         total += killed;
-        if (killed == 0)
+        if (killed == 0 && orphaned == 0)
             break;
     }
     free(t.items);

@@ -254,6 +254,21 @@ START_TEST(a_process_a_handler_starts_does_not_outlive_its_environment)
         kill((pid_t)pid, SIGKILL);
     ck_assert_msg(gone, "process %ld outlived its runtime's exit", pid);
     cli_result_free(&r);
+    /* and a tree below such an orphan: the orphan's own children end too */
+    const char *tree[] = {"invoke", "--handler", "probes.leaves_a_tree_and_exits", "--code",
+                          PROBES, "--log-type", "Tail", NULL};
+    r = invoke(tree);
+    at = strstr(r.err, "tree pids ");
+    ck_assert_msg(at != NULL, "%s%s", r.out, r.err);
+    char *next;
+    long first = strtol(at + 10, &next, 10), second = strtol(next, NULL, 10);
+    bool both = process_gone(first) && process_gone(second);
+    if (!both) {
+        kill((pid_t)first, SIGKILL);
+        kill((pid_t)second, SIGKILL);
+    }
+    ck_assert_msg(both, "the tree %ld, %ld outlived its runtime's exit", first, second);
+    cli_result_free(&r);
 }
 END_TEST
 

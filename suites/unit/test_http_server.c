@@ -185,6 +185,11 @@ START_TEST(malformed_requests_are_answered_not_dropped)
         {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n"
          "0\r\n\r\nGET /hidden HTTP/1.1\r\nHost: h\r\n\r\n", "400",
          "the last Transfer-Encoding must be chunked"},
+        {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+         "400", "chunked is applied more than once"},
+        {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n"
+         "\r\n0\r\n\r\n",
+         "400", "chunked is applied more than once"},
         {"POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "400",
          "an HTTP/1.0 request cannot use Transfer-Encoding"},
         {"POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n17 junk\r\n", "400",
