@@ -8,6 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* libFuzzer's entry points, defined by each target (declared for -Wmissing-prototypes). */
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 /* Parts of an input are separated by this line (the dictionaries hold it). */
 #define FUZZ_SEPARATOR "\n@@\n"
 

@@ -5,7 +5,6 @@
  * under a fresh library folder; paths are kept inside it (no "..", no leading '/'). The library
  * is loaded and checked whole; every case id must be unique, and the walk must stay inside the
  * folder (a link out of it is never followed: the tree here holds no more than 64 cases). */
-#define _GNU_SOURCE
 #include "fuzz.h"
 
 #include <ctype.h>
