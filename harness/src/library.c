@@ -151,7 +151,7 @@ static const char *const function_keys[] = {
     "handler",  "code",        "runtime",     "timeout",      "timeoutMs",   "memory",
     "environment", "runtimeCommand", "python", "concurrency", "hostPackages", "credentials",
     "logging",  "layers",      "region",      "account",      "eventSources", "contracts",
-    "alias",    NULL};
+    "alias",    "tenancy",     NULL};
 static const char *const logging_keys[] = {"format", "applicationLogLevel", "systemLogLevel",
                                            NULL};
 
@@ -183,6 +183,7 @@ static lc_status check_function_fields(const json_t *f, const char *where, const
         {"region", JSON_STRING, "a string (us-east-1)"},
         {"account", JSON_STRING, "a string (twelve digits)"},
         {"alias", JSON_STRING, "a string (the alias it also answers to, as AutoPublishAlias)"},
+        {"tenancy", JSON_STRING, "a string (PER_TENANT, TenancyConfig's TenantIsolationMode)"},
     };
     for (size_t i = 0; st == LC_OK && i < sizeof types / sizeof *types; i++)
         st = typed(f, types[i].key, types[i].type, types[i].wanted, where, source, err);
@@ -268,6 +269,7 @@ static lc_status build_function(const char *name, const json_t *f, lc_library *l
         .environment = json_object_get(f, "environment"),
         .concurrency = (int)json_integer_value(json_object_get(f, "concurrency")),
         .alias = json_string_value(json_object_get(f, "alias")),
+        .tenancy = json_string_value(json_object_get(f, "tenancy")),
     };
     if (json_object_get(f, "timeoutMs"))
         c.timeout_ms = (long)json_integer_value(json_object_get(f, "timeoutMs"));
@@ -381,9 +383,9 @@ static json_t *template_entry(const lc_template_function *t, const json_t *own)
 {
     json_t *f = json_pack("{s:I, s:I, s:O}", "timeoutMs", (json_int_t)t->timeout_ms, "memory",
                           (json_int_t)t->memory_mb, "environment", t->environment);
-    const char *names[] = {"handler", "runtime", "code", "alias"};
-    const char *given[] = {t->handler, t->runtime, t->code_dir, t->alias};
-    for (size_t i = 0; i < 4; i++)
+    const char *names[] = {"handler", "runtime", "code", "alias", "tenancy"};
+    const char *given[] = {t->handler, t->runtime, t->code_dir, t->alias, t->tenancy};
+    for (size_t i = 0; i < 5; i++)
         if (given[i])
             json_object_set_new(f, names[i], json_string(given[i]));
     json_t *layers = json_array();
