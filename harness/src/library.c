@@ -627,10 +627,30 @@ static lc_status apply_overrides(const json_t *spec, const char *source, json_t 
 static const char *const case_keys[] = {"description", "function", "event", "eventJson",
                                         "eventPatch", "eventSet", "invocationType", "stream",
                                         "clientContext", "environment", "expect", "invocations",
-                                        "eventSource", "contracts", NULL};
+                                        "eventSource", "contracts", "tenantId", NULL};
 static const char *const step_keys[] = {"description", "event", "eventJson", "eventPatch",
                                         "eventSet", "invocationType", "stream", "clientContext",
-                                        "expect", NULL};
+                                        "expect", "tenantId", NULL};
+
+/* The tenant an invocation names: its own "tenantId", else its case's (fallback); checked as
+ * Invoke checks TenantId. Whether the function has tenancy is the target's to judge, as Lambda
+ * judges it. */
+static lc_status step_tenant(const json_t *spec, const json_t *fallback, const char *where,
+                             const char *source, lc__step *step, lc_error *err)
+{
+    const json_t *t = json_object_get(spec, "tenantId");
+    if (t == NULL && fallback != spec)
+        t = json_object_get(fallback, "tenantId");
+    if (t == NULL)
+        return LC_OK;
+    char why[512];
+    const char *problem = !json_is_string(t) ? "must be a string"
+                          : lc_tenant_id_problem(json_string_value(t), why, sizeof why);
+    if (problem)
+        return lc_error_set(err, LC_EINVAL, source, 0, 0, "%stenantId: %s", where, problem);
+    step->tenant_id = strdup(json_string_value(t));
+    return step->tenant_id ? LC_OK : lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+}
 
 static lc_status step_client_context(const json_t *spec, const char *where, const char *source,
                                      lc__step *step, lc_error *err)
@@ -671,10 +691,11 @@ static lc_status step_type(const json_t *spec, const char *where, const char *so
     return LC_OK;
 }
 
-/* Reads one invocation: its event (after patches), type, client context and expectations. */
-static lc_status load_step(const json_t *spec, const char *where, const char *case_dir,
-                           const char *source, const lc_library_options *opt, lc__step *step,
-                           lc_error *err)
+/* Reads one invocation: its event (after patches), type, client context, tenant (its own or
+ * case_spec's) and expectations. */
+static lc_status load_step(const json_t *spec, const json_t *case_spec, const char *where,
+                           const char *case_dir, const char *source,
+                           const lc_library_options *opt, lc__step *step, lc_error *err)
 {
     json_t *event = NULL;
     lc_status st = load_event(spec, case_dir, source, opt, &event, err);
@@ -684,6 +705,8 @@ static lc_status load_step(const json_t *spec, const char *where, const char *ca
         st = step_type(spec, where, source, step, err);
     if (st == LC_OK)
         st = step_client_context(spec, where, source, step, err);
+    if (st == LC_OK)
+        st = step_tenant(spec, case_spec, where, source, step, err);
     char expect_where[64];
     fit(expect_where, sizeof expect_where, "%sexpect.", where);
     if (st == LC_OK)
@@ -708,7 +731,8 @@ static lc_status load_steps(lc__case *c, const char *case_dir, const lc_library_
     if (list == NULL) {
         c->steps = calloc(1, sizeof *c->steps);
         c->n_steps = c->steps ? 1 : 0;
-        return c->steps ? load_step(c->spec, "", case_dir, c->path, opt, c->steps, err) : LC_ENOMEM;
+        return c->steps ? load_step(c->spec, c->spec, "", case_dir, c->path, opt, c->steps, err)
+                        : LC_ENOMEM;
     }
     static const char *const single[] = {"event", "eventJson", "eventPatch", "eventSet",
                                          "invocationType", "stream", "clientContext", "expect",
@@ -731,7 +755,7 @@ static lc_status load_steps(lc__case *c, const char *case_dir, const lc_library_
         if (st == LC_OK)
             st = known_keys(item, step_keys, where, c->path, err);
         if (st == LC_OK)
-            st = load_step(item, where, case_dir, c->path, opt, &c->steps[i], err);
+            st = load_step(item, c->spec, where, case_dir, c->path, opt, &c->steps[i], err);
         c->n_steps = i + 1;
     }
     return st;
@@ -793,6 +817,7 @@ static void free_case(lc__case *c)
     for (size_t i = 0; i < c->n_steps; i++) {
         free(c->steps[i].event);
         free(c->steps[i].client_context);
+        free(c->steps[i].tenant_id);
     }
     free(c->steps);
     json_decref(c->contracts);

@@ -207,6 +207,7 @@ static lc_status invoke_step(const context *ctx, const lc__case *c, const lc__st
                              .invocation_type = step->type,
                              .log_tail = strcmp(step->type, "RequestResponse") == 0,
                              .client_context = step->client_context,
+                             .tenant_id = step->tenant_id,
                              .payload = step->event,
                              .payload_len = strlen(step->event),
                              .sandbox = sandbox[0] ? sandbox : NULL,
