@@ -285,9 +285,19 @@ START_TEST(check_runs_cases_for_their_tenants)
                   "{\"tenantId\": \"green\", \"expect\": {\"payloadContains\": "
                   "{\"seen\": [\"green\"]}}},"
                   "{\"expect\": {\"payloadContains\": {\"seen\": [\"blue\", \"blue\"]}}}]}");
-    cli_result r = run((const char *[]){"check", dir, NULL});
+    char report[700];
+    snprintf(report, sizeof report, "%s/report.json", dir);
+    cli_result r = run((const char *[]){"check", "--json", report, dir, NULL});
     ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
     cli_result_free(&r);
+    /* tenant_memory answers with its pid: two fresh environments differ, nothing to compare */
+    json_t *doc = json_load_file(report, 0, NULL);
+    ck_assert_ptr_nonnull(doc);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    ck_assert_contains(text, "{\"check\":\"tenant-isolated\",\"state\":\"not-checked\"");
+    ck_assert_contains(text, "answers differently in two fresh environments");
+    free(text);
+    json_decref(doc);
     scratch_write(dir, "cases/none/case.json", "{\"function\": \"t\"}");
     r = run((const char *[]){"check", dir, NULL});
     ck_assert_int_ne(r.status, 0);
