@@ -238,7 +238,7 @@ END_TEST
 START_TEST(every_context_attribute_reaches_the_handler)
 {
     lc_function_config c = {.memory_mb = 512, .region = "eu-west-1", .account = "111122223333",
-                            .timeout_ms = 60000};
+                            .timeout_ms = 60000, .tenancy = "PER_TENANT"}; /* for tenantId */
     add(&c, "ctx-probe", "probes.context_dump");
     json_t *overrides = json_pack(
         "{s:{s:{s:s, s:s}, s:{s:i}, s:{s:s}}, s:{s:s, s:s}, s:s}", "clientContext", "client",
