@@ -15,7 +15,7 @@ enum {
     OPT_HANDLER = 256, OPT_CODE, OPT_FUNCTION_NAME, OPT_TIMEOUT, OPT_TIMEOUT_MS, OPT_MEMORY,
     OPT_ENV, OPT_PYTHON, OPT_RUNTIME_COMMAND, OPT_CONCURRENCY, OPT_HOST_PACKAGES, OPT_CREDENTIALS,
     OPT_LOG_FORMAT, OPT_APP_LOG_LEVEL, OPT_SYSTEM_LOG_LEVEL, OPT_TEMPLATE, OPT_PARAMETERS,
-    OPT_ENV_VARS, OPT_REGION, OPT_ACCOUNT, OPT_LAYER, OPT_RUNTIME,
+    OPT_ENV_VARS, OPT_REGION, OPT_ACCOUNT, OPT_LAYER, OPT_RUNTIME, OPT_TENANCY,
     OPT_FUNCTION_LAST /* commands number their own options from here */
 };
 
@@ -42,7 +42,8 @@ enum {
         {"region", required_argument, NULL, OPT_REGION},                                           \
         {"account", required_argument, NULL, OPT_ACCOUNT},                                         \
         {"layer", required_argument, NULL, OPT_LAYER},                                             \
-        {"runtime", required_argument, NULL, OPT_RUNTIME}
+        {"runtime", required_argument, NULL, OPT_RUNTIME},                                         \
+        {"tenancy", required_argument, NULL, OPT_TENANCY}
 
 #define CLI_MAX_LAYERS 32
 

@@ -44,11 +44,13 @@ static const char invoke_usage[] =
     "  --log-format FORMAT      Text (default) or JSON: Lambda's LogFormat, for the function's\n"
     "                           records and the platform's (START, REPORT) alike\n"
     "  --application-log-level L, --system-log-level L   with JSON, as Lambda's LoggingConfig\n"
+    "  --tenancy PER_TENANT     tenant isolation (TenancyConfig): every call needs --tenant-id\n"
     "call options:\n"
     "  --endpoint-url URL       call this Invoke API instead of running locally\n"
     "  --invocation-type TYPE   RequestResponse (default), Event or DryRun (remote only)\n"
     "  --qualifier Q            version or alias (remote only)\n"
     "  --client-context JSON    the client context the handler sees\n"
+    "  --tenant-id ID           the tenant (X-Amz-Tenant-Id) of a function with tenant isolation\n"
     "  --log-type Tail          print the invocation's log (last 4 KB) to standard error\n"
     "  --verbose                say which interpreter runs a Python function (and why) and which\n"
     "                           boto3 it gets\n"
@@ -67,6 +69,7 @@ typedef struct {
     const char *payload_text;
     const char *event_file;
     const char *client_context;
+    const char *tenant_id; /* --tenant-id, or NULL */
     const char *endpoint_url;
     const char *invocation_type;
     const char *qualifier;
@@ -77,7 +80,8 @@ typedef struct {
 } invoke_args;
 
 enum { OPT_PAYLOAD = OPT_FUNCTION_LAST, OPT_LOG_TYPE, OPT_OUTPUT, OPT_CLIENT_CONTEXT,
-       OPT_ENDPOINT, OPT_INVOCATION_TYPE, OPT_QUALIFIER, OPT_STREAM, OPT_VERBOSE, OPT_HELP };
+       OPT_ENDPOINT, OPT_INVOCATION_TYPE, OPT_QUALIFIER, OPT_STREAM, OPT_VERBOSE, OPT_TENANT_ID,
+       OPT_HELP };
 
 static const struct option long_options[] = {
     CLI_FUNCTION_OPTIONS,
@@ -85,6 +89,7 @@ static const struct option long_options[] = {
     {"log-type", required_argument, NULL, OPT_LOG_TYPE},
     {"output", required_argument, NULL, OPT_OUTPUT},
     {"client-context", required_argument, NULL, OPT_CLIENT_CONTEXT},
+    {"tenant-id", required_argument, NULL, OPT_TENANT_ID},
     {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
     {"invocation-type", required_argument, NULL, OPT_INVOCATION_TYPE},
     {"qualifier", required_argument, NULL, OPT_QUALIFIER},
@@ -102,6 +107,7 @@ static int take_option(invoke_args *a, int opt, const char *arg)
     switch (opt) {
     case OPT_PAYLOAD: a->payload_text = arg; return CLI_OK;
     case OPT_CLIENT_CONTEXT: a->client_context = arg; return CLI_OK;
+    case OPT_TENANT_ID: a->tenant_id = arg; return CLI_OK;
     case OPT_ENDPOINT: a->endpoint_url = arg; return CLI_OK;
     case OPT_QUALIFIER: a->qualifier = arg; return CLI_OK;
     case OPT_STREAM: a->stream = true; return CLI_OK;
@@ -383,7 +389,8 @@ static int run_remote(const invoke_args *a, const lc_buf *payload)
     }
     lc_invoke_request req = {.function_name = a->f.fn.name, .qualifier = a->qualifier,
                              .invocation_type = a->invocation_type, .log_tail = a->tail,
-                             .client_context = a->client_context, .payload = payload->data,
+                             .client_context = a->client_context, .tenant_id = a->tenant_id,
+                             .payload = payload->data,
                              .payload_len = payload->len, .stream = a->stream,
                              .on_chunk = print_piece};
     lc_invoke_response r;
@@ -413,17 +420,24 @@ static int run_remote(const invoke_args *a, const lc_buf *payload)
     return rc;
 }
 
+/* The local invocation's context: --client-context and --tenant-id (the emulator refuses a
+ * tenant that does not fit the function's tenancy, as Lambda does). NULL when neither. */
 static json_t *context_overrides(const invoke_args *a, int *rc)
 {
-    if (a->client_context == NULL || a->endpoint_url)
+    if ((a->client_context == NULL && a->tenant_id == NULL) || a->endpoint_url)
         return NULL;
-    json_t *cc = json_loads(a->client_context, 0, NULL);
-    if (!json_is_object(cc)) {
+    json_t *cc = a->client_context ? json_loads(a->client_context, 0, NULL) : NULL;
+    if (a->client_context && !json_is_object(cc)) {
         json_decref(cc);
         *rc = cli_usage_error("invoke ", "--client-context must be a JSON object");
         return NULL;
     }
-    return json_pack("{s:o}", "clientContext", cc);
+    json_t *o = json_object();
+    if (cc)
+        json_object_set_new(o, "clientContext", cc);
+    if (a->tenant_id)
+        json_object_set_new(o, "tenantId", json_string(a->tenant_id));
+    return o;
 }
 
 int cli_invoke(int argc, char **argv)

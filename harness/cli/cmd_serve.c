@@ -28,7 +28,7 @@ static const char serve_usage[] =
     "                  --host-packages, --credentials, --log-format,\n"
     "                  --application-log-level,"
     " --system-log-level, --parameter-overrides, --env-vars,\n"
-    "                  --region, --account, --layer (see 'lambdacheck invoke')\n"
+    "                  --region, --account, --layer, --tenancy (see 'lambdacheck invoke')\n"
     "server options:\n"
     "  --listen HOST:PORT          where to listen (default 127.0.0.1:0, an ephemeral port)\n"
     "  --port-file FILE            write the port there once listening (for scripts)\n"

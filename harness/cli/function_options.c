@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
@@ -82,6 +83,13 @@ int cli_function_option(cli_function_args *a, const char *command, int opt, cons
         if ((v = cli_parse_number(command, "--concurrency", arg, 1, 1000)) < 0)
             return CLI_USAGE;
         a->fn.concurrency = (int)v;
+        return CLI_OK;
+    case OPT_TENANCY:
+        /* TenantIsolationMode has one value (https://docs.aws.amazon.com/lambda/latest/dg/
+         * tenant-isolation.html); refused here so the mistake names the option */
+        if (strcasecmp(arg, "PER_TENANT") != 0)
+            return cli_usage_error(command, "--tenancy takes PER_TENANT, not '%s'", arg);
+        a->fn.tenancy = arg;
         return CLI_OK;
     default:
         return CLI_NOT_MINE;
@@ -213,6 +221,8 @@ static void overlay(const lc_template_function *f, const cli_function_args *a,
         c->application_log_level = mine.application_log_level;
     if (mine.system_log_level)
         c->system_log_level = mine.system_log_level;
+    if (mine.tenancy)
+        c->tenancy = mine.tenancy;
     json_object_update(env, (json_t *)f->environment);
     json_object_update(env, a->env);
     c->environment = env;

@@ -249,6 +249,15 @@ static struct curl_slist *request_headers(lc_client *c, const lc_invoke_request 
         lc_buf_free(&b64);
         h = c->curl_api->slist_append(h, line);
     }
+    /* https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-invoke.html: the tenant goes
+     * in X-Amz-Tenant-Id; curl signs it with the other headers it is given. An empty value is
+     * sent as it is ("X-Amz-Tenant-Id;" is curl's way to send a header without a value), so the
+     * service refuses it as Lambda does. */
+    if (req->tenant_id) {
+        snprintf(line, sizeof line, req->tenant_id[0] ? "X-Amz-Tenant-Id: %s" : "X-Amz-Tenant-Id;",
+                 req->tenant_id);
+        h = c->curl_api->slist_append(h, line);
+    }
     if (req->sandbox) {
         snprintf(line, sizeof line, "X-Lambdacheck-Sandbox: %s", req->sandbox);
         h = c->curl_api->slist_append(h, line);

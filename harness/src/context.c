@@ -531,12 +531,43 @@ lc_status lc_context_set_cognito_identity(lc_context *ctx, const char *json, lc_
     return LC_OK;
 }
 
+/* TenantId's constraints on Invoke (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html,
+ * and ChainedInvokeOptions on the same API reference): 1 to 256 characters of
+ * [a-zA-Z0-9._:/=+\-@ ]. */
+static bool tenant_char(unsigned char c)
+{
+    return isalnum(c) || (c != '\0' && strchr("._:/=+-@ ", c) != NULL);
+}
+
+const char *lc_tenant_id_problem(const char *id, char *why, size_t size)
+{
+    size_t n = id ? strlen(id) : 0;
+    size_t bad = 0;
+    while (bad < n && tenant_char((unsigned char)id[bad]))
+        bad++;
+    /* Worded as Lambda words a failed constraint ("1 validation error detected: ...") */
+    if (n == 0 || n > LC_TENANT_ID_MAX)
+        snprintf(why, size, "1 validation error detected: Value '%.*s' at 'tenantId' failed to "
+                 "satisfy constraint: Member must have length between 1 and %d",
+                 n > 64 ? 64 : (int)n, n ? id : "", LC_TENANT_ID_MAX);
+    else if (bad < n)
+        snprintf(why, size, "1 validation error detected: Value '%.*s' at 'tenantId' failed to "
+                 "satisfy constraint: Member must satisfy regular expression pattern: "
+                 "[a-zA-Z0-9\\._:\\/=+\\-@ ]+", n > 64 ? 64 : (int)n, id);
+    else
+        return NULL;
+    return why;
+}
+
 lc_status lc_context_set_tenant_id(lc_context *ctx, const char *tenant_id, lc_error *err)
 {
     if (tenant_id == NULL) {
         ctx->tenant_id[0] = '\0';
         return LC_OK;
     }
+    char why[256];
+    if (lc_tenant_id_problem(tenant_id, why, sizeof why))
+        return lc_error_set(err, LC_EINVAL, NULL, 0, 0, "tenant id: %s", why);
     return copy_checked(ctx->tenant_id, sizeof ctx->tenant_id, tenant_id, "tenant id", err);
 }
 

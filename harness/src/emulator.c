@@ -11,6 +11,10 @@
 typedef struct {
     lc_environment *env; /* NULL while it is being started */
     bool busy;
+    /* The tenant it is reserved for ("" for a function without tenancy): Lambda never lets two
+     * tenants share an environment, and a tenant reuses its own warm one
+     * (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html). */
+    char tenant[LC_TENANT_ID_MAX + 1];
 } slot;
 
 typedef struct pool pool;
@@ -217,18 +221,46 @@ const lc_function *lc_emulator_only_function(const lc_emulator *em)
 
 /* --- the pool -------------------------------------------------------------------------------- */
 
-/* Takes an idle live environment, or reserves a new slot (env NULL) while concurrency allows. */
-static slot *acquire_locked(pool *p)
+/* The tenant an invocation names in its context overrides, or "". */
+static const char *tenant_of(const json_t *context)
 {
+    const char *t = json_string_value(json_object_get(context, "tenantId"));
+    return t ? t : "";
+}
+
+/* An idle slot of another tenant, to give over when the function's concurrency is used up (Lambda
+ * reclaims idle environments; a tenant's new one is always cold). */
+static slot *idle_of_other_tenant_locked(pool *p, const char *tenant)
+{
+    for (size_t i = 0; i < p->n_slots; i++)
+        if (!p->slots[i]->busy && p->slots[i]->env && strcmp(p->slots[i]->tenant, tenant) != 0)
+            return p->slots[i];
+    return NULL;
+}
+
+/* Takes an idle live environment of this tenant, or reserves a new slot (env NULL) for it while
+ * concurrency allows; at the limit, an idle environment of another tenant is taken from it and
+ * handed back in *evicted, for the caller to stop outside the lock. */
+static slot *acquire_locked(pool *p, const char *tenant, lc_environment **evicted)
+{
+    *evicted = NULL;
     for (size_t i = 0; i < p->n_slots; i++) {
         slot *s = p->slots[i];
-        if (!s->busy && s->env && lc_environment_alive(s->env)) {
+        if (!s->busy && s->env && lc_environment_alive(s->env) && strcmp(s->tenant, tenant) == 0) {
             s->busy = true;
             return s;
         }
     }
-    if (p->n_slots >= (size_t)lc_function_concurrency(p->fn))
-        return NULL;
+    if (p->n_slots >= (size_t)lc_function_concurrency(p->fn)) {
+        slot *s = idle_of_other_tenant_locked(p, tenant);
+        if (s) {
+            *evicted = s->env;
+            s->env = NULL;
+            s->busy = true;
+            snprintf(s->tenant, sizeof s->tenant, "%s", tenant);
+        }
+        return s;
+    }
     slot **slots = realloc(p->slots, (p->n_slots + 1) * sizeof *slots);
     slot *s = calloc(1, sizeof *s);
     if (slots == NULL || s == NULL) {
@@ -239,6 +271,7 @@ static slot *acquire_locked(pool *p)
     }
     p->slots = slots;
     s->busy = true;
+    snprintf(s->tenant, sizeof s->tenant, "%s", tenant);
     p->slots[p->n_slots++] = s;
     return s;
 }
@@ -329,6 +362,20 @@ static lc_status run_in_slot(pool *p, slot *s, lc_context *ctx, const lc_invoke_
                                  opt ? opt->stream : NULL, out, err);
 }
 
+/* Refuses a tenant id that is not one Invoke accepts (an empty one too), a missing one for a
+ * function with tenancy and one given to a function without, as the Invoke API does. */
+static lc_status tenant_check(const lc_function *fn, const json_t *context, lc_error *err)
+{
+    const json_t *given = json_object_get(context, "tenantId");
+    char why[512];
+    const char *problem = given && !json_is_string(given) ? "tenantId must be a string"
+                          : given ? lc_tenant_id_problem(json_string_value(given), why, sizeof why)
+                                  : NULL;
+    if (problem == NULL)
+        problem = lc_function_tenant_problem(fn, tenant_of(context), why, sizeof why);
+    return problem ? lc_error_set(err, LC_EINVAL, NULL, 0, 0, "%s", problem) : LC_OK;
+}
+
 /* The pool an invocation runs in: the sandbox it names, or the function's shared pool. */
 static lc_status pool_for_locked(lc_emulator *em, const char *function_name,
                                  const lc_invoke_options *opt, pool **out, lc_error *err)
@@ -343,7 +390,7 @@ static lc_status pool_for_locked(lc_emulator *em, const char *function_name,
     if (key && strcmp(lc_function_name((*out)->fn), function_name) != 0)
         return lc_error_set(err, LC_EINVAL, NULL, 0, 0, "sandbox %s belongs to function %s, not %s",
                             key, lc_function_name((*out)->fn), function_name);
-    return LC_OK;
+    return tenant_check((*out)->fn, opt ? opt->context : NULL, err);
 }
 
 lc_status lc_emulator_invoke(lc_emulator *em, const char *function_name,
@@ -352,9 +399,12 @@ lc_status lc_emulator_invoke(lc_emulator *em, const char *function_name,
     memset(out, 0, sizeof *out);
     pool *p = NULL;
     pthread_mutex_lock(&em->mu);
+    lc_environment *evicted = NULL;
     lc_status found = pool_for_locked(em, function_name, opt, &p, err);
-    slot *s = found == LC_OK ? acquire_locked(p) : NULL;
+    const char *tenant = tenant_of(opt ? opt->context : NULL);
+    slot *s = found == LC_OK ? acquire_locked(p, tenant, &evicted) : NULL;
     pthread_mutex_unlock(&em->mu);
+    lc_environment_free(evicted);
     if (found != LC_OK)
         return found;
     if (s == NULL)
@@ -649,9 +699,11 @@ static void run_event(lc_emulator *em, queued *ev)
         finish(em, ev, "EventAgeExceeded");
         return;
     }
+    lc_environment *evicted = NULL;
     pthread_mutex_lock(&em->mu);
-    slot *s = acquire_locked(ev->p);
+    slot *s = acquire_locked(ev->p, tenant_of(ev->context), &evicted); /* retries keep it too */
     pthread_mutex_unlock(&em->mu);
+    lc_environment_free(evicted);
     if (s == NULL) { /* the function's concurrency is used up: wait, as Lambda's queue does */
         requeue(em, ev, ENV_WAIT_NS, true);
         return;

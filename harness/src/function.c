@@ -32,6 +32,7 @@ struct lc_function {
     char **layers;       /* absolute layer folders, NULL-terminated */
     char *sdk_dir;       /* the runtime's AWS SDK node_modules, NULL when none */
     char *alias;         /* AutoPublishAlias, or NULL */
+    bool tenancy;        /* TenantIsolationMode PER_TENANT */
     char **argv;
     json_t *variables;
     int concurrency;
@@ -988,6 +989,17 @@ static lc_bundled bundled_client(const lc_function *fn)
                                                                 : LC_BUNDLED_PYTHON_RUNTIME;
 }
 
+/* TenancyConfig's TenantIsolationMode has one value, PER_TENANT
+ * (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html). */
+static lc_status read_tenancy(const char *mode, bool *out, lc_error *err)
+{
+    *out = mode && mode[0];
+    if (*out && strcasecmp(mode, "PER_TENANT") != 0)
+        return lc_error_set(err, LC_EINVAL, NULL, 0, 0,
+                            "tenancy must be PER_TENANT (TenantIsolationMode), not %s", mode);
+    return LC_OK;
+}
+
 lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_error *err)
 {
     *out = NULL;
@@ -1001,7 +1013,9 @@ lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_err
     fn->shutdown_grace_ms = c->shutdown_grace_ms > 0 ? c->shutdown_grace_ms : 0;
     fn->host_packages = c->host_packages;
     fn->alias = c->alias && c->alias[0] ? strdup(c->alias) : NULL;
-    lc_status st = declared_runtime(c, &fn->runtime, err);
+    lc_status st = read_tenancy(c->tenancy, &fn->tenancy, err);
+    if (st == LC_OK)
+        st = declared_runtime(c, &fn->runtime, err);
     if (st == LC_OK)
         st = resolve_layers(c->layers, &fn->layers, err);
     if (st == LC_OK)
@@ -1052,6 +1066,25 @@ void lc_function_free(lc_function *fn)
 }
 
 const char *lc_function_alias(const lc_function *fn) { return fn->alias; }
+bool lc_function_tenancy(const lc_function *fn) { return fn->tenancy; }
+
+/* Both refusals are InvalidParameterValueException (400) on Lambda
+ * (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-troubleshooting.html). AWS's page
+ * gives no message text; these sentences are the ones the SAM CLI answers with for the same two
+ * cases (samcli/commands/local/lib/local_lambda.py), so a test written against `sam local` reads
+ * the same words here. */
+const char *lc_function_tenant_problem(const lc_function *fn, const char *tenant_id, char *why,
+                                       size_t size)
+{
+    bool given = tenant_id && tenant_id[0];
+    if (fn->tenancy && !given)
+        return "The invoked function is enabled with tenancy configuration. Add a valid tenant "
+               "ID in your request and try again.";
+    if (!fn->tenancy && given)
+        return "The invoked function is not enabled with tenancy configuration. Remove the "
+               "tenant ID from your request and try again.";
+    return given ? lc_tenant_id_problem(tenant_id, why, size) : NULL;
+}
 
 const char *lc_function_name(const lc_function *fn) { return lc_context_function_name(fn->base); }
 const char *lc_function_handler(const lc_function *fn) { return fn->handler; }
@@ -1115,6 +1148,7 @@ lc_status lc_function_copy_with(const lc_function *fn, const json_t *extra, lc_f
     copy->layers = strv_copy(fn->layers);
     copy->sdk_dir = fn->sdk_dir ? strdup(fn->sdk_dir) : NULL;
     copy->alias = fn->alias ? strdup(fn->alias) : NULL;
+    copy->tenancy = fn->tenancy;
     copy->shutdown_grace_ms = fn->shutdown_grace_ms;
     copy->host_packages = fn->host_packages;
     copy->log_json = fn->log_json;

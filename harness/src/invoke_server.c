@@ -37,7 +37,7 @@ typedef struct job {
     char name[65];
     char type[32];
     bool tail;
-    json_t *overrides; /* owned: the client context, or NULL */
+    json_t *overrides; /* owned: the client context and tenant, or NULL */
     char sandbox[64];
     bool stream;       /* InvokeWithResponseStream: answered as an event stream */
 } job;
@@ -72,6 +72,7 @@ typedef struct {
     bool tail;
     bool stream;            /* InvokeWithResponseStream */
     json_t *client_context; /* decoded, or NULL */
+    char tenant[LC_TENANT_ID_MAX + 1]; /* X-Amz-Tenant-Id, "" when none */
 } call;
 
 /* --- answers -------------------------------------------------------------------------------------- */
@@ -628,6 +629,20 @@ static const lc_function *resolve(lc_invoke_server *s, call *c)
     return fn;
 }
 
+/* X-Amz-Tenant-Id on Invoke and InvokeWithResponseStream, sync and Event alike
+ * (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-invoke.html), checked against
+ * TenantId's constraints (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html); a
+ * header given empty is a TenantId of length 0, refused. False when answered. */
+static bool read_tenant(lc_invoke_server *s, lc__http_request *req, call *c)
+{
+    const char *tenant = lc__http_header(req, "X-Amz-Tenant-Id");
+    char why[512];
+    if (tenant && lc_tenant_id_problem(tenant, why, sizeof why))
+        return service_error(s, req, 400, "InvalidParameterValueException", "%s", why), false;
+    snprintf(c->tenant, sizeof c->tenant, "%s", tenant ? tenant : "");
+    return true;
+}
+
 static bool check_headers(lc_invoke_server *s, lc__http_request *req, call *c)
 {
     const char *log_type = lc__http_header(req, "X-Amz-Log-Type");
@@ -636,6 +651,8 @@ static bool check_headers(lc_invoke_server *s, lc__http_request *req, call *c)
                              "Unsupported log type %s: use None or Tail.", log_type),
                false;
     c->tail = log_type && strcmp(log_type, "Tail") == 0;
+    if (!read_tenant(s, req, c))
+        return false;
     if (c->stream && strcmp(c->type, "Event") == 0)
         return service_error(s, req, 400, "InvalidParameterValueException",
                              "1 validation error detected: Value 'Event' at 'invocationType' "
@@ -726,6 +743,10 @@ static bool check_call(lc_invoke_server *s, lc__http_request *req, call *c)
                       c->qualifier);
         return false;
     }
+    char why[512];
+    const char *tenancy = lc_function_tenant_problem(fn, c->tenant, why, sizeof why);
+    if (tenancy) /* InvalidParameterValueException, 400: tenant-isolation-troubleshooting.html */
+        return service_error(s, req, 400, "InvalidParameterValueException", "%s", tenancy), false;
     if (!check_body(s, req, c))
         return false;
     const char *cc_problem = read_client_context(req, c);
@@ -734,12 +755,25 @@ static bool check_call(lc_invoke_server *s, lc__http_request *req, call *c)
     return cc_problem == NULL;
 }
 
+/* The context the call gives its invocation: its client context and its tenant (which the
+ * runtime gets as Lambda-Runtime-Aws-Tenant-Id); NULL when neither. Caller decrefs. */
+static json_t *invocation_overrides(const call *c)
+{
+    if (c->client_context == NULL && c->tenant[0] == '\0')
+        return NULL;
+    json_t *o = json_object();
+    if (c->client_context)
+        json_object_set(o, "clientContext", c->client_context);
+    if (c->tenant[0])
+        json_object_set_new(o, "tenantId", json_string(c->tenant));
+    return o;
+}
+
 static void serve_call(lc_invoke_server *s, lc__http_request *req, call *c)
 {
     if (!check_call(s, req, c))
         return;
-    json_t *overrides = c->client_context ? json_pack("{s:O}", "clientContext", c->client_context)
-                                          : NULL;
+    json_t *overrides = invocation_overrides(c);
     const char *sandbox = lc__http_header(req, LC_SANDBOX_HEADER);
     if (strcmp(c->type, "DryRun") == 0) {
         dry_run(s, req, c);

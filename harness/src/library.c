@@ -151,7 +151,7 @@ static const char *const function_keys[] = {
     "handler",  "code",        "runtime",     "timeout",      "timeoutMs",   "memory",
     "environment", "runtimeCommand", "python", "concurrency", "hostPackages", "credentials",
     "logging",  "layers",      "region",      "account",      "eventSources", "contracts",
-    "alias",    NULL};
+    "alias",    "tenancy",     NULL};
 static const char *const logging_keys[] = {"format", "applicationLogLevel", "systemLogLevel",
                                            NULL};
 
@@ -183,6 +183,7 @@ static lc_status check_function_fields(const json_t *f, const char *where, const
         {"region", JSON_STRING, "a string (us-east-1)"},
         {"account", JSON_STRING, "a string (twelve digits)"},
         {"alias", JSON_STRING, "a string (the alias it also answers to, as AutoPublishAlias)"},
+        {"tenancy", JSON_STRING, "a string (PER_TENANT, TenancyConfig's TenantIsolationMode)"},
     };
     for (size_t i = 0; st == LC_OK && i < sizeof types / sizeof *types; i++)
         st = typed(f, types[i].key, types[i].type, types[i].wanted, where, source, err);
@@ -268,6 +269,7 @@ static lc_status build_function(const char *name, const json_t *f, lc_library *l
         .environment = json_object_get(f, "environment"),
         .concurrency = (int)json_integer_value(json_object_get(f, "concurrency")),
         .alias = json_string_value(json_object_get(f, "alias")),
+        .tenancy = json_string_value(json_object_get(f, "tenancy")),
     };
     if (json_object_get(f, "timeoutMs"))
         c.timeout_ms = (long)json_integer_value(json_object_get(f, "timeoutMs"));
@@ -381,9 +383,9 @@ static json_t *template_entry(const lc_template_function *t, const json_t *own)
 {
     json_t *f = json_pack("{s:I, s:I, s:O}", "timeoutMs", (json_int_t)t->timeout_ms, "memory",
                           (json_int_t)t->memory_mb, "environment", t->environment);
-    const char *names[] = {"handler", "runtime", "code", "alias"};
-    const char *given[] = {t->handler, t->runtime, t->code_dir, t->alias};
-    for (size_t i = 0; i < 4; i++)
+    const char *names[] = {"handler", "runtime", "code", "alias", "tenancy"};
+    const char *given[] = {t->handler, t->runtime, t->code_dir, t->alias, t->tenancy};
+    for (size_t i = 0; i < 5; i++)
         if (given[i])
             json_object_set_new(f, names[i], json_string(given[i]));
     json_t *layers = json_array();
@@ -625,10 +627,30 @@ static lc_status apply_overrides(const json_t *spec, const char *source, json_t 
 static const char *const case_keys[] = {"description", "function", "event", "eventJson",
                                         "eventPatch", "eventSet", "invocationType", "stream",
                                         "clientContext", "environment", "expect", "invocations",
-                                        "eventSource", "contracts", NULL};
+                                        "eventSource", "contracts", "tenantId", NULL};
 static const char *const step_keys[] = {"description", "event", "eventJson", "eventPatch",
                                         "eventSet", "invocationType", "stream", "clientContext",
-                                        "expect", NULL};
+                                        "expect", "tenantId", NULL};
+
+/* The tenant an invocation names: its own "tenantId", else its case's (fallback); checked as
+ * Invoke checks TenantId. Whether the function has tenancy is the target's to judge, as Lambda
+ * judges it. */
+static lc_status step_tenant(const json_t *spec, const json_t *fallback, const char *where,
+                             const char *source, lc__step *step, lc_error *err)
+{
+    const json_t *t = json_object_get(spec, "tenantId");
+    if (t == NULL && fallback != spec)
+        t = json_object_get(fallback, "tenantId");
+    if (t == NULL)
+        return LC_OK;
+    char why[512];
+    const char *problem = !json_is_string(t) ? "must be a string"
+                          : lc_tenant_id_problem(json_string_value(t), why, sizeof why);
+    if (problem)
+        return lc_error_set(err, LC_EINVAL, source, 0, 0, "%stenantId: %s", where, problem);
+    step->tenant_id = strdup(json_string_value(t));
+    return step->tenant_id ? LC_OK : lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+}
 
 static lc_status step_client_context(const json_t *spec, const char *where, const char *source,
                                      lc__step *step, lc_error *err)
@@ -669,10 +691,11 @@ static lc_status step_type(const json_t *spec, const char *where, const char *so
     return LC_OK;
 }
 
-/* Reads one invocation: its event (after patches), type, client context and expectations. */
-static lc_status load_step(const json_t *spec, const char *where, const char *case_dir,
-                           const char *source, const lc_library_options *opt, lc__step *step,
-                           lc_error *err)
+/* Reads one invocation: its event (after patches), type, client context, tenant (its own or
+ * case_spec's) and expectations. */
+static lc_status load_step(const json_t *spec, const json_t *case_spec, const char *where,
+                           const char *case_dir, const char *source,
+                           const lc_library_options *opt, lc__step *step, lc_error *err)
 {
     json_t *event = NULL;
     lc_status st = load_event(spec, case_dir, source, opt, &event, err);
@@ -682,6 +705,8 @@ static lc_status load_step(const json_t *spec, const char *where, const char *ca
         st = step_type(spec, where, source, step, err);
     if (st == LC_OK)
         st = step_client_context(spec, where, source, step, err);
+    if (st == LC_OK)
+        st = step_tenant(spec, case_spec, where, source, step, err);
     char expect_where[64];
     fit(expect_where, sizeof expect_where, "%sexpect.", where);
     if (st == LC_OK)
@@ -706,7 +731,8 @@ static lc_status load_steps(lc__case *c, const char *case_dir, const lc_library_
     if (list == NULL) {
         c->steps = calloc(1, sizeof *c->steps);
         c->n_steps = c->steps ? 1 : 0;
-        return c->steps ? load_step(c->spec, "", case_dir, c->path, opt, c->steps, err) : LC_ENOMEM;
+        return c->steps ? load_step(c->spec, c->spec, "", case_dir, c->path, opt, c->steps, err)
+                        : LC_ENOMEM;
     }
     static const char *const single[] = {"event", "eventJson", "eventPatch", "eventSet",
                                          "invocationType", "stream", "clientContext", "expect",
@@ -729,7 +755,7 @@ static lc_status load_steps(lc__case *c, const char *case_dir, const lc_library_
         if (st == LC_OK)
             st = known_keys(item, step_keys, where, c->path, err);
         if (st == LC_OK)
-            st = load_step(item, where, case_dir, c->path, opt, &c->steps[i], err);
+            st = load_step(item, c->spec, where, case_dir, c->path, opt, &c->steps[i], err);
         c->n_steps = i + 1;
     }
     return st;
@@ -791,6 +817,7 @@ static void free_case(lc__case *c)
     for (size_t i = 0; i < c->n_steps; i++) {
         free(c->steps[i].event);
         free(c->steps[i].client_context);
+        free(c->steps[i].tenant_id);
     }
     free(c->steps);
     json_decref(c->contracts);

@@ -17,6 +17,8 @@ typedef struct {
     char type[16];        /* RequestResponse, Event or DryRun */
     bool stream;          /* "stream": true: InvokeWithResponseStream */
     char *client_context; /* compact JSON text (owned), or NULL */
+    char *tenant_id;      /* "tenantId" (X-Amz-Tenant-Id) of a function with tenancy (owned), or
+                             NULL */
     const json_t *expect; /* borrowed from the case's spec; NULL: none */
 } lc__step;
 

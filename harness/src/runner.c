@@ -207,6 +207,7 @@ static lc_status invoke_step(const context *ctx, const lc__case *c, const lc__st
                              .invocation_type = step->type,
                              .log_tail = strcmp(step->type, "RequestResponse") == 0,
                              .client_context = step->client_context,
+                             .tenant_id = step->tenant_id,
                              .payload = step->event,
                              .payload_len = strlen(step->event),
                              .sandbox = sandbox[0] ? sandbox : NULL,
@@ -267,6 +268,121 @@ static void run_steps(const context *ctx, const lc__case *c, const char *sandbox
     }
 }
 
+/* --- tenant-isolated ----------------------------------------------------------------------------- */
+
+/* The built-in check tenant-isolated (issue 21): Lambda never lets two tenants share an execution
+ * environment (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html), so nothing a
+ * tenant's invocations leave in globals or /tmp may reach another tenant. After a case whose last
+ * invocation names a tenant, that event runs for a new tenant B in the case's own sandbox (where
+ * the case's tenants ran), then for B again in a sandbox of its own (a fresh environment); the two
+ * answers must be the same. With environments reserved per tenant they always are; a target that
+ * let B into another tenant's warm environment answers with that tenant's state. A handler that
+ * answers differently in two fresh environments (a pid, a time) cannot be compared: not checked. */
+
+#define TENANT_CHECK "tenant-isolated"
+
+/* What one invocation answered, as compared: status, function error and payload. */
+typedef struct {
+    long status;
+    char function_error[32];
+    char *payload; /* owned */
+} tenant_answer;
+
+static lc_status answer_as(const context *ctx, const lc__case *c, const lc__step *step,
+                           const char *tenant, const char *sandbox, tenant_answer *out,
+                           lc_error *err)
+{
+    char function[300];
+    snprintf(function, sizeof function, "%s%s",
+             ctx->opt->function_prefix ? ctx->opt->function_prefix : "", c->function);
+    lc_invoke_request req = {.function_name = function, .invocation_type = "RequestResponse",
+                             .client_context = step->client_context, .tenant_id = tenant,
+                             .payload = step->event, .payload_len = strlen(step->event),
+                             .sandbox = sandbox};
+    lc_invoke_response resp;
+    lc_status st = lc_target_invoke(ctx->target, &req, &resp, err);
+    if (st != LC_OK)
+        return st;
+    out->status = resp.status;
+    snprintf(out->function_error, sizeof out->function_error, "%s", resp.function_error);
+    out->payload = resp.payload;
+    resp.payload = NULL;
+    lc_invoke_response_clear(&resp);
+    return LC_OK;
+}
+
+static bool same_answer(const tenant_answer *a, const tenant_answer *b)
+{
+    return a->status == b->status && strcmp(a->function_error, b->function_error) == 0 &&
+           strcmp(a->payload ? a->payload : "", b->payload ? b->payload : "") == 0;
+}
+
+/* B's event in a sandbox opened for it alone: a fresh environment. */
+static lc_status fresh_answer(const context *ctx, const lc__case *c, const lc__step *step,
+                              const char *tenant, tenant_answer *out, lc_error *err)
+{
+    lc_emulator *em = lc_target_emulator(ctx->target);
+    char key[LC_SANDBOX_KEY_SIZE] = "";
+    lc_status st = lc_emulator_sandbox_open(em, c->function, c->environment, key, err);
+    if (st == LC_OK)
+        st = answer_as(ctx, c, step, tenant, key, out, err);
+    if (key[0])
+        lc_emulator_sandbox_close(em, key);
+    return st;
+}
+
+static void judge_tenant(const context *ctx, const lc__case *c, const lc__step *step,
+                         const char *tenant, const tenant_answer *after, const tenant_answer *fresh,
+                         lc_case_result *r)
+{
+    if (same_answer(after, fresh)) {
+        lc_verdicts_add(&r->verdicts, TENANT_CHECK, true,
+                        "a new tenant answered after tenant %s as in a fresh environment",
+                        step->tenant_id);
+        return;
+    }
+    tenant_answer again = {0};
+    lc_error ignored = {0};
+    if (fresh_answer(ctx, c, step, tenant, &again, &ignored) == LC_OK &&
+        !same_answer(fresh, &again))
+        lc_verdicts_not_checked(&r->verdicts, TENANT_CHECK,
+                                "the handler answers differently in two fresh environments "
+                                "(%.120s, then %.120s): nothing to compare with",
+                                fresh->payload ? fresh->payload : "",
+                                again.payload ? again.payload : "");
+    else
+        lc_verdicts_add(&r->verdicts, TENANT_CHECK, false,
+                        "state of tenant %s reached another tenant: a new tenant answered %ld%s%s "
+                        "%.200s after %s's invocations, but %ld%s%s %.200s in a fresh environment",
+                        step->tenant_id, after->status, after->function_error[0] ? " " : "",
+                        after->function_error, after->payload ? after->payload : "",
+                        step->tenant_id, fresh->status, fresh->function_error[0] ? " " : "",
+                        fresh->function_error, fresh->payload ? fresh->payload : "");
+    free(again.payload);
+}
+
+/* Runs tenant-isolated for a case whose last invocation is a synchronous one naming a tenant. */
+static void check_tenant_isolation(const context *ctx, const lc__case *c, const char *sandbox,
+                                   lc_case_result *r, lc_error *err)
+{
+    const lc__step *step = &c->steps[c->n_steps - 1];
+    if (step->tenant_id == NULL || strcmp(step->type, "RequestResponse") != 0 || step->stream)
+        return;
+    if (lc_target_emulator(ctx->target) == NULL) {
+        lc_verdicts_not_checked(&r->verdicts, TENANT_CHECK,
+                                "a fresh environment for one tenant needs the embedded emulator");
+        return;
+    }
+    char tenant[64] = "lambdacheck-";
+    lc_uuid4(tenant + strlen(tenant)); /* never seen before: Lambda gives it a new environment */
+    tenant_answer after = {0}, fresh = {0};
+    if (answer_as(ctx, c, step, tenant, sandbox, &after, err) == LC_OK &&
+        fresh_answer(ctx, c, step, tenant, &fresh, err) == LC_OK)
+        judge_tenant(ctx, c, step, tenant, &after, &fresh, r);
+    free(after.payload);
+    free(fresh.payload);
+}
+
 /* The contracts the case or its function turned off: reported with their reasons. */
 static void turn_off_contracts(const lc__case *c, lc_case_result *r)
 {
@@ -284,6 +400,8 @@ static void run_case(const context *ctx, const lc__case *c, lc_case_result *r)
     char sandbox[LC_SANDBOX_KEY_SIZE];
     if (open_sandbox(ctx, c, sandbox, &err) == LC_OK) {
         run_steps(ctx, c, sandbox, r, &err);
+        if (err.status == LC_OK)
+            check_tenant_isolation(ctx, c, sandbox, r, &err);
         turn_off_contracts(c, r);
         if (sandbox[0])
             lc_emulator_sandbox_close(lc_target_emulator(ctx->target), sandbox);

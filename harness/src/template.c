@@ -516,6 +516,9 @@ static void describe(lc_template *t, entry *e, bool serverless)
     e->pub.application_log_level = prop_string(logging, "ApplicationLogLevel");
     e->pub.system_log_level = prop_string(logging, "SystemLogLevel");
     e->pub.alias = prop_string(p, "AutoPublishAlias");
+    /* TenancyConfig: {TenantIsolationMode: PER_TENANT} on AWS::Serverless::Function and
+     * AWS::Lambda::Function (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html) */
+    e->pub.tenancy = prop_string(json_object_get(p, "TenancyConfig"), "TenantIsolationMode");
     find_architecture(e);
     if (e->pub.handler == NULL)
         set_part_problem(e, "handler", "it has no Handler");
@@ -849,4 +852,5 @@ void lc_template_function_config(const lc_template_function *f, lc_function_conf
     c->application_log_level = f->application_log_level;
     c->system_log_level = f->system_log_level;
     c->alias = f->alias;
+    c->tenancy = f->tenancy;
 }

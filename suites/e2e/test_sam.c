@@ -169,6 +169,156 @@ START_TEST(serve_answers_to_a_functions_auto_publish_alias)
 }
 END_TEST
 
+/* --- tenant isolation (spec 10) --------------------------------------------------------------------- */
+
+/* A template function with TenancyConfig, written into dir; the template's path in out. */
+static void tenancy_template(const char *dir, char *out, size_t size)
+{
+    scratch_write(dir, "template.yaml",
+                  "Resources:\n  Tenanted:\n    Type: AWS::Serverless::Function\n"
+                  "    Properties:\n      CodeUri: " PROBES "\n      Handler: probes.tenant_memory\n"
+                  "      Runtime: python3.11\n      TenancyConfig:\n"
+                  "        TenantIsolationMode: PER_TENANT\n"
+                  "  Plain:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+                  "      Code: " PROBES "\n      Handler: probes.tenant_memory\n"
+                  "      Runtime: python3.11\n");
+    snprintf(out, size, "%s/template.yaml", dir);
+}
+
+/* serve takes TenancyConfig from the template; invoke --endpoint-url sends --tenant-id; the
+ * refusals are Lambda's 400s, and SAM CLI's peer case (a tenant for a function without tenancy)
+ * is one of them. */
+START_TEST(serve_isolates_tenants_of_a_template_function_with_tenancy)
+{
+    char *dir = scratch_dir("tenancy");
+    char template[600];
+    tenancy_template(dir, template, sizeof template);
+    background bg = {0};
+    bg_start(&bg, (const char *[]){cli_path(), "serve", "--template", template, "--port-file",
+                                   "{port_file}", NULL});
+    const char *url = bg_url(&bg);
+    const char *tenants[] = {"blue", "green", "blue"};
+    const char *want[] = {"[\"blue\"]", "[\"green\"]", "[\"blue\", \"blue\"]"};
+    for (int i = 0; i < 3; i++) {
+        cli_result r = run((const char *[]){"invoke", "--endpoint-url", url, "--function-name",
+                                            "Tenanted", "--tenant-id", tenants[i], NULL});
+        ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+        ck_assert_contains(r.out, want[i]);
+        cli_result_free(&r);
+    }
+    cli_result r = run((const char *[]){"invoke", "--endpoint-url", url, "--function-name",
+                                        "Tenanted", NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_contains(r.err, "400 InvalidParameterValueException: The invoked function is "
+                              "enabled with tenancy configuration.");
+    cli_result_free(&r);
+    r = run((const char *[]){"invoke", "--endpoint-url", url, "--function-name", "Plain",
+                             "--tenant-id", "blue", NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_contains(r.err, "400 InvalidParameterValueException: The invoked function is not "
+                              "enabled with tenancy configuration.");
+    cli_result_free(&r);
+    r = run((const char *[]){"invoke", "--endpoint-url", url, "--function-name", "Tenanted",
+                             "--tenant-id", "no#hash", NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_contains(r.err, "Member must satisfy regular expression pattern");
+    cli_result_free(&r);
+    ck_assert_int_eq(bg_stop(&bg), 0);
+    scratch_remove(dir);
+}
+END_TEST
+
+START_TEST(invoke_runs_a_function_with_tenancy_locally)
+{
+    cli_result r = run((const char *[]){"invoke", "--handler", "probes.tenant_memory", "--code",
+                                        PROBES, "--tenancy", "PER_TENANT", "--tenant-id",
+                                        "org/42", NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "\"tenant\": \"org/42\"");
+    cli_result_free(&r);
+    r = run((const char *[]){"invoke", "--handler", "probes.tenant_memory", "--code", PROBES,
+                             "--tenancy", "PER_TENANT", NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_contains(r.err, "enabled with tenancy configuration");
+    cli_result_free(&r);
+    r = run((const char *[]){"invoke", "--handler", "probes.tenant_memory", "--code", PROBES,
+                             "--tenant-id", "", NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_contains(r.err, "Member must have length between 1 and 256");
+    cli_result_free(&r);
+    r = run((const char *[]){"invoke", "--handler", "probes.echo", "--code", PROBES,
+                             "--tenancy", "PER_FUNCTION", NULL});
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_contains(r.err, "--tenancy takes PER_TENANT, not 'PER_FUNCTION'");
+    cli_result_free(&r);
+}
+END_TEST
+
+/* The bundled Node.js client gives the tenant as context.tenantId, as AWS's client does
+ * (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-context.html). */
+START_TEST(a_node_handler_reads_context_tenant_id)
+{
+    cli_result r = run((const char *[]){"invoke", "--handler", "probes.contextDump", "--code",
+                                        LC_FIXTURES_DIR "/functions/node-probes", "--runtime",
+                                        "nodejs20.x", "--tenancy", "PER_TENANT", "--tenant-id",
+                                        "blue", NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "\"tenantId\":\"blue\"");
+    cli_result_free(&r);
+}
+END_TEST
+
+/* A manifest's "tenancy" and a case's "tenantId", for the case and per invocation; a case of a
+ * function with tenancy that names no tenant is refused by the Invoke API, as on Lambda. */
+START_TEST(check_runs_cases_for_their_tenants)
+{
+    char *dir = scratch_dir("tenancy-check");
+    scratch_write(dir, "lambdacheck.json",
+                  "{\"functions\": {\"t\": {\"handler\": \"probes.tenant_memory\", \"code\": \""
+                  PROBES "\", \"tenancy\": \"PER_TENANT\"}}, \"cases\": [\"cases\"]}");
+    scratch_write(dir, "cases/one/case.json",
+                  "{\"function\": \"t\", \"tenantId\": \"blue\", \"expect\": "
+                  "{\"payloadContains\": {\"tenant\": \"blue\"}}}");
+    scratch_write(dir, "cases/sequence/case.json",
+                  "{\"function\": \"t\", \"tenantId\": \"blue\", \"invocations\": ["
+                  "{\"expect\": {\"payloadContains\": {\"seen\": [\"blue\"]}}},"
+                  "{\"tenantId\": \"green\", \"expect\": {\"payloadContains\": "
+                  "{\"seen\": [\"green\"]}}},"
+                  "{\"expect\": {\"payloadContains\": {\"seen\": [\"blue\", \"blue\"]}}}]}");
+    char report[700];
+    snprintf(report, sizeof report, "%s/report.json", dir);
+    cli_result r = run((const char *[]){"check", "--json", report, dir, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    cli_result_free(&r);
+    /* tenant_memory answers with its pid: two fresh environments differ, nothing to compare */
+    json_t *doc = json_load_file(report, 0, NULL);
+    ck_assert_ptr_nonnull(doc);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    ck_assert_contains(text, "{\"check\":\"tenant-isolated\",\"state\":\"not-checked\"");
+    ck_assert_contains(text, "answers differently in two fresh environments");
+    free(text);
+    json_decref(doc);
+    scratch_write(dir, "cases/none/case.json", "{\"function\": \"t\"}");
+    r = run((const char *[]){"check", dir, NULL});
+    ck_assert_int_ne(r.status, 0);
+    ck_assert_contains(r.out, "enabled with tenancy configuration");
+    cli_result_free(&r);
+    scratch_write(dir, "cases/none/case.json", "{\"function\": \"t\", \"tenantId\": \"a|b\"}");
+    r = run((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 3);
+    ck_assert_contains(r.err, "tenantId: 1 validation error detected");
+    cli_result_free(&r);
+    scratch_write(dir, "lambdacheck.json",
+                  "{\"functions\": {\"t\": {\"handler\": \"probes.tenant_memory\", \"code\": \""
+                  PROBES "\", \"tenancy\": \"SHARED\"}}, \"cases\": [\"cases\"]}");
+    r = run((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 3);
+    ck_assert_contains(r.err, "tenancy must be PER_TENANT");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
 /* --- check ----------------------------------------------------------------------------------------- */
 
 START_TEST(check_runs_a_sam_project_with_a_manifest_naming_its_template)
@@ -457,15 +607,19 @@ Suite *sam_suite(void)
     tcase_add_test(invoke, invoke_runs_a_template_function_with_its_layer_and_variables);
     tcase_add_test(invoke, invoke_takes_parameters_env_vars_region_and_account);
     tcase_add_test(invoke, invoke_explains_what_a_template_cannot_give);
+    tcase_add_test(invoke, invoke_runs_a_function_with_tenancy_locally);
+    tcase_add_test(invoke, a_node_handler_reads_context_tenant_id);
     suite_add_tcase(s, invoke);
     TCase *serve = tcase_create("serve");
     tcase_set_timeout(serve, 120);
     tcase_add_test(serve, serve_serves_every_function_of_a_template);
     tcase_add_test(serve, serve_answers_to_a_functions_auto_publish_alias);
+    tcase_add_test(serve, serve_isolates_tenants_of_a_template_function_with_tenancy);
     suite_add_tcase(s, serve);
     TCase *check = tcase_create("check");
     tcase_set_timeout(check, 120);
     tcase_add_test(check, check_runs_a_sam_project_with_a_manifest_naming_its_template);
+    tcase_add_test(check, check_runs_cases_for_their_tenants);
     tcase_add_test(check, manifest_entries_override_template_functions);
     tcase_add_test(check, a_manifest_function_has_layers_region_and_account);
     tcase_add_test(check, a_sam_init_queue_consumer_runs_unchanged_and_its_answer_is_ignored);

@@ -616,7 +616,7 @@ START_TEST(contracts_are_known_by_name)
     static const char *const known[] = {"no-unexpected-error", "result-serializable",
                                         "error-body-shape", "error-carries-request-id",
                                         "async-accepted-empty", "async-result-discarded",
-                                        "sqs-response", "apigateway-rest-response",
+                                        "tenant-isolated", "sqs-response", "apigateway-rest-response",
                                         "lambda-edge-response"};
     for (size_t i = 0; i < sizeof known / sizeof *known; i++)
         ck_assert_msg(lc_contract_known(known[i]), "%s", known[i]);

@@ -238,7 +238,7 @@ END_TEST
 START_TEST(every_context_attribute_reaches_the_handler)
 {
     lc_function_config c = {.memory_mb = 512, .region = "eu-west-1", .account = "111122223333",
-                            .timeout_ms = 60000};
+                            .timeout_ms = 60000, .tenancy = "PER_TENANT"}; /* for tenantId */
     add(&c, "ctx-probe", "probes.context_dump");
     json_t *overrides = json_pack(
         "{s:{s:{s:s, s:s}, s:{s:i}, s:{s:s}}, s:{s:s, s:s}, s:s}", "clientContext", "client",
@@ -1528,6 +1528,158 @@ START_TEST(destination_records_in_memory_are_a_window)
 }
 END_TEST
 
+/* --- tenant isolation (spec 10) ----------------------------------------------------------------- */
+
+static void add_tenanted(const char *name, const char *handler, int concurrency)
+{
+    add(&(lc_function_config){.tenancy = "PER_TENANT", .concurrency = concurrency}, name, handler);
+}
+
+/* Invokes name for tenant (NULL: none); the status, and r filled on LC_OK. */
+static lc_status invoke_for(const char *name, const char *tenant, const char *sandbox,
+                            lc_result *r, lc_error *err)
+{
+    json_t *ctx = tenant ? json_pack("{s:s}", "tenantId", tenant) : NULL;
+    lc_invoke_options opt = {.payload = "{}", .payload_len = 2, .context = ctx,
+                             .sandbox = sandbox};
+    lc_status st = lc_emulator_invoke(em, name, &opt, r, err);
+    json_decref(ctx);
+    return st;
+}
+
+/* The tenant_memory probe's answer: the tenant, how many tenants its process has served (all of
+ * them must be this one), and the process. */
+static json_t *tenant_answer(const char *name, const char *tenant)
+{
+    lc_result r;
+    lc_error err = {0};
+    ck_assert_msg(invoke_for(name, tenant, NULL, &r, &err) == LC_OK, "%s", err.message);
+    json_t *got = json_loads(r.payload, 0, NULL);
+    lc_result_clear(&r);
+    ck_assert_str_eq(json_string_value(json_object_get(got, "tenant")), tenant);
+    size_t i;
+    json_t *seen;
+    json_array_foreach(json_object_get(got, "seen"), i, seen)
+        ck_assert_str_eq(json_string_value(seen), tenant);
+    return got;
+}
+
+static json_int_t int_at(const json_t *o, const char *key)
+{
+    return json_integer_value(json_object_get(o, key));
+}
+
+START_TEST(tenants_never_share_an_environment_and_reuse_their_own)
+{
+    add_tenanted("tenanted", "probes.tenant_memory", 0);
+    json_t *a1 = tenant_answer("tenanted", "blue");
+    json_t *b1 = tenant_answer("tenanted", "green");
+    json_t *a2 = tenant_answer("tenanted", "blue");
+    ck_assert_int_ne(int_at(a1, "pid"), int_at(b1, "pid"));
+    ck_assert_int_eq(int_at(a1, "pid"), int_at(a2, "pid")); /* blue's warm one */
+    ck_assert_uint_eq(json_array_size(json_object_get(a2, "seen")), 2);
+    ck_assert_uint_eq(lc_emulator_environment_count(em, "tenanted"), 2);
+    json_decref(a1);
+    json_decref(b1);
+    json_decref(a2);
+}
+END_TEST
+
+START_TEST(at_the_concurrency_limit_another_tenants_idle_environment_is_replaced)
+{
+    add_tenanted("tenanted", "probes.tenant_memory", 1);
+    json_t *a = tenant_answer("tenanted", "blue");
+    json_t *b = tenant_answer("tenanted", "green"); /* blue's process is stopped for green */
+    ck_assert_int_ne(int_at(a, "pid"), int_at(b, "pid"));
+    ck_assert_uint_eq(json_array_size(json_object_get(b, "seen")), 1);
+    ck_assert_uint_eq(lc_emulator_environment_count(em, "tenanted"), 1);
+    json_decref(a);
+    json_decref(b);
+}
+END_TEST
+
+START_TEST(a_sandbox_of_a_function_with_tenancy_keeps_tenants_apart_too)
+{
+    add_tenanted("tenanted", "probes.tenant_memory", 0);
+    char key[LC_SANDBOX_KEY_SIZE];
+    ck_assert_int_eq(lc_emulator_sandbox_open(em, "tenanted", NULL, key, NULL), LC_OK);
+    lc_result r[3];
+    const char *tenants[] = {"blue", "green", "blue"};
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(invoke_for("tenanted", tenants[i], key, &r[i], NULL), LC_OK);
+    ck_assert_ptr_nonnull(strstr(r[1].payload, "\"seen\": [\"green\"]"));
+    ck_assert_ptr_nonnull(strstr(r[2].payload, "\"seen\": [\"blue\", \"blue\"]"));
+    ck_assert(r[0].cold_start && r[1].cold_start && !r[2].cold_start);
+    for (int i = 0; i < 3; i++)
+        lc_result_clear(&r[i]);
+    lc_emulator_sandbox_close(em, key);
+}
+END_TEST
+
+START_TEST(every_attempt_of_an_async_event_runs_for_its_tenant)
+{
+    add_tenanted("tenanted", "probes.fails_naming_tenant", 0);
+    ck_assert_int_eq(lc_emulator_set_async(em, "tenanted", &fast_retries, NULL), LC_OK);
+    json_t *ctx = json_pack("{s:s}", "tenantId", "queued-tenant");
+    lc_invoke_options opt = {.payload = "{}", .payload_len = 2, .context = ctx};
+    char id[129];
+    ck_assert_int_eq(lc_emulator_enqueue(em, "tenanted", &opt, id, NULL), LC_OK);
+    json_decref(ctx);
+    drain();
+    json_t *record = only_record(id);
+    ck_assert_str_eq(record_str(record, "requestContext.condition"), "RetriesExhausted");
+    ck_assert_int_eq(invoke_count(record), 3);
+    ck_assert_str_eq(record_str(record, "responsePayload.errorMessage"), "tenant queued-tenant");
+    json_decref(record);
+}
+END_TEST
+
+START_TEST(tenancy_and_the_tenant_id_must_agree)
+{
+    add_tenanted("tenanted", "probes.tenant_memory", 0);
+    add_probe("plain", "probes.tenant_memory");
+    lc_result r;
+    lc_error err = {0};
+    ck_assert_int_eq(invoke_for("tenanted", NULL, NULL, &r, &err), LC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "enabled with tenancy configuration"));
+    lc_error_clear(&err);
+    ck_assert_int_eq(invoke_for("plain", "blue", NULL, &r, &err), LC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "not enabled with tenancy configuration"));
+    lc_error_clear(&err);
+    const char *bad[] = {"", "semi;colon", "quote\"d"};
+    for (int i = 0; i < 3; i++) {
+        ck_assert_int_eq(invoke_for("tenanted", bad[i], NULL, &r, &err), LC_EINVAL);
+        ck_assert_ptr_nonnull(strstr(err.message, "at 'tenantId' failed to satisfy constraint"));
+        lc_error_clear(&err);
+    }
+    json_t *ctx = json_pack("{s:s}", "tenantId", "blue");
+    lc_invoke_options opt = {.context = ctx};
+    char id[129];
+    ck_assert_int_eq(lc_emulator_enqueue(em, "plain", &opt, id, &err), LC_EINVAL);
+    json_decref(ctx);
+    ck_assert_uint_eq(lc_emulator_environment_count(em, "tenanted"), 0);
+}
+END_TEST
+
+START_TEST(a_tenancy_mode_other_than_per_tenant_is_refused)
+{
+    lc_function *fn = NULL;
+    lc_error err = {0};
+    lc_function_config c = {.handler = "probes.echo", .code_dir = PROBES,
+                            .tenancy = "PER_FUNCTION"};
+    ck_assert_int_eq(lc_function_new(&c, &fn, &err), LC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "tenancy must be PER_TENANT"));
+    c.tenancy = "per_tenant"; /* any case, as the other enumerations */
+    ck_assert_int_eq(lc_function_new(&c, &fn, NULL), LC_OK);
+    ck_assert(lc_function_tenancy(fn));
+    lc_function_free(fn);
+    c.tenancy = NULL;
+    ck_assert_int_eq(lc_function_new(&c, &fn, NULL), LC_OK);
+    ck_assert(!lc_function_tenancy(fn));
+    lc_function_free(fn);
+}
+END_TEST
+
 Suite *emulator_suite(void)
 {
     Suite *s = suite_create("emulator");
@@ -1604,6 +1756,17 @@ Suite *emulator_suite(void)
     tcase_add_test(async, records_are_appended_to_the_destination_file_as_json_lines);
     tcase_add_test(async, a_burst_of_a_thousand_events_ends_in_exactly_a_thousand_records);
     suite_add_tcase(s, async);
+
+    TCase *tenancy = tcase_create("tenancy");
+    tcase_add_checked_fixture(tenancy, setup, teardown);
+    tcase_set_timeout(tenancy, 60);
+    tcase_add_test(tenancy, tenants_never_share_an_environment_and_reuse_their_own);
+    tcase_add_test(tenancy, at_the_concurrency_limit_another_tenants_idle_environment_is_replaced);
+    tcase_add_test(tenancy, a_sandbox_of_a_function_with_tenancy_keeps_tenants_apart_too);
+    tcase_add_test(tenancy, every_attempt_of_an_async_event_runs_for_its_tenant);
+    tcase_add_test(tenancy, tenancy_and_the_tenant_id_must_agree);
+    tcase_add_test(tenancy, a_tenancy_mode_other_than_per_tenant_is_refused);
+    suite_add_tcase(s, tenancy);
 
     TCase *limits = tcase_create("limits");
     tcase_add_checked_fixture(limits, setup, teardown);

@@ -53,6 +53,8 @@ static void setup(void)
     add("meet", "probes.rendezvous", 0, 1);
     add("init-error", "nomod.handler", 0, 0);
     add("big", "probes.big_response", 0, 0);
+    add_config((lc_function_config){.name = "tenanted", .handler = "probes.tenant_memory",
+                                    .code_dir = PROBES, .tenancy = "PER_TENANT"});
     add_node("stream", "streaming.text");
     add_node("stream-waits", "streaming.waitsForCaller");
     add_node("stream-fails", "streaming.failsMidway");
@@ -340,6 +342,87 @@ START_TEST(client_context_reaches_the_handler_decoded)
                      "Shop");
     json_decref(got);
     lc_invoke_response_clear(&r);
+}
+END_TEST
+
+/* --- tenant isolation (spec 10) --- */
+
+static lc_invoke_response call_tenant(const char *function, const char *type, const char *tenant,
+                                      bool stream)
+{
+    lc_invoke_request req = {.function_name = function, .invocation_type = type, .payload = "{}",
+                             .payload_len = 2, .tenant_id = tenant, .stream = stream};
+    lc_invoke_response resp;
+    lc_error err = {0};
+    ck_assert_msg(lc_client_invoke(client, &req, &resp, &err) == LC_OK, "%s", err.message);
+    return resp;
+}
+
+START_TEST(the_tenant_reaches_the_handler_through_invoke_and_the_stream)
+{
+    for (int stream = 0; stream < 2; stream++) {
+        lc_invoke_response r = call_tenant("tenanted", NULL, "blue", stream);
+        ck_assert_msg(r.status == 200, "%ld %s", r.status, r.error_message);
+        json_t *got = json_loads(r.payload, 0, NULL);
+        ck_assert_str_eq(json_string_value(json_object_get(got, "tenant")), "blue");
+        json_decref(got);
+        lc_invoke_response_clear(&r);
+    }
+    lc_invoke_response r = call_tenant("tenanted", "Event", "green", false);
+    ck_assert_int_eq(r.status, 202);
+    lc_invoke_response_clear(&r);
+    r = call_tenant("tenanted", "DryRun", "green", false);
+    ck_assert_int_eq(r.status, 204);
+    lc_invoke_response_clear(&r);
+}
+END_TEST
+
+/* The SAM CLI's peer test "tenant id for a function without tenancy" expects 400, and so does
+ * Lambda (tenant-isolation-troubleshooting.html): both refusals, for every invocation type. */
+START_TEST(a_missing_or_unexpected_tenant_is_refused_as_lambda_refuses_it)
+{
+    const char *types[] = {NULL, "Event", "DryRun"};
+    for (int i = 0; i < 3; i++) {
+        lc_invoke_response r = call_tenant("tenanted", types[i], NULL, false);
+        expect_error(&r, 400, "InvalidParameterValueException",
+                     "The invoked function is enabled with tenancy configuration. Add a valid "
+                     "tenant ID in your request and try again.");
+        r = call_tenant("echo", types[i], "blue", false);
+        expect_error(&r, 400, "InvalidParameterValueException",
+                     "The invoked function is not enabled with tenancy configuration. Remove the "
+                     "tenant ID from your request and try again.");
+    }
+    lc_invoke_response r = call_tenant("tenanted", NULL, NULL, true);
+    expect_error(&r, 400, "InvalidParameterValueException", "enabled with tenancy configuration");
+}
+END_TEST
+
+START_TEST(tenant_ids_invoke_does_not_accept_are_refused)
+{
+    char too_long[LC_TENANT_ID_MAX + 2];
+    memset(too_long, 't', sizeof too_long - 1);
+    too_long[sizeof too_long - 1] = '\0';
+    char longest[LC_TENANT_ID_MAX + 1];
+    memset(longest, 'a', sizeof longest - 1);
+    longest[sizeof longest - 1] = '\0';
+    lc_invoke_response r = call_tenant("tenanted", NULL, "", false);
+    expect_error(&r, 400, "InvalidParameterValueException",
+                 "Member must have length between 1 and 256");
+    r = call_tenant("tenanted", NULL, too_long, false);
+    expect_error(&r, 400, "InvalidParameterValueException",
+                 "Member must have length between 1 and 256");
+    const char *bad[] = {"a#b", "tenant\tone", "t\xc3\xa9", "a;b"};
+    for (int i = 0; i < 4; i++) {
+        r = call_tenant("tenanted", NULL, bad[i], false);
+        expect_error(&r, 400, "InvalidParameterValueException",
+                     "Member must satisfy regular expression pattern");
+    }
+    const char *good[] = {longest, "org:eu/team=a+b-c@x.y_z", "with space"};
+    for (int i = 0; i < 3; i++) {
+        r = call_tenant("tenanted", NULL, good[i], false);
+        ck_assert_msg(r.status == 200, "%s: %ld %s", good[i], r.status, r.error_message);
+        lc_invoke_response_clear(&r);
+    }
 }
 END_TEST
 
@@ -738,6 +821,30 @@ END_TEST
 
 /* Headers added to a signed request: an unsigned X-Amz-Invocation-Type would turn a captured
  * RequestResponse into an Event. AWS requires every x-amz-* header to be signed. */
+/* X-Amz-Tenant-Id is an x-amz-* header: the client signs it, and the signing server accepts it. */
+START_TEST(a_signed_call_with_a_tenant_passes)
+{
+    lc_invoke_server *s;
+    lc_invoke_server_options so = {.sigv4_access_key_id = "AKIDLOCAL",
+                                   .sigv4_secret_access_key = "local-secret"};
+    ck_assert_int_eq(lc_invoke_server_start(em, &so, &s, NULL), LC_OK);
+    lc_client_options co = {.endpoint_url = lc_invoke_server_url(s), .region = "us-east-1",
+                            .sign = true, .access_key_id = "AKIDLOCAL",
+                            .secret_access_key = "local-secret"};
+    lc_client *c;
+    ck_assert_int_eq(lc_client_new(&co, &c, NULL), LC_OK);
+    lc_invoke_request req = {.function_name = "tenanted", .payload = "{}", .payload_len = 2,
+                             .tenant_id = "signed-tenant"};
+    lc_invoke_response r;
+    ck_assert_int_eq(lc_client_invoke(c, &req, &r, NULL), LC_OK);
+    ck_assert_msg(r.status == 200, "%ld %s: %s", r.status, r.error_type, r.error_message);
+    ck_assert_ptr_nonnull(strstr(r.payload, "\"signed-tenant\""));
+    lc_invoke_response_clear(&r);
+    lc_client_free(c);
+    lc_invoke_server_free(s);
+}
+END_TEST
+
 START_TEST(unsigned_x_amz_headers_on_a_signed_request_are_refused)
 {
     http_reply r = tampered_call(INVOKE_PATH("echo"), "{}", 2, NULL, NULL, NULL);
@@ -748,8 +855,9 @@ START_TEST(unsigned_x_amz_headers_on_a_signed_request_are_refused)
     http_reply_free(&r);
     const char *const added[][2] = {{"X-Amz-Invocation-Type: Event", "X-Amz-Invocation-Type"},
                                     {"X-Amz-Client-Context: e30=", "X-Amz-Client-Context"},
-                                    {"X-Amz-Log-Type: Tail", "X-Amz-Log-Type"}};
-    for (int i = 0; i < 3; i++) {
+                                    {"X-Amz-Log-Type: Tail", "X-Amz-Log-Type"},
+                                    {"X-Amz-Tenant-Id: blue", "X-Amz-Tenant-Id"}};
+    for (int i = 0; i < 4; i++) {
         r = tampered_call(INVOKE_PATH("echo"), "{}", 2, NULL, (const char *[]){added[i][0], NULL},
                           NULL);
         char want[128];
@@ -792,6 +900,7 @@ Suite *invoke_server_suite(void)
     tcase_add_test(core, a_dry_run_answers_204_and_runs_nothing);
     tcase_add_test(core, tail_returns_the_last_4kb_of_the_log);
     tcase_add_test(core, client_context_reaches_the_handler_decoded);
+    tcase_add_test(core, the_tenant_reaches_the_handler_through_invoke_and_the_stream);
     tcase_add_test(core, functions_are_found_by_name_arn_and_qualifier);
     tcase_add_test(core, the_runtime_interface_emulator_path_reaches_the_only_function);
     suite_add_tcase(s, core);
@@ -801,6 +910,8 @@ Suite *invoke_server_suite(void)
     tcase_add_test(errors, service_errors_have_status_type_header_and_message);
     tcase_add_test(errors, unknown_paths_are_unknown_operations);
     tcase_add_test(errors, names_lambda_refuses_are_a_validation_error);
+    tcase_add_test(errors, a_missing_or_unexpected_tenant_is_refused_as_lambda_refuses_it);
+    tcase_add_test(errors, tenant_ids_invoke_does_not_accept_are_refused);
     tcase_add_test(errors, a_client_context_with_parts_that_are_not_objects_is_refused);
     tcase_add_test(errors, valid_json_is_passed_on_whatever_its_numbers);
     tcase_add_test(errors, over_the_concurrency_limit_a_call_gets_429);
@@ -810,6 +921,7 @@ Suite *invoke_server_suite(void)
     tcase_add_test(errors, unsigned_or_wrongly_signed_requests_get_403);
     tcase_add_test(errors, a_body_too_large_is_authenticated_before_anything_is_said_about_it);
     tcase_add_test(errors, unsigned_x_amz_headers_on_a_signed_request_are_refused);
+    tcase_add_test(errors, a_signed_call_with_a_tenant_passes);
     tcase_add_test(errors, a_signature_with_trailing_characters_or_two_dates_is_refused);
     suite_add_tcase(s, errors);
     return s;

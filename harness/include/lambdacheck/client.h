@@ -36,6 +36,8 @@ typedef struct {
     const char *invocation_type; /* NULL: RequestResponse; Event; DryRun */
     bool log_tail;               /* X-Amz-Log-Type: Tail */
     const char *client_context;  /* JSON text, sent base64-encoded; NULL: none */
+    const char *tenant_id;       /* X-Amz-Tenant-Id, for a function with tenant isolation (signed
+                                    with the other headers); NULL: none */
     const char *payload;         /* the event; NULL: no body */
     size_t payload_len;
     const char *sandbox;         /* the embedded emulator's sandbox to run in, sent as

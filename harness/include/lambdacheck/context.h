@@ -66,8 +66,16 @@ lc_status lc_context_set_trace_id(lc_context *ctx, const char *trace_id, lc_erro
 lc_status lc_context_set_client_context(lc_context *ctx, const char *json, lc_error *err);
 /* JSON text of an object with string "cognitoIdentityId" / "cognitoIdentityPoolId"; NULL clears. */
 lc_status lc_context_set_cognito_identity(lc_context *ctx, const char *json, lc_error *err);
-/* NULL clears. */
+/* The tenant of a function with tenant isolation (spec 10), as Invoke's TenantId allows it
+ * (lc_tenant_id_problem); NULL clears. */
 lc_status lc_context_set_tenant_id(lc_context *ctx, const char *tenant_id, lc_error *err);
+
+/* Longest tenant id Invoke accepts. */
+#define LC_TENANT_ID_MAX 256
+
+/* Why id is not a tenant id Invoke accepts (empty, over LC_TENANT_ID_MAX, or a character outside
+ * [a-zA-Z0-9._:/=+-@ ]), written to why in Lambda's words and returned; NULL when it is one. */
+const char *lc_tenant_id_problem(const char *id, char *why, size_t size);
 
 /* Applies overrides from a JSON object (as in a case file). Keys: requestId, functionName,
  * functionVersion, qualifier, region, account, invokedFunctionArn, memoryMB, timeout (seconds),

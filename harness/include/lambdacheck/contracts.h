@@ -16,6 +16,9 @@
  *                            the journal
  *  <source>-response         when the event comes from a known service, the response honours
  *                            that service's contract (lc_source_contract_check)
+ *  tenant-isolated           (local, the runner's) a case whose last invocation names a tenant:
+ *                            that event for a new tenant after the case's tenants answers as in
+ *                            a fresh environment, so no tenant's state reached another
  * Which runtime a case's function has decides which contracts apply (runtime.h).
  */
 #ifndef LAMBDACHECK_CONTRACTS_H

@@ -61,7 +61,9 @@ typedef struct {
     size_t payload_len;
     const char *content_type;   /* NULL: application/json */
     const json_t *context;      /* overrides as in lc_context_apply_json (clientContext, identity,
-                                   requestId, ...); NULL: none */
+                                   requestId, ...); NULL: none. Its tenantId is the tenant: a
+                                   function with tenancy needs one and runs it only in
+                                   environments of that tenant; one without refuses it */
     const char *sandbox;        /* run in this sandbox's environments (lc_emulator_sandbox_open);
                                    NULL: the function's shared pool */
     const lc_stream_sink *stream; /* gets a streamed response's pieces as the runtime sends them
@@ -70,7 +72,8 @@ typedef struct {
 
 /* Invokes a function and waits for the result (caller clears with lc_result_clear()).
  * LC_ENOTFOUND for an unknown function, LC_EBUSY when every environment the function's
- * concurrency allows is busy. Function errors are results, not statuses. */
+ * concurrency allows is busy, LC_EINVAL for a tenant the function refuses
+ * (lc_function_tenant_problem's message). Function errors are results, not statuses. */
 lc_status lc_emulator_invoke(lc_emulator *em, const char *function_name,
                              const lc_invoke_options *opt, lc_result *out, lc_error *err);
 

@@ -77,6 +77,10 @@ typedef struct {
                                     long to exit (coverage.py saves its data then) */
     const char *alias;           /* a qualifier the function also answers to, as SAM's
                                     AutoPublishAlias publishes one; NULL: $LATEST only */
+    const char *tenancy;         /* TenancyConfig.TenantIsolationMode: "PER_TENANT" (the only
+                                    mode, any case) gives the function tenant isolation: every
+                                    invocation names a tenant and tenants never share an
+                                    environment. NULL or "": none */
 } lc_function_config;
 
 /* Credentials a function gets unless others are configured: well-formed and useless, so code that
@@ -163,6 +167,16 @@ const char *lc_function_sdk_dir(const lc_function *fn);
 
 /* The alias the function answers to besides $LATEST, or NULL. Borrowed until free. */
 const char *lc_function_alias(const lc_function *fn);
+
+/* True for a function with tenant isolation (TenantIsolationMode PER_TENANT). */
+bool lc_function_tenancy(const lc_function *fn);
+
+/* Why Lambda refuses to invoke fn with this tenant id (NULL or "": none): a function with
+ * tenancy needs one, a function without refuses one, and an id must be one Invoke accepts
+ * (lc_tenant_id_problem). NULL when it may be invoked; else a message, in Lambda's words, borrowed
+ * from a static string or written to why. */
+const char *lc_function_tenant_problem(const lc_function *fn, const char *tenant_id, char *why,
+                                       size_t size);
 
 /* SIGTERM grace at shutdown in ms; 0: SIGKILL at once. */
 long lc_function_shutdown_grace_ms(const lc_function *fn);

@@ -57,6 +57,7 @@ typedef struct {
     const char *application_log_level;
     const char *system_log_level;
     const char *alias;           /* AutoPublishAlias: the alias it also answers to, or NULL */
+    const char *tenancy;         /* TenancyConfig.TenantIsolationMode ("PER_TENANT"), or NULL */
     const char *architecture;    /* Architectures' one entry ("x86_64", "arm64"); SAM's default
                                     x86_64 when missing */
     const json_t *event_sources; /* the queues and streams that invoke it, from its Events
