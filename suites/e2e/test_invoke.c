@@ -12,6 +12,7 @@
 
 #include "../common/probe_rows.h"
 #include "lambdacheck/buf.h"
+#include "../common/scratch.h"
 #include "run_cli.h"
 #include "suites.h"
 
@@ -272,6 +273,33 @@ START_TEST(a_process_a_handler_starts_does_not_outlive_its_environment)
 }
 END_TEST
 
+/* An @aws-sdk package outside the set lambdacheck installs fails to load where Lambda, which ships
+ * the whole SDK, would load it: the log says so and how to supply it; one inside the set loads. */
+START_TEST(an_sdk_package_lambdacheck_does_not_give_is_named_in_the_log)
+{
+    char *dir = scratch_dir("sdk");
+    scratch_write(dir, "app.mjs", "import { IoTClient } from '@aws-sdk/client-iot';\n"
+                                  "export const handler = async () => typeof IoTClient;\n");
+    scratch_write(dir, "ok.mjs", "import { S3Client } from '@aws-sdk/client-s3';\n"
+                                 "export const handler = async () => typeof S3Client;\n");
+    const char *args[] = {"invoke", "--runtime", "nodejs22.x", "--handler", "app.handler",
+                          "--code", dir, "--log-type", "Tail", NULL};
+    cli_result r = invoke(args);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "lambdacheck: note: @aws-sdk/client-iot is part of the AWS SDK "
+                                "that Lambda's Node.js runtimes ship"),
+                  "%s%s", r.out, r.err);
+    cli_result_free(&r);
+    const char *ok[] = {"invoke", "--runtime", "nodejs22.x", "--handler", "ok.handler", "--code",
+                        dir, NULL};
+    r = invoke(ok);
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    ck_assert_str_eq(r.out, "\"function\"\n");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
 START_TEST(bad_usage_exits_2_and_names_the_problem)
 {
     const char *const *cases[] = {
@@ -384,6 +412,7 @@ Suite *invoke_suite(void)
     tcase_add_test(core, a_posted_response_ends_an_invocation_whose_runtime_asked_for_the_next);
     tcase_add_test(core, a_stream_past_the_streaming_limit_ends_with_the_size_error);
     tcase_add_test(core, a_process_a_handler_starts_does_not_outlive_its_environment);
+    tcase_add_test(core, an_sdk_package_lambdacheck_does_not_give_is_named_in_the_log);
     tcase_add_test(core, the_event_can_come_from_stdin);
     tcase_add_test(core, env_and_region_reach_the_handler);
     tcase_add_test(core, tail_prints_the_framed_log_to_stderr);

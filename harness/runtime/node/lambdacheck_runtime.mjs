@@ -422,6 +422,18 @@ function installGlobal() {
   };
 }
 
+// Lambda's Node.js runtimes ship the whole AWS SDK for JavaScript v3; lambdacheck gives functions
+// a pinned set of its packages. One outside that set fails to load here where Lambda has it: the
+// log says so, and how to supply it.
+function noteMissingSdk(error) {
+  const match = /Cannot find (?:package|module) '(@aws-sdk\/[^'/]+)/.exec(String(error?.message));
+  if (match)
+    process.stdout.write(`lambdacheck: note: ${match[1]} is part of the AWS SDK that Lambda's ` +
+                         'Node.js runtimes ship, but not among the SDK packages lambdacheck gives ' +
+                         `this function: bundle it (npm install ${match[1]}) or put it in a ` +
+                         "layer's nodejs/node_modules\n");
+}
+
 // The handler function "folder/module.export.path" names, below taskRoot.
 async function loadHandler(taskRoot, fullName) {
   if (fullName.includes('..'))
@@ -438,6 +450,7 @@ async function loadHandler(taskRoot, fullName) {
   try {
     module = await loadModule(taskRoot, folder, base.slice(0, dot));
   } catch (e) {
+    noteMissingSdk(e);
     if (e instanceof SyntaxError)
       throw new UserCodeSyntaxError(e);
     if (e?.code === 'MODULE_NOT_FOUND')
