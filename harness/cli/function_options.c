@@ -203,26 +203,21 @@ static void overlay(const lc_template_function *f, const cli_function_args *a,
     lc_function_config mine = a->fn;
     *c = mine;
     lc_template_function_config(f, c);
-    if (mine.handler)
-        c->handler = mine.handler;
-    if (mine.code_dir)
-        c->code_dir = mine.code_dir;
-    if (mine.runtime)
-        c->runtime = mine.runtime;
-    if (mine.timeout_ms)
-        c->timeout_ms = mine.timeout_ms;
-    if (mine.memory_mb)
-        c->memory_mb = mine.memory_mb;
-    if (mine.layers)
-        c->layers = mine.layers;
-    if (mine.log_format)
-        c->log_format = mine.log_format;
-    if (mine.application_log_level)
-        c->application_log_level = mine.application_log_level;
-    if (mine.system_log_level)
-        c->system_log_level = mine.system_log_level;
-    if (mine.tenancy)
-        c->tenancy = mine.tenancy;
+    /* what the command gives wins over the template */
+#define LC__OVER(field)                                                                            \
+    if (mine.field)                                                                                \
+        c->field = mine.field;
+    LC__OVER(handler)
+    LC__OVER(code_dir)
+    LC__OVER(runtime)
+    LC__OVER(timeout_ms)
+    LC__OVER(memory_mb)
+    LC__OVER(layers)
+    LC__OVER(log_format)
+    LC__OVER(application_log_level)
+    LC__OVER(system_log_level)
+    LC__OVER(tenancy)
+#undef LC__OVER
     json_object_update(env, (json_t *)f->environment);
     json_object_update(env, a->env);
     c->environment = env;
