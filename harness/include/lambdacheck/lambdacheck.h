@@ -16,6 +16,7 @@
 #include "lambdacheck/runtime_api.h"
 #include "lambdacheck/environment.h"
 #include "lambdacheck/emulator.h"
+#include "lambdacheck/aws_endpoint.h"
 #include "lambdacheck/invoke_server.h"
 #include "lambdacheck/credentials.h"
 #include "lambdacheck/client.h"
