@@ -15,7 +15,8 @@ enum {
     OPT_HANDLER = 256, OPT_CODE, OPT_FUNCTION_NAME, OPT_TIMEOUT, OPT_TIMEOUT_MS, OPT_MEMORY,
     OPT_ENV, OPT_PYTHON, OPT_RUNTIME_COMMAND, OPT_CONCURRENCY, OPT_HOST_PACKAGES, OPT_CREDENTIALS,
     OPT_LOG_FORMAT, OPT_APP_LOG_LEVEL, OPT_SYSTEM_LOG_LEVEL, OPT_TEMPLATE, OPT_PARAMETERS,
-    OPT_ENV_VARS, OPT_REGION, OPT_ACCOUNT, OPT_LAYER, OPT_RUNTIME, OPT_TENANCY,
+    OPT_ENV_VARS, OPT_REGION, OPT_ACCOUNT, OPT_LAYER, OPT_RUNTIME, OPT_TENANCY, OPT_AWS_STUBS,
+    OPT_AWS_ENDPOINT,
     OPT_FUNCTION_LAST /* commands number their own options from here */
 };
 
@@ -43,7 +44,9 @@ enum {
         {"account", required_argument, NULL, OPT_ACCOUNT},                                         \
         {"layer", required_argument, NULL, OPT_LAYER},                                             \
         {"runtime", required_argument, NULL, OPT_RUNTIME},                                         \
-        {"tenancy", required_argument, NULL, OPT_TENANCY}
+        {"tenancy", required_argument, NULL, OPT_TENANCY},                                         \
+        {"aws-stubs", required_argument, NULL, OPT_AWS_STUBS},                                     \
+        {"aws-endpoint", required_argument, NULL, OPT_AWS_ENDPOINT}
 
 #define CLI_MAX_LAYERS 32
 
@@ -57,6 +60,10 @@ typedef struct {
     const char *env_vars;  /* --env-vars */
     const char *layers[CLI_MAX_LAYERS + 1]; /* --layer, NULL-terminated */
     int n_layers;
+    const char *aws_stubs;    /* --aws-stubs FILE */
+    const char *aws_endpoint; /* --aws-endpoint URL */
+    lc_aws_endpoint *aws;     /* lambdacheck's AWS endpoint, started with the first function
+                                 (owned; cli_function_args_clear frees it) */
 } cli_function_args;
 
 /* Frees what cli_function_option() allocated. */
@@ -92,6 +99,23 @@ int cli_add_template_functions(cli_function_args *a, lc_emulator *em);
     "                           \"LogicalId\": {...}}; only variables a function declares\n"     \
     "  --region R, --account A  the functions' region and account (default us-east-1,\n"        \
     "                           123456789012)\n"
+
+/* The help text of --aws-stubs and --aws-endpoint (invoke, serve). */
+#define CLI_AWS_HELP                                                                               \
+    "  --aws-stubs FILE         answer the functions' AWS calls with these stubs (a JSON list,\n" \
+    "                           as a case's \"aws\"); every call is printed to stderr, and a\n"   \
+    "                           call no stub answers fails at once with LambdacheckNoStub\n"     \
+    "  --aws-endpoint URL       send the functions' AWS calls to URL instead (LocalStack,\n"     \
+    "                           DynamoDB Local, a moto server)\n"
+
+/* Points a function at lambdacheck's AWS endpoint (started with the first function, answering
+ * the --aws-stubs) or at --aws-endpoint, unless it sets AWS_ENDPOINT_URL itself or runs with
+ * the host's keys: *fn is replaced by a copy with the variables (freed and NULL on failure).
+ * CLI_OK, or CLI_USAGE/CLI_FAILED after printing why. */
+int cli_point_at_aws(cli_function_args *a, lc_function **fn);
+
+/* Checks an --aws-endpoint URL into *out: CLI_OK or CLI_USAGE. */
+int cli_aws_endpoint_arg(const char *command, const char *arg, const char **out);
 
 /* Looks up the host's credentials for --credentials host: CLI_OK, or CLI_FAILED after printing
  * where it looked. */

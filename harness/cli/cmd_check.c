@@ -23,6 +23,10 @@ static const char check_usage[] =
     "options:\n"
     "  --endpoint-url URL       run against this Invoke API instead of the embedded emulator\n"
     "  --function-prefix P      remote only: call function NAME as P+NAME (deployed stacks)\n"
+    "  --aws-endpoint URL       local: the functions' AWS calls go to URL (LocalStack, DynamoDB\n"
+    "                           Local, a moto server) instead of lambdacheck's stubs; without\n"
+    "                           it they reach lambdacheck's endpoint, which answers the cases'\n"
+    "                           \"aws\" stubs and refuses the rest at once\n"
     "  --python PATH            interpreter for Python functions (local)\n"
     "  --runtime-command CMD    run every function under CMD instead (local; '{python}' is the\n"
     "                           interpreter), e.g. '{python} -m awslambdaric'; words are split\n"
@@ -55,6 +59,7 @@ enum { CHECK_PROBLEMS = 3, CHECK_NO_CASES = 5 };
 
 typedef struct {
     const char *endpoint_url;
+    const char *aws_endpoint;
     const char *prefix;
     const char *python;
     const char *runtime_command;
@@ -75,11 +80,13 @@ typedef struct {
 enum { OPT_ENDPOINT = OPT_FUNCTION_LAST, OPT_PREFIX, OPT_JOBS, OPT_JUNIT, OPT_JSON,
        OPT_CHECK_PYTHON, OPT_CHECK_RUNTIME, OPT_COVERAGE, OPT_COVERAGE_DIR, OPT_FILTER,
        OPT_SHARD, OPT_LIST, OPT_VERBOSE, OPT_CHECK_HOST_PACKAGES, OPT_CHECK_CREDENTIALS,
-       OPT_CHECK_REGION, OPT_CHECK_ACCOUNT, OPT_CHECK_PARAMETERS, OPT_CHECK_ENV_VARS, OPT_HELP };
+       OPT_CHECK_REGION, OPT_CHECK_ACCOUNT, OPT_CHECK_PARAMETERS, OPT_CHECK_ENV_VARS,
+       OPT_CHECK_AWS_ENDPOINT, OPT_HELP };
 
 static const struct option long_options[] = {
     {"endpoint-url", required_argument, NULL, OPT_ENDPOINT},
     {"function-prefix", required_argument, NULL, OPT_PREFIX},
+    {"aws-endpoint", required_argument, NULL, OPT_CHECK_AWS_ENDPOINT},
     {"python", required_argument, NULL, OPT_CHECK_PYTHON},
     {"runtime-command", required_argument, NULL, OPT_CHECK_RUNTIME},
     {"jobs", required_argument, NULL, OPT_JOBS},
@@ -118,6 +125,7 @@ static int take_option(check_args *a, int opt, const char *arg)
     switch (opt) {
     case OPT_ENDPOINT: a->endpoint_url = arg; return CLI_OK;
     case OPT_PREFIX: a->prefix = arg; return CLI_OK;
+    case OPT_CHECK_AWS_ENDPOINT: return cli_aws_endpoint_arg("check ", arg, &a->aws_endpoint);
     case OPT_CHECK_PYTHON: a->python = arg; return CLI_OK;
     case OPT_CHECK_RUNTIME: a->runtime_command = arg; return CLI_OK;
     case OPT_JUNIT: a->junit = arg; return CLI_OK;
@@ -170,6 +178,10 @@ static int parse_args(int argc, char **argv, check_args *a)
     }
     if (a->prefix && a->endpoint_url == NULL)
         return cli_usage_error("check ", "--function-prefix needs --endpoint-url");
+    if (a->aws_endpoint && a->endpoint_url)
+        return cli_usage_error("check ", "--aws-endpoint points local functions at an AWS "
+                                         "endpoint: a deployed function's calls go to AWS, not "
+                                         "with --endpoint-url");
     if (a->coverage && a->endpoint_url)
         return cli_usage_error("check ", "--coverage measures local functions: not with "
                                          "--endpoint-url");
@@ -540,6 +552,7 @@ static int run_libraries(check_args *a, const libraries *libs, lc_run *run)
     if (a->endpoint_url && remote == NULL)
         return CLI_FAILED;
     lc_runner_options opt = {.remote = remote, .function_prefix = a->prefix, .jobs = a->jobs,
+                             .aws_endpoint = a->aws_endpoint,
                              .on_case = print_case, .ctx = a};
     int rc = CLI_OK;
     for (int l = 0; l < libs->count; l++) {

@@ -41,6 +41,7 @@ static const char invoke_usage[] =
     "                           awslambdaric': split into words as a shell would (quotes and\n"
     "                           backslashes; no shell runs), the handler appended\n"
     CLI_FUNCTION_ISOLATION_HELP
+    CLI_AWS_HELP
     "  --log-format FORMAT      Text (default) or JSON: Lambda's LogFormat, for the function's\n"
     "                           records and the platform's (START, REPORT) alike\n"
     "  --application-log-level L, --system-log-level L   with JSON, as Lambda's LoggingConfig\n"

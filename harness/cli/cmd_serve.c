@@ -28,7 +28,9 @@ static const char serve_usage[] =
     "                  --host-packages, --credentials, --log-format,\n"
     "                  --application-log-level,"
     " --system-log-level, --parameter-overrides, --env-vars,\n"
-    "                  --region, --account, --layer, --tenancy (see 'lambdacheck invoke')\n"
+    "                  --region, --account, --layer, --tenancy, --aws-stubs FILE,\n"
+    "                  --aws-endpoint URL (see 'lambdacheck invoke'); every AWS call a\n"
+    "                  function makes is logged as it is answered\n"
     "server options:\n"
     "  --listen HOST:PORT          where to listen (default 127.0.0.1:0, an ephemeral port)\n"
     "  --port-file FILE            write the port there once listening (for scripts)\n"
@@ -369,9 +371,20 @@ static int add_library(serve_args *a, lc_library **libs, int i, lc_emulator *em)
                                              "could not tell them apart; serve them separately",
                                    name, other, lc_library_manifest(libs[i]));
     }
-    if (lc_library_add_functions(libs[i], em, &err) != LC_OK) {
-        cli_print_error(&err);
-        return CLI_FAILED;
+    for (size_t f = 0; f < lc_library_function_count(libs[i]); f++) {
+        const lc_function *built = lc_library_function(libs[i], f);
+        lc_function *copy = NULL;
+        if (built == NULL)
+            continue; /* a template function that cannot run here: noted above */
+        st = lc_function_copy_with(built, NULL, &copy, &err);
+        int rc = st == LC_OK ? cli_point_at_aws(&a->f, &copy) : CLI_FAILED;
+        if (rc == CLI_OK && lc_emulator_add_function(em, copy, &err) != LC_OK)
+            rc = CLI_FAILED;
+        if (rc != CLI_OK) {
+            if (err.status != LC_OK)
+                cli_print_error(&err);
+            return rc;
+        }
     }
     return CLI_OK;
 }

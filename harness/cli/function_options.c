@@ -84,6 +84,8 @@ int cli_function_option(cli_function_args *a, const char *command, int opt, cons
             return CLI_USAGE;
         a->fn.concurrency = (int)v;
         return CLI_OK;
+    case OPT_AWS_STUBS: a->aws_stubs = arg; return CLI_OK;
+    case OPT_AWS_ENDPOINT: return cli_aws_endpoint_arg(command, arg, &a->aws_endpoint);
     case OPT_TENANCY:
         /* TenantIsolationMode has one value (https://docs.aws.amazon.com/lambda/latest/dg/
          * tenant-isolation.html); refused here so the mistake names the option */
@@ -96,8 +98,19 @@ int cli_function_option(cli_function_args *a, const char *command, int opt, cons
     }
 }
 
+int cli_aws_endpoint_arg(const char *command, const char *arg, const char **out)
+{
+    if (strncmp(arg, "http://", 7) != 0 && strncmp(arg, "https://", 8) != 0)
+        return cli_usage_error(command, "--aws-endpoint takes an http:// or https:// URL, not '%s'",
+                               arg);
+    *out = arg;
+    return CLI_OK;
+}
+
 void cli_function_args_clear(cli_function_args *a)
 {
+    lc_aws_endpoint_free(a->aws);
+    a->aws = NULL;
     json_decref(a->env);
     json_decref(a->parameters);
     a->env = a->parameters = NULL;
@@ -285,6 +298,94 @@ static bool cured(const lc_template_function *f, const cli_function_args *a)
                     (strcmp(part, "runtime") == 0 && a->fn.runtime));
 }
 
+/* --- AWS calls ------------------------------------------------------------------------------ */
+
+/* Each call as it is answered, on stderr. */
+static void print_call(void *ctx, const char *scope, const json_t *call)
+{
+    (void)ctx;
+    (void)scope;
+    char *params = lc_json_brief(json_object_get(call, "params"), 400);
+    const char *host = json_string_value(json_object_get(call, "host"));
+    const json_t *stub = json_object_get(call, "stub");
+    const char *message = json_string_value(json_object_get(json_object_get(call, "error"),
+                                                            "message"));
+    const char *problem = json_string_value(json_object_get(call, "problem"));
+    fprintf(stderr, "lambdacheck: aws: %s %s -> %lld", json_string_value(json_object_get(call, "call")),
+            host ? host : params ? params : "",
+            (long long)json_integer_value(json_object_get(call, "status")));
+    if (json_is_integer(stub))
+        fprintf(stderr, " (stub %lld)", (long long)json_integer_value(stub));
+    if (json_object_get(call, "unstubbed") || problem || host)
+        fprintf(stderr, ": %s", problem ? problem
+                                : host ? json_string_value(json_object_get(call, "refused"))
+                                       : message);
+    fputc('\n', stderr);
+    free(params);
+}
+
+/* Starts lambdacheck's AWS endpoint with the --aws-stubs, once. */
+static int start_aws(cli_function_args *a)
+{
+    if (a->aws)
+        return CLI_OK;
+    json_t *stubs = NULL;
+    lc_error err = {0};
+    lc_aws_endpoint_options opt = {.on_call = print_call,
+                                   .hint = "add one to the --aws-stubs file, or pass "
+                                           "--aws-endpoint"};
+    if (a->aws_stubs && lc_aws_stubs_load(a->aws_stubs, &stubs, &err) != LC_OK) {
+        cli_print_error(&err);
+        return CLI_USAGE;
+    }
+    lc_status st = lc_aws_endpoint_start(&opt, &a->aws, &err);
+    if (st == LC_OK)
+        st = lc_aws_endpoint_set_default(a->aws, stubs, &err);
+    json_decref(stubs);
+    if (st != LC_OK) {
+        cli_print_error(&err);
+        return CLI_FAILED;
+    }
+    return CLI_OK;
+}
+
+int cli_point_at_aws(cli_function_args *a, lc_function **fn)
+{
+    const json_t *theirs = lc_function_variables(*fn);
+    if (a->host_credentials || json_object_get(theirs, "AWS_ENDPOINT_URL"))
+        return CLI_OK;
+    json_t *vars = NULL;
+    if (a->aws_endpoint)
+        vars = json_pack("{s:s}", "AWS_ENDPOINT_URL", a->aws_endpoint);
+    else {
+        int rc = start_aws(a);
+        if (rc != CLI_OK) {
+            lc_function_free(*fn);
+            *fn = NULL;
+            return rc;
+        }
+        bool python = lc_runtime_family_of(lc_function_runtime(*fn)) == LC_FAMILY_PYTHON;
+        vars = lc_aws_endpoint_variables(a->aws, "", python);
+    }
+    const char *name;
+    json_t *value;
+    void *tmp;
+    json_object_foreach_safe(vars, tmp, name, value)
+        if (json_object_get(theirs, name))
+            json_object_del(vars, name);
+    lc_function *copy = NULL;
+    lc_error err = {0};
+    lc_status st = lc_function_copy_with(*fn, vars, &copy, &err);
+    json_decref(vars);
+    lc_function_free(*fn);
+    *fn = copy;
+    if (st != LC_OK) {
+        cli_print_error(&err);
+        return CLI_FAILED;
+    }
+    return CLI_OK;
+}
+
 /* One function of a template, built. */
 static int template_function(cli_function_args *a, const lc_template_function *f,
                              lc_function **out)
@@ -299,6 +400,8 @@ static int template_function(cli_function_args *a, const lc_template_function *f
     int rc = apply_env_vars(a, f->name, &c, &with_file);
     if (rc == CLI_OK)
         rc = new_function(&c, out);
+    if (rc == CLI_OK)
+        rc = cli_point_at_aws(a, out);
     json_decref(env);
     json_decref(with_file);
     return rc;
@@ -351,7 +454,7 @@ int cli_make_function(cli_function_args *a, lc_function **out)
     lc_status st = lc_function_new(&c, out, &err);
     json_decref(with_file);
     if (st == LC_OK)
-        return CLI_OK;
+        return cli_point_at_aws(a, out);
     cli_print_error(&err);
     /* a missing interpreter is a broken machine, not a bad command line */
     return err.status == LC_ESPAWN ? CLI_FAILED : CLI_USAGE;

@@ -91,7 +91,7 @@ static void known_services(char *out, size_t size)
 }
 
 static lc_status check_call(const char *call, const char *source, const char *where,
-                            lc_error *err)
+                            bool stubbed, lc_error *err)
 {
     const char *colon = strchr(call, ':');
     char service[64], names[400], near[128];
@@ -114,12 +114,23 @@ static lc_status check_call(const char *call, const char *source, const char *wh
                             colon + 1, near[0] ? " (did you mean " : "", near,
                             near[0] ? "?)" : "");
     }
-    if (!lc__aws_operation_supported(s, colon + 1))
+    if (stubbed && !lc__aws_operation_supported(s, colon + 1))
         return lc_error_set(err, LC_EINVAL, source, 0, 0,
                             "%s.call: lambdacheck cannot tell %s from its request; the %s "
                             "operations it stubs are %s",
                             where, call, service, lc__aws_rest_operations(s));
     return LC_OK;
+}
+
+lc_status lc_aws_call_validate(const char *call, const char *source, const char *where,
+                               lc_error *err)
+{
+    char at[200];
+    snprintf(at, sizeof at, "%s", where);
+    size_t n = strlen(at);
+    if (n > 5 && strcmp(at + n - 5, ".call") == 0) /* check_call adds it */
+        at[n - 5] = '\0';
+    return check_call(call, source, at, false, err);
 }
 
 static lc_status check_error(const json_t *e, const char *source, const char *where, lc_error *err)
@@ -178,7 +189,7 @@ static lc_status check_stub(const json_t *stub, const char *source, const char *
         return lc_error_set(err, LC_EINVAL, source, 0, 0,
                             "%s.call is missing: every stub names its call, "
                             "\"service:Operation\"", where);
-    lc_status st = check_call(json_string_value(call), source, where, err);
+    lc_status st = check_call(json_string_value(call), source, where, true, err);
     if (st != LC_OK)
         return st;
     const json_t *match = json_object_get(stub, "match");
@@ -487,8 +498,11 @@ static void answer_from_stubs(lc_aws_endpoint *ep, scope *s, const lc__aws_call 
                                      code, msg ? msg : "", request_id, a);
                 json_object_set_new(record, "error", json_pack("{s:s, s:s}", "code", code,
                                                                "message", msg ? msg : ""));
-            } else
-                lc__aws_render_result(call, json_object_get(stub, "respond"), request_id, a);
+            } else {
+                json_t *result = lc__aws_complete_result(call, json_object_get(stub, "respond"));
+                lc__aws_render_result(call, result, request_id, a);
+                json_decref(result);
+            }
             lc_buf_free(&why);
             return;
         }

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "lambdacheck/buf.h"
 #include "lambdacheck/json_util.h"
 
@@ -958,6 +960,67 @@ void lc__aws_render_error(const lc__aws_call *c, int status, const char *code,
     lc_buf_puts(&b, c->protocol == LC__AWS_QUERY ? "</RequestId></ErrorResponse>"
                                                  : "</RequestId></Error>");
     take_buf(a, &b);
+}
+
+/* --- results the SDKs check ------------------------------------------------------------------- */
+
+static void md5_hex(const char *text, char out[33])
+{
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int n = 0;
+    out[0] = '\0';
+    if (EVP_Digest(text, strlen(text), digest, &n, EVP_md5(), NULL) != 1)
+        return;
+    for (unsigned int i = 0; i < n && i < 16; i++)
+        snprintf(out + 2 * i, 3, "%02x", digest[i]);
+}
+
+/* Sets key to the MD5 of text in obj unless obj has it. */
+static void fill_md5(json_t *obj, const char *key, const char *text)
+{
+    char hex[33];
+    if (!json_is_object(obj) || json_object_get(obj, key) || text == NULL)
+        return;
+    md5_hex(text, hex);
+    json_object_set_new(obj, key, json_string(hex));
+}
+
+/* The message body of a SendMessageBatch entry of that Id (JSON: Entries[]; query:
+ * SendMessageBatchRequestEntry[]). */
+static const char *batch_body(const json_t *params, const char *id)
+{
+    const json_t *entries = json_object_get(params, "Entries");
+    if (entries == NULL)
+        entries = json_object_get(params, "SendMessageBatchRequestEntry");
+    size_t i;
+    const json_t *e;
+    json_array_foreach(entries, i, e) {
+        const char *eid = json_string_value(json_object_get(e, "Id"));
+        if (eid && id && strcmp(eid, id) == 0)
+            return json_string_value(json_object_get(e, "MessageBody"));
+    }
+    return NULL;
+}
+
+json_t *lc__aws_complete_result(const lc__aws_call *c, const json_t *respond)
+{
+    json_t *out = json_is_object(respond) ? json_deep_copy(respond)
+                  : respond ? json_incref((json_t *)respond) : json_object();
+    if (c->service == NULL || strcmp(c->service->name, "sqs") != 0 || !json_is_object(out))
+        return out;
+    if (strcmp(c->operation, "SendMessage") == 0)
+        fill_md5(out, "MD5OfMessageBody", json_string_value(json_object_get(c->params,
+                                                                            "MessageBody")));
+    size_t i;
+    json_t *item;
+    if (strcmp(c->operation, "SendMessageBatch") == 0)
+        json_array_foreach(json_object_get(out, "Successful"), i, item)
+            fill_md5(item, "MD5OfMessageBody",
+                     batch_body(c->params, json_string_value(json_object_get(item, "Id"))));
+    if (strcmp(c->operation, "ReceiveMessage") == 0)
+        json_array_foreach(json_object_get(out, "Messages"), i, item)
+            fill_md5(item, "MD5OfBody", json_string_value(json_object_get(item, "Body")));
+    return out;
 }
 
 /* --- stub answers, checked ---------------------------------------------------------------------- */

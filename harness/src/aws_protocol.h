@@ -98,6 +98,11 @@ void lc__aws_render_result(const lc__aws_call *call, const json_t *respond, cons
 void lc__aws_render_error(const lc__aws_call *call, int status, const char *code,
                           const char *message, const char *request_id, lc__aws_answer *out);
 
+/* The result a stub's respond gives for this call, with what the SDKs check filled in where the
+ * stub leaves it out: SQS's MD5OfMessageBody / MD5OfBody (the JavaScript SDK verifies them) of
+ * SendMessage, SendMessageBatch and ReceiveMessage. A new reference; respond NULL is {}. */
+json_t *lc__aws_complete_result(const lc__aws_call *call, const json_t *respond);
+
 /* Whether a stub's respond fits the call's operation: NULL when it does, else why not (a static
  * sentence). S3 GetObject's BodyBase64 must be base64, and so on. */
 const char *lc__aws_respond_problem(const lc__aws_service *s, const char *operation,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lambdacheck/aws_endpoint.h"
 #include "lambdacheck/buf.h"
 #include "lambdacheck/json_util.h"
 
@@ -132,7 +133,7 @@ void lc_verdicts_clear(lc_verdicts *v)
 /* --- validation -------------------------------------------------------------------------------- */
 
 typedef enum { T_ANY, T_INTEGER, T_STRING, T_STRING_OR_NULL, T_STRINGS, T_REGEXES, T_BOOLEAN,
-               T_TRUE, T_POSITIVE, T_OBJECT } value_kind;
+               T_TRUE, T_POSITIVE, T_OBJECT, T_AWS_CALLS } value_kind;
 
 static const struct {
     const char *key;
@@ -156,6 +157,11 @@ static const struct {
     {"maxDurationMs", T_POSITIVE, "a positive number of milliseconds"},
     {"streamText", T_STRING, "a string"},
     {"streamPrelude", T_OBJECT, "an object (the HTTP prelude of a streamed response)"},
+    {"awsCalls", T_AWS_CALLS, "a list of calls: [{\"call\": \"service:Operation\", "
+                              "\"paramsContain\": {...}}]"},
+    {"awsCallsAnyOrder", T_BOOLEAN, "true or false"},
+    {"awsCallsOnly", T_BOOLEAN, "true or false"},
+    {"noAwsCalls", T_TRUE, "true (the invocation made no AWS call)"},
 };
 
 #define N_EXPECTATIONS (sizeof expectations / sizeof *expectations)
@@ -205,6 +211,7 @@ static bool kind_matches(value_kind kind, const json_t *v)
     case T_TRUE: return json_is_true(v);
     case T_POSITIVE: return json_is_number(v) && json_number_value(v) > 0;
     case T_OBJECT: return json_is_object(v);
+    case T_AWS_CALLS: return json_is_array(v);
     default: return v != NULL;
     }
 }
@@ -234,6 +241,42 @@ static void known_list(char *out, size_t size)
         n += (size_t)snprintf(out + n, size - n, "%s%s", i ? ", " : "", expectations[i].key);
 }
 
+/* Each expected call: {"call": "service:Operation"} with paramsContain or params (objects). */
+static lc_status check_aws_calls(const json_t *calls, const char *source, const char *where,
+                                 lc_error *err)
+{
+    size_t i;
+    const json_t *c;
+    json_array_foreach(calls, i, c) {
+        char at[200];
+        snprintf(at, sizeof at, "%sawsCalls[%zu]", where, i);
+        const char *k;
+        const json_t *v;
+        if (!json_is_object(c))
+            return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                                "%s must be an object: {\"call\": \"service:Operation\"}", at);
+        json_object_foreach((json_t *)c, k, v) {
+            if (strcmp(k, "call") && strcmp(k, "paramsContain") && strcmp(k, "params"))
+                return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                                    "%s.%s: unknown field (call, paramsContain, params)", at, k);
+            if (strcmp(k, "call") && !json_is_object(v))
+                return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                                    "%s.%s must be an object of the call's parameters", at, k);
+        }
+        const json_t *name = json_object_get(c, "call");
+        if (!json_is_string(name))
+            return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                                "%s.call is missing: \"service:Operation\"", at);
+        if (json_object_get(c, "params") && json_object_get(c, "paramsContain"))
+            return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                                "%s has params and paramsContain: give one", at);
+        lc_status st = lc_aws_call_validate(json_string_value(name), source, at, err);
+        if (st != LC_OK)
+            return st;
+    }
+    return LC_OK;
+}
+
 lc_status lc_expect_validate(const json_t *expect, const char *source, const char *where,
                              lc_error *err)
 {
@@ -257,7 +300,18 @@ lc_status lc_expect_validate(const json_t *expect, const char *source, const cha
                                 expectations[i].wanted);
         if (expectations[i].kind == T_REGEXES && check_regexes(v, source, where, err) != LC_OK)
             return err ? err->status : LC_EINVAL;
+        if (expectations[i].kind == T_AWS_CALLS &&
+            check_aws_calls(v, source, where, err) != LC_OK)
+            return err ? err->status : LC_EINVAL;
     }
+    bool modifiers = json_object_get(expect, "awsCallsAnyOrder") ||
+                     json_object_get(expect, "awsCallsOnly");
+    if (modifiers && !json_object_get(expect, "awsCalls"))
+        return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                            "%sawsCallsAnyOrder and awsCallsOnly go with awsCalls", where);
+    if (json_object_get(expect, "noAwsCalls") && json_object_get(expect, "awsCalls"))
+        return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                            "%snoAwsCalls and awsCalls contradict: give one", where);
     return LC_OK;
 }
 
@@ -701,6 +755,165 @@ static void check_stream_prelude(const json_t *want, const lc_observation *o, lc
     json_decref(prelude);
 }
 
+/* --- AWS calls --------------------------------------------------------------------------------- */
+
+/* Whether a made call is the expected one; why not (the first difference) into why. */
+static bool call_matches(const json_t *want, const json_t *made, lc_buf *why)
+{
+    const char *name = json_string_value(json_object_get(made, "call"));
+    if (name == NULL || strcmp(name, json_string_value(json_object_get(want, "call"))) != 0)
+        return false;
+    const json_t *exact = json_object_get(want, "params");
+    const json_t *some = json_object_get(want, "paramsContain");
+    const json_t *params = json_object_get(made, "params");
+    if (exact)
+        return lc_json_match(exact, params, LC_JSON_EQUAL, why);
+    if (some)
+        return lc_json_match(some, params, LC_JSON_SUBSET, why);
+    return true;
+}
+
+/* Kuhn's augmenting paths: can expected i take a made call, moving others as needed. */
+static bool augment(const json_t *want, const json_t *made, size_t i, bool *seen, long *owner)
+{
+    for (size_t j = 0; j < json_array_size(made); j++) {
+        if (seen[j] || !call_matches(json_array_get(want, i), json_array_get(made, j), NULL))
+            continue;
+        seen[j] = true;
+        if (owner[j] < 0 || augment(want, made, (size_t)owner[j], seen, owner)) {
+            owner[j] = (long)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Matches expected calls to made ones: in order (the earliest made call after the last one
+ * matched) or in any order. taken[j] says which made calls were matched. Returns the index of
+ * the first expected call left unmatched, or the count when all matched. */
+static size_t match_calls(const json_t *want, const json_t *made, bool any_order, bool *taken)
+{
+    size_t n = json_array_size(want), m = json_array_size(made);
+    if (!any_order) {
+        size_t j = 0;
+        for (size_t i = 0; i < n; i++) {
+            while (j < m && !call_matches(json_array_get(want, i), json_array_get(made, j), NULL))
+                j++;
+            if (j == m)
+                return i;
+            taken[j++] = true;
+        }
+        return n;
+    }
+    long *owner = malloc((m + 1) * sizeof *owner);
+    bool *seen = malloc(m + 1);
+    size_t missing = n;
+    for (size_t j = 0; owner && j < m; j++)
+        owner[j] = -1;
+    for (size_t i = 0; owner && seen && i < n; i++) {
+        memset(seen, 0, m + 1);
+        if (!augment(want, made, i, seen, owner) && missing == n)
+            missing = i;
+    }
+    bool done = owner && seen;
+    for (size_t j = 0; done && j < m; j++)
+        taken[j] = owner[j] >= 0;
+    free(owner);
+    free(seen);
+    return done ? missing : 0;
+}
+
+/* "sqs:SendMessage {"QueueUrl":...}" of a made call, briefly. */
+static void call_brief(const json_t *made, char *out, size_t size)
+{
+    char *params = lc_json_brief(json_object_get(made, "params"), 160);
+    const char *host = json_string_value(json_object_get(made, "host"));
+    snprintf(out, size, "%s %s", json_string_value(json_object_get(made, "call")),
+             host ? host : params ? params : "");
+    free(params);
+}
+
+/* Why expected call i was not made: the nearest made call of that name and its difference. */
+static void explain_missing(const json_t *want, const json_t *made, lc_buf *out)
+{
+    const char *name = json_string_value(json_object_get(want, "call"));
+    size_t same = 0;
+    for (size_t j = 0; j < json_array_size(made); j++) {
+        const json_t *m = json_array_get(made, j);
+        if (strcmp(json_string_value(json_object_get(m, "call")), name) != 0)
+            continue;
+        if (same++ == 0) {
+            lc_buf why;
+            lc_buf_init(&why, 300);
+            call_matches(want, m, &why);
+            lc_buf_printf(out, "; call %zu is %s but %s", j, name,
+                          why.len ? why.data : "it came in another order");
+            lc_buf_free(&why);
+        }
+    }
+    if (same == 0)
+        lc_buf_printf(out, "; no %s call was made", name);
+}
+
+static void list_made(const json_t *made, lc_buf *out)
+{
+    lc_buf_printf(out, "; made %zu: ", json_array_size(made));
+    for (size_t j = 0; j < json_array_size(made); j++) {
+        char brief[240];
+        call_brief(json_array_get(made, j), brief, sizeof brief);
+        lc_buf_printf(out, "%s[%zu] %s", j ? ", " : "", j, brief);
+    }
+}
+
+static void check_aws_calls_made(const json_t *expect, const lc_observation *o, lc_verdicts *out)
+{
+    const json_t *want = json_object_get(expect, "awsCalls");
+    const char *name = want ? "awsCalls" : "noAwsCalls";
+    if (o->aws_calls == NULL) {
+        lc_verdicts_not_checked(out, name, "%s",
+                                o->aws_unseen ? o->aws_unseen : "this target shows no AWS calls");
+        return;
+    }
+    const json_t *made = o->aws_calls;
+    size_t m = json_array_size(made);
+    lc_buf msg;
+    lc_buf_init(&msg, 1000);
+    if (want == NULL) {
+        if (m)
+            list_made(made, &msg);
+        lc_verdicts_add(out, name, m == 0, m ? "expected no AWS call%s" : "no AWS call was made",
+                        msg.data ? msg.data : "");
+        lc_buf_free(&msg);
+        return;
+    }
+    bool any = json_is_true(json_object_get(expect, "awsCallsAnyOrder"));
+    bool only = json_is_true(json_object_get(expect, "awsCallsOnly"));
+    bool *taken = calloc(m + 1, sizeof *taken);
+    size_t n = json_array_size(want);
+    size_t missing = taken ? match_calls(want, made, any, taken) : 0;
+    size_t extra = 0;
+    for (size_t j = 0; taken && j < m; j++)
+        extra += !taken[j];
+    bool ok = taken && missing == n && (!only || extra == 0);
+    if (ok)
+        lc_verdicts_add(out, name, true, "%zu expected call%s made%s (%zu in all)", n,
+                        n == 1 ? "" : "s", any ? "" : ", in order", m);
+    else {
+        if (missing < n) {
+            lc_buf_printf(&msg, "expected call %zu (%s) was not made%s", missing,
+                          json_string_value(json_object_get(json_array_get(want, missing), "call")),
+                          any ? "" : " after the ones before it");
+            explain_missing(json_array_get(want, missing), made, &msg);
+        } else
+            lc_buf_printf(&msg, "%zu call%s besides the expected ones (awsCallsOnly)", extra,
+                          extra == 1 ? "" : "s");
+        list_made(made, &msg);
+        lc_verdicts_add(out, name, false, "%s", msg.data ? msg.data : "out of memory");
+    }
+    free(taken);
+    lc_buf_free(&msg);
+}
+
 /* --- dispatch ---------------------------------------------------------------------------------- */
 
 static void check_one(const char *key, const json_t *want, const lc_observation *o,
@@ -746,4 +959,6 @@ void lc_expect_check(const json_t *expect, const lc_observation *o, lc_verdicts 
     {
         check_one(key, want, o, out);
     }
+    if (json_object_get(expect, "awsCalls") || json_object_get(expect, "noAwsCalls"))
+        check_aws_calls_made(expect, o, out);
 }

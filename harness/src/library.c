@@ -14,6 +14,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "lambdacheck/aws_endpoint.h"
 #include "lambdacheck/buf.h"
 #include "lambdacheck/context.h"
 #include "lambdacheck/event.h"
@@ -373,6 +374,8 @@ static lc_status add_function(lc_library *lib, const char *name, const json_t *f
                            : lc_runtime_from_name(json_string_value(json_object_get(f, "runtime")));
     out->event_sources = json_incref(json_object_get(f, "eventSources"));
     out->contracts = json_incref(json_object_get(f, "contracts"));
+    const char *creds = json_string_value(json_object_get(f, "credentials"));
+    out->host_credentials = opt->credentials != NULL || (creds && strcmp(creds, "host") == 0);
     lib->n_functions++;
     return LC_OK;
 }
@@ -627,7 +630,8 @@ static lc_status apply_overrides(const json_t *spec, const char *source, json_t 
 static const char *const case_keys[] = {"description", "function", "event", "eventJson",
                                         "eventPatch", "eventSet", "invocationType", "stream",
                                         "clientContext", "environment", "expect", "invocations",
-                                        "eventSource", "contracts", "tenantId", NULL};
+                                        "eventSource", "contracts", "tenantId", "aws",
+                                        "awsStubsFile", NULL};
 static const char *const step_keys[] = {"description", "event", "eventJson", "eventPatch",
                                         "eventSet", "invocationType", "stream", "clientContext",
                                         "expect", "tenantId", NULL};
@@ -779,6 +783,85 @@ static lc_status function_declared(const lc_library *lib, const lc__case *c, lc_
                         lib->manifest, names);
 }
 
+/* --- stubs for AWS calls ------------------------------------------------------------------------ */
+
+/* Appends the stubs of a file named by a "awsStubsFile" (relative to dir) to list. */
+static lc_status append_stubs_file(json_t *list, const json_t *file, const char *dir,
+                                   const char *source, lc_error *err)
+{
+    if (file == NULL)
+        return LC_OK;
+    if (!json_is_string(file) || json_string_length(file) == 0)
+        return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                            "awsStubsFile must be a path (to a JSON list of stubs)");
+    char path[PATH_MAX * 2];
+    const char *name = json_string_value(file);
+    if (!fit(path, sizeof path, "%s%s%s", name[0] == '/' ? "" : dir, name[0] == '/' ? "" : "/",
+             name))
+        return lc_error_set(err, LC_EINVAL, source, 0, 0, "awsStubsFile: the path is too long");
+    json_t *stubs = NULL;
+    lc_error mine = {0};
+    if (lc_aws_stubs_load(path, &stubs, &mine) != LC_OK) {
+        char text[1200];
+        lc_error_format(&mine, text, sizeof text);
+        return lc_error_set(err, mine.status, source, 0, 0, "awsStubsFile: %s", text);
+    }
+    json_array_extend(list, stubs);
+    json_decref(stubs);
+    return LC_OK;
+}
+
+/* The manifest's "aws" stubs, then its "awsStubsFile", and its "awsEndpoint". */
+static lc_status load_manifest_aws(lc_library *lib, const json_t *manifest, lc_error *err)
+{
+    lib->aws_stubs = json_array();
+    const json_t *own = json_object_get(manifest, "aws");
+    lc_status st = own ? lc_aws_stubs_validate(own, lib->manifest, "aws", err) : LC_OK;
+    if (st == LC_OK && own)
+        json_array_extend(lib->aws_stubs, (json_t *)own);
+    if (st == LC_OK)
+        st = append_stubs_file(lib->aws_stubs, json_object_get(manifest, "awsStubsFile"),
+                               lib->dir, lib->manifest, err);
+    const json_t *endpoint = json_object_get(manifest, "awsEndpoint");
+    if (st == LC_OK && endpoint &&
+        (!json_is_string(endpoint) ||
+         (strncmp(json_string_value(endpoint), "http://", 7) != 0 &&
+          strncmp(json_string_value(endpoint), "https://", 8) != 0) ||
+         !fit(lib->aws_endpoint, sizeof lib->aws_endpoint, "%s", json_string_value(endpoint))))
+        st = lc_error_set(err, LC_EINVAL, lib->manifest, 0, 0,
+                          "awsEndpoint must be the URL of an AWS endpoint the functions' calls go "
+                          "to instead of lambdacheck's stubs (\"http://127.0.0.1:4566\")");
+    return st;
+}
+
+/* Whether an expectation looks at the AWS calls. */
+static bool expects_aws(const json_t *expect)
+{
+    return expect && (json_object_get(expect, "awsCalls") || json_object_get(expect, "noAwsCalls"));
+}
+
+/* The case's stubs: its "aws", its "awsStubsFile", then the manifest's. */
+static lc_status load_case_aws(const lc_library *lib, lc__case *c, const char *case_dir,
+                               lc_error *err)
+{
+    c->aws_stubs = json_array();
+    if (c->aws_stubs == NULL)
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    const json_t *own = json_object_get(c->spec, "aws");
+    lc_status st = own ? lc_aws_stubs_validate(own, c->path, "aws", err) : LC_OK;
+    if (st == LC_OK && own)
+        json_array_extend(c->aws_stubs, (json_t *)own);
+    if (st == LC_OK)
+        st = append_stubs_file(c->aws_stubs, json_object_get(c->spec, "awsStubsFile"), case_dir,
+                               c->path, err);
+    if (st == LC_OK)
+        json_array_extend(c->aws_stubs, lib->aws_stubs);
+    c->uses_aws = json_array_size(c->aws_stubs) > 0;
+    for (size_t i = 0; i < c->n_steps; i++)
+        c->uses_aws |= expects_aws(c->steps[i].expect);
+    return st;
+}
+
 static lc_status check_case(const lc_library *lib, lc__case *c, lc_error *err)
 {
     lc_status st = known_keys(c->spec, case_keys, "", c->path, err);
@@ -820,6 +903,7 @@ static void free_case(lc__case *c)
         free(c->steps[i].tenant_id);
     }
     free(c->steps);
+    json_decref(c->aws_stubs);
     json_decref(c->contracts);
     json_decref(c->spec);
 }
@@ -837,6 +921,8 @@ static void add_case(lc_library *lib, const char *case_dir, const char *name,
         st = check_case(lib, &c, &err);
     if (st == LC_OK)
         st = load_steps(&c, case_dir, opt, &err);
+    if (st == LC_OK)
+        st = load_case_aws(lib, &c, case_dir, &err);
     if (st == LC_OK) {
         fit(c.description, sizeof c.description, "%s",
             json_string_value(json_object_get(c.spec, "description"))
@@ -1153,8 +1239,9 @@ static lc_status no_manifest_here(const char *manifest, lc_error *err)
 static lc_status load_manifest(lc_library *lib, const char *given, const lc_library_options *opt,
                                lc_error *err)
 {
-    static const char *const manifest_keys[] = {"name",     "description", "functions",  "cases",
-                                                "template", "parameters",  "envVars",    NULL};
+    static const char *const manifest_keys[] = {
+        "name",       "description", "functions", "cases", "template", "parameters", "envVars",
+        "aws",        "awsStubsFile", "awsEndpoint", NULL};
     json_t *manifest = NULL;
     lc_status st = manifest_path(given, lib->manifest, sizeof lib->manifest, err);
     if (st == LC_OK)
@@ -1172,6 +1259,8 @@ static lc_status load_manifest(lc_library *lib, const char *given, const lc_libr
         slash ? lib->manifest : ".");
     if (st == LC_OK)
         st = load_env_vars(lib, manifest, err);
+    if (st == LC_OK)
+        st = load_manifest_aws(lib, manifest, err);
     if (st == LC_OK) {
         default_name(lib, manifest);
         st = load_functions(lib, manifest, opt, err);
@@ -1214,6 +1303,7 @@ void lc_library_free(lc_library *lib)
         free(lib->notes[i]);
     free(lib->notes);
     json_decref(lib->env_vars);
+    json_decref(lib->aws_stubs);
     for (size_t i = 0; i < lib->n_cases; i++)
         free_case(&lib->cases[i]);
     free(lib->cases);

@@ -32,6 +32,9 @@ typedef struct {
     const json_t *environment;  /* variables for this case's environments, or NULL */
     const json_t *event_source; /* the case's "eventSource" mapping settings, or NULL */
     json_t *contracts;          /* contracts turned off: its function's, then its own (owned) */
+    json_t *aws_stubs;          /* stubs for its AWS calls: its "aws", its "awsStubsFile", then
+                                   the manifest's (owned list, validated; may be empty) */
+    bool uses_aws;              /* it has stubs, or an expectation on its AWS calls */
     lc__step *steps;            /* one, or the case's "invocations" */
     size_t n_steps;
     bool selected;
@@ -45,6 +48,7 @@ typedef struct {
                             that names it is a problem, the others run */
     json_t *event_sources; /* its "eventSources" (settings.h), or NULL (owned) */
     json_t *contracts;   /* its "contracts" turned off, or NULL (owned) */
+    bool host_credentials; /* it runs with the host's AWS keys: its calls reach AWS */
     char foreign_arch[16]; /* its template's architecture when this machine has another, else
                               "" */
 } lc__function;
@@ -63,6 +67,8 @@ struct lc_library {
     char **notes;        /* what the user may want to know but that stops nothing */
     size_t n_notes;
     json_t *env_vars;    /* the manifest's "envVars" file, or NULL */
+    json_t *aws_stubs;   /* the manifest's "aws" and "awsStubsFile" stubs (owned list) */
+    char aws_endpoint[512]; /* the manifest's "awsEndpoint", or "" */
     const char *template_path; /* while a template's function (no manifest entry of its own) is
                                   built: the template, named in its errors (borrowed) */
 };

@@ -70,8 +70,43 @@ static void print_asides(FILE *out, const lc_case_result *r)
     }
 }
 
+/* The AWS calls of a case, one line each: its name, parameters and how it was answered. */
+static void print_calls(FILE *out, const char *calls_text)
+{
+    json_t *calls = calls_text ? json_loads(calls_text, 0, NULL) : NULL;
+    if (json_array_size(calls))
+        fprintf(out, "    AWS calls made (%zu):\n", json_array_size(calls));
+    size_t i;
+    const json_t *c;
+    json_array_foreach(calls, i, c) {
+        char *params = lc_json_brief(json_object_get(c, "params"), 300);
+        const char *host = json_string_value(json_object_get(c, "host"));
+        const json_t *stub = json_object_get(c, "stub");
+        const char *code = json_string_value(json_object_get(json_object_get(c, "error"), "code"));
+        fprintf(out, "      [%zu] %s %s -> %lld", i, json_string_value(json_object_get(c, "call")),
+                host ? host : params ? params : "",
+                (long long)json_integer_value(json_object_get(c, "status")));
+        if (json_is_integer(stub))
+            fprintf(out, " (stub aws[%lld]%s%s)", (long long)json_integer_value(stub),
+                    code ? " error " : "", code ? code : "");
+        else if (json_object_get(c, "unstubbed"))
+            fputs(" (no stub)", out);
+        else if (host)
+            fputs(" (refused)", out);
+        else if (json_object_get(c, "problem"))
+            fprintf(out, " (%s)", json_string_value(json_object_get(c, "problem")));
+        fputc('\n', out);
+        free(params);
+    }
+    json_decref(calls);
+}
+
 void lc_report_case(FILE *out, const lc_case_result *r, bool colour, bool verbose)
 {
+    if (r->skipped) {
+        fprintf(out, "SKIP %s: %s\n", r->id, r->error);
+        return;
+    }
     fprintf(out, "%s%s%s %s (%.0f ms)\n", colour ? (r->passed ? GREEN : RED) : "",
             r->passed ? "PASS" : "FAIL", colour ? PLAIN : "", r->id, r->duration_ms);
     if (r->error[0])
@@ -80,6 +115,8 @@ void lc_report_case(FILE *out, const lc_case_result *r, bool colour, bool verbos
         if (r->verdicts.items[i].state == LC_CHECK_FAILED)
             fprintf(out, "    %s: %s\n", r->verdicts.items[i].check, r->verdicts.items[i].message);
     print_asides(out, r);
+    if (!r->passed || verbose)
+        print_calls(out, r->aws_calls);
     if (!r->passed)
         print_log(out, r->log, verbose);
 }
@@ -109,7 +146,13 @@ void lc_report_summary(FILE *out, const lc_run *run)
         fprintf(out, "%zu check%s turned off by the cases or their functions (listed as "
                      "\"turned off\")\n",
                 off, off == 1 ? "" : "s");
-    fprintf(out, "%zu passed, %zu failed\n", total - failed, failed);
+    size_t skipped = lc_run_skipped(run);
+    if (skipped)
+        fprintf(out, "%zu case%s skipped (listed as SKIP): %s\n", skipped,
+                skipped == 1 ? "" : "s", "they stub or assert AWS calls, which this target "
+                                         "cannot show");
+    fprintf(out, "%zu passed, %zu failed%s\n", total - failed - skipped, failed,
+            skipped ? ", some skipped" : "");
 }
 
 /* --- files ------------------------------------------------------------------------------------- */
@@ -250,6 +293,12 @@ static void junit_case(FILE *f, const lc_case_result *r)
     fputs("\" name=\"", f);
     xml_text(f, r->name);
     fprintf(f, "\" time=\"%.3f\">\n", r->duration_ms / 1000.0);
+    if (r->skipped) {
+        fputs("      <skipped message=\"", f);
+        xml_text(f, r->error);
+        fputs("\"/>\n    </testcase>\n", f);
+        return;
+    }
     if (r->error[0]) {
         fputs("      <error message=\"", f);
         xml_text(f, r->error);
@@ -258,9 +307,15 @@ static void junit_case(FILE *f, const lc_case_result *r)
     junit_failure(f, r);
     junit_properties(f, r);
     char *log = report_log(r->log);
-    if ((log && log[0]) || has_asides(r)) {
+    bool calls = r->aws_calls && strcmp(r->aws_calls, "[]") != 0;
+    if ((log && log[0]) || has_asides(r) || calls) {
         fputs("      <system-out>", f);
         junit_asides(f, r);
+        if (calls) {
+            fputs("AWS calls made: ", f);
+            xml_text(f, r->aws_calls);
+            fputs("\n", f);
+        }
         xml_text(f, log ? log : "");
         fputs("</system-out>\n", f);
     }
@@ -278,7 +333,7 @@ static bool library_seen_before(const lc_run *run, size_t i)
 
 static void junit_suite(FILE *f, const lc_run *run, const char *library)
 {
-    size_t tests = 0, failures = 0, errors = 0;
+    size_t tests = 0, failures = 0, errors = 0, skipped = 0;
     double ms = 0;
     for (size_t i = 0; i < lc_run_count(run); i++) {
         const lc_case_result *r = lc_run_case(run, i);
@@ -286,13 +341,14 @@ static void junit_suite(FILE *f, const lc_run *run, const char *library)
             continue;
         tests++;
         ms += r->duration_ms;
-        errors += r->error[0] != '\0';
+        skipped += r->skipped;
+        errors += r->error[0] != '\0' && !r->skipped;
         failures += !r->passed && r->error[0] == '\0';
     }
     fputs("  <testsuite name=\"", f);
     xml_text(f, library);
-    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" time=\"%.3f\">\n", tests,
-            failures, errors, ms / 1000.0);
+    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"%.3f\">\n",
+            tests, failures, errors, skipped, ms / 1000.0);
     for (size_t i = 0; i < lc_run_count(run); i++)
         if (strcmp(lc_run_case(run, i)->library, library) == 0)
             junit_case(f, lc_run_case(run, i));
@@ -342,6 +398,13 @@ static json_t *case_json(const lc_case_result *r)
                           "requestId", r->request_id, "error", r->error[0] ? r->error : NULL,
                           "checks", checks, "log", log ? log : "");
     free(log);
+    if (c && r->skipped)
+        json_object_set_new(c, "skipped", json_true());
+    json_t *calls = r->aws_calls ? json_loads(r->aws_calls, 0, NULL) : NULL;
+    if (c && calls)
+        json_object_set_new(c, "awsCalls", calls);
+    else
+        json_decref(calls);
     return c;
 }
 
@@ -356,10 +419,11 @@ lc_status lc_report_json(const lc_run *run, const char *path, lc_error *err)
                                 lc_run_case(run, i)->id);
         }
     }
-    size_t failed = lc_run_failed(run);
-    json_t *doc = json_pack("{s:I, s:I, s:f, s:o}", "passed",
-                            (json_int_t)(lc_run_count(run) - failed), "failed", (json_int_t)failed,
-                            "durationMs", lc_run_duration_ms(run), "cases", cases);
+    size_t failed = lc_run_failed(run), skipped = lc_run_skipped(run);
+    json_t *doc = json_pack("{s:I, s:I, s:I, s:f, s:o}", "passed",
+                            (json_int_t)(lc_run_count(run) - failed - skipped), "failed",
+                            (json_int_t)failed, "skipped", (json_int_t)skipped, "durationMs",
+                            lc_run_duration_ms(run), "cases", cases);
     FILE *f = open_report(path, "JSON", err);
     int rc = f ? json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : -1;
     json_decref(doc);
@@ -425,12 +489,16 @@ static lc_status read_case(const json_t *c, lc_run *run, const char *source, lc_
     copy_string(r.request_id, sizeof r.request_id, c, "requestId");
     copy_string(r.error, sizeof r.error, c, "error");
     r.passed = json_is_true(json_object_get(c, "passed"));
+    r.skipped = json_is_true(json_object_get(c, "skipped"));
+    const json_t *calls = json_object_get(c, "awsCalls");
+    r.aws_calls = calls ? json_dumps(calls, JSON_COMPACT) : NULL;
     r.duration_ms = json_number_value(json_object_get(c, "durationMs"));
     r.log = (char *)json_string_value(json_object_get(c, "log"));
     lc_status st = read_checks(json_object_get(c, "checks"), &r, source, err);
     if (st == LC_OK && lc_run_append(run, &r) != LC_OK)
         st = lc_error_set(err, LC_ENOMEM, source, 0, 0, "out of memory");
     lc_verdicts_clear(&r.verdicts);
+    free(r.aws_calls);
     return st;
 }
 

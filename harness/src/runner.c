@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lambdacheck/aws_endpoint.h"
+#include "lambdacheck/buf.h"
 #include "lambdacheck/contracts.h"
 #include "lambdacheck/event.h"
 #include "lambdacheck/json_util.h"
@@ -37,6 +39,8 @@ static void clear_result(lc_case_result *r)
     lc_verdicts_clear(&r->verdicts);
     free(r->log);
     r->log = NULL;
+    free(r->aws_calls);
+    r->aws_calls = NULL;
 }
 
 void lc_run_free(lc_run *run)
@@ -58,7 +62,15 @@ size_t lc_run_failed(const lc_run *run)
 {
     size_t n = 0;
     for (size_t i = 0; i < run->count; i++)
-        n += !run->cases[i].passed;
+        n += !run->cases[i].passed && !run->cases[i].skipped;
+    return n;
+}
+
+size_t lc_run_skipped(const lc_run *run)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < run->count; i++)
+        n += run->cases[i].skipped;
     return n;
 }
 
@@ -96,6 +108,7 @@ lc_status lc_run_append(lc_run *run, const lc_case_result *r)
 {
     lc_case_result copy = *r;
     copy.log = strdup(r->log ? r->log : "");
+    copy.aws_calls = r->aws_calls ? strdup(r->aws_calls) : NULL;
     copy.verdicts.items = r->verdicts.count ? malloc(r->verdicts.count * sizeof *r->verdicts.items)
                                             : NULL;
     if (copy.log == NULL || (r->verdicts.count && copy.verdicts.items == NULL)) {
@@ -113,8 +126,18 @@ lc_status lc_run_append(lc_run *run, const lc_case_result *r)
 typedef struct {
     const lc_library *lib;
     const lc_runner_options *opt;
-    lc_target *target; /* the library's local target, or the remote one */
+    lc_target *target;   /* the library's local target, or the remote one */
+    lc_aws_endpoint *aws; /* local runs: where the functions' AWS calls go; NULL when they go to
+                             aws_url */
+    const char *aws_url; /* the user's endpoint (--aws-endpoint, "awsEndpoint"), or NULL */
 } context;
+
+/* Where one case's AWS calls go, and what it can see of them. */
+typedef struct {
+    char scope[LC_AWS_SCOPE_SIZE]; /* its scope of the endpoint, "" when it has none */
+    char unseen[700];              /* why its calls cannot be seen ("" when they can) */
+    size_t from;                   /* calls of the scope before the current invocation */
+} aws_view;
 
 static void append_log(lc_case_result *r, const char *log, size_t len)
 {
@@ -156,10 +179,11 @@ static void source_contract(const context *ctx, const lc__case *c, const lc__ste
 }
 
 static void evaluate(const context *ctx, const lc__case *c, const lc__step *step,
-                     const lc_invoke_response *resp, lc_case_result *r)
+                     const lc_invoke_response *resp, aws_view *aws, lc_case_result *r)
 {
     lc_result journal = {0};
     bool have = find_journal(ctx, step->type, resp, &journal);
+    json_t *calls = aws->scope[0] ? lc_aws_endpoint_calls(ctx->aws, aws->scope, aws->from) : NULL;
     bool local = lc_target_emulator(ctx->target) != NULL;
     lc_observation o = {.invocation_type = step->type,
                         .status = resp->status,
@@ -170,7 +194,9 @@ static void evaluate(const context *ctx, const lc__case *c, const lc__step *step
                         .runtime = lc__library_function(ctx->lib, c->function)->runtime,
                         .local = local,
                         .journal = have ? &journal : NULL,
-                        .streamed = resp->streamed};
+                        .streamed = resp->streamed,
+                        .aws_calls = calls,
+                        .aws_unseen = aws->unseen};
     if (resp->streamed) { /* a stream's error is judged as a buffered caller would see it */
         o.stream = resp->payload;
         o.stream_len = resp->payload_len;
@@ -195,11 +221,14 @@ static void evaluate(const context *ctx, const lc__case *c, const lc__step *step
     if (o.log)
         append_log(r, o.log, o.log_len);
     lc_result_clear(&journal);
+    json_decref(calls);
 }
 
 static lc_status invoke_step(const context *ctx, const lc__case *c, const lc__step *step,
-                             const char *sandbox, lc_case_result *r, lc_error *err)
+                             const char *sandbox, aws_view *aws, lc_case_result *r, lc_error *err)
 {
+    if (aws->scope[0])
+        aws->from = lc_aws_endpoint_call_count(ctx->aws, aws->scope);
     char function[300];
     snprintf(function, sizeof function, "%s%s",
              ctx->opt->function_prefix ? ctx->opt->function_prefix : "", c->function);
@@ -221,7 +250,7 @@ static lc_status invoke_step(const context *ctx, const lc__case *c, const lc__st
         st = lc_error_set(err, LC_EPROTO, NULL, 0, 0, "the Invoke API answered %ld %s: %s",
                           resp.status, resp.error_type, resp.error_message);
     else
-        evaluate(ctx, c, step, &resp, r);
+        evaluate(ctx, c, step, &resp, aws, r);
     lc_invoke_response_clear(&resp);
     return st;
 }
@@ -238,14 +267,116 @@ static void begin_result(const lc_library *lib, const lc__case *c, lc_case_resul
     snprintf(r->description, sizeof r->description, "%s", c->description);
 }
 
+/* --- AWS calls ------------------------------------------------------------------------------------ */
+
+/* The AWS_ENDPOINT_URL the function or the case sets itself, or NULL. */
+static const char *own_endpoint(const context *ctx, const lc__case *c)
+{
+    const char *mine = json_string_value(json_object_get(c->environment, "AWS_ENDPOINT_URL"));
+    const lc__function *f = lc__library_function(ctx->lib, c->function);
+    return mine ? mine
+                : json_string_value(json_object_get(lc_function_variables(f->fn),
+                                                    "AWS_ENDPOINT_URL"));
+}
+
+/* The variables of the case's environments: the endpoint's (those the function does not set
+ * itself), under the case's own. NULL and aws->scope "" when its calls go elsewhere. */
+static json_t *aws_variables(const context *ctx, const lc__case *c, aws_view *aws, lc_error *err)
+{
+    const lc__function *f = lc__library_function(ctx->lib, c->function);
+    const char *own = own_endpoint(ctx, c);
+    if (f->host_credentials) {
+        snprintf(aws->unseen, sizeof aws->unseen,
+                 "the function runs with the host's AWS keys (credentials host): its calls go "
+                 "to AWS, where lambdacheck cannot see them");
+        return NULL;
+    }
+    if (own || ctx->aws == NULL) {
+        snprintf(aws->unseen, sizeof aws->unseen, "its AWS calls go to %.300s (%s), not to "
+                 "lambdacheck's stubs", own ? own : ctx->aws_url,
+                 own ? "its own AWS_ENDPOINT_URL" : "--aws-endpoint");
+        return own ? NULL : json_pack("{s:s}", "AWS_ENDPOINT_URL", ctx->aws_url);
+    }
+    if (lc_aws_endpoint_open(ctx->aws, c->aws_stubs, c->id, aws->scope, err) != LC_OK)
+        return NULL;
+    bool python = lc_runtime_family_of(f->runtime) == LC_FAMILY_PYTHON;
+    json_t *vars = lc_aws_endpoint_variables(ctx->aws, aws->scope, python);
+    const json_t *theirs = lc_function_variables(f->fn);
+    const char *name;
+    json_t *value;
+    void *tmp;
+    json_object_foreach_safe(vars, tmp, name, value)
+        if (json_object_get(theirs, name))
+            json_object_del(vars, name);
+    return vars;
+}
+
+/* What a case's calls say besides its expectations: calls no stub answered, connections to AWS
+ * an SDK opened without the endpoint, and requests that were not AWS calls (warnings: the
+ * handler saw an error, and AWS documents no outcome for lambdacheck's stubs). */
+static void warn_calls(const json_t *calls, lc_case_result *r)
+{
+    size_t i, unstubbed = 0, refused = 0;
+    const json_t *call;
+    lc_buf list;
+    lc_buf_init(&list, 700);
+    json_array_foreach(calls, i, call) {
+        const char *problem = json_string_value(json_object_get(call, "problem"));
+        const char *host = json_string_value(json_object_get(call, "host"));
+        bool bare = json_is_true(json_object_get(call, "unstubbed"));
+        if (!bare && !problem && !host)
+            continue;
+        unstubbed += bare;
+        refused += host != NULL;
+        char *params = lc_json_brief(json_object_get(call, "params"), 100);
+        lc_buf_printf(&list, "%s%s %s", list.len ? "; " : "",
+                      json_string_value(json_object_get(call, "call")),
+                      host ? host : problem ? problem : params ? params : "");
+        free(params);
+    }
+    if (list.len)
+        lc_verdicts_warn(&r->verdicts, "aws-calls-answered",
+                         "%zu AWS call%s had no stub%s%s: %s", unstubbed,
+                         unstubbed == 1 ? "" : "s",
+                         refused ? ", and connections to AWS were refused (an SDK that ignores "
+                                   "AWS_ENDPOINT_URL)" : "",
+                         unstubbed ? " (the handler got a LambdacheckNoStub error)" : "",
+                         list.data);
+    lc_buf_free(&list);
+}
+
+/* Ends the case's view of its calls: they go into the result, and its scope closes. */
+static void close_aws(const context *ctx, aws_view *aws, lc_case_result *r)
+{
+    if (aws->scope[0] == '\0')
+        return;
+    json_t *calls = lc_aws_endpoint_calls(ctx->aws, aws->scope, 0);
+    warn_calls(calls, r);
+    r->aws_calls = json_dumps(calls, JSON_COMPACT);
+    json_decref(calls);
+    lc_aws_endpoint_close(ctx->aws, aws->scope);
+    aws->scope[0] = '\0';
+}
+
 /* A local case runs in a sandbox of its own: fresh environments with its variables. */
 static lc_status open_sandbox(const context *ctx, const lc__case *c, char key[LC_SANDBOX_KEY_SIZE],
-                              lc_error *err)
+                              aws_view *aws, lc_error *err)
 {
     key[0] = '\0';
     lc_emulator *em = lc_target_emulator(ctx->target);
-    if (em)
-        return lc_emulator_sandbox_open(em, c->function, c->environment, key, err);
+    if (em) {
+        json_t *vars = aws_variables(ctx, c, aws, err);
+        if (err->status != LC_OK) {
+            json_decref(vars);
+            return err->status;
+        }
+        if (vars)
+            json_object_update(vars, (json_t *)c->environment);
+        lc_status st = lc_emulator_sandbox_open(em, c->function, vars ? vars : c->environment,
+                                                key, err);
+        json_decref(vars);
+        return st;
+    }
     if (c->environment)
         return lc_error_set(err, LC_EINVAL, c->path, 0, 0,
                             "environment: a per-case environment needs the embedded emulator; "
@@ -254,11 +385,11 @@ static lc_status open_sandbox(const context *ctx, const lc__case *c, char key[LC
 }
 
 static void run_steps(const context *ctx, const lc__case *c, const char *sandbox,
-                      lc_case_result *r, lc_error *err)
+                      aws_view *aws, lc_case_result *r, lc_error *err)
 {
     for (size_t i = 0; i < c->n_steps; i++) {
         size_t first = r->verdicts.count;
-        if (invoke_step(ctx, c, &c->steps[i], sandbox, r, err) != LC_OK)
+        if (invoke_step(ctx, c, &c->steps[i], sandbox, aws, r, err) != LC_OK)
             return;
         if (c->n_steps > 1) {
             char prefix[40];
@@ -392,20 +523,40 @@ static void turn_off_contracts(const lc__case *c, lc_case_result *r)
         lc_verdicts_turn_off(&r->verdicts, 0, name, json_string_value(reason));
 }
 
+/* A case that stubs or asserts AWS calls does not run against a deployed function: its calls go
+ * to AWS, where nothing can stub or see them. Skipped, never passed. */
+static void skip_case(const lc__case *c, lc_case_result *r, int64_t start)
+{
+    snprintf(r->error, sizeof r->error,
+             "skipped: it %s AWS calls, and a deployed function's calls go to AWS, where "
+             "lambdacheck can neither stub nor see them",
+             json_array_size(c->aws_stubs) ? "stubs" : "asserts");
+    r->skipped = true;
+    r->passed = false;
+    r->log = strdup("");
+    r->duration_ms = (double)(lc_monotonic_ns() - start) / 1e6;
+}
+
 static void run_case(const context *ctx, const lc__case *c, lc_case_result *r)
 {
     int64_t start = lc_monotonic_ns();
     begin_result(ctx->lib, c, r);
     lc_error err = {0};
     char sandbox[LC_SANDBOX_KEY_SIZE];
-    if (open_sandbox(ctx, c, sandbox, &err) == LC_OK) {
-        run_steps(ctx, c, sandbox, r, &err);
+    aws_view aws = {.scope = ""};
+    if (lc_target_emulator(ctx->target) == NULL && c->uses_aws) {
+        skip_case(c, r, start);
+        return;
+    }
+    if (open_sandbox(ctx, c, sandbox, &aws, &err) == LC_OK) {
+        run_steps(ctx, c, sandbox, &aws, r, &err);
         if (err.status == LC_OK)
             check_tenant_isolation(ctx, c, sandbox, r, &err);
         turn_off_contracts(c, r);
         if (sandbox[0])
             lc_emulator_sandbox_close(lc_target_emulator(ctx->target), sandbox);
     }
+    close_aws(ctx, &aws, r);
     if (err.status != LC_OK) /* it may quote a function's bytes: reports are UTF-8 */
         lc_utf8_sanitize(lc_error_format(&err, r->error, sizeof r->error));
     if (r->log == NULL)
@@ -500,10 +651,15 @@ lc_status lc_runner_run(const lc_library *lib, const lc_runner_options *opt, lc_
                                             : lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
     if (st == LC_OK && w.count && opt->remote == NULL)
         st = local_target(lib, &ctx.target, err);
+    ctx.aws_url = opt->aws_endpoint ? opt->aws_endpoint
+                  : lib->aws_endpoint[0] ? lib->aws_endpoint : NULL;
+    if (st == LC_OK && w.count && opt->remote == NULL && ctx.aws_url == NULL)
+        st = lc_aws_endpoint_start(NULL, &ctx.aws, err);
     if (st == LC_OK && w.count)
         run_all(&w, opt->jobs > 0 ? opt->jobs : 1);
     if (opt->remote == NULL)
         lc_target_free(ctx.target); /* stops every environment: coverage data is saved here */
+    lc_aws_endpoint_free(ctx.aws);
     for (size_t i = 0; i < w.count; i++) {
         if (st == LC_OK && w.done[i])
             take_result(run, &w.results[i]);

@@ -44,6 +44,11 @@ typedef struct lc_aws_endpoint lc_aws_endpoint;
 lc_status lc_aws_stubs_validate(const json_t *stubs, const char *source, const char *where,
                                 lc_error *err);
 
+/* Checks the name of a call, "service:Operation": a service lambdacheck knows and one of its
+ * operations (with the closest name when not). Errors name source and where. */
+lc_status lc_aws_call_validate(const char *call, const char *source, const char *where,
+                               lc_error *err);
+
 /* Reads a stubs file: a JSON list of stubs, or an object with one ("aws"). *out gets the list,
  * validated (caller frees with json_decref). Errors name the file. */
 lc_status lc_aws_stubs_load(const char *path, json_t **out, lc_error *err);

@@ -40,6 +40,10 @@ typedef struct {
     const char *stream;          /* the streamed bytes (payload is the error body when the
                                     stream ended in an error); NULL unless streamed */
     size_t stream_len;
+    const json_t *aws_calls;     /* the AWS calls the invocation made, as the local AWS endpoint
+                                    recorded them (lc_aws_endpoint_calls); NULL when they cannot
+                                    be seen */
+    const char *aws_unseen;      /* with aws_calls NULL: why ("calls go to --aws-endpoint ...") */
 } lc_observation;
 
 typedef enum {
@@ -110,7 +114,10 @@ void lc_verdicts_clear(lc_verdicts *v);
  *   string or a list of strings; logMatches are POSIX extended regular expressions), coldStart
  *   (boolean), discarded (true), maxDurationMs (a positive number), streamText (a string: the
  *   streamed bytes after an HTTP prelude, if any) and streamPrelude (an object: the prelude
- *   awslambda.HttpResponseStream.from wrote, JSON before 8 NUL bytes), for streamed cases. */
+ *   awslambda.HttpResponseStream.from wrote, JSON before 8 NUL bytes), for streamed cases;
+ *   awsCalls (a list of {"call": "service:Operation", "paramsContain": {...}} or "params": {...},
+ *   the calls made in that order, others between them allowed), awsCallsAnyOrder (true: in any
+ *   order), awsCallsOnly (true: no call besides them), noAwsCalls (true: no AWS call at all). */
 lc_status lc_expect_validate(const json_t *expect, const char *source, const char *where,
                              lc_error *err);
 

@@ -140,6 +140,10 @@ typedef struct {
     char error[1024];      /* why the case could not run ("" when it ran) */
     lc_verdicts verdicts;  /* every check: passed, failed or not checked */
     char *log;             /* owned: the function's log of the case's invocations; "" if none */
+    bool skipped;          /* it did not run on this target (error says why); neither passed
+                              nor failed */
+    char *aws_calls;       /* owned: the AWS calls the case's invocations made, a JSON list as
+                              lc_aws_endpoint_calls gives it; NULL when they cannot be seen */
 } lc_case_result;
 
 typedef struct lc_run lc_run;
@@ -148,6 +152,9 @@ typedef struct {
     lc_target *remote;           /* a remote target (borrowed); NULL: run locally, each library in
                                     an embedded emulator of its own, stopped when it is done */
     const char *function_prefix; /* remote: prepended to case function names (deployed stacks) */
+    const char *aws_endpoint;    /* local: the functions' AWS calls go to this URL (LocalStack, a
+                                    moto server) instead of lambdacheck's stubs; NULL: the
+                                    manifest's "awsEndpoint", else lambdacheck's own endpoint */
     int jobs;                    /* cases at once; 0: 1 */
     /* called once per case, in case order whatever jobs, one at a time */
     void (*on_case)(const lc_case_result *result, void *ctx);
@@ -166,6 +173,7 @@ void lc_run_free(lc_run *run);
 size_t lc_run_count(const lc_run *run);
 const lc_case_result *lc_run_case(const lc_run *run, size_t i);
 size_t lc_run_failed(const lc_run *run);
+size_t lc_run_skipped(const lc_run *run);
 double lc_run_duration_ms(const lc_run *run);
 
 /* Appends a copy of r (its verdicts and log copied) and adds ms to the run's duration; for
