@@ -535,7 +535,14 @@ static void answer_call(lc_aws_endpoint *ep, lc__http_request *req)
     pthread_mutex_lock(&ep->mu);
     scope *s = find_scope(ep, call.scope);
     json_t *record = new_record(&call, s);
-    if (call.problem[0]) {
+    if (req->over_cap) {
+        char message[300];
+        snprintf(message, sizeof message,
+                 "lambdacheck's AWS endpoint keeps bodies of up to %u MB: this one has %zu bytes",
+                 LC__AWS_MAX_BODY / (1024 * 1024), req->body_size);
+        lc__aws_render_error(&call, 413, "RequestEntityTooLarge", message, request_id, &a);
+        json_object_set_new(record, "problem", json_string(message));
+    } else if (call.problem[0]) {
         char message[700];
         snprintf(message, sizeof message, "lambdacheck: %s", call.problem);
         lc__aws_render_error(&call, 400, "LambdacheckBadRequest", message, request_id, &a);

@@ -353,6 +353,17 @@ static void s3_query_param(const lc__http_request *req, lc__aws_call *c, const c
     free(v);
 }
 
+/* UTF-8 with no control character but tabs and line breaks. */
+static bool is_text(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if ((ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') || ch == 0x7f)
+            return false;
+    }
+    return n == 0 || lc_utf8_valid(s, n);
+}
+
 /* The body of a PutObject: text when it is UTF-8 text, else base64 (BodyBase64). */
 static void s3_body(const lc__http_request *req, lc__aws_call *c)
 {
@@ -366,7 +377,7 @@ static void s3_body(const lc__http_request *req, lc__aws_call *c)
     }
     c->body = body;
     c->body_len = len;
-    if (len == 0 || (lc_utf8_valid(body, len) && memchr(body, '\0', len) == NULL))
+    if (is_text(body, len))
         json_object_set_new(c->params, "Body", json_stringn(body ? body : "", len));
     else {
         lc_buf b64;

@@ -803,9 +803,11 @@ static bool advance(lc__http_server *s, conn *c)
         if (c->state == C_HANDLING)
             return true;
         bool progressed = parse_step(s, c);
-        if (c->state == C_HANDLING)
+        if (c->state == C_HANDLING) {
             hand_over(s, c); /* answered at once, it is C_WRITING now */
-        else if (!progressed)
+            if (c->fd < 0)   /* dropped or detached by the handler: buried already */
+                return false;
+        } else if (!progressed)
             return true;
     }
 }

@@ -202,6 +202,17 @@ START_TEST(expectations_are_validated_with_names)
         {"{\"logContains\": [1]}", "expect.logContains must be a string or a list of strings"},
         {"{\"maxDurationMs\": 0}", "expect.maxDurationMs must be a positive number"},
         {"[]", "case.json: expect. must be an object"},
+        {"{\"awsCalls\": {}}", "expect.awsCalls must be a list of calls"},
+        {"{\"awsCalls\": [{\"call\": \"dynamodb:GetItm\"}]}",
+         "expect.awsCalls[0].call: dynamodb has no operation \"GetItm\" (did you mean GetItem?)"},
+        {"{\"awsCalls\": [{\"paramsContain\": {}}]}", "expect.awsCalls[0].call is missing"},
+        {"{\"awsCalls\": [{\"call\": \"sqs:SendMessage\", \"paramsContain\": []}]}",
+         "expect.awsCalls[0].paramsContain must be an object"},
+        {"{\"awsCalls\": [{\"call\": \"sqs:SendMessage\", \"with\": {}}]}",
+         "expect.awsCalls[0].with: unknown field"},
+        {"{\"awsCallsOnly\": true}", "expect.awsCallsAnyOrder and awsCallsOnly go with awsCalls"},
+        {"{\"noAwsCalls\": true, \"awsCalls\": []}", "noAwsCalls and awsCalls contradict"},
+        {"{\"noAwsCalls\": false}", "expect.noAwsCalls must be true"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         json_t *expect = json_loads(bad[i].expect, JSON_DECODE_ANY, NULL);
@@ -233,6 +244,76 @@ START_TEST(verdict_messages_are_valid_utf8_and_stay_within_the_payload)
     lc_verdicts_clear(&v);
     json_decref(expect);
     free(bytes);
+}
+END_TEST
+
+/* The verdict of expect (JSON text) on these calls (JSON text; NULL: not seen). */
+static lc_verdict aws_verdict(const char *expect_text, const char *calls_text)
+{
+    json_t *expect = json_loads(expect_text, 0, NULL);
+    json_t *calls = calls_text ? json_loads(calls_text, 0, NULL) : NULL;
+    lc_error err = {0};
+    ck_assert_msg(lc_expect_validate(expect, "c", "expect.", &err) == LC_OK, "%s", err.message);
+    lc_observation o = {.invocation_type = "RequestResponse", .status = 200, .function_error = "",
+                        .request_id = "r", .payload = "null", .payload_len = 4,
+                        .aws_calls = calls, .aws_unseen = "its calls go elsewhere"};
+    lc_verdicts v = {0};
+    lc_expect_check(expect, &o, &v);
+    ck_assert_int_eq(v.count, 1);
+    lc_verdict out = v.items[0];
+    lc_verdicts_clear(&v);
+    json_decref(expect);
+    json_decref(calls);
+    return out;
+}
+
+#define MADE                                                                                       \
+    "[{\"call\": \"dynamodb:GetItem\", \"params\": {\"TableName\": \"orders\", \"Key\": {\"id\": "     \
+    "{\"S\": \"42\"}}}}, {\"call\": \"sqs:SendMessage\", \"params\": {\"QueueUrl\": \"q1\"}},"     \
+    " {\"call\": \"sqs:SendMessage\", \"params\": {\"QueueUrl\": \"q2\"}}]"
+
+/* awsCalls in order, in any order, only those, and noAwsCalls: each met and each broken. */
+START_TEST(aws_call_expectations_hold_and_fail_by_name)
+{
+    static const struct {
+        const char *expect;
+        const char *calls;
+        lc_check_state state;
+        const char *message;
+    } cases[] = {
+        {"{\"awsCalls\": [{\"call\": \"dynamodb:GetItem\", \"paramsContain\": {\"Key\": {\"id\": "
+         "{\"S\": \"42\"}}}}, {\"call\": \"sqs:SendMessage\", \"params\": {\"QueueUrl\": \"q2\"}}]}",
+         MADE, LC_CHECK_PASSED, "2 expected calls made, in order (3 in all)"},
+        {"{\"awsCalls\": [{\"call\": \"sqs:SendMessage\"}, {\"call\": \"dynamodb:GetItem\"}]}", MADE,
+         LC_CHECK_FAILED, "expected call 1 (dynamodb:GetItem) was not made after the ones before it"},
+        {"{\"awsCalls\": [{\"call\": \"sqs:SendMessage\"}, {\"call\": \"dynamodb:GetItem\"}], "
+         "\"awsCallsAnyOrder\": true}", MADE, LC_CHECK_PASSED, "2 expected calls made (3 in all)"},
+        /* any order needs augmenting: the first expectation could take either message */
+        {"{\"awsCalls\": [{\"call\": \"sqs:SendMessage\"}, {\"call\": \"sqs:SendMessage\", "
+         "\"paramsContain\": {\"QueueUrl\": \"q1\"}}], \"awsCallsAnyOrder\": true}",
+         "[{\"call\": \"sqs:SendMessage\", \"params\": {\"QueueUrl\": \"q1\"}}, {\"call\": "
+         "\"sqs:SendMessage\", \"params\": {\"QueueUrl\": \"q2\"}}]", LC_CHECK_PASSED, "2 expected"},
+        {"{\"awsCalls\": [{\"call\": \"sqs:SendMessage\", \"paramsContain\": {\"QueueUrl\": \"q9\"}}]}",
+         MADE, LC_CHECK_FAILED,
+         "expected call 0 (sqs:SendMessage) was not made after the ones before it; call 1 is "
+         "sqs:SendMessage but $.QueueUrl: expected \"q9\", got \"q1\"; made 3: [0] dynamodb:GetItem"},
+        {"{\"awsCalls\": [{\"call\": \"dynamodb:GetItem\"}], \"awsCallsOnly\": true}", MADE,
+         LC_CHECK_FAILED, "2 calls besides the expected ones (awsCallsOnly)"},
+        {"{\"awsCalls\": [{\"call\": \"dynamodb:GetItem\"}, {\"call\": \"sqs:SendMessage\"}, "
+         "{\"call\": \"sqs:SendMessage\"}], \"awsCallsOnly\": true}", MADE, LC_CHECK_PASSED, "3 expected"},
+        {"{\"awsCalls\": [{\"call\": \"s3:PutObject\"}]}", MADE, LC_CHECK_FAILED,
+         "no s3:PutObject call was made"},
+        {"{\"noAwsCalls\": true}", "[]", LC_CHECK_PASSED, "no AWS call was made"},
+        {"{\"noAwsCalls\": true}", MADE, LC_CHECK_FAILED, "expected no AWS call; made 3: [0]"},
+        {"{\"noAwsCalls\": true}", NULL, LC_CHECK_NOT_CHECKED, "its calls go elsewhere"},
+        {"{\"awsCalls\": []}", NULL, LC_CHECK_NOT_CHECKED, "its calls go elsewhere"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        lc_verdict v = aws_verdict(cases[i].expect, cases[i].calls);
+        ck_assert_msg(v.state == cases[i].state && strstr(v.message, cases[i].message),
+                      "row %zu: state %d, %s", i, (int)v.state, v.message);
+        ck_assert_str_eq(v.check, strstr(cases[i].expect, "noAwsCalls") ? "noAwsCalls" : "awsCalls");
+    }
 }
 END_TEST
 
@@ -279,6 +360,7 @@ Suite *expect_suite(void)
     tcase_add_test(core, the_whole_log_is_searched_not_its_tail);
     tcase_add_test(core, a_stream_cut_short_shows_where_it_differs);
     tcase_add_test(core, report_lines_give_duration_and_cold_start);
+    tcase_add_test(core, aws_call_expectations_hold_and_fail_by_name);
     tcase_add_test(core, platform_report_records_give_duration_and_cold_start);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
