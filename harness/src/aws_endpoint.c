@@ -909,8 +909,10 @@ json_t *lc_aws_endpoint_variables(lc_aws_endpoint *ep, const char *id, bool boto
     const char *port = strrchr(ep->url, ':') + 1;
     bool named = id && id[0];
     snprintf(base, sizeof base, "%s%s%s", ep->url, named ? "/_lc/" : "", named ? id : "");
-    snprintf(proxy, sizeof proxy, "http://%s%s127.0.0.1:%s", named ? id : "", named ? "@" : "",
-             port);
+    /* the scope as the proxy's user: botocore and urllib send Proxy-Authorization only when the
+       URL has both a user and a password */
+    snprintf(proxy, sizeof proxy, "http://%s%s127.0.0.1:%s", named ? id : "",
+             named ? ":lambdacheck@" : "", port);
     json_t *vars = json_pack("{s:s, s:s, s:s, s:s, s:s}", "AWS_ENDPOINT_URL", base, "HTTPS_PROXY",
                              proxy, "https_proxy", proxy, "NO_PROXY", "127.0.0.1,localhost,::1",
                              "no_proxy", "127.0.0.1,localhost,::1");
