@@ -289,6 +289,7 @@ struct lc_aws_endpoint {
     /* tunnels */
     pthread_cond_t tunnels_done;
     size_t tunnels;
+    bool no_tunnels;
     int stop_pipe[2];
 };
 
@@ -747,7 +748,7 @@ static void on_connect(lc_aws_endpoint *ep, lc__http_request *req)
     const char *target = req->target;
     const char *colon = strrchr(target, ':');
     size_t host_len = colon ? (size_t)(colon - target) : strlen(target);
-    if (aws_host(target, host_len))
+    if (aws_host(target, host_len) || ep->no_tunnels)
         refuse_tunnel(ep, req, target);
     else
         open_tunnel(ep, req, target);
@@ -793,6 +794,7 @@ lc_status lc_aws_endpoint_start(const lc_aws_endpoint_options *opt, lc_aws_endpo
     ep->stop_pipe[0] = ep->stop_pipe[1] = -1;
     snprintf(ep->hint, sizeof ep->hint, "%s", opt && opt->hint ? opt->hint : DEFAULT_HINT);
     ep->on_call = opt ? opt->on_call : NULL;
+    ep->no_tunnels = opt && opt->no_tunnels;
     ep->ctx = opt ? opt->ctx : NULL;
     ep->scopes = calloc(1, sizeof *ep->scopes);
     if (ep->scopes == NULL || (ep->scopes[0] = new_scope(NULL, "")) == NULL ||

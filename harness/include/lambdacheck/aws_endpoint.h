@@ -60,6 +60,9 @@ typedef struct {
     void *ctx;
     /* What the no-stub message tells the user to do; NULL: add one to the case's "aws" list. */
     const char *hint;
+    /* Refuse every tunnel through the proxy, not only those to AWS hosts (a fuzzer must not
+     * reach the network). */
+    bool no_tunnels;
 } lc_aws_endpoint_options;
 
 /* Starts the endpoint on 127.0.0.1, an ephemeral port. opt may be NULL. Caller frees with
