@@ -108,7 +108,8 @@ static void set_dotted(json_t *root, const char *key, const char *value)
                 char *endn;
                 long n = strtol(next, &endn, 10);
                 child = *endn == '\0' && n >= 1 ? json_array() : json_object();
-                json_array_set_new(at, (size_t)idx - 1, child);
+                if (json_array_set_new(at, (size_t)idx - 1, child) != 0)
+                    child = NULL; /* freed */
             }
         } else if (!numeric && json_is_object(at)) {
             if (next == NULL) {
@@ -122,7 +123,8 @@ static void set_dotted(json_t *root, const char *key, const char *value)
                 long n = strtol(next, &endn, 10);
                 child = *endn == '\0' && n >= 1 && n <= MAX_QUERY_INDEX ? json_array()
                                                                          : json_object();
-                json_object_set_new(at, seg, child);
+                if (json_object_set_new(at, seg, child) != 0)
+                    child = NULL; /* freed: a key that is not UTF-8 */
             }
         } else
             ok = false;
@@ -150,7 +152,7 @@ static void read_form(const char *form, size_t len, lc__aws_call *c)
         if (key == NULL || value == NULL)
             problem(c, "the form has a parameter that does not decode (a %%00 or no memory)");
         else if (*key && strcmp(key, "Action") != 0 && strcmp(key, "Version") != 0)
-            set_dotted(c->params, key, value);
+            set_dotted(c->params, lc_utf8_sanitize(key), lc_utf8_sanitize(value));
         free(key);
         free(value);
         i = end + 1;
@@ -212,7 +214,9 @@ static void read_signature(const lc__http_request *req, lc__aws_call *c)
 static void set_call_name(lc__aws_call *c, const char *service, const char *op, size_t op_len)
 {
     snprintf(c->operation, sizeof c->operation, "%.*s", (int)op_len, op);
+    lc_utf8_sanitize(c->operation); /* a name from the wire: any bytes */
     snprintf(c->call, sizeof c->call, "%s:%s", service, c->operation);
+    lc_utf8_sanitize(c->call);
 }
 
 static void read_json(const lc__http_request *req, const char *target, lc__aws_call *c)
@@ -734,7 +738,7 @@ static void common_headers(lc__aws_answer *a, const char *request_id)
 
 static void json_body(lc__aws_answer *a, const json_t *v)
 {
-    a->body = json_dumps(v ? v : json_object(), JSON_COMPACT | JSON_ENCODE_ANY);
+    a->body = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
     if (a->body == NULL)
         a->body = strdup("{}");
     a->body_len = a->body ? strlen(a->body) : 0;
@@ -947,10 +951,15 @@ void lc__aws_render_error(const lc__aws_call *c, int status, const char *code,
                                                   : "Content-Type: application/json%s",
                    c->protocol == LC__AWS_JSON ? (c->json_version[0] ? c->json_version : "1.0")
                                                : "");
-        json_t *body = json_pack("{s:s, s:s}", c->protocol == LC__AWS_JSON ? "__type" : "Type",
-                                 c->protocol == LC__AWS_JSON ? code : "User", "message", message);
+        json_t *body = json_object(); /* code and message may be any bytes: sanitized copies */
+        char *safe_code = lc_utf8_sanitize(strdup(code)), *safe_msg = lc_utf8_sanitize(strdup(message));
+        json_object_set_new(body, c->protocol == LC__AWS_JSON ? "__type" : "Type",
+                            json_string(c->protocol == LC__AWS_JSON && safe_code ? safe_code : "User"));
+        json_object_set_new(body, "message", json_string(safe_msg ? safe_msg : ""));
         if (c->protocol == LC__AWS_REST_JSON)
-            json_object_set_new(body, "__type", json_string(code));
+            json_object_set_new(body, "__type", json_string(safe_code ? safe_code : ""));
+        free(safe_code);
+        free(safe_msg);
         json_body(a, body);
         json_decref(body);
         return;

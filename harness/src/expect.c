@@ -30,6 +30,8 @@ static lc_verdict *append_verdict(lc_verdicts *v, const char *check, lc_check_st
 }
 
 static void add_verdict(lc_verdicts *v, const char *check, lc_check_state state, const char *fmt,
+                        va_list ap) __attribute__((format(printf, 4, 0)));
+static void add_verdict(lc_verdicts *v, const char *check, lc_check_state state, const char *fmt,
                         va_list ap)
 {
     char text[sizeof v->items->message];

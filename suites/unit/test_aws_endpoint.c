@@ -577,6 +577,34 @@ START_TEST(garbled_requests_get_clear_errors)
 }
 END_TEST
 
+/* Found by fuzz_aws_endpoint: a query key that is not UTF-8 freed the structure being built
+ * (a use after free), and an error code that is not UTF-8 leaked its answer. */
+START_TEST(bytes_that_are_not_utf8_are_kept_safely)
+{
+    char id[LC_AWS_SCOPE_SIZE], prefix[64], path[100];
+    open_scope(NULL, id, prefix, sizeof prefix);
+    snprintf(path, sizeof path, "%s/", prefix);
+    const char *h[] = {AUTH("sns"), "Content-Type: application/x-www-form-urlencoded", NULL};
+    const char *form = "Action=Publish&%FF.1.a=v&a.%FE.1=w&b.1.%FF=%FE";
+    http_reply r = http_call(port, "POST", path, form, strlen(form), h, 0);
+    ck_assert_int_eq(r.status, 400); /* no stub */
+    http_reply_free(&r);
+    const char *bad[] = {AUTH("dynamodb"), "X-Amz-Target: \xff\xfe.Get\xff", NULL};
+    r = http_call(port, "POST", path, "{}", 2, bad, 0);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "LambdacheckBadRequest"));
+    http_reply_free(&r);
+    json_t *calls = calls_of(id);
+    ck_assert_int_eq(json_array_size(calls), 2);
+    for (size_t i = 0; i < 2; i++) /* named, in UTF-8 */
+        ck_assert_ptr_nonnull(json_string_value(json_object_get(json_array_get(calls, i), "call")));
+    char *text = json_dumps(calls, 0);
+    ck_assert_ptr_nonnull(text);
+    free(text);
+    json_decref(calls);
+}
+END_TEST
+
 /* The message lc_aws_stubs_validate gives for stubs (JSON text). */
 static void refused(const char *text, const char *says)
 {
@@ -713,6 +741,7 @@ Suite *aws_endpoint_suite(void)
     tcase_add_checked_fixture(errors, start, stop);
     tcase_add_test(errors, an_unsigned_request_gets_a_clear_error);
     tcase_add_test(errors, garbled_requests_get_clear_errors);
+    tcase_add_test(errors, bytes_that_are_not_utf8_are_kept_safely);
     tcase_add_test(errors, bad_stubs_are_refused_naming_the_stub);
     tcase_add_test(errors, a_stubs_file_that_is_not_json_is_named);
     suite_add_tcase(s, errors);
