@@ -364,8 +364,8 @@ int cli_point_at_aws(cli_function_args *a, lc_function **fn)
             *fn = NULL;
             return rc;
         }
-        bool python = lc_runtime_family_of(lc_function_runtime(*fn)) == LC_FAMILY_PYTHON;
-        vars = lc_aws_endpoint_variables(a->aws, "", python);
+        vars = lc_aws_endpoint_variables(a->aws, "",
+                                         lc_function_botocore_predates_endpoint_url(*fn));
     }
     const char *name;
     json_t *value;

@@ -132,6 +132,17 @@ static bool predates_endpoint_urls(const char *botocore)
             (major == ENDPOINT_URL_BOTOCORE_MAJOR && minor < ENDPOINT_URL_BOTOCORE_MINOR));
 }
 
+bool lc_function_botocore_predates_endpoint_url(const lc_function *fn)
+{
+    if (lc_runtime_family_of(lc_function_runtime(fn)) != LC_FAMILY_PYTHON ||
+        lc_function_interpreter(fn) == NULL)
+        return false;
+    char from[PATH_MAX + 80] = "", version[64] = "";
+    return package_folder(fn, "botocore", from, sizeof from) &&
+           package_version(from, "botocore", version, sizeof version) &&
+           predates_endpoint_urls(version);
+}
+
 bool lc_function_python_sdk(const lc_function *fn, char *out, size_t size)
 {
     if (lc_runtime_family_of(lc_function_runtime(fn)) != LC_FAMILY_PYTHON ||

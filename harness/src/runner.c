@@ -299,8 +299,10 @@ static json_t *aws_variables(const context *ctx, const lc__case *c, aws_view *aw
     }
     if (lc_aws_endpoint_open(ctx->aws, c->aws_stubs, c->id, aws->scope, err) != LC_OK)
         return NULL;
-    bool python = lc_runtime_family_of(f->runtime) == LC_FAMILY_PYTHON;
-    json_t *vars = lc_aws_endpoint_variables(ctx->aws, aws->scope, python);
+    /* botocore's rewritten endpoint rules cost files per case: only for a botocore that
+       needs them */
+    json_t *vars = lc_aws_endpoint_variables(ctx->aws, aws->scope,
+                                             lc_function_botocore_predates_endpoint_url(f->fn));
     const json_t *theirs = lc_function_variables(f->fn);
     const char *name;
     json_t *value;

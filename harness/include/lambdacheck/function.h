@@ -136,6 +136,10 @@ const char *lc_function_interpreter_origin(const lc_function *fn);
  * site-packages (a process start). False, out untouched, for other runtimes. */
 bool lc_function_python_sdk(const lc_function *fn, char *out, size_t size);
 
+/* For a Python function: true when the botocore it imports here (found as above) is older than
+ * 1.31 and ignores AWS_ENDPOINT_URL; false when it is newer, it has none, or fn is not Python. */
+bool lc_function_botocore_predates_endpoint_url(const lc_function *fn);
+
 /* Log levels, lowest first, for the logging configuration. */
 typedef enum {
     LC_LOG_TRACE,
