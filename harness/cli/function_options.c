@@ -365,14 +365,8 @@ int cli_point_at_aws(cli_function_args *a, lc_function **fn)
             return rc;
         }
         vars = lc_aws_endpoint_variables(a->aws, "",
-                                         lc_function_botocore_predates_endpoint_url(*fn));
+                                         lc_function_botocore_predates_endpoint_url(*fn), theirs);
     }
-    const char *name;
-    json_t *value;
-    void *tmp;
-    json_object_foreach_safe(vars, tmp, name, value)
-        if (json_object_get(theirs, name))
-            json_object_del(vars, name);
     lc_function *copy = NULL;
     lc_error err = {0};
     lc_status st = lc_function_copy_with(*fn, vars, &copy, &err);

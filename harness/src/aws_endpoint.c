@@ -31,32 +31,6 @@
 
 /* --- stubs, checked -------------------------------------------------------------------------- */
 
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 64 || lb > 64)
-        return 99;
-    size_t row[65];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
-            size_t best = diag + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
 /* The closest operation of s to op, into out ("" when none is close). */
 static void closest_operation(const lc__aws_service *s, const char *op, char *out, size_t size)
 {
@@ -71,7 +45,7 @@ static void closest_operation(const lc__aws_service *s, const char *op, char *ou
             break;
         char name[128];
         snprintf(name, sizeof name, "%.*s", (int)n, p);
-        size_t d = edit_distance(op, name);
+        size_t d = lc_name_distance(op, name);
         if (d < best) {
             best = d;
             snprintf(out, size, "%s", name);
@@ -905,7 +879,8 @@ static char *write_rules(const char *base)
     return strdup(dir);
 }
 
-json_t *lc_aws_endpoint_variables(lc_aws_endpoint *ep, const char *id, bool botocore_rules)
+json_t *lc_aws_endpoint_variables(lc_aws_endpoint *ep, const char *id, bool botocore_rules,
+                                  const json_t *theirs)
 {
     char base[128], proxy[160];
     const char *port = strrchr(ep->url, ':') + 1;
@@ -918,14 +893,20 @@ json_t *lc_aws_endpoint_variables(lc_aws_endpoint *ep, const char *id, bool boto
     json_t *vars = json_pack("{s:s, s:s, s:s, s:s, s:s}", "AWS_ENDPOINT_URL", base, "HTTPS_PROXY",
                              proxy, "https_proxy", proxy, "NO_PROXY", "127.0.0.1,localhost,::1",
                              "no_proxy", "127.0.0.1,localhost,::1");
-    if (vars == NULL || !botocore_rules)
-        return vars;
-    pthread_mutex_lock(&ep->mu);
-    scope *s = find_scope(ep, id ? id : "");
-    if (s && s->data_dir == NULL)
-        s->data_dir = write_rules(base);
-    if (s && s->data_dir)
-        json_object_set_new(vars, "AWS_DATA_PATH", json_string(s->data_dir));
-    pthread_mutex_unlock(&ep->mu);
+    if (vars && botocore_rules && !json_object_get(theirs, "AWS_DATA_PATH")) {
+        pthread_mutex_lock(&ep->mu);
+        scope *s = find_scope(ep, id ? id : "");
+        if (s && s->data_dir == NULL)
+            s->data_dir = write_rules(base);
+        if (s && s->data_dir)
+            json_object_set_new(vars, "AWS_DATA_PATH", json_string(s->data_dir));
+        pthread_mutex_unlock(&ep->mu);
+    }
+    const char *name;
+    json_t *value;
+    void *tmp;
+    json_object_foreach_safe(vars, tmp, name, value)
+        if (json_object_get(theirs, name))
+            json_object_del(vars, name);
     return vars;
 }

@@ -18,6 +18,7 @@
 #include "lambdacheck/buf.h"
 #include "lambdacheck/context.h"
 #include "lambdacheck/event.h"
+#include "lambdacheck/json_util.h"
 #include "lambdacheck/template.h"
 
 /* How deep case folders are searched below a cases folder. */
@@ -947,32 +948,6 @@ static int visible_dir(const struct dirent *d)
            strcmp(d->d_name, "node_modules") != 0;
 }
 
-/* Levenshtein distance between two short names, capped at 3. */
-static int distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    if (la > 32 || lb > 32)
-        return 3;
-    int row[33];
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = (int)j;
-    for (size_t i = 1; i <= la; i++) {
-        int diag = row[0];
-        row[0] = (int)i;
-        for (size_t j = 1; j <= lb; j++) {
-            int up = row[j];
-            int cost = tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-            int best = diag + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb] < 3 ? row[lb] : 3;
-}
 
 /* A file that looks like a mistyped case.json ("case.jsn", "Case.json"): a case that would
  * otherwise vanish without a word. Source files (case.js, case.py) are not. */
@@ -984,7 +959,7 @@ static bool looks_like_case_file(const char *name)
         if (n > e && strcmp(name + n - e, *ext) == 0)
             return false;
     }
-    return strcmp(name, "case.json") != 0 && distance(name, "case.json") <= 2 &&
+    return strcmp(name, "case.json") != 0 && lc_name_distance(name, "case.json") <= 2 &&
            tolower((unsigned char)name[0]) == 'c';
 }
 

@@ -301,16 +301,9 @@ static json_t *aws_variables(const context *ctx, const lc__case *c, aws_view *aw
         return NULL;
     /* botocore's rewritten endpoint rules cost files per case: only for a botocore that
        needs them */
-    json_t *vars = lc_aws_endpoint_variables(ctx->aws, aws->scope,
-                                             lc_function_botocore_predates_endpoint_url(f->fn));
-    const json_t *theirs = lc_function_variables(f->fn);
-    const char *name;
-    json_t *value;
-    void *tmp;
-    json_object_foreach_safe(vars, tmp, name, value)
-        if (json_object_get(theirs, name))
-            json_object_del(vars, name);
-    return vars;
+    return lc_aws_endpoint_variables(ctx->aws, aws->scope,
+                                     lc_function_botocore_predates_endpoint_url(f->fn),
+                                     lc_function_variables(f->fn));
 }
 
 /* What a case's calls say besides its expectations: calls no stub answered, connections to AWS

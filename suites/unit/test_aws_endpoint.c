@@ -393,7 +393,7 @@ START_TEST(the_variables_point_every_sdk_at_the_scope)
 {
     char id[LC_AWS_SCOPE_SIZE], prefix[64], want[200], rules[4200];
     open_scope(NULL, id, prefix, sizeof prefix);
-    json_t *vars = lc_aws_endpoint_variables(ep, id, true);
+    json_t *vars = lc_aws_endpoint_variables(ep, id, true, NULL);
     snprintf(want, sizeof want, "%s%s", lc_aws_endpoint_url(ep), prefix);
     ck_assert_str_eq(json_string_value(json_object_get(vars, "AWS_ENDPOINT_URL")), want);
     ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(vars, "HTTPS_PROXY")), id));
@@ -416,6 +416,14 @@ START_TEST(the_variables_point_every_sdk_at_the_scope)
     char kept[4200];
     snprintf(kept, sizeof kept, "%s", dir);
     json_decref(vars);
+    /* a variable the function sets itself is left out */
+    json_t *theirs = json_pack("{s:s}", "HTTPS_PROXY", "http://proxy.example:3128");
+    vars = lc_aws_endpoint_variables(ep, id, false, theirs);
+    ck_assert_ptr_null(json_object_get(vars, "HTTPS_PROXY"));
+    ck_assert_ptr_null(json_object_get(vars, "AWS_DATA_PATH"));
+    ck_assert_ptr_nonnull(json_object_get(vars, "AWS_ENDPOINT_URL"));
+    json_decref(vars);
+    json_decref(theirs);
     lc_aws_endpoint_close(ep, id);
     struct stat st;
     ck_assert_int_ne(stat(kept, &st), 0); /* removed with its scope */

@@ -107,7 +107,9 @@ size_t lc_aws_endpoint_call_count(lc_aws_endpoint *ep, const char *id);
  *   HTTPS_PROXY/https_proxy, NO_PROXY/no_proxy
  *                          SDKs and libraries that honour proxy variables: a tunnel to an AWS
  *                          host is refused at once and recorded; any other host is tunnelled
- * NULL when memory runs out. */
-json_t *lc_aws_endpoint_variables(lc_aws_endpoint *ep, const char *id, bool botocore_rules);
+ * A variable theirs (the function's own variables, may be NULL) sets is left out: the function's
+ * own wins. NULL when memory runs out. */
+json_t *lc_aws_endpoint_variables(lc_aws_endpoint *ep, const char *id, bool botocore_rules,
+                                  const json_t *theirs);
 
 #endif

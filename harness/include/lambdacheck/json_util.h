@@ -56,6 +56,10 @@ char *lc_utf8_sanitize(char *s);
  * column and what was expected; source names the text in err (NULL: "<string>"). */
 lc_status lc_json_validate(const char *text, size_t len, const char *source, lc_error *err);
 
+/* The Levenshtein distance between two names, letters compared without case, for "did you
+ * mean" suggestions; names over 64 bytes are 99 apart. */
+size_t lc_name_distance(const char *a, const char *b);
+
 /* True when the n bytes at s are valid UTF-8 (no overlong forms, no surrogates). */
 bool lc_utf8_valid(const char *s, size_t n);
 
