@@ -730,8 +730,8 @@ static char *node_sdk(lc_runtime r)
     if (specs == NULL)
         return NULL;
     lc_npm_piece piece = {.specs = specs,
-                          .folder = "aws-sdk-js-" LC_NODE_SDK_VERSION,
-                          .proof = "node_modules/@aws-sdk/client-lambda/package.json",
+                          .folder = LC_NODE_SDK_FOLDER,
+                          .proof = "node_modules/@aws-sdk/credential-providers/package.json",
                           .supply = "a function that needs it can bundle the @aws-sdk packages"};
     char dir[PATH_MAX];
     lc_error err = {0};

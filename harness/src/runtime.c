@@ -105,6 +105,13 @@ const char *const *lc_runtime_sdk_packages(lc_runtime r)
         SDK("client-sqs"),
         SDK("client-sns"),
         SDK("client-sts"),
+        SDK("client-sfn"),
+        SDK("client-eventbridge"),
+        SDK("client-secrets-manager"),
+        SDK("client-ssm"),
+        SDK("client-kms"),
+        "@aws-sdk/client-kinesis@3.1143.0", /* its newest release at or before the set's */
+        SDK("client-firehose"),
         SDK("credential-providers"),
         NULL,
     };

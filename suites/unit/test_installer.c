@@ -294,15 +294,15 @@ START_TEST(a_node_function_gets_the_sdk_from_the_cache)
     char runtime[32];
     snprintf(runtime, sizeof runtime, "nodejs%d.x", major);
     scratch_write(dir,
-                  "cache/lambdacheck/aws-sdk-js-" LC_NODE_SDK_VERSION
-                  "/node_modules/@aws-sdk/client-lambda/package.json",
+                  "cache/lambdacheck/" LC_NODE_SDK_FOLDER
+                  "/node_modules/@aws-sdk/credential-providers/package.json",
                   "{}");
     setenv("LAMBDACHECK_OFFLINE", "1", 1);
     lc_function *fn = NULL;
     lc_error err = {0};
     ck_assert_msg(node_function(runtime, &fn, &err) == LC_OK, "%s", err.message);
     ck_assert_msg(
-        strstr(lc_function_sdk_dir(fn), "/aws-sdk-js-" LC_NODE_SDK_VERSION "/node_modules"), "%s",
+        strstr(lc_function_sdk_dir(fn), "/" LC_NODE_SDK_FOLDER "/node_modules"), "%s",
         lc_function_sdk_dir(fn));
     lc_function_free(fn);
 }

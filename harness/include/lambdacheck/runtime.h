@@ -115,6 +115,8 @@ const char *lc_runtime_interpreter_package(lc_runtime r);
  * LC_NODE_SDK_VERSION; https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html): npm specs,
  * NULL-terminated, for the Node.js family; NULL for the others. Static. */
 #define LC_NODE_SDK_VERSION "3.1164.0"
+/* The cache folder of that set: a new revision when packages join it. */
+#define LC_NODE_SDK_FOLDER "aws-sdk-js-" LC_NODE_SDK_VERSION "-r2"
 const char *const *lc_runtime_sdk_packages(lc_runtime r);
 
 /* "python3.9, python3.10, ..." for messages: every identifier, in table order. Static. */
