@@ -364,8 +364,9 @@ int cli_point_at_aws(cli_function_args *a, lc_function **fn)
             *fn = NULL;
             return rc;
         }
-        vars = lc_aws_endpoint_variables(a->aws, "",
-                                         lc_function_botocore_predates_endpoint_url(*fn), theirs);
+        char data[PATH_MAX + 100];
+        bool old_botocore = lc_function_old_botocore_data(*fn, data, sizeof data);
+        vars = lc_aws_endpoint_variables(a->aws, "", old_botocore ? data : NULL, theirs);
     }
     lc_function *copy = NULL;
     lc_error err = {0};

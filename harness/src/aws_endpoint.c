@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <ftw.h>
 #include <netdb.h>
 #include <poll.h>
@@ -260,6 +261,9 @@ struct lc_aws_endpoint {
     scope **scopes; /* [0] is the default scope */
     size_t n_scopes;
     unsigned long next_id;
+    /* botocore's rules for the services outside the table, one folder per botocore data folder */
+    char *shared_for[4];  /* owned: the data folders */
+    char *shared_dir[4];  /* owned: their rules (NULL when they could not be written) */
     /* tunnels */
     pthread_cond_t tunnels_done;
     size_t tunnels;
@@ -810,6 +814,12 @@ void lc_aws_endpoint_free(lc_aws_endpoint *ep)
     for (size_t i = 0; i < ep->n_scopes; i++)
         free_scope(ep->scopes[i]);
     free(ep->scopes);
+    for (size_t i = 0; i < 4; i++) {
+        if (ep->shared_dir[i])
+            nftw(ep->shared_dir[i], remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        free(ep->shared_dir[i]);
+        free(ep->shared_for[i]);
+    }
     if (ep->stop_pipe[0] >= 0)
         close(ep->stop_pipe[0]);
     if (ep->stop_pipe[1] >= 0)
@@ -832,45 +842,54 @@ static bool write_text(const char *path, const char *text)
     return ok;
 }
 
-/* botocore's endpoint rules (endpoint-rule-set-1.json) of every service of the table, each
- * answering the endpoint whatever the parameters; S3 puts the bucket in the path. */
-static char *write_rules(const char *base)
+/* A new folder for rules under $TMPDIR, into dir; false when it cannot be made. */
+static bool rules_folder(char *dir, size_t size)
 {
     const char *tmp = getenv("TMPDIR");
+    snprintf(dir, size, "%s/lambdacheck-aws-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    return mkdtemp(dir) != NULL;
+}
+
+/* Writes dir/model/version/endpoint-rule-set-1.json: a rule set that answers base whatever the
+ * parameters (S3's puts the bucket in the path, as path-style addressing does). */
+static bool write_rule_set(const char *dir, const char *model, const char *version,
+                           const char *base, bool s3)
+{
+    char path[4400], text[1800];
+    snprintf(path, sizeof path, "%s/%s", dir, model);
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        return false;
+    snprintf(path, sizeof path, "%s/%s/%s", dir, model, version);
+    if (mkdir(path, 0700) != 0 && errno != EEXIST)
+        return false;
+    char bucket_rule[600] = "";
+    if (s3)
+        snprintf(bucket_rule, sizeof bucket_rule,
+                 "{\"conditions\": [{\"fn\": \"isSet\", \"argv\": [{\"ref\": \"Bucket\"}]}], "
+                 "\"endpoint\": {\"url\": \"%s/{Bucket}\", \"properties\": {}, \"headers\": {}}, "
+                 "\"type\": \"endpoint\"}, ",
+                 base);
+    snprintf(text, sizeof text,
+             "{\"version\": \"1.0\", \"parameters\": {"
+             "\"Region\": {\"builtIn\": \"AWS::Region\", \"required\": false, \"type\": \"String\"}%s}, "
+             "\"rules\": [%s{\"conditions\": [], \"endpoint\": {\"url\": \"%s\", "
+             "\"properties\": {}, \"headers\": {}}, \"type\": \"endpoint\"}]}\n",
+             s3 ? ", \"Bucket\": {\"required\": false, \"type\": \"String\"}" : "", bucket_rule,
+             base);
+    snprintf(path, sizeof path, "%s/%s/%s/endpoint-rule-set-1.json", dir, model, version);
+    return write_text(path, text);
+}
+
+/* The rules of every service of the table, answering base (a scope's URL). */
+static char *write_rules(const char *base)
+{
     char dir[4096];
-    snprintf(dir, sizeof dir, "%s/lambdacheck-aws-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(dir) == NULL)
+    if (!rules_folder(dir, sizeof dir))
         return NULL;
     bool ok = true;
     for (size_t i = 0; ok && i < lc__aws_service_count(); i++) {
         const lc__aws_service *s = lc__aws_service_at(i);
-        char path[4400], text[1400];
-        snprintf(path, sizeof path, "%s/%s", dir, s->model);
-        ok = mkdir(path, 0700) == 0;
-        snprintf(path, sizeof path, "%s/%s/%s", dir, s->model, s->api_version);
-        ok = ok && mkdir(path, 0700) == 0;
-        bool s3 = strcmp(s->name, "s3") == 0;
-        snprintf(text, sizeof text,
-                 "{\"version\": \"1.0\", \"parameters\": {"
-                 "\"Region\": {\"builtIn\": \"AWS::Region\", \"required\": false, "
-                 "\"type\": \"String\"}%s}, \"rules\": [%s"
-                 "{\"conditions\": [], \"endpoint\": {\"url\": \"%s\", \"properties\": {}, "
-                 "\"headers\": {}}, \"type\": \"endpoint\"}]}\n",
-                 s3 ? ", \"Bucket\": {\"required\": false, \"type\": \"String\"}" : "",
-                 s3 ? "{\"conditions\": [{\"fn\": \"isSet\", \"argv\": [{\"ref\": \"Bucket\"}]}], "
-                      "\"endpoint\": {\"url\": \"BASE/{Bucket}\", \"properties\": {}, "
-                      "\"headers\": {}}, \"type\": \"endpoint\"}, "
-                    : "",
-                 base);
-        char *at = strstr(text, "BASE/");
-        char final[1800];
-        if (at)
-            snprintf(final, sizeof final, "%.*s%s%s", (int)(at - text), text, base, at + 4);
-        else
-            snprintf(final, sizeof final, "%s", text);
-        snprintf(path, sizeof path, "%s/%s/%s/endpoint-rule-set-1.json", dir, s->model,
-                 s->api_version);
-        ok = ok && write_text(path, final);
+        ok = write_rule_set(dir, s->model, s->api_version, base, strcmp(s->name, "s3") == 0);
     }
     if (!ok) {
         nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
@@ -879,8 +898,65 @@ static char *write_rules(const char *base)
     return strdup(dir);
 }
 
-json_t *lc_aws_endpoint_variables(lc_aws_endpoint *ep, const char *id, bool botocore_rules,
-                                  const json_t *theirs)
+static bool in_table(const char *model)
+{
+    for (size_t i = 0; i < lc__aws_service_count(); i++)
+        if (strcmp(lc__aws_service_at(i)->model, model) == 0)
+            return true;
+    return false;
+}
+
+static int visible(const struct dirent *d)
+{
+    return d->d_name[0] != '.';
+}
+
+/* The rules of every other service in a botocore data folder (each of its API versions),
+ * answering the endpoint with no scope: the endpoint refuses them at once, naming the service. */
+static char *write_shared_rules(const char *data, const char *base)
+{
+    char dir[4096];
+    if (!rules_folder(dir, sizeof dir))
+        return NULL;
+    struct dirent **models = NULL;
+    int n = scandir(data, &models, visible, alphasort);
+    bool ok = n >= 0;
+    for (int i = 0; i < n; i++) {
+        char versions_at[4400];
+        snprintf(versions_at, sizeof versions_at, "%s/%s", data, models[i]->d_name);
+        struct dirent **versions = NULL;
+        int m = in_table(models[i]->d_name) ? 0 : scandir(versions_at, &versions, visible, alphasort);
+        for (int j = 0; j < m; j++) {
+            if (ok && isdigit((unsigned char)versions[j]->d_name[0]))
+                ok = write_rule_set(dir, models[i]->d_name, versions[j]->d_name, base, false);
+            free(versions[j]);
+        }
+        free(versions);
+        free(models[i]);
+    }
+    free(models);
+    if (!ok) {
+        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+        return NULL;
+    }
+    return strdup(dir);
+}
+
+/* The shared rules for a botocore data folder (locked), written on first use. */
+static const char *shared_rules(lc_aws_endpoint *ep, const char *data)
+{
+    size_t i = 0;
+    for (; i < 4 && ep->shared_for[i]; i++)
+        if (strcmp(ep->shared_for[i], data) == 0)
+            return ep->shared_dir[i];
+    if (i == 4 || (ep->shared_for[i] = strdup(data)) == NULL)
+        return NULL;
+    ep->shared_dir[i] = write_shared_rules(data, ep->url);
+    return ep->shared_dir[i];
+}
+
+json_t *lc_aws_endpoint_variables(lc_aws_endpoint *ep, const char *id,
+                                  const char *botocore_data, const json_t *theirs)
 {
     char base[128], proxy[160];
     const char *port = strrchr(ep->url, ':') + 1;
@@ -893,13 +969,17 @@ json_t *lc_aws_endpoint_variables(lc_aws_endpoint *ep, const char *id, bool boto
     json_t *vars = json_pack("{s:s, s:s, s:s, s:s, s:s}", "AWS_ENDPOINT_URL", base, "HTTPS_PROXY",
                              proxy, "https_proxy", proxy, "NO_PROXY", "127.0.0.1,localhost,::1",
                              "no_proxy", "127.0.0.1,localhost,::1");
-    if (vars && botocore_rules && !json_object_get(theirs, "AWS_DATA_PATH")) {
+    if (vars && botocore_data && !json_object_get(theirs, "AWS_DATA_PATH")) {
         pthread_mutex_lock(&ep->mu);
         scope *s = find_scope(ep, id ? id : "");
         if (s && s->data_dir == NULL)
             s->data_dir = write_rules(base);
-        if (s && s->data_dir)
-            json_object_set_new(vars, "AWS_DATA_PATH", json_string(s->data_dir));
+        const char *shared = shared_rules(ep, botocore_data);
+        char paths[8400];
+        snprintf(paths, sizeof paths, "%s%s%s", s && s->data_dir ? s->data_dir : "",
+                 s && s->data_dir && shared ? ":" : "", shared ? shared : "");
+        if (paths[0])
+            json_object_set_new(vars, "AWS_DATA_PATH", json_string(paths));
         pthread_mutex_unlock(&ep->mu);
     }
     const char *name;

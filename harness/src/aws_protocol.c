@@ -575,9 +575,15 @@ void lc__aws_read(const lc__http_request *req, lc__aws_call *c)
     read_signature(req, c);
     if (c->service_name[0]) {
         c->service = lc__aws_service_named(c->service_name);
-        if (c->service == NULL)
-            problem(c, "lambdacheck does not know the AWS service \"%s\" (the signature's scope)",
-                    c->service_name);
+        if (c->service == NULL) {
+            char names[300] = "";
+            for (size_t i = 0, n = 0; i < lc__aws_service_count() && n < sizeof names; i++)
+                n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "",
+                                      lc__aws_service_at(i)->name);
+            problem(c, "cannot stub calls to the AWS service \"%s\" (the signature's scope): it "
+                       "stubs %s; pass --aws-endpoint to send the calls to an emulator that has it",
+                    c->service_name, names);
+        }
     }
     const char *target = lc__http_header(req, "X-Amz-Target");
     const char *ct = lc__http_header(req, "Content-Type");
@@ -965,6 +971,17 @@ void lc__aws_render_error(const lc__aws_call *c, int status, const char *code,
         return;
     }
     add_header(a, "Content-Type: %s", c->protocol == LC__AWS_QUERY ? "text/xml" : "application/xml");
+    if (c->service == NULL && strcmp(c->service_name, "ec2") == 0) { /* EC2's query dialect */
+        lc_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>");
+        xml_text(&b, code);
+        lc_buf_puts(&b, "</Code><Message>");
+        xml_text(&b, message);
+        lc_buf_puts(&b, "</Message></Error></Errors><RequestID>");
+        xml_text(&b, request_id);
+        lc_buf_puts(&b, "</RequestID></Response>");
+        take_buf(a, &b);
+        return;
+    }
     if (c->protocol == LC__AWS_QUERY) {
         lc_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ErrorResponse xmlns=\"");
         xml_text(&b, c->service && c->service->xmlns ? c->service->xmlns : "");

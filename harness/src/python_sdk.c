@@ -132,7 +132,7 @@ static bool predates_endpoint_urls(const char *botocore)
             (major == ENDPOINT_URL_BOTOCORE_MAJOR && minor < ENDPOINT_URL_BOTOCORE_MINOR));
 }
 
-bool lc_function_botocore_predates_endpoint_url(const lc_function *fn)
+bool lc_function_old_botocore_data(const lc_function *fn, char *out, size_t size)
 {
     if (lc_runtime_family_of(lc_function_runtime(fn)) != LC_FAMILY_PYTHON ||
         lc_function_interpreter(fn) == NULL)
@@ -140,7 +140,8 @@ bool lc_function_botocore_predates_endpoint_url(const lc_function *fn)
     char from[PATH_MAX + 80] = "", version[64] = "";
     return package_folder(fn, "botocore", from, sizeof from) &&
            package_version(from, "botocore", version, sizeof version) &&
-           predates_endpoint_urls(version);
+           predates_endpoint_urls(version) &&
+           (size_t)snprintf(out, size, "%s/botocore/data", from) < size;
 }
 
 bool lc_function_python_sdk(const lc_function *fn, char *out, size_t size)

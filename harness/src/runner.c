@@ -2,6 +2,7 @@
 #include "library.h"
 #include "settings.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,8 +302,9 @@ static json_t *aws_variables(const context *ctx, const lc__case *c, aws_view *aw
         return NULL;
     /* botocore's rewritten endpoint rules cost files per case: only for a botocore that
        needs them */
-    return lc_aws_endpoint_variables(ctx->aws, aws->scope,
-                                     lc_function_botocore_predates_endpoint_url(f->fn),
+    char data[PATH_MAX + 100];
+    bool old_botocore = lc_function_old_botocore_data(f->fn, data, sizeof data);
+    return lc_aws_endpoint_variables(ctx->aws, aws->scope, old_botocore ? data : NULL,
                                      lc_function_variables(f->fn));
 }
 
@@ -311,7 +313,7 @@ static json_t *aws_variables(const context *ctx, const lc__case *c, aws_view *aw
  * handler saw an error, and AWS documents no outcome for lambdacheck's stubs). */
 static void warn_calls(const json_t *calls, lc_case_result *r)
 {
-    size_t i, unstubbed = 0, refused = 0;
+    size_t i, unstubbed = 0, refused = 0, refusals = 0;
     const json_t *call;
     lc_buf list;
     lc_buf_init(&list, 700);
@@ -323,20 +325,30 @@ static void warn_calls(const json_t *calls, lc_case_result *r)
             continue;
         unstubbed += bare;
         refused += host != NULL;
+        refusals += problem != NULL;
         char *params = lc_json_brief(json_object_get(call, "params"), 100);
         lc_buf_printf(&list, "%s%s %s", list.len ? "; " : "",
                       json_string_value(json_object_get(call, "call")),
                       host ? host : problem ? problem : params ? params : "");
         free(params);
     }
-    if (list.len)
-        lc_verdicts_warn(&r->verdicts, "aws-calls-answered",
-                         "%zu AWS call%s had no stub%s%s: %s", unstubbed,
-                         unstubbed == 1 ? "" : "s",
-                         refused ? ", and connections to AWS were refused (an SDK that ignores "
-                                   "AWS_ENDPOINT_URL)" : "",
-                         unstubbed ? " (the handler got a LambdacheckNoStub error)" : "",
-                         list.data);
+    if (list.len == 0) {
+        lc_buf_free(&list);
+        return;
+    }
+    char what[400] = "";
+    size_t n = 0;
+    if (unstubbed)
+        n += (size_t)snprintf(what + n, sizeof what - n, "%zu AWS call%s had no stub (the handler "
+                              "got a LambdacheckNoStub error)", unstubbed, unstubbed == 1 ? "" : "s");
+    if (refused && n < sizeof what)
+        n += (size_t)snprintf(what + n, sizeof what - n, "%s%zu connection%s to AWS %s refused (an "
+                              "SDK that ignores AWS_ENDPOINT_URL)", n ? "; " : "", refused,
+                              refused == 1 ? "" : "s", refused == 1 ? "was" : "were");
+    if (refusals && n < sizeof what)
+        snprintf(what + n, sizeof what - n, "%s%zu request%s could not be answered as asked",
+                 n ? "; " : "", refusals, refusals == 1 ? "" : "s");
+    lc_verdicts_warn(&r->verdicts, "aws-calls-answered", "%s: %s", what, list.data);
     lc_buf_free(&list);
 }
 

@@ -389,44 +389,81 @@ START_TEST(scopes_keep_their_calls_apart)
 }
 END_TEST
 
+/* A file's text (caller frees), NULL when it cannot be read. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    char *text = calloc(1, 65536);
+    size_t n = fread(text, 1, 65535, f);
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
 START_TEST(the_variables_point_every_sdk_at_the_scope)
 {
-    char id[LC_AWS_SCOPE_SIZE], prefix[64], want[200], rules[4200];
+    char id[LC_AWS_SCOPE_SIZE], prefix[64], want[200], path[8600];
     open_scope(NULL, id, prefix, sizeof prefix);
-    json_t *vars = lc_aws_endpoint_variables(ep, id, true, NULL);
+    /* a botocore data folder: a service of the table and one outside it */
+    char data[] = "/tmp/lc-botocore-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(data));
+    snprintf(path, sizeof path, "%s/ec2", data);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/ec2/2016-11-15", data);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/dynamodb", data);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/dynamodb/2012-08-10", data);
+    mkdir(path, 0700);
+    json_t *vars = lc_aws_endpoint_variables(ep, id, data, NULL);
     snprintf(want, sizeof want, "%s%s", lc_aws_endpoint_url(ep), prefix);
     ck_assert_str_eq(json_string_value(json_object_get(vars, "AWS_ENDPOINT_URL")), want);
     ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(vars, "HTTPS_PROXY")), id));
     ck_assert_str_eq(json_string_value(json_object_get(vars, "NO_PROXY")), "127.0.0.1,localhost,::1");
-    const char *dir = json_string_value(json_object_get(vars, "AWS_DATA_PATH"));
-    ck_assert_ptr_nonnull(dir);
-    snprintf(rules, sizeof rules, "%s/dynamodb/2012-08-10/endpoint-rule-set-1.json", dir);
-    json_t *ruleset = json_load_file(rules, 0, NULL);
-    ck_assert_ptr_nonnull(ruleset);
-    char *text = json_dumps(ruleset, 0);
-    ck_assert_ptr_nonnull(strstr(text, want));
+    /* the scope's rules for the table's services, then the shared ones for every other */
+    char dirs[4200];
+    snprintf(dirs, sizeof dirs, "%s", json_string_value(json_object_get(vars, "AWS_DATA_PATH")));
+    char *colon = strchr(dirs, ':');
+    ck_assert_ptr_nonnull(colon);
+    *colon = '\0';
+    const char *own = dirs, *shared = colon + 1;
+    snprintf(path, sizeof path, "%s/dynamodb/2012-08-10/endpoint-rule-set-1.json", own);
+    char *text = slurp(path);
+    ck_assert_ptr_nonnull(text);
+    ck_assert_ptr_nonnull(json_loads(text, 0, NULL) ? strstr(text, want) : NULL);
     free(text);
-    json_decref(ruleset);
-    snprintf(rules, sizeof rules, "%s/s3/2006-03-01/endpoint-rule-set-1.json", dir);
-    ruleset = json_load_file(rules, 0, NULL);
-    text = json_dumps(ruleset, 0);
+    snprintf(path, sizeof path, "%s/s3/2006-03-01/endpoint-rule-set-1.json", own);
+    text = slurp(path);
     ck_assert_ptr_nonnull(strstr(text, "{Bucket}"));
     free(text);
-    json_decref(ruleset);
-    char kept[4200];
-    snprintf(kept, sizeof kept, "%s", dir);
+    snprintf(path, sizeof path, "%s/ec2/2016-11-15/endpoint-rule-set-1.json", shared);
+    text = slurp(path);
+    ck_assert_ptr_nonnull(text);
+    char bare[200];
+    snprintf(bare, sizeof bare, "\"url\": \"%s\"", lc_aws_endpoint_url(ep));
+    ck_assert_msg(strstr(text, bare), "%s", text);
+    free(text);
+    snprintf(path, sizeof path, "%s/dynamodb", shared);
+    struct stat st;
+    ck_assert_int_ne(stat(path, &st), 0); /* the table's services are the scope's */
+    char kept[4300];
+    snprintf(kept, sizeof kept, "%s", own);
     json_decref(vars);
     /* a variable the function sets itself is left out */
     json_t *theirs = json_pack("{s:s}", "HTTPS_PROXY", "http://proxy.example:3128");
-    vars = lc_aws_endpoint_variables(ep, id, false, theirs);
+    vars = lc_aws_endpoint_variables(ep, id, NULL, theirs);
     ck_assert_ptr_null(json_object_get(vars, "HTTPS_PROXY"));
     ck_assert_ptr_null(json_object_get(vars, "AWS_DATA_PATH"));
     ck_assert_ptr_nonnull(json_object_get(vars, "AWS_ENDPOINT_URL"));
     json_decref(vars);
     json_decref(theirs);
     lc_aws_endpoint_close(ep, id);
-    struct stat st;
     ck_assert_int_ne(stat(kept, &st), 0); /* removed with its scope */
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", data);
+    ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
 
@@ -551,7 +588,9 @@ START_TEST(garbled_requests_get_clear_errors)
         {{"Authorization: AWS4-HMAC-SHA256 Credential=garbage, Signature=1", NULL}, "{}",
          "is not KEY/DATE/REGION/SERVICE/aws4_request"},
         {{"Authorization: Basic Zm9vOmJhcg==", NULL}, "{}", "is not SigV4"},
-        {{AUTH("quantumdb"), "X-Amz-Target: Q.Go", NULL}, "{}", "does not know the AWS service"},
+        {{AUTH("quantumdb"), "X-Amz-Target: Q.Go", NULL}, "{}",
+         "lambdacheck: cannot stub calls to the AWS service \\\"quantumdb\\\" (the signature's "
+         "scope): it stubs dynamodb, sqs, s3"},
         {{AUTH("dynamodb"), "X-Amz-Target: DynamoDB_20120810.GetItem", NULL}, "[1, 2]",
          "the body is not a JSON object"},
         {{AUTH("dynamodb"), "X-Amz-Target: DynamoDB_20120810.GetItem", NULL}, "{\"a\": ",

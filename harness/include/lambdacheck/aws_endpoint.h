@@ -101,15 +101,18 @@ size_t lc_aws_endpoint_call_count(lc_aws_endpoint *ep, const char *id);
 /* The variables that point a scope's environments at the endpoint (a new object; caller frees):
  *   AWS_ENDPOINT_URL       every SDK that honours it (boto3 >= 1.28, JavaScript v3, Java 2, Go
  *                          v2, .NET, Ruby 3, the CLI v2)
- *   AWS_DATA_PATH          with botocore_rules: botocore's endpoint rules for the services of
- *                          lambdacheck's table, rewritten to the endpoint (botocore 1.28 to 1.30
- *                          ignore AWS_ENDPOINT_URL but read rules from this path first)
+ *   AWS_DATA_PATH          with botocore_data (the data folder of a botocore that predates
+ *                          1.31, NULL: none): botocore's endpoint rules rewritten to the endpoint
+ *                          (botocore 1.28 to 1.30 ignore AWS_ENDPOINT_URL but read rules from
+ *                          this path first): the scope's for the services of lambdacheck's
+ *                          table, then, shared by every scope, one for every other service that
+ *                          botocore has, so that its calls are refused at once too
  *   HTTPS_PROXY/https_proxy, NO_PROXY/no_proxy
  *                          SDKs and libraries that honour proxy variables: a tunnel to an AWS
  *                          host is refused at once and recorded; any other host is tunnelled
  * A variable theirs (the function's own variables, may be NULL) sets is left out: the function's
  * own wins. NULL when memory runs out. */
-json_t *lc_aws_endpoint_variables(lc_aws_endpoint *ep, const char *id, bool botocore_rules,
-                                  const json_t *theirs);
+json_t *lc_aws_endpoint_variables(lc_aws_endpoint *ep, const char *id,
+                                  const char *botocore_data, const json_t *theirs);
 
 #endif

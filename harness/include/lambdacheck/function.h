@@ -137,8 +137,9 @@ const char *lc_function_interpreter_origin(const lc_function *fn);
 bool lc_function_python_sdk(const lc_function *fn, char *out, size_t size);
 
 /* For a Python function: true when the botocore it imports here (found as above) is older than
- * 1.31 and ignores AWS_ENDPOINT_URL; false when it is newer, it has none, or fn is not Python. */
-bool lc_function_botocore_predates_endpoint_url(const lc_function *fn);
+ * 1.31 and ignores AWS_ENDPOINT_URL, with its data folder (botocore/data) written to out; false
+ * when it is newer, it has none, or fn is not Python. */
+bool lc_function_old_botocore_data(const lc_function *fn, char *out, size_t size);
 
 /* Log levels, lowest first, for the logging configuration. */
 typedef enum {
