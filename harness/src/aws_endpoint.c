@@ -65,6 +65,29 @@ static void known_services(char *out, size_t size)
     lc_buf_free(&b);
 }
 
+/* The service a misspelt or SDK-named service prefix means, or NULL. */
+static const char *closest_service(const char *given)
+{
+    static const struct {
+        const char *sdk, *iam;
+    } aliases[] = {{"stepfunctions", "states"}, {"sfn", "states"}, {"eventbridge", "events"},
+                   {"secrets-manager", "secretsmanager"}, {"lambda-invoke", "lambda"},
+                   {"dynamo", "dynamodb"}, {"ddb", "dynamodb"}, {"kinesis-firehose", "firehose"}};
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (strcasecmp(aliases[i].sdk, given) == 0)
+            return aliases[i].iam;
+    const char *best = NULL;
+    size_t best_d = 3;
+    for (size_t i = 0; i < lc__aws_service_count(); i++) {
+        size_t d = lc_name_distance(given, lc__aws_service_at(i)->name);
+        if (d < best_d) {
+            best_d = d;
+            best = lc__aws_service_at(i)->name;
+        }
+    }
+    return best;
+}
+
 static lc_status check_call(const char *call, const char *source, const char *where,
                             bool stubbed, lc_error *err)
 {
@@ -78,9 +101,12 @@ static lc_status check_call(const char *call, const char *source, const char *wh
     const lc__aws_service *s = lc__aws_service_named(service);
     if (s == NULL) {
         known_services(names, sizeof names);
+        const char *near_name = closest_service(service);
         return lc_error_set(err, LC_EINVAL, source, 0, 0,
-                            "%s.call: lambdacheck does not know the service \"%s\" (it knows %s)",
-                            where, service, names);
+                            "%s.call: lambdacheck does not know the service \"%s\"%s%s%s (it "
+                            "knows %s: the prefixes of IAM's actions)",
+                            where, service, near_name ? " (did you mean " : "",
+                            near_name ? near_name : "", near_name ? "?)" : "", names);
     }
     if (!lc__aws_service_has(s, colon + 1)) {
         closest_operation(s, colon + 1, near, sizeof near);

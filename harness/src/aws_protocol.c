@@ -159,6 +159,98 @@ static void read_form(const char *form, size_t len, lc__aws_call *c)
     }
 }
 
+/* The query protocol names lists and maps by their wire form (SNS: Tags.member.1,
+ * MessageAttributes.entry.1.Name; SQS, flattened: MessageAttribute.1.Name,
+ * SendMessageBatchRequestEntry.1.Id). The API's own shapes are what stubs and expectations name,
+ * as the JSON protocols send them: lists, and maps of name to value. */
+static json_t *api_shape(const json_t *v, bool sqs, int depth);
+
+/* A list of {key|Name|Key, value|Value} objects as a map; NULL when it is not one. */
+static json_t *as_map(const json_t *list, bool sqs, int depth)
+{
+    if (!json_is_array(list) || json_array_size(list) == 0)
+        return NULL;
+    json_t *map = json_object();
+    size_t i;
+    const json_t *e;
+    json_array_foreach(list, i, e) {
+        const char *k = json_string_value(json_object_get(e, "key"));
+        const json_t *val = json_object_get(e, "value");
+        if (k == NULL) {
+            k = json_string_value(json_object_get(e, "Name"));
+            val = json_object_get(e, "Value");
+        }
+        if (k == NULL) {
+            k = json_string_value(json_object_get(e, "Key"));
+            val = json_object_get(e, "Value");
+        }
+        if (k == NULL || json_object_size(e) > 2) {
+            json_decref(map);
+            return NULL;
+        }
+        json_object_set_new(map, k, val ? api_shape(val, sqs, depth + 1) : json_null());
+    }
+    return map;
+}
+
+/* SQS's flattened member names, as the API names them. */
+static const char *sqs_api_name(const char *wire, bool *map)
+{
+    static const struct {
+        const char *wire, *api;
+        bool map;
+    } names[] = {
+        {"MessageAttribute", "MessageAttributes", true},
+        {"MessageSystemAttribute", "MessageSystemAttributes", true},
+        {"Attribute", "Attributes", true},
+        {"Tag", "Tags", true},
+        {"AttributeName", "AttributeNames", false},
+        {"MessageAttributeName", "MessageAttributeNames", false},
+        {"MessageSystemAttributeName", "MessageSystemAttributeNames", false},
+        {"TagKey", "TagKeys", false},
+        {"SendMessageBatchRequestEntry", "Entries", false},
+        {"DeleteMessageBatchRequestEntry", "Entries", false},
+        {"ChangeMessageVisibilityBatchRequestEntry", "Entries", false},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(names[i].wire, wire) == 0)
+            return *map = names[i].map, names[i].api;
+    return *map = false, wire;
+}
+
+static json_t *api_shape(const json_t *v, bool sqs, int depth)
+{
+    if (depth > 32)
+        return json_deep_copy(v);
+    if (json_is_array(v)) {
+        json_t *out = json_array();
+        size_t i;
+        const json_t *item;
+        json_array_foreach(v, i, item)
+            json_array_append_new(out, api_shape(item, sqs, depth + 1));
+        return out;
+    }
+    if (!json_is_object(v))
+        return json_deep_copy(v);
+    const json_t *member = json_object_get(v, "member");
+    const json_t *entry = json_object_get(v, "entry");
+    if (json_object_size(v) == 1 && json_is_array(member))
+        return api_shape(member, sqs, depth + 1);
+    json_t *map = json_object_size(v) == 1 ? as_map(entry, sqs, depth) : NULL;
+    if (map)
+        return map;
+    json_t *out = json_object();
+    const char *k;
+    const json_t *item;
+    json_object_foreach((json_t *)v, k, item) {
+        bool is_map = false;
+        const char *name = sqs ? sqs_api_name(k, &is_map) : k;
+        json_t *shaped = is_map ? as_map(item, sqs, depth) : NULL;
+        json_object_set_new(out, name, shaped ? shaped : api_shape(item, sqs, depth + 1));
+    }
+    return out;
+}
+
 /* --- the credential scope ----------------------------------------------------------------------- */
 
 /* The service of a credential "AKID/date/region/service/aws4_request" (SigV4a has no region). */
@@ -269,6 +361,9 @@ static void read_query(const lc__http_request *req, lc__aws_call *c)
     set_call_name(c, c->service ? c->service->name : c->service_name, action, strlen(action));
     free(action);
     read_form(form, len, c);
+    json_t *shaped = api_shape(c->params, c->service && strcmp(c->service->name, "sqs") == 0, 0);
+    json_decref(c->params);
+    c->params = shaped;
 }
 
 /* --- S3 ----------------------------------------------------------------------------------------- */
@@ -750,6 +845,131 @@ static void json_body(lc__aws_answer *a, const json_t *v)
     a->body_len = a->body ? strlen(a->body) : 0;
 }
 
+/* --- the query protocol's XML ------------------------------------------------------------------
+ * A structure is its members as elements; a list is <member> elements (SNS, STS), or, in SQS,
+ * one element per item named after the item's shape (flattened: Message, not Messages); a map is
+ * <entry><key/><value/></entry> elements (SNS), or SQS's flattened <Attribute><Name/><Value/>
+ * elements. Which members are lists or maps, and their items' names, are those of the services'
+ * API models for the operations below. */
+
+typedef struct {
+    bool sqs;
+    const char *operation;
+} query_style;
+
+/* SQS: the element name of one item of list member `name`. */
+static const char *sqs_item_name(const char *name, const query_style *st)
+{
+    if (strcmp(name, "Successful") == 0)
+        return strcmp(st->operation, "DeleteMessageBatch") == 0 ? "DeleteMessageBatchResultEntry"
+               : strcmp(st->operation, "ChangeMessageVisibilityBatch") == 0
+                   ? "ChangeMessageVisibilityBatchResultEntry"
+                   : "SendMessageBatchResultEntry";
+    if (strcmp(name, "Failed") == 0)
+        return "BatchResultErrorEntry";
+    if (strcmp(name, "Messages") == 0)
+        return "Message";
+    if (strcmp(name, "QueueUrls") == 0)
+        return "QueueUrl";
+    if (strcmp(name, "queueUrls") == 0)
+        return "QueueUrl";
+    return name;
+}
+
+/* Whether member `name` is a map; item/key/value get its element names. */
+static bool query_map(const char *name, const query_style *st, const char **item,
+                      const char **key, const char **value)
+{
+    if (st->sqs) {
+        *key = "Name";
+        *value = "Value";
+        if (strcmp(name, "Attributes") == 0)
+            return *item = "Attribute", true;
+        if (strcmp(name, "MessageAttributes") == 0)
+            return *item = "MessageAttribute", true;
+        if (strcmp(name, "Tags") == 0)
+            return *item = "Tag", *key = "Key", true;
+        return false;
+    }
+    *item = "entry";
+    *key = "key";
+    *value = "value";
+    return strcmp(name, "Attributes") == 0 || strcmp(name, "attributes") == 0;
+}
+
+static void query_element(lc_buf *b, const char *name, const json_t *v, const query_style *st,
+                          int depth);
+
+static void query_members(lc_buf *b, const json_t *v, const query_style *st, int depth)
+{
+    if (depth > 64)
+        return;
+    if (json_is_object(v)) {
+        const char *k;
+        const json_t *item;
+        json_object_foreach((json_t *)v, k, item)
+            query_element(b, k, item, st, depth + 1);
+    } else
+        xml_value(b, v, false, depth);
+}
+
+static void open_tag(lc_buf *b, const char *name)
+{
+    lc_buf_puts(b, "<");
+    xml_text(b, name);
+    lc_buf_puts(b, ">");
+}
+
+static void close_tag(lc_buf *b, const char *name)
+{
+    lc_buf_puts(b, "</");
+    xml_text(b, name);
+    lc_buf_puts(b, ">");
+}
+
+static void query_element(lc_buf *b, const char *name, const json_t *v, const query_style *st,
+                          int depth)
+{
+    const char *item_name, *key_name, *value_name;
+    if (json_is_object(v) && query_map(name, st, &item_name, &key_name, &value_name)) {
+        if (!st->sqs)
+            open_tag(b, name);
+        const char *k;
+        const json_t *item;
+        json_object_foreach((json_t *)v, k, item) {
+            open_tag(b, item_name);
+            open_tag(b, key_name);
+            xml_text(b, k);
+            close_tag(b, key_name);
+            open_tag(b, value_name);
+            query_members(b, item, st, depth + 1);
+            close_tag(b, value_name);
+            close_tag(b, item_name);
+        }
+        if (!st->sqs)
+            close_tag(b, name);
+        return;
+    }
+    if (json_is_array(v)) {
+        const char *each = st->sqs ? sqs_item_name(name, st) : "member";
+        size_t i;
+        const json_t *item;
+        if (!st->sqs)
+            open_tag(b, name);
+        json_array_foreach(v, i, item) {
+            open_tag(b, each);
+            query_members(b, item, st, depth + 1);
+            close_tag(b, each);
+        }
+        if (!st->sqs)
+            close_tag(b, name);
+        return;
+    }
+    open_tag(b, name);
+    query_members(b, v, st, depth + 1);
+    close_tag(b, name);
+}
+
 static void render_query(const lc__aws_call *c, const json_t *respond, const char *request_id,
                          lc__aws_answer *a)
 {
@@ -759,19 +979,9 @@ static void render_query(const lc__aws_call *c, const json_t *respond, const cha
     lc_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%sResponse xmlns=\"", c->operation);
     xml_text(&b, ns);
     lc_buf_printf(&b, "\"><%sResult>", c->operation);
-    /* SQS's query answers flatten their lists (Message, not Messages/member) */
-    bool sqs = c->service && strcmp(c->service->name, "sqs") == 0;
-    if (sqs && json_is_object(respond)) {
-        const char *k;
-        const json_t *v;
-        json_object_foreach((json_t *)respond, k, v) {
-            size_t n = strlen(k);
-            char single[128];
-            snprintf(single, sizeof single, "%.*s", (int)(n > 1 && k[n - 1] == 's' ? n - 1 : n), k);
-            xml_element(&b, json_is_array(v) ? single : k, v, true, 1);
-        }
-    } else
-        xml_value(&b, respond, false, 1);
+    query_style st = {.sqs = c->service && strcmp(c->service->name, "sqs") == 0,
+                      .operation = c->operation};
+    query_members(&b, respond, &st, 1);
     lc_buf_printf(&b, "</%sResult><ResponseMetadata><RequestId>", c->operation);
     xml_text(&b, request_id);
     lc_buf_printf(&b, "</RequestId></ResponseMetadata></%sResponse>", c->operation);

@@ -238,8 +238,8 @@ END_TEST
 START_TEST(query_calls_are_unflattened_and_answered_in_xml)
 {
     char id[LC_AWS_SCOPE_SIZE], prefix[64], path[200];
-    open_scope("[{\"call\": \"sns:Publish\", \"match\": {\"MessageAttributes\": {\"entry\": "
-               "[{\"Name\": \"kind\"}]}}, \"respond\": {\"MessageId\": \"m-1\"}}]",
+    open_scope("[{\"call\": \"sns:Publish\", \"match\": {\"MessageAttributes\": {\"kind\": "
+               "{\"StringValue\": \"order\"}}}, \"respond\": {\"MessageId\": \"m-1\"}}]",
                id, prefix, sizeof prefix);
     snprintf(path, sizeof path, "%s/", prefix);
     const char *h[] = {AUTH("sns"), "Content-Type: application/x-www-form-urlencoded", NULL};
@@ -256,8 +256,65 @@ START_TEST(query_calls_are_unflattened_and_answered_in_xml)
     json_t *calls = calls_of(id);
     json_t *params = json_object_get(json_array_get(calls, 0), "params");
     ck_assert_str_eq(json_string_value(json_object_get(params, "Message")), "hello world");
-    ck_assert_str_eq(str_at(params, "MessageAttributes.entry[0].Value.StringValue"), "order");
+    /* the API's shapes, as the JSON protocols send them: a map of name to value */
+    ck_assert_str_eq(str_at(params, "MessageAttributes.kind.StringValue"), "order");
+    ck_assert_str_eq(str_at(params, "MessageAttributes.kind.DataType"), "String");
     json_decref(calls);
+}
+END_TEST
+
+/* SQS under an SDK that speaks its query protocol (botocore before 1.31): flattened lists and
+ * maps both ways, as the SQS API reference shows them. */
+START_TEST(sqs_query_calls_take_the_api_shapes_both_ways)
+{
+    char id[LC_AWS_SCOPE_SIZE], prefix[64], path[200];
+    open_scope("[{\"call\": \"sqs:SendMessageBatch\", \"match\": {\"Entries\": [{\"Id\": \"a\", "
+               "\"MessageAttributes\": {\"kind\": {\"StringValue\": \"order\"}}}, {\"Id\": \"b\"}]},"
+               " \"respond\": {\"Successful\": [{\"Id\": \"a\", \"MessageId\": \"m-a\"}], \"Failed\": "
+               "[{\"Id\": \"b\", \"Code\": \"X\", \"SenderFault\": true}]}},"
+               " {\"call\": \"sqs:ReceiveMessage\", \"respond\": {\"Messages\": [{\"MessageId\": \"m\", "
+               "\"Body\": \"hi\", \"Attributes\": {\"ApproximateReceiveCount\": \"1\"}}]}}]",
+               id, prefix, sizeof prefix);
+    snprintf(path, sizeof path, "%s/", prefix);
+    const char *h[] = {AUTH("sqs"), "Content-Type: application/x-www-form-urlencoded", NULL};
+    const char *batch = "Action=SendMessageBatch&Version=2012-11-05&QueueUrl=q"
+                        "&SendMessageBatchRequestEntry.1.Id=a&SendMessageBatchRequestEntry.1.MessageBody=x"
+                        "&SendMessageBatchRequestEntry.1.MessageAttribute.1.Name=kind"
+                        "&SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.StringValue=order"
+                        "&SendMessageBatchRequestEntry.1.MessageAttribute.1.Value.DataType=String"
+                        "&SendMessageBatchRequestEntry.2.Id=b&SendMessageBatchRequestEntry.2.MessageBody=y";
+    http_reply r = http_call(port, "POST", path, batch, strlen(batch), h, 0);
+    ck_assert_msg(r.status == 200, "%s", r.body);
+    ck_assert_msg(strstr(r.body, "<SendMessageBatchResult><SendMessageBatchResultEntry><Id>a</Id>"
+                                 "<MessageId>m-a</MessageId><MD5OfMessageBody>"), "%s", r.body);
+    ck_assert_ptr_nonnull(strstr(r.body, "<BatchResultErrorEntry><Id>b</Id>"));
+    http_reply_free(&r);
+    const char *receive = "Action=ReceiveMessage&Version=2012-11-05&QueueUrl=q&AttributeName.1=All";
+    r = http_call(port, "POST", path, receive, strlen(receive), h, 0);
+    ck_assert_msg(strstr(r.body, "<Message><MessageId>m</MessageId><Body>hi</Body><Attribute><Name>"
+                                 "ApproximateReceiveCount</Name><Value>1</Value></Attribute>"),
+                  "%s", r.body);
+    http_reply_free(&r);
+    json_t *calls = calls_of(id);
+    ck_assert_str_eq(str_at(json_object_get(json_array_get(calls, 1), "params"), "AttributeNames[0]"),
+                     "All");
+    json_decref(calls);
+}
+END_TEST
+
+START_TEST(sns_maps_are_entries_of_key_and_value)
+{
+    char id[LC_AWS_SCOPE_SIZE], prefix[64], path[200];
+    open_scope("[{\"call\": \"sns:GetTopicAttributes\", \"respond\": {\"Attributes\": "
+               "{\"TopicArn\": \"arn:t\", \"Owner\": \"1\"}}}]", id, prefix, sizeof prefix);
+    snprintf(path, sizeof path, "%s/", prefix);
+    const char *h[] = {AUTH("sns"), "Content-Type: application/x-www-form-urlencoded", NULL};
+    const char *form = "Action=GetTopicAttributes&Version=2010-03-31&TopicArn=arn:t";
+    http_reply r = http_call(port, "POST", path, form, strlen(form), h, 0);
+    ck_assert_msg(strstr(r.body, "<GetTopicAttributesResult><Attributes><entry><key>TopicArn</key>"
+                                 "<value>arn:t</value></entry><entry><key>Owner</key><value>1</value>"
+                                 "</entry></Attributes></GetTopicAttributesResult>"), "%s", r.body);
+    http_reply_free(&r);
 }
 END_TEST
 
@@ -671,7 +728,10 @@ START_TEST(bad_stubs_are_refused_naming_the_stub)
     refused("[{\"respond\": {}}]", "aws[0].call is missing");
     refused("[{\"call\": \"GetItem\"}]", "aws[0].call \"GetItem\" is not SERVICE:Operation");
     refused("[{\"call\": \"dynamo:GetItem\"}]",
-            "aws[0].call: lambdacheck does not know the service \"dynamo\" (it knows dynamodb, sqs");
+            "aws[0].call: lambdacheck does not know the service \"dynamo\" (did you mean dynamodb?) "
+            "(it knows dynamodb, sqs");
+    refused("[{\"call\": \"stepfunctions:StartExecution\"}]", "(did you mean states?)");
+    refused("[{\"call\": \"SNS:Publish\"}]", "(did you mean sns?)");
     refused("[{\"call\": \"dynamodb:GetItme\"}]",
             "aws[0].call: dynamodb has no operation \"GetItme\" (did you mean GetItem?)");
     refused("[{\"call\": \"s3:CreateBucket\"}]", "lambdacheck cannot tell s3:CreateBucket from its "
@@ -775,6 +835,8 @@ Suite *aws_endpoint_suite(void)
     tcase_add_test(core, a_stub_that_does_not_match_says_where_it_differs);
     tcase_add_test(core, stubbed_errors_take_each_protocols_shape);
     tcase_add_test(core, query_calls_are_unflattened_and_answered_in_xml);
+    tcase_add_test(core, sqs_query_calls_take_the_api_shapes_both_ways);
+    tcase_add_test(core, sns_maps_are_entries_of_key_and_value);
     tcase_add_test(core, s3_object_calls_are_told_apart_and_answered);
     tcase_add_test(core, an_aws_chunked_upload_is_decoded);
     tcase_add_test(core, a_lambda_invoke_answers_its_payload_and_function_error);
