@@ -157,6 +157,44 @@ static bool is_archive(const char *path)
     return dot && (strcmp(dot, ".zip") == 0 || strcmp(dot, ".jar") == 0);
 }
 
+static void inline_folder(const lc_template *t, const char *name, char *out, size_t size);
+static bool make_folders(const char *path);
+
+/* A CodeUri that names one file of code (src/app.py): the package SAM makes of it holds that
+ * file alone, at its root; so does a folder of the cache the file is copied into. NULL when path
+ * is not a regular file, or with e's problem set when the copy fails. */
+static char *single_file(lc_template *t, entry *e, const char *path)
+{
+    char joined[PATH_MAX * 2], dir[PATH_MAX], target[PATH_MAX * 3 + 8];
+    snprintf(joined, sizeof joined, "%s%s%s", path[0] == '/' ? "" : t->dir,
+             path[0] == '/' ? "" : "/", path);
+    struct stat st;
+    if (stat(joined, &st) != 0 || !S_ISREG(st.st_mode))
+        return NULL;
+    char name[200];
+    snprintf(name, sizeof name, "%s.code", e->pub.name);
+    inline_folder(t, name, dir, sizeof dir);
+    const char *base = strrchr(joined, '/') ? strrchr(joined, '/') + 1 : joined;
+    snprintf(target, sizeof target, "%s/%s", dir, base);
+    FILE *in = fopen(joined, "rb"), *out = make_folders(dir) ? fopen(target, "wb") : NULL;
+    char buf[65536];
+    size_t n;
+    bool ok = in && out;
+    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        ok = fwrite(buf, 1, n, out) == n;
+    ok = ok && !ferror(in);
+    if (in)
+        fclose(in);
+    if (out && fclose(out) != 0)
+        ok = false;
+    if (!ok) {
+        set_problem(e, "cannot copy %s's one file of code to %s: %s", e->pub.name, target,
+                    strerror(errno));
+        return NULL;
+    }
+    return strdup(dir);
+}
+
 /* A folder of code named by a template (CodeUri, Code, ContentUri, Content). */
 static char *code_folder(lc_template *t, entry *e, const char *what, const json_t *v)
 {
@@ -174,7 +212,7 @@ static char *code_folder(lc_template *t, entry *e, const char *what, const json_
         return NULL;
     }
     char *found = folder(t, path);
-    if (found == NULL)
+    if (found == NULL && (found = single_file(t, e, path)) == NULL && e->problem == NULL)
         set_problem(e, "%s %s is not a folder (relative to %s)", what, path, t->dir);
     return found;
 }

@@ -443,6 +443,31 @@ START_TEST(what_cannot_run_here_is_a_problem_of_that_function)
 }
 END_TEST
 
+/* CodeUri: src/function.py names one file: SAM packages that file alone, at the package's root
+ * (two serverless-patterns projects write it so). */
+START_TEST(a_code_uri_naming_one_file_runs_that_file_alone)
+{
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/one", dir);
+    mkdir(sub, 0700);
+    write_file("one/function.py", "def handler(e, c):\n    return 1\n");
+    write_file("one/other.py", "x = 1\n");
+    lc_template *t = load_text(
+        "Resources:\n"
+        "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: one/function.py\n      Handler: function.handler\n      Runtime: python3.11\n",
+        NULL);
+    const lc_template_function *f = function(t, "Fn");
+    ck_assert_msg(f->problem == NULL, "%s", f->problem);
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/function.py", f->code_dir);
+    ck_assert_int_eq(access(path, R_OK), 0);
+    snprintf(path, sizeof path, "%s/other.py", f->code_dir);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    lc_template_free(t);
+}
+END_TEST
+
 START_TEST(inline_code_is_written_where_the_runtime_finds_it)
 {
     lc_template *t = load_text(
@@ -742,6 +767,7 @@ Suite *template_suite(void)
     tcase_add_checked_fixture(code, setup, teardown);
     tcase_add_test(code, what_cannot_run_here_is_a_problem_of_that_function);
     tcase_add_test(code, inline_code_is_written_where_the_runtime_finds_it);
+    tcase_add_test(code, a_code_uri_naming_one_file_runs_that_file_alone);
     tcase_add_test(code, a_built_projects_template_works_like_any);
     tcase_add_test(code, logging_config_is_taken);
     tcase_add_test(code, env_vars_files_apply_as_sam_local_applies_them);
