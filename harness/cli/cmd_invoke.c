@@ -148,6 +148,10 @@ static int check_combination(const invoke_args *a)
     if (a->endpoint_url) {
         if (a->f.fn.name == NULL)
             return cli_usage_error("invoke ", "--endpoint-url needs --function-name");
+        if (a->f.aws_stubs || a->f.aws_endpoint)
+            return cli_usage_error("invoke ", "--aws-stubs and --aws-endpoint point a local "
+                                              "function's AWS calls: a deployed function's go to "
+                                              "AWS, not with --endpoint-url");
         return CLI_OK;
     }
     if (a->f.template == NULL && (a->f.fn.handler == NULL || a->f.fn.code_dir == NULL))

@@ -351,6 +351,12 @@ static int start_aws(cli_function_args *a)
 
 int cli_point_at_aws(cli_function_args *a, lc_function **fn)
 {
+    if (a->aws_stubs && a->aws_endpoint) {
+        lc_function_free(*fn);
+        *fn = NULL;
+        return cli_usage_error("", "--aws-stubs answers the calls; --aws-endpoint sends them "
+                                   "elsewhere: give one");
+    }
     const json_t *theirs = lc_function_variables(*fn);
     if (a->host_credentials || json_object_get(theirs, "AWS_ENDPOINT_URL"))
         return CLI_OK;

@@ -283,6 +283,11 @@ START_TEST(invoke_answers_calls_from_a_stubs_file_and_prints_them)
     ck_assert_int_eq(r.status, 2);
     ck_assert_contains(r.err, "bad.json: aws[0].call: dynamodb has no operation \"Get\"");
     cli_result_free(&r);
+    r = lambdacheck((const char *[]){"invoke", "--endpoint-url", "http://127.0.0.1:9",
+                                     "--function-name", "f", "--aws-stubs", stubs, NULL});
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_contains(r.err, "a deployed function's go to AWS, not with --endpoint-url");
+    cli_result_free(&r);
     scratch_remove(dir);
 }
 END_TEST
