@@ -489,7 +489,10 @@ START_TEST(the_variables_point_every_sdk_at_the_scope)
     snprintf(path, sizeof path, "%s/dynamodb/2012-08-10/endpoint-rule-set-1.json", own);
     char *text = slurp(path);
     ck_assert_ptr_nonnull(text);
-    ck_assert_ptr_nonnull(json_loads(text, 0, NULL) ? strstr(text, want) : NULL);
+    json_t *ruleset = json_loads(text, 0, NULL);
+    ck_assert_ptr_nonnull(ruleset); /* a rule set botocore can read */
+    json_decref(ruleset);
+    ck_assert_ptr_nonnull(strstr(text, want));
     free(text);
     snprintf(path, sizeof path, "%s/s3/2006-03-01/endpoint-rule-set-1.json", own);
     text = slurp(path);
