@@ -15,6 +15,7 @@ static const char events_usage[] =
     "       lambdacheck events show SOURCE[/NAME]\n"
     "       lambdacheck events generate SOURCE[/NAME] [--count N] [--body TEXT] [--method M]\n"
     "                                   [--path P] [--bucket B] [--key K] [--set PATH=VALUE]...\n"
+    "       lambdacheck events filter (--pattern JSON | --filter-criteria FILE)... FILE\n"
     "\n"
     "detect  prints FILE<TAB>SOURCE for each file (SOURCE is 'unknown' when no service matches);\n"
     "        a file that cannot be read as JSON prints FILE<TAB>error: <reason> and makes the\n"
@@ -349,11 +350,147 @@ static int events_generate(int argc, char **argv)
     return print_generated(&g, source, q.path);
 }
 
+/* --- filter ---------------------------------------------------------------------------------- */
+
+typedef struct {
+    lc_event_filter *filters[LC_FILTER_MAX];
+    size_t n;
+} filter_set;
+
+static int add_filter(filter_set *fs, const char *pattern, const char *where)
+{
+    if (fs->n == LC_FILTER_MAX)
+        return cli_usage_error("events ", "at most %d filters: Lambda takes five, ten with a "
+                                          "raised quota", LC_FILTER_MAX);
+    lc_error err = {0};
+    if (lc_event_filter_parse(pattern, where, &fs->filters[fs->n], &err) != LC_OK)
+        return cli_usage_error("events ", "%s", err.message);
+    fs->n++;
+    return CLI_OK;
+}
+
+/* {"Filters": [{"Pattern": "..."}]} from a file, each pattern added. */
+static int add_criteria(filter_set *fs, const char *path)
+{
+    lc_error err = {0};
+    json_t *doc = NULL;
+    if (lc_event_load_file(path, &doc, &err) != LC_OK) {
+        cli_print_error(&err);
+        return CLI_USAGE;
+    }
+    const json_t *list = json_object_get(doc, "Filters");
+    int rc = json_is_array(list) ? CLI_OK
+                                 : cli_usage_error("events ", "%s: a FilterCriteria is "
+                                                              "{\"Filters\": [{\"Pattern\": ...}]}",
+                                                   path);
+    size_t i;
+    const json_t *f;
+    json_array_foreach(list, i, f) {
+        const json_t *pattern = json_object_get(f, "Pattern");
+        char where[600];
+        snprintf(where, sizeof where, "%s: Filters[%zu].Pattern", path, i);
+        if (rc == CLI_OK && !json_is_string(pattern))
+            rc = cli_usage_error("events ", "%s must be a string (the pattern's JSON text)", where);
+        if (rc == CLI_OK)
+            rc = add_filter(fs, json_string_value(pattern), where);
+    }
+    json_decref(doc);
+    return rc;
+}
+
+/* One record: which filter lets it through, or why none does. True when one does. */
+static bool filter_record(const filter_set *fs, const json_t *record, size_t index)
+{
+    bool json_data = false;
+    json_t *view = lc_event_filter_view(record, &json_data);
+    const char *source = json_string_value(json_object_get(record, "eventSource"));
+    const char *id = json_string_value(json_object_get(record, "messageId"));
+    if (id == NULL)
+        id = json_string_value(json_object_get(record, "eventID"));
+    for (size_t i = 0; i < fs->n; i++) {
+        lc_error err = {0};
+        char where[40];
+        snprintf(where, sizeof where, "filter %zu", i + 1);
+        if (lc_event_filter_check_source(fs->filters[i], source, where, &err) != LC_OK) {
+            printf("record %zu: %s\n", index, err.message);
+            json_decref(view);
+            return false;
+        }
+    }
+    printf("record %zu%s%s%s: ", index, id ? " (" : "", id ? id : "", id ? ")" : "");
+    for (size_t i = 0; i < fs->n; i++)
+        if (lc_event_filter_match(fs->filters[i], view, NULL)) {
+            printf("sent to the function: filter %zu matches\n", i + 1);
+            json_decref(view);
+            return true;
+        }
+    bool sqs = source && strcmp(source, "aws:sqs") == 0;
+    printf("filtered out (%s)\n", sqs ? "SQS deletes it" : "the mapping skips it");
+    for (size_t i = 0; i < fs->n; i++) {
+        lc_buf why;
+        lc_buf_init(&why, 1000);
+        lc_event_filter_match(fs->filters[i], view, &why);
+        printf("  filter %zu: %s\n", i + 1, why.data ? why.data : "does not hold");
+        lc_buf_free(&why);
+    }
+    json_decref(view);
+    return false;
+}
+
+static int events_filter(int argc, char **argv)
+{
+    if (wants_help(argc, argv)) {
+        fputs(events_usage, stdout);
+        return CLI_OK;
+    }
+    static const struct option options[] = {{"pattern", required_argument, NULL, 'p'},
+                                            {"filter-criteria", required_argument, NULL, 'f'},
+                                            {NULL, 0, NULL, 0}};
+    filter_set fs = {.n = 0};
+    opterr = 0;
+    optind = 1;
+    int opt, rc = CLI_OK;
+    while (rc == CLI_OK && (opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        char where[64];
+        snprintf(where, sizeof where, "--pattern %zu", fs.n + 1);
+        rc = opt == 'p'   ? add_filter(&fs, optarg, where)
+             : opt == 'f' ? add_criteria(&fs, optarg)
+                          : cli_usage_error("events ", "unknown option '%s'", argv[optind - 1]);
+    }
+    if (rc == CLI_OK && fs.n == 0)
+        rc = cli_usage_error("events ", "events filter needs a --pattern or --filter-criteria");
+    if (rc == CLI_OK && optind != argc - 1)
+        rc = cli_usage_error("events ", "events filter needs one event FILE ('-' for stdin)");
+    json_t *event = NULL;
+    lc_error err = {0};
+    if (rc == CLI_OK &&
+        (strcmp(argv[optind], "-") == 0 ? lc_event_load_stream(stdin, "<stdin>", &event, &err)
+                                         : lc_event_load_file(argv[optind], &event, &err)) != LC_OK) {
+        cli_print_error(&err);
+        rc = CLI_FAILED;
+    }
+    if (rc == CLI_OK) {
+        const json_t *records = json_object_get(event, "Records");
+        size_t i;
+        const json_t *r;
+        if (json_is_array(records)) {
+            json_array_foreach(records, i, r)
+                if (!filter_record(&fs, r, i))
+                    rc = CLI_FAILED;
+        } else if (!filter_record(&fs, event, 0))
+            rc = CLI_FAILED;
+    }
+    json_decref(event);
+    for (size_t i = 0; i < fs.n; i++)
+        lc_event_filter_free(fs.filters[i]);
+    return rc;
+}
+
 int cli_events(int argc, char **argv)
 {
     if (argc < 2)
         return cli_usage_error(
-            "events ", "missing events command (detect, list, show or generate)");
+            "events ", "missing events command (detect, list, show, generate or filter)");
     const char *verb = argv[1];
     if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0) {
         fputs(events_usage, stdout);
@@ -374,6 +511,8 @@ int cli_events(int argc, char **argv)
         return events_show(argc - 1, argv + 1);
     if (strcmp(verb, "generate") == 0)
         return events_generate(argc - 1, argv + 1);
+    if (strcmp(verb, "filter") == 0)
+        return events_filter(argc - 1, argv + 1);
     if (verb[0] == '-')
         return cli_usage_error("events ", "unknown option '%s'", verb);
     return cli_usage_error("events ", "unknown events command '%s'", verb);

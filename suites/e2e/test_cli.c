@@ -363,6 +363,39 @@ START_TEST(generated_events_work_with_handlers_and_contracts)
 }
 END_TEST
 
+/* events filter: which records a mapping with these filters sends to the function, why not the
+ * others, and a pattern Lambda would refuse (both ways; the rules: test_event_filter.c). */
+START_TEST(events_filter_says_which_records_reach_the_function)
+{
+    cli_result g = run((const char *[]){"events", "generate", "sqs", "--count", "2", "--set",
+                                        "Records[1].body={\"status\": \"open\"}", NULL});
+    ck_assert_int_eq(g.status, 0);
+    char event_path[] = "/tmp/lc_filter_event_XXXXXX";
+    write_file(event_path, g.out);
+    cli_result r = run((const char *[]){"events", "filter", "--pattern",
+                                        "{\"body\": {\"status\": [\"open\"]}}", event_path, NULL});
+    ck_assert_int_eq(r.status, 1); /* one record is filtered out */
+    ck_assert_contains(r.out, "record 0 (");
+    ck_assert_contains(r.out, "filtered out (SQS deletes it)\n  filter 1: body.status: absent, which "
+                              "none of [\"open\"] allows\n");
+    ck_assert_contains(r.out, "record 1 (");
+    ck_assert_contains(r.out, "sent to the function: filter 1 matches\n");
+    cli_result_free(&r);
+    r = run((const char *[]){"events", "filter", "--pattern", "{\"body\": [{\"exists\": true}]}",
+                             "--pattern", "{\"messageId\": [{\"prefix\": \"\"}]}", event_path, NULL});
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err); /* the second filter lets both through */
+    cli_result_free(&r);
+    r = run((const char *[]){"events", "filter", "--pattern", "{\"body\": [{\"wildcard\": \"*\"}]}",
+                             event_path, NULL});
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_contains(r.err, "--pattern 1: body[0]: \"wildcard\" is not an operator of Lambda's "
+                              "event filtering");
+    cli_result_free(&r);
+    unlink(event_path);
+    cli_result_free(&g);
+}
+END_TEST
+
 Suite *cli_suite(void)
 {
     Suite *s = suite_create("cli");
@@ -376,6 +409,7 @@ Suite *cli_suite(void)
     tcase_add_test(core, generated_events_round_trip_through_detect);
     tcase_add_test(core, generated_events_have_fresh_ids_and_the_asked_values);
     tcase_add_test(core, generated_events_work_with_handlers_and_contracts);
+    tcase_add_test(core, events_filter_says_which_records_reach_the_function);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 30);

@@ -9,6 +9,7 @@
 #include "lambdacheck/context.h"
 #include "lambdacheck/runtime.h"
 #include "lambdacheck/event.h"
+#include "lambdacheck/event_filter.h"
 #include "lambdacheck/install.h"
 #include "lambdacheck/installer.h"
 #include "lambdacheck/function.h"
