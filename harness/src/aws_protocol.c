@@ -1272,11 +1272,144 @@ json_t *lc__aws_complete_result(const lc__aws_call *c, const json_t *respond)
 
 /* --- stub answers, checked ---------------------------------------------------------------------- */
 
+/* --- DynamoDB's AttributeValues --------------------------------------------------------------- */
+
+static bool attribute_value(const json_t *v, int depth);
+
+/* An item: an object of AttributeValues. */
+static bool item_of_values(const json_t *item, int depth)
+{
+    if (!json_is_object(item) || depth > 32)
+        return false;
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)item, k, v)
+        if (!attribute_value(v, depth + 1))
+            return false;
+    return true;
+}
+
+static bool attribute_value(const json_t *v, int depth)
+{
+    static const char *const types[] = {"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"};
+    if (!json_is_object(v) || json_object_size(v) != 1 || depth > 32)
+        return false;
+    const char *type = json_object_iter_key(json_object_iter((json_t *)v));
+    const json_t *inner = json_object_iter_value(json_object_iter((json_t *)v));
+    bool known = false;
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        known |= strcmp(type, types[i]) == 0;
+    if (!known)
+        return false;
+    if (strcmp(type, "M") == 0)
+        return item_of_values(inner, depth + 1);
+    if (strcmp(type, "L") == 0) {
+        size_t i;
+        const json_t *e;
+        if (!json_is_array(inner))
+            return false;
+        json_array_foreach(inner, i, e)
+            if (!attribute_value(e, depth + 1))
+                return false;
+        return true;
+    }
+    if (strcmp(type, "NULL") == 0 || strcmp(type, "BOOL") == 0)
+        return json_is_boolean(inner);
+    if (type[1] == 'S') /* SS, NS, BS */
+        return json_is_array(inner);
+    return json_is_string(inner);
+}
+
+#define ATTRIBUTE_VALUE_HELP                                                                       \
+    ": DynamoDB's wire has type descriptors ({\"id\": {\"S\": \"42\"}, \"n\": {\"N\": \"1\"}}); "          \
+    "@aws-sdk/lib-dynamodb and boto3's resource turn them into plain values for the handler"
+
+/* DynamoDB results whose items must be written with type descriptors. */
+static const char *dynamodb_items_problem(const char *operation, const json_t *respond)
+{
+    static const char *const single[] = {"Item", "Attributes", "LastEvaluatedKey"};
+    for (size_t i = 0; i < 3; i++) {
+        const json_t *item = json_object_get(respond, single[i]);
+        if (item && !item_of_values(item, 0))
+            return i == 0 ? "respond.Item is not an item of AttributeValues" ATTRIBUTE_VALUE_HELP
+                   : i == 1 ? "respond.Attributes is not an item of AttributeValues" ATTRIBUTE_VALUE_HELP
+                            : "respond.LastEvaluatedKey is not a key of AttributeValues" ATTRIBUTE_VALUE_HELP;
+    }
+    const json_t *items = json_object_get(respond, "Items");
+    size_t i;
+    const json_t *e;
+    if (items && !json_is_array(items))
+        return "respond.Items must be a list of items";
+    json_array_foreach(items, i, e)
+        if (!item_of_values(e, 0))
+            return "respond.Items holds an item that is not of AttributeValues" ATTRIBUTE_VALUE_HELP;
+    const json_t *responses = strcmp(operation, "BatchGetItem") == 0
+                                  ? json_object_get(respond, "Responses") : NULL;
+    const char *table;
+    const json_t *list;
+    json_object_foreach((json_t *)responses, table, list) {
+        if (!json_is_array(list))
+            return "respond.Responses maps each table to a list of items";
+        json_array_foreach(list, i, e)
+            if (!item_of_values(e, 0))
+                return "respond.Responses holds an item that is not of AttributeValues"
+                    ATTRIBUTE_VALUE_HELP;
+    }
+    return NULL;
+}
+
+/* A respond member the result does not have but one it has is close to ("items" for Items); the
+ * closest into near. */
+static bool misspelt_member(const char *members, const char *key, char *near, size_t size)
+{
+    char padded[140];
+    snprintf(padded, sizeof padded, " %s ", key);
+    if (strstr(members, padded) || strcmp(key, "BodyBase64") == 0)
+        return false;
+    size_t best = 3;
+    near[0] = '\0';
+    for (const char *p = members; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, " ");
+        if (n == 0)
+            break;
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)n, p);
+        size_t d = lc_name_distance(key, name);
+        if (d < best) {
+            best = d;
+            snprintf(near, size, "%s", name);
+        }
+        p += n;
+    }
+    return near[0] != '\0';
+}
+
+static _Thread_local char member_problem[400]; /* the message of the last misspelt member */
+
 const char *lc__aws_respond_problem(const lc__aws_service *s, const char *operation,
                                     const json_t *respond)
 {
     if (!json_is_object(respond))
         return "respond must be an object: the operation's result, written as JSON";
+    const char *members = lc__aws_output_members(s->name, operation);
+    const char *key;
+    const json_t *v;
+    json_object_foreach((json_t *)respond, key, v) {
+        char near[128];
+        if (members && misspelt_member(members, key, near, sizeof near)) {
+            snprintf(member_problem, sizeof member_problem,
+                     "respond.%.100s: %.60s's result has no member %.100s (did you mean %s?); the "
+                     "SDK would ignore it", key, operation, key, near);
+            return member_problem;
+        }
+    }
+    if (strcmp(s->name, "dynamodb") == 0) {
+        const char *why = dynamodb_items_problem(operation, respond);
+        if (why)
+            return why;
+    }
     if (strcmp(s->name, "s3") == 0 &&
         (strcmp(operation, "GetObject") == 0 || strcmp(operation, "HeadObject") == 0)) {
         const json_t *body = json_object_get(respond, "Body");

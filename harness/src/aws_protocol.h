@@ -103,6 +103,9 @@ void lc__aws_render_error(const lc__aws_call *call, int status, const char *code
  * SendMessage, SendMessageBatch and ReceiveMessage. A new reference; respond NULL is {}. */
 json_t *lc__aws_complete_result(const lc__aws_call *call, const json_t *respond);
 
+/* The members of an operation's result, " A B C " (aws_outputs.c); NULL when not known. */
+const char *lc__aws_output_members(const char *service, const char *operation);
+
 /* Whether a stub's respond fits the call's operation: NULL when it does, else why not (a static
  * sentence). S3 GetObject's BodyBase64 must be base64, and so on. */
 const char *lc__aws_respond_problem(const lc__aws_service *s, const char *operation,

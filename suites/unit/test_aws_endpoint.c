@@ -757,6 +757,23 @@ START_TEST(bad_stubs_are_refused_naming_the_stub)
     refused("[{\"call\": \"s3:GetObject\", \"respond\": {\"Body\": 5}}]", "respond.Body must be a string");
     refused("[{\"call\": \"lambda:Invoke\", \"respond\": {\"StatusCode\": 500}}]",
             "respond.StatusCode must be 200, 202 or 204");
+    refused("[{\"call\": \"dynamodb:Scan\", \"respond\": {\"items\": []}}]",
+            "aws[0]: respond.items: Scan's result has no member items (did you mean Items?)");
+    refused("[{\"call\": \"sqs:SendMessage\", \"respond\": {\"MessageID\": \"m\"}}]",
+            "(did you mean MessageId?)");
+    refused("[{\"call\": \"dynamodb:GetItem\", \"respond\": {\"Item\": {\"id\": \"42\"}}}]",
+            "aws[0]: respond.Item is not an item of AttributeValues: DynamoDB's wire has type "
+            "descriptors");
+    refused("[{\"call\": \"dynamodb:Query\", \"respond\": {\"Items\": [{\"id\": {\"Q\": \"1\"}}]}}]",
+            "respond.Items holds an item that is not of AttributeValues");
+    /* and the right shapes pass, nested ones and members outside the 2022 models included */
+    json_t *ok = json_loads("[{\"call\": \"dynamodb:Query\", \"respond\": {\"Items\": [{\"id\": {\"S\": "
+                            "\"1\"}, \"tags\": {\"SS\": [\"a\"]}, \"m\": {\"M\": {\"x\": {\"N\": \"1\"}}}, "
+                            "\"l\": {\"L\": [{\"BOOL\": true}, {\"NULL\": true}]}}], \"Count\": 1, "
+                            "\"SomeNewMember\": 1}}]", 0, NULL);
+    lc_error err = {0};
+    ck_assert_msg(lc_aws_stubs_validate(ok, "c", "aws", &err) == LC_OK, "%s", err.message);
+    json_decref(ok);
 }
 END_TEST
 
