@@ -15,7 +15,8 @@ static const char events_usage[] =
     "       lambdacheck events show SOURCE[/NAME]\n"
     "       lambdacheck events generate SOURCE[/NAME] [--count N] [--body TEXT] [--method M]\n"
     "                                   [--path P] [--bucket B] [--key K] [--set PATH=VALUE]...\n"
-    "       lambdacheck events filter (--pattern JSON | --filter-criteria FILE)... FILE\n"
+    "       lambdacheck events filter (--pattern JSON | --filter-criteria FILE |\n"
+    "                                  --template FILE [--function NAME])... FILE\n"
     "\n"
     "detect  prints FILE<TAB>SOURCE for each file (SOURCE is 'unknown' when no service matches);\n"
     "        a file that cannot be read as JSON prints FILE<TAB>error: <reason> and makes the\n"
@@ -398,6 +399,59 @@ static int add_criteria(filter_set *fs, const char *path)
     return rc;
 }
 
+/* The FilterCriteria of a template function's mapping for the event's source: the function
+ * named, else the only one whose mapping of that source filters. */
+static int add_template_filters(filter_set *fs, const char *path, const char *function,
+                                const json_t *event)
+{
+    lc_template *t = NULL;
+    lc_error err = {0};
+    if (lc_template_load(path, NULL, &t, &err) != LC_OK) {
+        cli_print_error(&err);
+        return CLI_USAGE;
+    }
+    const json_t *records = json_object_get(event, "Records");
+    const json_t *first = json_is_array(records) ? json_array_get(records, 0) : event;
+    const char *es = json_string_value(json_object_get(first, "eventSource"));
+    const char *source = es && strncmp(es, "aws:", 4) == 0 ? es + 4 : "";
+    const lc_template_function *chosen = NULL;
+    size_t candidates = 0;
+    for (size_t i = 0; i < lc_template_function_count(t); i++) {
+        const lc_template_function *f = lc_template_function_at(t, i);
+        bool named = function && strcmp(f->name, function) == 0;
+        bool filters = json_array_size(json_object_get(json_object_get(f->event_sources, source),
+                                                       "filters")) > 0;
+        if (named || (!function && filters)) {
+            chosen = f;
+            candidates++;
+        }
+    }
+    int rc = CLI_OK;
+    if (chosen == NULL || (function == NULL && candidates > 1))
+        rc = cli_usage_error("events ", "%s: %s", path,
+                             chosen ? "several functions filter this source: choose one with "
+                                      "--function"
+                             : function ? "no such function"
+                                        : "no function's mapping of this event's source filters");
+    const json_t *patterns = chosen ? json_object_get(json_object_get(chosen->event_sources, source),
+                                                      "filters")
+                                    : NULL;
+    if (rc == CLI_OK && json_array_size(patterns) == 0)
+        rc = cli_usage_error("events ", "%s: %s's mapping of %s has no FilterCriteria", path,
+                             chosen->name, source[0] ? source : "this source");
+    size_t i;
+    const json_t *p;
+    json_array_foreach(patterns, i, p) {
+        char where[600];
+        snprintf(where, sizeof where, "%s: %s: FilterCriteria.Filters[%zu].Pattern", path,
+                 chosen->name, i);
+        if (rc == CLI_OK)
+            rc = add_filter(fs, json_string_value(p), where);
+    }
+    lc_template_free(t);
+    return rc;
+}
+
 /* One record: which filter lets it through, or why none does. True when one does. */
 static bool filter_record(const filter_set *fs, const json_t *record, size_t index)
 {
@@ -445,7 +499,10 @@ static int events_filter(int argc, char **argv)
     }
     static const struct option options[] = {{"pattern", required_argument, NULL, 'p'},
                                             {"filter-criteria", required_argument, NULL, 'f'},
+                                            {"template", required_argument, NULL, 't'},
+                                            {"function", required_argument, NULL, 'F'},
                                             {NULL, 0, NULL, 0}};
+    const char *template = NULL, *function = NULL;
     filter_set fs = {.n = 0};
     opterr = 0;
     optind = 1;
@@ -455,10 +512,15 @@ static int events_filter(int argc, char **argv)
         snprintf(where, sizeof where, "--pattern %zu", fs.n + 1);
         rc = opt == 'p'   ? add_filter(&fs, optarg, where)
              : opt == 'f' ? add_criteria(&fs, optarg)
+             : opt == 't' ? (template = optarg, CLI_OK)
+             : opt == 'F' ? (function = optarg, CLI_OK)
                           : cli_usage_error("events ", "unknown option '%s'", argv[optind - 1]);
     }
-    if (rc == CLI_OK && fs.n == 0)
-        rc = cli_usage_error("events ", "events filter needs a --pattern or --filter-criteria");
+    if (rc == CLI_OK && fs.n == 0 && template == NULL)
+        rc = cli_usage_error("events ", "events filter needs a --pattern, --filter-criteria or "
+                                        "--template");
+    if (rc == CLI_OK && function && template == NULL)
+        rc = cli_usage_error("events ", "--function names a function of --template");
     if (rc == CLI_OK && optind != argc - 1)
         rc = cli_usage_error("events ", "events filter needs one event FILE ('-' for stdin)");
     json_t *event = NULL;
@@ -469,6 +531,8 @@ static int events_filter(int argc, char **argv)
         cli_print_error(&err);
         rc = CLI_FAILED;
     }
+    if (rc == CLI_OK && template)
+        rc = add_template_filters(&fs, template, function, event);
     if (rc == CLI_OK) {
         const json_t *records = json_object_get(event, "Records");
         size_t i;

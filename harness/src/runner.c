@@ -12,6 +12,7 @@
 #include "lambdacheck/buf.h"
 #include "lambdacheck/contracts.h"
 #include "lambdacheck/event.h"
+#include "lambdacheck/event_filter.h"
 #include "lambdacheck/json_util.h"
 #include "lambdacheck/runtime_api.h"
 
@@ -179,6 +180,66 @@ static void source_contract(const context *ctx, const lc__case *c, const lc__ste
     json_decref(event);
 }
 
+/* The records of a queue or stream event that the function's mapping would never deliver: its
+ * FilterCriteria drop them (SQS deletes them, streams skip them:
+ * https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html). A case that
+ * sends them tests what Lambda does not do: a warning naming each record and why. */
+static void event_filters(const context *ctx, const lc__case *c, const lc__step *step,
+                          lc_case_result *r)
+{
+    json_t *event = json_loads(step->event, JSON_DECODE_ANY, NULL);
+    const json_t *patterns = lc__settings_filters(
+        event, c->event_source, lc__library_function(ctx->lib, c->function)->event_sources);
+    const json_t *records = json_object_get(event, "Records");
+    if (json_array_size(patterns) == 0 || !json_is_array(records)) {
+        json_decref(event);
+        return;
+    }
+    lc_event_filter *filters[LC_FILTER_MAX] = {0};
+    size_t n = 0, i, dropped = 0;
+    const json_t *p;
+    json_array_foreach(patterns, i, p)
+        if (n < LC_FILTER_MAX && lc_event_filter_parse(json_string_value(p), "filter", &filters[n],
+                                                       NULL) == LC_OK)
+            n++;
+    lc_buf list;
+    lc_buf_init(&list, 800);
+    const json_t *record;
+    bool sqs = false;
+    json_array_foreach(records, i, record) {
+        json_t *view = lc_event_filter_view(record, NULL);
+        const char *source = json_string_value(json_object_get(record, "eventSource"));
+        sqs = sqs || (source && strcmp(source, "aws:sqs") == 0);
+        bool passes = false;
+        for (size_t k = 0; k < n && !passes; k++)
+            passes = lc_event_filter_match(filters[k], view, NULL);
+        if (!passes) {
+            lc_buf why;
+            lc_buf_init(&why, 300);
+            if (n)
+                lc_event_filter_match(filters[0], view, &why);
+            lc_buf_printf(&list, "%srecord %zu (filter 1: %s)", dropped ? "; " : "", i,
+                          why.data ? why.data : "");
+            lc_buf_free(&why);
+            dropped++;
+        }
+        json_decref(view);
+    }
+    if (dropped)
+        lc_verdicts_warn(&r->verdicts, "event-filters",
+                         "%zu of %zu records would not reach the function: its mapping's "
+                         "FilterCriteria drop them (Lambda %s them): %s",
+                         dropped, json_array_size(records), sqs ? "deletes" : "skips", list.data);
+    else
+        lc_verdicts_add(&r->verdicts, "event-filters", true,
+                        "each of the %zu records passes the mapping's FilterCriteria",
+                        json_array_size(records));
+    lc_buf_free(&list);
+    for (size_t k = 0; k < n; k++)
+        lc_event_filter_free(filters[k]);
+    json_decref(event);
+}
+
 static void evaluate(const context *ctx, const lc__case *c, const lc__step *step,
                      const lc_invoke_response *resp, aws_view *aws, lc_case_result *r)
 {
@@ -219,6 +280,7 @@ static void evaluate(const context *ctx, const lc__case *c, const lc__step *step
         lc_expect_check(step->expect, &o, &r->verdicts);
     lc_contracts_check(&o, step->expect, &r->verdicts);
     source_contract(ctx, c, step, resp, &r->verdicts);
+    event_filters(ctx, c, step, r);
     if (o.log)
         append_log(r, o.log, o.log_len);
     lc_result_clear(&journal);

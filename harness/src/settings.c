@@ -1,5 +1,7 @@
 #include "settings.h"
 
+#include "lambdacheck/event_filter.h"
+
 #include <string.h>
 
 #include "lambdacheck/event.h"
@@ -44,13 +46,49 @@ lc_status lc__settings_check_contracts(const json_t *contracts, const char *wher
     return LC_OK;
 }
 
-lc_status lc__settings_check_mapping(const json_t *mapping, const char *where,
-                                     const char *source, lc_error *err)
+/* A mapping's "filters": FilterCriteria patterns (JSON text), at most LC_FILTER_MAX, each one
+ * Lambda takes (for a stream, with JSON for its data). */
+static lc_status check_filters(const json_t *filters, const char *mapped, const char *where,
+                               const char *source, lc_error *err)
+{
+    if (filters == NULL)
+        return LC_OK;
+    if (!json_is_array(filters) || json_array_size(filters) > LC_FILTER_MAX)
+        return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                            "%s.filters must be a list of at most %d patterns (FilterCriteria's "
+                            "Filters[].Pattern, JSON text each)", where, LC_FILTER_MAX);
+    size_t i;
+    const json_t *pattern;
+    json_array_foreach(filters, i, pattern) {
+        char at[300];
+        snprintf(at, sizeof at, "%s.filters[%zu]", where, i);
+        lc_event_filter *f = NULL;
+        lc_error mine = {0};
+        char event_source[32];
+        snprintf(event_source, sizeof event_source, "aws:%s", mapped ? mapped : "");
+        lc_status st = !json_is_string(pattern)
+                           ? lc_error_set(&mine, LC_EINVAL, NULL, 0, 0,
+                                          "%s must be a pattern's JSON text (a string)", at)
+                           : lc_event_filter_parse(json_string_value(pattern), at, &f, &mine);
+        if (st == LC_OK)
+            st = lc_event_filter_check_source(f, mapped ? event_source : NULL, at, &mine);
+        lc_event_filter_free(f);
+        if (st != LC_OK)
+            return lc_error_set(err, st, source, 0, 0, "%s", mine.message);
+    }
+    return LC_OK;
+}
+
+/* mapped: the mapping's source ("sqs", ...) when known. */
+static lc_status check_mapping_of(const json_t *mapping, const char *mapped, const char *where,
+                                  const char *source, lc_error *err)
 {
     if (mapping == NULL)
         return LC_OK;
     const json_t *types = json_object_get(mapping, "functionResponseTypes");
-    bool ok = json_is_object(mapping) && json_object_size(mapping) == (types ? 1u : 0u) &&
+    const json_t *filters = json_object_get(mapping, "filters");
+    bool ok = json_is_object(mapping) &&
+              json_object_size(mapping) == (types ? 1u : 0u) + (filters ? 1u : 0u) &&
               (types == NULL || json_is_array(types));
     size_t i;
     json_t *type;
@@ -62,9 +100,16 @@ lc_status lc__settings_check_mapping(const json_t *mapping, const char *where,
     if (!ok)
         return lc_error_set(err, LC_EINVAL, source, 0, 0,
                             "%s must be {\"functionResponseTypes\": [\"ReportBatchItemFailures\"]} "
-                            "or {\"functionResponseTypes\": []} (Lambda's only response type)",
+                            "or {\"functionResponseTypes\": []} (Lambda's only response type), "
+                            "with \"filters\": [PATTERN, ...] if the mapping filters",
                             where);
-    return LC_OK;
+    return check_filters(filters, mapped, where, source, err);
+}
+
+lc_status lc__settings_check_mapping(const json_t *mapping, const char *where,
+                                     const char *source, lc_error *err)
+{
+    return check_mapping_of(mapping, NULL, where, source, err);
 }
 
 lc_status lc__settings_check_event_sources(const json_t *sources, const char *where,
@@ -84,7 +129,7 @@ lc_status lc__settings_check_event_sources(const json_t *sources, const char *wh
         if (!one_of(name, mapped_sources))
             return lc_error_set(err, LC_EINVAL, source, 0, 0,
                                 "%s: an event source mapping is sqs, kinesis or dynamodb", field);
-        lc_status st = lc__settings_check_mapping(mapping, field, source, err);
+        lc_status st = check_mapping_of(mapping, name, field, source, err);
         if (st != LC_OK)
             return st;
     }
@@ -108,6 +153,17 @@ lc_source_settings lc__settings_for_event(const json_t *event, const json_t *cas
                                            0;
     }
     return s;
+}
+
+const json_t *lc__settings_filters(const json_t *event, const json_t *case_mapping,
+                                   const json_t *function_sources)
+{
+    const json_t *own = json_object_get(case_mapping, "filters");
+    if (own)
+        return own;
+    return json_object_get(json_object_get(function_sources,
+                                           lc_event_source_name(lc_event_detect(event))),
+                           "filters");
 }
 
 json_t *lc__settings_merge_contracts(const json_t *function, const json_t *own)

@@ -7,7 +7,8 @@
  *                  entries are laid over its function's.
  *  "eventSources": (a function) {"sqs": {"functionResponseTypes": ["ReportBatchItemFailures"]},
  *                  "kinesis": {...}, "dynamodb": {...}}: how the queues and streams that invoke
- *                  it are mapped, as a template's Events or EventSourceMapping say.
+ *                  it are mapped, as a template's Events or EventSourceMapping say; a mapping
+ *                  may list its "filters" (FilterCriteria patterns, JSON text each).
  *  "eventSource":  (a case) {"functionResponseTypes": [...]}: the mapping of the case's own
  *                  event's source, over the function's.
  */
@@ -33,6 +34,11 @@ lc_status lc__settings_check_event_sources(const json_t *sources, const char *wh
  * case's "eventSource" or a value of "eventSources". NULL is fine. */
 lc_status lc__settings_check_mapping(const json_t *mapping, const char *where,
                                      const char *source, lc_error *err);
+
+/* The filters (a list of pattern strings) of the mapping an event comes through: the case's
+ * mapping when it gives some, else the function's for the event's source; NULL when none. */
+const json_t *lc__settings_filters(const json_t *event, const json_t *case_mapping,
+                                   const json_t *function_sources);
 
 /* The settings a contract sees for an event: the case's mapping when it gives one, else the
  * function's mapping for the event's source; both may be NULL. */

@@ -431,12 +431,30 @@ static void find_architecture(entry *e)
 
 /* Records that a queue or stream (source "sqs", "kinesis", "dynamodb") invokes the function, with
  * the mapping's FunctionResponseTypes. */
-static void add_event_source(entry *e, const char *source, const json_t *response_types)
+static void add_event_source(entry *e, const char *source, const json_t *response_types,
+                             const json_t *filter_criteria)
 {
     json_t *settings = json_object_get(e->event_sources, source);
     if (settings == NULL) {
         settings = json_pack("{s:[]}", "functionResponseTypes");
         json_object_set_new(e->event_sources, source, settings);
+    }
+    /* FilterCriteria: {Filters: [{Pattern: "..."}]}; a pattern written as YAML (an object) is
+       kept as its JSON text */
+    size_t k;
+    const json_t *filter;
+    json_array_foreach(json_object_get(filter_criteria, "Filters"), k, filter) {
+        const json_t *pattern = json_object_get(filter, "Pattern");
+        json_t *list = json_object_get(settings, "filters");
+        if (list == NULL)
+            json_object_set_new(settings, "filters", list = json_array());
+        if (json_is_string(pattern))
+            json_array_append(list, (json_t *)pattern);
+        else if (pattern) {
+            char *text = json_dumps(pattern, JSON_COMPACT);
+            json_array_append_new(list, json_string(text ? text : ""));
+            free(text);
+        }
     }
     json_t *types = json_object_get(settings, "functionResponseTypes");
     size_t i;
@@ -472,8 +490,11 @@ static void find_events(entry *e)
     {
         const char *source = pull_source(prop_string(event, "Type"));
         if (source)
-            add_event_source(e, source, json_object_get(json_object_get(event, "Properties"),
-                                                        "FunctionResponseTypes"));
+            add_event_source(e, source,
+                             json_object_get(json_object_get(event, "Properties"),
+                                             "FunctionResponseTypes"),
+                             json_object_get(json_object_get(event, "Properties"),
+                                             "FilterCriteria"));
     }
 }
 
@@ -535,7 +556,8 @@ static void find_mappings(lc_template *t)
         entry *e = mapped_function(t, prop_string(props, "FunctionName"));
         const char *source = arn_source(t, prop_string(props, "EventSourceArn"));
         if (e && source && e->event_sources)
-            add_event_source(e, source, json_object_get(props, "FunctionResponseTypes"));
+            add_event_source(e, source, json_object_get(props, "FunctionResponseTypes"),
+                             json_object_get(props, "FilterCriteria"));
         json_decref(props);
     }
 }

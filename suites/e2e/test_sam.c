@@ -575,6 +575,56 @@ START_TEST(every_look_alike_of_a_real_project_passes_as_it_is)
 }
 END_TEST
 
+/* A template's SQS event with FilterCriteria: a case whose records the filters drop gets a
+ * warning naming them (Lambda deletes them before any invocation), one whose records pass does
+ * not; events filter --template applies the same filters; a pattern Lambda refuses is a problem
+ * of the library. */
+START_TEST(a_mappings_filter_criteria_are_applied_to_the_cases_records)
+{
+    char *dir = scratch_dir("filters");
+#define FILTERED_TEMPLATE                                                                          \
+    "Transform: AWS::Serverless-2016-10-31\nResources:\n  Queue:\n    Type: AWS::SQS::Queue\n"      \
+    "  Consumer:\n    Type: AWS::Serverless::Function\n    Properties:\n"                          \
+    "      CodeUri: " PROBES "\n      Handler: probes.returns_none\n      Runtime: python3.11\n"    \
+    "      Events:\n        Orders:\n          Type: SQS\n          Properties:\n"                  \
+    "            Queue: !GetAtt Queue.Arn\n            FilterCriteria:\n              Filters:\n"    \
+    "                - Pattern: '%s'\n"
+    scratch_write(dir, "template.yaml", FILTERED_TEMPLATE, "{\"body\": {\"status\": [\"open\"]}}");
+    scratch_write(dir, "lambdacheck.json", "{\"template\": \"template.yaml\", \"cases\": [\"c\"]}");
+    scratch_write(dir, "c/dropped/case.json", "{\"function\": \"Consumer\", \"event\": \"sample:sqs\"}");
+    scratch_write(dir, "c/open/case.json",
+                  "{\"function\": \"Consumer\", \"eventJson\": {\"Records\": [{\"eventSource\": "
+                  "\"aws:sqs\", \"messageId\": \"m1\", \"body\": \"{\\\"status\\\": \\\"open\\\"}\"}]}}");
+    cli_result r = run((const char *[]){"check", dir, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "warning: event-filters: 2 of 2 records would not reach the function: "
+                              "its mapping's FilterCriteria drop them (Lambda deletes them): "
+                              "record 0 (filter 1: body.status: absent, which none of [\"open\"] "
+                              "allows)");
+    char *open_block = strstr(r.out, "PASS ");
+    ck_assert_ptr_nonnull(open_block);
+    ck_assert_msg(strstr(strstr(r.out, "/open ("), "event-filters") == NULL, "%s", r.out);
+    cli_result_free(&r);
+    char templ[600], event[600];
+    snprintf(templ, sizeof templ, "%s/template.yaml", dir);
+    snprintf(event, sizeof event, "%s/event.json", dir);
+    cli_result sample = run((const char *[]){"events", "show", "sqs", NULL});
+    scratch_write(dir, "event.json", "%s", sample.out);
+    cli_result_free(&sample);
+    r = run((const char *[]){"events", "filter", "--template", templ, event, NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_contains(r.out, "filtered out (SQS deletes it)\n  filter 1: body.status: absent");
+    cli_result_free(&r);
+    scratch_write(dir, "template.yaml", FILTERED_TEMPLATE, "{\"body\": [{\"wildcard\": \"x*\"}]}");
+    r = run((const char *[]){"check", dir, NULL});
+    ck_assert_int_eq(r.status, 3);
+    ck_assert_contains(r.err, "functions.Consumer.eventSources.sqs.filters[0]: body[0]: \"wildcard\" "
+                              "is not an operator of Lambda's event filtering");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
 /* An arm64 function runs on this machine's architecture, with a note saying what that means. */
 START_TEST(an_arm64_function_runs_here_with_a_note)
 {
@@ -628,6 +678,7 @@ Suite *sam_suite(void)
     tcase_add_test(check, overrides_cure_what_a_template_function_lacks);
     tcase_add_test(check, every_look_alike_of_a_real_project_passes_as_it_is);
     tcase_add_test(check, an_arm64_function_runs_here_with_a_note);
+    tcase_add_test(check, a_mappings_filter_criteria_are_applied_to_the_cases_records);
     suite_add_tcase(s, check);
     return s;
 }
