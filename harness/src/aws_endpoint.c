@@ -35,24 +35,7 @@
 /* The closest operation of s to op, into out ("" when none is close). */
 static void closest_operation(const lc__aws_service *s, const char *op, char *out, size_t size)
 {
-    size_t best = 4;
-    out[0] = '\0';
-    const char *p = s->operations;
-    while (*p) {
-        while (*p == ' ')
-            p++;
-        size_t n = strcspn(p, " ");
-        if (n == 0)
-            break;
-        char name[128];
-        snprintf(name, sizeof name, "%.*s", (int)n, p);
-        size_t d = lc_name_distance(op, name);
-        if (d < best) {
-            best = d;
-            snprintf(out, size, "%s", name);
-        }
-        p += n;
-    }
+    lc__aws_closest(s->operations, op, 4, out, size);
 }
 
 static void known_services(char *out, size_t size)

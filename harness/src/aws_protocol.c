@@ -1272,6 +1272,28 @@ json_t *lc__aws_complete_result(const lc__aws_call *c, const json_t *respond)
 
 /* --- stub answers, checked ---------------------------------------------------------------------- */
 
+bool lc__aws_closest(const char *names, const char *given, size_t limit, char *out, size_t size)
+{
+    size_t best = limit;
+    out[0] = '\0';
+    for (const char *p = names; *p;) {
+        while (*p == ' ')
+            p++;
+        size_t n = strcspn(p, " ");
+        if (n == 0)
+            break;
+        char name[128];
+        snprintf(name, sizeof name, "%.*s", (int)n, p);
+        size_t d = lc_name_distance(given, name);
+        if (d < best) {
+            best = d;
+            snprintf(out, size, "%s", name);
+        }
+        p += n;
+    }
+    return out[0] != '\0';
+}
+
 /* --- DynamoDB's AttributeValues --------------------------------------------------------------- */
 
 static bool attribute_value(const json_t *v, int depth);
@@ -1366,27 +1388,10 @@ static bool misspelt_member(const char *members, const char *key, char *near, si
     snprintf(padded, sizeof padded, " %s ", key);
     if (strstr(members, padded) || strcmp(key, "BodyBase64") == 0)
         return false;
-    size_t best = 3;
-    near[0] = '\0';
-    for (const char *p = members; *p;) {
-        while (*p == ' ')
-            p++;
-        size_t n = strcspn(p, " ");
-        if (n == 0)
-            break;
-        char name[128];
-        snprintf(name, sizeof name, "%.*s", (int)n, p);
-        size_t d = lc_name_distance(key, name);
-        if (d < best) {
-            best = d;
-            snprintf(near, size, "%s", name);
-        }
-        p += n;
-    }
-    return near[0] != '\0';
+    return lc__aws_closest(members, key, 3, near, size);
 }
 
-static _Thread_local char member_problem[400]; /* the message of the last misspelt member */
+static _Thread_local char member_problem[600]; /* the message of the last misspelt member */
 
 const char *lc__aws_respond_problem(const lc__aws_service *s, const char *operation,
                                     const json_t *respond)
@@ -1400,7 +1405,7 @@ const char *lc__aws_respond_problem(const lc__aws_service *s, const char *operat
         char near[128];
         if (members && misspelt_member(members, key, near, sizeof near)) {
             snprintf(member_problem, sizeof member_problem,
-                     "respond.%.100s: %.60s's result has no member %.100s (did you mean %s?); the "
+                     "respond.%.100s: %.60s's result has no member %.100s (did you mean %.100s?); the "
                      "SDK would ignore it", key, operation, key, near);
             return member_problem;
         }

@@ -103,6 +103,10 @@ void lc__aws_render_error(const lc__aws_call *call, int status, const char *code
  * SendMessage, SendMessageBatch and ReceiveMessage. A new reference; respond NULL is {}. */
 json_t *lc__aws_complete_result(const lc__aws_call *call, const json_t *respond);
 
+/* The name in names (" A B C ") closest to given, fewer than limit edits away (letters compared
+ * without case), into out; false, out "", when none is. */
+bool lc__aws_closest(const char *names, const char *given, size_t limit, char *out, size_t size);
+
 /* The members of an operation's result, " A B C " (aws_outputs.c); NULL when not known. */
 const char *lc__aws_output_members(const char *service, const char *operation);
 

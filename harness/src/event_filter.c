@@ -20,6 +20,14 @@ struct lc_event_filter {
 
 /* --- checking a pattern ----------------------------------------------------------------------- */
 
+/* Cuts a path being built back to its first n bytes. */
+static void cut_path(lc_buf *path, size_t n)
+{
+    path->len = n;
+    if (path->data)
+        path->data[n] = '\0';
+}
+
 typedef struct {
     const char *where;
     lc_error *err;
@@ -120,9 +128,7 @@ static lc_status check_or(const checker *c, lc_buf *path, const json_t *list, in
         if (!json_is_object(item))
             return bad(c, path, "each of $or's patterns is an object");
         lc_status st = check_pattern(c, path, item, depth + 1);
-        path->len = mark;
-        if (path->data)
-            path->data[mark] = '\0';
+        cut_path(path, mark);
         if (st != LC_OK)
             return st;
     }
@@ -160,16 +166,12 @@ static lc_status check_pattern(const checker *c, lc_buf *path, const json_t *p, 
             json_array_foreach(v, i, rule) {
                 lc_buf_printf(path, "[%zu]", i);
                 st = check_rule(c, path, rule);
-                path->len = inner;
-                if (path->data)
-                    path->data[inner] = '\0';
+                cut_path(path, inner);
                 if (st != LC_OK)
                     break;
             }
         }
-        path->len = mark;
-        if (path->data)
-            path->data[mark] = '\0';
+        cut_path(path, mark);
         if (st != LC_OK)
             return st;
     }
@@ -462,9 +464,7 @@ static bool field_holds(const char *key, const json_t *want, const json_t *v, lc
         if (!ok)
             say(why, path, want, v);
     }
-    path->len = mark;
-    if (path->data)
-        path->data[mark] = '\0';
+    cut_path(path, mark);
     return ok;
 }
 
