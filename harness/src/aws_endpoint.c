@@ -53,9 +53,10 @@ static const char *closest_service(const char *given)
 {
     static const struct {
         const char *sdk, *iam;
-    } aliases[] = {{"stepfunctions", "states"}, {"sfn", "states"}, {"eventbridge", "events"},
-                   {"secrets-manager", "secretsmanager"}, {"lambda-invoke", "lambda"},
-                   {"dynamo", "dynamodb"}, {"ddb", "dynamodb"}, {"kinesis-firehose", "firehose"}};
+    } aliases[] = {{"stepfunctions", "states"}, {"sfn", "states"},
+                   {"eventbridge", "events"},   {"secrets-manager", "secretsmanager"},
+                   {"lambda-invoke", "lambda"}, {"dynamo", "dynamodb"},
+                   {"ddb", "dynamodb"},         {"kinesis-firehose", "firehose"}};
     for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
         if (strcasecmp(aliases[i].sdk, given) == 0)
             return aliases[i].iam;
@@ -71,12 +72,13 @@ static const char *closest_service(const char *given)
     return best;
 }
 
-static lc_status check_call(const char *call, const char *source, const char *where,
-                            bool stubbed, lc_error *err)
+static lc_status check_call(const char *call, const char *source, const char *where, bool stubbed,
+                            lc_error *err)
 {
     const char *colon = strchr(call, ':');
     char service[64], names[400], near[128];
-    if (colon == NULL || colon == call || colon[1] == '\0' || (size_t)(colon - call) >= sizeof service)
+    if (colon == NULL || colon == call || colon[1] == '\0' ||
+        (size_t)(colon - call) >= sizeof service)
         return lc_error_set(err, LC_EINVAL, source, 0, 0,
                             "%s.call \"%.200s\" is not SERVICE:Operation (\"dynamodb:GetItem\")",
                             where, call);
@@ -95,8 +97,7 @@ static lc_status check_call(const char *call, const char *source, const char *wh
         closest_operation(s, colon + 1, near, sizeof near);
         return lc_error_set(err, LC_EINVAL, source, 0, 0,
                             "%s.call: %s has no operation \"%.100s\"%s%s%s", where, service,
-                            colon + 1, near[0] ? " (did you mean " : "", near,
-                            near[0] ? "?)" : "");
+                            colon + 1, near[0] ? " (did you mean " : "", near, near[0] ? "?)" : "");
     }
     if (stubbed && !lc__aws_operation_supported(s, colon + 1))
         return lc_error_set(err, LC_EINVAL, source, 0, 0,
@@ -125,7 +126,8 @@ static lc_status check_error(const json_t *e, const char *source, const char *wh
     if (!json_is_object(e))
         return lc_error_set(err, LC_EINVAL, source, 0, 0,
                             "%s.error must be an object: {\"code\": ..., \"message\": ...}", where);
-    json_object_foreach((json_t *)e, k, v) {
+    json_object_foreach((json_t *)e, k, v)
+    {
         bool known = false;
         for (size_t i = 0; i < 3; i++)
             known |= strcmp(k, keys[i]) == 0;
@@ -138,7 +140,8 @@ static lc_status check_error(const json_t *e, const char *source, const char *wh
     if (!json_is_string(code) || json_string_length(code) == 0 || json_string_length(code) > 200)
         return lc_error_set(err, LC_EINVAL, source, 0, 0,
                             "%s.error.code must be the error's code, a string "
-                            "(\"ResourceNotFoundException\")", where);
+                            "(\"ResourceNotFoundException\")",
+                            where);
     if (msg && !json_is_string(msg))
         return lc_error_set(err, LC_EINVAL, source, 0, 0, "%s.error.message must be a string",
                             where);
@@ -152,27 +155,29 @@ static lc_status check_error(const json_t *e, const char *source, const char *wh
 static lc_status check_stub(const json_t *stub, const char *source, const char *where,
                             lc_error *err)
 {
-    static const char *const keys[] = {"call", "match", "respond", "error", "times",
-                                       "description"};
+    static const char *const keys[] = {"call", "match", "respond", "error", "times", "description"};
     if (!json_is_object(stub))
         return lc_error_set(err, LC_EINVAL, source, 0, 0,
                             "%s must be an object: {\"call\": \"service:Operation\", ...}", where);
     const char *k;
     const json_t *v;
-    json_object_foreach((json_t *)stub, k, v) {
+    json_object_foreach((json_t *)stub, k, v)
+    {
         bool known = false;
         for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
             known |= strcmp(k, keys[i]) == 0;
         if (!known)
             return lc_error_set(err, LC_EINVAL, source, 0, 0,
                                 "%s.%s: unknown field (call, match, respond, error, times, "
-                                "description)", where, k);
+                                "description)",
+                                where, k);
     }
     const json_t *call = json_object_get(stub, "call");
     if (!json_is_string(call))
         return lc_error_set(err, LC_EINVAL, source, 0, 0,
                             "%s.call is missing: every stub names its call, "
-                            "\"service:Operation\"", where);
+                            "\"service:Operation\"",
+                            where);
     lc_status st = check_call(json_string_value(call), source, where, true, err);
     if (st != LC_OK)
         return st;
@@ -180,7 +185,8 @@ static lc_status check_stub(const json_t *stub, const char *source, const char *
     if (match && !json_is_object(match))
         return lc_error_set(err, LC_EINVAL, source, 0, 0,
                             "%s.match must be an object: a subset of the call's parameters", where);
-    const json_t *respond = json_object_get(stub, "respond"), *error = json_object_get(stub, "error");
+    const json_t *respond = json_object_get(stub, "respond"),
+                 *error = json_object_get(stub, "error");
     if (respond && error)
         return lc_error_set(err, LC_EINVAL, source, 0, 0,
                             "%s has both respond and error: a stub answers one way", where);
@@ -189,9 +195,9 @@ static lc_status check_stub(const json_t *stub, const char *source, const char *
     const char *name = json_string_value(call), *colon = strchr(name, ':');
     char service[64];
     snprintf(service, sizeof service, "%.*s", (int)(colon - name), name);
-    const char *why = respond ? lc__aws_respond_problem(lc__aws_service_named(service), colon + 1,
-                                                        respond)
-                              : NULL;
+    const char *why =
+        respond ? lc__aws_respond_problem(lc__aws_service_named(service), colon + 1, respond)
+                : NULL;
     if (why)
         return lc_error_set(err, LC_EINVAL, source, 0, 0, "%s: %s", where, why);
     const json_t *times = json_object_get(stub, "times");
@@ -200,8 +206,7 @@ static lc_status check_stub(const json_t *stub, const char *source, const char *
                             "%s.times must be a positive integer (the calls it answers)", where);
     const json_t *d = json_object_get(stub, "description");
     if (d && !json_is_string(d))
-        return lc_error_set(err, LC_EINVAL, source, 0, 0, "%s.description must be a string",
-                            where);
+        return lc_error_set(err, LC_EINVAL, source, 0, 0, "%s.description must be a string", where);
     return LC_OK;
 }
 
@@ -214,7 +219,8 @@ lc_status lc_aws_stubs_validate(const json_t *stubs, const char *source, const c
                             where);
     size_t i;
     const json_t *stub;
-    json_array_foreach(stubs, i, stub) {
+    json_array_foreach(stubs, i, stub)
+    {
         char at[160];
         snprintf(at, sizeof at, "%s[%zu]", where, i);
         lc_status st = check_stub(stub, source, at, err);
@@ -233,7 +239,8 @@ lc_status lc_aws_stubs_load(const char *path, json_t **out, lc_error *err)
         return lc_error_set(err, errno == ENOENT && jerr.line == -1 ? LC_ENOTFOUND : LC_EINVAL,
                             path, jerr.line > 0 ? jerr.line : 0, jerr.column > 0 ? jerr.column : 0,
                             "the stubs file cannot be read as JSON: %s", jerr.text);
-    json_t *list = json_is_object(doc) ? json_incref(json_object_get(doc, "aws")) : json_incref(doc);
+    json_t *list =
+        json_is_object(doc) ? json_incref(json_object_get(doc, "aws")) : json_incref(doc);
     json_decref(doc);
     if (list == NULL)
         return lc_error_set(err, LC_EINVAL, path, 0, 0,
@@ -252,12 +259,12 @@ lc_status lc_aws_stubs_load(const char *path, json_t **out, lc_error *err)
 typedef struct {
     char id[LC_AWS_SCOPE_SIZE];
     char label[200];
-    json_t *stubs;      /* owned list */
-    size_t *used;       /* answers given, per stub */
-    json_t *calls;      /* owned list of records */
-    size_t seen;        /* calls seen, kept or not */
-    size_t kept_bytes;  /* of the kept parameters, roughly */
-    char *data_dir;     /* owned: botocore's rewritten endpoint rules, or NULL */
+    json_t *stubs;     /* owned list */
+    size_t *used;      /* answers given, per stub */
+    json_t *calls;     /* owned list of records */
+    size_t seen;       /* calls seen, kept or not */
+    size_t kept_bytes; /* of the kept parameters, roughly */
+    char *data_dir;    /* owned: botocore's rewritten endpoint rules, or NULL */
 } scope;
 
 struct lc_aws_endpoint {
@@ -271,8 +278,8 @@ struct lc_aws_endpoint {
     size_t n_scopes;
     unsigned long next_id;
     /* botocore's rules for the services outside the table, one folder per botocore data folder */
-    char *shared_for[4];  /* owned: the data folders */
-    char *shared_dir[4];  /* owned: their rules (NULL when they could not be written) */
+    char *shared_for[4]; /* owned: the data folders */
+    char *shared_dir[4]; /* owned: their rules (NULL when they could not be written) */
     /* tunnels */
     pthread_cond_t tunnels_done;
     size_t tunnels;
@@ -335,8 +342,8 @@ lc_status lc_aws_endpoint_open(lc_aws_endpoint *ep, const json_t *stubs, const c
     if (s == NULL)
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
     pthread_mutex_lock(&ep->mu);
-    scope **grown = ep->n_scopes < MAX_SCOPES
-                        ? realloc(ep->scopes, (ep->n_scopes + 1) * sizeof *grown) : NULL;
+    scope **grown =
+        ep->n_scopes < MAX_SCOPES ? realloc(ep->scopes, (ep->n_scopes + 1) * sizeof *grown) : NULL;
     if (grown) {
         ep->scopes = grown;
         snprintf(s->id, sizeof s->id, "s%lx", ++ep->next_id);
@@ -361,7 +368,8 @@ void lc_aws_endpoint_close(lc_aws_endpoint *ep, const char *id)
     for (size_t i = 1; i < ep->n_scopes; i++)
         if (strcmp(ep->scopes[i]->id, id) == 0) {
             gone = ep->scopes[i];
-            memmove(&ep->scopes[i], &ep->scopes[i + 1], (ep->n_scopes - i - 1) * sizeof *ep->scopes);
+            memmove(&ep->scopes[i], &ep->scopes[i + 1],
+                    (ep->n_scopes - i - 1) * sizeof *ep->scopes);
             ep->n_scopes--;
             break;
         }
@@ -402,7 +410,8 @@ size_t lc_aws_endpoint_call_count(lc_aws_endpoint *ep, const char *id)
     return n;
 }
 
-/* --- answering a call -------------------------------------------------------------------------- */
+/* --- answering a call --------------------------------------------------------------------------
+ */
 
 /* Why stub i does not answer call (locked), into why; true when it does. */
 static bool stub_answers(const scope *s, size_t i, const lc__aws_call *call, lc_buf *why)
@@ -482,10 +491,12 @@ static void answer_from_stubs(lc_aws_endpoint *ep, scope *s, const lc__aws_call 
             if (error) {
                 const char *code = json_string_value(json_object_get(error, "code"));
                 const char *msg = json_string_value(json_object_get(error, "message"));
-                lc__aws_render_error(call, (int)json_integer_value(json_object_get(error, "status")),
+                lc__aws_render_error(call,
+                                     (int)json_integer_value(json_object_get(error, "status")),
                                      code, msg ? msg : "", request_id, a);
-                json_object_set_new(record, "error", json_pack("{s:s, s:s}", "code", code,
-                                                               "message", msg ? msg : ""));
+                json_object_set_new(
+                    record, "error",
+                    json_pack("{s:s, s:s}", "code", code, "message", msg ? msg : ""));
             } else {
                 json_t *result = lc__aws_complete_result(call, json_object_get(stub, "respond"));
                 lc__aws_render_result(call, result, request_id, a);
@@ -599,13 +610,14 @@ static void refuse_tunnel(lc_aws_endpoint *ep, lc__http_request *req, const char
     snprintf(message, sizeof message,
              "lambdacheck refused a connection to %.200s: the SDK ignored AWS_ENDPOINT_URL and "
              "would have called AWS; use an SDK that honours it (boto3 1.28 or later, the AWS SDK "
-             "for JavaScript v3) or pass its endpoint to the client", host);
+             "for JavaScript v3) or pass its endpoint to the client",
+             host);
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 403 %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
                      "Connection: close\r\n\r\n",
                      message, strlen(message));
-    json_t *record = json_pack("{s:s, s:s, s:i}", "call", "CONNECT", "refused", message, "status",
-                               403);
+    json_t *record =
+        json_pack("{s:s, s:s, s:i}", "call", "CONNECT", "refused", message, "status", 403);
     json_object_set_new(record, "host", json_string(host));
     pthread_mutex_lock(&ep->mu);
     scope *s = find_scope(ep, scope_id);
@@ -650,8 +662,8 @@ static void relay(tunnel *t, int upstream)
 {
     char buf[16384];
     for (;;) {
-        struct pollfd p[3] = {{t->client, POLLIN, 0}, {upstream, POLLIN, 0},
-                              {t->ep->stop_pipe[0], POLLIN, 0}};
+        struct pollfd p[3] = {
+            {t->client, POLLIN, 0}, {upstream, POLLIN, 0}, {t->ep->stop_pipe[0], POLLIN, 0}};
         int n = poll(p, 3, TUNNEL_IDLE_MS);
         if (n < 0 && errno == EINTR)
             continue;
@@ -741,7 +753,8 @@ static void on_connect(lc_aws_endpoint *ep, lc__http_request *req)
         open_tunnel(ep, req, target);
 }
 
-/* --- the server -------------------------------------------------------------------------------- */
+/* --- the server --------------------------------------------------------------------------------
+ */
 
 static void on_request(void *ctx, lc__http_request *req)
 {
@@ -838,9 +851,13 @@ void lc_aws_endpoint_free(lc_aws_endpoint *ep)
     free(ep);
 }
 
-const char *lc_aws_endpoint_url(const lc_aws_endpoint *ep) { return ep->url; }
+const char *lc_aws_endpoint_url(const lc_aws_endpoint *ep)
+{
+    return ep->url;
+}
 
-/* --- the variables ------------------------------------------------------------------------------ */
+/* --- the variables ------------------------------------------------------------------------------
+ */
 
 static bool write_text(const char *path, const char *text)
 {
@@ -878,13 +895,13 @@ static bool write_rule_set(const char *dir, const char *model, const char *versi
                  "\"endpoint\": {\"url\": \"%s/{Bucket}\", \"properties\": {}, \"headers\": {}}, "
                  "\"type\": \"endpoint\"}, ",
                  base);
-    snprintf(text, sizeof text,
-             "{\"version\": \"1.0\", \"parameters\": {"
-             "\"Region\": {\"builtIn\": \"AWS::Region\", \"required\": false, \"type\": \"String\"}%s}, "
-             "\"rules\": [%s{\"conditions\": [], \"endpoint\": {\"url\": \"%s\", "
-             "\"properties\": {}, \"headers\": {}}, \"type\": \"endpoint\"}]}\n",
-             s3 ? ", \"Bucket\": {\"required\": false, \"type\": \"String\"}" : "", bucket_rule,
-             base);
+    snprintf(
+        text, sizeof text,
+        "{\"version\": \"1.0\", \"parameters\": {"
+        "\"Region\": {\"builtIn\": \"AWS::Region\", \"required\": false, \"type\": \"String\"}%s}, "
+        "\"rules\": [%s{\"conditions\": [], \"endpoint\": {\"url\": \"%s\", "
+        "\"properties\": {}, \"headers\": {}}, \"type\": \"endpoint\"}]}\n",
+        s3 ? ", \"Bucket\": {\"required\": false, \"type\": \"String\"}" : "", bucket_rule, base);
     snprintf(path, sizeof path, "%s/%s/%s/endpoint-rule-set-1.json", dir, model, version);
     return write_text(path, text);
 }
@@ -934,7 +951,8 @@ static char *write_shared_rules(const char *data, const char *base)
         char versions_at[4400];
         snprintf(versions_at, sizeof versions_at, "%s/%s", data, models[i]->d_name);
         struct dirent **versions = NULL;
-        int m = in_table(models[i]->d_name) ? 0 : scandir(versions_at, &versions, visible, alphasort);
+        int m =
+            in_table(models[i]->d_name) ? 0 : scandir(versions_at, &versions, visible, alphasort);
         for (int j = 0; j < m; j++) {
             if (ok && isdigit((unsigned char)versions[j]->d_name[0]))
                 ok = write_rule_set(dir, models[i]->d_name, versions[j]->d_name, base, false);
@@ -964,8 +982,8 @@ static const char *shared_rules(lc_aws_endpoint *ep, const char *data)
     return ep->shared_dir[i];
 }
 
-json_t *lc_aws_endpoint_variables(lc_aws_endpoint *ep, const char *id,
-                                  const char *botocore_data, const json_t *theirs)
+json_t *lc_aws_endpoint_variables(lc_aws_endpoint *ep, const char *id, const char *botocore_data,
+                                  const json_t *theirs)
 {
     char base[128], proxy[160];
     const char *port = strrchr(ep->url, ':') + 1;
@@ -994,8 +1012,7 @@ json_t *lc_aws_endpoint_variables(lc_aws_endpoint *ep, const char *id,
     const char *name;
     json_t *value;
     void *tmp;
-    json_object_foreach_safe(vars, tmp, name, value)
-        if (json_object_get(theirs, name))
-            json_object_del(vars, name);
+    json_object_foreach_safe(vars, tmp, name, value) if (json_object_get(theirs, name))
+        json_object_del(vars, name);
     return vars;
 }

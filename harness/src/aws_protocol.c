@@ -29,7 +29,8 @@ static void problem(lc__aws_call *c, const char *fmt, ...)
     va_end(ap);
 }
 
-/* --- percent-decoding and forms ---------------------------------------------------------------- */
+/* --- percent-decoding and forms ----------------------------------------------------------------
+ */
 
 static int hexval(int ch)
 {
@@ -83,7 +84,8 @@ static char *form_value(const char *form, size_t len, const char *name)
 
 /* Sets a dotted query key ("MessageAttribute.1.Value.StringValue") in root: segments that are
  * numbers index lists from 1, as the query protocol numbers them. What does not fit (a key that is
- * both a value and a structure, an index past MAX_QUERY_INDEX) is kept flat under its whole name. */
+ * both a value and a structure, an index past MAX_QUERY_INDEX) is kept flat under its whole name.
+ */
 static void set_dotted(json_t *root, const char *key, const char *value)
 {
     char *copy = strdup(key), *save = NULL;
@@ -121,8 +123,8 @@ static void set_dotted(json_t *root, const char *key, const char *value)
             if (child == NULL) {
                 char *endn;
                 long n = strtol(next, &endn, 10);
-                child = *endn == '\0' && n >= 1 && n <= MAX_QUERY_INDEX ? json_array()
-                                                                         : json_object();
+                child =
+                    *endn == '\0' && n >= 1 && n <= MAX_QUERY_INDEX ? json_array() : json_object();
                 if (json_object_set_new(at, seg, child) != 0)
                     child = NULL; /* freed: a key that is not UTF-8 */
             }
@@ -173,7 +175,8 @@ static json_t *as_map(const json_t *list, bool sqs, int depth)
     json_t *map = json_object();
     size_t i;
     const json_t *e;
-    json_array_foreach(list, i, e) {
+    json_array_foreach(list, i, e)
+    {
         const char *k = json_string_value(json_object_get(e, "key"));
         const json_t *val = json_object_get(e, "value");
         if (k == NULL) {
@@ -226,8 +229,7 @@ static json_t *api_shape(const json_t *v, bool sqs, int depth)
         json_t *out = json_array();
         size_t i;
         const json_t *item;
-        json_array_foreach(v, i, item)
-            json_array_append_new(out, api_shape(item, sqs, depth + 1));
+        json_array_foreach(v, i, item) json_array_append_new(out, api_shape(item, sqs, depth + 1));
         return out;
     }
     if (!json_is_object(v))
@@ -242,7 +244,8 @@ static json_t *api_shape(const json_t *v, bool sqs, int depth)
     json_t *out = json_object();
     const char *k;
     const json_t *item;
-    json_object_foreach((json_t *)v, k, item) {
+    json_object_foreach((json_t *)v, k, item)
+    {
         bool is_map = false;
         const char *name = sqs ? sqs_api_name(k, &is_map) : k;
         json_t *shaped = is_map ? as_map(item, sqs, depth) : NULL;
@@ -251,7 +254,8 @@ static json_t *api_shape(const json_t *v, bool sqs, int depth)
     return out;
 }
 
-/* --- the credential scope ----------------------------------------------------------------------- */
+/* --- the credential scope -----------------------------------------------------------------------
+ */
 
 /* The service of a credential "AKID/date/region/service/aws4_request" (SigV4a has no region). */
 static bool scope_service(const char *credential, size_t len, char *out, size_t size)
@@ -288,8 +292,8 @@ static void read_signature(const lc__http_request *req, lc__aws_call *c)
         return;
     }
     char *presigned = form_value(req->query, strlen(req->query), "X-Amz-Credential");
-    if (presigned && scope_service(presigned, strlen(presigned), c->service_name,
-                                   sizeof c->service_name)) {
+    if (presigned &&
+        scope_service(presigned, strlen(presigned), c->service_name, sizeof c->service_name)) {
         free(presigned);
         return;
     }
@@ -301,7 +305,8 @@ static void read_signature(const lc__http_request *req, lc__aws_call *c)
                    "every call, so this did not come from one");
 }
 
-/* --- JSON and query protocols -------------------------------------------------------------------- */
+/* --- JSON and query protocols --------------------------------------------------------------------
+ */
 
 static void set_call_name(lc__aws_call *c, const char *service, const char *op, size_t op_len)
 {
@@ -322,13 +327,14 @@ static void read_json(const lc__http_request *req, const char *target, lc__aws_c
     if (c->service == NULL)
         c->service = by_target;
     else if (by_target != c->service)
-        problem(c, "X-Amz-Target \"%.200s\" is not an operation of %s", target,
-                c->service->name);
+        problem(c, "X-Amz-Target \"%.200s\" is not an operation of %s", target, c->service->name);
     c->protocol = LC__AWS_JSON;
     const char *ct = lc__http_header(req, "Content-Type");
     snprintf(c->json_version, sizeof c->json_version, "%s",
-             ct && strstr(ct, "1.1") ? "1.1" : ct && strstr(ct, "1.0") ? "1.0"
-             : c->service && c->service->json_version ? c->service->json_version : "1.1");
+             ct && strstr(ct, "1.1")                  ? "1.1"
+             : ct && strstr(ct, "1.0")                ? "1.0"
+             : c->service && c->service->json_version ? c->service->json_version
+                                                      : "1.1");
     set_call_name(c, c->service ? c->service->name : c->service_name, dot + 1, strlen(dot + 1));
     if (req->body.len == 0)
         return;
@@ -366,7 +372,8 @@ static void read_query(const lc__http_request *req, lc__aws_call *c)
     c->params = shaped;
 }
 
-/* --- S3 ----------------------------------------------------------------------------------------- */
+/* --- S3 -----------------------------------------------------------------------------------------
+ */
 
 static const char *const s3_ops = "GetObject, PutObject, HeadObject, DeleteObject, CopyObject, "
                                   "ListObjectsV2, ListObjects, HeadBucket, ListBuckets";
@@ -446,8 +453,8 @@ static void s3_query_param(const lc__http_request *req, lc__aws_call *c, const c
         char *endp;
         long n = strtol(v, &endp, 10);
         json_object_set_new(c->params, param,
-                            strcmp(param, "MaxKeys") == 0 && *v && *endp == '\0'
-                                ? json_integer(n) : json_string(v));
+                            strcmp(param, "MaxKeys") == 0 && *v && *endp == '\0' ? json_integer(n)
+                                                                                 : json_string(v));
     }
     free(v);
 }
@@ -496,22 +503,22 @@ static void s3_operation(const lc__http_request *req, lc__aws_call *c, bool has_
     if (!has_bucket)
         op = strcmp(m, "GET") == 0 ? "ListBuckets" : NULL;
     else if (!has_key)
-        op = strcmp(m, "HEAD") == 0                                                ? "HeadBucket"
+        op = strcmp(m, "HEAD") == 0                                              ? "HeadBucket"
              : strcmp(m, "GET") == 0 && list_type && strcmp(list_type, "2") == 0 ? "ListObjectsV2"
-                                                                                  : NULL;
+                                                                                 : NULL;
     else
-        op = strcmp(m, "GET") == 0     ? "GetObject"
-             : strcmp(m, "HEAD") == 0  ? "HeadObject"
+        op = strcmp(m, "GET") == 0      ? "GetObject"
+             : strcmp(m, "HEAD") == 0   ? "HeadObject"
              : strcmp(m, "DELETE") == 0 ? "DeleteObject"
-             : strcmp(m, "PUT") == 0 ? (lc__http_header(req, "x-amz-copy-source") ? "CopyObject"
-                                                                                   : "PutObject")
-                                       : NULL;
+             : strcmp(m, "PUT") == 0
+                 ? (lc__http_header(req, "x-amz-copy-source") ? "CopyObject" : "PutObject")
+                 : NULL;
     /* a bucket GET with a query is ListObjects (v1) unless it is a bucket subresource */
     if (op == NULL && has_bucket && !has_key && strcmp(m, "GET") == 0 && list_type == NULL) {
         bool subresource = false;
-        static const char *const subs[] = {"acl", "policy", "cors", "lifecycle", "tagging",
-                                           "versioning", "location", "uploads", "versions",
-                                           "website", "notification", "encryption"};
+        static const char *const subs[] = {"acl",      "policy",     "cors",         "lifecycle",
+                                           "tagging",  "versioning", "location",     "uploads",
+                                           "versions", "website",    "notification", "encryption"};
         for (size_t i = 0; i < sizeof subs / sizeof subs[0] && !subresource; i++) {
             char *v = form_value(req->query, strlen(req->query), subs[i]);
             subresource = v != NULL;
@@ -524,9 +531,10 @@ static void s3_operation(const lc__http_request *req, lc__aws_call *c, bool has_
     if (op && x_id && strcmp(x_id, op) != 0 && lc__aws_service_has(c->service, x_id))
         op = NULL;
     if (op == NULL)
-        problem(c, "lambdacheck cannot tell which S3 operation %.20s %.300s is; it tells apart "
-                   "GetObject, PutObject, HeadObject, DeleteObject, CopyObject, ListObjectsV2, "
-                   "ListObjects, HeadBucket and ListBuckets",
+        problem(c,
+                "lambdacheck cannot tell which S3 operation %.20s %.300s is; it tells apart "
+                "GetObject, PutObject, HeadObject, DeleteObject, CopyObject, ListObjectsV2, "
+                "ListObjects, HeadBucket and ListBuckets",
                 m, req->target);
     else
         set_call_name(c, "s3", op, strlen(op));
@@ -588,7 +596,8 @@ static void read_s3(const lc__http_request *req, const char *path, lc__aws_call 
     }
 }
 
-/* --- Lambda ------------------------------------------------------------------------------------- */
+/* --- Lambda -------------------------------------------------------------------------------------
+ */
 
 static void read_lambda(const lc__http_request *req, const char *path, lc__aws_call *c)
 {
@@ -606,15 +615,16 @@ static void read_lambda(const lc__http_request *req, const char *path, lc__aws_c
             name = pct_decode(rest + 1, n, false);
             const char *tail = end ? end : "";
             op = strcmp(req->method, "POST") == 0 && strcmp(tail, "/invocations") == 0 ? "Invoke"
-                 : strcmp(req->method, "GET") == 0 && tail[0] == '\0'              ? "GetFunction"
+                 : strcmp(req->method, "GET") == 0 && tail[0] == '\0' ? "GetFunction"
                  : strcmp(req->method, "GET") == 0 && strcmp(tail, "/configuration") == 0
                      ? "GetFunctionConfiguration"
                      : NULL;
         }
     }
     if (op == NULL) {
-        problem(c, "lambdacheck cannot tell which Lambda operation %.20s %.300s is; it tells apart "
-                   "Invoke, GetFunction, GetFunctionConfiguration and ListFunctions",
+        problem(c,
+                "lambdacheck cannot tell which Lambda operation %.20s %.300s is; it tells apart "
+                "Invoke, GetFunction, GetFunctionConfiguration and ListFunctions",
                 req->method, req->path);
         free(name);
         return;
@@ -637,16 +647,16 @@ static void read_lambda(const lc__http_request *req, const char *path, lc__aws_c
     const char *cc = lc__http_header(req, "X-Amz-Client-Context");
     if (cc)
         json_object_set_new(c->params, "ClientContext", json_string(cc));
-    json_t *payload = req->body.len ? json_loadb(req->body.data, req->body.len, JSON_DECODE_ANY,
-                                                 NULL)
-                                    : NULL;
+    json_t *payload =
+        req->body.len ? json_loadb(req->body.data, req->body.len, JSON_DECODE_ANY, NULL) : NULL;
     if (payload == NULL && req->body.len)
         payload = json_stringn(req->body.data, req->body.len); /* NULL when not UTF-8 */
     if (payload)
         json_object_set_new(c->params, "Payload", payload);
 }
 
-/* --- reading a request ------------------------------------------------------------------------- */
+/* --- reading a request -------------------------------------------------------------------------
+ */
 
 /* Strips "/_lc/<scope>" off the path into c->scope; returns the rest ("/" at least). */
 static const char *take_scope(const char *path, lc__aws_call *c)
@@ -675,8 +685,9 @@ void lc__aws_read(const lc__http_request *req, lc__aws_call *c)
             for (size_t i = 0, n = 0; i < lc__aws_service_count() && n < sizeof names; i++)
                 n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", i ? ", " : "",
                                       lc__aws_service_at(i)->name);
-            problem(c, "cannot stub calls to the AWS service \"%s\" (the signature's scope): it "
-                       "stubs %s; pass --aws-endpoint to send the calls to an emulator that has it",
+            problem(c,
+                    "cannot stub calls to the AWS service \"%s\" (the signature's scope): it "
+                    "stubs %s; pass --aws-endpoint to send the calls to an emulator that has it",
                     c->service_name, names);
         }
     }
@@ -693,8 +704,10 @@ void lc__aws_read(const lc__http_request *req, lc__aws_call *c)
         read_query(req, c);
     else {
         c->protocol = ct && strstr(ct, "json") ? LC__AWS_JSON : LC__AWS_QUERY;
-        problem(c, "the request names no operation: no X-Amz-Target, no Action, and not an S3 or "
-                   "Lambda path (%.300s)", req->path);
+        problem(c,
+                "the request names no operation: no X-Amz-Target, no Action, and not an S3 or "
+                "Lambda path (%.300s)",
+                req->path);
     }
     if (c->service && c->operation[0] && !lc__aws_service_has(c->service, c->operation))
         problem(c, "%s has no operation %s", c->service->name, c->operation);
@@ -708,11 +721,14 @@ void lc__aws_call_clear(lc__aws_call *c)
 
 /* --- a call, briefly -------------------------------------------------------------------------- */
 
-static const char *const identifying[] = {
-    "TableName", "QueueUrl", "Bucket", "Key", "FunctionName", "TopicArn", "TargetArn",
-    "PhoneNumber", "SecretId", "Name", "Names", "Path", "StreamName", "StreamARN",
-    "DeliveryStreamName", "KeyId", "stateMachineArn", "executionArn", "QueueName", "RoleArn",
-    "Prefix", "Statement"};
+static const char *const identifying[] = {"TableName",  "QueueUrl",        "Bucket",
+                                          "Key",        "FunctionName",    "TopicArn",
+                                          "TargetArn",  "PhoneNumber",     "SecretId",
+                                          "Name",       "Names",           "Path",
+                                          "StreamName", "StreamARN",       "DeliveryStreamName",
+                                          "KeyId",      "stateMachineArn", "executionArn",
+                                          "QueueName",  "RoleArn",         "Prefix",
+                                          "Statement"};
 
 void lc__aws_call_brief(const lc__aws_call *c, char *out, size_t size)
 {
@@ -720,8 +736,8 @@ void lc__aws_call_brief(const lc__aws_call *c, char *out, size_t size)
     lc_buf_init(&b, size > 1 ? size - 1 : 1);
     for (size_t i = 0; c->params && i < sizeof identifying / sizeof identifying[0]; i++) {
         const json_t *v = json_object_get(c->params, identifying[i]);
-        char *text = v ? (json_is_string(v) ? strdup(json_string_value(v)) : lc_json_brief(v, 80))
-                       : NULL;
+        char *text =
+            v ? (json_is_string(v) ? strdup(json_string_value(v)) : lc_json_brief(v, 80)) : NULL;
         if (text)
             lc_buf_printf(&b, "%s%s=%.120s", b.len ? ", " : "", identifying[i], text);
         free(text);
@@ -730,7 +746,8 @@ void lc__aws_call_brief(const lc__aws_call *c, char *out, size_t size)
     lc_buf_free(&b);
 }
 
-/* --- answers ------------------------------------------------------------------------------------ */
+/* --- answers ------------------------------------------------------------------------------------
+ */
 
 void lc__aws_answer_clear(lc__aws_answer *a)
 {
@@ -740,7 +757,8 @@ void lc__aws_answer_clear(lc__aws_answer *a)
     memset(a, 0, sizeof *a);
 }
 
-static void add_header(lc__aws_answer *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_header(lc__aws_answer *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void add_header(lc__aws_answer *a, const char *fmt, ...)
 {
     size_t n = 0;
@@ -794,8 +812,7 @@ static void xml_element(lc_buf *b, const char *name, const json_t *v, bool flatt
     if (json_is_array(v) && flattened) {
         size_t i;
         const json_t *item;
-        json_array_foreach(v, i, item)
-            xml_element(b, name, item, flattened, depth + 1);
+        json_array_foreach(v, i, item) xml_element(b, name, item, flattened, depth + 1);
         return;
     }
     lc_buf_puts(b, "<");
@@ -814,13 +831,11 @@ static void xml_value(lc_buf *b, const json_t *v, bool flattened, int depth)
     if (json_is_object(v)) {
         const char *k;
         const json_t *item;
-        json_object_foreach((json_t *)v, k, item)
-            xml_element(b, k, item, flattened, depth);
+        json_object_foreach((json_t *)v, k, item) xml_element(b, k, item, flattened, depth);
     } else if (json_is_array(v)) {
         size_t i;
         const json_t *item;
-        json_array_foreach(v, i, item)
-            xml_element(b, "member", item, flattened, depth);
+        json_array_foreach(v, i, item) xml_element(b, "member", item, flattened, depth);
     } else if (json_is_string(v))
         xml_text(b, json_string_value(v));
     else if (json_is_true(v) || json_is_false(v))
@@ -877,8 +892,8 @@ static const char *sqs_item_name(const char *name, const query_style *st)
 }
 
 /* Whether member `name` is a map; item/key/value get its element names. */
-static bool query_map(const char *name, const query_style *st, const char **item,
-                      const char **key, const char **value)
+static bool query_map(const char *name, const query_style *st, const char **item, const char **key,
+                      const char **value)
 {
     if (st->sqs) {
         *key = "Name";
@@ -907,8 +922,7 @@ static void query_members(lc_buf *b, const json_t *v, const query_style *st, int
     if (json_is_object(v)) {
         const char *k;
         const json_t *item;
-        json_object_foreach((json_t *)v, k, item)
-            query_element(b, k, item, st, depth + 1);
+        json_object_foreach((json_t *)v, k, item) query_element(b, k, item, st, depth + 1);
     } else
         xml_value(b, v, false, depth);
 }
@@ -936,7 +950,8 @@ static void query_element(lc_buf *b, const char *name, const json_t *v, const qu
             open_tag(b, name);
         const char *k;
         const json_t *item;
-        json_object_foreach((json_t *)v, k, item) {
+        json_object_foreach((json_t *)v, k, item)
+        {
             open_tag(b, item_name);
             open_tag(b, key_name);
             xml_text(b, k);
@@ -956,7 +971,8 @@ static void query_element(lc_buf *b, const char *name, const json_t *v, const qu
         const json_t *item;
         if (!st->sqs)
             open_tag(b, name);
-        json_array_foreach(v, i, item) {
+        json_array_foreach(v, i, item)
+        {
             open_tag(b, each);
             query_members(b, item, st, depth + 1);
             close_tag(b, each);
@@ -976,7 +992,8 @@ static void render_query(const lc__aws_call *c, const json_t *respond, const cha
     lc_buf b;
     lc_buf_init(&b, 0);
     const char *ns = c->service && c->service->xmlns ? c->service->xmlns : "";
-    lc_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%sResponse xmlns=\"", c->operation);
+    lc_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%sResponse xmlns=\"",
+                  c->operation);
     xml_text(&b, ns);
     lc_buf_printf(&b, "\"><%sResult>", c->operation);
     query_style st = {.sqs = c->service && strcmp(c->service->name, "sqs") == 0,
@@ -1011,7 +1028,8 @@ static void s3_object_headers(const json_t *respond, lc__aws_answer *a)
     add_header(a, "Last-Modified: %s", lm ? lm : "Wed, 02 Dec 2026 00:00:00 GMT");
     const char *k;
     const json_t *v;
-    json_object_foreach((json_t *)json_object_get(respond, "Metadata"), k, v) {
+    json_object_foreach((json_t *)json_object_get(respond, "Metadata"), k, v)
+    {
         char line[600];
         snprintf(line, sizeof line, "x-amz-meta-%.200s: %.300s", k,
                  json_is_string(v) ? json_string_value(v) : "");
@@ -1044,8 +1062,8 @@ static void render_s3(const lc__aws_call *c, const json_t *respond, lc__aws_answ
     } else if (strcmp(op, "DeleteObject") == 0 || strcmp(op, "HeadBucket") == 0) {
         a->status = strcmp(op, "DeleteObject") == 0 ? 204 : 200;
     } else { /* the listings: ListBucketResult / ListAllMyBucketsResult */
-        const char *root = strcmp(op, "ListBuckets") == 0 ? "ListAllMyBucketsResult"
-                                                          : "ListBucketResult";
+        const char *root =
+            strcmp(op, "ListBuckets") == 0 ? "ListAllMyBucketsResult" : "ListBucketResult";
         lc_buf_printf(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<%s xmlns=\"%s\">", root,
                       c->service->xmlns);
         json_t *body = json_is_object(respond) ? json_deep_copy(respond) : json_object();
@@ -1055,9 +1073,9 @@ static void render_s3(const lc__aws_call *c, const json_t *respond, lc__aws_answ
         if (!json_object_get(body, "IsTruncated") && strcmp(op, "ListBuckets") != 0)
             json_object_set_new(body, "IsTruncated", json_false());
         if (strcmp(op, "ListObjectsV2") == 0 && !json_object_get(body, "KeyCount"))
-            json_object_set_new(body, "KeyCount",
-                                json_integer((json_int_t)json_array_size(
-                                    json_object_get(body, "Contents"))));
+            json_object_set_new(
+                body, "KeyCount",
+                json_integer((json_int_t)json_array_size(json_object_get(body, "Contents"))));
         if (strcmp(op, "ListBuckets") == 0 && json_is_array(json_object_get(body, "Buckets"))) {
             json_t *wrapped = json_object(); /* <Buckets><Bucket>..</Bucket></Buckets> */
             json_object_set(wrapped, "Bucket", json_object_get(body, "Buckets"));
@@ -1081,7 +1099,7 @@ static void render_lambda(const lc__aws_call *c, const json_t *respond, lc__aws_
     }
     const char *type = json_string_value(json_object_get(c->params, "InvocationType"));
     json_int_t status = json_integer_value(json_object_get(respond, "StatusCode"));
-    a->status = status ? (int)status
+    a->status = status                                ? (int)status
                 : type && strcmp(type, "Event") == 0  ? 202
                 : type && strcmp(type, "DryRun") == 0 ? 204
                                                       : 200;
@@ -1137,12 +1155,18 @@ static int default_status(const lc__aws_call *c, const char *code)
     static const struct {
         const char *code;
         int status;
-    } known[] = {{"NoSuchKey", 404},          {"NoSuchBucket", 404},
-                 {"NotFound", 404},           {"AccessDenied", 403},
-                 {"AccessDeniedException", 403}, {"InternalFailure", 500},
-                 {"InternalServerError", 500}, {"ServiceUnavailable", 503},
-                 {"ServiceException", 500},    {"TooManyRequestsException", 429},
-                 {"ThrottlingException", 400}, {"SlowDown", 503}};
+    } known[] = {{"NoSuchKey", 404},
+                 {"NoSuchBucket", 404},
+                 {"NotFound", 404},
+                 {"AccessDenied", 403},
+                 {"AccessDeniedException", 403},
+                 {"InternalFailure", 500},
+                 {"InternalServerError", 500},
+                 {"ServiceUnavailable", 503},
+                 {"ServiceException", 500},
+                 {"TooManyRequestsException", 429},
+                 {"ThrottlingException", 400},
+                 {"SlowDown", 503}};
     if (c->protocol == LC__AWS_REST_JSON && strcmp(code, "ResourceNotFoundException") == 0)
         return 404;
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
@@ -1151,8 +1175,8 @@ static int default_status(const lc__aws_call *c, const char *code)
     return 400;
 }
 
-void lc__aws_render_error(const lc__aws_call *c, int status, const char *code,
-                          const char *message, const char *request_id, lc__aws_answer *a)
+void lc__aws_render_error(const lc__aws_call *c, int status, const char *code, const char *message,
+                          const char *request_id, lc__aws_answer *a)
 {
     memset(a, 0, sizeof *a);
     a->status = status ? status : default_status(c, code);
@@ -1163,14 +1187,17 @@ void lc__aws_render_error(const lc__aws_call *c, int status, const char *code,
         add_header(a, "x-amzn-ErrorType: %s", code);
         if (c->service && strcmp(c->service->name, "sqs") == 0)
             add_header(a, "x-amzn-query-error: %s;Sender", code);
-        add_header(a, c->protocol == LC__AWS_JSON ? "Content-Type: application/x-amz-json-%s"
-                                                  : "Content-Type: application/json%s",
+        add_header(a,
+                   c->protocol == LC__AWS_JSON ? "Content-Type: application/x-amz-json-%s"
+                                               : "Content-Type: application/json%s",
                    c->protocol == LC__AWS_JSON ? (c->json_version[0] ? c->json_version : "1.0")
                                                : "");
         json_t *body = json_object(); /* code and message may be any bytes: sanitized copies */
-        char *safe_code = lc_utf8_sanitize(strdup(code)), *safe_msg = lc_utf8_sanitize(strdup(message));
-        json_object_set_new(body, c->protocol == LC__AWS_JSON ? "__type" : "Type",
-                            json_string(c->protocol == LC__AWS_JSON && safe_code ? safe_code : "User"));
+        char *safe_code = lc_utf8_sanitize(strdup(code)),
+             *safe_msg = lc_utf8_sanitize(strdup(message));
+        json_object_set_new(
+            body, c->protocol == LC__AWS_JSON ? "__type" : "Type",
+            json_string(c->protocol == LC__AWS_JSON && safe_code ? safe_code : "User"));
         json_object_set_new(body, "message", json_string(safe_msg ? safe_msg : ""));
         if (c->protocol == LC__AWS_REST_JSON)
             json_object_set_new(body, "__type", json_string(safe_code ? safe_code : ""));
@@ -1180,9 +1207,11 @@ void lc__aws_render_error(const lc__aws_call *c, int status, const char *code,
         json_decref(body);
         return;
     }
-    add_header(a, "Content-Type: %s", c->protocol == LC__AWS_QUERY ? "text/xml" : "application/xml");
+    add_header(a, "Content-Type: %s",
+               c->protocol == LC__AWS_QUERY ? "text/xml" : "application/xml");
     if (c->service == NULL && strcmp(c->service_name, "ec2") == 0) { /* EC2's query dialect */
-        lc_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>");
+        lc_buf_puts(&b,
+                    "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>");
         xml_text(&b, code);
         lc_buf_puts(&b, "</Code><Message>");
         xml_text(&b, message);
@@ -1241,7 +1270,8 @@ static const char *batch_body(const json_t *params, const char *id)
         entries = json_object_get(params, "SendMessageBatchRequestEntry");
     size_t i;
     const json_t *e;
-    json_array_foreach(entries, i, e) {
+    json_array_foreach(entries, i, e)
+    {
         const char *eid = json_string_value(json_object_get(e, "Id"));
         if (eid && id && strcmp(eid, id) == 0)
             return json_string_value(json_object_get(e, "MessageBody"));
@@ -1252,12 +1282,13 @@ static const char *batch_body(const json_t *params, const char *id)
 json_t *lc__aws_complete_result(const lc__aws_call *c, const json_t *respond)
 {
     json_t *out = json_is_object(respond) ? json_deep_copy(respond)
-                  : respond ? json_incref((json_t *)respond) : json_object();
+                  : respond               ? json_incref((json_t *)respond)
+                                          : json_object();
     if (c->service == NULL || strcmp(c->service->name, "sqs") != 0 || !json_is_object(out))
         return out;
     if (strcmp(c->operation, "SendMessage") == 0)
-        fill_md5(out, "MD5OfMessageBody", json_string_value(json_object_get(c->params,
-                                                                            "MessageBody")));
+        fill_md5(out, "MD5OfMessageBody",
+                 json_string_value(json_object_get(c->params, "MessageBody")));
     size_t i;
     json_t *item;
     if (strcmp(c->operation, "SendMessageBatch") == 0)
@@ -1270,7 +1301,8 @@ json_t *lc__aws_complete_result(const lc__aws_call *c, const json_t *respond)
     return out;
 }
 
-/* --- stub answers, checked ---------------------------------------------------------------------- */
+/* --- stub answers, checked ----------------------------------------------------------------------
+ */
 
 bool lc__aws_closest(const char *names, const char *given, size_t limit, char *out, size_t size)
 {
@@ -1305,9 +1337,7 @@ static bool item_of_values(const json_t *item, int depth)
         return false;
     const char *k;
     const json_t *v;
-    json_object_foreach((json_t *)item, k, v)
-        if (!attribute_value(v, depth + 1))
-            return false;
+    json_object_foreach((json_t *)item, k, v) if (!attribute_value(v, depth + 1)) return false;
     return true;
 }
 
@@ -1330,9 +1360,7 @@ static bool attribute_value(const json_t *v, int depth)
         const json_t *e;
         if (!json_is_array(inner))
             return false;
-        json_array_foreach(inner, i, e)
-            if (!attribute_value(e, depth + 1))
-                return false;
+        json_array_foreach(inner, i, e) if (!attribute_value(e, depth + 1)) return false;
         return true;
     }
     if (strcmp(type, "NULL") == 0 || strcmp(type, "BOOL") == 0)
@@ -1343,7 +1371,7 @@ static bool attribute_value(const json_t *v, int depth)
 }
 
 #define ATTRIBUTE_VALUE_HELP                                                                       \
-    ": DynamoDB's wire has type descriptors ({\"id\": {\"S\": \"42\"}, \"n\": {\"N\": \"1\"}}); "          \
+    ": DynamoDB's wire has type descriptors ({\"id\": {\"S\": \"42\"}, \"n\": {\"N\": \"1\"}}); "  \
     "@aws-sdk/lib-dynamodb and boto3's resource turn them into plain values for the handler"
 
 /* DynamoDB results whose items must be written with type descriptors. */
@@ -1354,28 +1382,31 @@ static const char *dynamodb_items_problem(const char *operation, const json_t *r
         const json_t *item = json_object_get(respond, single[i]);
         if (item && !item_of_values(item, 0))
             return i == 0 ? "respond.Item is not an item of AttributeValues" ATTRIBUTE_VALUE_HELP
-                   : i == 1 ? "respond.Attributes is not an item of AttributeValues" ATTRIBUTE_VALUE_HELP
-                            : "respond.LastEvaluatedKey is not a key of AttributeValues" ATTRIBUTE_VALUE_HELP;
+                   : i == 1
+                       ? "respond.Attributes is not an item of AttributeValues" ATTRIBUTE_VALUE_HELP
+                       : "respond.LastEvaluatedKey is not a key of "
+                         "AttributeValues" ATTRIBUTE_VALUE_HELP;
     }
     const json_t *items = json_object_get(respond, "Items");
     size_t i;
     const json_t *e;
     if (items && !json_is_array(items))
         return "respond.Items must be a list of items";
-    json_array_foreach(items, i, e)
-        if (!item_of_values(e, 0))
-            return "respond.Items holds an item that is not of AttributeValues" ATTRIBUTE_VALUE_HELP;
-    const json_t *responses = strcmp(operation, "BatchGetItem") == 0
-                                  ? json_object_get(respond, "Responses") : NULL;
+    json_array_foreach(
+        items, i, e) if (!item_of_values(e, 0)) return "respond.Items holds an item that is not of "
+                                                       "AttributeValues" ATTRIBUTE_VALUE_HELP;
+    const json_t *responses =
+        strcmp(operation, "BatchGetItem") == 0 ? json_object_get(respond, "Responses") : NULL;
     const char *table;
     const json_t *list;
-    json_object_foreach((json_t *)responses, table, list) {
+    json_object_foreach((json_t *)responses, table, list)
+    {
         if (!json_is_array(list))
             return "respond.Responses maps each table to a list of items";
-        json_array_foreach(list, i, e)
-            if (!item_of_values(e, 0))
-                return "respond.Responses holds an item that is not of AttributeValues"
-                    ATTRIBUTE_VALUE_HELP;
+        json_array_foreach(
+            list, i,
+            e) if (!item_of_values(e, 0)) return "respond.Responses holds an item that is not of "
+                                                 "AttributeValues" ATTRIBUTE_VALUE_HELP;
     }
     return NULL;
 }
@@ -1401,12 +1432,15 @@ const char *lc__aws_respond_problem(const lc__aws_service *s, const char *operat
     const char *members = lc__aws_output_members(s->name, operation);
     const char *key;
     const json_t *v;
-    json_object_foreach((json_t *)respond, key, v) {
+    json_object_foreach((json_t *)respond, key, v)
+    {
         char near[128];
         if (members && misspelt_member(members, key, near, sizeof near)) {
-            snprintf(member_problem, sizeof member_problem,
-                     "respond.%.100s: %.60s's result has no member %.100s (did you mean %.100s?); the "
-                     "SDK would ignore it", key, operation, key, near);
+            snprintf(
+                member_problem, sizeof member_problem,
+                "respond.%.100s: %.60s's result has no member %.100s (did you mean %.100s?); the "
+                "SDK would ignore it",
+                key, operation, key, near);
             return member_problem;
         }
     }
@@ -1426,9 +1460,8 @@ const char *lc__aws_respond_problem(const lc__aws_service *s, const char *operat
         if (b64) {
             lc_buf out;
             lc_buf_init(&out, 0);
-            bool ok = json_is_string(b64) &&
-                      lc_buf_base64_decode(&out, json_string_value(b64),
-                                           json_string_length(b64)) == LC_OK;
+            bool ok = json_is_string(b64) && lc_buf_base64_decode(&out, json_string_value(b64),
+                                                                  json_string_length(b64)) == LC_OK;
             lc_buf_free(&out);
             if (!ok)
                 return "respond.BodyBase64 is not base64";
@@ -1439,8 +1472,8 @@ const char *lc__aws_respond_problem(const lc__aws_service *s, const char *operat
     }
     if (strcmp(s->name, "lambda") == 0 && strcmp(operation, "Invoke") == 0) {
         const json_t *sc = json_object_get(respond, "StatusCode");
-        if (sc && (!json_is_integer(sc) || json_integer_value(sc) < 200 ||
-                   json_integer_value(sc) > 299))
+        if (sc &&
+            (!json_is_integer(sc) || json_integer_value(sc) < 200 || json_integer_value(sc) > 299))
             return "respond.StatusCode must be 200, 202 or 204";
         const json_t *fe = json_object_get(respond, "FunctionError");
         if (fe && !json_is_string(fe))

@@ -56,18 +56,18 @@ const char *lc__aws_rest_operations(const lc__aws_service *s);
 
 /* One call, as read from its request. */
 typedef struct {
-    char scope[40];            /* the scope the endpoint URL's path names ("/_lc/<scope>/..."),
-                                  "" when none */
-    char service_name[64];     /* as signed; "" when unsigned */
+    char scope[40];                 /* the scope the endpoint URL's path names ("/_lc/<scope>/..."),
+                                       "" when none */
+    char service_name[64];          /* as signed; "" when unsigned */
     const lc__aws_service *service; /* NULL when unknown */
-    lc__aws_protocol protocol; /* the one the request speaks (SQS: JSON or query) */
-    char json_version[4];      /* of a JSON request: "1.0" / "1.1" */
-    char operation[128];       /* "" when it could not be told */
-    char call[200];            /* "service:Operation" ("" when not told) */
-    json_t *params;            /* owned: an object (never NULL after lc__aws_read) */
-    char problem[512];         /* why the call cannot be answered as asked ("" when it can):
-                                  unsigned, unknown service, a body that does not parse, ... */
-    const char *body;          /* S3 PutObject: the object's bytes (borrowed from the request) */
+    lc__aws_protocol protocol;      /* the one the request speaks (SQS: JSON or query) */
+    char json_version[4];           /* of a JSON request: "1.0" / "1.1" */
+    char operation[128];            /* "" when it could not be told */
+    char call[200];                 /* "service:Operation" ("" when not told) */
+    json_t *params;                 /* owned: an object (never NULL after lc__aws_read) */
+    char problem[512];              /* why the call cannot be answered as asked ("" when it can):
+                                       unsigned, unknown service, a body that does not parse, ... */
+    const char *body; /* S3 PutObject: the object's bytes (borrowed from the request) */
     size_t body_len;
 } lc__aws_call;
 
@@ -83,8 +83,8 @@ void lc__aws_call_brief(const lc__aws_call *call, char *out, size_t size);
 /* An answer ready to send. */
 typedef struct {
     int status;
-    char *headers[12];         /* owned "Name: value" lines, NULL-terminated */
-    char *body;                /* owned */
+    char *headers[12]; /* owned "Name: value" lines, NULL-terminated */
+    char *body;        /* owned */
     size_t body_len;
 } lc__aws_answer;
 

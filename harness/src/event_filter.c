@@ -70,8 +70,9 @@ static lc_status check_numeric(const checker *c, const lc_buf *path, const json_
     if (n == 4) {
         bool lower = ops[0][0] == '>', upper = ops[1][0] == '<';
         if (!lower || !upper)
-            return bad(c, path, "a numeric range is a lower bound (> or >=) then an upper one (< "
-                                "or <=)");
+            return bad(c, path,
+                       "a numeric range is a lower bound (> or >=) then an upper one (< "
+                       "or <=)");
         if (bounds[0] >= bounds[1])
             return bad(c, path, "a numeric range's lower bound must be below its upper one");
     }
@@ -88,8 +89,9 @@ static lc_status check_rule(const checker *c, lc_buf *path, const json_t *rule)
     if (is_scalar(rule))
         return LC_OK;
     if (!json_is_object(rule) || json_object_size(rule) != 1)
-        return bad(c, path, "a rule is a value or an object with one operator (prefix, suffix, "
-                            "equals-ignore-case, anything-but, numeric, exists)");
+        return bad(c, path,
+                   "a rule is a value or an object with one operator (prefix, suffix, "
+                   "equals-ignore-case, anything-but, numeric, exists)");
     const char *op = json_object_iter_key(json_object_iter((json_t *)rule));
     const json_t *v = json_object_iter_value(json_object_iter((json_t *)rule));
     if (strcmp(op, "prefix") == 0 || strcmp(op, "suffix") == 0 ||
@@ -106,13 +108,17 @@ static lc_status check_rule(const checker *c, lc_buf *path, const json_t *rule)
             return bad(c, path, "anything-but takes a value or a list of values");
         size_t i;
         const json_t *item;
-        json_array_foreach(v, i, item)
-            if (!json_is_string(item) && !json_is_number(item))
-                return bad(c, path, "anything-but's list holds strings or numbers");
+        json_array_foreach(
+            v, i, item) if (!json_is_string(item) &&
+                            !json_is_number(
+                                item)) return bad(c, path,
+                                                  "anything-but's list holds strings or numbers");
         return LC_OK;
     }
-    return bad(c, path, "\"%s\" is not an operator of Lambda's event filtering (prefix, suffix, "
-                        "equals-ignore-case, anything-but, numeric, exists)", op);
+    return bad(c, path,
+               "\"%s\" is not an operator of Lambda's event filtering (prefix, suffix, "
+               "equals-ignore-case, anything-but, numeric, exists)",
+               op);
 }
 
 static lc_status check_pattern(const checker *c, lc_buf *path, const json_t *p, int depth);
@@ -123,7 +129,8 @@ static lc_status check_or(const checker *c, lc_buf *path, const json_t *list, in
         return bad(c, path, "$or takes a list of two or more patterns");
     size_t i, mark = path->len;
     const json_t *item;
-    json_array_foreach(list, i, item) {
+    json_array_foreach(list, i, item)
+    {
         lc_buf_printf(path, "[%zu]", i);
         if (!json_is_object(item))
             return bad(c, path, "each of $or's patterns is an object");
@@ -143,7 +150,8 @@ static lc_status check_pattern(const checker *c, lc_buf *path, const json_t *p, 
         return bad(c, path, "a pattern names at least one field");
     const char *key;
     const json_t *v;
-    json_object_foreach((json_t *)p, key, v) {
+    json_object_foreach((json_t *)p, key, v)
+    {
         size_t mark = path->len;
         if (strcmp(key, "$or") == 0) {
             lc_status st = check_or(c, path, v, depth);
@@ -156,14 +164,16 @@ static lc_status check_pattern(const checker *c, lc_buf *path, const json_t *p, 
         if (json_is_object(v))
             st = check_pattern(c, path, v, depth + 1);
         else if (!json_is_array(v))
-            st = bad(c, path, "a field's rules are a list ([\"value\"], [{\"prefix\": \"a\"}]), "
-                              "or a nested pattern");
+            st = bad(c, path,
+                     "a field's rules are a list ([\"value\"], [{\"prefix\": \"a\"}]), "
+                     "or a nested pattern");
         else if (json_array_size(v) == 0)
             st = bad(c, path, "a field's list of rules is empty: it would match nothing");
         else {
             size_t i, inner = path->len;
             const json_t *rule;
-            json_array_foreach(v, i, rule) {
+            json_array_foreach(v, i, rule)
+            {
                 lc_buf_printf(path, "[%zu]", i);
                 st = check_rule(c, path, rule);
                 cut_path(path, inner);
@@ -201,8 +211,7 @@ static void merge_key(json_t *obj, const char *key, json_t *value)
         const char *k;
         json_t *v;
         void *tmp;
-        json_object_foreach_safe(value, tmp, k, v)
-            merge_key(old, k, json_incref(v));
+        json_object_foreach_safe(value, tmp, k, v) merge_key(old, k, json_incref(v));
         json_decref(value);
         return;
     }
@@ -219,8 +228,9 @@ static json_t *read_object(const char **at, int depth)
     }
     for (;;) {
         json_error_t e;
-        json_t *key = *p == '"' ? json_loadb(p, strlen(p), JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &e)
-                                : NULL;
+        json_t *key = *p == '"'
+                          ? json_loadb(p, strlen(p), JSON_DECODE_ANY | JSON_DISABLE_EOF_CHECK, &e)
+                          : NULL;
         if (!json_is_string(key)) {
             json_decref(key);
             break;
@@ -388,9 +398,7 @@ static bool rule_holds(const json_t *rule, const json_t *v)
         return !same_value(arg, v);
     size_t i;
     const json_t *item;
-    json_array_foreach(arg, i, item)
-        if (same_value(item, v))
-            return false;
+    json_array_foreach(arg, i, item) if (same_value(item, v)) return false;
     return true;
 }
 
@@ -399,11 +407,10 @@ static bool rules_hold(const json_t *rules, const json_t *v)
 {
     size_t i, j;
     const json_t *rule, *item;
-    json_array_foreach(rules, i, rule) {
+    json_array_foreach(rules, i, rule)
+    {
         if (json_is_array(v) && !(json_is_object(rule) && json_object_get(rule, "exists"))) {
-            json_array_foreach(v, j, item)
-                if (rule_holds(rule, item))
-                    return true;
+            json_array_foreach(v, j, item) if (rule_holds(rule, item)) return true;
         } else if (rule_holds(rule, json_is_array(v) && json_array_size(v) == 0 ? NULL : v))
             return true;
     }
@@ -419,7 +426,8 @@ static void say(lc_buf *why, const lc_buf *path, const json_t *rules, const json
         return;
     char *rules_text = lc_json_brief(rules, 200);
     char *value_text = v ? lc_json_brief(v, 200) : NULL;
-    lc_buf_printf(why, "%s: %s %s %s", path->len ? path->data + (path->data[0] == '.') : "the record",
+    lc_buf_printf(why, "%s: %s %s %s",
+                  path->len ? path->data + (path->data[0] == '.') : "the record",
                   v ? value_text : "absent,", v ? "holds none of" : "which none of", rules_text);
     if (v == NULL)
         lc_buf_puts(why, " allows");
@@ -440,12 +448,12 @@ static bool field_holds(const char *key, const json_t *want, const json_t *v, lc
         const json_t *item;
         lc_buf first;
         lc_buf_init(&first, 600);
-        json_array_foreach(v, i, item)
-            if (!ok && json_is_object(item))
-                ok = pattern_holds(want, item, path, first.len ? NULL : &first);
+        json_array_foreach(v, i, item) if (!ok && json_is_object(item)) ok =
+            pattern_holds(want, item, path, first.len ? NULL : &first);
         if (!ok && why && why->len == 0)
-            lc_buf_printf(why, "%s", first.len ? first.data
-                                               : "the pattern expects JSON objects, the list has none");
+            lc_buf_printf(why, "%s",
+                          first.len ? first.data
+                                    : "the pattern expects JSON objects, the list has none");
         lc_buf_free(&first);
     } else if (json_is_object(want) && v && !json_is_object(v)) {
         /* a JSON pattern for a value that is not JSON (an SQS body, Kinesis data that is plain
@@ -473,16 +481,16 @@ static bool pattern_holds(const json_t *p, const json_t *v, lc_buf *path, lc_buf
 {
     const char *key;
     const json_t *want;
-    json_object_foreach((json_t *)p, key, want) {
+    json_object_foreach((json_t *)p, key, want)
+    {
         if (strcmp(key, "$or") == 0) {
             bool any = false;
             size_t i;
             const json_t *alt;
             lc_buf none;
             lc_buf_init(&none, 400);
-            json_array_foreach(want, i, alt)
-                if (!any && pattern_holds(alt, v, path, &none))
-                    any = true;
+            json_array_foreach(want, i, alt) if (!any && pattern_holds(alt, v, path, &none)) any =
+                true;
             if (!any && why && why->len == 0)
                 lc_buf_printf(why, "none of $or's patterns holds (the first: %s)",
                               none.data ? none.data : "");
@@ -528,15 +536,16 @@ json_t *lc_event_filter_view(const json_t *record, bool *data_is_json)
         return view;
     if (strcmp(source, "aws:sqs") == 0) {
         const json_t *body = json_object_get(record, "body");
-        json_t *parsed = json_is_string(body) ? parse_json_text(json_string_value(body),
-                                                                 json_string_length(body))
-                                              : NULL;
+        json_t *parsed = json_is_string(body)
+                             ? parse_json_text(json_string_value(body), json_string_length(body))
+                             : NULL;
         if (parsed) {
             json_object_set_new(view, "body", parsed);
             if (data_is_json)
                 *data_is_json = true;
         }
-    } else if (strcmp(source, "aws:kinesis") == 0 && json_is_object(json_object_get(view, "kinesis"))) {
+    } else if (strcmp(source, "aws:kinesis") == 0 &&
+               json_is_object(json_object_get(view, "kinesis"))) {
         /* Kinesis patterns name the fields of the record's kinesis object (partitionKey, data) */
         json_t *kinesis = json_incref(json_object_get(view, "kinesis"));
         json_decref(view);
@@ -568,9 +577,10 @@ lc_status lc_event_filter_check_source(const lc_event_filter *f, const char *eve
     const json_t *rules = key ? json_object_get(f->pattern, key) : NULL;
     if (rules == NULL || json_is_object(rules))
         return LC_OK;
-    return lc_error_set(err, LC_EINVAL, NULL, 0, 0,
-                        "%s: the pattern for %s must be a JSON object of its fields: Lambda refuses "
-                        "a mapping whose pattern for a stream's data is not JSON "
-                        "(https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html)",
-                        where ? where : "pattern", key);
+    return lc_error_set(
+        err, LC_EINVAL, NULL, 0, 0,
+        "%s: the pattern for %s must be a JSON object of its fields: Lambda refuses "
+        "a mapping whose pattern for a stream's data is not JSON "
+        "(https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html)",
+        where ? where : "pattern", key);
 }

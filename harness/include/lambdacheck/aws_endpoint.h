@@ -112,7 +112,7 @@ size_t lc_aws_endpoint_call_count(lc_aws_endpoint *ep, const char *id);
  *                          host is refused at once and recorded; any other host is tunnelled
  * A variable theirs (the function's own variables, may be NULL) sets is left out: the function's
  * own wins. NULL when memory runs out. */
-json_t *lc_aws_endpoint_variables(lc_aws_endpoint *ep, const char *id,
-                                  const char *botocore_data, const json_t *theirs);
+json_t *lc_aws_endpoint_variables(lc_aws_endpoint *ep, const char *id, const char *botocore_data,
+                                  const json_t *theirs);
 
 #endif
