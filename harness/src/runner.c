@@ -139,6 +139,8 @@ typedef struct {
     char scope[LC_AWS_SCOPE_SIZE]; /* its scope of the endpoint, "" when it has none */
     char unseen[700];              /* why its calls cannot be seen ("" when they can) */
     size_t from;                   /* calls of the scope before the current invocation */
+    json_t *vars;                  /* owned: the variables of the case's environments (the
+                                      endpoint's under the case's own), NULL when none */
 } aws_view;
 
 static void append_log(lc_case_result *r, const char *log, size_t len)
@@ -417,6 +419,8 @@ static void warn_calls(const json_t *calls, lc_case_result *r)
 /* Ends the case's view of its calls: they go into the result, and its scope closes. */
 static void close_aws(const context *ctx, aws_view *aws, lc_case_result *r)
 {
+    json_decref(aws->vars);
+    aws->vars = NULL;
     if (aws->scope[0] == '\0')
         return;
     json_t *calls = lc_aws_endpoint_calls(ctx->aws, aws->scope, 0);
@@ -441,10 +445,8 @@ static lc_status open_sandbox(const context *ctx, const lc__case *c, char key[LC
         }
         if (vars)
             json_object_update(vars, (json_t *)c->environment);
-        lc_status st = lc_emulator_sandbox_open(em, c->function, vars ? vars : c->environment,
-                                                key, err);
-        json_decref(vars);
-        return st;
+        aws->vars = vars; /* the tenant check's fresh environments get them too */
+        return lc_emulator_sandbox_open(em, c->function, vars ? vars : c->environment, key, err);
     }
     if (c->environment)
         return lc_error_set(err, LC_EINVAL, c->path, 0, 0,
@@ -519,11 +521,13 @@ static bool same_answer(const tenant_answer *a, const tenant_answer *b)
 
 /* B's event in a sandbox opened for it alone: a fresh environment. */
 static lc_status fresh_answer(const context *ctx, const lc__case *c, const lc__step *step,
-                              const char *tenant, tenant_answer *out, lc_error *err)
+                              const char *tenant, const aws_view *aws, tenant_answer *out,
+                              lc_error *err)
 {
     lc_emulator *em = lc_target_emulator(ctx->target);
     char key[LC_SANDBOX_KEY_SIZE] = "";
-    lc_status st = lc_emulator_sandbox_open(em, c->function, c->environment, key, err);
+    lc_status st = lc_emulator_sandbox_open(em, c->function, aws->vars ? aws->vars : c->environment,
+                                            key, err);
     if (st == LC_OK)
         st = answer_as(ctx, c, step, tenant, key, out, err);
     if (key[0])
@@ -532,8 +536,8 @@ static lc_status fresh_answer(const context *ctx, const lc__case *c, const lc__s
 }
 
 static void judge_tenant(const context *ctx, const lc__case *c, const lc__step *step,
-                         const char *tenant, const tenant_answer *after, const tenant_answer *fresh,
-                         lc_case_result *r)
+                         const char *tenant, const aws_view *aws, const tenant_answer *after,
+                         const tenant_answer *fresh, lc_case_result *r)
 {
     if (same_answer(after, fresh)) {
         lc_verdicts_add(&r->verdicts, TENANT_CHECK, true,
@@ -543,7 +547,7 @@ static void judge_tenant(const context *ctx, const lc__case *c, const lc__step *
     }
     tenant_answer again = {0};
     lc_error ignored = {0};
-    if (fresh_answer(ctx, c, step, tenant, &again, &ignored) == LC_OK &&
+    if (fresh_answer(ctx, c, step, tenant, aws, &again, &ignored) == LC_OK &&
         !same_answer(fresh, &again))
         lc_verdicts_not_checked(&r->verdicts, TENANT_CHECK,
                                 "the handler answers differently in two fresh environments "
@@ -563,7 +567,7 @@ static void judge_tenant(const context *ctx, const lc__case *c, const lc__step *
 
 /* Runs tenant-isolated for a case whose last invocation is a synchronous one naming a tenant. */
 static void check_tenant_isolation(const context *ctx, const lc__case *c, const char *sandbox,
-                                   lc_case_result *r, lc_error *err)
+                                   const aws_view *aws, lc_case_result *r, lc_error *err)
 {
     const lc__step *step = &c->steps[c->n_steps - 1];
     if (step->tenant_id == NULL || strcmp(step->type, "RequestResponse") != 0 || step->stream)
@@ -577,8 +581,8 @@ static void check_tenant_isolation(const context *ctx, const lc__case *c, const 
     lc_uuid4(tenant + strlen(tenant)); /* never seen before: Lambda gives it a new environment */
     tenant_answer after = {0}, fresh = {0};
     if (answer_as(ctx, c, step, tenant, sandbox, &after, err) == LC_OK &&
-        fresh_answer(ctx, c, step, tenant, &fresh, err) == LC_OK)
-        judge_tenant(ctx, c, step, tenant, &after, &fresh, r);
+        fresh_answer(ctx, c, step, tenant, aws, &fresh, err) == LC_OK)
+        judge_tenant(ctx, c, step, tenant, aws, &after, &fresh, r);
     free(after.payload);
     free(fresh.payload);
 }
@@ -621,7 +625,7 @@ static void run_case(const context *ctx, const lc__case *c, lc_case_result *r)
     begin_result(ctx->lib, c, r);
     lc_error err = {0};
     char sandbox[LC_SANDBOX_KEY_SIZE];
-    aws_view aws = {.scope = ""};
+    aws_view aws = {.scope = "", .vars = NULL};
     if (lc_target_emulator(ctx->target) == NULL && c->uses_aws) {
         skip_case(c, r, start);
         return;
@@ -629,7 +633,7 @@ static void run_case(const context *ctx, const lc__case *c, lc_case_result *r)
     if (open_sandbox(ctx, c, sandbox, &aws, &err) == LC_OK) {
         run_steps(ctx, c, sandbox, &aws, r, &err);
         if (err.status == LC_OK)
-            check_tenant_isolation(ctx, c, sandbox, r, &err);
+            check_tenant_isolation(ctx, c, sandbox, &aws, r, &err);
         turn_off_contracts(c, r);
         if (sandbox[0])
             lc_emulator_sandbox_close(lc_target_emulator(ctx->target), sandbox);
