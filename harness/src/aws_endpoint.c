@@ -458,14 +458,13 @@ static size_t roughly(const json_t *v)
     return n;
 }
 
-static void keep_record(lc_aws_endpoint *ep, scope *s, json_t *record)
+static void keep_record(scope *s, json_t *record)
 {
     s->seen++;
     if (json_array_size(s->calls) < LC_AWS_MAX_CALLS) {
         s->kept_bytes += roughly(json_object_get(record, "params"));
         json_array_append(s->calls, record);
     }
-    (void)ep;
 }
 
 static void send_answer(lc_aws_endpoint *ep, lc__http_request *req, lc__aws_answer *a)
@@ -550,7 +549,7 @@ static void answer_call(lc_aws_endpoint *ep, lc__http_request *req)
         answer_from_stubs(ep, s, &call, request_id, record, &a);
     json_object_set_new(record, "status", json_integer(a.status));
     if (s)
-        keep_record(ep, s, record);
+        keep_record(s, record);
     pthread_mutex_unlock(&ep->mu);
     lc__aws_call_clear(&call);
     send_answer(ep, req, &a);
@@ -622,7 +621,7 @@ static void refuse_tunnel(lc_aws_endpoint *ep, lc__http_request *req, const char
     pthread_mutex_lock(&ep->mu);
     scope *s = find_scope(ep, scope_id);
     if (s)
-        keep_record(ep, s, record);
+        keep_record(s, record);
     pthread_mutex_unlock(&ep->mu);
     int fd = lc__http_detach(ep->server, req);
     if (fd >= 0) {

@@ -481,8 +481,6 @@ static void s3_body(const lc__http_request *req, lc__aws_call *c)
         if (!aws_unchunk(body, len, &len))
             problem(c, "the aws-chunked body does not decode");
     }
-    c->body = body;
-    c->body_len = len;
     if (is_text(body, len))
         json_object_set_new(c->params, "Body", json_stringn(body ? body : "", len));
     else {
@@ -803,40 +801,10 @@ static void xml_text(lc_buf *b, const char *s)
     }
 }
 
-static void xml_value(lc_buf *b, const json_t *v, bool flattened, int depth);
-
-/* An element <name>value</name>; a list is its items as <member>s (query) or, flattened (S3),
- * one <name> element per item. */
-static void xml_element(lc_buf *b, const char *name, const json_t *v, bool flattened, int depth)
+/* A string, number or boolean as XML text; anything else writes nothing. */
+static void xml_scalar(lc_buf *b, const json_t *v)
 {
-    if (json_is_array(v) && flattened) {
-        size_t i;
-        const json_t *item;
-        json_array_foreach(v, i, item) xml_element(b, name, item, flattened, depth + 1);
-        return;
-    }
-    lc_buf_puts(b, "<");
-    xml_text(b, name);
-    lc_buf_puts(b, ">");
-    xml_value(b, v, flattened, depth + 1);
-    lc_buf_puts(b, "</");
-    xml_text(b, name);
-    lc_buf_puts(b, ">");
-}
-
-static void xml_value(lc_buf *b, const json_t *v, bool flattened, int depth)
-{
-    if (depth > 64)
-        return;
-    if (json_is_object(v)) {
-        const char *k;
-        const json_t *item;
-        json_object_foreach((json_t *)v, k, item) xml_element(b, k, item, flattened, depth);
-    } else if (json_is_array(v)) {
-        size_t i;
-        const json_t *item;
-        json_array_foreach(v, i, item) xml_element(b, "member", item, flattened, depth);
-    } else if (json_is_string(v))
+    if (json_is_string(v))
         xml_text(b, json_string_value(v));
     else if (json_is_true(v) || json_is_false(v))
         lc_buf_puts(b, json_is_true(v) ? "true" : "false");
@@ -844,6 +812,38 @@ static void xml_value(lc_buf *b, const json_t *v, bool flattened, int depth)
         lc_buf_printf(b, "%lld", (long long)json_integer_value(v));
     else if (json_is_real(v))
         lc_buf_printf(b, "%.17g", json_real_value(v));
+}
+
+static void s3_value(lc_buf *b, const json_t *v, int depth);
+
+/* S3's XML: an element <name>value</name>; a list is flattened, one <name> element per item. */
+static void s3_element(lc_buf *b, const char *name, const json_t *v, int depth)
+{
+    if (json_is_array(v)) {
+        size_t i;
+        const json_t *item;
+        json_array_foreach(v, i, item) s3_element(b, name, item, depth + 1);
+        return;
+    }
+    lc_buf_puts(b, "<");
+    xml_text(b, name);
+    lc_buf_puts(b, ">");
+    s3_value(b, v, depth + 1);
+    lc_buf_puts(b, "</");
+    xml_text(b, name);
+    lc_buf_puts(b, ">");
+}
+
+static void s3_value(lc_buf *b, const json_t *v, int depth)
+{
+    if (depth > 64)
+        return;
+    const char *k;
+    const json_t *item;
+    if (json_is_object(v))
+        json_object_foreach((json_t *)v, k, item) s3_element(b, k, item, depth);
+    else
+        xml_scalar(b, v);
 }
 
 static void common_headers(lc__aws_answer *a, const char *request_id)
@@ -924,7 +924,7 @@ static void query_members(lc_buf *b, const json_t *v, const query_style *st, int
         const json_t *item;
         json_object_foreach((json_t *)v, k, item) query_element(b, k, item, st, depth + 1);
     } else
-        xml_value(b, v, false, depth);
+        xml_scalar(b, v);
 }
 
 static void open_tag(lc_buf *b, const char *name)
@@ -1081,7 +1081,7 @@ static void render_s3(const lc__aws_call *c, const json_t *respond, lc__aws_answ
             json_object_set(wrapped, "Bucket", json_object_get(body, "Buckets"));
             json_object_set_new(body, "Buckets", wrapped);
         }
-        xml_value(&b, body, true, 1);
+        s3_value(&b, body, 1);
         json_decref(body);
         lc_buf_printf(&b, "</%s>", root);
         add_header(a, "Content-Type: %s", "application/xml");

@@ -67,8 +67,6 @@ typedef struct {
     json_t *params;                 /* owned: an object (never NULL after lc__aws_read) */
     char problem[512];              /* why the call cannot be answered as asked ("" when it can):
                                        unsigned, unknown service, a body that does not parse, ... */
-    const char *body; /* S3 PutObject: the object's bytes (borrowed from the request) */
-    size_t body_len;
 } lc__aws_call;
 
 /* Reads req into call (cleared first). Never fails: what cannot be understood is said in

@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "../common/http_test.h"
+#include "../common/scratch.h"
 #include "lambdacheck/aws_endpoint.h"
 #include "lambdacheck/buf.h"
 #include "lambdacheck/json_util.h"
@@ -464,16 +465,9 @@ START_TEST(the_variables_point_every_sdk_at_the_scope)
     char id[LC_AWS_SCOPE_SIZE], prefix[64], want[200], path[8600];
     open_scope(NULL, id, prefix, sizeof prefix);
     /* a botocore data folder: a service of the table and one outside it */
-    char data[] = "/tmp/lc-botocore-XXXXXX";
-    ck_assert_ptr_nonnull(mkdtemp(data));
-    snprintf(path, sizeof path, "%s/ec2", data);
-    mkdir(path, 0700);
-    snprintf(path, sizeof path, "%s/ec2/2016-11-15", data);
-    mkdir(path, 0700);
-    snprintf(path, sizeof path, "%s/dynamodb", data);
-    mkdir(path, 0700);
-    snprintf(path, sizeof path, "%s/dynamodb/2012-08-10", data);
-    mkdir(path, 0700);
+    char *data = scratch_dir("botocore");
+    scratch_write(data, "ec2/2016-11-15/service-2.json", "{}");
+    scratch_write(data, "dynamodb/2012-08-10/service-2.json", "{}");
     json_t *vars = lc_aws_endpoint_variables(ep, id, data, NULL);
     snprintf(want, sizeof want, "%s%s", lc_aws_endpoint_url(ep), prefix);
     ck_assert_str_eq(json_string_value(json_object_get(vars, "AWS_ENDPOINT_URL")), want);
@@ -521,9 +515,7 @@ START_TEST(the_variables_point_every_sdk_at_the_scope)
     json_decref(theirs);
     lc_aws_endpoint_close(ep, id);
     ck_assert_int_ne(stat(kept, &st), 0); /* removed with its scope */
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", data);
-    ck_assert_int_eq(system(cmd), 0);
+    scratch_remove(data);
 }
 END_TEST
 
@@ -779,18 +771,18 @@ END_TEST
 
 START_TEST(a_stubs_file_that_is_not_json_is_named)
 {
-    char path[] = "/tmp/lc-stubs-XXXXXX";
-    int fd = mkstemp(path);
-    ck_assert_int_ge(fd, 0);
-    ck_assert_int_eq(write(fd, "[{\"call\": ", 10), 10);
-    close(fd);
+    char *dir = scratch_dir("stubs");
+    char path[600];
+    snprintf(path, sizeof path, "%s", scratch_write(dir, "stubs.json", "[{\"call\": "));
     json_t *out = NULL;
     lc_error err = {0};
     ck_assert_int_eq(lc_aws_stubs_load(path, &out, &err), LC_EINVAL);
     ck_assert_str_eq(err.source, path);
     ck_assert_ptr_nonnull(strstr(err.message, "the stubs file cannot be read as JSON"));
-    ck_assert_int_eq(lc_aws_stubs_load("/nonexistent/stubs.json", &out, &err), LC_ENOTFOUND);
-    unlink(path);
+    lc_error missing = {0};
+    ck_assert_int_eq(lc_aws_stubs_load("/nonexistent/stubs.json", &out, &missing), LC_ENOTFOUND);
+    ck_assert_str_eq(missing.source, "/nonexistent/stubs.json");
+    scratch_remove(dir);
 }
 END_TEST
 
