@@ -86,6 +86,10 @@ void cli_print_python_choice(const char *label, const lc_function *fn);
 /* Serving every function of a.template that can run here (warning about the others). */
 int cli_add_template_functions(cli_function_args *a, lc_emulator *em);
 
+/* The gateway model (gateway.h) of a.template's APIs and function URLs, printing the notes of
+ * what cannot be served: CLI_OK (caller decrefs *model) or a failure after printing why. */
+int cli_template_http(cli_function_args *a, json_t **model);
+
 /* The help text of the options every command that runs functions locally shares. */
 #define CLI_FUNCTION_ISOLATION_HELP                                                                \
     "  --host-packages          let Python functions import every package the interpreter has\n" \

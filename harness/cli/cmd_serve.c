@@ -42,6 +42,17 @@ static const char serve_usage[] =
     "                              secret from $LAMBDACHECK_SIGV4_SECRET when not given (a\n"
     "                              secret on the command line is readable by local users)\n"
     "  --require-sigv4-file FILE   the same, KEY:SECRET read from FILE\n"
+    "  --api-listen HOST:PORT      where the APIs and function URLs listen (default\n"
+    "                              127.0.0.1:0); with a PORT, each takes the next port\n"
+    "  --endpoints-file FILE       write their base URLs there once listening, as JSON:\n"
+    "                              {\"apis\": {NAME: URL}, \"functionUrls\": {FUNCTION: URL}}\n"
+    "  --no-apis                   serve only the Invoke API\n"
+    "\n"
+    "With --template (or a manifest's template or \"http\"), serve also answers HTTP as API\n"
+    "Gateway and function URLs would: every Api and HttpApi event, AWS::Serverless::Api and\n"
+    "HttpApi resource, and FunctionUrlConfig, each on a port of its own, with their routes,\n"
+    "stages, CORS, Lambda authorizers and binary media types. One line per request is logged,\n"
+    "after the function's own log lines.\n"
     "\n"
     "Who can call: anyone who can connect to the address. On 127.0.0.1 that is every local user\n"
     "and process; with --listen on another address, whoever reaches it. --require-sigv4 limits\n"
@@ -59,10 +70,16 @@ typedef struct {
     lc_async_config async;
     char sigv4_key[128];
     char sigv4_secret[256];
+    char api_host[64];
+    unsigned api_port;
+    const char *endpoints_file;
+    bool no_apis;
+    json_t *http; /* the gateway model, gathered from the template or manifests (owned) */
 } serve_args;
 
 enum { OPT_LISTEN = OPT_FUNCTION_LAST, OPT_PORT_FILE, OPT_DESTINATION, OPT_RETRIES,
-       OPT_RETRY_DELAY, OPT_EVENT_AGE, OPT_SIGV4, OPT_SIGV4_FILE, OPT_MANIFEST, OPT_HELP };
+       OPT_RETRY_DELAY, OPT_EVENT_AGE, OPT_SIGV4, OPT_SIGV4_FILE, OPT_MANIFEST, OPT_API_LISTEN,
+       OPT_ENDPOINTS_FILE, OPT_NO_APIS, OPT_HELP };
 
 static const struct option long_options[] = {
     CLI_FUNCTION_OPTIONS,
@@ -75,21 +92,31 @@ static const struct option long_options[] = {
     {"require-sigv4", required_argument, NULL, OPT_SIGV4},
     {"require-sigv4-file", required_argument, NULL, OPT_SIGV4_FILE},
     {"manifest", required_argument, NULL, OPT_MANIFEST},
+    {"api-listen", required_argument, NULL, OPT_API_LISTEN},
+    {"endpoints-file", required_argument, NULL, OPT_ENDPOINTS_FILE},
+    {"no-apis", no_argument, NULL, OPT_NO_APIS},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
 
-static int parse_listen(serve_args *a, const char *arg)
+static int parse_host_port(const char *option, const char *arg, char host[64], unsigned *port)
 {
     const char *colon = strrchr(arg, ':');
-    long port = colon ? cli_parse_number("serve ", "--listen's port", colon + 1, 0, 65535) : -1;
-    if (colon == NULL || colon == arg || (size_t)(colon - arg) >= sizeof a->host)
-        return cli_usage_error("serve ", "--listen takes HOST:PORT, not '%s'", arg);
-    if (port < 0)
+    char what[64];
+    snprintf(what, sizeof what, "%s's port", option);
+    long p = colon ? cli_parse_number("serve ", what, colon + 1, 0, 65535) : -1;
+    if (colon == NULL || colon == arg || (size_t)(colon - arg) >= 64)
+        return cli_usage_error("serve ", "%s takes HOST:PORT, not '%s'", option, arg);
+    if (p < 0)
         return CLI_USAGE;
-    snprintf(a->host, sizeof a->host, "%.*s", (int)(colon - arg), arg);
-    a->port = (unsigned)port;
+    snprintf(host, 64, "%.*s", (int)(colon - arg), arg);
+    *port = (unsigned)p;
     return CLI_OK;
+}
+
+static int parse_listen(serve_args *a, const char *arg)
+{
+    return parse_host_port("--listen", arg, a->host, &a->port);
 }
 
 /* KEY:SECRET, or KEY with the secret from $LAMBDACHECK_SIGV4_SECRET. A secret given in arg is
@@ -153,6 +180,9 @@ static int take_option(serve_args *a, int opt, const char *arg)
     case OPT_SIGV4: return take_sigv4(a, (char *)arg);
     case OPT_SIGV4_FILE: return take_sigv4_file(a, arg);
     case OPT_PORT_FILE: a->port_file = arg; return CLI_OK;
+    case OPT_API_LISTEN: return parse_host_port("--api-listen", arg, a->api_host, &a->api_port);
+    case OPT_ENDPOINTS_FILE: a->endpoints_file = arg; return CLI_OK;
+    case OPT_NO_APIS: a->no_apis = true; return CLI_OK;
     case OPT_MANIFEST:
         if (a->n_manifests == 16)
             return cli_usage_error("serve ", "at most 16 --manifest libraries");
@@ -284,10 +314,70 @@ static void raise_descriptor_limit(void)
     }
 }
 
+static int write_endpoints(const char *path, const lc_gateway *gw)
+{
+    json_t *endpoints = lc_gateway_endpoints(gw);
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    /* written whole, then renamed: a script polling for the file never reads half of it */
+    int rc = json_dump_file(endpoints, tmp, JSON_INDENT(2)) == 0 && rename(tmp, path) == 0
+                 ? CLI_OK
+                 : CLI_FAILED;
+    if (rc != CLI_OK)
+        fprintf(stderr, "lambdacheck: %s: cannot write the endpoints file: %s\n", path,
+                strerror(errno));
+    json_decref(endpoints);
+    return rc;
+}
+
+static size_t model_size(const json_t *model)
+{
+    return json_array_size(json_object_get(model, "apis")) +
+           json_array_size(json_object_get(model, "functionUrls"));
+}
+
+/* The APIs and function URLs, when there are any: started, announced, their URLs written. */
+static int start_gateway(serve_args *a, lc_emulator *em, lc_gateway **gw)
+{
+    *gw = NULL;
+    if (a->no_apis || a->http == NULL || model_size(a->http) == 0) {
+        if (a->endpoints_file && !a->no_apis)
+            fprintf(stderr, "lambdacheck: note: --endpoints-file: there are no APIs or function "
+                            "URLs to serve\n");
+        return CLI_OK;
+    }
+    lc_gateway_options opt = {.host = a->api_host, .port = a->api_port, .log = stderr,
+                              .region = a->f.fn.region, .account = a->f.fn.account};
+    if (a->sigv4_key[0]) {
+        opt.sigv4_access_key_id = a->sigv4_key;
+        opt.sigv4_secret_access_key = a->sigv4_secret;
+    }
+    lc_error err = {0};
+    if (lc_gateway_start(em, a->http, &opt, gw, &err) != LC_OK) {
+        cli_print_error(&err);
+        return CLI_FAILED;
+    }
+    json_t *endpoints = lc_gateway_endpoints(*gw);
+    const char *kind;
+    json_t *list;
+    json_object_foreach(endpoints, kind, list)
+    {
+        const char *name;
+        json_t *url;
+        json_object_foreach(list, name, url)
+            fprintf(stderr, "lambdacheck: serving %s %s at %s\n",
+                    strcmp(kind, "apis") == 0 ? "API" : "the function URL of", name,
+                    json_string_value(url));
+    }
+    json_decref(endpoints);
+    return a->endpoints_file ? write_endpoints(a->endpoints_file, *gw) : CLI_OK;
+}
+
 static int serve(serve_args *a, lc_emulator *em, const sigset_t *stop)
 {
     lc_error err = {0};
     lc_invoke_server *server = NULL;
+    lc_gateway *gw = NULL;
     lc_invoke_server_options opt = {.host = a->host, .port = a->port, .log = stderr};
     raise_descriptor_limit();
     if (a->sigv4_key[0]) {
@@ -307,10 +397,13 @@ static int serve(serve_args *a, lc_emulator *em, const sigset_t *stop)
     for (size_t i = 0; i < n; i++)
         fprintf(stderr, "%s%s", i ? ", " : "", lc_function_name(lc_emulator_function_at(em, i)));
     fprintf(stderr, " at %s\n", lc_invoke_server_url(server));
-    int rc = a->port_file ? write_port_file(a->port_file, lc_invoke_server_port(server)) : CLI_OK;
+    int rc = start_gateway(a, em, &gw);
+    if (rc == CLI_OK && a->port_file)
+        rc = write_port_file(a->port_file, lc_invoke_server_port(server));
     int sig = rc == CLI_OK ? wait_for_stop(stop) : 0;
     if (sig)
         fprintf(stderr, "lambdacheck: %s: finishing queued events\n", strsignal(sig));
+    lc_gateway_free(gw);           /* no new requests; those in progress are answered */
     lc_invoke_server_free(server); /* no new calls; those in progress finish */
     if (lc_emulator_drain(em, 3600 * 1000L, true, &err) != LC_OK) {
         cli_print_error(&err);
@@ -363,6 +456,10 @@ static int add_library(serve_args *a, lc_library **libs, int i, lc_emulator *em)
         return err.status == LC_ESPAWN ? CLI_FAILED : CLI_USAGE;
     }
     cli_print_notes(libs[i]);
+    const json_t *http = lc_library_http(libs[i]);
+    json_array_extend(json_object_get(a->http, "apis"), json_object_get(http, "apis"));
+    json_array_extend(json_object_get(a->http, "functionUrls"),
+                      json_object_get(http, "functionUrls"));
     for (size_t f = 0; f < lc_library_function_count(libs[i]); f++) {
         const char *name = lc_library_function_name(libs[i], f);
         const char *other = declared_by(libs, i, name);
@@ -409,7 +506,9 @@ int cli_serve(int argc, char **argv)
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    serve_args a = {.f.env = json_object(), .host = "127.0.0.1", .async = lc_async_defaults()};
+    serve_args a = {.f.env = json_object(), .host = "127.0.0.1", .api_host = "127.0.0.1",
+                    .async = lc_async_defaults(),
+                    .http = json_pack("{s:[], s:[]}", "apis", "functionUrls")};
     a.f.fn.environment = a.f.env;
     int rc = parse_args(argc, argv, &a);
     lc_emulator *em = NULL;
@@ -422,9 +521,15 @@ int cli_serve(int argc, char **argv)
         rc = a.n_manifests  ? add_manifests(&a, em)
              : a.f.template ? cli_add_template_functions(&a.f, em)
                             : add_function(&a, em);
+    if (rc == CLI_OK && a.f.template && !a.no_apis) {
+        json_decref(a.http);
+        a.http = NULL;
+        rc = cli_template_http(&a.f, &a.http);
+    }
     if (rc == CLI_OK)
         rc = serve(&a, em, &stop);
     lc_emulator_free(em);
     cli_function_args_clear(&a.f);
+    json_decref(a.http);
     return rc < 0 ? CLI_OK : rc;
 }

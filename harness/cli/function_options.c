@@ -432,6 +432,25 @@ int cli_add_template_functions(cli_function_args *a, lc_emulator *em)
     return rc;
 }
 
+int cli_template_http(cli_function_args *a, json_t **model)
+{
+    lc_template *t = NULL;
+    int rc = load_template(a, &t);
+    lc_buf notes;
+    lc_buf_init(&notes, 0);
+    lc_error err = {0};
+    if (rc == CLI_OK && lc_gateway_model_from_template(t, model, &notes, &err) != LC_OK) {
+        cli_print_error(&err);
+        rc = CLI_FAILED;
+    }
+    if (notes.len)
+        for (char *line = strtok(notes.data, "\n"); line; line = strtok(NULL, "\n"))
+            fprintf(stderr, "lambdacheck: note: %s\n", line);
+    lc_buf_free(&notes);
+    lc_template_free(t);
+    return rc;
+}
+
 int cli_make_function(cli_function_args *a, lc_function **out)
 {
     if (a->template) {

@@ -91,6 +91,7 @@ typedef struct conn {
     struct conn *next_ready;
     char *target_copy;         /* target, path and query when the target has a query */
     EVP_MD_CTX *sha;           /* with hash_bodies: the body's hash so far */
+    char peer[48];             /* the client's address */
 } conn;
 
 /* An answer made in another thread, queued for the loop. */
@@ -134,27 +135,31 @@ static int64_t now_ms(void)
 
 const char *lc__http_reason(int status)
 {
-    switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 202: return "Accepted";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 414: return "URI Too Long";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
-    }
+    static const struct {
+        int status;
+        const char *reason;
+    } reasons[] = {{100, "Continue"}, {200, "OK"}, {201, "Created"}, {202, "Accepted"},
+                   {203, "Non-Authoritative Information"}, {204, "No Content"},
+                   {205, "Reset Content"}, {206, "Partial Content"}, {300, "Multiple Choices"},
+                   {301, "Moved Permanently"}, {302, "Found"}, {303, "See Other"},
+                   {304, "Not Modified"}, {307, "Temporary Redirect"},
+                   {308, "Permanent Redirect"}, {400, "Bad Request"}, {401, "Unauthorized"},
+                   {402, "Payment Required"}, {403, "Forbidden"}, {404, "Not Found"},
+                   {405, "Method Not Allowed"}, {406, "Not Acceptable"}, {408, "Request Timeout"},
+                   {409, "Conflict"}, {410, "Gone"}, {411, "Length Required"},
+                   {412, "Precondition Failed"}, {413, "Content Too Large"},
+                   {414, "URI Too Long"}, {415, "Unsupported Media Type"},
+                   {416, "Range Not Satisfiable"}, {417, "Expectation Failed"},
+                   {418, "I'm a teapot"}, {422, "Unprocessable Content"},
+                   {425, "Too Early"}, {426, "Upgrade Required"}, {428, "Precondition Required"},
+                   {429, "Too Many Requests"}, {431, "Request Header Fields Too Large"},
+                   {451, "Unavailable For Legal Reasons"}, {500, "Internal Server Error"},
+                   {501, "Not Implemented"}, {502, "Bad Gateway"}, {503, "Service Unavailable"},
+                   {504, "Gateway Timeout"}, {505, "HTTP Version Not Supported"}};
+    for (size_t i = 0; i < sizeof reasons / sizeof *reasons; i++)
+        if (reasons[i].status == status)
+            return reasons[i].reason;
+    return "Unknown";
 }
 
 /* Registers the events to wait for; 0 takes the connection out of epoll altogether, so a
@@ -736,6 +741,7 @@ static void reset_request(conn *c)
     c->target_copy = NULL;
     lc_buf_free(&c->req.body);
     memset(&c->req, 0, sizeof c->req);
+    c->req.peer = c->peer;
     c->head = NULL;
     c->trailer_text = NULL;
     c->trailer_len = 0;
@@ -1012,6 +1018,20 @@ static void resume_listening(lc__http_server *s)
         s->listen_paused = false;
 }
 
+/* The client's IP address as text ("127.0.0.1", "::1"); "" when unknown. */
+static void peer_address(int fd, char *out, size_t size)
+{
+    struct sockaddr_storage sa;
+    socklen_t len = sizeof sa;
+    out[0] = '\0';
+    if (getpeername(fd, (struct sockaddr *)&sa, &len) != 0)
+        return;
+    if (sa.ss_family == AF_INET)
+        inet_ntop(AF_INET, &((struct sockaddr_in *)&sa)->sin_addr, out, (socklen_t)size);
+    else if (sa.ss_family == AF_INET6)
+        inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&sa)->sin6_addr, out, (socklen_t)size);
+}
+
 static void accept_all(lc__http_server *s)
 {
     for (;;) {
@@ -1037,6 +1057,8 @@ static void accept_all(lc__http_server *s)
         c->s = s;
         c->fd = fd;
         c->active_ms = now_ms();
+        peer_address(fd, c->peer, sizeof c->peer);
+        c->req.peer = c->peer;
         link_first(s, c);
         watch(s, c, EPOLLIN);
     }

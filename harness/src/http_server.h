@@ -56,6 +56,7 @@ typedef struct lc__http_request {
     bool streamed;       /* config.streams said so: each piece of the body went to on_body too */
     char body_sha256[65]; /* with config.hash_bodies: the SHA-256 (hex) of the whole body as
                             received, kept or not; "" otherwise */
+    const char *peer;    /* the client's IP address ("127.0.0.1"; "" when unknown) */
     void *user;          /* for the handler */
 } lc__http_request;
 

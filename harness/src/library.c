@@ -18,6 +18,7 @@
 #include "lambdacheck/buf.h"
 #include "lambdacheck/context.h"
 #include "lambdacheck/event.h"
+#include "lambdacheck/gateway.h"
 #include "lambdacheck/json_util.h"
 #include "lambdacheck/template.h"
 
@@ -439,6 +440,41 @@ static const char *host_architecture(void)
     return strcmp(u.machine, "aarch64") == 0 ? "arm64" : u.machine;
 }
 
+/* The template's APIs and function URLs, for serve and HTTP cases. */
+static void add_template_http(lc_library *lib, const lc_template *t)
+{
+    lc_buf notes;
+    lc_buf_init(&notes, 0);
+    json_t *model = NULL;
+    if (lc_gateway_model_from_template(t, &model, &notes, NULL) == LC_OK) {
+        json_array_extend(json_object_get(lib->http, "apis"), json_object_get(model, "apis"));
+        json_array_extend(json_object_get(lib->http, "functionUrls"),
+                          json_object_get(model, "functionUrls"));
+    }
+    for (char *line = notes.data; line && *line;) {
+        size_t len = strcspn(line, "\n");
+        add_note(lib, "%s: %.*s", lc_template_path(t), (int)len, line);
+        line += len + (line[len] == '\n');
+    }
+    json_decref(model);
+    lc_buf_free(&notes);
+}
+
+/* The manifest's "http": the routes of functions without a template (gateway.h's model). */
+static lc_status load_manifest_http(lc_library *lib, const json_t *manifest, lc_error *err)
+{
+    const json_t *http = json_object_get(manifest, "http");
+    if (http == NULL)
+        return LC_OK;
+    lc_status st = lc_gateway_model_check(http, lib->manifest, err);
+    if (st != LC_OK)
+        return st;
+    json_array_extend(json_object_get(lib->http, "apis"), json_object_get(http, "apis"));
+    json_array_extend(json_object_get(lib->http, "functionUrls"),
+                      json_object_get(http, "functionUrls"));
+    return LC_OK;
+}
+
 /* The functions of the manifest's "template": each unless the manifest's own entry of that name
  * overrides fields; one that cannot run here is kept with its problem. */
 static lc_status load_template(lc_library *lib, const json_t *manifest,
@@ -476,6 +512,8 @@ static lc_status load_template(lc_library *lib, const json_t *manifest,
                 sizeof lib->functions[0].foreign_arch, "%s", tf->architecture);
         json_decref(f);
     }
+    if (st == LC_OK)
+        add_template_http(lib, t);
     lc_template_free(t);
     return st;
 }
@@ -523,6 +561,8 @@ static lc_status load_functions(lc_library *lib, const json_t *manifest,
     note_deprecated(lib);
     return st;
 }
+
+const json_t *lc_library_http(const lc_library *lib) { return lib->http; }
 
 const lc__function *lc__library_function(const lc_library *lib, const char *name)
 {
@@ -1216,7 +1256,7 @@ static lc_status load_manifest(lc_library *lib, const char *given, const lc_libr
 {
     static const char *const manifest_keys[] = {
         "name",       "description", "functions", "cases", "template", "parameters", "envVars",
-        "aws",        "awsStubsFile", "awsEndpoint", NULL};
+        "aws",        "awsStubsFile", "awsEndpoint", "http", NULL};
     json_t *manifest = NULL;
     lc_status st = manifest_path(given, lib->manifest, sizeof lib->manifest, err);
     if (st == LC_OK)
@@ -1241,6 +1281,8 @@ static lc_status load_manifest(lc_library *lib, const char *given, const lc_libr
         st = load_functions(lib, manifest, opt, err);
     }
     if (st == LC_OK)
+        st = load_manifest_http(lib, manifest, err);
+    if (st == LC_OK)
         st = load_cases(lib, json_object_get(manifest, "cases"), opt, err);
     json_decref(manifest);
     return st;
@@ -1253,6 +1295,7 @@ lc_status lc_library_load(const char *path, const lc_library_options *opt, lc_li
     lc_library *lib = calloc(1, sizeof *lib);
     if (lib == NULL)
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    lib->http = json_pack("{s:[], s:[]}", "apis", "functionUrls");
     const lc_library_options none = {0};
     lc_status st = load_manifest(lib, path, opt ? opt : &none, err);
     if (st != LC_OK) {
@@ -1279,6 +1322,7 @@ void lc_library_free(lc_library *lib)
     free(lib->notes);
     json_decref(lib->env_vars);
     json_decref(lib->aws_stubs);
+    json_decref(lib->http);
     for (size_t i = 0; i < lib->n_cases; i++)
         free_case(&lib->cases[i]);
     free(lib->cases);

@@ -69,6 +69,8 @@ struct lc_library {
     json_t *env_vars;    /* the manifest's "envVars" file, or NULL */
     json_t *aws_stubs;   /* the manifest's "aws" and "awsStubsFile" stubs (owned list) */
     char aws_endpoint[512]; /* the manifest's "awsEndpoint", or "" */
+    json_t *http;        /* the gateway model (gateway.h): its template's APIs and function URLs,
+                            then the manifest's "http" (owned; empty lists when none) */
     const char *template_path; /* while a template's function (no manifest entry of its own) is
                                   built: the template, named in its errors (borrowed) */
 };

@@ -720,6 +720,9 @@ static void finish_entries(lc_template *t)
         if (e->event_sources == NULL) /* a function refused before it was described */
             e->event_sources = json_object();
         e->pub.event_sources = e->event_sources;
+        if (e->props == NULL)
+            e->props = json_object();
+        e->pub.properties = e->props;
         lc_buf_printf(&names, "%s%s", i ? ", " : "", e->pub.name);
     }
     t->names = lc_buf_take(&names);
@@ -831,6 +834,38 @@ const lc_template_function *lc_template_find(const lc_template *t, const char *n
         if (strcmp(t->entries[i].pub.name, name) == 0)
             return &t->entries[i].pub;
     return NULL;
+}
+
+/* Resources (not functions) resolved on demand: only the gateway asks for them. */
+json_t *lc_template_resources(const lc_template *t, const char *type)
+{
+    json_t *out = json_object();
+    const char *kind = strcmp(type, "AWS::Serverless::Api") == 0       ? "Api"
+                       : strcmp(type, "AWS::Serverless::HttpApi") == 0 ? "HttpApi"
+                                                                        : NULL;
+    const json_t *globals = kind ? lc_template_globals(t, kind) : NULL;
+    const char *name;
+    json_t *res;
+    json_object_foreach(json_object_get(t->doc, "Resources"), name, res)
+    {
+        const char *rtype = prop_string(res, "Type");
+        lc_error err = {0};
+        if (rtype == NULL || strcmp(rtype, type) != 0 ||
+            included((lc_template *)t, res, &err) != 1)
+            continue;
+        json_t *merged = merge_global(globals, json_object_get(res, "Properties"));
+        json_t *props = merged ? lc__cfn_resolve(&t->scope, merged, &err) : NULL;
+        json_decref(merged);
+        if (props == NULL || props == lc__cfn_no_value())
+            props = json_object();
+        json_object_set_new(out, name, props);
+    }
+    return out;
+}
+
+const json_t *lc_template_globals(const lc_template *t, const char *kind)
+{
+    return json_object_get(json_object_get(t->doc, "Globals"), kind);
 }
 
 const char *lc_template_function_names(const lc_template *t)

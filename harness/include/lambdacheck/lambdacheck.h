@@ -19,6 +19,7 @@
 #include "lambdacheck/emulator.h"
 #include "lambdacheck/aws_endpoint.h"
 #include "lambdacheck/invoke_server.h"
+#include "lambdacheck/gateway.h"
 #include "lambdacheck/credentials.h"
 #include "lambdacheck/client.h"
 #include "lambdacheck/sigv4.h"

@@ -121,6 +121,10 @@ const char *lc_library_function_code_dir(const lc_library *lib, size_t i);
  * target, a function that cannot run here). Borrowed until lc_library_free. */
 const lc_function *lc_library_function(const lc_library *lib, size_t i);
 
+/* The library's HTTP front as a gateway model (gateway.h): its template's APIs and function
+ * URLs, then the manifest's "http". Borrowed until lc_library_free. */
+const json_t *lc_library_http(const lc_library *lib);
+
 /* Adds copies of the library's functions to em (needs a library loaded with local). LC_EINVAL
  * when em has a function of the same name already, naming it. */
 lc_status lc_library_add_functions(const lc_library *lib, lc_emulator *em, lc_error *err);

@@ -66,6 +66,8 @@ typedef struct {
                                     {"sqs": {"functionResponseTypes": ["ReportBatchItemFailures"]},
                                     ...}, the manifest's "eventSources" shape; an empty object
                                     when none */
+    const json_t *properties;    /* every property, intrinsics resolved as far as they can be
+                                    (Globals merged): Events, FunctionUrlConfig, ... */
 } lc_template_function;
 
 /* Reads the template at path. Errors (not a template, YAML or JSON syntax, an unknown tag, a
@@ -85,6 +87,16 @@ const lc_template_function *lc_template_function_at(const lc_template *t, size_t
 
 /* The function of that logical id, or NULL. */
 const lc_template_function *lc_template_find(const lc_template *t, const char *name);
+
+/* The resources of a type ("AWS::Serverless::Api"), by logical id: {id: Properties}, with
+ * intrinsics resolved as far as they can be and, for AWS::Serverless::Api and
+ * AWS::Serverless::HttpApi, Globals.Api or Globals.HttpApi merged as SAM merges them; resources
+ * whose Condition is false left out. A new object (caller decrefs). */
+json_t *lc_template_resources(const lc_template *t, const char *type);
+
+/* The template's Globals section for a kind ("Api", "HttpApi", "Function"), or NULL. Borrowed
+ * until free. */
+const json_t *lc_template_globals(const lc_template *t, const char *kind);
 
 /* The logical ids of the functions, ", "-separated, for messages. Borrowed until free. */
 const char *lc_template_function_names(const lc_template *t);
