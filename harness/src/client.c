@@ -1,6 +1,7 @@
 #include "lambdacheck/client.h"
 #include "lambdacheck/eventstream.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -365,4 +366,116 @@ void lc_invoke_response_clear(lc_invoke_response *r)
     free(r->error_details);
     free(r->log_result);
     memset(r, 0, sizeof *r);
+}
+
+/* --- plain HTTP requests (a case's requests to an API) ----------------------------------------- */
+
+#define MAX_HTTP_ANSWER (16u * 1024 * 1024)
+
+static size_t on_http_body(char *data, size_t size, size_t n, void *arg)
+{
+    return lc_buf_append(arg, data, size * n) == LC_OK ? size * n : 0;
+}
+
+/* Each header line of the final answer (a 100 Continue's are dropped when the next head starts). */
+static size_t on_http_header(char *line, size_t size, size_t n, void *arg)
+{
+    json_t *headers = arg;
+    size_t len = size * n;
+    if (len >= 5 && strncmp(line, "HTTP/", 5) == 0) {
+        json_object_clear(headers);
+        return len;
+    }
+    const char *colon = memchr(line, ':', len);
+    if (colon == NULL)
+        return len;
+    char name[256];
+    size_t nlen = (size_t)(colon - line);
+    if (nlen > sizeof name - 1)
+        nlen = sizeof name - 1;
+    for (size_t i = 0; i < nlen; i++)
+        name[i] = (char)tolower((unsigned char)line[i]);
+    name[nlen] = '\0';
+    const char *v = colon + 1, *end = line + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    json_t *list = json_object_get(headers, name);
+    if (list == NULL)
+        json_object_set_new(headers, name, list = json_array());
+    json_t *value = json_stringn(v, (size_t)(end - v));
+    json_array_append_new(list, value ? value : json_string(""));
+    return len;
+}
+
+static struct curl_slist *http_headers(const lc__curl_api *api, const json_t *headers)
+{
+    struct curl_slist *list = api->slist_append(NULL, "Expect:");
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)headers, k, v)
+    {
+        char line[8448];
+        if (json_is_string(v)) {
+            snprintf(line, sizeof line, "%s: %s", k, json_string_value(v));
+            list = api->slist_append(list, line);
+        }
+    }
+    return list;
+}
+
+lc_status lc_http_call(const lc_http_request *req, lc_http_answer *out, lc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const lc__curl_api *api = lc__curl(err);
+    if (api == NULL)
+        return err ? err->status : LC_ESPAWN;
+    CURL *h = api->easy_init();
+    if (h == NULL)
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    lc_buf body;
+    lc_buf_init(&body, MAX_HTTP_ANSWER);
+    out->headers = json_object();
+    struct curl_slist *headers = http_headers(api, req->headers);
+    char errbuf[CURL_ERROR_SIZE] = "";
+    api->easy_setopt(h, CURLOPT_URL, req->url);
+    api->easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method ? req->method : "GET");
+    if (req->method && strcmp(req->method, "HEAD") == 0)
+        api->easy_setopt(h, CURLOPT_NOBODY, 1L);
+    if (req->body_len) {
+        api->easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+        api->easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    }
+    api->easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    api->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_http_body);
+    api->easy_setopt(h, CURLOPT_WRITEDATA, &body);
+    api->easy_setopt(h, CURLOPT_HEADERFUNCTION, on_http_header);
+    api->easy_setopt(h, CURLOPT_HEADERDATA, out->headers);
+    api->easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 960000L);
+    api->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    api->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    CURLcode rc = api->easy_perform(h);
+    if (rc == CURLE_OK)
+        api->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);
+    api->slist_free_all(headers);
+    api->easy_cleanup(h);
+    if (rc != CURLE_OK) {
+        lc_buf_free(&body);
+        lc_http_answer_clear(out);
+        return lc_error_set(err, LC_ETRANSPORT, req->url, 0, 0, "no answer from %s: %s",
+                            req->url, errbuf[0] ? errbuf : api->easy_strerror(rc));
+    }
+    out->body_len = body.len;
+    out->body = lc_buf_take(&body);
+    if (out->body == NULL)
+        out->body = strdup("");
+    return LC_OK;
+}
+
+void lc_http_answer_clear(lc_http_answer *a)
+{
+    json_decref(a->headers);
+    free(a->body);
+    memset(a, 0, sizeof *a);
 }

@@ -135,7 +135,7 @@ void lc_verdicts_clear(lc_verdicts *v)
 /* --- validation -------------------------------------------------------------------------------- */
 
 typedef enum { T_ANY, T_INTEGER, T_STRING, T_STRING_OR_NULL, T_STRINGS, T_REGEXES, T_BOOLEAN,
-               T_TRUE, T_POSITIVE, T_OBJECT, T_AWS_CALLS } value_kind;
+               T_TRUE, T_POSITIVE, T_OBJECT, T_AWS_CALLS, T_HTTP } value_kind;
 
 static const struct {
     const char *key;
@@ -164,6 +164,8 @@ static const struct {
     {"awsCallsAnyOrder", T_BOOLEAN, "true or false"},
     {"awsCallsOnly", T_BOOLEAN, "true or false"},
     {"noAwsCalls", T_TRUE, "true (the invocation made no AWS call)"},
+    {"http", T_HTTP, "an object: {\"status\": 200, \"headers\": {...}, \"body\": \"...\", "
+                     "\"json\": ...} (the answer to the case's HTTP request)"},
 };
 
 #define N_EXPECTATIONS (sizeof expectations / sizeof *expectations)
@@ -214,6 +216,7 @@ static bool kind_matches(value_kind kind, const json_t *v)
     case T_POSITIVE: return json_is_number(v) && json_number_value(v) > 0;
     case T_OBJECT: return json_is_object(v);
     case T_AWS_CALLS: return json_is_array(v);
+    case T_HTTP: return json_is_object(v);
     default: return v != NULL;
     }
 }
@@ -279,6 +282,49 @@ static lc_status check_aws_calls(const json_t *calls, const char *source, const 
     return LC_OK;
 }
 
+/* expect.http: {"status": int, "headers": {name: string or null}, "body": string,
+ * "bodyContains": string, "json": any, "jsonContains": any}. */
+static lc_status check_http(const json_t *http, const char *source, const char *where,
+                            lc_error *err)
+{
+    const char *key;
+    json_t *v;
+    static const struct {
+        const char *key, *wanted;
+        json_type type; /* JSON_NULL: any value */
+    } fields[] = {{"status", "an integer", JSON_INTEGER},
+                  {"headers", "an object of header names to values (null: absent)", JSON_OBJECT},
+                  {"body", "a string", JSON_STRING},
+                  {"bodyBase64", "a string (the body's bytes, base64-encoded)", JSON_STRING},
+                  {"bodyContains", "a string", JSON_STRING},
+                  {"json", "any JSON value", JSON_NULL},
+                  {"jsonContains", "any JSON value", JSON_NULL}};
+    json_object_foreach((json_t *)http, key, v)
+    {
+        size_t i = 0, n = sizeof fields / sizeof *fields;
+        while (i < n && strcmp(fields[i].key, key) != 0)
+            i++;
+        if (i == n)
+            return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                                "%shttp.%s: unknown (status, headers, body, bodyBase64, "
+                                "bodyContains, json, jsonContains)",
+                                where, key);
+        if (fields[i].type != JSON_NULL && json_typeof(v) != fields[i].type)
+            return lc_error_set(err, LC_EINVAL, source, 0, 0, "%shttp.%s must be %s", where, key,
+                                fields[i].wanted);
+    }
+    const char *name;
+    json_object_foreach(json_object_get(http, "headers"), name, v)
+    {
+        if (!json_is_string(v) && !json_is_null(v))
+            return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                                "%shttp.headers.%s must be a string, or null for a header that "
+                                "must be absent",
+                                where, name);
+    }
+    return LC_OK;
+}
+
 lc_status lc_expect_validate(const json_t *expect, const char *source, const char *where,
                              lc_error *err)
 {
@@ -304,6 +350,8 @@ lc_status lc_expect_validate(const json_t *expect, const char *source, const cha
             return err ? err->status : LC_EINVAL;
         if (expectations[i].kind == T_AWS_CALLS &&
             check_aws_calls(v, source, where, err) != LC_OK)
+            return err ? err->status : LC_EINVAL;
+        if (expectations[i].kind == T_HTTP && check_http(v, source, where, err) != LC_OK)
             return err ? err->status : LC_EINVAL;
     }
     bool modifiers = json_object_get(expect, "awsCallsAnyOrder") ||
@@ -951,6 +999,9 @@ static void check_one(const char *key, const json_t *want, const lc_observation 
         check_stream_text(want, o, out);
     else if (strcmp(key, "streamPrelude") == 0)
         check_stream_prelude(want, o, out);
+    else if (strcmp(key, "http") == 0) /* an HTTP step's, judged by lc_expect_http_check */
+        lc_verdicts_not_checked(out, "http", "expect.http is checked against an HTTP request's "
+                                             "answer");
 }
 
 void lc_expect_check(const json_t *expect, const lc_observation *o, lc_verdicts *out)
@@ -963,4 +1014,109 @@ void lc_expect_check(const json_t *expect, const lc_observation *o, lc_verdicts 
     }
     if (json_object_get(expect, "awsCalls") || json_object_get(expect, "noAwsCalls"))
         check_aws_calls_made(expect, o, out);
+}
+
+/* --- the answer to an HTTP request ------------------------------------------------------------- */
+
+/* A header's values joined as one field (", "), or NULL when absent. Caller frees. */
+static char *answer_header(const json_t *headers, const char *name)
+{
+    const char *k;
+    json_t *list;
+    json_object_foreach((json_t *)headers, k, list)
+    {
+        if (strcasecmp(k, name) != 0)
+            continue;
+        lc_buf b;
+        lc_buf_init(&b, 0);
+        size_t i;
+        json_t *v;
+        json_array_foreach(list, i, v) lc_buf_printf(&b, "%s%s", i ? ", " : "",
+                                                     json_string_value(v));
+        return b.data ? lc_buf_take(&b) : strdup("");
+    }
+    return NULL;
+}
+
+static void check_http_headers(const json_t *want, const json_t *headers, lc_verdicts *out)
+{
+    const char *name;
+    json_t *v;
+    json_object_foreach((json_t *)want, name, v)
+    {
+        char check[300];
+        snprintf(check, sizeof check, "http.headers.%s", name);
+        char *got = answer_header(headers, name);
+        if (json_is_null(v))
+            lc_verdicts_add(out, check, got == NULL,
+                            got ? "the answer has %s: %s, which should be absent"
+                                : "the answer has no %s, as expected%s",
+                            name, got ? got : "");
+        else if (got == NULL)
+            lc_verdicts_add(out, check, false, "the answer has no %s header (expected \"%s\")",
+                            name, json_string_value(v));
+        else
+            lc_verdicts_add(out, check, strcmp(got, json_string_value(v)) == 0,
+                            "%s: \"%s\" (expected \"%s\")", name, got, json_string_value(v));
+        free(got);
+    }
+}
+
+static void check_http_json(const char *key, const json_t *want, const lc_http_answer *a,
+                            lc_verdicts *out)
+{
+    char check[64];
+    snprintf(check, sizeof check, "http.%s", key);
+    json_t *got = json_loadb(a->body ? a->body : "", a->body_len, JSON_DECODE_ANY, NULL);
+    if (got == NULL) {
+        char text[300];
+        excerpt(a->body ? a->body : "", a->body_len, text, sizeof text);
+        lc_verdicts_add(out, check, false, "the body is not JSON: %s",
+                        a->body_len ? text : "it is empty");
+        return;
+    }
+    compare(check, want, got, strcmp(key, "json") == 0 ? LC_JSON_EQUAL : LC_JSON_SUBSET, "body",
+            out);
+    json_decref(got);
+}
+
+void lc_expect_http_check(const json_t *want, const lc_http_answer *a, lc_verdicts *out)
+{
+    const json_t *status = json_object_get(want, "status");
+    if (status) {
+        char text[300];
+        excerpt(a->body ? a->body : "", a->body_len, text, sizeof text);
+        lc_verdicts_add(out, "http.status", a->status == json_integer_value(status),
+                        "status %ld (expected %lld); the body: %s", a->status,
+                        (long long)json_integer_value(status), text);
+    }
+    check_http_headers(json_object_get(want, "headers"), a->headers, out);
+    const json_t *body = json_object_get(want, "body");
+    if (body)
+        compare_text("http.body", "body", json_string_value(body), json_string_length(body),
+                     a->body ? a->body : "", a->body_len, out);
+    const json_t *b64 = json_object_get(want, "bodyBase64");
+    if (b64) {
+        lc_buf bytes;
+        lc_buf_init(&bytes, 0);
+        if (lc_buf_base64_decode(&bytes, json_string_value(b64), json_string_length(b64)) != LC_OK)
+            lc_verdicts_add(out, "http.bodyBase64", false, "expect.http.bodyBase64 is not base64");
+        else
+            compare_text("http.bodyBase64", "body", bytes.data ? bytes.data : "", bytes.len,
+                         a->body ? a->body : "", a->body_len, out);
+        lc_buf_free(&bytes);
+    }
+    const json_t *contains = json_object_get(want, "bodyContains");
+    if (contains) {
+        bool found = a->body && strstr(a->body, json_string_value(contains)) != NULL;
+        char text[300];
+        excerpt(a->body ? a->body : "", a->body_len, text, sizeof text);
+        lc_verdicts_add(out, "http.bodyContains", found, "%s \"%s\": %s",
+                        found ? "the body contains" : "the body does not contain",
+                        json_string_value(contains), text);
+    }
+    if (json_object_get(want, "json"))
+        check_http_json("json", json_object_get(want, "json"), a, out);
+    if (json_object_get(want, "jsonContains"))
+        check_http_json("jsonContains", json_object_get(want, "jsonContains"), a, out);
 }

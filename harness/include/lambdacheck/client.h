@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "lambdacheck/error.h"
 
 typedef struct lc_client lc_client;
@@ -90,5 +92,30 @@ lc_status lc_client_invoke(lc_client *client, const lc_invoke_request *req,
                            lc_invoke_response *resp, lc_error *err);
 
 void lc_invoke_response_clear(lc_invoke_response *resp);
+
+/* --- plain HTTP requests ----------------------------------------------------------------------- */
+
+/* One HTTP request (a case's request to an API served by the gateway). Borrowed for the call. */
+typedef struct {
+    const char *method;     /* NULL: GET */
+    const char *url;
+    const json_t *headers;  /* name -> string value; NULL: none */
+    const char *body;
+    size_t body_len;
+    long timeout_ms;        /* 0: 16 minutes */
+} lc_http_request;
+
+/* The answer. Owned: free with lc_http_answer_clear(). */
+typedef struct {
+    long status;
+    json_t *headers;        /* lowercased name -> list of values, in order */
+    char *body;             /* NUL-terminated (at most 16 MB kept) */
+    size_t body_len;
+} lc_http_answer;
+
+/* Sends req and waits for the answer: LC_ETRANSPORT (naming the URL and why) when none came. */
+lc_status lc_http_call(const lc_http_request *req, lc_http_answer *out, lc_error *err);
+
+void lc_http_answer_clear(lc_http_answer *a);
 
 #endif

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "lambdacheck/client.h"
 #include "lambdacheck/environment.h"
 #include "lambdacheck/error.h"
 #include "lambdacheck/runtime.h"
@@ -128,6 +129,13 @@ bool lc_expect_wants_error(const json_t *expect);
 /* Checks a validated "expect" object against o, one verdict per expectation (one per string of
  * the log expectations). */
 void lc_expect_check(const json_t *expect, const lc_observation *o, lc_verdicts *out);
+
+/* Checks a validated expect.http ({"status", "headers" (null: absent), "body", "bodyBase64" (the
+ * bytes of a binary body), "bodyContains", "json", "jsonContains"}) against the answer to a
+ * case's HTTP request: one verdict each,
+ * named "http.status", "http.headers.<name>", "http.body", ... Header names match
+ * case-insensitively; a header sent several times is compared as its values joined by ", ". */
+void lc_expect_http_check(const json_t *want, const lc_http_answer *a, lc_verdicts *out);
 
 /* The platform's report of an invocation is its log's last REPORT line, or with the JSON log
  * format its last platform.report record. True when the log has one. */
