@@ -672,10 +672,119 @@ static const char *const case_keys[] = {"description", "function", "event", "eve
                                         "eventPatch", "eventSet", "invocationType", "stream",
                                         "clientContext", "environment", "expect", "invocations",
                                         "eventSource", "contracts", "tenantId", "aws",
-                                        "awsStubsFile", NULL};
+                                        "awsStubsFile", "http", NULL};
 static const char *const step_keys[] = {"description", "event", "eventJson", "eventPatch",
                                         "eventSet", "invocationType", "stream", "clientContext",
-                                        "expect", "tenantId", NULL};
+                                        "expect", "tenantId", "http", NULL};
+
+/* The API an HTTP step names: its "api", or the only API or function URL of the library. */
+static const char *http_api(const lc_library *lib, const json_t *http)
+{
+    const char *api = json_string_value(json_object_get(http, "api"));
+    const json_t *apis = json_object_get(lib->http, "apis");
+    const json_t *urls = json_object_get(lib->http, "functionUrls");
+    if (api == NULL && json_array_size(apis) + json_array_size(urls) == 1)
+        return json_array_size(apis) ? json_string_value(json_object_get(json_array_get(apis, 0),
+                                                                         "name"))
+                                     : json_string_value(json_object_get(json_array_get(urls, 0),
+                                                                         "function"));
+    for (size_t i = 0; api && i < json_array_size(apis); i++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(apis, i), "name")), api) == 0)
+            return api;
+    for (size_t i = 0; api && i < json_array_size(urls); i++)
+        if (strcmp(json_string_value(json_object_get(json_array_get(urls, i), "function")), api) ==
+            0)
+            return api;
+    return NULL;
+}
+
+static void api_names(const lc_library *lib, char *out, size_t size)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (int k = 0; k < 2; k++) {
+        const json_t *list = json_object_get(lib->http, k ? "functionUrls" : "apis");
+        for (size_t i = 0; i < json_array_size(list) && n < size; i++)
+            n += (size_t)snprintf(out + n, size - n, "%s%s", n ? ", " : "",
+                                  json_string_value(json_object_get(json_array_get(list, i),
+                                                                    k ? "function" : "name")));
+    }
+    if (n == 0)
+        snprintf(out, size, "none: the library's template has no Api or HttpApi events, APIs or "
+                            "function URLs, and its manifest no \"http\"");
+}
+
+/* An HTTP step: {"api": NAME, "method": "GET", "path": "/hello?x=1", "headers": {...},
+ * "body": text or any JSON (sent as its text), "bodyBase64": bytes}. */
+static lc_status step_http(const lc_library *lib, const json_t *spec, const char *where,
+                           const char *source, lc__step *step, lc_error *err)
+{
+    static const char *const keys[] = {"api", "method", "path", "headers", "body", "bodyBase64",
+                                       NULL};
+    const json_t *http = json_object_get(spec, "http");
+    char at[64];
+    fit(at, sizeof at, "%shttp.", where);
+    lc_status st = json_is_object(http)
+                       ? known_keys(http, keys, at, source, err)
+                       : lc_error_set(err, LC_EINVAL, source, 0, 0,
+                                      "%shttp must be an object: {\"method\", \"path\", "
+                                      "\"headers\", \"body\"}",
+                                      where);
+    const char *path = json_string_value(json_object_get(http, "path"));
+    if (st == LC_OK && (path == NULL || path[0] != '/'))
+        st = lc_error_set(err, LC_EINVAL, source, 0, 0,
+                          "%shttp.path is required: the path after the API's base URL, from "
+                          "'/' (\"/hello?name=x\")",
+                          where);
+    const json_t *method = json_object_get(http, "method");
+    if (st == LC_OK && method && (!json_is_string(method) || json_string_length(method) == 0 ||
+                                  strpbrk(json_string_value(method), " \r\n")))
+        st = lc_error_set(err, LC_EINVAL, source, 0, 0, "%shttp.method must be a method (\"GET\")",
+                          where);
+    const char *name;
+    json_t *v;
+    json_object_foreach(json_object_get(http, "headers"), name, v)
+    {
+        if (st == LC_OK && (!json_is_string(v) || strpbrk(json_string_value(v), "\r\n") ||
+                            strpbrk(name, " :\r\n")))
+            st = lc_error_set(err, LC_EINVAL, source, 0, 0,
+                              "%shttp.headers.%s must be a header's value, a string on one line",
+                              where, name);
+    }
+    if (st == LC_OK && json_object_get(http, "headers") &&
+        !json_is_object(json_object_get(http, "headers")))
+        st = lc_error_set(err, LC_EINVAL, source, 0, 0, "%shttp.headers must be an object",
+                          where);
+    if (st == LC_OK && http_api(lib, http) == NULL) {
+        char names[800];
+        api_names(lib, names, sizeof names);
+        st = lc_error_set(err, LC_EINVAL, source, 0, 0, "%shttp.api: %s (the library's APIs and "
+                                                        "function URLs: %s)",
+                          where,
+                          json_object_get(http, "api") ? "not one of the library's"
+                                                       : "name one of the library's",
+                          names);
+    }
+    const json_t *body = json_object_get(http, "body"), *b64 = json_object_get(http, "bodyBase64");
+    if (st == LC_OK && body && b64)
+        st = lc_error_set(err, LC_EINVAL, source, 0, 0, "%shttp: give body or bodyBase64", where);
+    if (st == LC_OK && b64) {
+        lc_buf bytes;
+        lc_buf_init(&bytes, 0);
+        if (!json_is_string(b64) ||
+            lc_buf_base64_decode(&bytes, json_string_value(b64), json_string_length(b64)) != LC_OK)
+            st = lc_error_set(err, LC_EINVAL, source, 0, 0, "%shttp.bodyBase64 is not base64",
+                              where);
+        step->http_body_len = bytes.len;
+        step->http_body = lc_buf_take(&bytes);
+    } else if (st == LC_OK && body) {
+        step->http_body = json_is_string(body) ? strdup(json_string_value(body))
+                                               : json_dumps(body, JSON_COMPACT | JSON_ENCODE_ANY);
+        step->http_body_len = step->http_body ? strlen(step->http_body) : 0;
+    }
+    step->http = http;
+    return st;
+}
 
 /* The tenant an invocation names: its own "tenantId", else its case's (fallback); checked as
  * Invoke checks TenantId. Whether the function has tenancy is the target's to judge, as Lambda
@@ -738,10 +847,52 @@ static lc_status step_type(const json_t *spec, const char *where, const char *so
 
 /* Reads one invocation: its event (after patches), type, client context, tenant (its own or
  * case_spec's) and expectations. */
-static lc_status load_step(const json_t *spec, const json_t *case_spec, const char *where,
-                           const char *case_dir, const char *source,
+/* An HTTP step: its request, and expectations on the answer only. */
+static lc_status load_http_step(const lc_library *lib, const json_t *spec, const char *where,
+                                const char *source, lc__step *step, lc_error *err)
+{
+    static const char *const invocation_only[] = {"event", "eventJson", "eventPatch", "eventSet",
+                                                  "invocationType", "stream", "clientContext",
+                                                  "tenantId", NULL};
+    for (const char *const *k = invocation_only; *k; k++)
+        if (json_object_get(spec, *k))
+            return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                                "%s%s: an HTTP request (http) builds its own event; give one or "
+                                "the other",
+                                where, *k);
+    lc_status st = step_http(lib, spec, where, source, step, err);
+    const json_t *expect = json_object_get(spec, "expect");
+    char expect_where[64];
+    fit(expect_where, sizeof expect_where, "%sexpect.", where);
+    if (st == LC_OK)
+        st = lc_expect_validate(expect, source, expect_where, err);
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)expect, key, v)
+    {
+        if (st == LC_OK && strcmp(key, "http") != 0)
+            st = lc_error_set(err, LC_EINVAL, source, 0, 0,
+                              "%sexpect.%s: an HTTP request is judged by its answer: put what "
+                              "you expect in expect.http (status, headers, body, json)",
+                              where, key);
+    }
+    snprintf(step->type, sizeof step->type, "RequestResponse");
+    step->event = strdup("{}");
+    step->expect = expect;
+    return st;
+}
+
+static lc_status load_step(const lc_library *lib, const json_t *spec, const json_t *case_spec,
+                           const char *where, const char *case_dir, const char *source,
                            const lc_library_options *opt, lc__step *step, lc_error *err)
 {
+    if (json_object_get(spec, "http"))
+        return load_http_step(lib, spec, where, source, step, err);
+    if (json_object_get(json_object_get(spec, "expect"), "http"))
+        return lc_error_set(err, LC_EINVAL, source, 0, 0,
+                            "%sexpect.http is about an HTTP request's answer: give the request "
+                            "as http",
+                            where);
     json_t *event = NULL;
     lc_status st = load_event(spec, case_dir, source, opt, &event, err);
     if (st == LC_OK)
@@ -769,19 +920,20 @@ static lc_status load_step(const json_t *spec, const json_t *case_spec, const ch
     return st;
 }
 
-static lc_status load_steps(lc__case *c, const char *case_dir, const lc_library_options *opt,
-                            lc_error *err)
+static lc_status load_steps(const lc_library *lib, lc__case *c, const char *case_dir,
+                            const lc_library_options *opt, lc_error *err)
 {
     json_t *list = json_object_get(c->spec, "invocations");
     if (list == NULL) {
         c->steps = calloc(1, sizeof *c->steps);
         c->n_steps = c->steps ? 1 : 0;
-        return c->steps ? load_step(c->spec, c->spec, "", case_dir, c->path, opt, c->steps, err)
+        return c->steps ? load_step(lib, c->spec, c->spec, "", case_dir, c->path, opt, c->steps,
+                                    err)
                         : LC_ENOMEM;
     }
     static const char *const single[] = {"event", "eventJson", "eventPatch", "eventSet",
                                          "invocationType", "stream", "clientContext", "expect",
-                                         NULL};
+                                         "http", NULL};
     for (const char *const *k = single; *k; k++)
         if (json_object_get(c->spec, *k))
             return lc_error_set(err, LC_EINVAL, c->path, 0, 0,
@@ -800,7 +952,7 @@ static lc_status load_steps(lc__case *c, const char *case_dir, const lc_library_
         if (st == LC_OK)
             st = known_keys(item, step_keys, where, c->path, err);
         if (st == LC_OK)
-            st = load_step(item, c->spec, where, case_dir, c->path, opt, &c->steps[i], err);
+            st = load_step(lib, item, c->spec, where, case_dir, c->path, opt, &c->steps[i], err);
         c->n_steps = i + 1;
     }
     return st;
@@ -942,6 +1094,7 @@ static void free_case(lc__case *c)
         free(c->steps[i].event);
         free(c->steps[i].client_context);
         free(c->steps[i].tenant_id);
+        free(c->steps[i].http_body);
     }
     free(c->steps);
     json_decref(c->aws_stubs);
@@ -961,7 +1114,7 @@ static void add_case(lc_library *lib, const char *case_dir, const char *name,
     if (st == LC_OK)
         st = check_case(lib, &c, &err);
     if (st == LC_OK)
-        st = load_steps(&c, case_dir, opt, &err);
+        st = load_steps(lib, &c, case_dir, opt, &err);
     if (st == LC_OK)
         st = load_case_aws(lib, &c, case_dir, &err);
     if (st == LC_OK) {

@@ -20,6 +20,11 @@ typedef struct {
     char *tenant_id;      /* "tenantId" (X-Amz-Tenant-Id) of a function with tenancy (owned), or
                              NULL */
     const json_t *expect; /* borrowed from the case's spec; NULL: none */
+    const json_t *http;   /* an HTTP request to one of the library's APIs instead of an
+                             invocation: {"api", "method", "path", "headers", "body"}, checked
+                             (borrowed from the spec); NULL: an invocation */
+    char *http_body;      /* its body as bytes (owned; NULL: none) */
+    size_t http_body_len;
 } lc__step;
 
 typedef struct {

@@ -13,6 +13,8 @@
 #include "lambdacheck/contracts.h"
 #include "lambdacheck/event.h"
 #include "lambdacheck/event_filter.h"
+#include "lambdacheck/gateway.h"
+#include "lambdacheck/invoke_server.h"
 #include "lambdacheck/json_util.h"
 #include "lambdacheck/runtime_api.h"
 
@@ -132,6 +134,8 @@ typedef struct {
     lc_aws_endpoint *aws; /* local runs: where the functions' AWS calls go; NULL when they go to
                              aws_url */
     const char *aws_url; /* the user's endpoint (--aws-endpoint, "awsEndpoint"), or NULL */
+    lc_gateway *gateway; /* local runs with HTTP cases: the library's APIs, or NULL */
+    json_t *endpoints;   /* their base URLs (lc_gateway_endpoints), or NULL */
 } context;
 
 /* Where one case's AWS calls go, and what it can see of them. */
@@ -289,9 +293,78 @@ static void evaluate(const context *ctx, const lc__case *c, const lc__step *step
     json_decref(calls);
 }
 
+/* --- one HTTP request -------------------------------------------------------------------------- */
+
+/* The base URL of the API an HTTP step names (its "api", or the only one). */
+static const char *step_base(const context *ctx, const lc__step *step)
+{
+    const char *api = json_string_value(json_object_get(step->http, "api"));
+    const json_t *apis = json_object_get(ctx->endpoints, "apis");
+    const json_t *urls = json_object_get(ctx->endpoints, "functionUrls");
+    if (api)
+        return json_string_value(json_object_get(apis, api))
+                   ?: json_string_value(json_object_get(urls, api));
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)apis, k, v) return json_string_value(v);
+    json_object_foreach((json_t *)urls, k, v) return json_string_value(v);
+    return NULL;
+}
+
+/* The function's log of the request, from the journal (the gateway names the invocation in a
+ * header of its own for lambdacheck's requests). */
+static void http_log(const context *ctx, const lc_http_answer *a, lc_case_result *r)
+{
+    const char *id = json_string_value(
+        json_array_get(json_object_get(a->headers, "x-lambdacheck-request-id"), 0));
+    lc_result journal = {0};
+    if (id && lc_emulator_journal_find(lc_target_emulator(ctx->target), id, &journal) == LC_OK &&
+        journal.log)
+        append_log(r, journal.log, journal.log_len);
+    lc_result_clear(&journal);
+}
+
+static lc_status http_step(const context *ctx, const lc__case *c, const lc__step *step,
+                           const char *sandbox, lc_case_result *r, lc_error *err)
+{
+    const char *base = step_base(ctx, step);
+    if (base == NULL)
+        return lc_error_set(err, LC_ENOTFOUND, c->path, 0, 0, "no such API is served");
+    char url[4096], sandbox_value[200];
+    snprintf(url, sizeof url, "%s%s", base, json_string_value(json_object_get(step->http, "path")));
+    json_t *headers = json_deep_copy(json_object_get(step->http, "headers"));
+    if (headers == NULL)
+        headers = json_object();
+    snprintf(sandbox_value, sizeof sandbox_value, "%s=%s", c->function, sandbox);
+    if (sandbox[0])
+        json_object_set_new(headers, LC_SANDBOX_HEADER, json_string(sandbox_value));
+    lc_http_request req = {.method = json_string_value(json_object_get(step->http, "method")),
+                           .url = url,
+                           .headers = headers,
+                           .body = step->http_body,
+                           .body_len = step->http_body_len};
+    lc_http_answer a;
+    lc_status st = lc_http_call(&req, &a, err);
+    json_decref(headers);
+    if (st != LC_OK)
+        return st;
+    if (step->expect && json_object_get(step->expect, "http"))
+        lc_expect_http_check(json_object_get(step->expect, "http"), &a, &r->verdicts);
+    else
+        lc_verdicts_add(&r->verdicts, "http.status", a.status < 500,
+                        "status %ld (a case without expect.http passes unless the answer is a "
+                        "5xx)",
+                        a.status);
+    http_log(ctx, &a, r);
+    lc_http_answer_clear(&a);
+    return LC_OK;
+}
+
 static lc_status invoke_step(const context *ctx, const lc__case *c, const lc__step *step,
                              const char *sandbox, aws_view *aws, lc_case_result *r, lc_error *err)
 {
+    if (step->http)
+        return http_step(ctx, c, step, sandbox, r, err);
     if (aws->scope[0])
         aws->from = lc_aws_endpoint_call_count(ctx->aws, aws->scope);
     char function[300];
@@ -596,6 +669,14 @@ static void turn_off_contracts(const lc__case *c, lc_case_result *r)
         lc_verdicts_turn_off(&r->verdicts, 0, name, json_string_value(reason));
 }
 
+static bool has_http(const lc__case *c)
+{
+    for (size_t i = 0; i < c->n_steps; i++)
+        if (c->steps[i].http)
+            return true;
+    return false;
+}
+
 static bool asserts_aws(const lc__case *c)
 {
     for (size_t i = 0; i < c->n_steps; i++)
@@ -609,10 +690,15 @@ static bool asserts_aws(const lc__case *c)
  * to AWS, where nothing can stub or see them. Skipped, never passed. */
 static void skip_case(const lc__case *c, lc_case_result *r, int64_t start)
 {
-    snprintf(r->error, sizeof r->error,
-             "skipped: it %s AWS calls, and a deployed function's calls go to AWS, where "
-             "lambdacheck can neither stub nor see them",
-             asserts_aws(c) ? "asserts" : "has stubs for its");
+    if (has_http(c))
+        snprintf(r->error, sizeof r->error,
+                 "skipped: its HTTP requests go to the APIs lambdacheck serves in front of local "
+                 "functions; a deployed function's API has a URL of its own");
+    else
+        snprintf(r->error, sizeof r->error,
+                 "skipped: it %s AWS calls, and a deployed function's calls go to AWS, where "
+                 "lambdacheck can neither stub nor see them",
+                 asserts_aws(c) ? "asserts" : "has stubs for its");
     r->skipped = true;
     r->passed = false;
     r->log = strdup("");
@@ -626,7 +712,7 @@ static void run_case(const context *ctx, const lc__case *c, lc_case_result *r)
     lc_error err = {0};
     char sandbox[LC_SANDBOX_KEY_SIZE];
     aws_view aws = {.scope = "", .vars = NULL};
-    if (lc_target_emulator(ctx->target) == NULL && c->uses_aws) {
+    if (lc_target_emulator(ctx->target) == NULL && (c->uses_aws || has_http(c))) {
         skip_case(c, r, start);
         return;
     }
@@ -708,6 +794,21 @@ static lc_status local_target(const lc_library *lib, lc_target **out, lc_error *
     return st;
 }
 
+/* The library's APIs, served in front of the local target when a case makes HTTP requests. */
+static lc_status start_gateway(const work *w, context *ctx, lc_error *err)
+{
+    bool needed = false;
+    for (size_t i = 0; i < w->count && !needed; i++)
+        needed = has_http(w->cases[i]);
+    if (!needed)
+        return LC_OK;
+    lc_status st = lc_gateway_start(lc_target_emulator(ctx->target), ctx->lib->http, NULL,
+                                    &ctx->gateway, err);
+    if (st == LC_OK)
+        ctx->endpoints = lc_gateway_endpoints(ctx->gateway);
+    return st;
+}
+
 static lc_status collect(const lc_library *lib, work *w)
 {
     w->cases = calloc(lib->n_cases ? lib->n_cases : 1, sizeof *w->cases);
@@ -737,8 +838,12 @@ lc_status lc_runner_run(const lc_library *lib, const lc_runner_options *opt, lc_
                   : lib->aws_endpoint[0] ? lib->aws_endpoint : NULL;
     if (st == LC_OK && w.count && opt->remote == NULL && ctx.aws_url == NULL)
         st = lc_aws_endpoint_start(NULL, &ctx.aws, err);
+    if (st == LC_OK && w.count && opt->remote == NULL)
+        st = start_gateway(&w, &ctx, err);
     if (st == LC_OK && w.count)
         run_all(&w, opt->jobs > 0 ? opt->jobs : 1);
+    lc_gateway_free(ctx.gateway);
+    json_decref(ctx.endpoints);
     if (opt->remote == NULL)
         lc_target_free(ctx.target); /* stops every environment: coverage data is saved here */
     lc_aws_endpoint_free(ctx.aws);

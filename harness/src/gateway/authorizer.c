@@ -79,8 +79,7 @@ static json_t *request_event(const json_t *base, bool v2, const char *arn, const
     return e;
 }
 
-/* --- its answer ----------------------------------------------------------------------------------
- */
+/* --- its answer ------------------------------------------------------------------------------- */
 
 typedef enum { AUTH_ALLOW, AUTH_DENY, AUTH_NO_MATCH, AUTH_BAD } auth_effect;
 

@@ -96,9 +96,10 @@ typedef struct {
     char trace_id[64];    /* "Root=1-xxxxxxxx-yyyy..." */
     int64_t epoch_ms;
     const char *source_ip;
-    json_t *authorizer;   /* what the authorizer gave the integration, or NULL (borrowed) */
-    char origin[512];     /* the request's Origin, "" when none */
-    double authorizer_ms; /* the authorizer's time, -1 when none ran */
+    json_t *authorizer;          /* what the authorizer gave the integration, or NULL (borrowed) */
+    char origin[512];            /* the request's Origin, "" when none */
+    double authorizer_ms;        /* the authorizer's time, -1 when none ran */
+    char lambda_request_id[129]; /* the invocation's, for lambdacheck's runner ("" otherwise) */
 } gw_call;
 
 /* The event API Gateway or Lambda's function URL sends the route's function for req. A new

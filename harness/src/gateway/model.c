@@ -26,6 +26,12 @@ static const char *str(const json_t *obj, const char *key)
     return json_string_value(json_object_get(obj, key));
 }
 
+/* A boolean property, which a template may write as the string "true". */
+static bool is_true(const json_t *v)
+{
+    return json_is_true(v) || (json_is_string(v) && strcasecmp(json_string_value(v), "true") == 0);
+}
+
 static void note(lc_buf *notes, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void note(lc_buf *notes, const char *fmt, ...)
@@ -105,7 +111,7 @@ static json_t *rest_cors(const json_t *cors)
     if (json_string_length(age))
         json_object_set_new(out, "maxAge", json_integer(atol(json_string_value(age))));
     json_decref(age);
-    if (json_is_true(json_object_get(cors, "AllowCredentials")))
+    if (is_true(json_object_get(cors, "AllowCredentials")))
         json_object_set_new(out, "allowCredentials", json_true());
     return out;
 }
@@ -208,7 +214,7 @@ static json_t *http_authorizer(const char *api, const char *name, const json_t *
     json_t *out =
         json_pack("{s:s, s:s, s:o, s:s, s:b}", "function", function, "type", "REQUEST",
                   "identitySource", sources, "payloadFormatVersion", version, "simpleResponses",
-                  json_is_true(json_object_get(a, "EnableSimpleResponses")));
+                  is_true(json_object_get(a, "EnableSimpleResponses")));
     free(function);
     return out;
 }
@@ -232,7 +238,7 @@ static json_t *authorizers(const char *api, const json_t *auth, bool rest, lc_bu
 
 static json_t *http_cors(const json_t *cors)
 {
-    if (json_is_true(cors))
+    if (is_true(cors))
         return json_pack("{s:[s], s:[s], s:[s]}", "allowOrigins", "*", "allowMethods", "*",
                          "allowHeaders", "*");
     if (!json_is_object(cors))
@@ -247,7 +253,7 @@ static json_t *http_cors(const json_t *cors)
         json_object_set_new(out, "maxAge",
                             json_integer(json_is_integer(age) ? json_integer_value(age)
                                                               : atol(json_string_value(age))));
-    if (json_is_true(json_object_get(cors, "AllowCredentials")))
+    if (is_true(json_object_get(cors, "AllowCredentials")))
         json_object_set_new(out, "allowCredentials", json_true());
     return out;
 }

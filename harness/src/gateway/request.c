@@ -105,8 +105,7 @@ static json_t *body_value(const gw_call *c, const lc__http_request *req, bool *b
     return v;
 }
 
-/* --- query strings -----------------------------------------------------------------------------
- */
+/* --- query strings ---------------------------------------------------------------------------- */
 
 static int hexval(int c)
 {

@@ -130,8 +130,7 @@ void lc__gw_integration_failed(const gw_api *api, int rest_status, gw_answer *a)
     }
 }
 
-/* --- mapping a proxy response --------------------------------------------------------------------
- */
+/* --- mapping a proxy response ----------------------------------------------------------------- */
 
 /* A header value as the service sends it: strings as they are, numbers and booleans as their
  * JSON text; NULL for anything else (skipped). Caller frees. */

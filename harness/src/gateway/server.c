@@ -15,6 +15,7 @@
 
 #include "gateway_internal.h"
 #include "lambdacheck/context.h"
+#include "lambdacheck/invoke_server.h"
 #include "lambdacheck/sigv4.h"
 
 #define MAX_WORKERS 256
@@ -87,8 +88,7 @@ static void send_answer(gw_api *api, job *j, gw_answer *a)
     free(lines);
 }
 
-/* --- the log ------------------------------------------------------------------------------------
- */
+/* --- the log ---------------------------------------------------------------------------------- */
 
 void lc__gw_log_function(const gw_call *c, const char *function, const lc_result *r)
 {
@@ -138,8 +138,7 @@ static void log_request(const gw_call *c, const request_line *req, const gw_answ
     pthread_mutex_unlock(&p->log_mu);
 }
 
-/* --- ids -----------------------------------------------------------------------------------------
- */
+/* --- ids -------------------------------------------------------------------------------------- */
 
 /* An id in API Gateway's short form ("JKJaXmPLvHcESHA="): 15 letters and digits and '='. */
 static void short_id(char out[20])
@@ -188,8 +187,7 @@ static void start_call(gw_api *api, const lc__http_request *req, gw_call *c)
     c->source_ip = req->peer && req->peer[0] ? req->peer : "127.0.0.1";
 }
 
-/* --- before the function -----------------------------------------------------------------------
- */
+/* --- before the function ---------------------------------------------------------------------- */
 
 /* The path after the stage: REST APIs and named HTTP API stages are served under /STAGE. NULL
  * when the path is not under it. */
@@ -235,10 +233,11 @@ static const char *req_header_at(void *ctx, size_t i, const char **value)
 /* A function URL with AuthType AWS_IAM takes requests signed (SigV4, service lambda) with the
  * gateway's key pair, as serve --require-sigv4 checks the Invoke API; others get Lambda's 403
  * (https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html). */
+static bool iam_url(const gw_api *api);
+
 static bool url_signature_ok(const gw_api *api, lc__http_request *req, gw_answer *a)
 {
-    const char *auth = json_string_value(json_object_get(api->config, "authType"));
-    if (api->kind != GW_URL || auth == NULL || strcmp(auth, "AWS_IAM") != 0)
+    if (!iam_url(api))
         return true;
     struct lc_gateway *gw = api->gw;
     const char *type = NULL;
@@ -269,8 +268,25 @@ static bool url_signature_ok(const gw_api *api, lc__http_request *req, gw_answer
     return false;
 }
 
-/* --- running the function ------------------------------------------------------------------------
- */
+static bool iam_url(const gw_api *api)
+{
+    const char *auth = json_string_value(json_object_get(api->config, "authType"));
+    return api->kind == GW_URL && auth && strcmp(auth, "AWS_IAM") == 0;
+}
+
+/* What a function URL with AWS_IAM tells the function of the signer: requestContext.authorizer.iam
+ * (https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html#urls-request-payload). The
+ * signer is serve's key pair; its user is lambdacheck's stand-in. */
+static json_t *iam_context(const struct lc_gateway *gw)
+{
+    char arn[200];
+    snprintf(arn, sizeof arn, "arn:aws:iam::%s:user/lambdacheck", gw->account);
+    return json_pack("{s:{s:s, s:s, s:s, s:n, s:n, s:s, s:s}}", "iam", "accessKey", gw->sigv4_key,
+                     "accountId", gw->account, "callerId", "AIDALAMBDACHECKUSER", "cognitoIdentity",
+                     "principalOrgId", "userArn", arn, "userId", "AIDALAMBDACHECKUSER");
+}
+
+/* --- running the function --------------------------------------------------------------------- */
 
 static void set_deadline(struct lc_gateway *gw, job *j, long timeout_ms)
 {
@@ -281,15 +297,35 @@ static void set_deadline(struct lc_gateway *gw, job *j, long timeout_ms)
     pthread_mutex_unlock(&p->mu);
 }
 
+/* The sandbox lambdacheck's runner asks a function to run in: its own header, "Function=key",
+ * several joined by ';' (Lambda has no such header; only the runner, on loopback, sends it). */
+static bool sandbox_for(const lc__http_request *req, const char *function, char key[64])
+{
+    const char *v = lc__http_header(req, LC_SANDBOX_HEADER);
+    size_t n = strlen(function);
+    for (const char *p = v; p && *p;) {
+        size_t len = strcspn(p, ";");
+        if (len > n + 1 && strncmp(p, function, n) == 0 && p[n] == '=' && len - n - 1 < 64) {
+            snprintf(key, 64, "%.*s", (int)(len - n - 1), p + n + 1);
+            return true;
+        }
+        p += len + (p[len] == ';');
+    }
+    return false;
+}
+
 /* Runs the route's function with the event; *function_ms gets its time. */
 static lc_status invoke(gw_call *c, job *j, const json_t *event, const lc_stream_sink *sink,
                         lc_result *r, double *function_ms, lc_error *err)
 {
     char *text = json_dumps(event, JSON_COMPACT);
     json_t *ctx = c->api->kind == GW_URL ? json_pack("{s:s}", "requestId", c->request_id) : NULL;
+    char sandbox[64];
     lc_invoke_options opt = {.payload = text ? text : "{}",
                              .payload_len = text ? strlen(text) : 2,
                              .context = ctx,
+                             .sandbox =
+                                 sandbox_for(j->req, c->route->function, sandbox) ? sandbox : NULL,
                              .stream = sink};
     set_deadline(c->api->gw, j, c->route->timeout_ms);
     double t0 = mono_ms();
@@ -522,6 +558,8 @@ static bool run_request(gw_call *c, job *j, gw_answer *a, double *function_ms)
     json_t *auth_ctx = NULL;
     bool streamed = false;
     if (lc__gw_authorize(api->gw, c, req, event, &auth_ctx, a)) {
+        if (auth_ctx == NULL && iam_url(api))
+            auth_ctx = iam_context(api->gw);
         if (auth_ctx)
             json_object_set(json_object_get(event, "requestContext"), "authorizer", auth_ctx);
         const char *mode = json_string_value(json_object_get(api->config, "invokeMode"));
@@ -532,6 +570,8 @@ static bool run_request(gw_call *c, job *j, gw_answer *a, double *function_ms)
             lc_result r;
             lc_error err = {0};
             lc_status st = invoke(c, j, event, NULL, &r, function_ms, &err);
+            if (st == LC_OK && lc__http_header(req, LC_SANDBOX_HEADER))
+                snprintf(c->lambda_request_id, sizeof c->lambda_request_id, "%s", r.request_id);
             if (st == LC_OK) {
                 lc__gw_map_result(c, event, &r, req, a);
                 lc__gw_log_function(c, c->route->function, &r);
@@ -580,6 +620,8 @@ static void handle(job *j)
     /* a request's line for the log is made before the request is answered (and gone) */
     if (answer) {
         lc__gw_service_headers(&c, &a);
+        if (c.lambda_request_id[0]) /* for lambdacheck's runner only: where its log is */
+            lc__gw_answer_header(&a, "X-Lambdacheck-Request-Id", "%s", c.lambda_request_id);
         lc__gw_cors_headers(api, c.origin, &a);
         send_answer(api, j, &a);
     }
@@ -587,8 +629,7 @@ static void handle(job *j)
     lc__gw_answer_clear(&a);
 }
 
-/* --- workers and the watchdog --------------------------------------------------------------------
- */
+/* --- workers and the watchdog ----------------------------------------------------------------- */
 
 static void live_add(pool *p, job *j)
 {
