@@ -94,6 +94,44 @@ cli_result run_cli(const char *const *args, const char *stdin_text, const char *
     return r;
 }
 
+cli_result run_command(const char *const *argv, int timeout_ms)
+{
+    cli_result r = {.status = -1};
+    int out[2], err[2];
+    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC))
+        abort();
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0); /* its own group: whatever it starts goes with it */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        int null = open("/dev/null", O_RDONLY);
+        dup2(null, 0);
+        dup2(out[1], 1);
+        dup2(err[1], 2);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    close(out[1]);
+    close(err[1]);
+    lc_buf bo, be;
+    lc_buf_init(&bo, 0);
+    lc_buf_init(&be, 0);
+    if (drain(out[0], err[0], &bo, &be, lc_now_ms() + timeout_ms) < 0)
+        kill(-pid, SIGKILL);
+    int ws = 0;
+    waitpid(pid, &ws, 0);
+    kill(-pid, SIGKILL); /* any process of its group still running */
+    r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+    r.out = lc_buf_take(&bo);
+    r.err = lc_buf_take(&be);
+    if (r.out == NULL)
+        r.out = strdup("");
+    if (r.err == NULL)
+        r.err = strdup("");
+    return r;
+}
+
 void cli_result_free(cli_result *r)
 {
     free(r->out);

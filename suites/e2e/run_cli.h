@@ -16,6 +16,11 @@ typedef struct {
 cli_result run_cli(const char *const *args, const char *stdin_text, const char *const *env,
                    int timeout_ms);
 
+/* Runs another program (argv[0] an absolute path) in a process group of its own, with no
+ * standard input, capturing its output; it and everything it started are killed after
+ * timeout_ms, and when it exits. */
+cli_result run_command(const char *const *argv, int timeout_ms);
+
 void cli_result_free(cli_result *r);
 
 /* True when process pid no longer runs: it is gone, or a zombie waiting to be reaped. */

@@ -4,7 +4,7 @@
 
 #include <check.h>
 
-#define LC_E2E_SUITES(X) X(cli) X(invoke) X(serve) X(check) X(sam) X(aws)
+#define LC_E2E_SUITES(X) X(cli) X(invoke) X(serve) X(check) X(sam) X(aws) X(gateway)
 
 #define LC__DECLARE_SUITE(name) Suite *name##_suite(void);
 LC_E2E_SUITES(LC__DECLARE_SUITE)

@@ -563,7 +563,7 @@ END_TEST
 START_TEST(every_look_alike_of_a_real_project_passes_as_it_is)
 {
     static const char *const projects[] = {"sam-app", "sam-sqs", "queue-partial-batch",
-                                           "node24-esm-sdk", "orders-api-dynamodb"};
+                                           "node24-esm-sdk", "orders-api-dynamodb", "http-front"};
     for (size_t i = 0; i < sizeof projects / sizeof *projects; i++) {
         char path[600];
         snprintf(path, sizeof path, LC_FIXTURES_DIR "/projects/%s", projects[i]);
