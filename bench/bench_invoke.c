@@ -13,18 +13,25 @@
  *   node       the bundled Node.js client: warm calls/s through the C API and a cold
  *              `lambdacheck invoke`, next to `node -e 0` and to AWS's aws-lambda-ric under the same
  *              emulator (installed by .ci/install-deps --test, or LAMBDACHECK_AWS_LAMBDA_RIC)
+ *   gateway    requests/s and p50/p99 of a trivial Python and Node.js function behind a REST API,
+ *              an HTTP API and a function URL (the gateway), next to the Invoke API over HTTP,
+ *              both on one kept-alive connection: the gateway's added cost per request
  *   teardown   stopping 8 environments, next to stopping 1
  *   suite      `lambdacheck check` of the bundled example and conformance libraries
  * Usage: bench_invoke [N [SECTION...]]: N warm calls per rate (default 20000); the sections named
  * (default: all). Medians of repeated runs. Not a test: it prints numbers and ratios, and asserts
  * nothing. */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -427,6 +434,140 @@ static void node(size_t n)
            aws, aws / floor, mine / aws);
 }
 
+/* --- the gateway ----------------------------------------------------------------------------- */
+
+/* One kept-alive HTTP/1.1 connection, for requests whose answers have a Content-Length. */
+typedef struct {
+    int fd;
+    char buf[65536];
+} conn;
+
+static void conn_open(conn *k, unsigned port)
+{
+    k->fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    int one = 1;
+    setsockopt(k->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(k->fd, (struct sockaddr *)&sa, sizeof sa) != 0) {
+        perror("bench: connect");
+        exit(1);
+    }
+}
+
+/* Sends request, reads one answer; true when its status is 200. */
+static bool conn_call(conn *k, const char *request, size_t len)
+{
+    if (send(k->fd, request, len, MSG_NOSIGNAL) != (ssize_t)len)
+        return false;
+    size_t have = 0;
+    for (;;) {
+        ssize_t n = recv(k->fd, k->buf + have, sizeof k->buf - 1 - have, 0);
+        if (n <= 0)
+            return false;
+        have += (size_t)n;
+        k->buf[have] = '\0';
+        char *end = strstr(k->buf, "\r\n\r\n");
+        if (end == NULL)
+            continue;
+        char *cl = strcasestr(k->buf, "\r\nContent-Length: ");
+        size_t body = cl && cl < end ? strtoul(cl + 18, NULL, 10) : 0;
+        if (have >= (size_t)(end + 4 - k->buf) + body)
+            return strncmp(k->buf, "HTTP/1.1 200", 12) == 0;
+    }
+}
+
+typedef struct {
+    conn k;
+    char request[512];
+    size_t len;
+} http_caller;
+
+static http_caller *current;
+
+static bool call_conn(caller *c)
+{
+    (void)c;
+    return conn_call(&current->k, current->request, current->len);
+}
+
+static rate measure_http(unsigned port, const char *request, size_t n)
+{
+    http_caller hc;
+    conn_open(&hc.k, port);
+    hc.len = (size_t)snprintf(hc.request, sizeof hc.request, "%s", request);
+    current = &hc;
+    caller unused = {.function = "http"};
+    rate r = measure(call_conn, &unused, n, n / 10 + 50);
+    close(hc.k.fd);
+    return r;
+}
+
+static unsigned port_in(const char *url)
+{
+    return (unsigned)atoi(strrchr(url, ':') + 1);
+}
+
+static void gateway_for(const char *label, const char *runtime, size_t n)
+{
+    lc_function_config cfg = {.name = "http", .handler = "trivial.http", .code_dir = TRIVIAL,
+                              .runtime = runtime};
+    lc_function *fn;
+    lc_emulator *em;
+    lc_error err = {0};
+    if (lc_function_new(&cfg, &fn, &err) != LC_OK || lc_emulator_new(NULL, &em, NULL) != LC_OK) {
+        printf("  (cannot run %s functions: %s)\n", label, err.message);
+        return;
+    }
+    lc_emulator_add_function(em, fn, NULL);
+    json_t *model = json_pack("{s:[{s:s, s:s, s:s, s:[{s:s, s:s, s:s}]}, {s:s, s:s, s:[{s:s, "
+                              "s:s, s:s}]}], s:[{s:s}]}",
+                              "apis", "name", "Rest", "type", "REST", "stage", "b", "routes",
+                              "method", "GET", "path", "/http", "function", "http", "name", "Http",
+                              "type", "HTTP", "routes", "method", "GET", "path", "/http",
+                              "function", "http", "functionUrls", "function", "http");
+    lc_invoke_server *inv;
+    lc_gateway *gw;
+    if (lc_invoke_server_start(em, NULL, &inv, &err) != LC_OK ||
+        lc_gateway_start(em, model, NULL, &gw, &err) != LC_OK) {
+        fprintf(stderr, "bench: %s\n", err.message);
+        exit(1);
+    }
+    json_t *ep = lc_gateway_endpoints(gw);
+    static const char invoke[] = "POST /2015-03-31/functions/http/invocations HTTP/1.1\r\n"
+                                 "Host: b\r\nContent-Length: 2\r\n\r\n{}";
+    static const char get_rest[] = "GET /b/http HTTP/1.1\r\nHost: b\r\n\r\n";
+    static const char get[] = "GET /http HTTP/1.1\r\nHost: b\r\n\r\n";
+    printf("  %s\n", label);
+    rate direct = measure_http(lc_invoke_server_port(inv), invoke, n);
+    print_rate("Invoke API over HTTP", direct, "(the floor)");
+    const char *names[] = {"REST API (payload 1.0)", "HTTP API (payload 2.0)", "function URL"};
+    const char *urls[] = {
+        json_string_value(json_object_get(json_object_get(ep, "apis"), "Rest")),
+        json_string_value(json_object_get(json_object_get(ep, "apis"), "Http")),
+        json_string_value(json_object_get(json_object_get(ep, "functionUrls"), "http"))};
+    for (int i = 0; i < 3; i++) {
+        rate r = measure_http(port_in(urls[i]), i == 0 ? get_rest : get, n);
+        char goal[96];
+        snprintf(goal, sizeof goal, "(+%.3f ms at p50, %.2fx the rate; goal: under +1 ms)",
+                 r.p50_ms - direct.p50_ms, r.per_second / direct.per_second);
+        print_rate(names[i], r, goal);
+    }
+    json_decref(ep);
+    json_decref(model);
+    lc_gateway_free(gw);
+    lc_invoke_server_free(inv);
+    lc_emulator_free(em);
+}
+
+static void gateway(size_t n)
+{
+    printf("gateway: a trivial function behind each HTTP front, next to the Invoke API "
+           "(one kept-alive connection each)\n");
+    gateway_for("python3.11 (the bundled client)", NULL, n / 2);
+    gateway_for("nodejs20.x (the bundled client)", "nodejs20.x", n / 2);
+}
+
 /* --- teardown ---------------------------------------------------------------------------------- */
 
 static double stop_ms(int environments)
@@ -506,8 +647,8 @@ static void suite(void)
     printf("  median of 5: %.2f s (goal under 5 s)\n", median_ms(argv, 5) / 1000.0);
 }
 
-static const char *const SECTIONS[] = {"warm", "payloads", "cold", "node", "teardown", "suite",
-                                       NULL};
+static const char *const SECTIONS[] = {"warm",     "payloads", "cold",  "node",
+                                       "gateway",  "teardown", "suite", NULL};
 
 /* Sections named after N on the command line run; none named: all of them. */
 static bool wanted(int argc, char **argv, const char *section)
@@ -537,7 +678,9 @@ int main(int argc, char **argv)
         for (const char *const *s = SECTIONS; *s; s++)
             known = known || strcmp(argv[i], *s) == 0;
         if (!known) {
-            fprintf(stderr, "bench: no section '%s' (warm, payloads, cold, node, teardown, suite)\n",
+            fprintf(stderr,
+                    "bench: no section '%s' (warm, payloads, cold, node, gateway, teardown, "
+                    "suite)\n",
                     argv[i]);
             return 2;
         }
@@ -551,6 +694,8 @@ int main(int argc, char **argv)
         cold(python);
     if (wanted(argc, argv, "node"))
         node(n);
+    if (wanted(argc, argv, "gateway"))
+        gateway(n);
     if (wanted(argc, argv, "teardown"))
         teardown(python);
     if (wanted(argc, argv, "suite"))
