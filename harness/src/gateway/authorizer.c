@@ -242,8 +242,8 @@ static bool simple_answer(const gw_call *c, const json_t *answer, json_t **conte
         return false;
     }
     const json_t *ctx = json_object_get(answer, "context");
-    *context = c->route->v2 ? json_pack("{s:O}", "lambda", ctx ? ctx : json_object())
-                            : json_deep_copy(ctx ? ctx : json_object());
+    json_t *copy = ctx ? json_deep_copy(ctx) : json_object();
+    *context = c->route->v2 ? json_pack("{s:o}", "lambda", copy) : copy;
     return true;
 }
 
