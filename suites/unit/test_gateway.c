@@ -69,6 +69,8 @@ static void setup(void)
     ck_assert_int_eq(lc_emulator_new(NULL, &em, NULL), LC_OK);
     for (size_t i = 0; i < sizeof python / sizeof *python; i++)
         add(python[i][0], python[i][1], GW, NULL, 0);
+    add("request-auth", "gw.request_authorizer", GW, NULL, 0);
+    add("policy-auth", "gw.policy_authorizer", GW, NULL, 0);
     add("sleeps", "gw.sleeps", GW, NULL, 5000);
     add("stream-page", "streaming.page", NODE_PROBES, "nodejs20.x", 10000);
     add("stream-waits", "stream.waitsForCaller", GW, "nodejs20.x", 10000);
@@ -586,6 +588,39 @@ START_TEST(an_http_api_lambda_authorizer_with_simple_responses)
 }
 END_TEST
 
+START_TEST(a_request_authorizer_needs_every_identity_source_and_sees_the_request)
+{
+    const char *key[] = {"X-Key: k", NULL};
+    http_reply r = call("Rest", "GET", "/request", key, NULL); /* no token: not invoked */
+    ASSERT_ANSWER(r, 401, "{\"message\":\"Unauthorized\"}");
+    http_reply_free(&r);
+    r = call("Rest", "GET", "/request?token=t", key, NULL);
+    ck_assert_int_eq(r.status, 200);
+    json_t *e = event_of(&r);
+    ck_assert_str_eq(str_at(e, "requestContext.authorizer.type"), "REQUEST");
+    json_decref(e);
+    http_reply_free(&r);
+    r = call("Rest", "GET", "/request?token=wrong", key, NULL);
+    ck_assert_int_eq(r.status, 403);
+    http_reply_free(&r);
+}
+END_TEST
+
+START_TEST(an_http_api_authorizer_may_answer_with_an_iam_policy)
+{
+    const char *ok[] = {"Authorization: ok", NULL}, *bad[] = {"Authorization: nope", NULL};
+    http_reply r = call("Http", "GET", "/policy", ok, NULL);
+    ck_assert_int_eq(r.status, 200);
+    json_t *e = event_of(&r);
+    ck_assert_str_eq(str_at(e, "requestContext.authorizer.lambda.version"), "1.0");
+    json_decref(e);
+    http_reply_free(&r);
+    r = call("Http", "GET", "/policy", bad, NULL);
+    ASSERT_ANSWER(r, 403, "{\"message\":\"Forbidden\"}");
+    http_reply_free(&r);
+}
+END_TEST
+
 START_TEST(an_aws_iam_function_url_takes_only_requests_signed_with_the_key)
 {
     http_reply r = call("url-iam", "GET", "/", NULL, NULL);
@@ -847,6 +882,8 @@ Suite *gateway_suite(void)
     tcase_add_test(auth, a_token_authorizer_allows_denies_and_refuses_as_api_gateway_does);
     tcase_add_test(auth, a_policy_that_does_not_cover_the_method_is_a_403);
     tcase_add_test(auth, an_http_api_lambda_authorizer_with_simple_responses);
+    tcase_add_test(auth, a_request_authorizer_needs_every_identity_source_and_sees_the_request);
+    tcase_add_test(auth, an_http_api_authorizer_may_answer_with_an_iam_policy);
     tcase_add_test(auth, an_aws_iam_function_url_takes_only_requests_signed_with_the_key);
     suite_add_tcase(s, auth);
     TCase *streaming = tcase_create("streaming");
