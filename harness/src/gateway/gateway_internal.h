@@ -95,9 +95,12 @@ typedef struct {
     char extended_id[20]; /* REST's extendedRequestId, HTTP's apigw-requestid */
     char trace_id[64];    /* "Root=1-xxxxxxxx-yyyy..." */
     int64_t epoch_ms;
-    const char *source_ip;
+    char source_ip[48];          /* the client's address */
     json_t *authorizer;          /* what the authorizer gave the integration, or NULL (borrowed) */
     char origin[512];            /* the request's Origin, "" when none */
+    char accept[256];            /* the first media type of its Accept, "" when none */
+    bool from_runner;            /* it carries lambdacheck's sandbox header */
+    char sandbox[64];            /* the sandbox it names for the route's function, or "" */
     double authorizer_ms;        /* the authorizer's time, -1 when none ran */
     char lambda_request_id[129]; /* the invocation's, for lambdacheck's runner ("" otherwise) */
 } gw_call;
@@ -140,8 +143,7 @@ void lc__gw_service_answer(gw_answer *a, int status, const char *body, const cha
 /* The answer for a function's result r to event, as the API (or function URL) maps it: the
  * proxy response's fields, 2.0's inference, a function error or malformed response as the
  * service's error (judged by the response contract check uses). */
-void lc__gw_map_result(const gw_call *c, const json_t *event, const lc_result *r,
-                       const lc__http_request *req, gw_answer *a);
+void lc__gw_map_result(const gw_call *c, const json_t *event, const lc_result *r, gw_answer *a);
 
 /* The answer of an integration that failed (a function error, a malformed response, a call
  * Lambda refused): rest_status is 502 or 500 for a REST API. */

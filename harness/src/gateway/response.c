@@ -236,24 +236,20 @@ static int status_of(const json_t *code)
  * request's Accept is one of the API's binary media types ("API Gateway honors only the first
  * Accept media type", https://docs.aws.amazon.com/apigateway/latest/developerguide/
  * api-gateway-payload-encodings.html); the response's Content-Type plays no part. */
-static bool rest_decodes(const gw_call *c, const lc__http_request *req)
+static bool rest_decodes(const gw_call *c)
 {
-    const char *accept = req ? lc__http_header(req, "Accept") : NULL;
-    char first[256] = "";
-    if (accept)
-        snprintf(first, sizeof first, "%.*s", (int)strcspn(accept, ",;"), accept);
-    return first[0] && lc__gw_binary_type(c->api, first);
+    return c->accept[0] && lc__gw_binary_type(c->api, c->accept);
 }
 
 /* The body; false when a base64 body that had to be decoded was not base64 (REST: a 500,
  * API_CONFIGURATION_ERROR "base64 decoding fails", supported-gateway-response-types.html). */
-static bool map_body(const gw_call *c, const lc__http_request *req, const json_t *r, gw_answer *a)
+static bool map_body(const gw_call *c, const json_t *r, gw_answer *a)
 {
     const char *body = json_string_value(json_object_get(r, "body"));
     bool b64 = json_is_true(json_object_get(r, "isBase64Encoded"));
     if (body == NULL)
         return true;
-    if (b64 && (c->api->kind != GW_REST || rest_decodes(c, req))) {
+    if (b64 && (c->api->kind != GW_REST || rest_decodes(c))) {
         lc_buf bytes;
         lc_buf_init(&bytes, 0);
         bool ok = lc_buf_base64_decode(&bytes, body, strlen(body)) == LC_OK;
@@ -278,13 +274,13 @@ static void default_type(const gw_call *c, gw_answer *a)
                                                                  : "application/json");
 }
 
-static void map_proxy(const gw_call *c, const lc__http_request *req, const json_t *r, gw_answer *a)
+static void map_proxy(const gw_call *c, const json_t *r, gw_answer *a)
 {
     a->status = status_of(json_object_get(r, "statusCode"));
     map_headers(r, a, !c->route->v2);
     if (c->route->v2)
         map_cookies(r, a);
-    if (!map_body(c, req, r, a)) {
+    if (!map_body(c, r, a)) {
         snprintf(a->problem, sizeof a->problem, "isBase64Encoded, but the body is not base64");
         lc__gw_integration_failed(c->api, 500, a);
         return;
@@ -315,8 +311,7 @@ static const char *contract_failure(const json_t *event, const lc_result *r, lc_
     return NULL;
 }
 
-void lc__gw_map_result(const gw_call *c, const json_t *event, const lc_result *r,
-                       const lc__http_request *req, gw_answer *a)
+void lc__gw_map_result(const gw_call *c, const json_t *event, const lc_result *r, gw_answer *a)
 {
     if (r->function_error[0]) {
         char why[300];
@@ -338,7 +333,7 @@ void lc__gw_map_result(const gw_call *c, const json_t *event, const lc_result *r
     if (c->route->v2 && !(json_is_object(response) && json_object_get(response, "statusCode")))
         map_inferred(r, response, a);
     else if (json_is_object(response))
-        map_proxy(c, req, response, a);
+        map_proxy(c, response, a);
     else
         service_failure(c, a, "the response is not a proxy response");
     json_decref(response);

@@ -184,7 +184,8 @@ static void start_call(gw_api *api, const lc__http_request *req, gw_call *c)
     const char *given = lc__http_header(req, "X-Amzn-Trace-Id");
     if (given && strncmp(given, "Root=", 5) == 0 && strlen(given) < sizeof c->trace_id)
         snprintf(c->trace_id, sizeof c->trace_id, "%s", given);
-    c->source_ip = req->peer && req->peer[0] ? req->peer : "127.0.0.1";
+    snprintf(c->source_ip, sizeof c->source_ip, "%s",
+             req->peer && req->peer[0] ? req->peer : "127.0.0.1");
 }
 
 /* --- before the function ---------------------------------------------------------------------- */
@@ -320,12 +321,10 @@ static lc_status invoke(gw_call *c, job *j, const json_t *event, const lc_stream
 {
     char *text = json_dumps(event, JSON_COMPACT);
     json_t *ctx = c->api->kind == GW_URL ? json_pack("{s:s}", "requestId", c->request_id) : NULL;
-    char sandbox[64];
     lc_invoke_options opt = {.payload = text ? text : "{}",
                              .payload_len = text ? strlen(text) : 2,
                              .context = ctx,
-                             .sandbox =
-                                 sandbox_for(j->req, c->route->function, sandbox) ? sandbox : NULL,
+                             .sandbox = c->sandbox[0] ? c->sandbox : NULL,
                              .stream = sink};
     set_deadline(c->api->gw, j, c->route->timeout_ms);
     double t0 = mono_ms();
@@ -495,7 +494,7 @@ static void run_streamed(gw_call *c, job *j, const json_t *event, double *functi
         invoke_failed(c, st, &err, a);
     } else {
         if (!s.head_sent && r.function_error[0]) {
-            lc__gw_map_result(c, event, &r, NULL, a);
+            lc__gw_map_result(c, event, &r, a);
         } else if (!s.head_sent) {
             /* a function that does not stream: its result is the body, not read as an HTTP
                response (recorded against AWS: LocalStack's test_lambda_url_echo_invoke
@@ -554,6 +553,8 @@ static bool run_request(gw_call *c, job *j, gw_answer *a, double *function_ms)
         no_route(api, a);
         return true;
     }
+    if (!sandbox_for(req, c->route->function, c->sandbox)) /* kept: a stream takes req away */
+        c->sandbox[0] = '\0';
     json_t *event = lc__gw_event(c, req);
     json_t *auth_ctx = NULL;
     bool streamed = false;
@@ -569,11 +570,13 @@ static bool run_request(gw_call *c, job *j, gw_answer *a, double *function_ms)
         } else {
             lc_result r;
             lc_error err = {0};
+            /* from here the request may be gone: a watchdog answers an integration that timed
+               out (what the answer needs of it is in c) */
             lc_status st = invoke(c, j, event, NULL, &r, function_ms, &err);
-            if (st == LC_OK && lc__http_header(req, LC_SANDBOX_HEADER))
+            if (st == LC_OK && c->from_runner)
                 snprintf(c->lambda_request_id, sizeof c->lambda_request_id, "%s", r.request_id);
             if (st == LC_OK) {
-                lc__gw_map_result(c, event, &r, req, a);
+                lc__gw_map_result(c, event, &r, a);
                 lc__gw_log_function(c, c->route->function, &r);
                 lc_result_clear(&r);
             } else {
@@ -610,8 +613,11 @@ static void handle(job *j)
     snprintf(line.method, sizeof line.method, "%s", req->method);
     snprintf(line.path, sizeof line.path, "%s", req->path);
     snprintf(line.query, sizeof line.query, "%s", req->query);
-    const char *origin = lc__http_header(req, "Origin");
+    const char *origin = lc__http_header(req, "Origin"), *accept = lc__http_header(req, "Accept");
     snprintf(c.origin, sizeof c.origin, "%s", origin ? origin : "");
+    if (accept)
+        snprintf(c.accept, sizeof c.accept, "%.*s", (int)strcspn(accept, ",;"), accept);
+    c.from_runner = lc__http_header(req, LC_SANDBOX_HEADER) != NULL;
     bool answer = true;
     if (req->over_cap)
         too_large(&a);
