@@ -142,6 +142,23 @@ static json_t *binary_types(const json_t *list)
     return out;
 }
 
+/* The identity sources an authorizer's Identity lists (Headers, QueryStrings, StageVariables),
+ * each written with its API's prefix for that kind. */
+static void add_sources(json_t *sources, const json_t *identity, const char *const prefixes[3])
+{
+    static const char *const kinds[3] = {"Headers", "QueryStrings", "StageVariables"};
+    for (size_t k = 0; k < 3; k++) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(identity, kinds[k]), i, v)
+        {
+            char src[300];
+            snprintf(src, sizeof src, "%s%s", prefixes[k], json_string_value(v) ?: "");
+            json_array_append_new(sources, json_string(src));
+        }
+    }
+}
+
 /* A REST API's Lambda authorizer (FunctionPayloadType TOKEN, the default, or REQUEST). */
 static json_t *rest_authorizer(const char *api, const char *name, const json_t *a, lc_buf *notes)
 {
@@ -161,19 +178,9 @@ static json_t *rest_authorizer(const char *api, const char *name, const json_t *
         snprintf(src, sizeof src, "method.request.header.%s", str(id, "Header") ?: "Authorization");
         json_array_append_new(sources, json_string(src));
     } else {
-        static const char *const kinds[][2] = {{"Headers", "method.request.header."},
-                                               {"QueryStrings", "method.request.querystring."},
-                                               {"StageVariables", "stageVariables."}};
-        for (size_t k = 0; k < 3; k++) {
-            size_t i;
-            json_t *v;
-            json_array_foreach(json_object_get(id, kinds[k][0]), i, v)
-            {
-                char src[300];
-                snprintf(src, sizeof src, "%s%s", kinds[k][1], json_string_value(v) ?: "");
-                json_array_append_new(sources, json_string(src));
-            }
-        }
+        static const char *const prefixes[3] = {"method.request.header.",
+                                                "method.request.querystring.", "stageVariables."};
+        add_sources(sources, id, prefixes);
     }
     json_t *out =
         json_pack("{s:s, s:s, s:o}", "function", function, "type",
@@ -195,21 +202,10 @@ static json_t *http_authorizer(const char *api, const char *name, const json_t *
              api, name);
         return NULL;
     }
-    const json_t *id = json_object_get(a, "Identity");
+    static const char *const prefixes[3] = {"$request.header.", "$request.querystring.",
+                                            "$stageVariables."};
     json_t *sources = json_array();
-    static const char *const kinds[][2] = {{"Headers", "$request.header."},
-                                           {"QueryStrings", "$request.querystring."},
-                                           {"StageVariables", "$stageVariables."}};
-    for (size_t k = 0; k < 3; k++) {
-        size_t i;
-        json_t *v;
-        json_array_foreach(json_object_get(id, kinds[k][0]), i, v)
-        {
-            char src[300];
-            snprintf(src, sizeof src, "%s%s", kinds[k][1], json_string_value(v) ?: "");
-            json_array_append_new(sources, json_string(src));
-        }
-    }
+    add_sources(sources, json_object_get(a, "Identity"), prefixes);
     const char *version = str(a, "AuthorizerPayloadFormatVersion") ?: "2.0";
     json_t *out =
         json_pack("{s:s, s:s, s:o, s:s, s:b}", "function", function, "type", "REQUEST",
