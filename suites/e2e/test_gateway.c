@@ -214,6 +214,29 @@ START_TEST(a_browser_on_an_allowed_origin_reads_the_answer_and_one_elsewhere_is_
 }
 END_TEST
 
+/* check runs a library's HTTP cases through the gateway it serves locally; against a deployed
+ * target (here serve's Invoke API) they are skipped, never passed. */
+START_TEST(http_cases_run_locally_and_are_skipped_against_a_deployed_target)
+{
+    cli_result r = run_cli((const char *[]){"check", "--filter", "http-front/hello", FRONT, NULL},
+                           NULL, NULL, 120000);
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    ck_assert_contains(r.out, "PASS http-front/hello");
+    cli_result_free(&r);
+    const char *argv[] = {cli_path(),  "serve",       "--template",  FRONT "/template.yaml",
+                          "--no-apis", "--port-file", "{port_file}", NULL};
+    bg_start(&srv, argv);
+    r = run_cli((const char *[]){"check", "--endpoint-url", bg_url(&srv), "--filter",
+                                 "http-front/hello", FRONT, NULL},
+                NULL, NULL, 120000);
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    ck_assert_contains(r.out, "SKIP http-front/hello: skipped: its HTTP requests go to the APIs "
+                              "lambdacheck serves");
+    ck_assert(strstr(r.out, "PASS ") == NULL);
+    cli_result_free(&r);
+}
+END_TEST
+
 START_TEST(serve_says_when_there_is_nothing_to_serve_over_http)
 {
     char *dir = scratch_dir("noapi");
@@ -251,6 +274,7 @@ Suite *gateway_suite(void)
     tcase_add_test(core, raw_http_gets_api_gateways_answers);
     tcase_add_test(core, pythons_urllib_reaches_the_apis_through_the_endpoints_file);
     tcase_add_test(core, serve_says_when_there_is_nothing_to_serve_over_http);
+    tcase_add_test(core, http_cases_run_locally_and_are_skipped_against_a_deployed_target);
     suite_add_tcase(s, core);
     TCase *browser = tcase_create("browser");
     tcase_add_checked_fixture(browser, NULL, teardown);
