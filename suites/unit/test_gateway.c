@@ -551,6 +551,27 @@ START_TEST(a_token_authorizer_allows_denies_and_refuses_as_api_gateway_does)
 }
 END_TEST
 
+/* The authorizer's policy names the first request's methodArn only: cached (300 s by default on
+ * REST APIs), it refuses the same token on another route, as on AWS; without a cache each route
+ * gets a policy of its own. */
+START_TEST(a_cached_policy_applies_to_every_method_the_token_calls)
+{
+    const char *allow[] = {"Authorization: allow", NULL};
+    http_reply r = call("Rest", "GET", "/secure", allow, NULL);
+    ck_assert_int_eq(r.status, 200);
+    http_reply_free(&r);
+    r = call("Rest", "GET", "/secure2", allow, NULL);
+    ASSERT_ANSWER(r, 403, "{\"Message\":\"User is not authorized to access this resource\"}");
+    http_reply_free(&r);
+    r = call("Rest", "GET", "/fresh", allow, NULL);
+    ck_assert_int_eq(r.status, 200);
+    http_reply_free(&r);
+    r = call("Rest", "GET", "/fresh2", allow, NULL);
+    ck_assert_int_eq(r.status, 200);
+    http_reply_free(&r);
+}
+END_TEST
+
 START_TEST(a_policy_that_does_not_cover_the_method_is_a_403)
 {
     const char *key[] = {"Authorization: key-1", NULL};
@@ -881,6 +902,7 @@ Suite *gateway_suite(void)
     tcase_set_timeout(auth, 60);
     tcase_add_test(auth, a_token_authorizer_allows_denies_and_refuses_as_api_gateway_does);
     tcase_add_test(auth, a_policy_that_does_not_cover_the_method_is_a_403);
+    tcase_add_test(auth, a_cached_policy_applies_to_every_method_the_token_calls);
     tcase_add_test(auth, an_http_api_lambda_authorizer_with_simple_responses);
     tcase_add_test(auth, a_request_authorizer_needs_every_identity_source_and_sees_the_request);
     tcase_add_test(auth, an_http_api_authorizer_may_answer_with_an_iam_policy);

@@ -12,6 +12,7 @@
  *                       "allowHeaders": ["content-type"], "exposeHeaders": [], "maxAge": 600,
  *                       "allowCredentials": false},
  *              "authorizers": {"Auth": {"function": "AuthFn", "type": "TOKEN" | "REQUEST",
+ *                              "ttlSeconds": 300,   (answers cached; REST's default 300, else 0)
  *                              "identitySource": ["method.request.header.Authorization"],
  *                              "validationExpression": "^Bearer ",  (REST TOKEN only)
  *                              "payloadFormatVersion": "2.0",       (HTTP only)

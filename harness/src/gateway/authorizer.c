@@ -7,9 +7,10 @@
  * a 500 (https://repost.aws/knowledge-center/api-gateway-lambda-authorization-errors).
  * HTTP APIs: payload 1.0 or 2.0, simple responses ({"isAuthorized": ...}) or IAM policies
  * (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-lambda-authorizer.html).
- * Results are not cached: every request runs its authorizer (as with a TTL of 0).
+ * Answers are cached by identity for the authorizer's TTL (below).
  */
 #include <fnmatch.h>
+#include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -305,36 +306,167 @@ static json_t *authorizer_event(const gw_call *c, const json_t *auth, const json
     return e;
 }
 
-/* The authorizer's result as the gateway reads it. */
-static bool read_answer(const gw_call *c, const json_t *auth, const lc_result *r, bool v2,
-                        const char *arn, json_t **context, gw_answer *a)
+/* --- cached answers ------------------------------------------------------------------------- */
+
+/* API Gateway caches an authorizer's answer by its identity sources for the authorizer's TTL
+ * (REST: 300 s unless set, up to 3600; 0 turns it off), and applies a cached policy to every
+ * method the same identity calls: a policy for the first methodArn only refuses the others
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/configure-api-gateway-lambda-
+ * authorization-with-console.html). Bounded: the oldest entry goes first. */
+#define CACHE_MAX 256
+
+typedef struct {
+    char *key;      /* authorizer name, NUL, identity values joined */
+    json_t *answer; /* the authorizer's answer */
+    int64_t expires_ms;
+} cache_entry;
+
+struct gw_auth_cache {
+    pthread_mutex_t mu;
+    cache_entry entries[CACHE_MAX];
+    size_t next; /* where the next entry goes (a ring) */
+};
+
+static int64_t mono_ms(void)
 {
-    long latency = (long)(r->duration_ms + 0.5);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long ttl_of(const gw_api *api, const json_t *auth)
+{
+    const json_t *ttl = json_object_get(auth, "ttlSeconds");
+    return json_is_integer(ttl) ? (long)json_integer_value(ttl) : api->kind == GW_REST ? 300 : 0;
+}
+
+static char *cache_key(const char *name, const json_t *values)
+{
+    lc_buf b;
+    lc_buf_init(&b, 0);
+    lc_buf_printf(&b, "%s", name);
+    size_t i;
+    json_t *v;
+    json_array_foreach(values, i, v) lc_buf_printf(&b, "\n%s", json_string_value(v));
+    return lc_buf_take(&b);
+}
+
+/* The cached answer for key (a new reference), or NULL. */
+static json_t *cache_get(gw_api *api, const char *key)
+{
+    struct gw_auth_cache *cache = api->auth_cache;
+    json_t *found = NULL;
+    if (cache == NULL || key == NULL)
+        return NULL;
+    pthread_mutex_lock(&cache->mu);
+    int64_t now = mono_ms();
+    for (size_t i = 0; i < CACHE_MAX && found == NULL; i++) {
+        cache_entry *e = &cache->entries[i];
+        if (e->key && strcmp(e->key, key) == 0 && e->expires_ms > now)
+            found = json_incref(e->answer);
+    }
+    pthread_mutex_unlock(&cache->mu);
+    return found;
+}
+
+static void cache_put(gw_api *api, const char *key, json_t *answer, long ttl_s)
+{
+    struct gw_auth_cache *cache = api->auth_cache;
+    if (cache == NULL || key == NULL || ttl_s <= 0)
+        return;
+    pthread_mutex_lock(&cache->mu);
+    cache_entry *e = &cache->entries[cache->next];
+    cache->next = (cache->next + 1) % CACHE_MAX;
+    free(e->key);
+    json_decref(e->answer);
+    e->key = strdup(key);
+    e->answer = json_incref(answer);
+    e->expires_ms = mono_ms() + ttl_s * 1000;
+    pthread_mutex_unlock(&cache->mu);
+}
+
+void lc__gw_auth_cache_new(gw_api *api)
+{
+    struct gw_auth_cache *cache = calloc(1, sizeof *cache);
+    if (cache)
+        pthread_mutex_init(&cache->mu, NULL);
+    api->auth_cache = cache;
+}
+
+void lc__gw_auth_cache_free(gw_api *api)
+{
+    struct gw_auth_cache *cache = api->auth_cache;
+    if (cache == NULL)
+        return;
+    for (size_t i = 0; i < CACHE_MAX; i++) {
+        free(cache->entries[i].key);
+        json_decref(cache->entries[i].answer);
+    }
+    pthread_mutex_destroy(&cache->mu);
+    free(cache);
+    api->auth_cache = NULL;
+}
+
+/* --- reading the answer ------------------------------------------------------------------------
+ */
+
+/* What an answer (fresh or cached) decides for this request. */
+static bool judge_answer(const gw_call *c, const json_t *auth, const json_t *answer, bool v2,
+                         const char *arn, long latency, json_t **context, gw_answer *a)
+{
+    if (c->api->kind == GW_HTTP && v2 && json_is_true(json_object_get(auth, "simpleResponses")))
+        return simple_answer(c, answer, context, a);
+    return policy_answer(c, answer, arn, latency, context, a);
+}
+
+/* The authorizer's result: its answer (a new reference), or NULL with *a the refusal. */
+static json_t *read_answer(const gw_call *c, const lc_result *r, gw_answer *a)
+{
     if (r->function_error[0]) {
         json_t *err = json_loadb(r->payload ? r->payload : "", r->payload_len, 0, NULL);
         const char *msg = json_string_value(json_object_get(err, "errorMessage"));
         bool said_unauthorized = msg && strcmp(msg, "Unauthorized") == 0;
         json_decref(err);
-        if (said_unauthorized) {
+        if (said_unauthorized)
             unauthorized(c, a);
-            return false;
-        }
-        authorizer_failed(c, a, "the authorizer function failed");
-        return false;
+        else
+            authorizer_failed(c, a, "the authorizer function failed");
+        return NULL;
     }
     json_t *answer = json_loadb(r->payload ? r->payload : "", r->payload_len, 0, NULL);
-    bool ok;
     if (!json_is_object(answer)) {
         authorizer_failed(c, a, "its answer is not a JSON object");
-        ok = false;
-    } else if (c->api->kind == GW_HTTP && v2 &&
-               json_is_true(json_object_get(auth, "simpleResponses"))) {
-        ok = simple_answer(c, answer, context, a);
-    } else {
-        ok = policy_answer(c, answer, arn, latency, context, a);
+        json_decref(answer);
+        return NULL;
     }
-    json_decref(answer);
-    return ok;
+    return answer;
+}
+
+/* Invokes the authorizer: its answer (a new reference), or NULL with *a the refusal. */
+static json_t *invoke_authorizer(struct lc_gateway *gw, gw_call *c, const char *function,
+                                 const json_t *e, long *latency, gw_answer *a)
+{
+    char *text = json_dumps(e, JSON_COMPACT);
+    lc_invoke_options opt = {.payload = text ? text : "{}", .payload_len = text ? strlen(text) : 2};
+    lc_result r;
+    lc_error err = {0};
+    json_t *answer = NULL;
+    struct timespec ts0, ts1;
+    clock_gettime(CLOCK_MONOTONIC, &ts0);
+    lc_status st = lc_emulator_invoke(gw->em, function, &opt, &r, &err);
+    clock_gettime(CLOCK_MONOTONIC, &ts1);
+    c->authorizer_ms =
+        (double)(ts1.tv_sec - ts0.tv_sec) * 1000.0 + (double)(ts1.tv_nsec - ts0.tv_nsec) / 1e6;
+    if (st != LC_OK) {
+        authorizer_failed(c, a, err.message);
+    } else {
+        *latency = (long)(r.duration_ms + 0.5);
+        answer = read_answer(c, &r, a);
+        lc__gw_log_function(c, function, &r);
+        lc_result_clear(&r);
+    }
+    free(text);
+    return answer;
 }
 
 bool lc__gw_authorize(struct lc_gateway *gw, gw_call *c, const lc__http_request *req,
@@ -360,27 +492,21 @@ bool lc__gw_authorize(struct lc_gateway *gw, gw_call *c, const lc__http_request 
     }
     char arn[2300];
     method_arn(c, req, arn, sizeof arn);
-    json_t *e = authorizer_event(c, auth, values, event, arn, v2);
-    json_decref(values);
-    char *text = json_dumps(e, JSON_COMPACT);
-    json_decref(e);
-    lc_invoke_options opt = {.payload = text ? text : "{}", .payload_len = text ? strlen(text) : 2};
-    lc_result r;
-    lc_error err = {0};
-    bool ok = false;
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    lc_status st = lc_emulator_invoke(gw->em, function, &opt, &r, &err);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    c->authorizer_ms =
-        (double)(t1.tv_sec - t0.tv_sec) * 1000.0 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-    if (st != LC_OK) {
-        authorizer_failed(c, a, err.message);
+    char *key = cache_key(c->route->authorizer, values);
+    long latency = 0, ttl = ttl_of(c->api, auth);
+    json_t *answer = ttl > 0 ? cache_get((gw_api *)c->api, key) : NULL;
+    if (answer) {
+        c->authorizer_cached = true;
     } else {
-        ok = read_answer(c, auth, &r, v2, arn, context, a);
-        lc__gw_log_function(c, function, &r);
-        lc_result_clear(&r);
+        json_t *e = authorizer_event(c, auth, values, event, arn, v2);
+        answer = invoke_authorizer(gw, c, function, e, &latency, a);
+        json_decref(e);
+        if (answer)
+            cache_put((gw_api *)c->api, key, answer, ttl);
     }
-    free(text);
+    json_decref(values);
+    free(key);
+    bool ok = answer && judge_answer(c, auth, answer, v2, arn, latency, context, a);
+    json_decref(answer);
     return ok;
 }

@@ -51,6 +51,7 @@ typedef struct gw_api {
     gw_route *routes;
     size_t n_routes;
     lc__http_server *http;
+    struct gw_auth_cache *auth_cache; /* its authorizers' cached answers (authorizer.c) */
     uint16_t port;
     char base[160]; /* the base URL */
 } gw_api;
@@ -102,6 +103,7 @@ typedef struct {
     bool from_runner;            /* it carries lambdacheck's sandbox header */
     char sandbox[64];            /* the sandbox it names for the route's function, or "" */
     double authorizer_ms;        /* the authorizer's time, -1 when none ran */
+    bool authorizer_cached;      /* its answer came from the cache */
     char lambda_request_id[129]; /* the invocation's, for lambdacheck's runner ("" otherwise) */
 } gw_call;
 
@@ -172,6 +174,10 @@ void lc__gw_cors_headers(const gw_api *api, const char *origin, gw_answer *a);
  * reference, or NULL); false with *a filled with the service's refusal. */
 bool lc__gw_authorize(struct lc_gateway *gw, gw_call *c, const lc__http_request *req,
                       const json_t *event, json_t **context, gw_answer *a);
+
+/* The cache of an API's authorizer answers: made with the API, freed with it. */
+void lc__gw_auth_cache_new(gw_api *api);
+void lc__gw_auth_cache_free(gw_api *api);
 
 /* --- server.c -------------------------------------------------------------------------------- */
 

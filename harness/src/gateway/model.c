@@ -142,6 +142,15 @@ static json_t *binary_types(const json_t *list)
     return out;
 }
 
+/* SAM's Identity.ReauthorizeEvery: the seconds an answer is cached (0: not cached). */
+static void set_ttl(json_t *authorizer, const json_t *every)
+{
+    if (json_is_integer(every))
+        json_object_set(authorizer, "ttlSeconds", (json_t *)every);
+    else if (json_is_string(every))
+        json_object_set_new(authorizer, "ttlSeconds", json_integer(atol(json_string_value(every))));
+}
+
 /* The identity sources an authorizer's Identity lists (Headers, QueryStrings, StageVariables),
  * each written with its API's prefix for that kind. */
 static void add_sources(json_t *sources, const json_t *identity, const char *const prefixes[3])
@@ -188,6 +197,7 @@ static json_t *rest_authorizer(const char *api, const char *name, const json_t *
     if (str(id, "ValidationExpression"))
         json_object_set_new(out, "validationExpression",
                             json_string(str(id, "ValidationExpression")));
+    set_ttl(out, json_object_get(json_object_get(a, "Identity"), "ReauthorizeEvery"));
     free(function);
     return out;
 }
@@ -211,6 +221,7 @@ static json_t *http_authorizer(const char *api, const char *name, const json_t *
         json_pack("{s:s, s:s, s:o, s:s, s:b}", "function", function, "type", "REQUEST",
                   "identitySource", sources, "payloadFormatVersion", version, "simpleResponses",
                   is_true(json_object_get(a, "EnableSimpleResponses")));
+    set_ttl(out, json_object_get(json_object_get(a, "Identity"), "ReauthorizeEvery"));
     free(function);
     return out;
 }
@@ -611,6 +622,7 @@ static lc_status check_authorizers(const json_t *auths, const char *source, cons
                                    lc_error *err)
 {
     static const field fields[] = {{"function", 's', true},
+                                   {"ttlSeconds", 'i', false},
                                    {"type", 's', false},
                                    {"identitySource", 'l', false},
                                    {"validationExpression", 's', false},
@@ -627,6 +639,10 @@ static lc_status check_authorizers(const json_t *auths, const char *source, cons
         lc_status st = check_fields(a, fields, source, where, err);
         if (st == LC_OK)
             st = one_of(a, "type", types, source, where, err);
+        json_int_t ttl = json_integer_value(json_object_get(a, "ttlSeconds"));
+        if (st == LC_OK && (ttl < 0 || ttl > 3600))
+            st = bad(err, source, "%s.ttlSeconds: 0 (not cached) to 3600, not %lld", where,
+                     (long long)ttl);
         if (st != LC_OK)
             return st;
     }

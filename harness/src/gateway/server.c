@@ -129,6 +129,11 @@ static void log_request(const gw_call *c, const request_line *req, const gw_answ
                 function_ms, total_ms - function_ms - c->authorizer_ms);
     else if (c->authorizer_ms >= 0)
         fprintf(log, " (authorizer %.1f ms)", c->authorizer_ms);
+    else if (c->authorizer_cached && function_ms >= 0)
+        fprintf(log, " (authorizer cached, function %.1f ms, gateway %.1f ms)", function_ms,
+                total_ms - function_ms);
+    else if (c->authorizer_cached)
+        fprintf(log, " (authorizer cached)");
     else if (function_ms >= 0)
         fprintf(log, " (function %.1f ms, gateway %.1f ms)", function_ms, total_ms - function_ms);
     if (a->problem[0])
@@ -893,6 +898,7 @@ static void check_functions(const gw_api *api, lc_emulator *em)
 static lc_status start_api(struct lc_gateway *gw, gw_api *api, unsigned port, lc_error *err)
 {
     api_ids(api);
+    lc__gw_auth_cache_new(api);
     lc_status st = lc__gw_compile_routes(api, err);
     if (st != LC_OK)
         return st;
@@ -1001,6 +1007,7 @@ void lc_gateway_free(lc_gateway *gw)
     }
     for (size_t i = 0; i < gw->n_apis; i++) {
         lc__gw_free_routes(&gw->apis[i]);
+        lc__gw_auth_cache_free(&gw->apis[i]);
         json_decref(gw->apis[i].config);
         free(gw->apis[i].name);
         free(gw->apis[i].stage);
