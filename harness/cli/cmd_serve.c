@@ -352,6 +352,15 @@ static int start_gateway(serve_args *a, lc_emulator *em, lc_gateway **gw)
         opt.sigv4_access_key_id = a->sigv4_key;
         opt.sigv4_secret_access_key = a->sigv4_secret;
     }
+    const json_t *urls = json_object_get(a->http, "functionUrls");
+    for (size_t i = 0; !a->sigv4_key[0] && i < json_array_size(urls); i++) {
+        const char *auth = json_string_value(json_object_get(json_array_get(urls, i), "authType"));
+        if (auth && strcmp(auth, "AWS_IAM") == 0)
+            fprintf(stderr, "lambdacheck: note: the function URL of %s has AuthType AWS_IAM: it "
+                            "takes requests signed with --require-sigv4's key pair, and without "
+                            "one refuses them all (403)\n",
+                    json_string_value(json_object_get(json_array_get(urls, i), "function")));
+    }
     lc_error err = {0};
     if (lc_gateway_start(em, a->http, &opt, gw, &err) != LC_OK) {
         cli_print_error(&err);

@@ -66,7 +66,13 @@ int cli_function_option(cli_function_args *a, const char *command, int opt, cons
         a->host_credentials = strcmp(arg, "host") == 0;
         return CLI_OK;
     case OPT_LOG_FORMAT: a->fn.log_format = arg; return CLI_OK;
-    case OPT_TEMPLATE: a->template = arg; return CLI_OK;
+    case OPT_TEMPLATE:
+        if (a->template && strcmp(a->template, arg) != 0)
+            return cli_usage_error(command, "--template given twice (%s, %s): one template a "
+                                            "command; serve several projects with --manifest",
+                                   a->template, arg);
+        a->template = arg;
+        return CLI_OK;
     case OPT_PARAMETERS: return cli_parameter_overrides(&a->parameters, command, arg);
     case OPT_ENV_VARS: a->env_vars = arg; return CLI_OK;
     case OPT_REGION: a->fn.region = arg; return CLI_OK;

@@ -409,9 +409,12 @@ static size_t on_http_header(char *line, size_t size, size_t n, void *arg)
     return len;
 }
 
-static struct curl_slist *http_headers(const lc__curl_api *api, const json_t *headers)
+/* The request's header lines; "Expect:" keeps curl from waiting for a 100 Continue, except on a
+ * signed request (curl would sign the empty header it does not send). */
+static struct curl_slist *http_headers(const lc__curl_api *api, const json_t *headers,
+                                       bool signed_request)
 {
-    struct curl_slist *list = api->slist_append(NULL, "Expect:");
+    struct curl_slist *list = signed_request ? NULL : api->slist_append(NULL, "Expect:");
     const char *k;
     json_t *v;
     json_object_foreach((json_t *)headers, k, v)
@@ -437,7 +440,8 @@ lc_status lc_http_call(const lc_http_request *req, lc_http_answer *out, lc_error
     lc_buf body;
     lc_buf_init(&body, MAX_HTTP_ANSWER);
     out->headers = json_object();
-    struct curl_slist *headers = http_headers(api, req->headers);
+    struct curl_slist *headers =
+        http_headers(api, req->headers, req->sigv4_access_key_id && req->sigv4_secret_access_key);
     char errbuf[CURL_ERROR_SIZE] = "";
     api->easy_setopt(h, CURLOPT_URL, req->url);
     api->easy_setopt(h, CURLOPT_CUSTOMREQUEST, req->method ? req->method : "GET");
@@ -455,6 +459,13 @@ lc_status lc_http_call(const lc_http_request *req, lc_http_answer *out, lc_error
     api->easy_setopt(h, CURLOPT_TIMEOUT_MS, req->timeout_ms > 0 ? req->timeout_ms : 960000L);
     api->easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     api->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+    char userpwd[400];
+    if (req->sigv4_access_key_id && req->sigv4_secret_access_key) {
+        snprintf(userpwd, sizeof userpwd, "%s:%s", req->sigv4_access_key_id,
+                 req->sigv4_secret_access_key);
+        api->easy_setopt(h, CURLOPT_AWS_SIGV4, "aws:amz:us-east-1:lambda");
+        api->easy_setopt(h, CURLOPT_USERPWD, userpwd);
+    }
     CURLcode rc = api->easy_perform(h);
     if (rc == CURLE_OK)
         api->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &out->status);

@@ -719,8 +719,8 @@ static void api_names(const lc_library *lib, char *out, size_t size)
 static lc_status step_http(const lc_library *lib, const json_t *spec, const char *where,
                            const char *source, lc__step *step, lc_error *err)
 {
-    static const char *const keys[] = {"api", "method", "path", "headers", "body", "bodyBase64",
-                                       NULL};
+    static const char *const keys[] = {"api",  "method",     "path",   "headers",
+                                       "body", "bodyBase64", "signed", NULL};
     const json_t *http = json_object_get(spec, "http");
     char at[64];
     fit(at, sizeof at, "%shttp.", where);
@@ -748,7 +748,11 @@ static lc_status step_http(const lc_library *lib, const json_t *spec, const char
         if (st == LC_OK && (!json_is_string(v) || strpbrk(json_string_value(v), "\r\n") ||
                             strpbrk(name, " :\r\n")))
             st = lc_error_set(err, LC_EINVAL, source, 0, 0,
-                              "%shttp.headers.%s must be a header's value, a string on one line",
+                              strpbrk(name, " :\r\n")
+                                  ? "%shttp.headers: \"%s\" is not a header name (no spaces, "
+                                    "colons or line breaks)"
+                                  : "%shttp.headers.%s must be a header's value, a string on one "
+                                    "line",
                               where, name);
     }
     if (st == LC_OK && json_object_get(http, "headers") &&
@@ -765,6 +769,11 @@ static lc_status step_http(const lc_library *lib, const json_t *spec, const char
                                                        : "name one of the library's",
                           names);
     }
+    if (st == LC_OK && json_object_get(http, "signed") && !json_is_boolean(json_object_get(http, "signed")))
+        st = lc_error_set(err, LC_EINVAL, source, 0, 0,
+                          "%shttp.signed must be true or false (whether a request to an AWS_IAM "
+                          "function URL is signed; default true)",
+                          where);
     const json_t *body = json_object_get(http, "body"), *b64 = json_object_get(http, "bodyBase64");
     if (st == LC_OK && body && b64)
         st = lc_error_set(err, LC_EINVAL, source, 0, 0, "%shttp: give body or bodyBase64", where);
@@ -866,14 +875,23 @@ static lc_status load_http_step(const lc_library *lib, const json_t *spec, const
     fit(expect_where, sizeof expect_where, "%sexpect.", where);
     if (st == LC_OK)
         st = lc_expect_validate(expect, source, expect_where, err);
+    /* besides its answer, what the routed function's journal and the case's AWS calls show */
+    static const char *const allowed[] = {"http", "logContains", "logNotContains", "logMatches",
+                                          "coldStart", "maxDurationMs", "awsCalls",
+                                          "awsCallsAnyOrder", "awsCallsOnly", "noAwsCalls", NULL};
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)expect, key, v)
     {
-        if (st == LC_OK && strcmp(key, "http") != 0)
+        bool ok = false;
+        for (const char *const *k = allowed; *k; k++)
+            ok = ok || strcmp(*k, key) == 0;
+        if (st == LC_OK && !ok)
             st = lc_error_set(err, LC_EINVAL, source, 0, 0,
-                              "%sexpect.%s: an HTTP request is judged by its answer: put what "
-                              "you expect in expect.http (status, headers, body, json)",
+                              "%sexpect.%s: an HTTP request is judged by its answer (expect.http: "
+                              "status, headers, body, bodyBase64, bodyContains, json, "
+                              "jsonContains) and by the routed function's log, cold start, "
+                              "duration and AWS calls",
                               where, key);
     }
     snprintf(step->type, sizeof step->type, "RequestResponse");

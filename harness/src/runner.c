@@ -136,6 +136,7 @@ typedef struct {
     const char *aws_url; /* the user's endpoint (--aws-endpoint, "awsEndpoint"), or NULL */
     lc_gateway *gateway; /* local runs with HTTP cases: the library's APIs, or NULL */
     json_t *endpoints;   /* their base URLs (lc_gateway_endpoints), or NULL */
+    char http_key[32], http_secret[48]; /* the key pair AWS_IAM function URLs take, made per run */
 } context;
 
 /* Where one case's AWS calls go, and what it can see of them. */
@@ -311,25 +312,92 @@ static const char *step_base(const context *ctx, const lc__step *step)
     return NULL;
 }
 
-/* The function's log of the request, from the journal (the gateway names the invocation in a
- * header of its own for lambdacheck's requests). */
-static void http_log(const context *ctx, const lc_http_answer *a, lc_case_result *r)
+/* The journal's result of an invocation the gateway named in a header of its own (it names them
+ * for lambdacheck's requests only): the route's function, or its authorizer. */
+static bool http_journal(const context *ctx, const lc_http_answer *a, const char *header,
+                         lc_result *out)
 {
-    const char *id = json_string_value(
-        json_array_get(json_object_get(a->headers, "x-lambdacheck-request-id"), 0));
-    lc_result journal = {0};
-    if (id && lc_emulator_journal_find(lc_target_emulator(ctx->target), id, &journal) == LC_OK &&
-        journal.log)
-        append_log(r, journal.log, journal.log_len);
-    lc_result_clear(&journal);
+    const char *id = json_string_value(json_array_get(json_object_get(a->headers, header), 0));
+    memset(out, 0, sizeof *out);
+    return id && lc_emulator_journal_find(lc_target_emulator(ctx->target), id, out) == LC_OK;
+}
+
+/* What an HTTP step's expectations besides expect.http look at: the routed function's log,
+ * cold start and duration, and the AWS calls of the step. */
+static void http_observed(const context *ctx, const lc__case *c, const lc__step *step,
+                          const lc_result *fn, bool have, aws_view *aws, lc_case_result *r)
+{
+    json_t *rest = json_deep_copy(step->expect);
+    json_object_del(rest, "http");
+    if (json_object_size(rest) == 0) {
+        json_decref(rest);
+        return;
+    }
+    json_t *calls = aws->scope[0] ? lc_aws_endpoint_calls(ctx->aws, aws->scope, aws->from) : NULL;
+    lc_observation o = {.invocation_type = "RequestResponse",
+                        .status = 200,
+                        .runtime = lc__library_function(ctx->lib, c->function)->runtime,
+                        .local = true,
+                        .journal = have ? fn : NULL,
+                        .log = have ? fn->log : NULL,
+                        .log_len = have ? fn->log_len : 0,
+                        .aws_calls = calls,
+                        .aws_unseen = aws->unseen};
+    lc_expect_check(rest, &o, &r->verdicts);
+    json_decref(calls);
+    json_decref(rest);
+}
+
+/* Whether an HTTP step goes to a function URL with AuthType AWS_IAM (its requests are signed
+ * with the gateway's key pair unless the step says "signed": false). */
+static bool iam_target(const context *ctx, const lc__step *step)
+{
+    const char *api = json_string_value(json_object_get(step->http, "api"));
+    const json_t *urls = json_object_get(ctx->lib->http, "functionUrls");
+    size_t n = json_array_size(urls) + json_array_size(json_object_get(ctx->lib->http, "apis"));
+    for (size_t i = 0; i < json_array_size(urls); i++) {
+        const json_t *u = json_array_get(urls, i);
+        const char *fn = json_string_value(json_object_get(u, "function"));
+        const char *auth = json_string_value(json_object_get(u, "authType"));
+        if ((api ? strcmp(api, fn) == 0 : n == 1) && auth && strcmp(auth, "AWS_IAM") == 0)
+            return !json_is_false(json_object_get(step->http, "signed"));
+    }
+    return false;
+}
+
+static void judge_http(const context *ctx, const lc__case *c, const lc__step *step,
+                       const lc_http_answer *a, aws_view *aws, lc_case_result *r)
+{
+    if (step->expect && json_object_get(step->expect, "http"))
+        lc_expect_http_check(json_object_get(step->expect, "http"), a, &r->verdicts);
+    else
+        lc_verdicts_add(&r->verdicts, "http.status", a->status < 500,
+                        "status %ld (a case without expect.http passes unless the answer is a "
+                        "5xx)",
+                        a->status);
+    lc_result fn, auth;
+    bool have = http_journal(ctx, a, "x-lambdacheck-request-id", &fn);
+    if (http_journal(ctx, a, "x-lambdacheck-authorizer-request-id", &auth) && auth.log)
+        append_log(r, auth.log, auth.log_len);
+    if (have && strcmp(fn.function_name, c->function) != 0)
+        lc_verdicts_add(&r->verdicts, "http.function", false,
+                        "the request reached function %s, not the case's function %s",
+                        fn.function_name, c->function);
+    http_observed(ctx, c, step, &fn, have, aws, r);
+    if (have && fn.log)
+        append_log(r, fn.log, fn.log_len);
+    lc_result_clear(&fn);
+    lc_result_clear(&auth);
 }
 
 static lc_status http_step(const context *ctx, const lc__case *c, const lc__step *step,
-                           const char *sandbox, lc_case_result *r, lc_error *err)
+                           const char *sandbox, aws_view *aws, lc_case_result *r, lc_error *err)
 {
     const char *base = step_base(ctx, step);
     if (base == NULL)
         return lc_error_set(err, LC_ENOTFOUND, c->path, 0, 0, "no such API is served");
+    if (aws->scope[0])
+        aws->from = lc_aws_endpoint_call_count(ctx->aws, aws->scope);
     char url[4096], sandbox_value[200];
     snprintf(url, sizeof url, "%s%s", base, json_string_value(json_object_get(step->http, "path")));
     json_t *headers = json_deep_copy(json_object_get(step->http, "headers"));
@@ -338,24 +406,20 @@ static lc_status http_step(const context *ctx, const lc__case *c, const lc__step
     snprintf(sandbox_value, sizeof sandbox_value, "%s=%s", c->function, sandbox);
     if (sandbox[0])
         json_object_set_new(headers, LC_SANDBOX_HEADER, json_string(sandbox_value));
+    bool sign = iam_target(ctx, step);
     lc_http_request req = {.method = json_string_value(json_object_get(step->http, "method")),
                            .url = url,
                            .headers = headers,
                            .body = step->http_body,
-                           .body_len = step->http_body_len};
+                           .body_len = step->http_body_len,
+                           .sigv4_access_key_id = sign ? ctx->http_key : NULL,
+                           .sigv4_secret_access_key = sign ? ctx->http_secret : NULL};
     lc_http_answer a;
     lc_status st = lc_http_call(&req, &a, err);
     json_decref(headers);
     if (st != LC_OK)
         return st;
-    if (step->expect && json_object_get(step->expect, "http"))
-        lc_expect_http_check(json_object_get(step->expect, "http"), &a, &r->verdicts);
-    else
-        lc_verdicts_add(&r->verdicts, "http.status", a.status < 500,
-                        "status %ld (a case without expect.http passes unless the answer is a "
-                        "5xx)",
-                        a.status);
-    http_log(ctx, &a, r);
+    judge_http(ctx, c, step, &a, aws, r);
     lc_http_answer_clear(&a);
     return LC_OK;
 }
@@ -364,7 +428,7 @@ static lc_status invoke_step(const context *ctx, const lc__case *c, const lc__st
                              const char *sandbox, aws_view *aws, lc_case_result *r, lc_error *err)
 {
     if (step->http)
-        return http_step(ctx, c, step, sandbox, r, err);
+        return http_step(ctx, c, step, sandbox, aws, r, err);
     if (aws->scope[0])
         aws->from = lc_aws_endpoint_call_count(ctx->aws, aws->scope);
     char function[300];
@@ -802,7 +866,13 @@ static lc_status start_gateway(const work *w, context *ctx, lc_error *err)
         needed = has_http(w->cases[i]);
     if (!needed)
         return LC_OK;
-    lc_status st = lc_gateway_start(lc_target_emulator(ctx->target), ctx->lib->http, NULL,
+    char uuid[37];
+    lc_uuid4(uuid);
+    snprintf(ctx->http_key, sizeof ctx->http_key, "AKIDLAMBDACHECK");
+    snprintf(ctx->http_secret, sizeof ctx->http_secret, "%s", uuid);
+    lc_gateway_options opt = {.sigv4_access_key_id = ctx->http_key,
+                              .sigv4_secret_access_key = ctx->http_secret};
+    lc_status st = lc_gateway_start(lc_target_emulator(ctx->target), ctx->lib->http, &opt,
                                     &ctx->gateway, err);
     if (st == LC_OK)
         ctx->endpoints = lc_gateway_endpoints(ctx->gateway);

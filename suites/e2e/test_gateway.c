@@ -260,6 +260,12 @@ START_TEST(serve_says_when_there_is_nothing_to_serve_over_http)
     ck_assert_int_eq(r.status, 2);
     ck_assert_contains(r.err, "--api-listen takes HOST:PORT, not 'nohost'");
     cli_result_free(&r);
+    r = run_cli(
+        (const char *[]){"serve", "--template", tpl, "--template", FRONT "/template.yaml", NULL},
+        NULL, NULL, 10000);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_contains(r.err, "--template given twice");
+    cli_result_free(&r);
     scratch_remove(dir);
 }
 END_TEST

@@ -194,6 +194,7 @@ START_TEST(a_rest_api_sends_payload_1_0)
     ck_assert_msg(strstr(str_at(e, "requestContext.domainName"), ".execute-api.us-east-1."), "%s",
                   str_at(e, "requestContext.domainName"));
     ck_assert_str_ne(header(&r, "x-amz-apigw-id"), "");
+    ck_assert_msg(strstr(header(&r, "Date"), " GMT"), "Date: %s", header(&r, "Date"));
     json_decref(e);
     http_reply_free(&r);
     /* no parameters, no query: nulls, as API Gateway sends them */
@@ -847,6 +848,9 @@ START_TEST(a_model_written_by_hand_is_checked_with_the_path_of_each_mistake)
         {"{\"functionUrls\": [{\"function\": \"f\", \"invokeMode\": \"STREAM\"}]}",
          "http.functionUrls[0].invokeMode: one of \"BUFFERED\", \"RESPONSE_STREAM\""},
         {"{\"apis\": [], \"urls\": []}", "http: unknown key \"urls\""},
+        {"{\"apis\": [{\"name\": \"A\", \"type\": \"HTTP\", \"routes\": []}, {\"name\": \"A\", "
+         "\"type\": \"REST\", \"routes\": []}]}",
+         "http.apis[0] and http.apis[1] are both an API named A"},
         {"{\"apis\": [{\"name\": \"A\", \"type\": \"HTTP\", \"routes\": [], \"cors\": "
          "{\"allowOrigins\": \"*\"}}]}",
          "http.apis[0].cors.allowOrigins must be a list of strings"},
@@ -860,6 +864,24 @@ START_TEST(a_model_written_by_hand_is_checked_with_the_path_of_each_mistake)
         ck_assert_str_eq(err.source, "lambdacheck.json");
         json_decref(m);
     }
+}
+END_TEST
+
+/* Fixed ports are consecutive from the one given; past 65535 is refused, not wrapped. */
+START_TEST(fixed_ports_that_would_pass_65535_are_refused)
+{
+    lc_emulator *e = NULL;
+    ck_assert_int_eq(lc_emulator_new(NULL, &e, NULL), LC_OK);
+    json_t *m =
+        json_loads("{\"functionUrls\": [{\"function\": \"a\"}, {\"function\": \"b\"}]}", 0, NULL);
+    lc_gateway_options opt = {.port = 65535};
+    lc_gateway *g = NULL;
+    lc_error err = {0};
+    ck_assert_int_eq(lc_gateway_start(e, m, &opt, &g, &err), LC_ERANGE);
+    ck_assert_ptr_null(g);
+    ck_assert_msg(strstr(err.message, "need ports up to 65536, past 65535"), "%s", err.message);
+    json_decref(m);
+    lc_emulator_free(e);
 }
 END_TEST
 
@@ -922,6 +944,7 @@ Suite *gateway_suite(void)
     TCase *models = tcase_create("models");
     tcase_add_test(models, a_templates_apis_become_the_model_sam_would_deploy);
     tcase_add_test(models, a_model_written_by_hand_is_checked_with_the_path_of_each_mistake);
+    tcase_add_test(models, fixed_ports_that_would_pass_65535_are_refused);
     suite_add_tcase(s, models);
     return s;
 }

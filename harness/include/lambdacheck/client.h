@@ -103,6 +103,10 @@ typedef struct {
     const char *body;
     size_t body_len;
     long timeout_ms;        /* 0: 16 minutes */
+    const char *sigv4_access_key_id;     /* with the secret: sign the request (SigV4, service
+                                            lambda, us-east-1), as a caller of an AWS_IAM
+                                            function URL does; NULL: unsigned */
+    const char *sigv4_secret_access_key;
 } lc_http_request;
 
 /* The answer. Owned: free with lc_http_answer_clear(). */

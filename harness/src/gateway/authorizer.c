@@ -461,6 +461,8 @@ static json_t *invoke_authorizer(struct lc_gateway *gw, gw_call *c, const char *
         authorizer_failed(c, a, err.message);
     } else {
         *latency = (long)(r.duration_ms + 0.5);
+        if (c->from_runner)
+            snprintf(c->authorizer_request_id, sizeof c->authorizer_request_id, "%s", r.request_id);
         answer = read_answer(c, &r, a);
         lc__gw_log_function(c, function, &r);
         lc_result_clear(&r);

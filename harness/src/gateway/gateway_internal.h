@@ -105,6 +105,7 @@ typedef struct {
     double authorizer_ms;        /* the authorizer's time, -1 when none ran */
     bool authorizer_cached;      /* its answer came from the cache */
     char lambda_request_id[129]; /* the invocation's, for lambdacheck's runner ("" otherwise) */
+    char authorizer_request_id[129]; /* its authorizer's, likewise */
 } gw_call;
 
 /* The event API Gateway or Lambda's function URL sends the route's function for req. A new

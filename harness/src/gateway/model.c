@@ -174,9 +174,11 @@ static json_t *rest_authorizer(const char *api, const char *name, const json_t *
     char *function = function_of(str(a, "FunctionArn"));
     if (function == NULL) {
         note(notes,
-             "%s: authorizer %s is not a Lambda authorizer (a Cognito user pool, say): its "
-             "routes are served without it",
-             api, name);
+             "%s: authorizer %s is %s, which lambdacheck does not emulate: its routes are "
+             "served without it",
+             api, name,
+             json_object_get(a, "UserPoolArn") ? "a Cognito user pool authorizer"
+                                               : "not a Lambda authorizer");
         return NULL;
     }
     const char *type = str(a, "FunctionPayloadType") ?: "TOKEN";
@@ -207,9 +209,11 @@ static json_t *http_authorizer(const char *api, const char *name, const json_t *
     char *function = function_of(str(a, "FunctionArn"));
     if (function == NULL) {
         note(notes,
-             "%s: authorizer %s is not a Lambda authorizer (JWT, say): its routes are "
+             "%s: authorizer %s is %s, which lambdacheck does not emulate: its routes are "
              "served without it",
-             api, name);
+             api, name,
+             json_object_get(a, "JwtConfiguration") ? "a JWT authorizer"
+                                                    : "not a Lambda authorizer");
         return NULL;
     }
     static const char *const prefixes[3] = {"$request.header.", "$request.querystring.",
@@ -395,7 +399,7 @@ static void add_function(builder *b, const lc_template_function *f, json_t *urls
 }
 
 /* AWS::Lambda::Url resources, for functions that have no FunctionUrlConfig. */
-static void add_url_resources(const lc_template *t, json_t *urls)
+static void add_url_resources(const lc_template *t, json_t *urls, lc_buf *notes)
 {
     json_t *res = lc_template_resources(t, "AWS::Lambda::Url");
     const char *id;
@@ -410,6 +414,11 @@ static void add_url_resources(const lc_template *t, json_t *urls)
             have || (function && !strcmp(str(u, "function"), function));
         if (function && !have && lc_template_find(t, function))
             json_array_append_new(urls, function_url(function, props));
+        else if (function && have)
+            note(notes,
+                 "%s: %s is a second URL of function %s (on AWS, one of them is an "
+                 "alias's): served as one, under the function's name",
+                 id, "AWS::Lambda::Url", function);
         free(function);
     }
     json_decref(res);
@@ -451,7 +460,7 @@ lc_status lc_gateway_model_from_template(const lc_template *t, json_t **out, lc_
         if (f->properties)
             add_function(&b, f, urls);
     }
-    add_url_resources(t, urls);
+    add_url_resources(t, urls, notes);
     json_t *apis = json_array();
     size_t i;
     json_t *name;
@@ -701,6 +710,23 @@ static lc_status check_url(const json_t *url, const char *source, size_t i, lc_e
     return st;
 }
 
+/* Each API (and each function's URL) once: the endpoints file names them, and two of one name
+ * (two libraries' implicit ServerlessHttpApi, say) could not be told apart. */
+static lc_status check_unique(const json_t *list, const char *key, const char *at, const char *what,
+                              const char *source, lc_error *err)
+{
+    for (size_t i = 0; i < json_array_size(list); i++)
+        for (size_t j = 0; j < i; j++)
+            if (json_equal(json_object_get(json_array_get(list, i), key),
+                           json_object_get(json_array_get(list, j), key)))
+                return bad(err, source,
+                           "%s[%zu] and %s[%zu] are both %s named %s: serve them separately, or "
+                           "give one another name",
+                           at, j, at, i, what,
+                           json_string_value(json_object_get(json_array_get(list, i), key)));
+    return LC_OK;
+}
+
 lc_status lc_gateway_model_check(const json_t *model, const char *source, lc_error *err)
 {
     static const field fields[] = {
@@ -712,5 +738,9 @@ lc_status lc_gateway_model_check(const json_t *model, const char *source, lc_err
         st = check_api(json_array_get(apis, i), source, i, err);
     for (size_t i = 0; st == LC_OK && i < json_array_size(urls); i++)
         st = check_url(json_array_get(urls, i), source, i, err);
+    if (st == LC_OK)
+        st = check_unique(apis, "name", "http.apis", "an API", source, err);
+    if (st == LC_OK)
+        st = check_unique(urls, "function", "http.functionUrls", "a function URL", source, err);
     return st;
 }

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "gateway_internal.h"
+#include "lambdacheck/invoke_server.h"
 #include "lambdacheck/json_util.h"
 
 void lc__gw_clf_time(int64_t epoch_ms, char out[32])
@@ -252,6 +253,8 @@ static json_t *header_lists(const gw_call *c, const lc__http_request *req, bool 
     json_t *lists = json_object();
     for (size_t i = 0; i < req->n_headers; i++) {
         char name[256];
+        if (strcasecmp(req->headers[i].name, LC_SANDBOX_HEADER) == 0)
+            continue; /* lambdacheck's own, never the function's */
         snprintf(name, sizeof name, "%s", req->headers[i].name);
         if (v2) {
             for (char *p = name; *p; p++)

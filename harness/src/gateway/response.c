@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "gateway_internal.h"
 #include "lambdacheck/contracts.h"
@@ -94,6 +95,13 @@ void lc__gw_service_answer(gw_answer *a, int status, const char *body, const cha
 
 void lc__gw_service_headers(const gw_call *c, gw_answer *a)
 {
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (!lc__gw_answer_has(a, "Date"))
+        lc__gw_answer_header(a, "Date", "%s", date);
     if (c->api->kind == GW_HTTP) {
         lc__gw_answer_header(a, "apigw-requestid", "%s", c->extended_id);
         return;

@@ -633,6 +633,9 @@ static void handle(job *j)
         lc__gw_service_headers(&c, &a);
         if (c.lambda_request_id[0]) /* for lambdacheck's runner only: where its log is */
             lc__gw_answer_header(&a, "X-Lambdacheck-Request-Id", "%s", c.lambda_request_id);
+        if (c.authorizer_request_id[0])
+            lc__gw_answer_header(&a, "X-Lambdacheck-Authorizer-Request-Id", "%s",
+                                 c.authorizer_request_id);
         lc__gw_cors_headers(api, c.origin, &a);
         send_answer(api, j, &a);
     }
@@ -981,6 +984,13 @@ lc_status lc_gateway_start(lc_emulator *em, const json_t *model, const lc_gatewa
     if (pthread_create(&p->watchdog, NULL, watchdog_main, gw) == 0)
         p->watchdog_started = true;
     unsigned port = opt ? opt->port : 0;
+    if (port && port + n - 1 > 65535) {
+        lc_gateway_free(gw);
+        return lc_error_set(err, LC_ERANGE, NULL, 0, 0,
+                            "%zu APIs and function URLs from port %u need ports up to %zu, past "
+                            "65535: give a lower port, or 0 for ephemeral ones",
+                            n, port, port + n - 1);
+    }
     for (size_t i = 0; st == LC_OK && i < n; i++)
         st = start_api(gw, &gw->apis[i], port ? port + (unsigned)i : 0, err);
     if (st != LC_OK) {
