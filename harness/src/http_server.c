@@ -768,6 +768,12 @@ static bool parse_head_step(lc__http_server *s, conn *c)
         fail_request(s, c, 431, "the request head is larger than this server reads");
         return true;
     }
+    /* a head ended by bare line feeds would wait for a CRLF CRLF that never comes: answered at
+       once instead (RFC 9112, 2.2: a recipient MAY accept bare LF; this server does not) */
+    if (end == NULL && c->in_len >= 2 && memmem(c->in, c->in_len, "\n\n", 2)) {
+        fail_request(s, c, 400, "the lines of the request head must end in CRLF, not a bare LF");
+        return true;
+    }
     if (end == NULL)
         return false;
     const char *why = NULL;

@@ -221,6 +221,16 @@ START_TEST(malformed_requests_are_answered_not_dropped)
 }
 END_TEST
 
+/* A head ended by bare line feeds is answered at once, not left waiting for a CRLF CRLF until the
+ * request times out (the connection stays open on the client's side). */
+START_TEST(a_head_with_bare_line_feeds_is_answered_at_once)
+{
+    static const char raw[] = "GET /x HTTP/1.1\nHost: h\n\n";
+    char *r = exchange(raw, sizeof raw - 1, false);
+    ck_assert_msg(strncmp(r, "HTTP/1.1 400 ", 13) == 0 && strstr(r, "not a bare LF"), "%s", r);
+}
+END_TEST
+
 START_TEST(heads_and_bodies_over_their_caps_are_refused)
 {
     char big[6000];
@@ -537,6 +547,7 @@ Suite *http_server_suite(void)
     TCase *errors = tcase_create("errors");
     tcase_add_checked_fixture(errors, setup, teardown);
     tcase_add_test(errors, malformed_requests_are_answered_not_dropped);
+    tcase_add_test(errors, a_head_with_bare_line_feeds_is_answered_at_once);
     tcase_add_test(errors, heads_and_bodies_over_their_caps_are_refused);
     suite_add_tcase(s, errors);
     TCase *limits = tcase_create("limits");
