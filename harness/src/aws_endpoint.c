@@ -607,9 +607,10 @@ static void refuse_tunnel(lc_aws_endpoint *ep, lc__http_request *req, const char
     char scope_id[LC_AWS_SCOPE_SIZE], message[700], head[1200];
     proxy_scope(req, scope_id, sizeof scope_id);
     snprintf(message, sizeof message,
-             "lambdacheck refused a connection to %.200s: the SDK ignored AWS_ENDPOINT_URL and "
-             "would have called AWS; use an SDK that honours it (boto3 1.28 or later, the AWS SDK "
-             "for JavaScript v3) or pass its endpoint to the client",
+             "lambdacheck refused a connection to %.200s: the SDK ignored AWS_ENDPOINT_URL, or "
+             "the code calls AWS over HTTPS itself, and would have reached AWS; use an SDK that "
+             "honours it (boto3 1.28 or later, the AWS SDK for JavaScript v3), pass its endpoint "
+             "to the client, or stub what the code fetches",
              host);
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 403 %s\r\nContent-Type: text/plain\r\nContent-Length: %zu\r\n"
