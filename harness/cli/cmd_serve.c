@@ -366,6 +366,10 @@ static int start_gateway(serve_args *a, lc_emulator *em, lc_gateway **gw)
         cli_print_error(&err);
         return CLI_FAILED;
     }
+    if (strncmp(a->api_host, "127.", 4) != 0)
+        fprintf(stderr, "lambdacheck: warning: the APIs and function URLs listen on %s: whoever "
+                        "reaches that address can call them, as anyone can call a public API\n",
+                a->api_host);
     json_t *endpoints = lc_gateway_endpoints(*gw);
     const char *kind;
     json_t *list;
