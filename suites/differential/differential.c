@@ -238,6 +238,28 @@ static const char *end_name(lc_end e)
     return (unsigned)e < sizeof names / sizeof *names ? names[e] : "?";
 }
 
+/* After an init error the platform stops the process; what a client writes between its
+ * /init/error and that stop races it. AWS's aws-lambda-ric 4.x then ends in Node's report of an
+ * unhandled rejection, of which a run keeps none, some or all: that report is cut from the log
+ * (up to the platform's next line) so that a race of this machine is not a verdict. */
+static char *drop_post_init_error_crash(const char *log)
+{
+    static const char marker[] = "\nnode:internal/process/promises:";
+    const char *at = strstr(log, marker);
+    if (at == NULL)
+        return strdup(log);
+    const char *next = strstr(at + 1, "\nSTART RequestId:");
+    const char *init = strstr(at + 1, "\nINIT_REPORT");
+    if (next == NULL || (init && init < next))
+        next = init;
+    lc_buf out;
+    lc_buf_init(&out, 0);
+    lc_buf_append(&out, log, (size_t)(at - log));
+    lc_buf_puts(&out, next ? next : "\n");
+    char *s = lc_buf_take(&out);
+    return s ? s : strdup("");
+}
+
 static void view_call(const lc_result *r, const char *task_root, call_view *v)
 {
     lc_buf s;
@@ -259,6 +281,11 @@ static void view_call(const lc_result *r, const char *task_root, call_view *v)
     v->payload = normalise(payload, strlen(payload), task_root);
     free(payload);
     char *log = replace_all(r->log ? r->log : "", r->request_id, "<request id>");
+    if (r->end == LC_END_INIT_ERROR) {
+        char *cut = drop_post_init_error_crash(log);
+        free(log);
+        log = cut;
+    }
     v->log = normalise(log, strlen(log), task_root);
     free(log);
 }
