@@ -237,6 +237,33 @@ START_TEST(http_cases_run_locally_and_are_skipped_against_a_deployed_target)
 }
 END_TEST
 
+/* A manifest's "http" declares routes for functions without a template; serve answers them. */
+START_TEST(serve_answers_the_routes_a_manifest_declares)
+{
+    snprintf(endpoints_file, sizeof endpoints_file, "/tmp/lc_endpoints_XXXXXX");
+    close(mkstemp(endpoints_file));
+    const char *argv[] = {cli_path(),
+                          "serve",
+                          "--manifest",
+                          LC_FIXTURES_DIR "/cases/expectations",
+                          "--endpoints-file",
+                          endpoints_file,
+                          "--port-file",
+                          "{port_file}",
+                          NULL};
+    bg_start(&srv, argv);
+    endpoints = json_load_file(endpoints_file, 0, NULL);
+    ck_assert_ptr_nonnull(endpoints);
+    char *a = raw("Api", "GET", "/answer", "Connection: close\r\n");
+    ck_assert_msg(strncmp(a, "HTTP/1.1 200 OK\r\n", 17) == 0, "%s", a);
+    ck_assert_contains(a, "{\"message\": \"hi\", \"n\": 1}");
+    free(a);
+    a = raw("Api", "GET", "/nowhere", "Connection: close\r\n");
+    ck_assert_msg(strncmp(a, "HTTP/1.1 403", 12) == 0, "%s", a);
+    free(a);
+}
+END_TEST
+
 START_TEST(serve_says_when_there_is_nothing_to_serve_over_http)
 {
     char *dir = scratch_dir("noapi");
@@ -280,6 +307,7 @@ Suite *gateway_suite(void)
     tcase_add_test(core, raw_http_gets_api_gateways_answers);
     tcase_add_test(core, pythons_urllib_reaches_the_apis_through_the_endpoints_file);
     tcase_add_test(core, serve_says_when_there_is_nothing_to_serve_over_http);
+    tcase_add_test(core, serve_answers_the_routes_a_manifest_declares);
     tcase_add_test(core, http_cases_run_locally_and_are_skipped_against_a_deployed_target);
     suite_add_tcase(s, core);
     TCase *browser = tcase_create("browser");
