@@ -759,7 +759,10 @@ static lc_status step_http(const lc_library *lib, const json_t *spec, const char
         !json_is_object(json_object_get(http, "headers")))
         st = lc_error_set(err, LC_EINVAL, source, 0, 0, "%shttp.headers must be an object",
                           where);
-    if (st == LC_OK && http_api(lib, http) == NULL) {
+    const char *api = st == LC_OK ? http_api(lib, http) : NULL;
+    if (api)
+        fit(step->http_api, sizeof step->http_api, "%s", api);
+    if (st == LC_OK && api == NULL) {
         char names[800];
         api_names(lib, names, sizeof names);
         st = lc_error_set(err, LC_EINVAL, source, 0, 0, "%shttp.api: %s (the library's APIs and "

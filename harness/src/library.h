@@ -23,6 +23,8 @@ typedef struct {
     const json_t *http;   /* an HTTP request to one of the library's APIs instead of an
                              invocation: {"api", "method", "path", "headers", "body"}, checked
                              (borrowed from the spec); NULL: an invocation */
+    char http_api[256];   /* the API or function URL it goes to: its "api", or the library's
+                             only one */
     char *http_body;      /* its body as bytes (owned; NULL: none) */
     size_t http_body_len;
 } lc__step;

@@ -299,17 +299,10 @@ static void evaluate(const context *ctx, const lc__case *c, const lc__step *step
 /* The base URL of the API an HTTP step names (its "api", or the only one). */
 static const char *step_base(const context *ctx, const lc__step *step)
 {
-    const char *api = json_string_value(json_object_get(step->http, "api"));
-    const json_t *apis = json_object_get(ctx->endpoints, "apis");
-    const json_t *urls = json_object_get(ctx->endpoints, "functionUrls");
-    if (api)
-        return json_string_value(json_object_get(apis, api))
-                   ?: json_string_value(json_object_get(urls, api));
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)apis, k, v) return json_string_value(v);
-    json_object_foreach((json_t *)urls, k, v) return json_string_value(v);
-    return NULL;
+    const char *api = step->http_api;
+    return json_string_value(json_object_get(json_object_get(ctx->endpoints, "apis"), api))
+               ?: json_string_value(
+                      json_object_get(json_object_get(ctx->endpoints, "functionUrls"), api));
 }
 
 /* The journal's result of an invocation the gateway named in a header of its own (it names them
@@ -352,15 +345,13 @@ static void http_observed(const context *ctx, const lc__case *c, const lc__step 
  * with the gateway's key pair unless the step says "signed": false). */
 static bool iam_target(const context *ctx, const lc__step *step)
 {
-    const char *api = json_string_value(json_object_get(step->http, "api"));
     const json_t *urls = json_object_get(ctx->lib->http, "functionUrls");
-    size_t n = json_array_size(urls) + json_array_size(json_object_get(ctx->lib->http, "apis"));
     for (size_t i = 0; i < json_array_size(urls); i++) {
         const json_t *u = json_array_get(urls, i);
-        const char *fn = json_string_value(json_object_get(u, "function"));
         const char *auth = json_string_value(json_object_get(u, "authType"));
-        if ((api ? strcmp(api, fn) == 0 : n == 1) && auth && strcmp(auth, "AWS_IAM") == 0)
-            return !json_is_false(json_object_get(step->http, "signed"));
+        if (strcmp(json_string_value(json_object_get(u, "function")), step->http_api) == 0)
+            return auth && strcmp(auth, "AWS_IAM") == 0 &&
+                   !json_is_false(json_object_get(step->http, "signed"));
     }
     return false;
 }

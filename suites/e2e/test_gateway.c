@@ -237,6 +237,48 @@ START_TEST(http_cases_run_locally_and_are_skipped_against_a_deployed_target)
 }
 END_TEST
 
+/* A case's HTTP request is checked before anything runs: each mistake named, with its file. */
+START_TEST(a_bad_http_step_is_a_problem_of_its_case)
+{
+    char *dir = scratch_dir("badhttp");
+    scratch_write(dir, "lambdacheck.json",
+                  "{\"functions\": {\"f\": {\"handler\": \"app.hello\", \"code\": \"" FRONT
+                  "/src\"}}, \"http\": {\"apis\": [{\"name\": \"A\", \"type\": \"HTTP\", "
+                  "\"routes\": [{\"path\": \"$default\", \"function\": \"f\"}]}]}, "
+                  "\"cases\": [\"c\"]}");
+    static const char *const cases[][2] = {
+        {"{\"function\": \"f\", \"http\": {\"api\": \"B\", \"path\": \"/\"}}",
+         "http.api: not one of the library's (the library's APIs and function URLs: A)"},
+        {"{\"function\": \"f\", \"http\": {\"path\": \"x\"}}", "http.path is required"},
+        {"{\"function\": \"f\", \"http\": {\"path\": \"/\", \"signed\": 1}}",
+         "http.signed must be true or false"},
+        {"{\"function\": \"f\", \"http\": {\"path\": \"/\", \"headers\": {\"a b\": \"v\"}}}",
+         "\"a b\" is not a header name"},
+        {"{\"function\": \"f\", \"http\": {\"path\": \"/\"}, \"event\": {}}",
+         "event: an HTTP request (http) builds its own event"},
+        {"{\"function\": \"f\", \"http\": {\"path\": \"/\"}, \"expect\": {\"payload\": 1}}",
+         "expect.payload: an HTTP request is judged by its answer"},
+        {"{\"function\": \"f\", \"expect\": {\"http\": {\"status\": 200}}}",
+         "expect.http is about an HTTP request's answer"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "c/%zu/case.json", i);
+        scratch_write(dir, name, "%s", cases[i][0]);
+    }
+    cli_result r = run_cli((const char *[]){"check", dir, NULL}, NULL, NULL, 60000);
+    ck_assert_msg(r.status == 3, "exit %d: %s%s", r.status, r.out, r.err);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char where[64];
+        snprintf(where, sizeof where, "c/%zu/case.json", i);
+        ck_assert_contains(r.err, where);
+        ck_assert_contains(r.err, cases[i][1]);
+    }
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
 /* A manifest's "http" declares routes for functions without a template; serve answers them. */
 START_TEST(serve_answers_the_routes_a_manifest_declares)
 {
@@ -308,6 +350,7 @@ Suite *gateway_suite(void)
     tcase_add_test(core, pythons_urllib_reaches_the_apis_through_the_endpoints_file);
     tcase_add_test(core, serve_says_when_there_is_nothing_to_serve_over_http);
     tcase_add_test(core, serve_answers_the_routes_a_manifest_declares);
+    tcase_add_test(core, a_bad_http_step_is_a_problem_of_its_case);
     tcase_add_test(core, http_cases_run_locally_and_are_skipped_against_a_deployed_target);
     suite_add_tcase(s, core);
     TCase *browser = tcase_create("browser");

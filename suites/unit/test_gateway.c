@@ -851,6 +851,9 @@ START_TEST(a_model_written_by_hand_is_checked_with_the_path_of_each_mistake)
         {"{\"apis\": [{\"name\": \"A\", \"type\": \"HTTP\", \"routes\": []}, {\"name\": \"A\", "
          "\"type\": \"REST\", \"routes\": []}]}",
          "http.apis[0] and http.apis[1] are both an API named A"},
+        {"{\"apis\": [{\"name\": \"A\", \"type\": \"REST\", \"routes\": [], \"authorizers\": "
+         "{\"T\": {\"function\": \"f\", \"ttlSeconds\": 4000}}}]}",
+         "http.apis[0].authorizers.T.ttlSeconds: 0 (not cached) to 3600, not 4000"},
         {"{\"apis\": [{\"name\": \"A\", \"type\": \"HTTP\", \"routes\": [], \"cors\": "
          "{\"allowOrigins\": \"*\"}}]}",
          "http.apis[0].cors.allowOrigins must be a list of strings"},

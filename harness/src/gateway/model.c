@@ -168,19 +168,28 @@ static void add_sources(json_t *sources, const json_t *identity, const char *con
     }
 }
 
-/* A REST API's Lambda authorizer (FunctionPayloadType TOKEN, the default, or REQUEST). */
-static json_t *rest_authorizer(const char *api, const char *name, const json_t *a, lc_buf *notes)
+/* The function of a Lambda authorizer (caller frees), or NULL with a note for one lambdacheck
+ * does not emulate (Cognito, JWT): its routes are served without it. */
+static char *lambda_authorizer(const char *api, const char *name, const json_t *a, lc_buf *notes)
 {
     char *function = function_of(str(a, "FunctionArn"));
-    if (function == NULL) {
+    if (function == NULL)
         note(notes,
              "%s: authorizer %s is %s, which lambdacheck does not emulate: its routes are "
              "served without it",
              api, name,
-             json_object_get(a, "UserPoolArn") ? "a Cognito user pool authorizer"
-                                               : "not a Lambda authorizer");
+             json_object_get(a, "UserPoolArn")        ? "a Cognito user pool authorizer"
+             : json_object_get(a, "JwtConfiguration") ? "a JWT authorizer"
+                                                      : "not a Lambda authorizer");
+    return function;
+}
+
+/* A REST API's Lambda authorizer (FunctionPayloadType TOKEN, the default, or REQUEST). */
+static json_t *rest_authorizer(const char *api, const char *name, const json_t *a, lc_buf *notes)
+{
+    char *function = lambda_authorizer(api, name, a, notes);
+    if (function == NULL)
         return NULL;
-    }
     const char *type = str(a, "FunctionPayloadType") ?: "TOKEN";
     const json_t *id = json_object_get(a, "Identity");
     json_t *sources = json_array();
@@ -199,23 +208,16 @@ static json_t *rest_authorizer(const char *api, const char *name, const json_t *
     if (str(id, "ValidationExpression"))
         json_object_set_new(out, "validationExpression",
                             json_string(str(id, "ValidationExpression")));
-    set_ttl(out, json_object_get(json_object_get(a, "Identity"), "ReauthorizeEvery"));
+    set_ttl(out, json_object_get(id, "ReauthorizeEvery"));
     free(function);
     return out;
 }
 
 static json_t *http_authorizer(const char *api, const char *name, const json_t *a, lc_buf *notes)
 {
-    char *function = function_of(str(a, "FunctionArn"));
-    if (function == NULL) {
-        note(notes,
-             "%s: authorizer %s is %s, which lambdacheck does not emulate: its routes are "
-             "served without it",
-             api, name,
-             json_object_get(a, "JwtConfiguration") ? "a JWT authorizer"
-                                                    : "not a Lambda authorizer");
+    char *function = lambda_authorizer(api, name, a, notes);
+    if (function == NULL)
         return NULL;
-    }
     static const char *const prefixes[3] = {"$request.header.", "$request.querystring.",
                                             "$stageVariables."};
     json_t *sources = json_array();

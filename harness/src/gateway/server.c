@@ -69,23 +69,29 @@ static pool *pool_of(const struct lc_gateway *gw)
 
 /* --- answering ------------------------------------------------------------------------------ */
 
-static void send_answer(gw_api *api, job *j, gw_answer *a)
+/* Answers req with a (its body handed over). */
+static void respond(gw_api *api, lc__http_request *req, gw_answer *a)
 {
     size_t n = json_array_size(a->headers);
     const char **lines = calloc(n + 1, sizeof *lines);
     for (size_t i = 0; lines && i < n; i++)
         lines[i] = json_string_value(json_array_get(a->headers, i));
+    lc__http_respond(api->http, req, a->status, lines, a->body, a->body_len, free);
+    a->body = NULL;
+    a->body_len = 0;
+    free(lines);
+}
+
+/* The worker's answer, unless the watchdog gave one already. */
+static void send_answer(gw_api *api, job *j, gw_answer *a)
+{
     pool *p = pool_of(api->gw);
     pthread_mutex_lock(&p->mu);
     bool late = j->answered;
     j->answered = true;
     pthread_mutex_unlock(&p->mu);
-    if (!late) {
-        lc__http_respond(api->http, j->req, a->status, lines, a->body, a->body_len, free);
-        a->body = NULL; /* handed over */
-        a->body_len = 0;
-    }
-    free(lines);
+    if (!late)
+        respond(api, j->req, a);
 }
 
 /* --- the log ---------------------------------------------------------------------------------- */
@@ -663,10 +669,6 @@ static void live_remove(pool *p, job *j)
         j->live_next->live_prev = j->live_prev;
 }
 
-typedef struct {
-    struct lc_gateway *gw;
-} worker_arg;
-
 static void *worker_main(void *arg)
 {
     struct lc_gateway *gw = arg;
@@ -712,17 +714,13 @@ static void time_out(job *j)
                               "InternalServerErrorException");
     else
         lc__gw_service_answer(&a, 503, "{\"message\":\"Service Unavailable\"}", NULL, NULL);
-    size_t n = json_array_size(a.headers);
-    const char *lines[8] = {0};
-    for (size_t i = 0; i < n && i < 7; i++)
-        lines[i] = json_string_value(json_array_get(a.headers, i));
     j->answered = true;
-    lc__http_respond(j->api->http, j->req, a.status, lines, a.body, a.body_len, free);
-    a.body = NULL;
+    respond(j->api, j->req, &a);
+    int status = a.status;
     lc__gw_answer_clear(&a);
     if (j->api->gw->log) {
-        fprintf(j->api->gw->log, "lambdacheck: %s: the integration timed out: answered 504\n",
-                j->api->name);
+        fprintf(j->api->gw->log, "lambdacheck: %s: the integration timed out: answered %d\n",
+                j->api->name, status);
         fflush(j->api->gw->log);
     }
 }
