@@ -54,6 +54,29 @@ static void release_data(void *data)
     shared_release((shared_bytes *)((char *)data - offsetof(shared_bytes, data)));
 }
 
+/* One invocation of a concurrent (Managed Instances) Runtime API; state INV_NONE: a free entry.
+ * Everything but the sink is under mu; the sink and stream fields are under sink_mu. */
+typedef struct {
+    inv_state state;
+    uint64_t seq;          /* submission order: /next hands out the oldest queued first */
+    char request_id[129];
+    shared_bytes *payload;
+    char content_type[128];
+    json_t *headers;
+    long timeout_ms;
+    int64_t delivered_ns;
+    int64_t deadline_ms;
+    bool has_outcome;
+    lc_runtime_outcome outcome;
+    char sink_id[129];     /* sink_mu: the request id the sink belongs to ("" when none) */
+    lc_stream_sink sink;
+    bool stream_begun;
+    size_t streamed;
+} concurrent_inv;
+
+/* Request ids that got their outcome, remembered so that a second post for one is a 403. */
+#define DONE_IDS 64
+
 struct lc_runtime_api {
     lc__http_server *http;
     uint16_t port;
@@ -89,6 +112,18 @@ struct lc_runtime_api {
 
     lc_runtime_post *posts;
     size_t n_posts, cap_posts;
+
+    /* Managed Instances: up to max_concurrency invocations at once (0: one at a time, with
+     * the fields above). Under mu. */
+    size_t max_concurrency;
+    concurrent_inv *invs;        /* max_concurrency entries */
+    uint64_t next_seq;
+    lc__http_request **waiting;  /* parked /next requests, oldest first */
+    size_t n_waiting, cap_waiting;
+    char done_ids[DONE_IDS][129];
+    size_t done_next;
+    char abandoned_ids[DONE_IDS][129]; /* timed out: a late post is 410 */
+    size_t abandoned_next;
 };
 
 static void notify(lc_runtime_api *api)
@@ -340,6 +375,183 @@ static void handle_init_error(lc_runtime_api *api, lc__http_request *req)
         reply(api, req, 202, "{\"status\":\"OK\"}");
 }
 
+/* --- Managed Instances: several invocations at once (mu held) ------------------------------- */
+
+/* On Lambda Managed Instances one environment runs up to AWS_LAMBDA_MAX_CONCURRENCY invocations
+ * at once: the runtime keeps several /next requests open (a process or a worker thread each),
+ * and each /next gets the oldest invocation not yet handed out; an invocation ends when its
+ * outcome is posted (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html,
+ * https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-runtimes.html). */
+
+static concurrent_inv *inv_by_id(lc_runtime_api *api, const char *id, inv_state state)
+{
+    for (size_t i = 0; i < api->max_concurrency; i++)
+        if (api->invs[i].state == state && strcmp(api->invs[i].request_id, id) == 0)
+            return &api->invs[i];
+    return NULL;
+}
+
+static concurrent_inv *oldest_queued(lc_runtime_api *api)
+{
+    concurrent_inv *oldest = NULL;
+    for (size_t i = 0; i < api->max_concurrency; i++)
+        if (api->invs[i].state == INV_QUEUED && (!oldest || api->invs[i].seq < oldest->seq))
+            oldest = &api->invs[i];
+    return oldest;
+}
+
+static bool in_ring(char ring[DONE_IDS][129], const char *id)
+{
+    for (size_t i = 0; i < DONE_IDS; i++)
+        if (ring[i][0] && strcmp(ring[i], id) == 0)
+            return true;
+    return false;
+}
+
+static void remember(char ring[DONE_IDS][129], size_t *next, const char *id)
+{
+    snprintf(ring[*next], sizeof ring[0], "%s", id);
+    *next = (*next + 1) % DONE_IDS;
+}
+
+static void free_inv(lc_runtime_api *api, concurrent_inv *inv)
+{
+    shared_release(inv->payload);
+    json_decref(inv->headers);
+    lc_runtime_outcome_clear(&inv->outcome);
+    pthread_mutex_lock(&api->sink_mu);
+    inv->sink = (lc_stream_sink){0};
+    inv->sink_id[0] = '\0';
+    pthread_mutex_unlock(&api->sink_mu);
+    inv->payload = NULL;
+    inv->headers = NULL;
+    inv->state = INV_NONE;
+    inv->has_outcome = false;
+    inv->request_id[0] = '\0';
+}
+
+static void deliver_inv(lc_runtime_api *api, concurrent_inv *inv, lc__http_request *req)
+{
+    char *headers[16];
+    size_t n = 0;
+    const char *name;
+    json_t *value;
+    json_object_foreach(inv->headers, name, value)
+    {
+        if (n < 12 && !(inv->timeout_ms > 0 && strcmp(name, "Lambda-Runtime-Deadline-Ms") == 0) &&
+            asprintf(&headers[n], "%s: %s", name, json_string_value(value)) > 0)
+            n++;
+    }
+    if (inv->timeout_ms > 0) {
+        inv->deadline_ms = lc_now_ms() + inv->timeout_ms;
+        if (asprintf(&headers[n], "Lambda-Runtime-Deadline-Ms: %lld",
+                     (long long)inv->deadline_ms) > 0)
+            n++;
+    }
+    if (asprintf(&headers[n], "Content-Type: %s", inv->content_type) > 0)
+        n++;
+    headers[n] = NULL;
+    inv->state = INV_RUNNING;
+    inv->delivered_ns = lc_monotonic_ns();
+    atomic_fetch_add(&inv->payload->refs, 1); /* the answer's, until it is sent */
+    lc__http_respond(api->http, req, 200, (const char *const *)headers, inv->payload->data,
+                     inv->payload->len, release_data);
+    for (size_t i = 0; i < n; i++)
+        free(headers[i]);
+}
+
+static void park(lc_runtime_api *api, lc__http_request *req)
+{
+    if (api->n_waiting == api->cap_waiting) {
+        size_t cap = api->cap_waiting ? api->cap_waiting * 2 : 8;
+        lc__http_request **w = realloc(api->waiting, cap * sizeof *w);
+        if (w == NULL) {
+            lc__http_drop(api->http, req);
+            return;
+        }
+        api->waiting = w;
+        api->cap_waiting = cap;
+    }
+    api->waiting[api->n_waiting++] = req;
+}
+
+/* Pairs waiting /next requests with queued invocations, oldest with oldest. */
+static void deliver_waiting(lc_runtime_api *api)
+{
+    concurrent_inv *inv;
+    while (api->n_waiting > 0 && (inv = oldest_queued(api)) != NULL) {
+        lc__http_request *req = api->waiting[0];
+        memmove(api->waiting, api->waiting + 1, --api->n_waiting * sizeof *api->waiting);
+        deliver_inv(api, inv, req);
+    }
+}
+
+static void concurrent_next(lc_runtime_api *api, lc__http_request *req)
+{
+    if (!api->initialized) {
+        api->initialized = true;
+        api->initialized_ns = lc_monotonic_ns();
+    }
+    park(api, req);
+    deliver_waiting(api);
+    notify(api); /* a worker is ready: init is over */
+}
+
+static void concurrent_post(lc_runtime_api *api, lc__http_request *req, const char *id,
+                            bool is_error)
+{
+    concurrent_inv *inv = inv_by_id(api, id, INV_RUNNING);
+    if (inv == NULL && in_ring(api->abandoned_ids, id)) {
+        /* the Runtime Interface Emulator's answer for an invocation past its timeout */
+        record_post(api, req, 410, false);
+        reply_error(api, req, 410, "InvokeTimeout", "Invoke timeout");
+        return;
+    }
+    if (inv == NULL) {
+        bool done = in_ring(api->done_ids, id);
+        record_post(api, req, done ? 403 : 400, false);
+        if (done)
+            reply_error(api, req, 403, "InvalidStateTransition",
+                        "State transition from ResponseSent to InvocationResponse failed for "
+                        "runtime. Error: the invocation already has its outcome");
+        else
+            reply_error(api, req, 400, "InvalidRequestID", "Invalid request ID");
+        return;
+    }
+    pthread_mutex_lock(&api->sink_mu);
+    bool read_as_stream = inv->sink.begin != NULL;
+    pthread_mutex_unlock(&api->sink_mu);
+    bool too_large = req->streamed && read_as_stream ? req->body_size > LC_RUNTIME_MAX_STREAM
+                                                     : req->over_cap;
+    const char *stream_error =
+        req->streamed ? lc__http_trailer(req, "Lambda-Runtime-Function-Error-Type") : NULL;
+    record_post(api, req, too_large ? 413 : 202, true);
+    /* the outcome setters fill api->outcome: borrowed for the moment, then moved to inv */
+    lc_runtime_outcome single = api->outcome;
+    bool single_has = api->has_outcome;
+    memset(&api->outcome, 0, sizeof api->outcome);
+    if (stream_error && stream_error[0] && !too_large)
+        set_stream_error(api, req, stream_error);
+    else
+        set_outcome(api, too_large ? LC_RUNTIME_TOO_LARGE
+                         : is_error ? LC_RUNTIME_ERROR
+                                    : LC_RUNTIME_RESPONSE,
+                    req);
+    inv->outcome = api->outcome;
+    api->outcome = single;
+    api->has_outcome = single_has;
+    inv->has_outcome = true;
+    inv->state = INV_DONE;
+    remember(api->done_ids, &api->done_next, id);
+    notify(api);
+    if (too_large)
+        reply_error(api, req, 413, "RequestEntityTooLarge",
+                    req->streamed && read_as_stream ? too_large_stream_message
+                                                    : too_large_message);
+    else
+        reply(api, req, 202, "{\"status\":\"OK\"}");
+}
+
 /* Splits "invocation/<id>/<what>" into id and what; false if the shape differs. */
 static bool invocation_path(const char *rest, char *id, size_t id_size, const char **what)
 {
@@ -363,7 +575,9 @@ static void route(lc_runtime_api *api, lc__http_request *req)
     char id[129];
     const char *what;
     if (rest && strcmp(rest, "invocation/next") == 0) {
-        if (is_get)
+        if (is_get && api->max_concurrency)
+            concurrent_next(api, req);
+        else if (is_get)
             handle_next(api, req);
         else
             reply_error(api, req, 405, "MethodNotAllowed", "Use GET for /next");
@@ -373,7 +587,9 @@ static void route(lc_runtime_api *api, lc__http_request *req)
         else
             reply_error(api, req, 405, "MethodNotAllowed", "Use POST for /init/error");
     } else if (rest && invocation_path(rest, id, sizeof id, &what)) {
-        if (is_post)
+        if (is_post && api->max_concurrency)
+            concurrent_post(api, req, id, strcmp(what, "error") == 0);
+        else if (is_post)
             handle_post_for(api, req, id, strcmp(what, "error") == 0);
         else
             reply_error(api, req, 405, "MethodNotAllowed", "Use POST");
@@ -410,7 +626,9 @@ static size_t body_cap(void *ctx, const lc__http_request *req)
     if (!invocation_path(rest, id, sizeof id, &what))
         return 0;
     pthread_mutex_lock(&api->mu);
-    bool current = api->state == INV_RUNNING && strcmp(id, api->request_id) == 0;
+    bool current = api->max_concurrency ? inv_by_id(api, id, INV_RUNNING) != NULL
+                                        : api->state == INV_RUNNING &&
+                                              strcmp(id, api->request_id) == 0;
     pthread_mutex_unlock(&api->mu);
     return current ? LC_RUNTIME_MAX_RESPONSE : 0;
 }
@@ -429,15 +647,46 @@ static bool streams(void *ctx, const lc__http_request *req)
         !invocation_path(rest, id, sizeof id, &what) || strcmp(what, "response") != 0)
         return false;
     pthread_mutex_lock(&api->mu);
-    bool current = api->state == INV_RUNNING && strcmp(id, api->request_id) == 0;
+    bool current = api->max_concurrency ? inv_by_id(api, id, INV_RUNNING) != NULL
+                                        : api->state == INV_RUNNING &&
+                                              strcmp(id, api->request_id) == 0;
     pthread_mutex_unlock(&api->mu);
     return current;
+}
+
+/* A piece of a streamed response of a concurrent invocation: to its sink. */
+static void concurrent_body(lc_runtime_api *api, lc__http_request *req, const char *data,
+                            size_t len)
+{
+    const char *rest = req->target + strlen(PREFIX), *what;
+    char id[129];
+    if (!invocation_path(rest, id, sizeof id, &what))
+        return;
+    pthread_mutex_lock(&api->mu);
+    concurrent_inv *inv = inv_by_id(api, id, INV_RUNNING);
+    pthread_mutex_unlock(&api->mu);
+    if (inv == NULL)
+        return;
+    pthread_mutex_lock(&api->sink_mu); /* the invoker cannot take the sink away meanwhile */
+    if (strcmp(inv->sink_id, id) == 0 && inv->sink.begin && inv->streamed < LC_RUNTIME_MAX_STREAM) {
+        if (!inv->stream_begun)
+            inv->sink.begin(inv->sink.ctx, header_or_empty(req, "Content-Type"));
+        inv->stream_begun = true;
+        size_t room = LC_RUNTIME_MAX_STREAM - inv->streamed;
+        inv->sink.data(inv->sink.ctx, data, len < room ? len : room);
+    }
+    inv->streamed += len;
+    pthread_mutex_unlock(&api->sink_mu);
 }
 
 /* A piece of a streamed response: to the invocation's sink, up to the stream limit. */
 static void on_body(void *ctx, lc__http_request *req, const char *data, size_t len)
 {
     lc_runtime_api *api = ctx;
+    if (api->max_concurrency) {
+        concurrent_body(api, req, data, len);
+        return;
+    }
     pthread_mutex_lock(&api->sink_mu); /* the invoker cannot take the sink away meanwhile */
     lc_stream_sink sink = api->sink;
     bool begin = sink.begin && !api->stream_begun;
@@ -466,6 +715,15 @@ static void on_wake(void *ctx)
 {
     lc_runtime_api *api = ctx;
     pthread_mutex_lock(&api->mu);
+    if (api->max_concurrency) {
+        if (api->stopping)
+            for (; api->n_waiting > 0; api->n_waiting--)
+                lc__http_drop(api->http, api->waiting[api->n_waiting - 1]);
+        else
+            deliver_waiting(api);
+        pthread_mutex_unlock(&api->mu);
+        return;
+    }
     lc__http_request *req = api->parked;
     if (req && api->stopping) {
         api->parked = NULL;
@@ -481,18 +739,35 @@ static void on_wake(void *ctx)
 
 lc_status lc_runtime_api_start(lc_runtime_api **out, lc_error *err)
 {
+    return lc_runtime_api_start_concurrent(0, out, err);
+}
+
+lc_status lc_runtime_api_start_concurrent(size_t max_concurrency, lc_runtime_api **out,
+                                          lc_error *err)
+{
     *out = NULL;
+    if (max_concurrency > LC_MAX_CONCURRENCY)
+        return lc_error_set(err, LC_ERANGE, NULL, 0, 0,
+                            "a concurrency of %zu is over Lambda's %d per environment",
+                            max_concurrency, LC_MAX_CONCURRENCY);
     lc_runtime_api *api = calloc(1, sizeof *api);
     int fds[2];
-    if (api == NULL || pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+    if (api && max_concurrency)
+        api->invs = calloc(max_concurrency, sizeof *api->invs);
+    if (api == NULL || (max_concurrency && api->invs == NULL) ||
+        pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+        if (api)
+            free(api->invs);
         free(api);
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "cannot create the Runtime API");
     }
+    api->max_concurrency = max_concurrency;
     api->notify_r = fds[0];
     api->notify_w = fds[1];
     pthread_mutex_init(&api->mu, NULL);
     pthread_mutex_init(&api->sink_mu, NULL);
-    lc__http_config c = {.max_connections = 64, .max_head = MAX_HEAD,
+    /* each concurrent invocation holds a /next and a post; a few more for the runtime's own */
+    lc__http_config c = {.max_connections = 64 + 2 * max_concurrency, .max_head = MAX_HEAD,
                          .max_body = LC_RUNTIME_MAX_RESPONSE, .body_cap = body_cap,
                          /* a stream may go past what is kept, up to its own limit */
                          .max_discard = LC_RUNTIME_MAX_STREAM, .streams = streams,
@@ -529,6 +804,10 @@ void lc_runtime_api_free(lc_runtime_api *api)
     lc_runtime_posts_free(api->posts, api->n_posts);
     shared_release(api->payload);
     json_decref(api->headers);
+    for (size_t i = 0; i < api->max_concurrency; i++)
+        free_inv(api, &api->invs[i]);
+    free(api->invs);
+    free(api->waiting);
     close(api->notify_r);
     close(api->notify_w);
     pthread_mutex_destroy(&api->mu);
@@ -560,12 +839,56 @@ void lc_runtime_api_drain_notify(lc_runtime_api *api)
 
 /* --- the environment's side ---------------------------------------------------------------- */
 
+/* A concurrent API's submit: a free entry, queued; a waiting /next gets it in the loop. */
+static lc_status submit_concurrent(lc_runtime_api *api, const lc_runtime_invocation *inv,
+                                   shared_bytes *payload, lc_error *err)
+{
+    pthread_mutex_lock(&api->mu);
+    concurrent_inv *e = NULL;
+    for (size_t i = 0; i < api->max_concurrency && e == NULL; i++)
+        if (api->invs[i].state == INV_NONE)
+            e = &api->invs[i];
+    if (e == NULL || inv_by_id(api, inv->request_id, INV_QUEUED) ||
+        inv_by_id(api, inv->request_id, INV_RUNNING)) {
+        pthread_mutex_unlock(&api->mu);
+        shared_release(payload);
+        return e ? lc_error_set(err, LC_ESTATE, NULL, 0, 0, "request %s is already in flight",
+                                inv->request_id)
+                 : lc_error_set(err, LC_EBUSY, NULL, 0, 0,
+                                "the environment already runs %zu invocations (its maximum "
+                                "concurrency)",
+                                api->max_concurrency);
+    }
+    e->payload = payload;
+    e->headers = json_deep_copy(inv->headers);
+    snprintf(e->request_id, sizeof e->request_id, "%s", inv->request_id);
+    snprintf(e->content_type, sizeof e->content_type, "%s",
+             inv->content_type ? inv->content_type : "application/json");
+    e->timeout_ms = inv->timeout_ms;
+    e->delivered_ns = e->deadline_ms = 0;
+    e->seq = api->next_seq++;
+    e->state = INV_QUEUED;
+    pthread_mutex_lock(&api->sink_mu);
+    e->sink = inv->sink ? *inv->sink : (lc_stream_sink){0};
+    snprintf(e->sink_id, sizeof e->sink_id, "%s", inv->request_id);
+    e->stream_begun = false;
+    e->streamed = 0;
+    pthread_mutex_unlock(&api->sink_mu);
+    bool waiting = api->n_waiting > 0;
+    pthread_mutex_unlock(&api->mu);
+    if (waiting)
+        lc__http_server_wake(api->http);
+    return LC_OK;
+}
+
 lc_status lc_runtime_api_submit(lc_runtime_api *api, const lc_runtime_invocation *inv,
                                 lc_error *err)
 {
     shared_bytes *payload = shared_new(inv->payload, inv->payload_len);
     if (payload == NULL)
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory for the event");
+    if (api->max_concurrency)
+        return submit_concurrent(api, inv, payload, err);
     pthread_mutex_lock(&api->mu);
     if (api->state == INV_QUEUED || api->state == INV_RUNNING) {
         pthread_mutex_unlock(&api->mu);
@@ -610,8 +933,10 @@ bool lc_runtime_api_initialized(lc_runtime_api *api, int64_t *at_ns)
 bool lc_runtime_api_runtime_waiting(lc_runtime_api *api)
 {
     pthread_mutex_lock(&api->mu);
-    bool waiting = (api->parked != NULL && api->state != INV_QUEUED) ||
-                   (api->ends_at_outcome && api->state == INV_DONE);
+    bool waiting = api->max_concurrency
+                       ? api->n_waiting > 0
+                       : (api->parked != NULL && api->state != INV_QUEUED) ||
+                             (api->ends_at_outcome && api->state == INV_DONE);
     pthread_mutex_unlock(&api->mu);
     return waiting;
 }
@@ -655,6 +980,49 @@ void lc_runtime_api_abandon(lc_runtime_api *api)
     api->request_id[0] = '\0';
     pthread_mutex_unlock(&api->mu);
     drop_sink(api);
+}
+
+bool lc_runtime_api_take_outcome_of(lc_runtime_api *api, const char *request_id,
+                                    lc_runtime_outcome *out)
+{
+    pthread_mutex_lock(&api->mu);
+    concurrent_inv *inv = api->max_concurrency ? inv_by_id(api, request_id, INV_DONE) : NULL;
+    bool has = inv && inv->has_outcome;
+    if (has) {
+        *out = inv->outcome;
+        memset(&inv->outcome, 0, sizeof inv->outcome);
+        free_inv(api, inv);
+    }
+    pthread_mutex_unlock(&api->mu);
+    return has;
+}
+
+void lc_runtime_api_abandon_of(lc_runtime_api *api, const char *request_id)
+{
+    pthread_mutex_lock(&api->mu);
+    for (inv_state st = INV_QUEUED; api->max_concurrency && st <= INV_DONE; st++) {
+        concurrent_inv *inv = inv_by_id(api, request_id, st);
+        if (inv)
+            free_inv(api, inv);
+    }
+    if (api->max_concurrency)
+        remember(api->abandoned_ids, &api->abandoned_next, request_id);
+    pthread_mutex_unlock(&api->mu);
+}
+
+void lc_runtime_api_times_of(lc_runtime_api *api, const char *request_id, int64_t *delivered_ns,
+                             int64_t *deadline_ms)
+{
+    *delivered_ns = *deadline_ms = 0;
+    pthread_mutex_lock(&api->mu);
+    for (inv_state st = INV_RUNNING; api->max_concurrency && st <= INV_DONE; st++) {
+        concurrent_inv *inv = inv_by_id(api, request_id, st);
+        if (inv) {
+            *delivered_ns = inv->delivered_ns;
+            *deadline_ms = inv->deadline_ms;
+        }
+    }
+    pthread_mutex_unlock(&api->mu);
 }
 
 size_t lc_runtime_api_take_posts(lc_runtime_api *api, lc_runtime_post **posts)

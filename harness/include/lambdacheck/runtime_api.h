@@ -8,6 +8,12 @@
  *
  * Threads: the server runs its own threads. The environment that owns it submits one invocation
  * at a time and waits on notify_fd() for changes; all functions are thread-safe.
+ *
+ * A concurrent API (Lambda Managed Instances, lc_runtime_api_start_concurrent) takes up to its
+ * maximum concurrency of invocations at once: every /next waits for the oldest invocation not yet
+ * handed out, several /next may wait at once, and an invocation is over when its outcome is
+ * posted (taken with lc_runtime_api_take_outcome_of). A post for an unknown id is 400, a second
+ * post for one that has its outcome 403; an init error is accepted before the first /next only.
  */
 #ifndef LAMBDACHECK_RUNTIME_API_H
 #define LAMBDACHECK_RUNTIME_API_H
@@ -19,6 +25,7 @@
 
 #include "lambdacheck/context.h"
 #include "lambdacheck/error.h"
+#include "lambdacheck/function.h"
 
 /* Largest body a runtime may post: 6 MiB + 100 bytes (spec 3.2). */
 #define LC_RUNTIME_MAX_RESPONSE 6291556u
@@ -88,6 +95,11 @@ typedef struct {
 /* Starts a server on 127.0.0.1:0. Caller frees with lc_runtime_api_free(). */
 lc_status lc_runtime_api_start(lc_runtime_api **out, lc_error *err);
 
+/* The same for an environment that runs up to max_concurrency invocations at once (1 to
+ * LC_MAX_CONCURRENCY; 0 is lc_runtime_api_start). */
+lc_status lc_runtime_api_start_concurrent(size_t max_concurrency, lc_runtime_api **out,
+                                          lc_error *err);
+
 /* Stops the server (a /next still waiting is closed) and frees it. NULL is a no-op. */
 void lc_runtime_api_free(lc_runtime_api *api);
 
@@ -108,7 +120,8 @@ const char *lc_runtime_api_address(const lc_runtime_api *api);
 int lc_runtime_api_notify_fd(const lc_runtime_api *api);
 void lc_runtime_api_drain_notify(lc_runtime_api *api);
 
-/* Makes an invocation available to /next (copies everything). LC_ESTATE when one is in flight. */
+/* Makes an invocation available to /next (copies everything). LC_ESTATE when one is in flight;
+ * a concurrent API: LC_EBUSY when its maximum is in flight, LC_ESTATE for an id in flight. */
 lc_status lc_runtime_api_submit(lc_runtime_api *api, const lc_runtime_invocation *inv,
                                 lc_error *err);
 
@@ -116,10 +129,25 @@ lc_status lc_runtime_api_submit(lc_runtime_api *api, const lc_runtime_invocation
  * that first call when not NULL. */
 bool lc_runtime_api_initialized(lc_runtime_api *api, int64_t *at_ns);
 
+/* A concurrent API: moves the outcome of request_id, once posted, into *out (caller frees with
+ * lc_runtime_outcome_clear()) and forgets the invocation; false while pending (and always for
+ * an API of one invocation at a time). */
+bool lc_runtime_api_take_outcome_of(lc_runtime_api *api, const char *request_id,
+                                    lc_runtime_outcome *out);
+
+/* A concurrent API: forgets request_id without an outcome (after a timeout); a later post for it
+ * gets 410 InvokeTimeout, as from the Runtime Interface Emulator. */
+void lc_runtime_api_abandon_of(lc_runtime_api *api, const char *request_id);
+
+/* A concurrent API: when request_id was handed to the runtime (monotonic ns) and the deadline it
+ * was sent with (0, 0 while it waits for a /next). */
+void lc_runtime_api_times_of(lc_runtime_api *api, const char *request_id, int64_t *delivered_ns,
+                             int64_t *deadline_ms);
+
 /* True while the runtime waits in /next for work (its previous invocation is over), and once a
  * runtime that asked for the next event during its invocation (refused, 403) has posted that
  * invocation's outcome (it has said it is done), or once a stream has passed
- * LC_RUNTIME_MAX_STREAM (the platform cuts it off). */
+ * LC_RUNTIME_MAX_STREAM (the platform cuts it off). A concurrent API: while any /next waits. */
 bool lc_runtime_api_runtime_waiting(lc_runtime_api *api);
 
 /* The monotonic time at which the current invocation was handed to the runtime, 0 if not yet. */
