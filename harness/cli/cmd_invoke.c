@@ -46,6 +46,8 @@ static const char invoke_usage[] =
     "                           records and the platform's (START, REPORT) alike\n"
     "  --application-log-level L, --system-log-level L   with JSON, as Lambda's LoggingConfig\n"
     "  --tenancy PER_TENANT     tenant isolation (TenancyConfig): every call needs --tenant-id\n"
+    "  --max-concurrency N      Lambda Managed Instances: one environment runs up to N (1-1600)\n"
+    "                           invocations at once (PerExecutionEnvironmentMaxConcurrency)\n"
     "call options:\n"
     "  --endpoint-url URL       call this Invoke API instead of running locally\n"
     "  --invocation-type TYPE   RequestResponse (default), Event or DryRun (remote only)\n"

@@ -91,6 +91,13 @@ int cli_function_option(cli_function_args *a, const char *command, int opt, cons
         a->fn.concurrency = (int)v;
         return CLI_OK;
     case OPT_AWS_STUBS: a->aws_stubs = arg; return CLI_OK;
+    case OPT_MAX_CONCURRENCY:
+        /* PerExecutionEnvironmentMaxConcurrency: 1-1600 (API_LambdaManagedInstancesCapacity
+         * ProviderConfig.html) */
+        if ((v = cli_parse_number(command, "--max-concurrency", arg, 1, LC_MAX_CONCURRENCY)) < 0)
+            return CLI_USAGE;
+        a->fn.max_concurrency = (int)v;
+        return CLI_OK;
     case OPT_AWS_ENDPOINT: return cli_aws_endpoint_arg(command, arg, &a->aws_endpoint);
     case OPT_TENANCY:
         /* TenantIsolationMode has one value (https://docs.aws.amazon.com/lambda/latest/dg/
@@ -236,6 +243,7 @@ static void overlay(const lc_template_function *f, const cli_function_args *a,
     LC__OVER(application_log_level)
     LC__OVER(system_log_level)
     LC__OVER(tenancy)
+    LC__OVER(max_concurrency)
 #undef LC__OVER
     json_object_update(env, (json_t *)f->environment);
     json_object_update(env, a->env);

@@ -10,7 +10,8 @@
 
 typedef struct {
     lc_environment *env; /* NULL while it is being started */
-    bool busy;
+    int busy;            /* invocations running in it: at most 1, or on Managed Instances the
+                            function's maximum concurrency per environment */
     /* The tenant it is reserved for ("" for a function without tenancy): Lambda never lets two
      * tenants share an environment, and a tenant reuses its own warm one
      * (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html). */
@@ -233,7 +234,8 @@ static const char *tenant_of(const json_t *context)
 static slot *idle_of_other_tenant_locked(pool *p, const char *tenant)
 {
     for (size_t i = 0; i < p->n_slots; i++)
-        if (!p->slots[i]->busy && p->slots[i]->env && strcmp(p->slots[i]->tenant, tenant) != 0)
+        if (p->slots[i]->busy == 0 && p->slots[i]->env &&
+            strcmp(p->slots[i]->tenant, tenant) != 0)
             return p->slots[i];
     return NULL;
 }
@@ -244,10 +246,12 @@ static slot *idle_of_other_tenant_locked(pool *p, const char *tenant)
 static slot *acquire_locked(pool *p, const char *tenant, lc_environment **evicted)
 {
     *evicted = NULL;
+    int per_env = lc_function_max_concurrency(p->fn) > 0 ? lc_function_max_concurrency(p->fn) : 1;
     for (size_t i = 0; i < p->n_slots; i++) {
         slot *s = p->slots[i];
-        if (!s->busy && s->env && lc_environment_alive(s->env) && strcmp(s->tenant, tenant) == 0) {
-            s->busy = true;
+        if (s->busy < per_env && s->env && lc_environment_alive(s->env) &&
+            strcmp(s->tenant, tenant) == 0) {
+            s->busy++;
             return s;
         }
     }
@@ -256,7 +260,7 @@ static slot *acquire_locked(pool *p, const char *tenant, lc_environment **evicte
         if (s) {
             *evicted = s->env;
             s->env = NULL;
-            s->busy = true;
+            s->busy = 1;
             snprintf(s->tenant, sizeof s->tenant, "%s", tenant);
         }
         return s;
@@ -270,7 +274,7 @@ static slot *acquire_locked(pool *p, const char *tenant, lc_environment **evicte
         return NULL;
     }
     p->slots = slots;
-    s->busy = true;
+    s->busy = 1;
     snprintf(s->tenant, sizeof s->tenant, "%s", tenant);
     p->slots[p->n_slots++] = s;
     return s;
@@ -285,13 +289,31 @@ static void remove_slot_locked(pool *p, slot *s)
         }
 }
 
+/* A new Managed Instances environment is started at once (starting is a spawn, not its init),
+ * so that the invocations that come while it initialises join it rather than start others, as
+ * on Lambda, where environments are ready before invocations arrive. A slot it cannot start is
+ * removed and freed. */
+static lc_status start_shared_locked(pool *p, slot **s, lc_error *err)
+{
+    if (*s == NULL || (*s)->env || lc_function_max_concurrency(p->fn) == 0)
+        return LC_OK;
+    lc_status st = lc_environment_start(p->fn, &(*s)->env, err);
+    if (st != LC_OK) {
+        remove_slot_locked(p, *s);
+        free(*s);
+        *s = NULL;
+    }
+    return st;
+}
+
 /* Gives the slot back; a discarded environment is freed (outside the lock). */
 static void release(lc_emulator *em, pool *p, slot *s)
 {
     lc_environment *dead = NULL;
     pthread_mutex_lock(&em->mu);
-    if (s->env && lc_environment_alive(s->env) && !p->closed) {
-        s->busy = false;
+    if (--s->busy > 0) { /* others still run in it (Managed Instances): the last one decides */
+        s = NULL;
+    } else if (s->env && lc_environment_alive(s->env) && !p->closed) {
         s = NULL;
     } else {
         dead = s->env;
@@ -403,6 +425,8 @@ lc_status lc_emulator_invoke(lc_emulator *em, const char *function_name,
     lc_status found = pool_for_locked(em, function_name, opt, &p, err);
     const char *tenant = tenant_of(opt ? opt->context : NULL);
     slot *s = found == LC_OK ? acquire_locked(p, tenant, &evicted) : NULL;
+    if (found == LC_OK)
+        found = start_shared_locked(p, &s, err);
     pthread_mutex_unlock(&em->mu);
     lc_environment_free(evicted);
     if (found != LC_OK)
@@ -702,6 +726,8 @@ static void run_event(lc_emulator *em, queued *ev)
     lc_environment *evicted = NULL;
     pthread_mutex_lock(&em->mu);
     slot *s = acquire_locked(ev->p, tenant_of(ev->context), &evicted); /* retries keep it too */
+    if (s && s->env == NULL && lc_function_max_concurrency(ev->p->fn) > 0)
+        (void)lc_environment_start(ev->p->fn, &s->env, NULL); /* else the attempt says why */
     pthread_mutex_unlock(&em->mu);
     lc_environment_free(evicted);
     if (s == NULL) { /* the function's concurrency is used up: wait, as Lambda's queue does */

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,8 +28,14 @@
 /* How often the memory watchdog looks at the process while an invocation runs. */
 #define WATCH_TICK_NS (10 * 1000000LL)
 
+typedef struct concurrent concurrent;
+static lc_status start_concurrent(lc_environment *env, lc_error *err);
+static lc_status start_monitor(lc_environment *env, lc_error *err);
+static void free_concurrent(lc_environment *env);
+
 struct lc_environment {
     const lc_function *fn;
+    concurrent *conc; /* Managed Instances: invocations at once (see below); NULL: one by one */
     lc_context *ctx; /* this environment's own: its log stream */
     lc_runtime_api *api;
     pid_t pid;
@@ -128,6 +135,15 @@ static json_t *process_environment(const lc_environment *env)
     json_object_set_new(vars, "AWS_XRAY_DAEMON_ADDRESS", json_string(LC_XRAY_DAEMON_ADDRESS));
     json_object_set_new(vars, "_AWS_XRAY_DAEMON_ADDRESS", json_string(LC_XRAY_DAEMON_HOST));
     json_object_set_new(vars, "_AWS_XRAY_DAEMON_PORT", json_string(LC_XRAY_DAEMON_PORT));
+    if (lc_function_max_concurrency(fn) > 0) {
+        /* a Managed Instances environment: the variables its runtimes read (runtimes-api.html;
+           the value the Runtime Interface Emulator's Managed Instances mode gives) */
+        char n[16];
+        snprintf(n, sizeof n, "%d", lc_function_max_concurrency(fn));
+        json_object_set_new(vars, "AWS_LAMBDA_MAX_CONCURRENCY", json_string(n));
+        json_object_set_new(vars, "AWS_LAMBDA_INITIALIZATION_TYPE",
+                            json_string("lambda-managed-instances"));
+    }
     json_object_update(vars, (json_t *)lc_function_variables(fn));
     return vars;
 }
@@ -170,12 +186,15 @@ lc_status lc_environment_start(const lc_function *fn, lc_environment **out, lc_e
     env->fn = fn;
     env->log_fd = env->pidfd = env->status_fd = -1;
     env->ctx = lc_function_new_context(fn);
-    lc_status st = env->ctx ? lc_runtime_api_start(&env->api, err)
-                            : lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    lc_status st = env->ctx == NULL ? lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory")
+                   : lc_function_max_concurrency(fn) ? start_concurrent(env, err)
+                                                     : lc_runtime_api_start(&env->api, err);
     if (st == LC_OK) {
         lc_context_renew_log_stream(env->ctx);
         st = spawn_runtime(env, err);
     }
+    if (st == LC_OK && env->conc)
+        st = start_monitor(env, err);
     if (st != LC_OK) {
         lc_environment_free(env);
         return st;
@@ -605,9 +624,10 @@ static void frame_log(lc_environment *env, lc_result *r, const lc_buf *init_log,
     r->log_dropped = dropped;
 }
 
-static void measure(lc_environment *env, lc_result *r, const ending *e, bool cold)
+static void measure(lc_environment *env, lc_result *r, const ending *e, bool cold,
+                    int64_t delivered)
 {
-    int64_t init_ns = 0, delivered = lc_runtime_api_delivered_ns(env->api);
+    int64_t init_ns = 0;
     bool initialized = lc_runtime_api_initialized(env->api, &init_ns);
     r->cold_start = cold;
     if (cold)
@@ -642,10 +662,346 @@ static bool discards_environment(lc_end end, const ending *e)
            end == LC_END_EXIT || end == LC_END_OUT_OF_MEMORY;
 }
 
+/* --- Managed Instances: several invocations at once ----------------------------------------- */
+
+/* On Lambda Managed Instances one environment runs up to its maximum concurrency of invocations
+ * at once (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances.html). Each
+ * invocation runs in its caller's thread, as lc_environment_invoke does one at a time; a monitor
+ * thread reads the process's output and watches its exit and memory for all of them. As on
+ * Lambda (lambda-managed-instances-execution-environment.html): a timeout fails that invocation
+ * only and the environment keeps running; the process's exit or its memory limit ends every
+ * invocation in flight and the environment; an init error ends every invocation waiting for it. */
+
+/* Bytes of output kept for the invocations in flight; past it, output is counted and dropped. */
+#define CONC_LOG_MAX (4u * LC_LOG_MAX_BYTES)
+/* Request ids remembered, to give each log line that names one to its invocation. */
+#define CONC_IDS 64
+
+struct concurrent {
+    pthread_mutex_t mu;  /* everything here, and the environment's process fields */
+    pthread_cond_t cv;   /* output arrived, an outcome was posted, init ended, the process died */
+    pthread_t monitor;
+    bool monitor_running;
+    int stop_r, stop_w;  /* a byte ends the monitor */
+    lc_buf out;          /* the process's output from out_base on */
+    size_t out_base;     /* the offset of out's first byte in everything the process wrote */
+    size_t dropped;
+    size_t in_flight;
+    size_t init_end;     /* the offset at which init ended (the runtime's first /next) */
+    bool exited, out_of_memory;
+    int exit_status;
+    bool init_failed;    /* an init error, the exit or the init limit before any /next */
+    ending init;         /* how init failed, for every invocation that waited on it */
+    char ids[CONC_IDS][129];
+    size_t ids_next;
+    lc_runtime_post *posts; /* taken from the Runtime API, not yet given to an invocation */
+    size_t n_posts;
+};
+
+static void *monitor_main(void *arg)
+{
+    lc_environment *env = arg;
+    concurrent *c = env->conc;
+    for (;;) {
+        pthread_mutex_lock(&c->mu);
+        struct pollfd p[4] = {{.fd = lc_runtime_api_notify_fd(env->api), .events = POLLIN},
+                              {.fd = c->exited ? -1 : env->pidfd, .events = POLLIN},
+                              {.fd = env->log_eof ? -1 : env->log_fd, .events = POLLIN},
+                              {.fd = c->stop_r, .events = POLLIN}};
+        pthread_mutex_unlock(&c->mu);
+        int ready = poll(p, 4, (int)(WATCH_TICK_NS / 1000000));
+        pthread_mutex_lock(&c->mu);
+        if (ready > 0 && p[0].revents)
+            lc_runtime_api_drain_notify(env->api);
+        if (ready > 0 && p[2].revents)
+            read_output(env, &c->out, &c->dropped);
+        if (!c->exited && env->pid > 0 &&
+            ((ready > 0 && p[1].revents) || (env->pidfd < 0 && lc__exited(env->pid))))
+            c->exited = true;
+        if (!c->exited && env->pid > 0 && c->in_flight > 0 && over_memory(env))
+            c->out_of_memory = true;
+        pthread_cond_broadcast(&c->cv);
+        pthread_mutex_unlock(&c->mu);
+        if (ready > 0 && p[3].revents)
+            return NULL;
+    }
+}
+
+static lc_status start_concurrent(lc_environment *env, lc_error *err)
+{
+    concurrent *c = calloc(1, sizeof *c);
+    int fds[2];
+    if (c == NULL || pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+        free(c);
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "cannot set up a concurrent environment");
+    }
+    c->stop_r = fds[0];
+    c->stop_w = fds[1];
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&c->cv, &attr);
+    pthread_condattr_destroy(&attr);
+    lc_buf_init(&c->out, CONC_LOG_MAX);
+    env->conc = c;
+    return lc_runtime_api_start_concurrent((size_t)lc_function_max_concurrency(env->fn), &env->api,
+                                           err);
+}
+
+static lc_status start_monitor(lc_environment *env, lc_error *err)
+{
+    if (pthread_create(&env->conc->monitor, NULL, monitor_main, env) != 0)
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "cannot start the environment's monitor");
+    env->conc->monitor_running = true;
+    return LC_OK;
+}
+
+static void free_concurrent(lc_environment *env)
+{
+    concurrent *c = env->conc;
+    if (c == NULL)
+        return;
+    if (c->monitor_running) {
+        char byte = 1;
+        (void)!write(c->stop_w, &byte, 1);
+        pthread_join(c->monitor, NULL);
+    }
+    close(c->stop_r);
+    close(c->stop_w);
+    lc_buf_free(&c->out);
+    lc_runtime_outcome_clear(&c->init.outcome);
+    lc_runtime_posts_free(c->posts, c->n_posts);
+    pthread_mutex_destroy(&c->mu);
+    pthread_cond_destroy(&c->cv);
+    free(c);
+    env->conc = NULL;
+}
+
+/* Waits on the monitor until wake_ns at the latest (mu held). */
+static void conc_wait(concurrent *c, int64_t wake_ns)
+{
+    struct timespec ts = {.tv_sec = wake_ns / 1000000000, .tv_nsec = wake_ns % 1000000000};
+    pthread_cond_timedwait(&c->cv, &c->mu, &ts);
+}
+
+/* Waits until the runtime asks for work (its init is over: Lambda's init needs one worker
+ * ready), or posts an init error, exits or passes the init limit; a failed init is kept for
+ * every invocation that waited on it (mu held). */
+static void conc_wait_for_init(lc_environment *env, ending *e)
+{
+    concurrent *c = env->conc;
+    int64_t deadline = env->spawn_ns + lc_function_init_timeout_ms(env->fn) * 1000000LL;
+    while (!c->init_failed && !lc_runtime_api_initialized(env->api, NULL)) {
+        ending *f = &c->init;
+        f->got_outcome = lc_runtime_api_take_outcome(env->api, &f->outcome);
+        f->exited = c->exited;
+        f->out_of_memory = c->out_of_memory;
+        f->timed_out = f->init_timed_out = lc_monotonic_ns() >= deadline;
+        if (f->got_outcome || f->exited || f->timed_out || f->out_of_memory) {
+            read_output(env, &c->out, &c->dropped);
+            f->end_ns = lc_monotonic_ns();
+            c->init_failed = true;
+            break;
+        }
+        conc_wait(c, deadline);
+    }
+    if (!c->init_failed && c->init_end == 0)
+        c->init_end = c->out_base + c->out.len;
+    if (c->init_failed) {
+        *e = c->init;
+        e->outcome.body = c->init.outcome.body
+                              ? strndup(c->init.outcome.body, c->init.outcome.body_len)
+                              : NULL;
+        e->outcome.stream = NULL;
+        e->outcome.xray_cause = NULL;
+    }
+}
+
+/* Waits for the outcome of request id; *delivered gets when the runtime took it (mu held). */
+static void conc_wait_for_end(lc_environment *env, const char *id, long timeout_ms,
+                              int64_t submitted, int64_t *delivered, int64_t *deadline_ms,
+                              ending *e)
+{
+    concurrent *c = env->conc;
+    for (;;) {
+        lc_runtime_api_times_of(env->api, id, delivered, deadline_ms);
+        e->got_outcome = lc_runtime_api_take_outcome_of(env->api, id, &e->outcome);
+        e->exited = c->exited;
+        e->out_of_memory = c->out_of_memory && !e->got_outcome;
+        if (e->got_outcome || e->exited || e->out_of_memory)
+            break;
+        /* the limit runs from when the runtime took the event; one that no worker takes
+           fails within the same limit */
+        int64_t deadline = (*delivered ? *delivered : submitted) + timeout_ms * 1000000LL;
+        if (lc_monotonic_ns() >= deadline) {
+            e->timed_out = true;
+            lc_runtime_api_abandon_of(env->api, id);
+            break;
+        }
+        conc_wait(c, deadline);
+    }
+    read_output(env, &c->out, &c->dropped); /* what it wrote before its post is in the pipe */
+    e->end_ns = lc_monotonic_ns();
+}
+
+/* The request id of another invocation that a line names, if any. */
+static bool names_other(const concurrent *c, const char *line, size_t len, const char *mine)
+{
+    for (size_t i = 0; i < CONC_IDS; i++) {
+        const char *id = c->ids[i];
+        size_t n = strlen(id);
+        if (n == 0 || strcmp(id, mine) == 0 || n > len)
+            continue;
+        for (const char *p = line; (p = memchr(p, id[0], (size_t)(line + len - p))) != NULL &&
+                                   (size_t)(line + len - p) >= n;
+             p++)
+            if (memcmp(p, id, n) == 0)
+                return true;
+    }
+    return false;
+}
+
+/* The lines of the output between from and to (offsets) that name no other invocation's
+ * request id: under Managed Instances the runtimes tag each record with its request id. */
+static void conc_slice(const concurrent *c, size_t from, size_t to, const char *mine,
+                       lc_buf *into)
+{
+    if (from < c->out_base)
+        from = c->out_base;
+    if (to > c->out_base + c->out.len)
+        to = c->out_base + c->out.len;
+    const char *p = c->out.data + (from - c->out_base), *end = c->out.data + (to - c->out_base);
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
+        if (!names_other(c, p, len, mine))
+            lc_buf_append(into, p, len);
+        p += len;
+    }
+}
+
+/* The posts that name request id, and those that name no invocation (the runtime's mistakes),
+ * go to its result; the others wait for theirs (mu held). */
+static void conc_take_posts(lc_environment *env, const char *id, lc_result *r)
+{
+    concurrent *c = env->conc;
+    lc_runtime_post *fresh;
+    size_t n = lc_runtime_api_take_posts(env->api, &fresh);
+    lc_runtime_post *all = realloc(c->posts, (c->n_posts + n) * sizeof *all);
+    if (all == NULL) {
+        lc_runtime_posts_free(fresh, n);
+        return;
+    }
+    if (n)
+        memcpy(all + c->n_posts, fresh, n * sizeof *fresh);
+    free(fresh);
+    c->posts = all;
+    c->n_posts += n;
+    r->posts = calloc(c->n_posts ? c->n_posts : 1, sizeof *r->posts);
+    size_t kept = 0;
+    for (size_t i = 0; i < c->n_posts; i++) {
+        bool mine = strstr(c->posts[i].path, id) != NULL ||
+                    !names_other(c, c->posts[i].path, strlen(c->posts[i].path), id);
+        if (mine && r->posts)
+            r->posts[r->n_posts++] = c->posts[i];
+        else
+            c->posts[kept++] = c->posts[i];
+    }
+    c->n_posts = kept;
+}
+
+/* Ends the process after its exit or its memory limit; the first invocation to see it does
+ * (mu held). */
+static void conc_discard(lc_environment *env, lc_result *r)
+{
+    concurrent *c = env->conc;
+    if (env->pid > 0) {
+        long hwm = proc_status_kb(env, "VmHWM:");
+        c->exit_status = lc__kill_group(env->pid);
+        if (hwm > 0)
+            r->max_memory_used_mb = (hwm + 1023) / 1024;
+        env->pid = 0;
+        c->exited = true;
+    }
+    env->alive = false;
+    r->exit_status = c->exit_status;
+}
+
+static void remember_id(concurrent *c, const char *id)
+{
+    snprintf(c->ids[c->ids_next], sizeof c->ids[0], "%s", id);
+    c->ids_next = (c->ids_next + 1) % CONC_IDS;
+}
+
+static lc_status invoke_concurrent(lc_environment *env, lc_context *ctx, const char *payload,
+                                   size_t payload_len, const char *content_type,
+                                   const lc_stream_sink *sink, lc_result *r, lc_error *err)
+{
+    concurrent *c = env->conc;
+    begin_result(env, ctx, r);
+    const char *id = lc_context_request_id(ctx);
+    long timeout_ms = lc_context_timeout_ms(ctx);
+    pthread_mutex_lock(&c->mu);
+    if (!env->alive) {
+        pthread_mutex_unlock(&c->mu);
+        return lc_error_set(err, LC_ESTATE, NULL, 0, 0, "the environment was discarded");
+    }
+    bool cold = !env->used;
+    env->used = true;
+    c->in_flight++;
+    remember_id(c, id);
+    size_t from = cold ? c->out_base : c->out_base + c->out.len;
+    ending e = {0};
+    int64_t delivered = 0, deadline_ms = 0;
+    conc_wait_for_init(env, &e);
+    if (!c->init_failed) {
+        json_t *headers = lc_context_runtime_headers(ctx);
+        lc_runtime_invocation inv = {.request_id = id, .headers = headers, .payload = payload,
+                                     .payload_len = payload_len, .content_type = content_type,
+                                     .timeout_ms = timeout_ms, .sink = sink};
+        lc_status st = lc_runtime_api_submit(env->api, &inv, err);
+        json_decref(headers);
+        if (st != LC_OK) {
+            c->in_flight--;
+            pthread_mutex_unlock(&c->mu);
+            return st;
+        }
+        conc_wait_for_end(env, id, timeout_ms, lc_monotonic_ns(), &delivered, &deadline_ms, &e);
+    }
+    measure(env, r, &e, cold, delivered);
+    if (c->init_failed || e.exited || e.out_of_memory)
+        conc_discard(env, r);
+    result_from_ending(env, r, &e, timeout_ms);
+    lc_runtime_outcome_clear(&e.outcome);
+    if (deadline_ms > 0)
+        lc_context_set_deadline_ms(ctx, deadline_ms, NULL);
+    lc_buf init_log, log;
+    lc_buf_init(&init_log, LC_LOG_MAX_BYTES);
+    lc_buf_init(&log, LC_LOG_MAX_BYTES);
+    size_t split = cold && c->init_end ? c->init_end : from;
+    if (cold)
+        conc_slice(c, from, split, id, &init_log);
+    conc_slice(c, split, c->out_base + c->out.len, id, &log);
+    conc_take_posts(env, id, r);
+    if (--c->in_flight == 0) { /* nobody needs what was written so far */
+        c->out_base += c->out.len;
+        c->out.len = 0;
+    }
+    size_t dropped = c->dropped;
+    pthread_mutex_unlock(&c->mu);
+    frame_log(env, r, &init_log, &log, dropped, timeout_ms, e.init_timed_out);
+    lc_buf_free(&init_log);
+    lc_buf_free(&log);
+    return LC_OK;
+}
+
 lc_status lc_environment_invoke(lc_environment *env, lc_context *ctx, const char *payload,
                                 size_t payload_len, const char *content_type,
                                 const lc_stream_sink *sink, lc_result *r, lc_error *err)
 {
+    if (env->conc)
+        return invoke_concurrent(env, ctx, payload, payload_len, content_type, sink, r, err);
     begin_result(env, ctx, r);
     if (!env->alive)
         return lc_error_set(err, LC_ESTATE, NULL, 0, 0, "the environment was discarded");
@@ -681,7 +1037,7 @@ lc_status lc_environment_invoke(lc_environment *env, lc_context *ctx, const char
         wait_for_end(env, timeout_ms, &log, &dropped, &e);
         read_output(env, &log, &dropped);
     }
-    measure(env, r, &e, cold);
+    measure(env, r, &e, cold, lc_runtime_api_delivered_ns(env->api));
     result_from_ending(env, r, &e, timeout_ms);
     lc_runtime_outcome_clear(&e.outcome);
     if (lc_runtime_api_deadline_ms(env->api) > 0)
@@ -727,6 +1083,7 @@ void lc_environment_free(lc_environment *env)
 {
     if (env == NULL)
         return;
+    free_concurrent(env); /* its monitor uses what is closed below */
     if (env->pid > 0) {
         long grace = lc_function_shutdown_grace_ms(env->fn);
         if (grace > 0)

@@ -36,6 +36,7 @@ struct lc_function {
     char **argv;
     json_t *variables;
     int concurrency;
+    int max_concurrency; /* Managed Instances: invocations per environment; 0: none */
     long init_timeout_ms;
     long shutdown_grace_ms;
     bool host_packages;
@@ -910,6 +911,14 @@ static lc_status apply_logging(lc_function *fn, const lc_function_config *c, lc_
                                 "log format '%s' is neither Text nor JSON", c->log_format);
         format = NULL; /* a variable the runtime reads as it likes: Text */
     }
+    /* "Lambda Managed Instances only support JSON log format"
+     * (https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-logformat.html) */
+    if (c->max_concurrency > 0 && c->log_format && strcasecmp(c->log_format, "JSON") != 0)
+        return lc_error_set(err, LC_EINVAL, NULL, 0, 0,
+                            "log format %s: a function on Lambda Managed Instances logs JSON only",
+                            c->log_format);
+    if (c->max_concurrency > 0)
+        format = "JSON";
     fn->log_json = format && strcasecmp(format, "JSON") == 0;
     const char *app = c->application_log_level
                           ? c->application_log_level
@@ -932,7 +941,7 @@ static lc_status apply_logging(lc_function *fn, const lc_function_config *c, lc_
                             c->system_log_level);
     if (c->system_log_level)
         fn->system_level = lc_log_level_from_name(c->system_log_level);
-    if (c->log_format && fn->log_json)
+    if ((c->log_format || c->max_concurrency > 0) && fn->log_json)
         json_object_set_new(fn->variables, "AWS_LAMBDA_LOG_FORMAT", json_string("JSON"));
     if (c->application_log_level) {
         char upper[16];
@@ -1010,10 +1019,20 @@ lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_err
     }
     fn->concurrency = c->concurrency > 0 ? c->concurrency : 10;
     fn->init_timeout_ms = c->init_timeout_ms > 0 ? c->init_timeout_ms : 10000;
+    /* Managed Instances: init may take the longer of 130 s and the function's timeout
+     * (https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-execution-environment.html) */
+    if (c->init_timeout_ms <= 0 && c->max_concurrency > 0)
+        fn->init_timeout_ms = c->timeout_ms > 130000 ? c->timeout_ms : 130000;
     fn->shutdown_grace_ms = c->shutdown_grace_ms > 0 ? c->shutdown_grace_ms : 0;
     fn->host_packages = c->host_packages;
     fn->alias = c->alias && c->alias[0] ? strdup(c->alias) : NULL;
     lc_status st = read_tenancy(c->tenancy, &fn->tenancy, err);
+    if (st == LC_OK && (c->max_concurrency < 0 || c->max_concurrency > LC_MAX_CONCURRENCY))
+        st = lc_error_set(err, LC_ERANGE, NULL, 0, 0,
+                          "maximum concurrency %d is outside 1-%d "
+                          "(PerExecutionEnvironmentMaxConcurrency)",
+                          c->max_concurrency, LC_MAX_CONCURRENCY);
+    fn->max_concurrency = c->max_concurrency;
     if (st == LC_OK)
         st = declared_runtime(c, &fn->runtime, err);
     if (st == LC_OK)
@@ -1067,6 +1086,7 @@ void lc_function_free(lc_function *fn)
 
 const char *lc_function_alias(const lc_function *fn) { return fn->alias; }
 bool lc_function_tenancy(const lc_function *fn) { return fn->tenancy; }
+int lc_function_max_concurrency(const lc_function *fn) { return fn->max_concurrency; }
 
 /* Both refusals are InvalidParameterValueException (400) on Lambda
  * (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-troubleshooting.html). AWS's page
@@ -1158,6 +1178,7 @@ lc_status lc_function_copy_with(const lc_function *fn, const json_t *extra, lc_f
     copy->argv = strv_copy(fn->argv);
     copy->variables = json_deep_copy(fn->variables);
     copy->concurrency = fn->concurrency;
+    copy->max_concurrency = fn->max_concurrency;
     copy->init_timeout_ms = fn->init_timeout_ms;
     if (extra)
         json_object_update(copy->variables, (json_t *)extra);

@@ -81,7 +81,15 @@ typedef struct {
                                     mode, any case) gives the function tenant isolation: every
                                     invocation names a tenant and tenants never share an
                                     environment. NULL or "": none */
+    int max_concurrency;         /* Lambda Managed Instances (a capacity provider): one
+                                    environment runs up to this many invocations at once
+                                    (PerExecutionEnvironmentMaxConcurrency, 1-1600); 0: none,
+                                    one invocation per environment */
 } lc_function_config;
+
+/* Lambda's limit of invocations one Managed Instances environment runs at once
+ * (PerExecutionEnvironmentMaxConcurrency, 1-1600). */
+#define LC_MAX_CONCURRENCY 1600
 
 /* Credentials a function gets unless others are configured: well-formed and useless, so code that
  * calls AWS fails with an authentication error instead of reaching a real account. */
@@ -175,6 +183,9 @@ const char *lc_function_alias(const lc_function *fn);
 
 /* True for a function with tenant isolation (TenantIsolationMode PER_TENANT). */
 bool lc_function_tenancy(const lc_function *fn);
+/* Lambda Managed Instances: the invocations one environment runs at once; 0 for a function
+ * without a capacity provider. */
+int lc_function_max_concurrency(const lc_function *fn);
 
 /* Why Lambda refuses to invoke fn with this tenant id (NULL or "": none): a function with
  * tenancy needs one, a function without refuses one, and an id must be one Invoke accepts

@@ -12,6 +12,12 @@
 // promise (or plain value) settles, without waiting for the event loop to empty.
 // https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html
 //
+// Under Lambda Managed Instances (AWS_LAMBDA_MAX_CONCURRENCY set, as by the platform), it runs as
+// aws-lambda-ric 4.x does there: worker threads, each loading the handler and keeping one /next
+// open while its earlier invocations still run, so one worker runs several at once; JSON logs
+// whose requestId follows each invocation through its async calls.
+// https://docs.aws.amazon.com/lambda/latest/dg/lambda-managed-instances-nodejs-runtime.html
+//
 // Sections: errors, logging, the Runtime API, loading the handler, one invocation, start-up.
 
 import fs from 'node:fs';
@@ -19,6 +25,9 @@ import http from 'node:http';
 import path from 'node:path';
 import util from 'node:util';
 import nodeModule, { createRequire } from 'node:module';
+import os from 'node:os';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Worker, isMainThread } from 'node:worker_threads';
 import { BlockingConnection, Connection, headerValue } from './lambdacheck_http.mjs';
 
 const requireFromClient = createRequire(import.meta.url);
@@ -142,13 +151,23 @@ const LEVELS = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 };
 const REQUEST_ID = Symbol.for('aws.lambda.runtime.requestId');
 const TENANT_ID = Symbol.for('aws.lambda.runtime.tenantId');
 
+// Lambda Managed Instances: the platform sets AWS_LAMBDA_MAX_CONCURRENCY (runtimes-api.html).
+const managedInstances = () => process.env.AWS_LAMBDA_MAX_CONCURRENCY !== undefined;
+// Under Managed Instances, the invocation a piece of code runs for: {id, tenantId}.
+const invocationStore = new AsyncLocalStorage();
+const currentRequestId = () => (managedInstances() ? invocationStore.getStore()?.id ?? '-'
+                                                   : globalThis[REQUEST_ID]);
+const currentTenantId = () => (managedInstances() ? invocationStore.getStore()?.tenantId
+                                                  : globalThis[TENANT_ID]);
+
 // One JSON log record; a lone argument is kept as a value (Errors expanded), several are
 // formatted into one message with the first Error's fields beside it.
 function jsonRecord(level, args) {
   const record = { timestamp: new Date().toISOString(), level,
-                   requestId: globalThis[REQUEST_ID] ?? (callbacksRemoved() ? '-' : undefined) };
-  if (globalThis[TENANT_ID] !== undefined && globalThis[TENANT_ID] !== null)
-    record.tenantId = globalThis[TENANT_ID];
+                   requestId: currentRequestId() ?? (callbacksRemoved() ? '-' : undefined) };
+  const tenantId = currentTenantId();
+  if (tenantId !== undefined && tenantId !== null)
+    record.tenantId = tenantId;
   const errorFields = (_key, value) => {
     if (!(value instanceof Error))
       return value;
@@ -180,7 +199,7 @@ function jsonRecord(level, args) {
 
 // Outside an invocation the request id is "undefined" (3.x) or "-" (nodejs24.x's 4.x).
 function textRecord(level, args) {
-  const id = globalThis[REQUEST_ID] ?? (callbacksRemoved() ? '-' : undefined);
+  const id = currentRequestId() ?? (callbacksRemoved() ? '-' : undefined);
   return `${new Date().toISOString()}\t${id}\t${level}\t${util.format(...args)}`;
 }
 
@@ -188,11 +207,16 @@ function textRecord(level, args) {
 // format and from the level the function's logging configuration sets. Returns how the runtime
 // logs an error of its own ("Invoke Error", "Uncaught Exception", ...).
 function patchConsole() {
-  const json = process.env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === 'JSON';
+  // Managed Instances log JSON only (monitoring-cloudwatchlogs-logformat.html)
+  const json = managedInstances() || process.env.AWS_LAMBDA_LOG_FORMAT?.toUpperCase() === 'JSON';
   const threshold = LEVELS[process.env.AWS_LAMBDA_LOG_LEVEL?.toUpperCase()] ?? LEVELS.TRACE;
   const format = json ? jsonRecord : textRecord;
+  // a worker thread's process.stdout reaches the descriptor later, through the main thread:
+  // under Managed Instances records are written to it at once, before the answer is posted
+  const write = managedInstances() ? (line) => fs.writeSync(1, line)
+                                   : (line) => process.stdout.write(line);
   const writer = (level) => (message, ...params) => {
-    process.stdout.write(format(level, [message, ...params]).replace(/\n/g, '\r') + '\n');
+    write(format(level, [message, ...params]).replace(/\n/g, '\r') + '\n');
   };
   const ignore = () => {};
   for (const level of ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'])
@@ -306,9 +330,10 @@ function serialize(result) {
 
 // True for nodejs24.x and later (from AWS_EXECUTION_ENV, which the harness sets as Lambda does):
 // there callback-style handlers and the context's callback methods are gone.
+// Managed Instances run aws-lambda-ric 4.x on every Node.js version: no callbacks there either.
 function callbacksRemoved() {
   const major = /^AWS_Lambda_nodejs(\d+)\.x$/.exec(process.env.AWS_EXECUTION_ENV ?? '')?.[1];
-  return major !== undefined && Number(major) >= 24;
+  return managedInstances() || (major !== undefined && Number(major) >= 24);
 }
 
 const CALLBACK_HANDLER_MESSAGE = 'ERROR: AWS Lambda has removed support for callback-based ' +
@@ -674,7 +699,7 @@ class Runtime {
 
   // A streaming handler: (event, responseStream, context), async; what it returns is ignored.
   async invokeStreaming() {
-    const { event, headers, id } = await this.nextInvocation();
+    const invocation = await this.nextInvocation();
     let waitForEmptyLoop = !callbacksRemoved();
     const context = callbacksRemoved() ? {} : {
       get callbackWaitsForEmptyEventLoop() {
@@ -684,8 +709,6 @@ class Runtime {
         waitForEmptyLoop = value;
       },
     };
-    const { request, answered } = this.api.openStream(id);
-    const { stream, fail: failStream } = responseStream(request);
     const next = () => {
       onEmptyLoop = () => {};
       if (!waitForEmptyLoop)
@@ -693,12 +716,19 @@ class Runtime {
       else
         onEmptyLoop = () => setImmediate(() => this.schedule());
     };
+    onEmptyLoop = () => this.schedule();
+    await this.answerStreaming(invocation, context, next);
+  }
+
+  // Streams one invocation's answer; next() once it is over.
+  async answerStreaming({ event, headers, id }, context, next) {
+    const { request, answered } = this.api.openStream(id);
+    const { stream, fail: failStream } = responseStream(request);
     const fail = (error) => {
       this.logError('Invoke Error', error);
       failStream(error);
       next();
     };
-    onEmptyLoop = () => this.schedule();
     try {
       const fields = callbacksRemoved() ? awaitedContext(headers) : contextFields(headers);
       const result = this.handler(JSON.parse(event), stream, Object.assign(context, fields));
@@ -722,7 +752,12 @@ class Runtime {
   // nodejs24.x: (event, context) only; the answer is what the handler's promise or value
   // settles to, posted on the next turn, and the next invocation follows at once.
   async invokeAwaited() {
-    const { event, headers, id } = await this.nextInvocation();
+    await this.answerAwaited(await this.nextInvocation());
+    this.schedule();
+  }
+
+  // Runs one invocation of an (event, context) handler and posts its answer.
+  async answerAwaited({ event, headers, id }) {
     const context = awaitedContext(headers);
     let result, failed = false;
     try {
@@ -746,7 +781,35 @@ class Runtime {
     } else {
       this.api.postResult(id, result);
     }
-    this.schedule();
+  }
+
+  // Managed Instances: asks for the next invocation as soon as one arrives, so this worker runs
+  // several at once, each with its request id in invocationStore. A failed /next is tried again
+  // after 100 ms, doubling, as AWS's client does.
+  async serveConcurrently() {
+    for (let failures = 0; ;) {
+      let answer;
+      try {
+        answer = await this.api.next();
+        failures = 0;
+      } catch (error) {
+        if (++failures > 19)
+          throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** (failures - 1), 90000)));
+        continue;
+      }
+      const { event, headers } = answer;
+      const id = headers['lambda-runtime-aws-request-id'];
+      if (!id)
+        throw new Error('invocation id is missing or invalid');
+      const invocation = { event, headers, id };
+      const store = { id, tenantId: headers['lambda-runtime-aws-tenant-id'] };
+      setImmediate(() => invocationStore.run(store, () => {
+        const answered = this.handler[STREAMING] === 'response'
+          ? this.answerStreaming(invocation, {}, () => {}) : this.answerAwaited(invocation);
+        answered.catch((error) => this.fatal(error));
+      }));
+    }
   }
 
   async invokeBuffered() {
@@ -768,6 +831,39 @@ class Runtime {
     } catch (error) {
       callback(error);
     }
+  }
+}
+
+// --- Managed Instances --------------------------------------------------------------------------
+
+// AWS_LAMBDA_NODEJS_WORKER_COUNT, else 8 per CPU of the environment (its cgroup's quota, else the
+// machine's), as aws-lambda-ric 4.x counts them.
+function workerCount() {
+  const given = Number.parseInt(process.env.AWS_LAMBDA_NODEJS_WORKER_COUNT ?? '', 10);
+  if (given > 0)
+    return given;
+  let cpus = 1;
+  try {
+    const [quota, period] = fs.readFileSync('/sys/fs/cgroup/cpu.max', 'utf8').trim().split(/\s+/);
+    cpus = quota === 'max' ? os.cpus().length : Math.ceil(Number(quota) / Number(period));
+  } catch {
+    cpus = 1;
+  }
+  return 8 * Math.max(1, cpus);
+}
+
+// The main thread starts the workers and loads nothing itself; a worker that dies is not
+// replaced, and the process ends once none is left.
+function startWorkers() {
+  let running = workerCount();
+  const count = running;
+  for (let i = 0; i < count; i++) {
+    const worker = new Worker(new URL(import.meta.url), { argv: process.argv.slice(2) });
+    worker.on('error', (error) => console.error('Worker error', error));
+    worker.on('exit', () => {
+      if (--running === 0)
+        process.exit(1);
+    });
   }
 }
 
@@ -798,6 +894,10 @@ async function loadOrFail(api, logError, taskRoot) {
 }
 
 async function main() {
+  if (managedInstances() && isMainThread) {
+    startWorkers();
+    return;
+  }
   const logError = patchConsole();
   const api = new RuntimeApi(process.env.AWS_LAMBDA_RUNTIME_API);
   let runtime = null;
@@ -827,7 +927,10 @@ async function main() {
   const handler = callbacksRemoved() ? await loadOrFail(api, logError, taskRoot)
                                      : await loadHandler(taskRoot, process.env._HANDLER ?? '');
   runtime = new Runtime(api, handler, logError);
-  runtime.schedule();
+  if (managedInstances())
+    runtime.serveConcurrently().catch((error) => runtime.fatal(error));
+  else
+    runtime.schedule();
 }
 
 await main();

@@ -1031,6 +1031,10 @@ class RuntimeAPI:
             )
         finally:
             connection.close()
+        if status == 403 and _managed_instances():
+            # Every process of a Managed Instances environment initialises on its own; the
+            # platform takes the first init error and refuses the others.
+            return
         if status != 202:
             raise LambdaRuntimeClientError(
                 "Request to Lambda Runtime '%s/init/error' endpoint failed. Reason: '%d'. "
@@ -1103,6 +1107,51 @@ def _import_like_reference():
         import concurrent.futures.thread  # noqa: F401  (it polls /next from a thread there)
 
 
+def _managed_instances():
+    """A Lambda Managed Instances environment: the platform sets AWS_LAMBDA_MAX_CONCURRENCY
+    (runtimes-api.html), and AWS's client then runs that many processes."""
+    return os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY") is not None
+
+
+def _run_processes():
+    """Under Managed Instances, forks AWS_LAMBDA_MAX_CONCURRENCY processes that each load the
+    handler and serve one invocation at a time, sharing /tmp, as AWS's Python client does
+    (lambda-managed-instances-python-runtime.html). Returns in each child; the parent waits for
+    them all and exits, so the environment ends once no process serves it. A process that dies
+    leaves the others serving, as on Lambda."""
+    try:
+        count = max(1, int(os.environ["AWS_LAMBDA_MAX_CONCURRENCY"]))
+    except ValueError:
+        count = 1
+    children = []
+    for _ in range(count):
+        pid = os.fork()
+        if pid == 0:
+            return
+        children.append(pid)
+    import signal
+
+    def forward(signum, frame):
+        for child in children:
+            try:
+                os.kill(child, signum)
+            except OSError:
+                pass
+
+    signal.signal(signal.SIGTERM, forward)
+    status = 0
+    for child in children:
+        while True:
+            try:
+                _, code = os.waitpid(child, 0)
+                break
+            except InterruptedError:
+                continue
+        if code and not status:
+            status = os.waitstatus_to_exitcode(code)
+    os._exit(status if status > 0 else 1 if status else 0)
+
+
 def main(argv, host_packages=False, exit_on_sigterm=False, layers=()):
     """Runs the client. host_packages: see set_search_path. exit_on_sigterm: SIGTERM ends the
     process the normal way (for coverage.py, which saves its data then); by default it keeps
@@ -1130,6 +1179,8 @@ def main(argv, host_packages=False, exit_on_sigterm=False, layers=()):
     _import_like_reference()
     put_task_root_first(os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd(), layers)
     json_logs = log_format_is_json()
+    if _managed_instances():
+        _run_processes()
     api = RuntimeAPI(address)
     sys.stdout = Unbuffered(sys.stdout)
     sys.stderr = Unbuffered(sys.stderr)
