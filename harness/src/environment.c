@@ -888,6 +888,10 @@ static void conc_take_posts(lc_environment *env, const char *id, lc_result *r)
     concurrent *c = env->conc;
     lc_runtime_post *fresh;
     size_t n = lc_runtime_api_take_posts(env->api, &fresh);
+    if (c->n_posts + n == 0) {
+        free(fresh);
+        return;
+    }
     lc_runtime_post *all = realloc(c->posts, (c->n_posts + n) * sizeof *all);
     if (all == NULL) {
         lc_runtime_posts_free(fresh, n);

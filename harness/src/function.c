@@ -863,6 +863,8 @@ static lc_status apply_context(lc_function *fn, const lc_function_config *c, lc_
         st = lc_context_set_timeout_ms(ctx, c->timeout_ms, err);
     if (st == LC_OK && c->memory_mb)
         st = lc_context_set_memory_mb(ctx, c->memory_mb, err);
+    else if (st == LC_OK && c->max_concurrency > 0) /* Managed Instances: 2 GB at least */
+        st = lc_context_set_memory_mb(ctx, LC_MANAGED_MEMORY_MB, err);
     if (st == LC_OK && c->region)
         st = lc_context_set_region(ctx, c->region, err);
     if (st == LC_OK && c->account)

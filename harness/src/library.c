@@ -154,7 +154,7 @@ static const char *const function_keys[] = {
     "handler",  "code",        "runtime",     "timeout",      "timeoutMs",   "memory",
     "environment", "runtimeCommand", "python", "concurrency", "hostPackages", "credentials",
     "logging",  "layers",      "region",      "account",      "eventSources", "contracts",
-    "alias",    "tenancy",     NULL};
+    "alias",    "tenancy",     "maxConcurrency", NULL};
 static const char *const logging_keys[] = {"format", "applicationLogLevel", "systemLogLevel",
                                            NULL};
 
@@ -187,9 +187,18 @@ static lc_status check_function_fields(const json_t *f, const char *where, const
         {"account", JSON_STRING, "a string (twelve digits)"},
         {"alias", JSON_STRING, "a string (the alias it also answers to, as AutoPublishAlias)"},
         {"tenancy", JSON_STRING, "a string (PER_TENANT, TenancyConfig's TenantIsolationMode)"},
+        {"maxConcurrency", JSON_INTEGER,
+         "an integer (1-1600: Lambda Managed Instances' PerExecutionEnvironmentMaxConcurrency)"},
     };
     for (size_t i = 0; st == LC_OK && i < sizeof types / sizeof *types; i++)
         st = typed(f, types[i].key, types[i].type, types[i].wanted, where, source, err);
+    const json_t *mc = json_object_get(f, "maxConcurrency");
+    if (st == LC_OK && mc && (json_integer_value(mc) < 1 ||
+                              json_integer_value(mc) > LC_MAX_CONCURRENCY))
+        st = lc_error_set(err, LC_EINVAL, source, 0, 0,
+                          "%smaxConcurrency must be 1-%d (PerExecutionEnvironmentMaxConcurrency), "
+                          "not %lld",
+                          where, LC_MAX_CONCURRENCY, (long long)json_integer_value(mc));
     const json_t *logging = json_object_get(f, "logging");
     char logging_where[160];
     fit(logging_where, sizeof logging_where, "%slogging.", where);
@@ -273,6 +282,7 @@ static lc_status build_function(const char *name, const json_t *f, lc_library *l
         .concurrency = (int)json_integer_value(json_object_get(f, "concurrency")),
         .alias = json_string_value(json_object_get(f, "alias")),
         .tenancy = json_string_value(json_object_get(f, "tenancy")),
+        .max_concurrency = (int)json_integer_value(json_object_get(f, "maxConcurrency")),
     };
     if (json_object_get(f, "timeoutMs"))
         c.timeout_ms = (long)json_integer_value(json_object_get(f, "timeoutMs"));
@@ -393,6 +403,8 @@ static json_t *template_entry(const lc_template_function *t, const json_t *own)
     for (size_t i = 0; i < 5; i++)
         if (given[i])
             json_object_set_new(f, names[i], json_string(given[i]));
+    if (t->max_concurrency)
+        json_object_set_new(f, "maxConcurrency", json_integer(t->max_concurrency));
     json_t *layers = json_array();
     for (const char *const *l = t->layers; l && *l; l++)
         json_array_append_new(layers, json_string(*l));
@@ -617,11 +629,14 @@ static lc_status sample_path(const char *name, const lc_library_options *opt, ch
 static lc_status load_event(const json_t *spec, const char *case_dir, const char *source,
                             const lc_library_options *opt, json_t **out, lc_error *err)
 {
-    const char *file = json_string_value(json_object_get(spec, "event"));
+    const json_t *given = json_object_get(spec, "event");
+    const char *file = json_string_value(given);
     json_t *inline_event = json_object_get(spec, "eventJson");
     *out = NULL;
-    if (file && inline_event)
+    if (given && inline_event)
         return lc_error_set(err, LC_EINVAL, source, 0, 0, "give event or eventJson, not both");
+    if (given && file == NULL) /* an event written in place, as eventJson */
+        inline_event = (json_t *)given;
     if (inline_event) {
         *out = json_deep_copy(inline_event);
         return LC_OK;

@@ -10,6 +10,7 @@
 
 #include "lambdacheck/aws_endpoint.h"
 #include "lambdacheck/buf.h"
+#include "lambdacheck/concurrency.h"
 #include "lambdacheck/contracts.h"
 #include "lambdacheck/event.h"
 #include "lambdacheck/event_filter.h"
@@ -715,6 +716,53 @@ static void check_tenant_isolation(const context *ctx, const lc__case *c, const 
     free(fresh.payload);
 }
 
+/* --- concurrency-safe ------------------------------------------------------------------------- */
+
+/* The context overrides of a step, as the emulator takes them (its tenant, its client context),
+ * or NULL when it has none. Caller decrefs. */
+static json_t *step_context(const lc__step *step)
+{
+    if (step->tenant_id == NULL && step->client_context == NULL)
+        return NULL;
+    json_t *o = json_object();
+    if (step->tenant_id)
+        json_object_set_new(o, "tenantId", json_string(step->tenant_id));
+    if (step->client_context)
+        json_object_set_new(o, "clientContext", json_loads(step->client_context, 0, NULL));
+    return o;
+}
+
+/* Runs concurrency-safe (concurrency.h) for a case whose function is on Managed Instances,
+ * locally, over its synchronous invocations. */
+static void check_concurrency(const context *ctx, const lc__case *c, const aws_view *aws,
+                              lc_case_result *r, lc_error *err)
+{
+    lc_emulator *em = lc_target_emulator(ctx->target);
+    const lc_function *fn = em ? lc_emulator_function(em, c->function) : NULL;
+    if (fn == NULL || lc_function_max_concurrency(fn) == 0)
+        return;
+    const char **events = calloc(c->n_steps, sizeof *events);
+    json_t **contexts = calloc(c->n_steps, sizeof *contexts);
+    size_t n = 0;
+    for (size_t i = 0; events && contexts && i < c->n_steps; i++) {
+        const lc__step *step = &c->steps[i];
+        if (step->http || step->stream || strcmp(step->type, "RequestResponse") != 0)
+            continue;
+        contexts[n] = step_context(step);
+        events[n++] = step->event;
+    }
+    lc_concurrency_probe probe = {.function = c->function,
+                                  .variables = aws->vars ? aws->vars : c->environment,
+                                  .events = events, .contexts = (const json_t *const *)contexts,
+                                  .n_events = n};
+    if (events && contexts)
+        lc_concurrency_check(em, &probe, &r->verdicts, err);
+    for (size_t i = 0; contexts && i < n; i++)
+        json_decref(contexts[i]);
+    free(events);
+    free(contexts);
+}
+
 /* The contracts the case or its function turned off: reported with their reasons. */
 static void turn_off_contracts(const lc__case *c, lc_case_result *r)
 {
@@ -775,6 +823,8 @@ static void run_case(const context *ctx, const lc__case *c, lc_case_result *r)
         run_steps(ctx, c, sandbox, &aws, r, &err);
         if (err.status == LC_OK)
             check_tenant_isolation(ctx, c, sandbox, &aws, r, &err);
+        if (err.status == LC_OK)
+            check_concurrency(ctx, c, &aws, r, &err);
         turn_off_contracts(c, r);
         if (sandbox[0])
             lc_emulator_sandbox_close(lc_target_emulator(ctx->target), sandbox);

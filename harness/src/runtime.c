@@ -68,6 +68,18 @@ const char *lc_runtime_error_keys(lc_runtime r)
     return known(r) ? table[r].error_keys : NULL;
 }
 
+int lc_runtime_managed_concurrency_per_vcpu(lc_runtime r)
+{
+    const char *name = lc_runtime_name(r);
+    switch (lc_runtime_family_of(r)) {
+    case LC_FAMILY_PYTHON: return 16;
+    case LC_FAMILY_NODE: return 64;
+    case LC_FAMILY_OTHER:
+        return strncmp(name, "java", 4) == 0 || strncmp(name, "dotnet", 6) == 0 ? 32 : 0;
+    default: return 0;
+    }
+}
+
 bool lc_runtime_errors_carry_request_id(lc_runtime r)
 {
     return lc_runtime_family_of(r) == LC_FAMILY_PYTHON;

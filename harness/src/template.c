@@ -344,6 +344,41 @@ static void find_sizes(entry *e)
     e->pub.memory_mb = mb > 0 ? mb : 128;
 }
 
+/* CapacityProviderConfig puts the function on Lambda Managed Instances: SAM's {Arn,
+ * PerExecutionEnvironmentMaxConcurrency, ExecutionEnvironmentMemoryGiBPerVCpu}
+ * (sam-resource-function.html) or CloudFormation's {LambdaManagedInstancesCapacityProviderConfig:
+ * {CapacityProviderArn, ...}}. The concurrency is 1-1600
+ * (API_LambdaManagedInstancesCapacityProviderConfig.html); without it, the runtime's default per
+ * vCPU, with a vCPU per ExecutionEnvironmentMemoryGiBPerVCpu (default 2) GiB of memory. */
+static void find_capacity_provider(entry *e)
+{
+    const json_t *c = json_object_get(e->props, "CapacityProviderConfig");
+    if (c == NULL)
+        return;
+    const json_t *inner = json_object_get(c, "LambdaManagedInstancesCapacityProviderConfig");
+    if (inner)
+        c = inner;
+    if (json_object_get(e->props, "MemorySize") == NULL)
+        e->pub.memory_mb = LC_MANAGED_MEMORY_MB;
+    const json_t *given = json_object_get(c, "PerExecutionEnvironmentMaxConcurrency");
+    long n = given ? whole_number(given) : 0;
+    if (given && (n < 1 || n > LC_MAX_CONCURRENCY)) {
+        set_problem(e, "CapacityProviderConfig.PerExecutionEnvironmentMaxConcurrency must be a whole "
+                       "number from 1 to 1600");
+        return;
+    }
+    if (!given) {
+        const json_t *ratio = json_object_get(c, "ExecutionEnvironmentMemoryGiBPerVCpu");
+        double gib = json_is_number(ratio) ? json_number_value(ratio) : 2.0;
+        long vcpus = gib > 0 ? (long)((double)e->pub.memory_mb / 1024.0 / gib) : 1;
+        n = (long)lc_runtime_managed_concurrency_per_vcpu(lc_runtime_from_name(e->pub.runtime)) *
+            (vcpus > 1 ? vcpus : 1);
+        if (n == 0)
+            n = 1; /* a runtime without a documented default runs one at a time */
+    }
+    e->pub.max_concurrency = (int)n;
+}
+
 static void find_environment(entry *e)
 {
     e->environment = json_object();
@@ -580,6 +615,7 @@ static void describe(lc_template *t, entry *e, bool serverless)
      * AWS::Lambda::Function (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation.html) */
     e->pub.tenancy = prop_string(json_object_get(p, "TenancyConfig"), "TenantIsolationMode");
     find_architecture(e);
+    find_capacity_provider(e);
     if (e->pub.handler == NULL)
         set_part_problem(e, "handler", "it has no Handler");
     if (e->pub.runtime == NULL)
@@ -948,4 +984,5 @@ void lc_template_function_config(const lc_template_function *f, lc_function_conf
     c->system_log_level = f->system_log_level;
     c->alias = f->alias;
     c->tenancy = f->tenancy;
+    c->max_concurrency = f->max_concurrency;
 }

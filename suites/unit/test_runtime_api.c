@@ -366,6 +366,141 @@ START_TEST(it_listens_on_loopback_with_an_ephemeral_port)
 }
 END_TEST
 
+/* --- Managed Instances: a concurrent Runtime API ------------------------------------------- */
+
+static void setup_concurrent(void)
+{
+    ck_assert_int_eq(lc_runtime_api_start_concurrent(3, &api, NULL), LC_OK);
+}
+
+static lc_context *new_ctx(void)
+{
+    lc_context *ctx = lc_context_new();
+    ck_assert_ptr_nonnull(ctx);
+    return ctx;
+}
+
+/* Waits until a /next waits in the API (one of a runtime's workers). */
+static void wait_for_waiting(void)
+{
+    for (int i = 0; i < 2000 && !lc_runtime_api_runtime_waiting(api); i++)
+        sched_yield();
+}
+
+START_TEST(concurrent_next_requests_each_get_an_invocation_oldest_first)
+{
+    pending_next p[3];
+    lc_context *ctx[3];
+    for (int i = 0; i < 3; i++) {
+        start_next(&p[i]);
+        ctx[i] = new_ctx();
+    }
+    wait_for_waiting();
+    submit(ctx[0], "{\"n\":0}", NULL);
+    submit(ctx[1], "{\"n\":1}", NULL);
+    submit(ctx[2], "{\"n\":2}", NULL);
+    bool seen[3] = {false};
+    for (int i = 0; i < 3; i++) {
+        pthread_join(p[i].thread, NULL);
+        ck_assert_int_eq(p[i].reply.status, 200);
+        int n = p[i].reply.body[5] - '0';
+        ck_assert(n >= 0 && n < 3 && !seen[n]);
+        seen[n] = true;
+        http_reply_free(&p[i].reply);
+    }
+    /* all three are in flight at once; each ends with its own post, in any order */
+    for (int i = 2; i >= 0; i--) {
+        http_reply r = post(path_for(ctx[i], "response"), "\"ok\"", NULL);
+        ck_assert_int_eq(r.status, 202);
+        http_reply_free(&r);
+        lc_runtime_outcome o;
+        ck_assert(lc_runtime_api_take_outcome_of(api, lc_context_request_id(ctx[i]), &o));
+        ck_assert_int_eq(o.kind, LC_RUNTIME_RESPONSE);
+        ck_assert_str_eq(o.body, "\"ok\"");
+        lc_runtime_outcome_clear(&o);
+        ck_assert(!lc_runtime_api_take_outcome_of(api, lc_context_request_id(ctx[i]), &o));
+    }
+    for (int i = 0; i < 3; i++)
+        lc_context_free(ctx[i]);
+}
+END_TEST
+
+START_TEST(a_concurrent_api_refuses_more_than_its_maximum)
+{
+    lc_context *ctx[4];
+    for (int i = 0; i < 4; i++)
+        ctx[i] = new_ctx();
+    for (int i = 0; i < 3; i++)
+        submit(ctx[i], "{}", NULL);
+    json_t *headers = lc_context_runtime_headers(ctx[3]);
+    lc_runtime_invocation inv = {.request_id = lc_context_request_id(ctx[3]), .headers = headers,
+                                 .payload = "{}", .payload_len = 2};
+    lc_error err = {0};
+    ck_assert_int_eq(lc_runtime_api_submit(api, &inv, &err), LC_EBUSY);
+    ck_assert_ptr_nonnull(strstr(err.message, "already runs 3 invocations"));
+    inv.request_id = lc_context_request_id(ctx[0]); /* an id already in flight */
+    lc_runtime_api_abandon_of(api, lc_context_request_id(ctx[1]));
+    ck_assert_int_eq(lc_runtime_api_submit(api, &inv, &err), LC_ESTATE);
+    json_decref(headers);
+    for (int i = 0; i < 4; i++)
+        lc_context_free(ctx[i]);
+}
+END_TEST
+
+START_TEST(concurrent_posts_unknown_twice_and_late_are_refused)
+{
+    lc_context *ctx = new_ctx(), *late = new_ctx();
+    http_reply r = deliver(ctx, "{}", NULL);
+    http_reply_free(&r);
+    r = deliver(late, "{}", NULL);
+    http_reply_free(&r);
+    r = post("/2018-06-01/runtime/invocation/nobody/response", "1", NULL);
+    ck_assert_int_eq(r.status, 400);
+    ck_assert_ptr_nonnull(strstr(r.body, "InvalidRequestID"));
+    http_reply_free(&r);
+    r = post(path_for(ctx, "response"), "1", NULL);
+    ck_assert_int_eq(r.status, 202);
+    http_reply_free(&r);
+    r = post(path_for(ctx, "error"), "{}", NULL);
+    ck_assert_int_eq(r.status, 403);
+    http_reply_free(&r);
+    /* past its timeout the platform forgets it: a late post is 410 InvokeTimeout */
+    lc_runtime_api_abandon_of(api, lc_context_request_id(late));
+    r = post(path_for(late, "response"), "1", NULL);
+    ck_assert_int_eq(r.status, 410);
+    ck_assert_ptr_nonnull(strstr(r.body, "InvokeTimeout"));
+    http_reply_free(&r);
+    lc_context_free(ctx);
+    lc_context_free(late);
+}
+END_TEST
+
+START_TEST(a_concurrent_api_takes_one_init_error_before_the_first_next)
+{
+    http_reply r = post("/2018-06-01/runtime/init/error", "{\"errorType\":\"E\"}", NULL);
+    ck_assert_int_eq(r.status, 202);
+    http_reply_free(&r);
+    /* a second worker reports its own init error: the platform has one already */
+    r = post("/2018-06-01/runtime/init/error", "{\"errorType\":\"E\"}", NULL);
+    ck_assert_int_eq(r.status, 403);
+    http_reply_free(&r);
+    lc_runtime_outcome o;
+    ck_assert(lc_runtime_api_take_outcome(api, &o));
+    ck_assert_int_eq(o.kind, LC_RUNTIME_INIT_ERROR);
+    lc_runtime_outcome_clear(&o);
+}
+END_TEST
+
+START_TEST(a_concurrency_over_lambdas_limit_is_refused)
+{
+    lc_runtime_api *big = NULL;
+    lc_error err = {0};
+    ck_assert_int_eq(lc_runtime_api_start_concurrent(1601, &big, &err), LC_ERANGE);
+    ck_assert_ptr_null(big);
+    ck_assert_ptr_nonnull(strstr(err.message, "1600"));
+}
+END_TEST
+
 Suite *runtime_api_suite(void)
 {
     Suite *s = suite_create("runtime_api");
@@ -393,5 +528,13 @@ Suite *runtime_api_suite(void)
     tcase_add_test(limits, an_oversized_response_gets_413_and_is_recorded_as_too_large);
     tcase_add_test(limits, a_response_of_exactly_the_limit_is_accepted);
     suite_add_tcase(s, limits);
+    TCase *concurrent = tcase_create("concurrent");
+    tcase_add_checked_fixture(concurrent, setup_concurrent, teardown);
+    tcase_add_test(concurrent, concurrent_next_requests_each_get_an_invocation_oldest_first);
+    tcase_add_test(concurrent, a_concurrent_api_refuses_more_than_its_maximum);
+    tcase_add_test(concurrent, concurrent_posts_unknown_twice_and_late_are_refused);
+    tcase_add_test(concurrent, a_concurrent_api_takes_one_init_error_before_the_first_next);
+    tcase_add_test(concurrent, a_concurrency_over_lambdas_limit_is_refused);
+    suite_add_tcase(s, concurrent);
     return s;
 }

@@ -19,6 +19,9 @@
  *  tenant-isolated           (local, the runner's) a case whose last invocation names a tenant:
  *                            that event for a new tenant after the case's tenants answers as in
  *                            a fresh environment, so no tenant's state reached another
+ *  concurrency-safe          (local, the runner's) a case whose function is on Lambda Managed
+ *                            Instances: its events run several at once in one environment answer
+ *                            as each alone (concurrency.h)
  * Which runtime a case's function has decides which contracts apply (runtime.h).
  */
 #ifndef LAMBDACHECK_CONTRACTS_H

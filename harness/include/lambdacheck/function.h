@@ -90,6 +90,9 @@ typedef struct {
 /* Lambda's limit of invocations one Managed Instances environment runs at once
  * (PerExecutionEnvironmentMaxConcurrency, 1-1600). */
 #define LC_MAX_CONCURRENCY 1600
+/* The memory of a Managed Instances function that names none: their least, 2 GB (one vCPU at
+ * the default 2 GB per vCPU; sam-resource-function.html, CapacityProviderConfig). */
+#define LC_MANAGED_MEMORY_MB 2048
 
 /* Credentials a function gets unless others are configured: well-formed and useless, so code that
  * calls AWS fails with an authentication error instead of reaching a real account. */

@@ -26,6 +26,7 @@
 #include "lambdacheck/target.h"
 #include "lambdacheck/expect.h"
 #include "lambdacheck/contracts.h"
+#include "lambdacheck/concurrency.h"
 #include "lambdacheck/runner.h"
 #include "lambdacheck/report.h"
 #include "lambdacheck/handler_coverage.h"

@@ -90,6 +90,12 @@ lc_runtime lc_runtime_python(int minor);
  * for the provided family, where Lambda does not define it. */
 bool lc_runtime_execution_env(lc_runtime r, char *out, size_t size);
 
+/* Lambda Managed Instances: the invocations one environment of this runtime runs at once per
+ * vCPU by default (Python 16, which is also its processes; Node.js 64; Java and .NET 32; from
+ * each runtime's page under lambda-managed-instances-runtimes.html); 0 for runtimes that
+ * Managed Instances do not run. */
+int lc_runtime_managed_concurrency_per_vcpu(lc_runtime r);
+
 /* The keys of the runtime client's error body, comma-separated ("errorType,errorMessage,trace"),
  * or NULL when the runtime has no fixed shape (provided runtimes post what they like). */
 const char *lc_runtime_error_keys(lc_runtime r);

@@ -58,6 +58,9 @@ typedef struct {
     const char *system_log_level;
     const char *alias;           /* AutoPublishAlias: the alias it also answers to, or NULL */
     const char *tenancy;         /* TenancyConfig.TenantIsolationMode ("PER_TENANT"), or NULL */
+    int max_concurrency;         /* Lambda Managed Instances (CapacityProviderConfig): its
+                                    PerExecutionEnvironmentMaxConcurrency, else the runtime's
+                                    default per vCPU times the vCPUs its memory buys; 0: none */
     const char *architecture;    /* Architectures' one entry ("x86_64", "arm64"); SAM's default
                                     x86_64 when missing */
     const json_t *event_sources; /* the queues and streams that invoke it, from its Events

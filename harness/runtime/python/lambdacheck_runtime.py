@@ -1113,6 +1113,19 @@ def _managed_instances():
     return os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY") is not None
 
 
+def _die_with(parent):
+    """A worker dies with the process that started it, as that one dies with the harness: no
+    worker outlives its environment."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, 9)  # PR_SET_PDEATHSIG, SIGKILL
+    except (ImportError, OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(1)
+
+
 def _run_processes():
     """Under Managed Instances, forks AWS_LAMBDA_MAX_CONCURRENCY processes that each load the
     handler and serve one invocation at a time, sharing /tmp, as AWS's Python client does
@@ -1124,9 +1137,11 @@ def _run_processes():
     except ValueError:
         count = 1
     children = []
+    parent = os.getpid()
     for _ in range(count):
         pid = os.fork()
         if pid == 0:
+            _die_with(parent)
             return
         children.append(pid)
     import signal
