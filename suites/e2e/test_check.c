@@ -141,7 +141,7 @@ START_TEST(the_junit_report_has_a_suite_per_library_with_logs)
     size_t n = fread(out, 1, sizeof out - 1, p);
     out[n] = '\0';
     ck_assert_int_eq(pclose(p), 0);
-    ck_assert_str_eq(out, "examples:6:0 must-fail:31:31\n"
+    ck_assert_str_eq(out, "examples:6:0 must-fail:33:33\n"
                           "must-fail 2 checks failed: no-unexpected-error, result-serializable\n"
                           "True\n"
                           "examples None\n");
@@ -191,7 +191,7 @@ static const char *const every_check[] = {
     "functionError", "errorType", "errorMessage", "logContains", "logNotContains", "logMatches",
     "coldStart", "maxDurationMs", "discarded", "no-unexpected-error", "result-serializable",
     "error-body-shape", "error-carries-request-id", "apigateway-rest-response", "sqs-response",
-    "streamText", "streamPrelude", "tenant-isolated", "awsCalls", "noAwsCalls", "http.status",
+    "streamText", "streamPrelude", "tenant-isolated", "concurrency-safe", "awsCalls", "noAwsCalls", "http.status",
     "http.headers.content-type", "http.body", "http.bodyContains", "http.json",
     "http.jsonContains", NULL};
 
