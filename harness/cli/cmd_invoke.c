@@ -54,6 +54,12 @@ static const char invoke_usage[] =
     "  --qualifier Q            version or alias (remote only)\n"
     "  --client-context JSON    the client context the handler sees\n"
     "  --tenant-id ID           the tenant (X-Amz-Tenant-Id) of a function with tenant isolation\n"
+    "  --check concurrency-safe  (local, Managed Instances) after the call, run the event alone\n"
+    "                           and then several at once in one environment; the answers must\n"
+    "                           agree (exit status 1 when they do not)\n"
+    "  --with-event FILE        with --check: another event to run among the first (repeatable,\n"
+    "                           up to 15): different events show shared state that copies of\n"
+    "                           one event cannot\n"
     "  --log-type Tail          print the invocation's log (last 4 KB) to standard error\n"
     "  --verbose                say which interpreter runs a Python function (and why) and which\n"
     "                           boto3 it gets\n"
@@ -80,11 +86,14 @@ typedef struct {
     bool json_output;
     bool stream;
     bool verbose; /* which interpreter and boto3 a Python function gets, and why */
+    bool check_concurrency; /* --check concurrency-safe */
+    const char *with_events[16]; /* --with-event files */
+    size_t n_with_events;
 } invoke_args;
 
 enum { OPT_PAYLOAD = OPT_FUNCTION_LAST, OPT_LOG_TYPE, OPT_OUTPUT, OPT_CLIENT_CONTEXT,
        OPT_ENDPOINT, OPT_INVOCATION_TYPE, OPT_QUALIFIER, OPT_STREAM, OPT_VERBOSE, OPT_TENANT_ID,
-       OPT_HELP };
+       OPT_CHECK, OPT_WITH_EVENT, OPT_HELP };
 
 static const struct option long_options[] = {
     CLI_FUNCTION_OPTIONS,
@@ -98,6 +107,8 @@ static const struct option long_options[] = {
     {"qualifier", required_argument, NULL, OPT_QUALIFIER},
     {"stream", no_argument, NULL, OPT_STREAM},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
+    {"check", required_argument, NULL, OPT_CHECK},
+    {"with-event", required_argument, NULL, OPT_WITH_EVENT},
     {"help", no_argument, NULL, OPT_HELP},
     {NULL, 0, NULL, 0},
 };
@@ -115,6 +126,19 @@ static int take_option(invoke_args *a, int opt, const char *arg)
     case OPT_QUALIFIER: a->qualifier = arg; return CLI_OK;
     case OPT_STREAM: a->stream = true; return CLI_OK;
     case OPT_VERBOSE: a->verbose = true; return CLI_OK;
+    case OPT_CHECK:
+        if (strcmp(arg, LC_CONCURRENCY_CHECK) != 0)
+            return cli_usage_error("invoke ", "--check takes %s, not '%s' (the other built-in "
+                                              "checks run with every case of 'lambdacheck check')",
+                                   LC_CONCURRENCY_CHECK, arg);
+        a->check_concurrency = true;
+        return CLI_OK;
+    case OPT_WITH_EVENT:
+        if (a->n_with_events == sizeof a->with_events / sizeof *a->with_events - 1)
+            return cli_usage_error("invoke ", "at most %zu --with-event files",
+                                   sizeof a->with_events / sizeof *a->with_events - 1);
+        a->with_events[a->n_with_events++] = arg;
+        return CLI_OK;
     case OPT_INVOCATION_TYPE:
         if (strcmp(arg, "RequestResponse") && strcmp(arg, "Event") && strcmp(arg, "DryRun"))
             return cli_usage_error("invoke ", "--invocation-type takes RequestResponse, Event or "
@@ -147,6 +171,12 @@ static int check_combination(const invoke_args *a)
     if (a->stream && a->json_output)
         return cli_usage_error("invoke ", "--stream prints the bytes as they come: it does not "
                                           "go with --output json");
+    if (a->n_with_events && !a->check_concurrency)
+        return cli_usage_error("invoke ", "--with-event goes with --check concurrency-safe");
+    if (a->check_concurrency && (a->endpoint_url || a->stream))
+        return cli_usage_error("invoke ", "--check concurrency-safe runs the event in local "
+                                          "Managed Instances environments: not with %s",
+                               a->endpoint_url ? "--endpoint-url" : "--stream");
     if (a->endpoint_url) {
         if (a->f.fn.name == NULL)
             return cli_usage_error("invoke ", "--endpoint-url needs --function-name");
@@ -338,6 +368,45 @@ static void explain_missing_sdk(const lc_function *fn, const lc_result *r)
         fprintf(stderr, "lambdacheck: note: %s; --log-type Tail shows how to supply it\n", sdk);
 }
 
+/* --check concurrency-safe: the verdict on standard error; CLI_FAILED unless it passed. */
+static int check_concurrency(const invoke_args *a, lc_emulator *em, const char *name,
+                             const lc_buf *payload, const json_t *ctx)
+{
+    const char *events[17] = {payload->data ? payload->data : "{}"};
+    const json_t *contexts[17] = {ctx};
+    lc_buf more[16];
+    size_t n = 1;
+    lc_error err = {0};
+    for (size_t i = 0; i < a->n_with_events; i++) {
+        lc_buf_init(&more[i], 0);
+        if (lc_buf_read_file(&more[i], a->with_events[i], &err) == LC_OK)
+            lc_json_validate(more[i].data ? more[i].data : "", more[i].len, a->with_events[i],
+                             &err);
+        contexts[n] = ctx;
+        events[n++] = more[i].data ? more[i].data : "{}";
+    }
+    lc_concurrency_probe probe = {.function = name, .events = events, .contexts = contexts,
+                                  .n_events = n};
+    lc_verdicts v = {0};
+    if (err.status != LC_OK || lc_concurrency_check(em, &probe, &v, &err) != LC_OK) {
+        cli_print_error(&err);
+        for (size_t i = 0; i < a->n_with_events; i++)
+            lc_buf_free(&more[i]);
+        return CLI_FAILED;
+    }
+    for (size_t i = 0; i < a->n_with_events; i++)
+        lc_buf_free(&more[i]);
+    const lc_verdict *verdict = &v.items[0];
+    static const char *const states[] = {[LC_CHECK_PASSED] = "passed", [LC_CHECK_FAILED] = "FAILED",
+                                         [LC_CHECK_NOT_CHECKED] = "not checked",
+                                         [LC_CHECK_WARNED] = "warning", [LC_CHECK_OFF] = "off"};
+    fprintf(stderr, "lambdacheck: %s %s: %s\n", verdict->check, states[verdict->state],
+            verdict->message);
+    int rc = verdict->state == LC_CHECK_PASSED ? CLI_OK : CLI_FAILED;
+    lc_verdicts_clear(&v);
+    return rc;
+}
+
 static int run_local(const invoke_args *a, const lc_buf *payload, json_t *ctx)
 {
     lc_function *fn = NULL;
@@ -373,6 +442,8 @@ static int run_local(const invoke_args *a, const lc_buf *payload, json_t *ctx)
         print_outcome(a, &o);
         explain_missing_sdk(lc_emulator_function_at(em, 0), &r);
         rc = r.function_error[0] ? CLI_FAILED : CLI_OK;
+        if (a->check_concurrency && check_concurrency(a, em, name, payload, ctx) != CLI_OK)
+            rc = CLI_FAILED;
     }
     lc_result_clear(&r);
     lc_emulator_free(em);

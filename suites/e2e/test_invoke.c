@@ -18,6 +18,7 @@
 
 #define PROBES LC_FIXTURES_DIR "/functions/probes"
 #define EXAMPLES LC_FIXTURES_DIR "/functions/examples"
+#define MANAGED LC_FIXTURES_DIR "/functions/managed"
 
 static cli_result invoke(const char *const *args)
 {
@@ -399,6 +400,66 @@ START_TEST(a_missing_interpreter_is_explained)
 }
 END_TEST
 
+/* --check concurrency-safe: a fixed /tmp file fails once another event runs beside it; a file
+ * per request passes; an ordinary function cannot be judged. */
+START_TEST(check_concurrency_safe_judges_a_handler_under_managed_instances)
+{
+    char *dir = scratch_dir("managed");
+    const char *second = scratch_write(dir, "second.json", "{\"order\": 2}");
+    char event[600];
+    snprintf(event, sizeof event, "%s", second);
+    cli_result r = invoke((const char *[]){"invoke", "--handler", "managed.fixed_file", "--code",
+                                           MANAGED, "--max-concurrency", "4", "--check",
+                                           "concurrency-safe", "--payload", "{\"order\": 1}",
+                                           "--with-event", event, NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_contains(r.out, "{\"order\": ");
+    ck_assert_contains(r.err, "concurrency-safe FAILED: 4 invocations at once");
+    cli_result_free(&r);
+    r = invoke((const char *[]){"invoke", "--handler", "managed.own_file", "--code", MANAGED,
+                                "--max-concurrency", "4", "--check", "concurrency-safe",
+                                "--payload", "{\"order\": 1}", "--with-event", event, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s", r.status, r.err);
+    ck_assert_contains(r.err, "concurrency-safe passed");
+    cli_result_free(&r);
+    r = invoke((const char *[]){"invoke", "--handler", "managed.own_file", "--code", MANAGED,
+                                "--check", "concurrency-safe", NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_contains(r.err, "concurrency-safe not checked: my-function is not on Lambda "
+                              "Managed Instances");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+START_TEST(managed_instances_options_refuse_what_lambda_refuses)
+{
+    const char *const bad[][12] = {
+        {"--max-concurrency", "0", NULL},
+        {"--max-concurrency", "1601", NULL},
+        {"--max-concurrency", "many", NULL},
+        {"--max-concurrency", "4", "--log-format", "Text", NULL},
+        {"--check", "tenant-isolated", NULL},
+        {"--with-event", "x.json", NULL},
+        {"--check", "concurrency-safe", "--stream", NULL},
+    };
+    const char *const says[] = {"from 1 to 1600, not '0'", "from 1 to 1600, not '1601'",
+                                "not 'many'", "JSON only", "--check takes concurrency-safe",
+                                "--with-event goes with --check", "not with --stream"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        const char *args[20] = {"invoke", "--handler", "managed.info", "--code", MANAGED};
+        size_t n = 5;
+        for (size_t j = 0; bad[i][j]; j++)
+            args[n++] = bad[i][j];
+        args[n] = NULL;
+        cli_result r = invoke(args);
+        ck_assert_msg(r.status != 0, "%s was accepted", bad[i][0]);
+        ck_assert_contains(r.err, says[i]);
+        cli_result_free(&r);
+    }
+}
+END_TEST
+
 Suite *invoke_suite(void)
 {
     Suite *s = suite_create("invoke");
@@ -421,12 +482,14 @@ Suite *invoke_suite(void)
     tcase_add_test(core, a_runtime_command_replaces_the_bundled_client);
     tcase_add_test(core, json_that_the_invoke_api_accepts_reaches_the_handler);
     tcase_add_test(core, an_empty_payload_is_an_empty_object);
+    tcase_add_test(core, check_concurrency_safe_judges_a_handler_under_managed_instances);
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 60);
     tcase_add_test(errors, bad_usage_exits_2_and_names_the_problem);
     tcase_add_test(errors, a_malformed_event_file_is_named_with_line_and_column);
     tcase_add_test(errors, a_missing_interpreter_is_explained);
+    tcase_add_test(errors, managed_instances_options_refuse_what_lambda_refuses);
     suite_add_tcase(s, errors);
     return s;
 }

@@ -3,6 +3,7 @@
  * lays a project out, with Globals, a layer, intrinsic tags and an env-vars file); layers,
  * region and account of a manifest's own functions. */
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #define TEMPLATE SAM_APP "/template.yaml"
 #define EVENT SAM_APP "/events/event.json"
 #define PROBES LC_FIXTURES_DIR "/functions/probes"
+#define MANAGED LC_FIXTURES_DIR "/functions/managed"
 
 static cli_result run(const char *const *args)
 {
@@ -649,6 +651,122 @@ START_TEST(an_arm64_function_runs_here_with_a_note)
 }
 END_TEST
 
+/* --- Lambda Managed Instances ------------------------------------------------------------------- */
+
+/* A SAM capacity provider and two functions on it, SAM's and CloudFormation's spelling. */
+static void managed_template(const char *dir, const char *concurrency, char *out, size_t size)
+{
+    scratch_write(dir, "template.yaml",
+                  "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+                  "  Provider:\n    Type: AWS::Serverless::CapacityProvider\n    Properties:\n"
+                  "      VpcConfig:\n        SubnetIds: [subnet-1]\n"
+                  "        SecurityGroupIds: [sg-1]\n"
+                  "  Managed:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+                  "      CodeUri: " MANAGED "\n      Handler: managed.info\n"
+                  "      Runtime: python3.12\n      CapacityProviderConfig:\n"
+                  "        Arn: !GetAtt Provider.Arn\n"
+                  "        PerExecutionEnvironmentMaxConcurrency: %s\n"
+                  "  Plain:\n    Type: AWS::Lambda::Function\n    Properties:\n"
+                  "      Code: " MANAGED "\n      Handler: managed.info\n      Runtime: python3.12\n"
+                  "      MemorySize: 4096\n      CapacityProviderConfig:\n"
+                  "        LambdaManagedInstancesCapacityProviderConfig:\n"
+                  "          CapacityProviderArn: !GetAtt Provider.Arn\n",
+                  concurrency);
+    snprintf(out, size, "%s/template.yaml", dir);
+}
+
+START_TEST(a_capacity_provider_puts_a_template_function_on_managed_instances)
+{
+    char *dir = scratch_dir("managed");
+    char template[600];
+    managed_template(dir, "3", template, sizeof template);
+    cli_result r = run((const char *[]){"invoke", "--template", template, "--function-name",
+                                        "Managed", NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "\"max_concurrency\": \"3\"");
+    ck_assert_contains(r.out, "\"initialization_type\": \"lambda-managed-instances\"");
+    ck_assert_contains(r.out, "\"memory\": \"2048\""); /* no MemorySize: Managed Instances' least */
+    cli_result_free(&r);
+    /* no concurrency given: Python's 16 per vCPU, two vCPUs in 4 GB at 2 GB each */
+    r = run((const char *[]){"invoke", "--template", template, "--function-name", "Plain", NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "\"max_concurrency\": \"32\"");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+START_TEST(a_capacity_provider_concurrency_outside_lambdas_range_is_named)
+{
+    char *dir = scratch_dir("managed");
+    char template[600];
+    managed_template(dir, "0", template, sizeof template);
+    cli_result r = run((const char *[]){"invoke", "--template", template, "--function-name",
+                                        "Managed", NULL});
+    ck_assert_int_ne(r.status, 0);
+    ck_assert_contains(r.err, "PerExecutionEnvironmentMaxConcurrency must be a whole number "
+                              "from 1 to 1600");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
+typedef struct {
+    const char *url;
+    cli_result r;
+} parallel_call;
+
+static void *call_serve(void *arg)
+{
+    parallel_call *c = arg;
+    c->r = run((const char *[]){"invoke", "--endpoint-url", c->url, "--function-name", "Managed",
+                                "--payload", "{\"sleep_ms\": 500}", NULL});
+    return NULL;
+}
+
+/* serve runs invocations that arrive together in one Managed Instances environment, in
+ * processes of their own. */
+START_TEST(serve_runs_calls_at_once_in_one_managed_environment)
+{
+    char *dir = scratch_dir("managed");
+    char template[600];
+    managed_template(dir, "3", template, sizeof template);
+    background bg = {0};
+    bg_start(&bg, (const char *[]){cli_path(), "serve", "--template", template, "--port-file",
+                                   "{port_file}", NULL});
+    parallel_call calls[3];
+    pthread_t threads[3];
+    for (int i = 0; i < 3; i++) {
+        calls[i].url = bg_url(&bg);
+        pthread_create(&threads[i], NULL, call_serve, &calls[i]);
+    }
+    json_int_t pids[3];
+    double latest_start = 0, earliest_end = 1e18;
+    for (int i = 0; i < 3; i++) {
+        pthread_join(threads[i], NULL);
+        ck_assert_msg(calls[i].r.status == 0, "exit %d: %s", calls[i].r.status, calls[i].r.err);
+        json_t *p = json_loads(calls[i].r.out, 0, NULL);
+        pids[i] = json_integer_value(json_object_get(p, "pid"));
+        double start = json_real_value(json_object_get(p, "start"));
+        double end = json_real_value(json_object_get(p, "end"));
+        latest_start = start > latest_start ? start : latest_start;
+        earliest_end = end < earliest_end ? end : earliest_end;
+        json_decref(p);
+        cli_result_free(&calls[i].r);
+    }
+    ck_assert(pids[0] != pids[1] && pids[1] != pids[2] && pids[0] != pids[2]);
+    ck_assert_msg(latest_start < earliest_end, "the calls did not run at once");
+    char *log = NULL;
+    ck_assert_int_eq(bg_stop_with_log(&bg, &log), 0);
+    size_t cold = 0; /* one environment: one cold start */
+    for (const char *p = log; (p = strstr(p, " cold\n")) != NULL; p++)
+        cold++;
+    ck_assert_msg(cold == 1, "%zu cold starts:\n%s", cold, log);
+    free(log);
+    scratch_remove(dir);
+}
+END_TEST
+
 Suite *sam_suite(void)
 {
     Suite *s = suite_create("sam");
@@ -659,12 +777,15 @@ Suite *sam_suite(void)
     tcase_add_test(invoke, invoke_explains_what_a_template_cannot_give);
     tcase_add_test(invoke, invoke_runs_a_function_with_tenancy_locally);
     tcase_add_test(invoke, a_node_handler_reads_context_tenant_id);
+    tcase_add_test(invoke, a_capacity_provider_puts_a_template_function_on_managed_instances);
+    tcase_add_test(invoke, a_capacity_provider_concurrency_outside_lambdas_range_is_named);
     suite_add_tcase(s, invoke);
     TCase *serve = tcase_create("serve");
     tcase_set_timeout(serve, 120);
     tcase_add_test(serve, serve_serves_every_function_of_a_template);
     tcase_add_test(serve, serve_answers_to_a_functions_auto_publish_alias);
     tcase_add_test(serve, serve_isolates_tenants_of_a_template_function_with_tenancy);
+    tcase_add_test(serve, serve_runs_calls_at_once_in_one_managed_environment);
     suite_add_tcase(s, serve);
     TCase *check = tcase_create("check");
     tcase_set_timeout(check, 120);
