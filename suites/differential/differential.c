@@ -18,6 +18,7 @@
  * Prints a line per scenario and "N scenarios: A agree, D differ"; exits 1 when any differs. */
 #include <regex.h>
 #include <stdbool.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +318,50 @@ static json_t *variables(const scenario *s, const options *o, bool reference)
     return env;
 }
 
+typedef struct {
+    lc_emulator *em;
+    const char *payload;
+    const json_t *overrides;
+    lc_result r;
+    lc_status st;
+    lc_error err;
+} together_call;
+
+static void *together_main(void *arg)
+{
+    together_call *c = arg;
+    lc_invoke_options opt = {.payload = c->payload, .payload_len = strlen(c->payload),
+                             .context = c->overrides};
+    c->st = lc_emulator_invoke(c->em, "differential", &opt, &c->r, &c->err);
+    return NULL;
+}
+
+/* A scenario's "together": its calls at once, as a Managed Instances environment takes them;
+ * the views keep the calls' order of starting. */
+static bool invoke_together(lc_emulator *em, const char *payload, const json_t *overrides,
+                            call_view *views, int calls, const char *code_dir, lc_error *err)
+{
+    together_call c[8];
+    pthread_t threads[8];
+    for (int i = 0; i < calls; i++) {
+        c[i] = (together_call){.em = em, .payload = payload, .overrides = overrides};
+        pthread_create(&threads[i], NULL, together_main, &c[i]);
+    }
+    bool ok = true;
+    for (int i = 0; i < calls; i++) {
+        pthread_join(threads[i], NULL);
+        if (c[i].st != LC_OK && ok) {
+            *err = c[i].err;
+            ok = false;
+        }
+        if (c[i].st == LC_OK) {
+            view_call(&c[i].r, code_dir, &views[i]);
+            lc_result_clear(&c[i].r);
+        }
+    }
+    return ok;
+}
+
 /* Runs the scenario on one side; fills views (one per call). */
 static bool run_side(const scenario *s, const options *o, bool reference, call_view *views,
                      int calls, char *why, size_t why_size)
@@ -334,7 +379,9 @@ static bool run_side(const scenario *s, const options *o, bool reference, call_v
         .execution_env = json_string_value(json_object_get(s->spec, "executionEnv")),
         .environment = env,
         .timeout_ms = 20000,
-        .memory_mb = 1024,
+        .memory_mb = json_object_get(s->spec, "maxConcurrency") ? 2048 : 1024,
+        /* Lambda Managed Instances: both clients in their multi-concurrent mode */
+        .max_concurrency = (int)json_integer_value(json_object_get(s->spec, "maxConcurrency")),
         /* AWS's client sees the host's packages (it needs simplejson from them); so does ours */
         .host_packages = true,
     };
@@ -353,7 +400,9 @@ static bool run_side(const scenario *s, const options *o, bool reference, call_v
         json_object_get(s->spec, "clientContext")
             ? json_pack("{s:O}", "clientContext", json_object_get(s->spec, "clientContext"))
             : NULL;
-    for (int i = 0; ok && i < calls; i++) {
+    if (ok && json_is_true(json_object_get(s->spec, "together")))
+        ok = invoke_together(em, payload, overrides, views, calls, s->code_dir, &err);
+    for (int i = 0; ok && !json_is_true(json_object_get(s->spec, "together")) && i < calls; i++) {
         lc_invoke_options opt = {
             .payload = payload, .payload_len = strlen(payload), .context = overrides};
         lc_result r;
@@ -403,6 +452,16 @@ static bool compare(const call_view *ours, const call_view *theirs, int calls, b
     return same;
 }
 
+/* Calls made at once, in a stable order: by outcome, then payload, then log. */
+static int by_view(const void *a, const void *b)
+{
+    const call_view *x = a, *y = b;
+    int c = strcmp(x->summary, y->summary);
+    if (c == 0)
+        c = strcmp(x->payload, y->payload);
+    return c ? c : strcmp(x->log, y->log);
+}
+
 /* 1 agree, 0 differ, -1 could not run. */
 /* Why the bundled client is known to differ from AWS's on this runtime (the scenario's
  * "known": {"nodejs24.x": "why"}), or NULL. A known difference that no longer differs is stale,
@@ -438,6 +497,10 @@ static int run_scenario(const json_t *spec, const options *o)
         free_views(ours, calls);
         free_views(theirs, calls);
         return -1;
+    }
+    if (json_is_true(json_object_get(spec, "together"))) { /* which call was cold is a race */
+        qsort(ours, (size_t)calls, sizeof *ours, by_view);
+        qsort(theirs, (size_t)calls, sizeof *theirs, by_view);
     }
     lc_buf details;
     lc_buf_init(&details, 0);
@@ -551,11 +614,16 @@ int main(int argc, char **argv)
         fprintf(stderr, "differential: %s:%d: %s\n", path, jerr.line, jerr.text);
         return 2;
     }
-    snprintf(o.reference_command, sizeof o.reference_command, "%s %s/reference_launcher.%s",
-             o.node ? "{node}" : "{python}", o.suite_dir, o.node ? "mjs" : "py");
+    if (o.node) /* the transport's stand-in is preloaded into every thread of the client */
+        snprintf(o.reference_command, sizeof o.reference_command,
+                 "{node} --import %s/reference_transport.mjs %s/reference_launcher.mjs",
+                 o.suite_dir, o.suite_dir);
+    else
+        snprintf(o.reference_command, sizeof o.reference_command,
+                 "{python} %s/reference_launcher.py", o.suite_dir);
     compile_rules();
     setvbuf(stdout, NULL, _IOLBF, 0);
-    int agree = 0, differ = 0, broken = 0, known = 0;
+    int agree = 0, differ = 0, broken = 0, known = 0, elsewhere = 0;
     size_t i;
     json_t *spec;
     json_array_foreach(list, i, spec)
@@ -563,6 +631,18 @@ int main(int argc, char **argv)
         const char *name = json_string_value(json_object_get(spec, "name"));
         if (o.filter && (name == NULL || strstr(name, o.filter) == NULL))
             continue;
+        /* "runtimes": the runtimes whose client has what the scenario tries (Lambda Managed
+           Instances run only aws-lambda-ric 4.x) */
+        const json_t *runtimes = json_object_get(spec, "runtimes");
+        bool here = runtimes == NULL;
+        size_t k;
+        json_t *r;
+        json_array_foreach(runtimes, k, r)
+            here |= o.node && strcmp(json_string_value(r) ? json_string_value(r) : "", o.runtime) == 0;
+        if (!here) {
+            elsewhere++;
+            continue;
+        }
         int v = run_scenario(spec, &o);
         agree += v == 1;
         differ += v == 0;
@@ -571,8 +651,8 @@ int main(int argc, char **argv)
     }
     if (o.node)
         printf("differential: %d Node.js scenarios: %d agree, %d differ, %d known to differ, %d "
-               "could not run (%s; AWS's aws-lambda-ric from %s, %s)\n",
-               agree + differ + known + broken, agree, differ, known, broken, o.runtime,
+               "could not run, %d for other runtimes only (%s; AWS's aws-lambda-ric from %s, %s)\n",
+               agree + differ + known + broken, agree, differ, known, broken, elsewhere, o.runtime,
                o.reference,
                has_native_transport(o.reference) ? "with its native transport"
                                                  : "with a stand-in for its native transport");

@@ -454,6 +454,28 @@ START_TEST(a_case_naming_an_undeclared_function_is_refused_before_anything_runs)
 }
 END_TEST
 
+/* A manifest's maxConcurrency is Lambda's PerExecutionEnvironmentMaxConcurrency: 1-1600. */
+START_TEST(a_manifest_max_concurrency_outside_lambdas_range_is_named)
+{
+    const char *const bad[] = {"0", "1601", "\"4\""};
+    const char *const says[] = {"maxConcurrency must be 1-1600", "maxConcurrency must be 1-1600",
+                                "maxConcurrency must be an integer"};
+    for (size_t i = 0; i < 3; i++) {
+        char fn[512];
+        snprintf(fn, sizeof fn,
+                 "\"f\": {\"handler\": \"probes.echo\", \"code\": \"" PROBES "\", "
+                 "\"maxConcurrency\": %s}",
+                 bad[i]);
+        char *dir = library(fn, (const char *[]){"a", "{\"function\": \"f\"}", NULL});
+        cli_result r = check((const char *[]){"check", dir, NULL});
+        ck_assert_int_eq(r.status, 3);
+        ck_assert_contains(r.err, says[i]);
+        cli_result_free(&r);
+        scratch_remove(dir);
+    }
+}
+END_TEST
+
 /* 3. A run that found no case exited 0. */
 /* A link up (up -> ..) ran each case 8 times, two self-links made 131,072 ids, and a link to /
  * walked the whole file system: each real folder is walked once, and links that lead out of the
@@ -1194,6 +1216,7 @@ Suite *check_suite(void)
     tcase_add_test(trust, discarded_fails_when_the_handler_never_ran);
     tcase_add_test(trust, a_case_without_expectations_fails_when_the_function_fails);
     tcase_add_test(trust, a_case_naming_an_undeclared_function_is_refused_before_anything_runs);
+    tcase_add_test(trust, a_manifest_max_concurrency_outside_lambdas_range_is_named);
     tcase_add_test(trust, finding_no_case_is_not_a_pass);
     tcase_add_test(trust, case_folders_reached_through_links_are_walked_once);
     tcase_add_test(trust, a_process_a_case_starts_ends_with_the_case);

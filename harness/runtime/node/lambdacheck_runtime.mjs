@@ -44,7 +44,12 @@ function runtimeError(kind) {
         this.name = `Runtime.${kind}`;
     }
   };
-  Object.defineProperty(cls, 'name', { value: kind });
+  // aws-lambda-ric 4.x names three of its classes with an "Error" suffix, which a JSON log
+  // record's errorType shows
+  const suffixed = ['HandlerNotFound', 'MalformedHandlerName', 'CallbackHandlerDeprecated'];
+  Object.defineProperty(cls, 'name', {
+    value: callbacksRemoved() && suffixed.includes(kind) ? `${kind}Error` : kind,
+  });
   cls.prototype.name = `Runtime.${kind}`;
   return cls;
 }
@@ -152,7 +157,9 @@ const REQUEST_ID = Symbol.for('aws.lambda.runtime.requestId');
 const TENANT_ID = Symbol.for('aws.lambda.runtime.tenantId');
 
 // Lambda Managed Instances: the platform sets AWS_LAMBDA_MAX_CONCURRENCY (runtimes-api.html).
-const managedInstances = () => process.env.AWS_LAMBDA_MAX_CONCURRENCY !== undefined;
+function managedInstances() {
+  return process.env.AWS_LAMBDA_MAX_CONCURRENCY !== undefined;
+}
 // Under Managed Instances, the invocation a piece of code runs for: {id, tenantId}.
 const invocationStore = new AsyncLocalStorage();
 const currentRequestId = () => (managedInstances() ? invocationStore.getStore()?.id ?? '-'

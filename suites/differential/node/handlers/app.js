@@ -145,3 +145,14 @@ exports.succeedThenExit = (event, context) => {
   context.succeed('answered before the exit');
   process.exit(0);
 };
+
+// Managed Instances: invocations at once in one worker share its globals.
+let inFlight = 0;
+exports.sharedCounter = async () => {
+  inFlight++;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const seen = inFlight;
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  inFlight--;
+  return { seen };
+};
