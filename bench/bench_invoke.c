@@ -16,6 +16,9 @@
  *   gateway    requests/s and p50/p99 of a trivial Python and Node.js function behind a REST API,
  *              an HTTP API and a function URL (the gateway), next to the Invoke API over HTTP,
  *              both on one kept-alive connection: the gateway's added cost per request
+ *   managed    calls/s of a trivial Python and Node.js handler through one Lambda Managed
+ *              Instances environment taking N = 1, 4 and 16 invocations at once, next to N
+ *              ordinary environments, each with N callers
  *   teardown   stopping 8 environments, next to stopping 1
  *   suite      `lambdacheck check` of the bundled example and conformance libraries
  * Usage: bench_invoke [N [SECTION...]]: N warm calls per rate (default 20000); the sections named
@@ -25,6 +28,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdbool.h>
@@ -637,6 +641,82 @@ static void teardown(const char *python)
            fb, fb / fa);
 }
 
+/* --- Managed Instances ------------------------------------------------------------------------- */
+
+typedef struct {
+    lc_emulator *em;
+    size_t calls;
+    bool ok;
+    pthread_t thread;
+} managed_caller;
+
+static void *managed_caller_main(void *arg)
+{
+    managed_caller *m = arg;
+    caller c = {.em = m->em, .function = "trivial", .payload = "{}", .len = 2};
+    m->ok = true;
+    for (size_t i = 0; i < m->calls && m->ok; i++)
+        m->ok = call_emulator(&c);
+    return NULL;
+}
+
+/* callers threads making calls each at once; the wall time in seconds. */
+static double managed_round(lc_emulator *em, int callers, size_t calls)
+{
+    managed_caller m[16];
+    int64_t start = lc_monotonic_ns();
+    for (int i = 0; i < callers; i++) {
+        m[i] = (managed_caller){.em = em, .calls = calls};
+        pthread_create(&m[i].thread, NULL, managed_caller_main, &m[i]);
+    }
+    for (int i = 0; i < callers; i++) {
+        pthread_join(m[i].thread, NULL);
+        if (!m[i].ok) {
+            fprintf(stderr, "bench: a call failed (managed)\n");
+            exit(1);
+        }
+    }
+    return (double)(lc_monotonic_ns() - start) / 1e9;
+}
+
+/* Calls/s of n calls by `callers` threads into a function of one Managed Instances environment
+ * (max_concurrency callers) or of `callers` ordinary environments (max_concurrency 0). */
+static double managed_rate(const char *runtime, int callers, int max_concurrency, size_t n)
+{
+    lc_function_config cfg = {.name = "trivial", .handler = "trivial.handler",
+                              .code_dir = TRIVIAL, .runtime = runtime, .concurrency = callers,
+                              .max_concurrency = max_concurrency};
+    lc_function *fn;
+    lc_emulator *em;
+    lc_error err = {0};
+    if (lc_function_new(&cfg, &fn, &err) != LC_OK || lc_emulator_new(NULL, &em, NULL) != LC_OK) {
+        printf("  (cannot run %s: %s)\n", runtime, err.message);
+        return 0;
+    }
+    lc_emulator_add_function(em, fn, NULL);
+    managed_round(em, callers, 50); /* every environment or worker started and warm */
+    size_t each = n / (size_t)callers;
+    double seconds = managed_round(em, callers, each);
+    lc_emulator_free(em);
+    return (double)(each * (size_t)callers) / seconds;
+}
+
+static void managed(size_t n)
+{
+    printf("managed: calls/s of a trivial handler, N callers at once: one Managed Instances "
+           "environment taking N, next to N ordinary environments\n");
+    const char *runtimes[] = {"python3.12", "nodejs22.x"};
+    const int ns[] = {1, 4, 16};
+    for (int r = 0; r < 2; r++)
+        for (int i = 0; i < 3; i++) {
+            double one = managed_rate(runtimes[r], ns[i], ns[i], n / 4);
+            double many = managed_rate(runtimes[r], ns[i], 0, n / 4);
+            printf("  %-10s N=%-2d  one environment %7.0f calls/s   %2d environments %7.0f calls/s"
+                   "   %.2fx\n",
+                   runtimes[r], ns[i], one, ns[i], many, many > 0 ? one / many : 0.0);
+        }
+}
+
 /* --- the suite --------------------------------------------------------------------------------- */
 
 static void suite(void)
@@ -647,8 +727,8 @@ static void suite(void)
     printf("  median of 5: %.2f s (goal under 5 s)\n", median_ms(argv, 5) / 1000.0);
 }
 
-static const char *const SECTIONS[] = {"warm",     "payloads", "cold",  "node",
-                                       "gateway",  "teardown", "suite", NULL};
+static const char *const SECTIONS[] = {"warm",    "payloads", "cold",  "node", "gateway",
+                                       "managed", "teardown", "suite", NULL};
 
 /* Sections named after N on the command line run; none named: all of them. */
 static bool wanted(int argc, char **argv, const char *section)
@@ -679,8 +759,8 @@ int main(int argc, char **argv)
             known = known || strcmp(argv[i], *s) == 0;
         if (!known) {
             fprintf(stderr,
-                    "bench: no section '%s' (warm, payloads, cold, node, gateway, teardown, "
-                    "suite)\n",
+                    "bench: no section '%s' (warm, payloads, cold, node, gateway, managed, "
+                    "teardown, suite)\n",
                     argv[i]);
             return 2;
         }
@@ -696,6 +776,8 @@ int main(int argc, char **argv)
         node(n);
     if (wanted(argc, argv, "gateway"))
         gateway(n);
+    if (wanted(argc, argv, "managed"))
+        managed(n);
     if (wanted(argc, argv, "teardown"))
         teardown(python);
     if (wanted(argc, argv, "suite"))
