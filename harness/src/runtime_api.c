@@ -87,6 +87,7 @@ struct lc_runtime_api {
     bool stopping;
     bool initialized;
     int64_t initialized_ns;
+    bool init_error_taken; /* an /init/error was accepted: later ones are 403 */
     lc__http_request *parked; /* a /next waiting for work */
 
     inv_state state;
@@ -362,7 +363,10 @@ static void handle_post_for(lc_runtime_api *api, lc__http_request *req, const ch
 
 static void handle_init_error(lc_runtime_api *api, lc__http_request *req)
 {
-    bool allowed = !api->initialized && !api->has_outcome;
+    /* the first init error is taken, later ones (every worker of a Managed Instances
+       environment reports its own) are refused, as by the Runtime Interface Emulator */
+    bool allowed = !api->initialized && !api->has_outcome && !api->init_error_taken;
+    api->init_error_taken = api->init_error_taken || allowed;
     record_post(api, req, allowed ? 202 : 403, allowed);
     if (allowed)
         set_outcome(api, LC_RUNTIME_INIT_ERROR, req);

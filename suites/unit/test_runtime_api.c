@@ -488,6 +488,10 @@ START_TEST(a_concurrent_api_takes_one_init_error_before_the_first_next)
     ck_assert(lc_runtime_api_take_outcome(api, &o));
     ck_assert_int_eq(o.kind, LC_RUNTIME_INIT_ERROR);
     lc_runtime_outcome_clear(&o);
+    /* once the first has been taken too */
+    r = post("/2018-06-01/runtime/init/error", "{\"errorType\":\"E\"}", NULL);
+    ck_assert_int_eq(r.status, 403);
+    http_reply_free(&r);
 }
 END_TEST
 

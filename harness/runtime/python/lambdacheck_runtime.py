@@ -1130,8 +1130,8 @@ def _run_processes():
     """Under Managed Instances, forks AWS_LAMBDA_MAX_CONCURRENCY processes that each load the
     handler and serve one invocation at a time, sharing /tmp, as AWS's Python client does
     (lambda-managed-instances-python-runtime.html). Returns in each child; the parent waits for
-    them all and exits, so the environment ends once no process serves it. A process that dies
-    leaves the others serving, as on Lambda."""
+    them all and exits (status 0), so the environment ends once no process serves it. A process
+    that dies leaves the others serving, as on Lambda."""
     try:
         count = max(1, int(os.environ["AWS_LAMBDA_MAX_CONCURRENCY"]))
     except ValueError:
@@ -1154,17 +1154,16 @@ def _run_processes():
                 pass
 
     signal.signal(signal.SIGTERM, forward)
-    status = 0
     for child in children:
         while True:
             try:
-                _, code = os.waitpid(child, 0)
+                os.waitpid(child, 0)
                 break
             except InterruptedError:
                 continue
-        if code and not status:
-            status = os.waitstatus_to_exitcode(code)
-    os._exit(status if status > 0 else 1 if status else 0)
+    # AWS's client only joins its workers, then returns: the environment's process ends
+    # without a status of its own, whatever the workers' were
+    os._exit(0)
 
 
 def main(argv, host_packages=False, exit_on_sigterm=False, layers=()):
