@@ -249,36 +249,45 @@ static void set_stream_error(lc_runtime_api *api, lc__http_request *req, const c
 
 /* --- endpoints (the loop's thread; mu held) --------------------------------------------------- */
 
-/* Answers a waiting /next with the queued invocation. */
-static void deliver_next(lc_runtime_api *api, lc__http_request *req)
+/* Answers a /next with an invocation: its Lambda-Runtime-* headers, the deadline (from now, when
+ * it has a timeout; *deadline_ms gets it) and the event's bytes, shared with the answer. */
+static void answer_next(lc_runtime_api *api, lc__http_request *req, const json_t *inv_headers,
+                        long timeout_ms, const char *content_type, shared_bytes *payload,
+                        int64_t *deadline_ms)
 {
-    char deadline[32], *headers[16];
+    char *headers[16];
     size_t n = 0;
     const char *name;
     json_t *value;
-    json_object_foreach(api->headers, name, value)
+    json_object_foreach((json_t *)inv_headers, name, value)
     {
-        if (n < 12 && !(api->timeout_ms > 0 && strcmp(name, "Lambda-Runtime-Deadline-Ms") == 0) &&
+        if (n < 12 && !(timeout_ms > 0 && strcmp(name, "Lambda-Runtime-Deadline-Ms") == 0) &&
             asprintf(&headers[n], "%s: %s", name, json_string_value(value)) > 0)
             n++;
     }
-    if (api->timeout_ms > 0) {
-        api->deadline_ms = lc_now_ms() + api->timeout_ms;
-        snprintf(deadline, sizeof deadline, "%lld", (long long)api->deadline_ms);
-        if (asprintf(&headers[n], "Lambda-Runtime-Deadline-Ms: %s", deadline) > 0)
+    if (timeout_ms > 0) {
+        *deadline_ms = lc_now_ms() + timeout_ms;
+        if (asprintf(&headers[n], "Lambda-Runtime-Deadline-Ms: %lld", (long long)*deadline_ms) > 0)
             n++;
     }
     if (asprintf(&headers[n], "Content-Type: %s",
-                 api->content_type[0] ? api->content_type : "application/json") > 0)
+                 content_type[0] ? content_type : "application/json") > 0)
         n++;
     headers[n] = NULL;
-    api->state = INV_RUNNING;
-    api->delivered_ns = lc_monotonic_ns();
-    atomic_fetch_add(&api->payload->refs, 1); /* the answer's, until it is sent */
-    lc__http_respond(api->http, req, 200, (const char *const *)headers, api->payload->data,
-                     api->payload->len, release_data);
+    atomic_fetch_add(&payload->refs, 1); /* the answer's, until it is sent */
+    lc__http_respond(api->http, req, 200, (const char *const *)headers, payload->data,
+                     payload->len, release_data);
     for (size_t i = 0; i < n; i++)
         free(headers[i]);
+}
+
+/* Answers a waiting /next with the queued invocation. */
+static void deliver_next(lc_runtime_api *api, lc__http_request *req)
+{
+    api->state = INV_RUNNING;
+    api->delivered_ns = lc_monotonic_ns();
+    answer_next(api, req, api->headers, api->timeout_ms, api->content_type, api->payload,
+                &api->deadline_ms);
 }
 
 static void handle_next(lc_runtime_api *api, lc__http_request *req)
@@ -436,32 +445,10 @@ static void free_inv(lc_runtime_api *api, concurrent_inv *inv)
 
 static void deliver_inv(lc_runtime_api *api, concurrent_inv *inv, lc__http_request *req)
 {
-    char *headers[16];
-    size_t n = 0;
-    const char *name;
-    json_t *value;
-    json_object_foreach(inv->headers, name, value)
-    {
-        if (n < 12 && !(inv->timeout_ms > 0 && strcmp(name, "Lambda-Runtime-Deadline-Ms") == 0) &&
-            asprintf(&headers[n], "%s: %s", name, json_string_value(value)) > 0)
-            n++;
-    }
-    if (inv->timeout_ms > 0) {
-        inv->deadline_ms = lc_now_ms() + inv->timeout_ms;
-        if (asprintf(&headers[n], "Lambda-Runtime-Deadline-Ms: %lld",
-                     (long long)inv->deadline_ms) > 0)
-            n++;
-    }
-    if (asprintf(&headers[n], "Content-Type: %s", inv->content_type) > 0)
-        n++;
-    headers[n] = NULL;
     inv->state = INV_RUNNING;
     inv->delivered_ns = lc_monotonic_ns();
-    atomic_fetch_add(&inv->payload->refs, 1); /* the answer's, until it is sent */
-    lc__http_respond(api->http, req, 200, (const char *const *)headers, inv->payload->data,
-                     inv->payload->len, release_data);
-    for (size_t i = 0; i < n; i++)
-        free(headers[i]);
+    answer_next(api, req, inv->headers, inv->timeout_ms, inv->content_type, inv->payload,
+                &inv->deadline_ms);
 }
 
 static void park(lc_runtime_api *api, lc__http_request *req)
