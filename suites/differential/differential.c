@@ -241,18 +241,23 @@ static const char *end_name(lc_end e)
 
 /* After an init error the platform stops the process; what a client writes between its
  * /init/error and that stop races it. AWS's aws-lambda-ric 4.x then ends in Node's report of an
- * unhandled rejection, of which a run keeps none, some or all: that report is cut from the log
- * (up to the platform's next line) so that a race of this machine is not a verdict. */
+ * unhandled rejection, of which a run keeps none, some or all, before or after the platform's
+ * START line: that report is cut from the log (up to the platform's next line of any kind: START,
+ * END, REPORT or INIT_REPORT) so that a race of this machine is not a verdict. */
 static char *drop_post_init_error_crash(const char *log)
 {
     static const char marker[] = "\nnode:internal/process/promises:";
     const char *at = strstr(log, marker);
     if (at == NULL)
         return strdup(log);
-    const char *next = strstr(at + 1, "\nSTART RequestId:");
-    const char *init = strstr(at + 1, "\nINIT_REPORT");
-    if (next == NULL || (init && init < next))
-        next = init;
+    static const char *const platform[] = {"\nSTART RequestId:", "\nEND RequestId:",
+                                           "\nREPORT RequestId:", "\nINIT_REPORT"};
+    const char *next = NULL;
+    for (size_t i = 0; i < sizeof platform / sizeof *platform; i++) {
+        const char *p = strstr(at + 1, platform[i]);
+        if (p && (next == NULL || p < next))
+            next = p;
+    }
     lc_buf out;
     lc_buf_init(&out, 0);
     lc_buf_append(&out, log, (size_t)(at - log));
