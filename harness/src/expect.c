@@ -1,5 +1,6 @@
 #include "lambdacheck/expect.h"
 
+#include <ctype.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -221,19 +222,124 @@ static bool kind_matches(value_kind kind, const json_t *v)
     }
 }
 
+/* --- regular expressions (logMatches) --------------------------------------------------------- */
+
+/* The C library compiles some patterns in time exponential in their length (adjacent repetitions:
+ * "x***...") or in memory the product of nested intervals ("((a{255}){255}){255}"). Those are
+ * refused before regcomp sees them: adjacent duplication symbols are undefined in POSIX EREs
+ * anyway (XBD 9.4.6), and no log check needs a pattern of more than MAX_REGEX_COPIES atoms once
+ * its intervals are expanded. */
+#define MAX_REGEX_BYTES 4096
+#define MAX_REGEX_COPIES 100000.0
+#define MAX_REGEX_DEPTH 64
+
+/* Where in pattern a bracket expression that starts at p ("[...]") ends (past its ']'). */
+static const char *past_bracket(const char *p)
+{
+    const char *q = p + 1;
+    if (*q == '^')
+        q++;
+    if (*q == ']')
+        q++;
+    while (*q && *q != ']') {
+        if (q[0] == '[' && (q[1] == ':' || q[1] == '.' || q[1] == '=')) {
+            const char *end = strstr(q + 2, (char[]){q[1], ']', '\0'});
+            q = end ? end + 2 : q + strlen(q);
+        } else {
+            q++;
+        }
+    }
+    return *q ? q + 1 : q;
+}
+
+/* Why pattern is refused before it is compiled, or NULL. */
+static const char *regex_too_costly(const char *pattern)
+{
+    if (strlen(pattern) > MAX_REGEX_BYTES)
+        return "it is longer than 4096 bytes";
+    double total[MAX_REGEX_DEPTH + 1] = {0}, last[MAX_REGEX_DEPTH + 1] = {0};
+    int depth = 0;
+    bool repeated = false; /* the last token was a duplication symbol */
+    for (const char *p = pattern; *p;) {
+        char c = *p;
+        if (c == '*' || c == '+' || c == '?' || c == '{') {
+            if (repeated)
+                return "it has adjacent repetition operators (such as \"**\"), which POSIX "
+                       "leaves undefined";
+            double times = 1;
+            if (c == '{') {
+                char *end;
+                long lo = strtol(p + 1, &end, 10), hi = lo;
+                if (*end == ',')
+                    hi = isdigit((unsigned char)end[1]) ? strtol(end + 1, &end, 10) : lo + 1;
+                times = hi > lo ? (double)hi : (double)lo;
+                const char *close = strchr(p, '}');
+                p = close ? close + 1 : p + strlen(p);
+            } else {
+                p++;
+            }
+            total[depth] += last[depth] * (times > 1 ? times - 1 : 0);
+            last[depth] *= times > 1 ? times : 1;
+            if (total[depth] > MAX_REGEX_COPIES)
+                return "its repetitions expand to more than 100000 copies";
+            repeated = true;
+            continue;
+        }
+        repeated = false;
+        double atom = 1;
+        if (c == '(') {
+            if (depth == MAX_REGEX_DEPTH)
+                return "its groups are nested more than 64 deep";
+            depth++;
+            total[depth] = last[depth] = 0;
+            p++;
+            continue;
+        }
+        if (c == ')' && depth > 0) {
+            atom = total[depth--];
+            p++;
+        } else if (c == '|') {
+            last[depth] = 0;
+            p++;
+            continue;
+        } else if (c == '[') {
+            p = past_bracket(p);
+        } else if (c == '\\' && p[1]) {
+            p += 2;
+        } else {
+            p++;
+        }
+        total[depth] += atom;
+        last[depth] = atom;
+    }
+    return NULL;
+}
+
+/* regcomp for a pattern of a case: refused (REG_ESPACE, why set) when too costly to compile. */
+static int compile_regex(regex_t *re, const char *pattern, int flags, char *why, size_t size)
+{
+    const char *costly = regex_too_costly(pattern);
+    if (costly) {
+        snprintf(why, size, "%s", costly);
+        return REG_ESPACE;
+    }
+    int rc = regcomp(re, pattern, flags);
+    if (rc != 0)
+        regerror(rc, re, why, size);
+    return rc;
+}
+
 static lc_status check_regexes(const json_t *v, const char *source, const char *where,
                                lc_error *err)
 {
     for (size_t i = 0; i < string_count(v); i++) {
         regex_t re;
-        int rc = regcomp(&re, string_at(v, i), REG_EXTENDED | REG_NEWLINE | REG_NOSUB);
-        if (rc != 0) {
-            char why[256];
-            regerror(rc, &re, why, sizeof why);
+        char why[256];
+        if (compile_regex(&re, string_at(v, i), REG_EXTENDED | REG_NEWLINE | REG_NOSUB, why,
+                          sizeof why) != 0)
             return lc_error_set(err, LC_EINVAL, source, 0, 0,
-                                "%slogMatches: \"%s\" is not a valid regular expression: %s",
+                                "%slogMatches: \"%.200s\" is not a valid regular expression: %s",
                                 where, string_at(v, i), why);
-        }
         regfree(&re);
     }
     return LC_OK;
@@ -611,9 +717,10 @@ static void check_log_matches(const json_t *want, const lc_observation *o, lc_ve
         const char *pattern = string_at(want, i);
         regex_t re;
         regmatch_t m;
-        if (regcomp(&re, pattern, REG_EXTENDED | REG_NEWLINE) != 0) {
-            lc_verdicts_add(out, "logMatches", false, "\"%s\" is not a valid regular expression",
-                            pattern);
+        char why[256];
+        if (compile_regex(&re, pattern, REG_EXTENDED | REG_NEWLINE, why, sizeof why) != 0) {
+            lc_verdicts_add(out, "logMatches", false,
+                            "\"%.200s\" is not a valid regular expression: %s", pattern, why);
             continue;
         }
         if (log && regexec(&re, log, 1, &m, 0) == 0) {

@@ -199,6 +199,11 @@ START_TEST(expectations_are_validated_with_names)
         {"{\"status\": \"200\"}", "case.json: expect.status must be an integer"},
         {"{\"discarded\": false}", "expect.discarded must be true (the handler ran, returned"},
         {"{\"logMatches\": \"a(\"}", "expect.logMatches: \"a(\" is not a valid regular expression"},
+        /* patterns the C library would take seconds (or gigabytes) to compile */
+        {"{\"logMatches\": \"^x****************************************************************"
+         "****************************************************************\"}",
+         "adjacent repetition operators"},
+        {"{\"logMatches\": \"((a{255}){255}){255}\"}", "expand to more than 100000 copies"},
         {"{\"logContains\": [1]}", "expect.logContains must be a string or a list of strings"},
         {"{\"maxDurationMs\": 0}", "expect.maxDurationMs must be a positive number"},
         {"[]", "case.json: expect. must be an object"},
@@ -221,6 +226,24 @@ START_TEST(expectations_are_validated_with_names)
         char text[1024];
         lc_error_format(&err, text, sizeof text);
         ck_assert_msg(strstr(text, bad[i].message), "%s: got \"%s\"", bad[i].expect, text);
+        json_decref(expect);
+    }
+}
+END_TEST
+
+/* The guard against costly patterns refuses none that a log check writes: escapes, brackets
+ * and intervals up to the limit pass. */
+START_TEST(costly_pattern_guard_lets_ordinary_patterns_through)
+{
+    static const char *const good[] = {
+        "^START RequestId: [0-9a-f-]{36}", "x*y+z?", "[*+?]{2}\\*\\*", "(a|b)*c{2,5}",
+        "(a{255}){255}", "[[:digit:]]+ ms", "a{3,}b", "(((x)))*",
+    };
+    for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+        json_t *expect = json_pack("{s:s}", "logMatches", good[i]);
+        lc_error err = {0};
+        ck_assert_msg(lc_expect_validate(expect, "case.json", "expect.", &err) == LC_OK, "%s: %s",
+                      good[i], err.message);
         json_decref(expect);
     }
 }
@@ -365,6 +388,7 @@ Suite *expect_suite(void)
     suite_add_tcase(s, core);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, expectations_are_validated_with_names);
+    tcase_add_test(errors, costly_pattern_guard_lets_ordinary_patterns_through);
     tcase_add_test(errors, verdict_messages_are_valid_utf8_and_stay_within_the_payload);
     suite_add_tcase(s, errors);
     return s;
