@@ -1,4 +1,5 @@
 #include "lambdacheck/emulator.h"
+#include "fast_start.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -104,6 +105,7 @@ lc_status lc_emulator_new(const lc_emulator_options *opt, lc_emulator **out, lc_
     pthread_cond_init(&em->journal_cv, &attr);
     pthread_condattr_destroy(&attr);
     em->records = json_array();
+    lc__fast_start_hold(); /* the templates live as long as some emulator */
     *out = em;
     return LC_OK;
 }
@@ -147,6 +149,7 @@ void lc_emulator_free(lc_emulator *em)
     json_decref(em->records);
     if (em->destination)
         fclose(em->destination);
+    lc__fast_start_release();
     pthread_cond_destroy(&em->q_cv);
     pthread_cond_destroy(&em->idle_cv);
     pthread_cond_destroy(&em->journal_cv);

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lambdacheck/buf.h"
+#include "fast_start.h"
 #include "spawn.h"
 
 /* Lambda's X-Ray daemon address; nothing listens there on this machine, as in an untraced
@@ -46,6 +47,7 @@ struct lc_environment {
     bool alive;
     bool used;         /* false until the first invocation: that one is the cold start */
     bool stopping;     /* lc_environment_stop() has signalled the process */
+    bool copy;         /* the process is a copy of a template (fast_start.h) */
     size_t left_behind; /* lc_environment_stop killed what the runtime started: 1 + how many */
     int64_t spawn_ns;
 };
@@ -161,7 +163,19 @@ static lc_status spawn_runtime(lc_environment *env, lc_error *err)
                              .cwd = lc_function_code_dir(env->fn),
                              .output_fd = fds[1]};
     env->spawn_ns = lc_monotonic_ns();
-    lc_status st = lc__spawn(&opt, &env->pid, &env->pidfd, err);
+    /* What differs between two environments of one function (each its Runtime API and log
+       stream; each case its own scope at the AWS endpoint, aws_endpoint.h): a template starts
+       without them, and its copies get them. Nothing an interpreter does at start-up reads them. */
+    static const char *const varying[] = {"AWS_LAMBDA_RUNTIME_API", "AWS_LAMBDA_LOG_STREAM_NAME",
+                                          "AWS_ENDPOINT_URL",       "HTTPS_PROXY",
+                                          "https_proxy",            "AWS_DATA_PATH",
+                                          NULL};
+    lc_status st = LC_ESPAWN;
+    if (env->conc == NULL && lc__fast_start_applies(opt.argv))
+        st = lc__fast_start_spawn(&opt, varying, &env->pid, &env->pidfd, NULL);
+    env->copy = st == LC_OK;
+    if (st != LC_OK)
+        st = lc__spawn(&opt, &env->pid, &env->pidfd, err);
     lc__strv_free(envp);
     close(fds[1]);
     if (st != LC_OK) {
@@ -1061,6 +1075,11 @@ lc_status lc_environment_invoke(lc_environment *env, lc_context *ctx, const char
 bool lc_environment_alive(const lc_environment *env)
 {
     return env->alive;
+}
+
+bool lc_environment_is_copy(const lc_environment *env)
+{
+    return env->copy;
 }
 
 int lc_environment_pid(const lc_environment *env)

@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -120,7 +122,13 @@ static void child_exec(const spawn_job *job, int parent_pid, int report_fd)
         dup2(out, 1);
         dup2(out, 2);
     }
-    mark_cloexec_from(3, job->fd_limit);
+    if (opt->inherit_fd > 2 && report_fd == 3)
+        report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, 4); /* fd 3 is about to be taken */
+    if (opt->inherit_fd > 2 && opt->inherit_fd != 3)
+        dup2(opt->inherit_fd, 3); /* without close-on-exec */
+    else if (opt->inherit_fd == 3)
+        fcntl(3, F_SETFD, 0);
+    mark_cloexec_from(opt->inherit_fd > 2 ? 4 : 3, job->fd_limit);
     if (opt->cwd && chdir(opt->cwd) != 0) {
         int e = errno;
         (void)!write(report_fd, &e, sizeof e);
@@ -306,6 +314,110 @@ lc_status lc__spawn(const lc__spawn_options *opt, pid_t *pid, int *pidfd, lc_err
     *pidfd = pidfd_open(job.pid);
     if (*pidfd < 0 && errno != ENOSYS) {
         lc__kill_group(job.pid);
+        return lc_error_set(err, LC_ESPAWN, opt->argv[0], 0, 0, "pidfd_open failed: %s",
+                            strerror(errno));
+    }
+    return LC_OK;
+}
+
+/* --- copies of a template process ---------------------------------------------------------- */
+
+/* opt->envp as the template reads it: 4 bytes of length (big-endian), then "NAME=value\0"... */
+static bool template_request(const lc__spawn_options *opt, lc_buf *out)
+{
+    lc_buf_init(out, 0);
+    char zero[4] = {0};
+    lc_buf_append(out, zero, sizeof zero);
+    for (char *const *e = opt->envp ? opt->envp : environ; *e; e++)
+        lc_buf_append(out, *e, strlen(*e) + 1);
+    if (out->data == NULL || out->len - 4 > UINT32_MAX)
+        return false;
+    uint32_t n = (uint32_t)(out->len - 4);
+    unsigned char *p = (unsigned char *)out->data;
+    p[0] = (unsigned char)(n >> 24), p[1] = (unsigned char)(n >> 16);
+    p[2] = (unsigned char)(n >> 8), p[3] = (unsigned char)n;
+    return true;
+}
+
+/* Sends the request, the output descriptor riding on its first byte. */
+static bool send_request(int control_fd, const lc_buf *req, int output_fd)
+{
+    union {
+        struct cmsghdr align;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } control;
+    memset(&control, 0, sizeof control);
+    size_t sent = 0;
+    while (sent < req->len) {
+        struct iovec iov = {.iov_base = req->data + sent, .iov_len = req->len - sent};
+        struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+        if (sent == 0) {
+            msg.msg_control = control.buf;
+            msg.msg_controllen = sizeof control.buf;
+            struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+            c->cmsg_level = SOL_SOCKET;
+            c->cmsg_type = SCM_RIGHTS;
+            c->cmsg_len = CMSG_LEN(sizeof(int));
+            memcpy(CMSG_DATA(c), &output_fd, sizeof output_fd);
+        }
+        ssize_t n = sendmsg(control_fd, &msg, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        sent += (size_t)n;
+    }
+    return true;
+}
+
+/* The template's answer: a pid, or <= 0 when it gave none within timeout_ms. */
+static int32_t read_answer(int control_fd, int timeout_ms)
+{
+    unsigned char a[4];
+    size_t got = 0;
+    int64_t deadline = lc_now_ms() + timeout_ms;
+    while (got < sizeof a) {
+        int64_t left = deadline - lc_now_ms();
+        struct pollfd p = {.fd = control_fd, .events = POLLIN};
+        if (left <= 0 || (poll(&p, 1, (int)left) < 0 && errno != EINTR))
+            return 0;
+        ssize_t n = recv(control_fd, a + got, sizeof a - got, MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+            return 0;
+        if (n > 0)
+            got += (size_t)n;
+    }
+    return (int32_t)((uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3]);
+}
+
+lc_status lc__spawn_from_template(int control_fd, const lc__spawn_options *opt, int timeout_ms,
+                                  pid_t *pid, int *pidfd, lc_error *err)
+{
+    lc_buf req;
+    if (!template_request(opt, &req)) {
+        lc_buf_free(&req);
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    /* held until the copy is registered: no orphan hunt takes it for an orphan meanwhile */
+    pthread_mutex_lock(&children_mu);
+    int32_t child = send_request(control_fd, &req, opt->output_fd >= 0 ? opt->output_fd : 1)
+                        ? read_answer(control_fd, timeout_ms)
+                        : 0;
+    bool kept = child > 0 && remember_child((pid_t)child);
+    pthread_mutex_unlock(&children_mu);
+    lc_buf_free(&req);
+    if (child > 0 && !kept) {
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+    }
+    if (!kept)
+        return lc_error_set(err, LC_ESPAWN, opt->argv[0], 0, 0,
+                            "the template process made no copy (%s)",
+                            child < 0 ? strerror(-child) : child ? "out of memory" : "no answer");
+    *pid = (pid_t)child;
+    *pidfd = pidfd_open(*pid);
+    if (*pidfd < 0 && errno != ENOSYS) {
+        lc__kill_group(*pid);
         return lc_error_set(err, LC_ESPAWN, opt->argv[0], 0, 0, "pidfd_open failed: %s",
                             strerror(errno));
     }

@@ -20,12 +20,21 @@ typedef struct {
     char *const *envp; /* the child's whole environment; NULL: the parent's */
     const char *cwd;   /* NULL: the parent's */
     int output_fd;     /* becomes the child's stdout and stderr; -1: /dev/null */
+    int inherit_fd;    /* > 2: becomes the child's descriptor 3 (the only one past stdio); 0: none */
 } lc__spawn_options;
 
 /* Starts a child. *pid gets its pid, *pidfd a pidfd for poll() (caller closes), or -1 where the
  * kernel (or valgrind) has no pidfd_open: then use lc__exited(). Errors name the program and the
  * reason (not found, not executable, ...). */
 lc_status lc__spawn(const lc__spawn_options *opt, pid_t *pid, int *pidfd, lc_error *err);
+
+/* Starts a child as a copy of a template process (fast_start.h) listening on control_fd: the
+ * template clones itself as a child of this process, with opt->envp as its whole environment and
+ * opt->output_fd as its stdout and stderr (opt->argv and opt->cwd are the template's). The child
+ * is registered as lc__spawn's are. LC_ESPAWN when the template does not answer within
+ * timeout_ms or refuses (it is then of no further use). */
+lc_status lc__spawn_from_template(int control_fd, const lc__spawn_options *opt, int timeout_ms,
+                                  pid_t *pid, int *pidfd, lc_error *err);
 
 /* True when the child has ended (it is not reaped: lc__kill_group() still collects it). */
 bool lc__exited(pid_t pid);

@@ -105,6 +105,22 @@ void lc_environment_stop(lc_environment *env);
  * process before SIGKILL), reaps the process, stops the Runtime API. NULL is a no-op. */
 void lc_environment_free(lc_environment *env);
 
+/* True when env's process is a copy of a template process (a fast start; see
+ * lc_environment_set_fast_start), false when it was started as a new process. */
+bool lc_environment_is_copy(const lc_environment *env);
+
+/* Fast fresh environments: a fresh environment of the bundled Python client is a copy of a
+ * template process made for its function, prepared once, instead of a new interpreter (README,
+ * "Fast fresh environments", says what still tells the two apart). On unless this process's
+ * environment has LAMBDACHECK_PLAIN_START set (to anything but "" or "0") or this turns it off.
+ * Affects environments started afterwards; thread-safe. */
+void lc_environment_set_fast_start(bool on);
+bool lc_environment_fast_start(void);
+
+/* Stops the template processes now (an emulator's last lc_emulator_free does too); later fast
+ * starts start them again. */
+void lc_environment_stop_templates(void);
+
 /* Frees n environments, stopping all of them first, so that they end together: about as long
  * as one. NULL entries are skipped. */
 void lc_environment_free_all(lc_environment **envs, size_t n);

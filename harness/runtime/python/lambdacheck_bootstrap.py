@@ -2,10 +2,12 @@
 
     python3 -S lambdacheck_bootstrap.py [--host-packages] [--exit-on-sigterm]
                                         [--pycache-prefix DIR] [--layer DIR]... MODULE.FUNCTION
+                                        [--template FD]
 
 This file runs as __main__, which Python compiles on every start, so it stays this small: the
 client itself is an imported module, compiled once. The options are the harness's; the handler
-sees sys.argv as [this file, MODULE.FUNCTION].
+sees sys.argv as [this file, MODULE.FUNCTION]. --template FD: this process is a template that
+makes fresh environments as copies of itself (lambdacheck_template.py).
 """
 
 import sys
@@ -14,12 +16,15 @@ import sys
 def _start():
     args = sys.argv[1:]
     options = {"host_packages": False, "exit_on_sigterm": False, "layers": []}
+    template = None
     while len(args) > 1 and args[0].startswith("--"):
         flag = args.pop(0)
         if flag == "--host-packages":
             options["host_packages"] = True
         elif flag == "--exit-on-sigterm":
             options["exit_on_sigterm"] = True
+        elif flag == "--template":
+            template = int(args.pop(0))
         elif flag == "--layer":
             options["layers"].append(args.pop(0))
         elif flag == "--pycache-prefix":
@@ -34,7 +39,24 @@ def _start():
     sys.argv[1:] = args
     import lambdacheck_runtime
 
-    return lambdacheck_runtime.main(sys.argv, **options)
+    prepared = template is not None and _serve_as_template(template, lambdacheck_runtime, options)
+    return lambdacheck_runtime.main(sys.argv, prepared=prepared, **options)
+
+
+def _serve_as_template(fd, runtime, options):
+    """Prepares the client, then makes environments; returns (True) only in a new one."""
+    runtime.prepare(options["host_packages"], options["exit_on_sigterm"])
+    before = list(sys.modules)
+    # by its path: the client's folder is off sys.path once prepared
+    import importlib.util
+    import os
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lambdacheck_template.py")
+    spec = importlib.util.spec_from_file_location("lambdacheck_template", path)
+    template = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(template)
+    template.serve(fd, before)
+    return True
 
 
 sys.exit(_start())

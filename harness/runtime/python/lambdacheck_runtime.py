@@ -1166,18 +1166,10 @@ def _run_processes():
     os._exit(0)
 
 
-def main(argv, host_packages=False, exit_on_sigterm=False, layers=()):
-    """Runs the client. host_packages: see set_search_path. exit_on_sigterm: SIGTERM ends the
-    process the normal way (for coverage.py, which saves its data then); by default it keeps
-    its default action, as on Lambda. layers: the function's layer folders (its /opt)."""
-    global _request_id, _tenant_id
-    if len(argv) < 2:
-        sys.stderr.write("usage: %s MODULE.FUNCTION\n" % argv[0])
-        return 2
-    address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
-    if not address:
-        sys.stderr.write("lambdacheck runtime: AWS_LAMBDA_RUNTIME_API is not set\n")
-        return 2
+def prepare(host_packages, exit_on_sigterm):
+    """What the client does before the handler that depends only on its command line and on the
+    function's settings, never on one environment's values (its Runtime API address, its log
+    stream): a template process (lambdacheck_template.py) does it once for all its copies."""
     if exit_on_sigterm:
         import signal
 
@@ -1191,6 +1183,25 @@ def main(argv, host_packages=False, exit_on_sigterm=False, layers=()):
     set_search_path(host_packages)
     use_json_library()
     _import_like_reference()
+
+
+def main(argv, host_packages=False, exit_on_sigterm=False, layers=(), prepared=False):
+    """Runs the client. host_packages: see set_search_path. exit_on_sigterm: SIGTERM ends the
+    process the normal way (for coverage.py, which saves its data then); by default it keeps
+    its default action, as on Lambda. layers: the function's layer folders (its /opt).
+    prepared: this process is a template's copy, which has run prepare() already."""
+    global _request_id, _tenant_id, _START_TIME
+    if len(argv) < 2:
+        sys.stderr.write("usage: %s MODULE.FUNCTION\n" % argv[0])
+        return 2
+    address = os.environ.get("AWS_LAMBDA_RUNTIME_API")
+    if not address:
+        sys.stderr.write("lambdacheck runtime: AWS_LAMBDA_RUNTIME_API is not set\n")
+        return 2
+    if prepared:
+        _START_TIME = time.time()  # this process's start, not its template's
+    else:
+        prepare(host_packages, exit_on_sigterm)
     put_task_root_first(os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd(), layers)
     json_logs = log_format_is_json()
     if _managed_instances():
