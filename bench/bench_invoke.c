@@ -19,6 +19,9 @@
  *   managed    calls/s of a trivial Python and Node.js handler through one Lambda Managed
  *              Instances environment taking N = 1, 4 and 16 invocations at once, next to N
  *              ordinary environments, each with N callers
+ *   fresh      `check` of 1,000 one-call Python cases (a fresh environment each), fast fresh
+ *              environments and plain starts, next to 1,000 bare interpreter starts; one cold
+ *              invoke both ways
  *   teardown   stopping 8 environments, next to stopping 1
  *   suite      `lambdacheck check` of the bundled example and conformance libraries
  * Usage: bench_invoke [N [SECTION...]]: N warm calls per rate (default 20000); the sections named
@@ -36,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -717,6 +721,119 @@ static void managed(size_t n)
         }
 }
 
+/* --- fresh environments ------------------------------------------------------------------------ */
+
+/* A library of n cases in a new folder under /tmp, each one invocation of the trivial handler
+ * in a fresh environment (as every case gets); the folder's path into dir. */
+static bool fresh_library(int n, char *dir, size_t size)
+{
+    snprintf(dir, size, "/tmp/lc_bench_fresh_XXXXXX");
+    if (mkdtemp(dir) == NULL)
+        return false;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/lambdacheck.json", dir);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return false;
+    fprintf(f, "{\"functions\": {\"trivial\": {\"handler\": \"trivial.handler\", "
+               "\"code\": \"%s\"}}, \"cases\": [\".\"]}\n",
+            TRIVIAL);
+    fclose(f);
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/case-%04d", dir, i);
+        mkdir(path, 0755);
+        snprintf(path, sizeof path, "%s/case-%04d/case.json", dir, i);
+        f = fopen(path, "w");
+        if (f == NULL)
+            return false;
+        fprintf(f, "{\"function\": \"trivial\", \"event\": {\"n\": %d}, "
+                   "\"expect\": {\"payload\": null}}\n",
+                i);
+        fclose(f);
+    }
+    return true;
+}
+
+static void remove_library(const char *dir, int n)
+{
+    char path[4200];
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/case-%04d/case.json", dir, i);
+        unlink(path);
+        snprintf(path, sizeof path, "%s/case-%04d", dir, i);
+        rmdir(path);
+    }
+    snprintf(path, sizeof path, "%s/lambdacheck.json", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* n runs of argv one after another: the total in ms, -1 if one failed. */
+static double serial_ms(char *const *argv, int n)
+{
+    double total = 0;
+    for (int i = 0; i < n; i++) {
+        double ms = run_ms(argv);
+        if (ms < 0)
+            return -1;
+        total += ms;
+    }
+    return total;
+}
+
+/* argv with LAMBDACHECK_PLAIN_START set (plain) or unset: the wall time in ms. */
+static double run_ms_with(char *const *argv, bool plain)
+{
+    if (plain)
+        setenv("LAMBDACHECK_PLAIN_START", "1", 1);
+    else
+        unsetenv("LAMBDACHECK_PLAIN_START");
+    double ms = run_ms(argv);
+    unsetenv("LAMBDACHECK_PLAIN_START");
+    return ms;
+}
+
+static double median_with(char *const *argv, bool plain, int n)
+{
+    int64_t t[64];
+    run_ms_with(argv, plain);
+    for (int i = 0; i < n; i++)
+        t[i] = (int64_t)(run_ms_with(argv, plain) * 1e6);
+    return percentile_ms(t, (size_t)n, 0.5);
+}
+
+static void fresh(const char *python)
+{
+    enum { CASES = 1000 };
+    char dir[256];
+    printf("fresh: `lambdacheck check` of %d Python cases, each one call in a fresh environment\n",
+           CASES);
+    if (!fresh_library(CASES, dir, sizeof dir)) {
+        printf("  (could not write the case library under /tmp)\n");
+        return;
+    }
+    char *bare[] = {(char *)python, "-I", "-S", "-c", "pass", NULL};
+    char *check[] = {LC_CLI_PATH, "check", "--python", (char *)python, dir, NULL};
+    double starts = serial_ms(bare, CASES);
+    double fast = run_ms_with(check, false), plain = run_ms_with(check, true);
+    printf("  %d x python -I -S -c pass, one after another  %8.0f ms\n", CASES, starts);
+    printf("  check, fast fresh environments              %8.0f ms  %.2fx those starts (goal "
+           "<= 0.4x)\n",
+           fast, fast / starts);
+    printf("  check, plain starts (LAMBDACHECK_PLAIN_START)  %8.0f ms  %.2fx; fast takes %.2fx "
+           "its time\n",
+           plain, plain / starts, fast / plain);
+    remove_library(dir, CASES);
+    char *floor[] = {(char *)python, "-c", "import json", NULL};
+    char *invoke[] = {LC_CLI_PATH, "invoke", "--python", (char *)python, "--handler",
+                      "trivial.handler", "--code", TRIVIAL, NULL};
+    double floor_ms = median_ms(floor, 15);
+    double one_fast = median_with(invoke, false, 15), one_plain = median_with(invoke, true, 15);
+    printf("  one cold lambdacheck invoke, median of 15: %.1f ms, %.2fx python -c 'import json' "
+           "(%.1f ms; goal <= 1.0x); plain starts %.1f ms\n",
+           one_fast, one_fast / floor_ms, floor_ms, one_plain);
+}
+
 /* --- the suite --------------------------------------------------------------------------------- */
 
 static void suite(void)
@@ -727,8 +844,8 @@ static void suite(void)
     printf("  median of 5: %.2f s (goal under 5 s)\n", median_ms(argv, 5) / 1000.0);
 }
 
-static const char *const SECTIONS[] = {"warm",    "payloads", "cold",  "node", "gateway",
-                                       "managed", "teardown", "suite", NULL};
+static const char *const SECTIONS[] = {"warm",     "payloads", "cold",  "fresh", "node",
+                                       "gateway",  "managed",  "teardown", "suite", NULL};
 
 /* Sections named after N on the command line run; none named: all of them. */
 static bool wanted(int argc, char **argv, const char *section)
@@ -759,7 +876,7 @@ int main(int argc, char **argv)
             known = known || strcmp(argv[i], *s) == 0;
         if (!known) {
             fprintf(stderr,
-                    "bench: no section '%s' (warm, payloads, cold, node, gateway, managed, "
+                    "bench: no section '%s' (warm, payloads, cold, fresh, node, gateway, managed, "
                     "teardown, suite)\n",
                     argv[i]);
             return 2;
@@ -772,6 +889,8 @@ int main(int argc, char **argv)
         payloads(python);
     if (wanted(argc, argv, "cold"))
         cold(python);
+    if (wanted(argc, argv, "fresh"))
+        fresh(python);
     if (wanted(argc, argv, "node"))
         node(n);
     if (wanted(argc, argv, "gateway"))
