@@ -16,7 +16,7 @@ enum {
     OPT_ENV, OPT_PYTHON, OPT_RUNTIME_COMMAND, OPT_CONCURRENCY, OPT_HOST_PACKAGES, OPT_CREDENTIALS,
     OPT_LOG_FORMAT, OPT_APP_LOG_LEVEL, OPT_SYSTEM_LOG_LEVEL, OPT_TEMPLATE, OPT_PARAMETERS,
     OPT_ENV_VARS, OPT_REGION, OPT_ACCOUNT, OPT_LAYER, OPT_RUNTIME, OPT_TENANCY, OPT_AWS_STUBS,
-    OPT_AWS_ENDPOINT, OPT_MAX_CONCURRENCY,
+    OPT_AWS_ENDPOINT, OPT_MAX_CONCURRENCY, OPT_PLAIN_START,
     OPT_FUNCTION_LAST /* commands number their own options from here */
 };
 
@@ -47,7 +47,8 @@ enum {
         {"tenancy", required_argument, NULL, OPT_TENANCY},                                         \
         {"aws-stubs", required_argument, NULL, OPT_AWS_STUBS},                                     \
         {"aws-endpoint", required_argument, NULL, OPT_AWS_ENDPOINT},                               \
-        {"max-concurrency", required_argument, NULL, OPT_MAX_CONCURRENCY}
+        {"max-concurrency", required_argument, NULL, OPT_MAX_CONCURRENCY},                         \
+        {"plain-start", no_argument, NULL, OPT_PLAIN_START}
 
 #define CLI_MAX_LAYERS 32
 
@@ -103,7 +104,10 @@ int cli_template_http(cli_function_args *a, json_t **model);
     "  --env-vars FILE          variables in sam local's format: {\"Parameters\": {...},\n"      \
     "                           \"LogicalId\": {...}}; only variables a function declares\n"     \
     "  --region R, --account A  the functions' region and account (default us-east-1,\n"        \
-    "                           123456789012)\n"
+    "                           123456789012)\n"                                                 \
+    "  --plain-start            start every Python environment as a new interpreter instead of\n" \
+    "                           a copy of a prepared template process (README: \"Fast fresh\n"   \
+    "                           environments\"); LAMBDACHECK_PLAIN_START=1 does the same\n"
 
 /* The help text of --aws-stubs and --aws-endpoint (invoke, serve). */
 #define CLI_AWS_HELP                                                                               \

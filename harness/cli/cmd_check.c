@@ -99,6 +99,7 @@ static const struct option long_options[] = {
     {"list", no_argument, NULL, OPT_LIST},
     {"verbose", no_argument, NULL, OPT_VERBOSE},
     {"host-packages", no_argument, NULL, OPT_CHECK_HOST_PACKAGES},
+    {"plain-start", no_argument, NULL, OPT_PLAIN_START},
     {"credentials", required_argument, NULL, OPT_CHECK_CREDENTIALS},
     {"region", required_argument, NULL, OPT_CHECK_REGION},
     {"account", required_argument, NULL, OPT_CHECK_ACCOUNT},
@@ -135,6 +136,7 @@ static int take_option(check_args *a, int opt, const char *arg)
     case OPT_LIST: a->list = true; return CLI_OK;
     case OPT_VERBOSE: a->verbose = true; return CLI_OK;
     case OPT_CHECK_HOST_PACKAGES: a->host_packages = true; return CLI_OK;
+    case OPT_PLAIN_START: lc_environment_set_fast_start(false); return CLI_OK;
     case OPT_CHECK_REGION: a->region = arg; return CLI_OK;
     case OPT_CHECK_ACCOUNT: a->account = arg; return CLI_OK;
     case OPT_CHECK_PARAMETERS: return cli_parameter_overrides(&a->parameters, "check ", arg);

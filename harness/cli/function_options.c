@@ -60,6 +60,7 @@ int cli_function_option(cli_function_args *a, const char *command, int opt, cons
         a->fn.memory_mb = v;
         return CLI_OK;
     case OPT_HOST_PACKAGES: a->fn.host_packages = true; return CLI_OK;
+    case OPT_PLAIN_START: lc_environment_set_fast_start(false); return CLI_OK;
     case OPT_CREDENTIALS:
         if (strcmp(arg, "host") != 0 && strcmp(arg, "dummy") != 0)
             return cli_usage_error(command, "--credentials takes host or dummy, not '%s'", arg);

@@ -113,6 +113,27 @@ START_TEST(the_bundled_libraries_pass_locally_with_reports)
 }
 END_TEST
 
+/* From a function's second fresh environment on, each is a copy of its template process;
+ * --plain-start (and LAMBDACHECK_PLAIN_START=1) starts every one as a new process instead. */
+START_TEST(fresh_environments_are_copies_unless_plain_start)
+{
+    cli_result r = check((const char *[]){"check", "--jobs", "1", CASES "/fast-start", NULL});
+    ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "3 passed, 0 failed");
+    cli_result_free(&r);
+    r = check((const char *[]){"check", "--jobs", "1", "--plain-start", CASES "/fast-start", NULL});
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_contains(r.out, "PASS fast-start/a-first");
+    ck_assert_contains(r.out, "FAIL fast-start/b-second");
+    ck_assert_contains(r.out, "1 passed, 2 failed");
+    cli_result_free(&r);
+    r = run_cli((const char *[]){"check", "--jobs", "1", CASES "/fast-start", NULL}, NULL,
+                (const char *[]){"LAMBDACHECK_PLAIN_START=1", NULL}, 120000);
+    ck_assert_contains(r.out, "1 passed, 2 failed");
+    cli_result_free(&r);
+}
+END_TEST
+
 START_TEST(the_junit_report_has_a_suite_per_library_with_logs)
 {
     char *dir = scratch_dir("junit");
@@ -1196,6 +1217,7 @@ Suite *check_suite(void)
     TCase *core = tcase_create("core");
     tcase_set_timeout(core, 300);
     tcase_add_test(core, the_bundled_libraries_pass_locally_with_reports);
+    tcase_add_test(core, fresh_environments_are_copies_unless_plain_start);
     tcase_add_test(core, the_junit_report_has_a_suite_per_library_with_logs);
     tcase_add_test(core, the_conformance_suite_passes_against_serve_over_http);
     tcase_add_test(core, the_example_library_checks_itself_with_make);
