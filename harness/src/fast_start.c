@@ -236,24 +236,36 @@ static void start_template(template_proc *t, const lc__spawn_options *opt,
                            const char *const *varying) /* mu held */
 {
     t->tried = true;
-    int sv[2];
+    int sv[2] = {-1, -1}, out[2] = {-1, -1};
     char **argv = template_argv(opt->argv);
     char **envp = template_envp(opt->envp, varying);
-    bool ok = argv && envp && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0;
+    bool ok = argv && envp && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0 &&
+              pipe2(out, O_CLOEXEC | O_NONBLOCK) == 0;
     if (ok) {
         lc__spawn_options topt = {.argv = argv, .envp = envp, .cwd = opt->cwd,
-                                  .output_fd = -1, .inherit_fd = sv[1]};
+                                  .output_fd = out[1], .inherit_fd = sv[1]};
         ok = lc__spawn(&topt, &t->pid, &t->pidfd, NULL) == LC_OK;
-        close(sv[1]);
         t->control_fd = sv[0];
+        sv[0] = -1;
     }
     free(argv);
     free(envp);
-    if (ok && await_ready(t->control_fd) != 'R') {
+    for (int i = 0; i < 2; i++)
+        if (i == 0 ? sv[1] >= 0 : out[1] >= 0)
+            close(i == 0 ? sv[1] : out[1]);
+    /* Ready, and silent: what a new process prints while it starts (a warning of start-up, a
+       sitecustomize) belongs in its own log, so a template that printed anything is not used. */
+    char c;
+    ok = ok && await_ready(t->control_fd) == 'R' && read(out[0], &c, 1) < 0 && errno == EAGAIN;
+    if (out[0] >= 0)
+        close(out[0]);
+    if (!ok) {
         /* kept without a process: this command cannot be copied here, do not try again */
-        close(t->control_fd);
+        if (t->control_fd >= 0)
+            close(t->control_fd);
         t->control_fd = -1;
-        lc__stop_group(t->pid, t->pidfd, 0);
+        if (t->pid > 0)
+            lc__stop_group(t->pid, t->pidfd, 0);
         if (t->pidfd >= 0)
             close(t->pidfd);
         t->pid = 0, t->pidfd = -1;

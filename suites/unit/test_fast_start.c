@@ -256,6 +256,28 @@ START_TEST(init_errors_in_a_copy_are_those_of_a_new_process)
 }
 END_TEST
 
+/* What an interpreter prints while it starts belongs in the environment's own log: a function
+ * whose start-up prints (PYTHONVERBOSE here) gets no template, and its log keeps the lines. */
+START_TEST(a_start_up_that_prints_gets_new_processes)
+{
+    json_t *vars = json_pack("{s:s}", "PYTHONVERBOSE", "1");
+    lc_function *fn = function("started.handler", vars);
+    json_decref(vars);
+    for (int i = 0; i < 2; i++) {
+        lc_result r;
+        bool copy;
+        run_fresh(fn, true, &r, &copy);
+        ck_assert(!copy);
+        ck_assert_int_eq(r.end, LC_END_RESPONSE);
+        ck_assert_msg(strstr(r.log, "import ") != NULL, "%s", r.log);
+        lc_result_clear(&r);
+    }
+    pid_t found[8];
+    ck_assert_uint_eq(templates(found, 8), 0);
+    lc_function_free(fn);
+}
+END_TEST
+
 /* Off, no template is started at all. */
 START_TEST(the_switch_turns_the_templates_off)
 {
@@ -279,6 +301,7 @@ Suite *fast_start_suite(void)
     tcase_add_test(t, a_template_that_dies_costs_only_speed);
     tcase_add_test(t, templates_end_with_the_last_emulator);
     tcase_add_test(t, init_errors_in_a_copy_are_those_of_a_new_process);
+    tcase_add_test(t, a_start_up_that_prints_gets_new_processes);
     tcase_add_test(t, the_switch_turns_the_templates_off);
     suite_add_tcase(s, t);
     return s;
