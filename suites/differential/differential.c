@@ -239,25 +239,35 @@ static const char *end_name(lc_end e)
     return (unsigned)e < sizeof names / sizeof *names ? names[e] : "?";
 }
 
+/* True when the line at line is the platform's (text or JSON log format), not the process's. */
+static bool platform_line(const char *line)
+{
+    static const char *const text[] = {"START RequestId:", "END RequestId:", "REPORT RequestId:",
+                                       "INIT_REPORT"};
+    for (size_t i = 0; i < sizeof text / sizeof *text; i++)
+        if (strncmp(line, text[i], strlen(text[i])) == 0)
+            return true;
+    if (strncmp(line, "{\"time\":", 8) != 0)
+        return false;
+    const char *end = strchr(line, '\n');
+    static const char type[] = "\"type\":\"platform.";
+    return memmem(line, end ? (size_t)(end - line) : strlen(line), type, sizeof type - 1) != NULL;
+}
+
 /* After an init error the platform stops the process; what a client writes between its
  * /init/error and that stop races it. AWS's aws-lambda-ric 4.x then ends in Node's report of an
  * unhandled rejection, of which a run keeps none, some or all, before or after the platform's
- * START line: that report is cut from the log (up to the platform's next line of any kind: START,
- * END, REPORT or INIT_REPORT) so that a race of this machine is not a verdict. */
+ * START line: that report is cut from the log (up to the platform's next line of any kind, in
+ * either log format) so that a race of this machine is not a verdict. */
 static char *drop_post_init_error_crash(const char *log)
 {
     static const char marker[] = "\nnode:internal/process/promises:";
     const char *at = strstr(log, marker);
     if (at == NULL)
         return strdup(log);
-    static const char *const platform[] = {"\nSTART RequestId:", "\nEND RequestId:",
-                                           "\nREPORT RequestId:", "\nINIT_REPORT"};
-    const char *next = NULL;
-    for (size_t i = 0; i < sizeof platform / sizeof *platform; i++) {
-        const char *p = strstr(at + 1, platform[i]);
-        if (p && (next == NULL || p < next))
-            next = p;
-    }
+    const char *next = at + 1;
+    while ((next = strchr(next, '\n')) != NULL && !platform_line(next + 1))
+        next++;
     lc_buf out;
     lc_buf_init(&out, 0);
     lc_buf_append(&out, log, (size_t)(at - log));
