@@ -781,25 +781,13 @@ static double serial_ms(char *const *argv, int n)
     return total;
 }
 
-/* argv with LAMBDACHECK_PLAIN_START set (plain) or unset: the wall time in ms. */
-static double run_ms_with(char *const *argv, bool plain)
+/* Sets LAMBDACHECK_PLAIN_START for the commands run next (plain), or unsets it. */
+static void plain_starts(bool plain)
 {
     if (plain)
         setenv("LAMBDACHECK_PLAIN_START", "1", 1);
     else
         unsetenv("LAMBDACHECK_PLAIN_START");
-    double ms = run_ms(argv);
-    unsetenv("LAMBDACHECK_PLAIN_START");
-    return ms;
-}
-
-static double median_with(char *const *argv, bool plain, int n)
-{
-    int64_t t[64];
-    run_ms_with(argv, plain);
-    for (int i = 0; i < n; i++)
-        t[i] = (int64_t)(run_ms_with(argv, plain) * 1e6);
-    return percentile_ms(t, (size_t)n, 0.5);
 }
 
 static void fresh(const char *python)
@@ -815,7 +803,11 @@ static void fresh(const char *python)
     char *bare[] = {(char *)python, "-I", "-S", "-c", "pass", NULL};
     char *check[] = {LC_CLI_PATH, "check", "--python", (char *)python, dir, NULL};
     double starts = serial_ms(bare, CASES);
-    double fast = run_ms_with(check, false), plain = run_ms_with(check, true);
+    plain_starts(false);
+    double fast = run_ms(check);
+    plain_starts(true);
+    double plain = run_ms(check);
+    plain_starts(false);
     printf("  %d x python -I -S -c pass, one after another  %8.0f ms\n", CASES, starts);
     printf("  check, fast fresh environments              %8.0f ms  %.2fx those starts (goal "
            "<= 0.4x)\n",
@@ -828,7 +820,10 @@ static void fresh(const char *python)
     char *invoke[] = {LC_CLI_PATH, "invoke", "--python", (char *)python, "--handler",
                       "trivial.handler", "--code", TRIVIAL, NULL};
     double floor_ms = median_ms(floor, 15);
-    double one_fast = median_with(invoke, false, 15), one_plain = median_with(invoke, true, 15);
+    double one_fast = median_ms(invoke, 15);
+    plain_starts(true);
+    double one_plain = median_ms(invoke, 15);
+    plain_starts(false);
     printf("  one cold lambdacheck invoke, median of 15: %.1f ms, %.2fx python -c 'import json' "
            "(%.1f ms; goal <= 1.0x); plain starts %.1f ms\n",
            one_fast, one_fast / floor_ms, floor_ms, one_plain);

@@ -89,14 +89,22 @@ static void install_atfork(void)
     pthread_atfork(NULL, NULL, forget_all_in_child);
 }
 
-static void stop_template(template_proc *t) /* mu held */
+/* Ends t's process, if any, and closes its descriptors; the entry stays. */
+static void end_process(template_proc *t, int grace_ms) /* mu held */
 {
     if (t->control_fd >= 0)
         close(t->control_fd); /* end of file: the template exits */
     if (t->pid > 0)
-        lc__stop_group(t->pid, t->pidfd, 100);
+        lc__stop_group(t->pid, t->pidfd, grace_ms);
     if (t->pidfd >= 0)
         close(t->pidfd);
+    t->control_fd = t->pidfd = -1;
+    t->pid = 0;
+}
+
+static void stop_template(template_proc *t) /* mu held */
+{
+    end_process(t, 100);
     free(t->key);
     *t = templates[--n_templates];
 }
@@ -250,26 +258,18 @@ static void start_template(template_proc *t, const lc__spawn_options *opt,
     }
     free(argv);
     free(envp);
-    for (int i = 0; i < 2; i++)
-        if (i == 0 ? sv[1] >= 0 : out[1] >= 0)
-            close(i == 0 ? sv[1] : out[1]);
+    const int unused[] = {sv[0], sv[1], out[1]}; /* the child's ends, and sv[0] if not kept */
+    for (size_t i = 0; i < sizeof unused / sizeof *unused; i++)
+        if (unused[i] >= 0)
+            close(unused[i]);
     /* Ready, and silent: what a new process prints while it starts (a warning of start-up, a
        sitecustomize) belongs in its own log, so a template that printed anything is not used. */
     char c;
     ok = ok && await_ready(t->control_fd) == 'R' && read(out[0], &c, 1) < 0 && errno == EAGAIN;
     if (out[0] >= 0)
         close(out[0]);
-    if (!ok) {
-        /* kept without a process: this command cannot be copied here, do not try again */
-        if (t->control_fd >= 0)
-            close(t->control_fd);
-        t->control_fd = -1;
-        if (t->pid > 0)
-            lc__stop_group(t->pid, t->pidfd, 0);
-        if (t->pidfd >= 0)
-            close(t->pidfd);
-        t->pid = 0, t->pidfd = -1;
-    }
+    if (!ok)
+        end_process(t, 0); /* kept, tried: this command cannot be copied here */
 }
 
 lc_status lc__fast_start_spawn(const lc__spawn_options *opt, const char *const *varying,
@@ -302,14 +302,7 @@ lc_status lc__fast_start_spawn(const lc__spawn_options *opt, const char *const *
         t->used_ns = lc_monotonic_ns();
         st = lc__spawn_from_template(t->control_fd, opt, TEMPLATE_COPY_MS, pid, pidfd, err);
         if (st != LC_OK) {
-            /* dead or broken: the next environment starts a new one */
-            if (t->control_fd >= 0)
-                close(t->control_fd);
-            lc__stop_group(t->pid, t->pidfd, 0);
-            if (t->pidfd >= 0)
-                close(t->pidfd);
-            t->control_fd = t->pidfd = -1;
-            t->pid = 0;
+            end_process(t, 0); /* dead or broken: the next environment starts a new one */
             t->tried = false;
         }
     } else {

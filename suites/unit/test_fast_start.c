@@ -278,11 +278,19 @@ START_TEST(a_start_up_that_prints_gets_new_processes)
 }
 END_TEST
 
-/* Off, no template is started at all. */
+/* Off, no template is started at all: the second and third environments (which would be
+ * copies) are new processes too. */
 START_TEST(the_switch_turns_the_templates_off)
 {
-    lc_function *fn = function("probe.handler", NULL);
-    json_decref(probe(fn, false));
+    lc_function *fn = function("started.handler", NULL);
+    for (int i = 0; i < 3; i++) {
+        lc_result r;
+        bool copy;
+        run_fresh(fn, false, &r, &copy);
+        ck_assert_msg(!copy, "environment %d was a copy", i + 1);
+        ck_assert_str_eq(r.payload, "{\"copy\": false}");
+        lc_result_clear(&r);
+    }
     pid_t found[8];
     ck_assert_uint_eq(templates(found, 8), 0);
     lc_function_free(fn);

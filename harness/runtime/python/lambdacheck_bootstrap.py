@@ -1,8 +1,7 @@
 """Starts lambdacheck's bundled Python runtime client (lambdacheck_runtime.py, beside this file).
 
-    python3 -S lambdacheck_bootstrap.py [--host-packages] [--exit-on-sigterm]
+    python3 -S lambdacheck_bootstrap.py [--template FD] [--host-packages] [--exit-on-sigterm]
                                         [--pycache-prefix DIR] [--layer DIR]... MODULE.FUNCTION
-                                        [--template FD]
 
 This file runs as __main__, which Python compiles on every start, so it stays this small: the
 client itself is an imported module, compiled once. The options are the harness's; the handler
