@@ -88,6 +88,8 @@ struct lc_runtime_api {
     bool initialized;
     int64_t initialized_ns;
     bool init_error_taken; /* an /init/error was accepted: later ones are 403 */
+    bool restore;          /* SnapStart: the restore endpoints answer (lc_runtime_api_allow_restore) */
+    int64_t restore_ns;    /* when the runtime called /restore/next; 0: not yet */
     lc__http_request *parked; /* a /next waiting for work */
 
     inv_state state;
@@ -388,6 +390,46 @@ static void handle_init_error(lc_runtime_api *api, lc__http_request *req)
         reply(api, req, 202, "{\"status\":\"OK\"}");
 }
 
+/* --- SnapStart's restore (mu held) --------------------------------------------------------------
+ *
+ * A SnapStart runtime, its init done (and its before-snapshot hooks run), calls GET /restore/next:
+ * Lambda takes the snapshot while it waits there and answers it in each environment restored
+ * from that snapshot; the runtime runs its after-restore hooks, reports their failure with POST
+ * /restore/error (Lambda-Runtime-Function-Error-Type), and otherwise goes on to /invocation/next
+ * (https://docs.aws.amazon.com/lambda/latest/dg/runtimes-api.html, "Restore" and "Restore
+ * error"; snapstart-runtime-hooks-custom.html). Here every environment is already the restored
+ * one: /restore/next is answered at once. */
+
+static void handle_restore_next(lc_runtime_api *api, lc__http_request *req)
+{
+    bool allowed = !api->initialized && !api->has_outcome && api->restore_ns == 0;
+    record_post(api, req, allowed ? 200 : 403, false);
+    if (!allowed) {
+        reply_error(api, req, 403, "InvalidStateTransition",
+                    "State transition to Restoring failed for runtime. Error: /restore/next is "
+                    "called once, after init and before the first /invocation/next");
+        return;
+    }
+    api->restore_ns = lc_monotonic_ns();
+    notify(api);
+    lc__http_respond(api->http, req, 200, NULL, "", 0, NULL);
+}
+
+static void handle_restore_error(lc_runtime_api *api, lc__http_request *req)
+{
+    bool allowed = api->restore_ns != 0 && !api->initialized && !api->has_outcome;
+    record_post(api, req, allowed ? 202 : 403, allowed);
+    if (allowed)
+        set_outcome(api, LC_RUNTIME_RESTORE_ERROR, req);
+    notify(api);
+    if (!allowed)
+        reply_error(api, req, 403, "InvalidStateTransition",
+                    "State transition to RestoreError failed for runtime. Error: restore errors "
+                    "are only accepted after /restore/next and before the first /next");
+    else
+        reply(api, req, 202, "{\"status\":\"OK\"}");
+}
+
 /* --- Managed Instances: several invocations at once (mu held) ------------------------------- */
 
 /* On Lambda Managed Instances one environment runs up to AWS_LAMBDA_MAX_CONCURRENCY invocations
@@ -577,6 +619,16 @@ static void route(lc_runtime_api *api, lc__http_request *req)
             handle_init_error(api, req);
         else
             reply_error(api, req, 405, "MethodNotAllowed", "Use POST for /init/error");
+    } else if (rest && api->restore && strcmp(rest, "restore/next") == 0) {
+        if (is_get)
+            handle_restore_next(api, req);
+        else
+            reply_error(api, req, 405, "MethodNotAllowed", "Use GET for /restore/next");
+    } else if (rest && api->restore && strcmp(rest, "restore/error") == 0) {
+        if (is_post)
+            handle_restore_error(api, req);
+        else
+            reply_error(api, req, 405, "MethodNotAllowed", "Use POST for /restore/error");
     } else if (rest && invocation_path(rest, id, sizeof id, &what)) {
         if (is_post && api->max_concurrency)
             concurrent_post(api, req, id, strcmp(what, "error") == 0);
@@ -612,7 +664,7 @@ static size_t body_cap(void *ctx, const lc__http_request *req)
                            : "";
     char id[129];
     const char *what;
-    if (strcmp(rest, "init/error") == 0)
+    if (strcmp(rest, "init/error") == 0 || strcmp(rest, "restore/error") == 0)
         return LC_RUNTIME_MAX_RESPONSE;
     if (!invocation_path(rest, id, sizeof id, &what))
         return 0;
@@ -909,6 +961,21 @@ lc_status lc_runtime_api_submit(lc_runtime_api *api, const lc_runtime_invocation
     if (waiting)
         lc__http_server_wake(api->http);
     return LC_OK;
+}
+
+void lc_runtime_api_allow_restore(lc_runtime_api *api)
+{
+    pthread_mutex_lock(&api->mu);
+    api->restore = true;
+    pthread_mutex_unlock(&api->mu);
+}
+
+int64_t lc_runtime_api_restore_ns(lc_runtime_api *api)
+{
+    pthread_mutex_lock(&api->mu);
+    int64_t at = api->restore_ns;
+    pthread_mutex_unlock(&api->mu);
+    return at;
 }
 
 bool lc_runtime_api_initialized(lc_runtime_api *api, int64_t *at_ns)

@@ -203,6 +203,56 @@ START_TEST(init_error_only_before_the_first_next)
 }
 END_TEST
 
+static http_reply get(const char *path)
+{
+    return http_call(lc_runtime_api_port(api), "GET", path, NULL, 0, NULL, 0);
+}
+
+/* SnapStart's restore endpoints exist only once allowed: /restore/next once, after init and
+ * before the first /next (200, timed); /restore/error after it (202, the outcome) and never
+ * before it or after the first /next (403). */
+START_TEST(restore_endpoints_follow_snapstarts_order)
+{
+    const char *hdr[] = {"Lambda-Runtime-Function-Error-Type: Runtime.AfterRestoreError", NULL};
+    http_reply r = get("/2018-06-01/runtime/restore/next");
+    ck_assert_int_eq(r.status, 404); /* a function without SnapStart */
+    http_reply_free(&r);
+    lc_runtime_api_allow_restore(api);
+    r = post("/2018-06-01/runtime/restore/error", "{}", hdr);
+    ck_assert_int_eq(r.status, 403); /* no restore yet */
+    http_reply_free(&r);
+    ck_assert_int_eq(lc_runtime_api_restore_ns(api), 0);
+    int64_t before = lc_monotonic_ns();
+    r = get("/2018-06-01/runtime/restore/next");
+    ck_assert_int_eq(r.status, 200);
+    http_reply_free(&r);
+    ck_assert_int_ge(lc_runtime_api_restore_ns(api), before);
+    r = get("/2018-06-01/runtime/restore/next");
+    ck_assert_int_eq(r.status, 403); /* once */
+    http_reply_free(&r);
+    r = post("/2018-06-01/runtime/restore/error", "{\"errorType\": \"ConnectionError\"}", hdr);
+    ck_assert_int_eq(r.status, 202);
+    http_reply_free(&r);
+    lc_runtime_outcome o;
+    ck_assert(lc_runtime_api_take_outcome(api, &o));
+    ck_assert_int_eq(o.kind, LC_RUNTIME_RESTORE_ERROR);
+    ck_assert_str_eq(o.error_type, "Runtime.AfterRestoreError");
+    lc_runtime_outcome_clear(&o);
+    teardown();
+    setup();
+    lc_runtime_api_allow_restore(api);
+    r = get("/2018-06-01/runtime/restore/next");
+    http_reply_free(&r);
+    lc_context *ctx = lc_context_new();
+    r = deliver(ctx, "{}", NULL);
+    http_reply_free(&r);
+    r = post("/2018-06-01/runtime/restore/error", "{}", hdr);
+    ck_assert_int_eq(r.status, 403); /* the first /next ended the restore */
+    http_reply_free(&r);
+    lc_context_free(ctx);
+}
+END_TEST
+
 START_TEST(an_oversized_response_gets_413_and_is_recorded_as_too_large)
 {
     lc_context *ctx = lc_context_new();
@@ -515,6 +565,7 @@ Suite *runtime_api_suite(void)
     tcase_add_test(core, a_response_is_accepted_once);
     tcase_add_test(core, an_error_post_keeps_type_body_and_xray_cause);
     tcase_add_test(core, init_error_only_before_the_first_next);
+    tcase_add_test(core, restore_endpoints_follow_snapstarts_order);
     tcase_add_test(core, chunked_and_expect_bodies_are_read_whole);
     tcase_add_test(core, the_content_type_is_passed_through);
     tcase_add_test(core, stopping_releases_a_waiting_next);

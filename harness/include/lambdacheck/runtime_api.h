@@ -14,6 +14,8 @@
  * handed out, several /next may wait at once, and an invocation is over when its outcome is
  * posted (taken with lc_runtime_api_take_outcome_of). A post for an unknown id is 400, a second
  * post for one that has its outcome 403; an init error is accepted before the first /next only.
+ *
+ * A SnapStart environment's API (lc_runtime_api_allow_restore) also has the restore endpoints.
  */
 #ifndef LAMBDACHECK_RUNTIME_API_H
 #define LAMBDACHECK_RUNTIME_API_H
@@ -53,6 +55,7 @@ typedef enum {
     LC_RUNTIME_ERROR,      /* /error accepted */
     LC_RUNTIME_INIT_ERROR, /* /init/error accepted */
     LC_RUNTIME_TOO_LARGE,  /* /response or /error over the limit (answered 413) */
+    LC_RUNTIME_RESTORE_ERROR, /* SnapStart: /restore/error accepted (an after-restore hook failed) */
 } lc_runtime_outcome_kind;
 
 /* What the runtime answered to an invocation. */
@@ -128,6 +131,15 @@ lc_status lc_runtime_api_submit(lc_runtime_api *api, const lc_runtime_invocation
 /* True once the runtime has called /next (its init is over); *at_ns gets the monotonic time of
  * that first call when not NULL. */
 bool lc_runtime_api_initialized(lc_runtime_api *api, int64_t *at_ns);
+
+/* SnapStart: from now on the API answers GET /2018-06-01/runtime/restore/next (once, after init,
+ * before the first /invocation/next; at once, with 200) and POST /runtime/restore/error (after
+ * it, before the first /invocation/next: the outcome LC_RUNTIME_RESTORE_ERROR). Without this both
+ * are unknown paths (404), as for a function without SnapStart. */
+void lc_runtime_api_allow_restore(lc_runtime_api *api);
+
+/* The monotonic time of the runtime's /restore/next, 0 when it has not called it. */
+int64_t lc_runtime_api_restore_ns(lc_runtime_api *api);
 
 /* A concurrent API: moves the outcome of request_id, once posted, into *out (caller frees with
  * lc_runtime_outcome_clear()) and forgets the invocation; false while pending (and always for
