@@ -16,7 +16,7 @@ enum {
     OPT_ENV, OPT_PYTHON, OPT_RUNTIME_COMMAND, OPT_CONCURRENCY, OPT_HOST_PACKAGES, OPT_CREDENTIALS,
     OPT_LOG_FORMAT, OPT_APP_LOG_LEVEL, OPT_SYSTEM_LOG_LEVEL, OPT_TEMPLATE, OPT_PARAMETERS,
     OPT_ENV_VARS, OPT_REGION, OPT_ACCOUNT, OPT_LAYER, OPT_RUNTIME, OPT_TENANCY, OPT_AWS_STUBS,
-    OPT_AWS_ENDPOINT, OPT_MAX_CONCURRENCY, OPT_PLAIN_START,
+    OPT_AWS_ENDPOINT, OPT_MAX_CONCURRENCY, OPT_PLAIN_START, OPT_SNAPSTART,
     OPT_FUNCTION_LAST /* commands number their own options from here */
 };
 
@@ -48,7 +48,8 @@ enum {
         {"aws-stubs", required_argument, NULL, OPT_AWS_STUBS},                                     \
         {"aws-endpoint", required_argument, NULL, OPT_AWS_ENDPOINT},                               \
         {"max-concurrency", required_argument, NULL, OPT_MAX_CONCURRENCY},                         \
-        {"plain-start", no_argument, NULL, OPT_PLAIN_START}
+        {"plain-start", no_argument, NULL, OPT_PLAIN_START},                                       \
+        {"snapstart", no_argument, NULL, OPT_SNAPSTART}
 
 #define CLI_MAX_LAYERS 32
 

@@ -48,6 +48,8 @@ static const char invoke_usage[] =
     "  --tenancy PER_TENANT     tenant isolation (TenancyConfig): every call needs --tenant-id\n"
     "  --max-concurrency N      Lambda Managed Instances: one environment runs up to N (1-1600)\n"
     "                           invocations at once (PerExecutionEnvironmentMaxConcurrency)\n"
+    "  --snapstart              SnapStart (ApplyOn: PublishedVersions; Python 3.12+): init runs\n"
+    "                           once, and the environment is restored from its snapshot\n"
     "call options:\n"
     "  --endpoint-url URL       call this Invoke API instead of running locally\n"
     "  --invocation-type TYPE   RequestResponse (default), Event or DryRun (remote only)\n"
@@ -431,6 +433,15 @@ static int run_local(const invoke_args *a, const lc_buf *payload, json_t *ctx)
     if (lc_emulator_add_function(em, fn, &err) != LC_OK ||
         lc_emulator_invoke(em, name, &opt, &r, &err) != LC_OK) {
         cli_print_error(&err);
+        rc = CLI_FAILED;
+    } else if (r.status_code != 200) { /* the call itself failed: a SnapStart restore */
+        json_t *body = json_loadb(r.payload ? r.payload : "", r.payload_len, 0, NULL);
+        const char *message = json_string_value(json_object_get(body, "message"));
+        fprintf(stderr, "lambdacheck: the Invoke call failed: %d %s: %s\n", r.status_code,
+                r.error_type, message ? message : "");
+        json_decref(body);
+        if (a->tail && r.log)
+            print_log(log_tail(r.log, r.log_len));
         rc = CLI_FAILED;
     } else if (a->stream) {
         const char *code = r.function_error[0] ? (r.error_type[0] ? r.error_type : "Unhandled") : "";

@@ -29,7 +29,7 @@ static const char serve_usage[] =
     "                  --application-log-level,"
     " --system-log-level, --parameter-overrides, --env-vars,\n"
     "                  --region, --account, --layer, --tenancy, --max-concurrency N,\n"
-    "                  --plain-start,\n"
+    "                  --plain-start, --snapstart,\n"
     "                  --aws-stubs FILE, --aws-endpoint URL (see 'lambdacheck invoke');\n"
     "                  every AWS call a function makes is logged as it is answered\n"
     "server options:\n"

@@ -61,6 +61,7 @@ int cli_function_option(cli_function_args *a, const char *command, int opt, cons
         return CLI_OK;
     case OPT_HOST_PACKAGES: a->fn.host_packages = true; return CLI_OK;
     case OPT_PLAIN_START: lc_environment_set_fast_start(false); return CLI_OK;
+    case OPT_SNAPSTART: a->fn.snapstart = true; return CLI_OK;
     case OPT_CREDENTIALS:
         if (strcmp(arg, "host") != 0 && strcmp(arg, "dummy") != 0)
             return cli_usage_error(command, "--credentials takes host or dummy, not '%s'", arg);
@@ -245,6 +246,7 @@ static void overlay(const lc_template_function *f, const cli_function_args *a,
     LC__OVER(system_log_level)
     LC__OVER(tenancy)
     LC__OVER(max_concurrency)
+    LC__OVER(snapstart)
 #undef LC__OVER
     json_object_update(env, (json_t *)f->environment);
     json_object_update(env, a->env);

@@ -33,6 +33,8 @@ struct lc_function {
     char *sdk_dir;       /* the runtime's AWS SDK node_modules, NULL when none */
     char *alias;         /* AutoPublishAlias, or NULL */
     bool tenancy;        /* TenantIsolationMode PER_TENANT */
+    bool snapstart;      /* SnapStart.ApplyOn PublishedVersions */
+    bool in_place;       /* SnapStart without the snapshot (lc_function_set_from_snapshot) */
     char **argv;
     json_t *variables;
     int concurrency;
@@ -1011,6 +1013,31 @@ static lc_status read_tenancy(const char *mode, bool *out, lc_error *err)
     return LC_OK;
 }
 
+/* SnapStart is for Java 11+, Python 3.12+ and .NET 8+; other managed runtimes and the OS-only
+ * ones are refused (https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html, "Supported
+ * features and limitations"). Under Managed Instances, where AWS says nothing of SnapStart, it
+ * is left off with a note. */
+static lc_status check_snapstart(lc_function *fn, lc_error *err)
+{
+    lc_runtime r = fn->runtime;
+    const char *v = lc_runtime_version(r);
+    int major = v ? atoi(v) : 0, minor = v && strchr(v, '.') ? atoi(strchr(v, '.') + 1) : 0;
+    bool supported = r != LC_RUNTIME_UNKNOWN &&
+                     ((lc_runtime_family_of(r) == LC_FAMILY_PYTHON && major == 3 && minor >= 12) ||
+                      (strncmp(lc_runtime_name(r), "java", 4) == 0 && major >= 11) ||
+                      (strncmp(lc_runtime_name(r), "dotnet", 6) == 0 && major >= 8));
+    if (!supported)
+        return lc_error_set(err, LC_EINVAL, NULL, 0, 0,
+                            "SnapStart is not available for %s: Lambda offers it for Java 11+, "
+                            "Python 3.12+ and .NET 8+ (snapstart.html)", lc_runtime_name(r));
+    if (fn->max_concurrency > 0) {
+        fprintf(stderr, "lambdacheck: note: SnapStart is left off for a function on Lambda "
+                        "Managed Instances (its environments initialise themselves)\n");
+        fn->snapstart = false;
+    }
+    return LC_OK;
+}
+
 lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_error *err)
 {
     *out = NULL;
@@ -1035,6 +1062,7 @@ lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_err
                           "(PerExecutionEnvironmentMaxConcurrency)",
                           c->max_concurrency, LC_MAX_CONCURRENCY);
     fn->max_concurrency = c->max_concurrency;
+    fn->snapstart = c->snapstart;
     if (st == LC_OK)
         st = declared_runtime(c, &fn->runtime, err);
     if (st == LC_OK)
@@ -1060,6 +1088,8 @@ lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_err
     if (st == LC_OK) {
         st = make_argv(fn, c, err);
     }
+    if (st == LC_OK && fn->snapstart) /* once the runtime is known (make_argv settles it) */
+        st = check_snapstart(fn, err);
     if (st != LC_OK) {
         lc_function_free(fn);
         return st;
@@ -1089,6 +1119,13 @@ void lc_function_free(lc_function *fn)
 const char *lc_function_alias(const lc_function *fn) { return fn->alias; }
 bool lc_function_tenancy(const lc_function *fn) { return fn->tenancy; }
 int lc_function_max_concurrency(const lc_function *fn) { return fn->max_concurrency; }
+bool lc_function_snapstart(const lc_function *fn) { return fn->snapstart; }
+bool lc_function_from_snapshot(const lc_function *fn) { return fn->snapstart && !fn->in_place; }
+
+void lc_function_set_from_snapshot(lc_function *fn, bool from_snapshot)
+{
+    fn->in_place = !from_snapshot;
+}
 
 /* Both refusals are InvalidParameterValueException (400) on Lambda
  * (https://docs.aws.amazon.com/lambda/latest/dg/tenant-isolation-troubleshooting.html). AWS's page
@@ -1171,6 +1208,8 @@ lc_status lc_function_copy_with(const lc_function *fn, const json_t *extra, lc_f
     copy->sdk_dir = fn->sdk_dir ? strdup(fn->sdk_dir) : NULL;
     copy->alias = fn->alias ? strdup(fn->alias) : NULL;
     copy->tenancy = fn->tenancy;
+    copy->snapstart = fn->snapstart;
+    copy->in_place = fn->in_place;
     copy->shutdown_grace_ms = fn->shutdown_grace_ms;
     copy->host_packages = fn->host_packages;
     copy->log_json = fn->log_json;

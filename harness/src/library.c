@@ -154,7 +154,7 @@ static const char *const function_keys[] = {
     "handler",  "code",        "runtime",     "timeout",      "timeoutMs",   "memory",
     "environment", "runtimeCommand", "python", "concurrency", "hostPackages", "credentials",
     "logging",  "layers",      "region",      "account",      "eventSources", "contracts",
-    "alias",    "tenancy",     "maxConcurrency", NULL};
+    "alias",    "tenancy",     "maxConcurrency", "snapStart", NULL};
 static const char *const logging_keys[] = {"format", "applicationLogLevel", "systemLogLevel",
                                            NULL};
 
@@ -189,6 +189,7 @@ static lc_status check_function_fields(const json_t *f, const char *where, const
         {"tenancy", JSON_STRING, "a string (PER_TENANT, TenancyConfig's TenantIsolationMode)"},
         {"maxConcurrency", JSON_INTEGER,
          "an integer (1-1600: Lambda Managed Instances' PerExecutionEnvironmentMaxConcurrency)"},
+        {"snapStart", JSON_TRUE, "true or false (SnapStart: ApplyOn PublishedVersions)"},
     };
     for (size_t i = 0; st == LC_OK && i < sizeof types / sizeof *types; i++)
         st = typed(f, types[i].key, types[i].type, types[i].wanted, where, source, err);
@@ -283,6 +284,7 @@ static lc_status build_function(const char *name, const json_t *f, lc_library *l
         .alias = json_string_value(json_object_get(f, "alias")),
         .tenancy = json_string_value(json_object_get(f, "tenancy")),
         .max_concurrency = (int)json_integer_value(json_object_get(f, "maxConcurrency")),
+        .snapstart = json_is_true(json_object_get(f, "snapStart")),
     };
     if (json_object_get(f, "timeoutMs"))
         c.timeout_ms = (long)json_integer_value(json_object_get(f, "timeoutMs"));
@@ -405,6 +407,8 @@ static json_t *template_entry(const lc_template_function *t, const json_t *own)
             json_object_set_new(f, names[i], json_string(given[i]));
     if (t->max_concurrency)
         json_object_set_new(f, "maxConcurrency", json_integer(t->max_concurrency));
+    if (t->snapstart)
+        json_object_set_new(f, "snapStart", json_true());
     json_t *layers = json_array();
     for (const char *const *l = t->layers; l && *l; l++)
         json_array_append_new(layers, json_string(*l));

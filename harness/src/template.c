@@ -597,6 +597,22 @@ static void find_mappings(lc_template *t)
     }
 }
 
+/* SnapStart: {ApplyOn: PublishedVersions | None} (sam-resource-function.html,
+ * aws-properties-lambda-function-snapstart.html); it applies to published versions, which is what
+ * lambdacheck runs (README, "SnapStart"). */
+static void find_snapstart(entry *e)
+{
+    const json_t *s = json_object_get(e->props, "SnapStart");
+    if (s == NULL)
+        return;
+    const char *apply = prop_string(s, "ApplyOn");
+    if (apply && strcmp(apply, "PublishedVersions") == 0)
+        e->pub.snapstart = true;
+    else if (apply == NULL || strcmp(apply, "None") != 0)
+        set_problem(e, "SnapStart.ApplyOn must be PublishedVersions or None, not %s",
+                    apply ? apply : "missing");
+}
+
 static void describe(lc_template *t, entry *e, bool serverless)
 {
     const json_t *p = e->props;
@@ -616,6 +632,7 @@ static void describe(lc_template *t, entry *e, bool serverless)
     e->pub.tenancy = prop_string(json_object_get(p, "TenancyConfig"), "TenantIsolationMode");
     find_architecture(e);
     find_capacity_provider(e);
+    find_snapstart(e);
     if (e->pub.handler == NULL)
         set_part_problem(e, "handler", "it has no Handler");
     if (e->pub.runtime == NULL)
@@ -985,4 +1002,5 @@ void lc_template_function_config(const lc_template_function *f, lc_function_conf
     c->alias = f->alias;
     c->tenancy = f->tenancy;
     c->max_concurrency = f->max_concurrency;
+    c->snapstart = f->snapstart;
 }

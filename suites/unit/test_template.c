@@ -281,6 +281,33 @@ START_TEST(globals_merge_as_sam_merges_them)
 }
 END_TEST
 
+/* SnapStart: {ApplyOn: PublishedVersions} on a function or in Globals turns it on, None leaves
+ * it off, anything else is a problem naming the field. */
+START_TEST(snapstart_is_read_from_the_function_or_its_globals)
+{
+    lc_template *t = load_text(
+        "Globals:\n  Function:\n    SnapStart: {ApplyOn: PublishedVersions}\n"
+        "Resources:\n"
+        "  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src\n"
+        "      Handler: app.handler\n      Runtime: python3.12\n"
+        "  Off:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: src\n"
+        "      Handler: app.handler\n      Runtime: python3.12\n"
+        "      SnapStart: {ApplyOn: None}\n"
+        "  Bad:\n    Type: AWS::Lambda::Function\n    Properties:\n      Code: src\n"
+        "      Handler: app.handler\n      Runtime: python3.12\n"
+        "      SnapStart: {ApplyOn: Always}\n",
+        NULL);
+    ck_assert(function(t, "Fn")->snapstart);
+    ck_assert(!function(t, "Off")->snapstart);
+    const lc_template_function *bad = function(t, "Bad");
+    ck_assert(!bad->snapstart);
+    ck_assert_msg(bad->problem && strstr(bad->problem, "SnapStart.ApplyOn must be "
+                                                       "PublishedVersions or None, not Always"),
+                  "%s", bad->problem);
+    lc_template_free(t);
+}
+END_TEST
+
 /* An intrinsic function on either side is taken whole from the function. */
 START_TEST(an_intrinsic_in_globals_or_resource_replaces_the_other)
 {
@@ -754,6 +781,7 @@ Suite *template_suite(void)
     TCase *globals = tcase_create("globals");
     tcase_add_checked_fixture(globals, setup, teardown);
     tcase_add_test(globals, globals_merge_as_sam_merges_them);
+    tcase_add_test(globals, snapstart_is_read_from_the_function_or_its_globals);
     tcase_add_test(globals, an_intrinsic_in_globals_or_resource_replaces_the_other);
     suite_add_tcase(s, globals);
     TCase *intrinsics = tcase_create("intrinsics");

@@ -85,6 +85,10 @@ typedef struct {
                                     environment runs up to this many invocations at once
                                     (PerExecutionEnvironmentMaxConcurrency, 1-1600); 0: none,
                                     one invocation per environment */
+    bool snapstart;              /* SnapStart (SnapStart.ApplyOn: PublishedVersions): init runs
+                                    once, into a snapshot, and every environment is restored
+                                    from it (README, "SnapStart"); the runtime gets
+                                    AWS_LAMBDA_INITIALIZATION_TYPE=snap-start */
 } lc_function_config;
 
 /* Lambda's limit of invocations one Managed Instances environment runs at once
@@ -189,6 +193,15 @@ bool lc_function_tenancy(const lc_function *fn);
 /* Lambda Managed Instances: the invocations one environment runs at once; 0 for a function
  * without a capacity provider. */
 int lc_function_max_concurrency(const lc_function *fn);
+
+/* True for a function with SnapStart (lc_function_config.snapstart). */
+bool lc_function_snapstart(const lc_function *fn);
+
+/* A SnapStart function's environments are restored from its snapshot (true, the default), or
+ * each initialises itself and restores in place, as one process, from none (false): what the
+ * snapstart-unique check compares them with. Set before the function's first environment. */
+void lc_function_set_from_snapshot(lc_function *fn, bool from_snapshot);
+bool lc_function_from_snapshot(const lc_function *fn);
 
 /* Why Lambda refuses to invoke fn with this tenant id (NULL or "": none): a function with
  * tenancy needs one, a function without refuses one, and an id must be one Invoke accepts

@@ -61,6 +61,7 @@ typedef struct {
     int max_concurrency;         /* Lambda Managed Instances (CapacityProviderConfig): its
                                     PerExecutionEnvironmentMaxConcurrency, else the runtime's
                                     default per vCPU times the vCPUs its memory buys; 0: none */
+    bool snapstart;              /* SnapStart: {ApplyOn: PublishedVersions} */
     const char *architecture;    /* Architectures' one entry ("x86_64", "arm64"); SAM's default
                                     x86_64 when missing */
     const json_t *event_sources; /* the queues and streams that invoke it, from its Events
