@@ -185,6 +185,10 @@ def set_search_path(host_packages):
         folders = [os.path.realpath(f) for f in folders]
     sys.path[:] = [p for p in sys.path if p and os.path.realpath(p) != own
                    and not _inside(p, folders)]
+    if sys.version_info >= (3, 12):
+        # what Lambda's Python 3.12+ runtimes provide besides the standard library and boto3:
+        # snapshot_restore_py (SnapStart's runtime hooks), last, as in their site-packages
+        sys.path.append(os.path.join(own, "provided"))
     if folders:
         names = list(_RUNTIME_PACKAGES)
         if "coverage" in sys.modules:
@@ -1021,16 +1025,11 @@ class RuntimeAPI:
         self._post("/invocation/%s/error" % request_id, error_json.encode("utf-8"), headers,
                    "Failed to post invocation error")
 
-    def post_init_error(self, error):
-        """Posted on a connection of its own, as AWS's client does (through http.client)."""
-        connection = Connection(self.address)
-        try:
-            status, _, detail = connection.request(
-                "POST", _API + "/init/error", to_json(error).encode("utf-8"),
-                (("Lambda-Runtime-Function-Error-Type", error["errorType"]),),
-            )
-        finally:
-            connection.close()
+    def post_init_error(self, error, error_type=None):
+        """Posted on a connection of its own, as AWS's client does (through http.client).
+        error_type: the Lambda-Runtime-Function-Error-Type header, when not the body's."""
+        status, detail = self._call_once("POST", "/init/error", to_json(error).encode("utf-8"),
+                                         error_type or error["errorType"])
         if status == 403 and _managed_instances():
             # Every process of a Managed Instances environment initialises on its own; the
             # platform takes the first init error and refuses the others.
@@ -1040,6 +1039,42 @@ class RuntimeAPI:
                 "Request to Lambda Runtime '%s/init/error' endpoint failed. Reason: '%d'. "
                 "Response body: '%s'" % (_API, status, detail)
             )
+
+    def _call_once(self, method, path, body=b"", error_type=None):
+        """One request on a connection of its own: (status, body)."""
+        connection = Connection(self.address)
+        headers = (("Lambda-Runtime-Function-Error-Type", error_type),) if error_type else ()
+        try:
+            status, _, detail = connection.request(method, _API + path, body, headers)
+        finally:
+            connection.close()
+        return status, detail
+
+    def restore_next(self):
+        """SnapStart: waits in /restore/next until this environment is restored."""
+        status, detail = self._call_once("GET", "/restore/next")
+        if status != 200:
+            raise LambdaRuntimeClientError(
+                "Request to Lambda Runtime '%s/restore/next' endpoint failed. Reason: '%d'. "
+                "Response body: '%s'" % (_API, status, detail))
+
+    def post_restore_error(self, error):
+        status, detail = self._call_once("POST", "/restore/error",
+                                         to_json(error).encode("utf-8"),
+                                         "Runtime.AfterRestoreError")
+        if status != 202:
+            raise LambdaRuntimeClientError(
+                "Request to Lambda Runtime '%s/restore/error' endpoint failed. Reason: '%d'. "
+                "Response body: '%s'" % (_API, status, detail))
+
+
+class NoRuntimeAPI:
+    """Where a SnapStart template's init reports to (lambdacheck_template.py): nowhere. An init
+    that fails leaves the template unused, and the environment that needed it initialises itself,
+    reporting the failure to its own Runtime API."""
+
+    def post_init_error(self, error, error_type=None):
+        pass
 
 
 # --- the loop -----------------------------------------------------------------------------------
@@ -1185,11 +1220,116 @@ def prepare(host_packages, exit_on_sigterm):
     _import_like_reference()
 
 
+# --- SnapStart ------------------------------------------------------------------------------------
+#
+# A SnapStart function (AWS_LAMBDA_INITIALIZATION_TYPE=snap-start) initialises once; its
+# before-snapshot hooks run then, in the reverse order of their registration, and the runtime
+# waits in /restore/next while Lambda takes the snapshot. In every environment restored from it
+# /restore/next returns, the after-restore hooks run in the order of their registration, and the
+# loop begins. A before-snapshot hook that fails is an init error (Runtime.BeforeSnapshotError,
+# exit 64), an after-restore hook that fails a restore error (Runtime.AfterRestoreError, exit 65)
+# (https://docs.aws.amazon.com/lambda/latest/dg/snapstart-runtime-hooks-python.html; AWS's
+# client does the same). Hooks are registered with the snapshot_restore_py module that Lambda's
+# Python runtimes provide (this client's copy is in provided/, or the function's own).
+
+
+def snap_start():
+    return os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
+
+
+def _registered_hooks(getter):
+    module = sys.modules.get("snapshot_restore_py")
+    get = getattr(module, getter, None)
+    return list(get()) if get is not None else []
+
+
+def run_before_snapshot():
+    for func, args, kwargs in reversed(_registered_hooks("get_before_snapshot")):
+        func(*args, **kwargs)
+
+
+def run_after_restore():
+    for func, args, kwargs in _registered_hooks("get_after_restore"):
+        func(*args, **kwargs)
+
+
+def _hook_error():
+    etype, value, tb = sys.exc_info()
+    return make_error(str(value), etype.__name__, traceback.format_list(user_frames(tb)))
+
+
+class Started:
+    """A client whose handler is loaded: what the loop needs, made once per process, or once per
+    snapshot in a SnapStart template (its copies go on from here)."""
+
+    def __init__(self, runtime, handler, log_sink):
+        self.runtime = runtime
+        self.handler = handler
+        self.log_sink = log_sink
+
+
+def start(argv, api, layers):
+    """Loads the handler with the logging set up, as the client does before its first /next;
+    exits (status 1) after reporting an init error to api."""
+    put_task_root_first(os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd(), layers)
+    json_logs = log_format_is_json()
+    if _managed_instances():
+        _run_processes()
+    sys.stdout = Unbuffered(sys.stdout)
+    sys.stderr = Unbuffered(sys.stderr)
+    log_sink = StandardLogSink()
+    runtime = Runtime(api, log_sink, json_logs)
+    setup_logging(json_logs, log_level_name(os.environ.get("AWS_LAMBDA_LOG_LEVEL")), log_sink)
+    handler = runtime.load(argv[-1])
+    if handler is None:
+        sys.exit(1)
+    return Started(runtime, handler, log_sink)
+
+
+def before_snapshot(started):
+    """The before-snapshot hooks; a failure is reported as an init error and ends the process."""
+    try:
+        run_before_snapshot()
+    except Exception:
+        error = _hook_error()
+        started.runtime.log_error(error, started.log_sink)
+        started.runtime.api.post_init_error(error, "Runtime.BeforeSnapshotError")
+        sys.exit(64)
+
+
+def restore(started):
+    """/restore/next, then the after-restore hooks; a failure ends the process."""
+    api = started.runtime.api
+    try:
+        api.restore_next()
+    except Exception:
+        error = _hook_error()
+        started.runtime.log_error(error, started.log_sink)
+        api.post_init_error(error, "Runtime.BeforeSnapshotError")
+        sys.exit(64)
+    try:
+        run_after_restore()
+    except Exception:
+        error = _hook_error()
+        started.runtime.log_error(error, started.log_sink)
+        api.post_restore_error(error)
+        sys.exit(65)
+
+
+def snapshot(argv, layers):
+    """In a SnapStart template: init and the before-snapshot hooks, reporting to no Runtime API
+    (a failure ends the template; see NoRuntimeAPI)."""
+    started = start(argv, NoRuntimeAPI(), layers)
+    before_snapshot(started)
+    return started
+
+
 def main(argv, host_packages=False, exit_on_sigterm=False, layers=(), prepared=False):
     """Runs the client. host_packages: see set_search_path. exit_on_sigterm: SIGTERM ends the
     process the normal way (for coverage.py, which saves its data then); by default it keeps
     its default action, as on Lambda. layers: the function's layer folders (its /opt).
-    prepared: this process is a template's copy, which has run prepare() already."""
+    prepared: this process is a template's copy, which has run prepare() already (True), or, a
+    SnapStart template's, has started too (a Started: it is restored from the snapshot)."""
     global _request_id, _tenant_id, _START_TIME
     if len(argv) < 2:
         sys.stderr.write("usage: %s MODULE.FUNCTION\n" % argv[0])
@@ -1198,25 +1338,23 @@ def main(argv, host_packages=False, exit_on_sigterm=False, layers=(), prepared=F
     if not address:
         sys.stderr.write("lambdacheck runtime: AWS_LAMBDA_RUNTIME_API is not set\n")
         return 2
-    if prepared:
-        _START_TIME = time.time()  # this process's start, not its template's
-    else:
-        prepare(host_packages, exit_on_sigterm)
-    put_task_root_first(os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd(), layers)
-    json_logs = log_format_is_json()
-    if _managed_instances():
-        _run_processes()
     api = RuntimeAPI(address)
-    sys.stdout = Unbuffered(sys.stdout)
-    sys.stderr = Unbuffered(sys.stderr)
-    with StandardLogSink() as log_sink:
-        runtime = Runtime(api, log_sink, json_logs)
-        setup_logging(json_logs, log_level_name(os.environ.get("AWS_LAMBDA_LOG_LEVEL")), log_sink)
-        handler = runtime.load(argv[-1])
-        if handler is None:
-            sys.exit(1)
-        while True:
-            invocation = api.next()
-            _request_id, _tenant_id = invocation.request_id, invocation.tenant_id
-            _set_trace_id(invocation.trace_id)
-            runtime.handle_event_request(handler, invocation)
+    if isinstance(prepared, Started):
+        started = prepared
+        started.runtime.api = api
+    else:
+        if prepared:
+            _START_TIME = time.time()  # this process's start, not its template's
+        else:
+            prepare(host_packages, exit_on_sigterm)
+        started = start(argv, api, layers)
+        if snap_start():
+            before_snapshot(started)
+    if snap_start():
+        restore(started)
+    runtime, handler = started.runtime, started.handler
+    while True:
+        invocation = api.next()
+        _request_id, _tenant_id = invocation.request_id, invocation.tenant_id
+        _set_trace_id(invocation.trace_id)
+        runtime.handle_event_request(handler, invocation)

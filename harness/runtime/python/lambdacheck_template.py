@@ -128,7 +128,27 @@ def _set_environment(entries, by_startup):
             os.environ[os.fsdecode(name)] = os.fsdecode(value)
 
 
-def _become_environment(conn, output_fd, entries, harness, own_modules, libc, by_startup):
+def _update_environment(entries):
+    """A snapshot's copy: os.environ gets the entries that differ from what this process was
+    started with (its Runtime API address), and loses the names it was started with that they
+    lack; what the function's init set or changed stays, as in an environment restored from a
+    snapshot."""
+    try:
+        with open("/proc/self/environ", "rb") as f:
+            given = dict(e.partition(b"=")[::2] for e in f.read().split(b"\0") if e)
+    except OSError:
+        given = {}
+    new = dict(e.partition(b"=")[::2] for e in entries)
+    for name in given:
+        if name not in new:
+            os.environ.pop(os.fsdecode(name), None)
+    for name, value in new.items():
+        if given.get(name) != value:
+            os.environ[os.fsdecode(name)] = os.fsdecode(value)
+
+
+def _become_environment(conn, output_fd, entries, harness, own_modules, libc, by_startup,
+                        keep_environment):
     """In the new process: what the harness gives a process it starts, then no trace of this."""
     threading = sys.modules.get("threading")
     if threading is not None and hasattr(threading.main_thread(), "_set_native_id"):
@@ -142,7 +162,10 @@ def _become_environment(conn, output_fd, entries, harness, own_modules, libc, by
     os.dup2(output_fd, 1)
     os.dup2(output_fd, 2)
     os.close(output_fd)
-    _set_environment(entries, by_startup)
+    if keep_environment:
+        _update_environment(entries)
+    else:
+        _set_environment(entries, by_startup)
     orig = getattr(sys, "orig_argv", None)
     if orig is not None and "--template" in orig:
         at = orig.index("--template")
@@ -151,9 +174,11 @@ def _become_environment(conn, output_fd, entries, harness, own_modules, libc, by
         del sys.modules[name]
 
 
-def serve(fd, modules_before):
+def serve(fd, modules_before, keep_environment=False):
     """Makes environments until end of file on fd; returns only in a new environment.
-    modules_before: sys.modules' names before this module was imported (its own are dropped)."""
+    modules_before: sys.modules' names before this module was imported (its own are dropped).
+    keep_environment: a snapshot's copies keep what init did to os.environ
+    (_update_environment); else a copy's environment is exactly the one given."""
     conn = socket.socket(fileno=fd)
     harness = os.getppid()
     found = _libc()
@@ -171,7 +196,7 @@ def serve(fd, modules_before):
         pid = _clone(libc, api)
         if pid == 0:
             _become_environment(conn, output_fd, entries, harness, modules_before, libc,
-                                by_startup)
+                                by_startup, keep_environment)
             return
         os.close(output_fd)
         error = -_ctypes.get_errno() if pid < 0 else pid
