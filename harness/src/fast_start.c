@@ -19,6 +19,10 @@
 /* How long a template may take to prepare (as long as a first start may), and to copy itself. */
 #define TEMPLATE_READY_MS 10000
 #define TEMPLATE_COPY_MS 5000
+/* What a snapshot's init may print and be kept for its environments' logs. */
+#define SNAPSHOT_LOG_MAX (256u * 1024)
+/* The Runtime API address a snapshot's init sees, Lambda's own (its copies get theirs). */
+#define SNAPSHOT_RUNTIME_API "AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001"
 
 typedef struct {
     char *key;       /* what the template was started with (template_key), key_len bytes */
@@ -29,6 +33,10 @@ typedef struct {
     int pidfd;
     int control_fd;  /* the harness's end of the template's socket */
     int64_t used_ns; /* for eviction */
+    bool snapshot;   /* a SnapStart snapshot: initialised, its before-snapshot hooks run */
+    char *init_log;  /* a snapshot's: what its init printed (NUL-terminated), or NULL */
+    size_t init_log_len;
+    long memory_kb;  /* a snapshot's: its init may use this much (0: no limit) */
 } template_proc;
 
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -76,6 +84,7 @@ static void forget_all_in_child(void)
         if (templates[i].pidfd >= 0)
             close(templates[i].pidfd);
         free(templates[i].key);
+        free(templates[i].init_log);
     }
     n_templates = 0;
     holds = 0;
@@ -106,6 +115,7 @@ static void stop_template(template_proc *t) /* mu held */
 {
     end_process(t, 100);
     free(t->key);
+    free(t->init_log);
     *t = templates[--n_templates];
 }
 
@@ -174,13 +184,13 @@ static template_proc *find(const char *key, size_t len) /* mu held */
     return NULL;
 }
 
-/* opt->argv with "--template 3" after the bootstrap script, opt->envp without varying. */
-static char **template_argv(char *const *argv)
+/* opt->argv with "--template 3" (and "--snapshot") after the bootstrap script. */
+static char **template_argv(char *const *argv, bool snapshot)
 {
     size_t n = 0;
     while (argv[n])
         n++;
-    char **out = calloc(n + 3, sizeof *out);
+    char **out = calloc(n + 4, sizeof *out);
     if (out == NULL)
         return NULL;
     for (size_t i = 0, at = 0; i < n; i++) {
@@ -188,37 +198,78 @@ static char **template_argv(char *const *argv)
         if (i == 2) {
             out[at++] = "--template";
             out[at++] = "3";
+            if (snapshot)
+                out[at++] = "--snapshot";
         }
     }
     return out;
 }
 
-static char **template_envp(char *const *envp, const char *const *varying)
+/* opt->envp without varying; a snapshot's with Lambda's Runtime API address besides. */
+static char **template_envp(char *const *envp, const char *const *varying, bool snapshot)
 {
     size_t n = 0;
     while (envp && envp[n])
         n++;
-    char **out = calloc(n + 1, sizeof *out);
-    for (size_t i = 0, at = 0; out && i < n; i++)
+    char **out = calloc(n + 2, sizeof *out);
+    size_t at = 0;
+    for (size_t i = 0; out && i < n; i++)
         if (!varies(envp[i], varying))
             out[at++] = envp[i];
+    if (out && snapshot)
+        out[at++] = SNAPSHOT_RUNTIME_API;
     return out;
 }
 
-/* The template's first byte: 'R' ready, 'N' it cannot copy itself here; 0 for anything else. */
-static char await_ready(int fd)
+/* The resident memory of pid in kB, -1 when unreadable. */
+static long rss_kb(pid_t pid)
 {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int64_t deadline = lc_now_ms() + TEMPLATE_READY_MS;
+    char path[64], text[4096];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n <= 0)
+        return -1;
+    text[n] = '\0';
+    const char *at = strstr(text, "VmRSS:");
+    return at ? strtol(at + 6, NULL, 10) : -1;
+}
+
+/* The template's first byte: 'R' ready, 'N' it cannot copy itself here; 0 for anything else
+ * (it exited, or ready_ms passed). What it prints meanwhile goes to output (at most
+ * SNAPSHOT_LOG_MAX bytes kept) when output is not NULL, else makes the template unusable (0). */
+static char await_ready(int fd, int out_fd, int ready_ms, lc_buf *output, pid_t pid,
+                        long memory_kb)
+{
+    struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = out_fd, .events = POLLIN}};
+    int64_t deadline = lc_now_ms() + ready_ms;
     for (;;) {
         int64_t left = deadline - lc_now_ms();
-        if (left <= 0)
+        if (left <= 0 || (memory_kb > 0 && rss_kb(pid) > memory_kb))
             return 0;
-        int r = poll(&p, 1, (int)left);
+        int r = poll(p, 2, (int)(memory_kb > 0 && left > 10 ? 10 : left));
         if (r < 0 && errno == EINTR)
             continue;
-        char c = 0;
-        return r > 0 && recv(fd, &c, 1, 0) == 1 ? c : 0;
+        if (r < 0)
+            return 0;
+        if (r == 0)
+            continue;
+        if (p[1].revents) {
+            char chunk[8192];
+            ssize_t n = read(out_fd, chunk, sizeof chunk);
+            if (n > 0 && output == NULL)
+                return 0; /* printed while it started: see start_template */
+            if (n > 0 && output->len + (size_t)n <= SNAPSHOT_LOG_MAX)
+                lc_buf_append(output, chunk, (size_t)n);
+            if (n == 0)
+                p[1].fd = -1; /* its output closed: only the socket is left to watch */
+        }
+        if (p[0].revents) {
+            char c = 0;
+            return recv(fd, &c, 1, 0) == 1 ? c : 0;
+        }
     }
 }
 
@@ -238,15 +289,15 @@ static template_proc *add_entry(char *key, size_t len) /* mu held */
     return t;
 }
 
-/* Starts t's template and waits until it is prepared; on failure t keeps no process and is
- * marked tried. */
+/* Starts t's template and waits until it is prepared (a snapshot: initialised, within ready_ms);
+ * on failure t keeps no process and is marked tried. */
 static void start_template(template_proc *t, const lc__spawn_options *opt,
-                           const char *const *varying) /* mu held */
+                           const char *const *varying, int ready_ms) /* mu held */
 {
     t->tried = true;
     int sv[2] = {-1, -1}, out[2] = {-1, -1};
-    char **argv = template_argv(opt->argv);
-    char **envp = template_envp(opt->envp, varying);
+    char **argv = template_argv(opt->argv, t->snapshot);
+    char **envp = template_envp(opt->envp, varying, t->snapshot);
     bool ok = argv && envp && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0 &&
               pipe2(out, O_CLOEXEC | O_NONBLOCK) == 0;
     if (ok) {
@@ -263,13 +314,59 @@ static void start_template(template_proc *t, const lc__spawn_options *opt,
         if (unused[i] >= 0)
             close(unused[i]);
     /* Ready, and silent: what a new process prints while it starts (a warning of start-up, a
-       sitecustomize) belongs in its own log, so a template that printed anything is not used. */
+       sitecustomize) belongs in its own log, so a template that printed anything is not used.
+       A snapshot's init prints what it prints: that is kept for its environments' logs. */
+    lc_buf output;
+    lc_buf_init(&output, 0);
     char c;
-    ok = ok && await_ready(t->control_fd) == 'R' && read(out[0], &c, 1) < 0 && errno == EAGAIN;
+    ok = ok && await_ready(t->control_fd, out[0], ready_ms, t->snapshot ? &output : NULL, t->pid,
+                           t->snapshot ? t->memory_kb : 0) == 'R';
+    if (ok && t->snapshot) {
+        ssize_t n;
+        char chunk[8192];
+        while ((n = read(out[0], chunk, sizeof chunk)) > 0)
+            if (output.len + (size_t)n <= SNAPSHOT_LOG_MAX)
+                lc_buf_append(&output, chunk, (size_t)n);
+        t->init_log_len = output.len;
+        t->init_log = lc_buf_take(&output);
+    } else if (ok) {
+        ok = read(out[0], &c, 1) < 0 && errno == EAGAIN;
+    }
+    lc_buf_free(&output);
     if (out[0] >= 0)
         close(out[0]);
     if (!ok)
         end_process(t, 0); /* kept, tried: this command cannot be copied here */
+}
+
+/* The registry's entry for key (taken: owned by the entry or freed), or a new one. *fresh: it is
+ * new. */
+static template_proc *entry_for(char *key, size_t len, bool *fresh) /* mu held */
+{
+    if (owner != getpid()) {
+        n_templates = 0;
+        owner = getpid();
+    }
+    template_proc *t = find(key, len);
+    *fresh = t == NULL;
+    if (t != NULL)
+        free(key);
+    else
+        t = add_entry(key, len);
+    return t;
+}
+
+/* A copy of t's template, as opt says. */
+static lc_status copy_template(template_proc *t, const lc__spawn_options *opt, pid_t *pid,
+                               int *pidfd, lc_error *err) /* mu held */
+{
+    t->used_ns = lc_monotonic_ns();
+    lc_status st = lc__spawn_from_template(t->control_fd, opt, TEMPLATE_COPY_MS, pid, pidfd, err);
+    if (st != LC_OK) {
+        end_process(t, 0); /* dead or broken: the next environment starts a new one */
+        t->tried = false;
+    }
+    return st;
 }
 
 lc_status lc__fast_start_spawn(const lc__spawn_options *opt, const char *const *varying,
@@ -281,33 +378,59 @@ lc_status lc__fast_start_spawn(const lc__spawn_options *opt, const char *const *
     if (key == NULL)
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
     pthread_mutex_lock(&mu);
-    if (owner != getpid()) {
-        n_templates = 0;
-        owner = getpid();
-    }
-    template_proc *t = find(key, len);
-    if (t != NULL)
-        free(key);
+    bool fresh;
+    template_proc *t = entry_for(key, len, &fresh);
     lc_status st = LC_ESPAWN;
-    if (t == NULL) {
+    if (fresh) {
         /* a key's first environment starts plainly: a template pays only from the second on,
            so a run with one environment (an invoke) costs what it did */
-        add_entry(key, len);
         pthread_mutex_unlock(&mu);
         return lc_error_set(err, LC_ESPAWN, NULL, 0, 0, "the first environment starts plainly");
     }
     if (t->pid == 0 && !t->tried)
-        start_template(t, opt, varying);
-    if (t->pid > 0) {
-        t->used_ns = lc_monotonic_ns();
-        st = lc__spawn_from_template(t->control_fd, opt, TEMPLATE_COPY_MS, pid, pidfd, err);
-        if (st != LC_OK) {
-            end_process(t, 0); /* dead or broken: the next environment starts a new one */
-            t->tried = false;
-        }
-    } else {
+        start_template(t, opt, varying, TEMPLATE_READY_MS);
+    if (t->pid > 0)
+        st = copy_template(t, opt, pid, pidfd, err);
+    else
         lc_error_set(err, LC_ESPAWN, NULL, 0, 0, "no template process for this command here");
+    pthread_mutex_unlock(&mu);
+    return st;
+}
+
+lc_status lc__fast_start_restore(const lc__spawn_options *opt, const char *const *varying,
+                                 long init_ms, long memory_mb, pid_t *pid, int *pidfd,
+                                 char **init_log, int64_t *copy_ns, lc_error *err)
+{
+    pthread_once(&atfork_once, install_atfork);
+    *init_log = NULL;
+    size_t len = 0;
+    char *key = template_key(opt, varying, &len);
+    /* not the key of a plain template of the same command: its argv gets --snapshot */
+    char *skey = key ? malloc(len + sizeof "snapshot") : NULL;
+    if (skey) {
+        memcpy(skey, "snapshot", sizeof "snapshot");
+        memcpy(skey + sizeof "snapshot", key, len);
     }
+    free(key);
+    if (skey == NULL)
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    pthread_mutex_lock(&mu);
+    bool fresh;
+    template_proc *t = entry_for(skey, len + sizeof "snapshot", &fresh);
+    t->snapshot = true;
+    t->memory_kb = memory_mb * 1024;
+    lc_status st = LC_ESPAWN;
+    /* every environment is restored from the one snapshot, the first one too */
+    if (t->pid == 0 && !t->tried)
+        start_template(t, opt, varying, init_ms > TEMPLATE_READY_MS ? (int)init_ms
+                                                                     : TEMPLATE_READY_MS);
+    *copy_ns = lc_monotonic_ns();
+    if (t->pid > 0)
+        st = copy_template(t, opt, pid, pidfd, err);
+    else
+        lc_error_set(err, LC_ESPAWN, NULL, 0, 0, "no snapshot of this function here");
+    if (st == LC_OK && t->init_log_len)
+        *init_log = strdup(t->init_log);
     pthread_mutex_unlock(&mu);
     return st;
 }

@@ -17,6 +17,7 @@
 #define LC_FAST_START_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "lambdacheck/error.h"
@@ -33,6 +34,20 @@ bool lc__fast_start_applies(char *const *argv);
  * *pidfd as lc__spawn gives them. Any other status: nothing was started; start it with lc__spawn. */
 lc_status lc__fast_start_spawn(const lc__spawn_options *opt, const char *const *varying,
                                pid_t *pid, int *pidfd, lc_error *err);
+
+/* SnapStart: starts a child as opt says, restored from the function's snapshot: a template that
+ * ran the function's init and its before-snapshot hooks (lambdacheck_runtime.snapshot), made
+ * when the first environment needs it, with init_ms to do that, and copied for every environment
+ * (the first too: all are restored from one snapshot); an init that takes more than memory_mb
+ * makes no snapshot. The key leaves out only varying, and the
+ * snapshot's init sees Lambda's own Runtime API address (127.0.0.1:9001). LC_OK: *pid and *pidfd
+ * as lc__spawn gives them, *init_log (owned, or NULL when it printed nothing) what the
+ * snapshot's init printed, *copy_ns when the copy began (the snapshot made, if it was). Any other status: nothing was started (an init that failed, a
+ * template that died); start the process with lc__spawn, and it initialises and restores in
+ * place, reporting its own errors. */
+lc_status lc__fast_start_restore(const lc__spawn_options *opt, const char *const *varying,
+                                 long init_ms, long memory_mb, pid_t *pid, int *pidfd,
+                                 char **init_log, int64_t *copy_ns, lc_error *err);
 
 /* An emulator's hold on the templates: the last release stops them all. */
 void lc__fast_start_hold(void);
