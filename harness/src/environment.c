@@ -26,6 +26,11 @@
 #define LC_XRAY_DAEMON_PORT "2000"
 #define LC_XRAY_DAEMON_ADDRESS LC_XRAY_DAEMON_HOST ":" LC_XRAY_DAEMON_PORT
 
+/* SnapStart's restore phase, from the restore to the first /next (the after-restore hooks
+ * included), may take 10 s (https://docs.aws.amazon.com/lambda/latest/dg/
+ * snapstart-troubleshooting.html, SnapStartTimeoutException). */
+#define LC_RESTORE_TIMEOUT_MS 10000
+
 /* How often the memory watchdog looks at the process while an invocation runs. */
 #define WATCH_TICK_NS (10 * 1000000LL)
 
@@ -48,6 +53,8 @@ struct lc_environment {
     bool used;         /* false until the first invocation: that one is the cold start */
     bool stopping;     /* lc_environment_stop() has signalled the process */
     bool copy;         /* the process is a copy of a template (fast_start.h) */
+    bool restored;     /* SnapStart: a copy of the function's snapshot (its init ran there) */
+    char *snapshot_log; /* what the snapshot's init printed (owned), or NULL */
     size_t left_behind; /* lc_environment_stop killed what the runtime started: 1 + how many */
     int64_t spawn_ns;
 };
@@ -146,6 +153,12 @@ static json_t *process_environment(const lc_environment *env)
         json_object_set_new(vars, "AWS_LAMBDA_INITIALIZATION_TYPE",
                             json_string("lambda-managed-instances"));
     }
+    if (lc_function_snapstart(fn)) {
+        /* snapstart-monitoring.html: no log group or stream variables under SnapStart */
+        json_object_set_new(vars, "AWS_LAMBDA_INITIALIZATION_TYPE", json_string("snap-start"));
+        json_object_del(vars, "AWS_LAMBDA_LOG_GROUP_NAME");
+        json_object_del(vars, "AWS_LAMBDA_LOG_STREAM_NAME");
+    }
     json_object_update(vars, (json_t *)lc_function_variables(fn));
     return vars;
 }
@@ -170,8 +183,18 @@ static lc_status spawn_runtime(lc_environment *env, lc_error *err)
                                           "AWS_ENDPOINT_URL",       "HTTPS_PROXY",
                                           "https_proxy",            "AWS_DATA_PATH",
                                           NULL};
+    /* A snapshot is one function's init: only what differs between its environments is left
+       out (each case's AWS endpoint stays, as a client made during init keeps it). */
+    static const char *const restored_varying[] = {"AWS_LAMBDA_RUNTIME_API",
+                                                   "AWS_LAMBDA_LOG_STREAM_NAME", NULL};
     lc_status st = LC_ESPAWN;
-    if (env->conc == NULL && lc__fast_start_applies(opt.argv))
+    bool fast = env->conc == NULL && lc__fast_start_applies(opt.argv);
+    if (fast && lc_function_from_snapshot(env->fn))
+        st = lc__fast_start_restore(&opt, restored_varying, lc_function_init_timeout_ms(env->fn),
+                                    lc_function_memory_mb(env->fn), &env->pid, &env->pidfd,
+                                    &env->snapshot_log, &env->spawn_ns, NULL);
+    env->restored = st == LC_OK;
+    if (fast && st != LC_OK && !lc_function_from_snapshot(env->fn))
         st = lc__fast_start_spawn(&opt, varying, &env->pid, &env->pidfd, NULL);
     env->copy = st == LC_OK;
     if (st != LC_OK)
@@ -205,6 +228,8 @@ lc_status lc_environment_start(const lc_function *fn, lc_environment **out, lc_e
                                                      : lc_runtime_api_start(&env->api, err);
     if (st == LC_OK) {
         lc_context_renew_log_stream(env->ctx);
+        if (lc_function_snapstart(fn))
+            lc_runtime_api_allow_restore(env->api);
         st = spawn_runtime(env, err);
     }
     if (st == LC_OK && env->conc)
@@ -265,6 +290,8 @@ typedef struct {
     bool exited;        /* the process ended */
     bool timed_out;     /* the deadline passed with no outcome */
     bool init_timed_out; /* the runtime never asked for work within the init limit */
+    bool restore_timed_out; /* SnapStart: the restore phase passed its limit */
+    bool restore_failed; /* SnapStart: the process ended in its restore phase */
     bool overran;       /* the deadline passed after the outcome, before the next /next */
     bool out_of_memory;
     int64_t end_ns;
@@ -313,21 +340,40 @@ static void wait_once(lc_environment *env, int64_t wake_ns, lc_buf *into, size_t
 /* A cold start: waits until the runtime blocks in its first /next (its init is over, and all
  * its init output is in the pipe), or posts an init error, exits, or passes the init limit. The
  * event is handed over only after this, so the log splits exactly between init and invocation. */
+/* SnapStart: when the restore phase began (a snapshot's copy: at its start; a runtime that
+ * restores in place: at its /restore/next), 0 while it has not. */
+static int64_t restore_began(lc_environment *env)
+{
+    if (env->restored)
+        return env->spawn_ns;
+    return lc_function_snapstart(env->fn) ? lc_runtime_api_restore_ns(env->api) : 0;
+}
+
 static void wait_for_init(lc_environment *env, lc_buf *init_log, size_t *dropped, ending *e)
 {
-    int64_t deadline = env->spawn_ns + lc_function_init_timeout_ms(env->fn) * 1000000LL;
+    int64_t init_deadline = env->spawn_ns + lc_function_init_timeout_ms(env->fn) * 1000000LL;
     while (!lc_runtime_api_runtime_waiting(env->api)) {
         e->got_outcome = lc_runtime_api_take_outcome(env->api, &e->outcome);
         if (e->got_outcome || e->exited)
             break;
+        int64_t restore = restore_began(env);
+        int64_t deadline = restore ? restore + LC_RESTORE_TIMEOUT_MS * 1000000LL : init_deadline;
         if (lc_monotonic_ns() >= deadline) {
-            e->timed_out = e->init_timed_out = true;
+            e->timed_out = e->init_timed_out = restore == 0;
+            e->restore_timed_out = restore != 0;
             break;
         }
-        wait_once(env, deadline, init_log, dropped, e);
+        /* init has the function's memory too: past it, Runtime.OutOfMemory as in a call */
+        if (over_memory(env)) {
+            e->out_of_memory = true;
+            break;
+        }
+        int64_t watch = lc_monotonic_ns() + WATCH_TICK_NS;
+        wait_once(env, deadline < watch ? deadline : watch, init_log, dropped, e);
     }
     if (e->exited && !e->got_outcome) /* a post may have come just before the exit */
         e->got_outcome = lc_runtime_api_take_outcome(env->api, &e->outcome);
+    e->restore_failed = e->exited && !e->got_outcome && restore_began(env) != 0;
     read_output(env, init_log, dropped);
     e->end_ns = lc_monotonic_ns();
 }
@@ -436,13 +482,36 @@ static void posted_error_type(lc_result *r, const lc_runtime_outcome *o)
     json_decref(body);
 }
 
+/* SnapStart's restore failures are errors of the Invoke call itself, in Lambda's words
+ * (API_Invoke.html: SnapStartException 400, SnapStartTimeoutException 408): the body is the
+ * service error's, {"Type": "User", "message": ...}, and no function error. */
+static const char snapstart_exception[] =
+    "The afterRestore() runtime hook encountered an error. For more information, check the "
+    "Amazon CloudWatch logs.";
+static const char snapstart_timeout[] =
+    "Lambda couldn't restore the snapshot within the timeout limit.";
+
+static void snapstart_error(lc_result *r, int status, const char *type, const char *message)
+{
+    r->end = LC_END_RESTORE_ERROR;
+    r->status_code = status;
+    r->function_error[0] = '\0';
+    snprintf(r->error_type, sizeof r->error_type, "%s", type);
+    set_payload_json(r, json_pack("{s:s, s:s}", "Type", "User", "message", message));
+}
+
 static void result_from_outcome(lc_result *r, lc_runtime_outcome *o)
 {
     static const lc_end ends[] = {[LC_RUNTIME_RESPONSE] = LC_END_RESPONSE,
                                   [LC_RUNTIME_ERROR] = LC_END_ERROR,
                                   [LC_RUNTIME_INIT_ERROR] = LC_END_INIT_ERROR,
-                                  [LC_RUNTIME_TOO_LARGE] = LC_END_TOO_LARGE};
+                                  [LC_RUNTIME_TOO_LARGE] = LC_END_TOO_LARGE,
+                                  [LC_RUNTIME_RESTORE_ERROR] = LC_END_RESTORE_ERROR};
     r->end = ends[o->kind];
+    if (o->kind == LC_RUNTIME_RESTORE_ERROR) {
+        snapstart_error(r, 400, "SnapStartException", snapstart_exception);
+        return;
+    }
     if (o->kind == LC_RUNTIME_TOO_LARGE) {
         bool past_stream_limit = o->streamed && o->posted_size > LC_RUNTIME_MAX_STREAM;
         platform_error(r, "Function.ResponseSizeTooLarge",
@@ -473,6 +542,11 @@ static void result_from_ending(lc_environment *env, lc_result *r, ending *e, lon
     char secs[32], why[64];
     if (e->got_outcome) {
         result_from_outcome(r, &e->outcome);
+    } else if (e->restore_timed_out) {
+        snapstart_error(r, 408, "SnapStartTimeoutException", snapstart_timeout);
+    } else if (e->restore_failed) {
+        discard(env, r);
+        snapstart_error(r, 400, "SnapStartException", snapstart_exception);
     } else if (e->init_timed_out) {
         r->end = LC_END_TIMEOUT;
         platform_error(r, "Sandbox.Timedout",
@@ -572,7 +646,13 @@ static void json_report(lc_buf *out, const lc_result *r)
                                 "billedDurationMs", (json_int_t)r->billed_duration_ms,
                                 "memorySizeMB", (json_int_t)r->memory_size_mb, "maxMemoryUsedMB",
                                 (json_int_t)r->max_memory_used_mb);
-    if (r->cold_start)
+    if (r->restored) /* the Telemetry API's restore metrics */
+        json_object_set_new(metrics, "restoreDurationMs",
+                            json_real(two_places(r->restore_duration_ms)));
+    if (r->restored)
+        json_object_set_new(metrics, "billedRestoreDurationMs",
+                            json_integer(r->billed_restore_duration_ms));
+    else if (r->cold_start)
         json_object_set_new(metrics, "initDurationMs", json_real(two_places(r->init_duration_ms)));
     json_t *record = json_pack("{s:s, s:o, s:s}", "requestId", r->request_id, "metrics", metrics,
                                "status", report_status(r->end));
@@ -588,7 +668,10 @@ static void text_report(lc_buf *out, const lc_result *r)
                   "Memory Size: %ld MB\tMax Memory Used: %ld MB\t",
                   r->request_id, r->duration_ms, r->billed_duration_ms, r->memory_size_mb,
                   r->max_memory_used_mb);
-    if (r->cold_start)
+    if (r->restored) /* snapstart-monitoring.html: instead of Init Duration */
+        lc_buf_printf(out, "Restore Duration: %.2f ms\tBilled Restore Duration: %ld ms\t",
+                      r->restore_duration_ms, r->billed_restore_duration_ms);
+    else if (r->cold_start)
         lc_buf_printf(out, "Init Duration: %.2f ms\t", r->init_duration_ms);
     lc_buf_puts(out, "\n");
 }
@@ -605,7 +688,19 @@ static void frame_log(lc_environment *env, lc_result *r, const lc_buf *init_log,
     bool platform = !json || lc_function_system_log_level(fn) <= LC_LOG_INFO;
     lc_buf out;
     lc_buf_init(&out, 0);
+    if (r->cold_start && env->snapshot_log) /* the snapshot's init, as if it ran here */
+        append_output(&out, &(lc_buf){.data = env->snapshot_log,
+                                      .len = strlen(env->snapshot_log)},
+                      lc_function_application_log_level(fn));
     append_output(&out, init_log, lc_function_application_log_level(fn));
+    if (r->end == LC_END_RESTORE_ERROR) { /* no invocation began: no START, END or REPORT */
+        if (out.len && out.data[out.len - 1] != '\n')
+            lc_buf_puts(&out, "\n");
+        r->log_len = out.len;
+        r->log = lc_buf_take(&out);
+        r->log_dropped = dropped;
+        return;
+    }
     if (init_timed_out)
         lc_buf_printf(&out, "INIT_REPORT Init Duration: %.2f ms\tPhase: init\tStatus: timeout\n",
                       r->init_duration_ms);
@@ -646,9 +741,21 @@ static void measure(lc_environment *env, lc_result *r, const ending *e, bool col
     r->cold_start = cold;
     if (cold)
         r->init_duration_ms = (double)((initialized ? init_ns : e->end_ns) - env->spawn_ns) / 1e6;
+    int64_t restore = cold ? restore_began(env) : 0;
+    if (restore) {
+        /* SnapStart: the restore phase to the first /next (or its end); billed is what the
+           runtime ran, from its /restore/next: not the restore of the snapshot itself */
+        int64_t end = initialized ? init_ns : e->end_ns, hooks = lc_runtime_api_restore_ns(env->api);
+        r->restored = true;
+        r->restore_duration_ms = (double)(end - restore) / 1e6;
+        r->billed_restore_duration_ms = (long)ceil((double)(end - (hooks ? hooks : restore)) / 1e6);
+        r->init_duration_ms = 0.0;
+    }
     r->duration_ms = delivered ? (double)(e->end_ns - delivered) / 1e6 : 0.0;
     /* since August 2025 the INIT phase is billed on managed runtimes too (spec section 7) */
     r->billed_duration_ms = (long)ceil(r->duration_ms + (cold ? r->init_duration_ms : 0.0));
+    if (r->restored) /* snapstart-monitoring.html: billed restore, then the duration */
+        r->billed_duration_ms = (long)ceil(r->duration_ms);
     if (r->billed_duration_ms < 1)
         r->billed_duration_ms = 1;
     if (env->pid > 0) {
@@ -673,7 +780,7 @@ static void begin_result(const lc_environment *env, const lc_context *ctx, lc_re
 static bool discards_environment(lc_end end, const ending *e)
 {
     return e->exited || e->overran || end == LC_END_INIT_ERROR || end == LC_END_TIMEOUT ||
-           end == LC_END_EXIT || end == LC_END_OUT_OF_MEMORY;
+           end == LC_END_EXIT || end == LC_END_OUT_OF_MEMORY || end == LC_END_RESTORE_ERROR;
 }
 
 /* --- Managed Instances: several invocations at once ----------------------------------------- */
@@ -1035,7 +1142,8 @@ lc_status lc_environment_invoke(lc_environment *env, lc_context *ctx, const char
         wait_for_init(env, &init_log, &dropped, &e);
     else
         read_output(env, &log, &dropped); /* anything written between invocations */
-    bool init_over = !(e.got_outcome || e.exited || e.timed_out);
+    bool init_over = !(e.got_outcome || e.exited || e.timed_out || e.restore_timed_out ||
+                       e.out_of_memory);
     if (init_over) {
         json_t *headers = lc_context_runtime_headers(ctx);
         lc_runtime_invocation inv = {.request_id = lc_context_request_id(ctx),
@@ -1125,6 +1233,7 @@ void lc_environment_free(lc_environment *env)
         close(env->status_fd);
     lc_runtime_api_free(env->api);
     lc_context_free(env->ctx);
+    free(env->snapshot_log);
     free(env);
 }
 

@@ -299,8 +299,23 @@ static const char *read_client_context(lc__http_request *req, call *c)
 
 /* --- synchronous invocations, in workers --------------------------------------------------------- */
 
+/* A result that is an error of the call itself (a SnapStart restore that failed): its status,
+ * x-amzn-ErrorType and body as Lambda answers them. */
+static void answer_call_error(lc_invoke_server *s, lc__http_request *req, const lc_result *r)
+{
+    json_t *body = json_loadb(r->payload ? r->payload : "", r->payload_len, 0, NULL);
+    const char *message = json_string_value(json_object_get(body, "message"));
+    service_error(s, req, r->status_code, r->error_type, "%s", message ? message : "");
+    json_decref(body);
+}
+
 static void answer_result(lc_invoke_server *s, job *j, lc_result *r)
 {
+    if (r->status_code != 200) {
+        log_line(s, j->type, j->name, r->request_id, r->status_code, r);
+        answer_call_error(s, j->req, r);
+        return;
+    }
     char id[200], version[80], type[160], error[64], log[8192];
     snprintf(id, sizeof id, "x-amzn-RequestId: %s", r->request_id);
     snprintf(version, sizeof version, "X-Amz-Executed-Version: %s", r->executed_version);
@@ -492,7 +507,14 @@ static void run_stream_job(lc_invoke_server *s, job *j)
     lc_result r;
     lc_error err = {0};
     lc_status st = lc_emulator_invoke(s->em, j->name, &opt, &r, &err);
-    if (st == LC_OK) {
+    if (st == LC_OK && r.status_code != 200 && !w.head_sent) { /* a failed restore */
+        json_t *body = json_loadb(r.payload ? r.payload : "", r.payload_len, 0, NULL);
+        const char *message = json_string_value(json_object_get(body, "message"));
+        stream_service_error(&w, r.status_code, r.error_type, message ? message : "");
+        json_decref(body);
+        log_line(s, "Stream", j->name, r.request_id, r.status_code, &r);
+        lc_result_clear(&r);
+    } else if (st == LC_OK) {
         finish_stream(&w, j, &r);
         log_line(s, "Stream", j->name, r.request_id, 200, &r);
         lc_result_clear(&r);

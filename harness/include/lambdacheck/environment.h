@@ -34,6 +34,9 @@ typedef enum {
     LC_END_TIMEOUT,    /* Sandbox.Timedout */
     LC_END_EXIT,       /* the process exited or was killed: Runtime.ExitError */
     LC_END_OUT_OF_MEMORY, /* over the memory size: Runtime.OutOfMemory */
+    LC_END_RESTORE_ERROR, /* SnapStart: the restore failed (an after-restore hook raised, the
+                             process ended) or passed its 10 s: an error of the Invoke call,
+                             SnapStartException 400 / SnapStartTimeoutException 408 */
 } lc_end;
 
 /* Everything known about one invocation: what the caller gets, and what only the platform sees.
@@ -43,7 +46,9 @@ typedef struct {
     char function_name[65];
     char executed_version[32];
     lc_end end;
-    int status_code;          /* what the Invoke API answers for a synchronous call: 200 */
+    int status_code;          /* what the Invoke API answers for a synchronous call: 200, or
+                                 an error's status (LC_END_RESTORE_ERROR: payload is the
+                                 service error's body, error_type its x-amzn-ErrorType) */
     char function_error[16];  /* "" or "Unhandled" */
     char error_type[128];     /* errorType of a function error, "" otherwise */
     char *payload;            /* the result bytes or the error JSON, NUL-terminated */
@@ -53,7 +58,10 @@ typedef struct {
     size_t log_len;
     size_t log_dropped;       /* bytes of output past LC_LOG_MAX_BYTES, counted and not kept */
     bool cold_start;
-    double init_duration_ms;  /* cold starts only */
+    double init_duration_ms;  /* cold starts only (not restored ones) */
+    bool restored;            /* SnapStart: a cold start restored from the snapshot */
+    double restore_duration_ms; /* restored only: REPORT's Restore Duration */
+    long billed_restore_duration_ms;
     double duration_ms;
     long billed_duration_ms;
     long memory_size_mb;
