@@ -887,34 +887,38 @@ json_t *lc_emulator_async_records(lc_emulator *em)
 
 /* --- sandboxes ------------------------------------------------------------------------------ */
 
-static lc_status new_sandbox(pool *shared, const json_t *variables, pool **out, lc_error *err)
+static lc_status new_sandbox(pool *shared, const json_t *variables, bool unrestored, pool **out,
+                             lc_error *err)
 {
     pool *p = calloc(1, sizeof *p);
     if (p == NULL)
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
     p->shared = shared;
     p->fn = shared->fn;
-    if (variables && json_object_size(variables) > 0) {
+    unrestored = unrestored && lc_function_snapstart(shared->fn);
+    if ((variables && json_object_size(variables) > 0) || unrestored) {
         lc_status st = lc_function_copy_with(shared->fn, variables, &p->fn, err);
         if (st != LC_OK) {
             free(p);
             return st;
         }
         p->owns_fn = true;
+        if (unrestored)
+            lc_function_set_from_snapshot(p->fn, false);
     }
     lc_uuid4(p->sandbox);
     *out = p;
     return LC_OK;
 }
 
-lc_status lc_emulator_sandbox_open(lc_emulator *em, const char *function_name,
-                                   const json_t *variables, char key[LC_SANDBOX_KEY_SIZE],
-                                   lc_error *err)
+static lc_status open_sandbox(lc_emulator *em, const char *function_name,
+                              const json_t *variables, bool unrestored,
+                              char key[LC_SANDBOX_KEY_SIZE], lc_error *err)
 {
     key[0] = '\0';
     pthread_mutex_lock(&em->mu);
     pool *shared = find_pool(em, function_name), *p = NULL;
-    lc_status st = shared ? new_sandbox(shared, variables, &p, err)
+    lc_status st = shared ? new_sandbox(shared, variables, unrestored, &p, err)
                           : lc_error_set(err, LC_ENOTFOUND, NULL, 0, 0, "Function not found: %s",
                                          function_name);
     pool **list = st == LC_OK ? realloc(em->sandboxes, (em->n_sandboxes + 1) * sizeof *list) : NULL;
@@ -929,6 +933,20 @@ lc_status lc_emulator_sandbox_open(lc_emulator *em, const char *function_name,
     }
     pthread_mutex_unlock(&em->mu);
     return st;
+}
+
+lc_status lc_emulator_sandbox_open(lc_emulator *em, const char *function_name,
+                                   const json_t *variables, char key[LC_SANDBOX_KEY_SIZE],
+                                   lc_error *err)
+{
+    return open_sandbox(em, function_name, variables, false, key, err);
+}
+
+lc_status lc_emulator_sandbox_open_unrestored(lc_emulator *em, const char *function_name,
+                                              const json_t *variables,
+                                              char key[LC_SANDBOX_KEY_SIZE], lc_error *err)
+{
+    return open_sandbox(em, function_name, variables, true, key, err);
 }
 
 void lc_emulator_sandbox_close(lc_emulator *em, const char *key)

@@ -440,7 +440,11 @@ static lc_status invoke_step(const context *ctx, const lc__case *c, const lc__st
     if (st != LC_OK)
         return st;
     snprintf(r->request_id, sizeof r->request_id, "%s", resp.request_id);
-    if (resp.status >= 400 && resp.error_type[0]) /* the service refused: nothing ran */
+    /* A SnapStart restore that failed is the function's doing (its after-restore hooks): a case
+       that expects the status judges it; for any other case it is the error it names. */
+    bool restore_failed = resp.status >= 400 && strncmp(resp.error_type, "SnapStart", 9) == 0 &&
+                          json_object_get(step->expect, "status") != NULL;
+    if (resp.status >= 400 && resp.error_type[0] && !restore_failed) /* refused: nothing ran */
         st = lc_error_set(err, LC_EPROTO, NULL, 0, 0, "the Invoke API answered %ld %s: %s",
                           resp.status, resp.error_type, resp.error_message);
     else
@@ -716,6 +720,160 @@ static void check_tenant_isolation(const context *ctx, const lc__case *c, const 
     free(fresh.payload);
 }
 
+/* --- snapstart-unique ---------------------------------------------------------------------------
+ *
+ * The built-in check snapstart-unique (issue 22): every environment of a SnapStart function is
+ * restored from one snapshot, so what its init made is the same in all of them; a value that
+ * must be unique (a random token, a UUID, a seeded generator) has to be made after the restore
+ * (https://docs.aws.amazon.com/lambda/latest/dg/snapstart-uniqueness.html). The case's first
+ * synchronous event runs in two environments restored from the snapshot and in two fresh ones
+ * that initialise themselves; a value of the answer that differs between the fresh two but
+ * repeats between the restored two is that bug, named by its path. AWS warns of it and runs such
+ * a function all the same, so the verdict is a warning (the README says how to make it fail). */
+
+#define SNAPSTART_CHECK "snapstart-unique"
+
+/* The paths (into *bugs, "a, b", at most a few) where f1 and f2 differ and r1 and r2 do not;
+ * *varying counts where f1 and f2 differ. */
+static void repeated_paths(const json_t *f1, const json_t *f2, const json_t *r1, const json_t *r2,
+                           const char *path, lc_buf *bugs, size_t *n_bugs, size_t *varying)
+{
+    if (lc_json_equal(f1, f2))
+        return;
+    char sub[512];
+    if (json_is_object(f1) && json_is_object(f2)) {
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)f1, key, v)
+        {
+            snprintf(sub, sizeof sub, "%s%s%s", path, path[0] ? "." : "", key);
+            repeated_paths(v, json_object_get(f2, key), json_object_get(r1, key),
+                           json_object_get(r2, key), sub, bugs, n_bugs, varying);
+        }
+        return;
+    }
+    if (json_is_array(f1) && json_is_array(f2) && json_array_size(f1) == json_array_size(f2)) {
+        for (size_t i = 0; i < json_array_size(f1); i++) {
+            snprintf(sub, sizeof sub, "%s[%zu]", path, i);
+            repeated_paths(json_array_get(f1, i), json_array_get(f2, i), json_array_get(r1, i),
+                           json_array_get(r2, i), sub, bugs, n_bugs, varying);
+        }
+        return;
+    }
+    (*varying)++;
+    if (r1 == NULL || r2 == NULL || !lc_json_equal(r1, r2))
+        return;
+    if ((*n_bugs)++ < 4) {
+        char *a = json_dumps(f1, JSON_ENCODE_ANY | JSON_COMPACT);
+        char *b = json_dumps(f2, JSON_ENCODE_ANY | JSON_COMPACT);
+        char *r = json_dumps(r1, JSON_ENCODE_ANY | JSON_COMPACT);
+        lc_buf_printf(bugs, "%s%s: fresh environments answered %.80s and %.80s, both restored "
+                      "ones %.80s",
+                      bugs->len ? "; " : "", path[0] ? path : "the payload", a ? a : "?",
+                      b ? b : "?", r ? r : "?");
+        free(a);
+        free(b);
+        free(r);
+    }
+}
+
+/* The step's event in a sandbox of its own: restored from the snapshot, or initialised. */
+static lc_status answer_alone(const context *ctx, const lc__case *c, const lc__step *step,
+                              const aws_view *aws, bool restored, tenant_answer *out,
+                              lc_error *err)
+{
+    lc_emulator *em = lc_target_emulator(ctx->target);
+    const json_t *vars = aws->vars ? aws->vars : c->environment;
+    char key[LC_SANDBOX_KEY_SIZE] = "";
+    lc_status st = restored ? lc_emulator_sandbox_open(em, c->function, vars, key, err)
+                            : lc_emulator_sandbox_open_unrestored(em, c->function, vars, key, err);
+    if (st == LC_OK)
+        st = answer_as(ctx, c, step, step->tenant_id, key, out, err);
+    if (key[0])
+        lc_emulator_sandbox_close(em, key);
+    return st;
+}
+
+static json_t *answer_json(const tenant_answer *a)
+{
+    json_t *v = json_loads(a->payload ? a->payload : "", JSON_DECODE_ANY, NULL);
+    return v ? v : json_string(a->payload ? a->payload : "");
+}
+
+static void judge_snapstart(const tenant_answer *a, lc_case_result *r)
+{
+    const tenant_answer *r1 = &a[0], *r2 = &a[1], *f1 = &a[2], *f2 = &a[3];
+    for (size_t i = 0; i < 4; i++)
+        if (a[i].status != 200) {
+            lc_verdicts_not_checked(&r->verdicts, SNAPSTART_CHECK,
+                                    "the event answered %ld in a%s environment: nothing to "
+                                    "compare",
+                                    a[i].status, i < 2 ? " restored" : " fresh");
+            return;
+        }
+    json_t *v[4] = {answer_json(r1), answer_json(r2), answer_json(f1), answer_json(f2)};
+    lc_buf bugs;
+    lc_buf_init(&bugs, 0);
+    size_t n_bugs = 0, varying = 0;
+    repeated_paths(v[2], v[3], v[0], v[1], "", &bugs, &n_bugs, &varying);
+    if (n_bugs) /* AWS warns of it and runs the function: a warning, not a failure */
+        lc_verdicts_warn(&r->verdicts, SNAPSTART_CHECK,
+                        "%zu value%s made during init repeat%s in every environment restored "
+                        "from the snapshot (make %s after the restore, in an after-restore hook "
+                        "or per invocation): %s",
+                        n_bugs, n_bugs == 1 ? "" : "s", n_bugs == 1 ? "s" : "",
+                        n_bugs == 1 ? "it" : "them", bugs.data ? bugs.data : "");
+    else if (varying)
+        lc_verdicts_add(&r->verdicts, SNAPSTART_CHECK, true,
+                        "the %zu value%s that differ%s between fresh environments differ%s "
+                        "between restored ones too",
+                        varying, varying == 1 ? "" : "s", varying == 1 ? "s" : "",
+                        varying == 1 ? "s" : "");
+    else
+        lc_verdicts_add(&r->verdicts, SNAPSTART_CHECK, true,
+                        "the answer is the same in fresh environments: nothing in it must be "
+                        "unique to an environment");
+    lc_buf_free(&bugs);
+    for (size_t i = 0; i < 4; i++)
+        json_decref(v[i]);
+}
+
+/* Runs snapstart-unique for a case whose function has SnapStart, locally. */
+static void check_snapstart(const context *ctx, const lc__case *c, const aws_view *aws,
+                            lc_case_result *r, lc_error *err)
+{
+    lc_emulator *em = lc_target_emulator(ctx->target);
+    const lc_function *fn = em ? lc_emulator_function(em, c->function) : NULL;
+    if (fn == NULL || !lc_function_snapstart(fn))
+        return;
+    const lc__step *step = NULL;
+    for (size_t i = 0; step == NULL && i < c->n_steps; i++)
+        if (!c->steps[i].http && !c->steps[i].stream &&
+            strcmp(c->steps[i].type, "RequestResponse") == 0)
+            step = &c->steps[i];
+    const json_t *status = step ? json_object_get(step->expect, "status") : NULL;
+    if (step == NULL || (status && json_integer_value(status) != 200))
+        return; /* a case about a failed call: no answer to compare */
+    if (!lc_environment_fast_start() || lc_function_interpreter(fn) == NULL) {
+        lc_verdicts_not_checked(&r->verdicts, SNAPSTART_CHECK,
+                                "environments restored from one snapshot need fast starts of "
+                                "the bundled Python client (off: --plain-start, or another "
+                                "runtime): each environment here initialised itself");
+        return;
+    }
+    tenant_answer a[4] = {{0}};
+    lc_status st = LC_OK;
+    size_t n = 0; /* the first answer that is not 200 ends it: judge_snapstart says so */
+    while (st == LC_OK && n < 4 && (n == 0 || a[n - 1].status == 200)) {
+        st = answer_alone(ctx, c, step, aws, n < 2, &a[n], err);
+        n++;
+    }
+    if (st == LC_OK)
+        judge_snapstart(a, r);
+    for (size_t i = 0; i < 4; i++)
+        free(a[i].payload);
+}
+
 /* --- concurrency-safe ------------------------------------------------------------------------- */
 
 /* The context overrides of a step, as the emulator takes them (its tenant, its client context),
@@ -825,6 +983,8 @@ static void run_case(const context *ctx, const lc__case *c, lc_case_result *r)
             check_tenant_isolation(ctx, c, sandbox, &aws, r, &err);
         if (err.status == LC_OK)
             check_concurrency(ctx, c, &aws, r, &err);
+        if (err.status == LC_OK)
+            check_snapstart(ctx, c, &aws, r, &err);
         turn_off_contracts(c, r);
         if (sandbox[0])
             lc_emulator_sandbox_close(lc_target_emulator(ctx->target), sandbox);

@@ -35,7 +35,8 @@ lc_status lc__settings_check_contracts(const json_t *contracts, const char *wher
                                 "%scontracts.%s: no built-in contract has that name (they are "
                                 "no-unexpected-error, result-serializable, error-body-shape, "
                                 "error-carries-request-id, async-accepted-empty, "
-                                "async-result-discarded, tenant-isolated, concurrency-safe and "
+                                "async-result-discarded, tenant-isolated, concurrency-safe, "
+                                "snapstart-unique and "
                                 "<source>-response)",
                                 where, name);
         if (!json_is_string(reason) || json_string_length(reason) == 0)

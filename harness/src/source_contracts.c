@@ -831,7 +831,8 @@ bool lc_contract_known(const char *name)
     static const char *const contracts[] = {"no-unexpected-error", "result-serializable",
                                             "error-body-shape", "error-carries-request-id",
                                             "async-accepted-empty", "async-result-discarded",
-                                            "tenant-isolated", "concurrency-safe", NULL};
+                                            "tenant-isolated", "concurrency-safe",
+                                            "snapstart-unique", NULL};
     if (in(name, contracts))
         return true;
     size_t n = name ? strlen(name) : 0, suffix = strlen("-response");

@@ -22,6 +22,10 @@
  *  concurrency-safe          (local, the runner's) a case whose function is on Lambda Managed
  *                            Instances: its events run several at once in one environment answer
  *                            as each alone (concurrency.h)
+ *  snapstart-unique          (local, the runner's) a case whose function has SnapStart: its
+ *                            first synchronous event answers no value made during init that
+ *                            differs between fresh environments yet repeats between ones
+ *                            restored from the snapshot
  * Which runtime a case's function has decides which contracts apply (runtime.h).
  */
 #ifndef LAMBDACHECK_CONTRACTS_H

@@ -147,6 +147,14 @@ lc_status lc_emulator_sandbox_open(lc_emulator *em, const char *function_name,
                                    const json_t *variables, char key[LC_SANDBOX_KEY_SIZE],
                                    lc_error *err);
 
+/* The same, for a SnapStart function whose environments in this sandbox are not restored from
+ * its snapshot: each initialises itself and restores in place, as a new process of the function
+ * would (what the snapstart-unique check compares restored ones with). For other functions, as
+ * lc_emulator_sandbox_open. */
+lc_status lc_emulator_sandbox_open_unrestored(lc_emulator *em, const char *function_name,
+                                              const json_t *variables,
+                                              char key[LC_SANDBOX_KEY_SIZE], lc_error *err);
+
 /* Closes a sandbox: its idle environments are stopped now, a busy one when its invocation ends.
  * Later invocations naming it are refused (LC_ENOTFOUND). An unknown key is a no-op. */
 void lc_emulator_sandbox_close(lc_emulator *em, const char *key);
