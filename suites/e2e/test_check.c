@@ -134,6 +134,62 @@ START_TEST(fresh_environments_are_copies_unless_plain_start)
 }
 END_TEST
 
+/* The state and message of `check` in case `id` of a JSON report, or NULL. */
+static const char *verdict_of(const json_t *doc, const char *id, const char *check,
+                              const char **message)
+{
+    size_t i, j;
+    json_t *c, *v;
+    json_array_foreach(json_object_get(doc, "cases"), i, c)
+    {
+        if (strcmp(json_string_value(json_object_get(c, "id")), id) != 0)
+            continue;
+        json_array_foreach(json_object_get(c, "checks"), j, v)
+        {
+            if (strcmp(json_string_value(json_object_get(v, "check")), check) == 0) {
+                *message = json_string_value(json_object_get(v, "message"));
+                return json_string_value(json_object_get(v, "state"));
+            }
+        }
+    }
+    return NULL;
+}
+
+/* SnapStart as Lambda runs it (fixtures/cases/snapstart): hooks in order, the REPORT line, the
+ * restore failures as the Invoke API reports them, all with and without fast starts; and
+ * snapstart-unique both ways: quiet for a token made again after the restore, a warning naming
+ * $.token for one made during init, and not checked where nothing is restored (--plain-start). */
+START_TEST(snapstart_runs_as_lambda_runs_it_and_finds_init_made_tokens)
+{
+    char *dir = scratch_dir("snapstart");
+    char json[600];
+    snprintf(json, sizeof json, "%s/report.json", dir);
+    cli_result r = check((const char *[]){"check", "--json", json, CASES "/snapstart", NULL});
+    ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "7 passed, 0 failed");
+    cli_result_free(&r);
+    json_t *doc = json_load_file(json, 0, NULL);
+    ck_assert_ptr_nonnull(doc);
+    const char *message = NULL;
+    const char *state = verdict_of(doc, "snapstart/unique-from-init", "snapstart-unique", &message);
+    ck_assert_str_eq(state, "warned");
+    ck_assert_contains(message, "token: fresh environments answered \"");
+    state = verdict_of(doc, "snapstart/unique-after-restore", "snapstart-unique", &message);
+    ck_assert_str_eq(state, "passed");
+    ck_assert_contains(message, "between restored ones too");
+    ck_assert_ptr_null(verdict_of(doc, "snapstart/restore-timeout", "snapstart-unique", &message));
+    json_decref(doc);
+    r = check((const char *[]){"check", "--plain-start", "--json", json, CASES "/snapstart", NULL});
+    ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
+    cli_result_free(&r);
+    doc = json_load_file(json, 0, NULL);
+    state = verdict_of(doc, "snapstart/unique-from-init", "snapstart-unique", &message);
+    ck_assert_str_eq(state, "not-checked");
+    json_decref(doc);
+    scratch_remove(dir);
+}
+END_TEST
+
 START_TEST(the_junit_report_has_a_suite_per_library_with_logs)
 {
     char *dir = scratch_dir("junit");
@@ -1218,6 +1274,7 @@ Suite *check_suite(void)
     tcase_set_timeout(core, 300);
     tcase_add_test(core, the_bundled_libraries_pass_locally_with_reports);
     tcase_add_test(core, fresh_environments_are_copies_unless_plain_start);
+    tcase_add_test(core, snapstart_runs_as_lambda_runs_it_and_finds_init_made_tokens);
     tcase_add_test(core, the_junit_report_has_a_suite_per_library_with_logs);
     tcase_add_test(core, the_conformance_suite_passes_against_serve_over_http);
     tcase_add_test(core, the_example_library_checks_itself_with_make);

@@ -12,6 +12,7 @@
 #include "suites.h"
 
 #define FAST LC_FIXTURES_DIR "/functions/fast_start"
+#define SNAP LC_FIXTURES_DIR "/functions/snapstart"
 
 static lc_emulator *em; /* holds the templates, as a run of the harness does */
 
@@ -297,6 +298,198 @@ START_TEST(the_switch_turns_the_templates_off)
 }
 END_TEST
 
+/* --- SnapStart: environments restored from one snapshot ------------------------------------- */
+
+static lc_function *snap_function(const char *handler)
+{
+    lc_function_config c = {.name = "snap", .handler = handler, .code_dir = SNAP,
+                            .runtime = "python3.12", .timeout_ms = 10000, .snapstart = true};
+    lc_function *fn;
+    lc_error err = {0};
+    ck_assert_msg(lc_function_new(&c, &fn, &err) == LC_OK, "%s", err.message);
+    return fn;
+}
+
+/* The snapshot templates (started with --snapshot) that are this process's children. */
+static size_t snapshots(pid_t *out, size_t max)
+{
+    pid_t all[16];
+    size_t n = templates(all, 16), k = 0;
+    for (size_t i = 0; i < n && k < max; i++) {
+        char path[64], text[4096];
+        snprintf(path, sizeof path, "/proc/%d/cmdline", (int)all[i]);
+        FILE *f = fopen(path, "r");
+        size_t len = f ? fread(text, 1, sizeof text - 1, f) : 0;
+        if (f)
+            fclose(f);
+        for (size_t j = 0; j + 1 < len; j++)
+            if (text[j] == '\0')
+                text[j] = ' ';
+        text[len] = '\0';
+        if (strstr(text, "--snapshot"))
+            out[k++] = all[i];
+    }
+    return k;
+}
+
+/* Every environment is restored from one snapshot, the first one too: init ran once (one
+ * token), the hooks ran in their orders, and each restored environment reports a restore. */
+START_TEST(every_environment_is_restored_from_one_snapshot)
+{
+    lc_function *fn = snap_function("unique_token.handler");
+    lc_result a, b;
+    bool copy_a, copy_b;
+    run_fresh(fn, true, &a, &copy_a);
+    run_fresh(fn, true, &b, &copy_b);
+    ck_assert(copy_a && copy_b);
+    ck_assert_int_eq(a.end, LC_END_RESPONSE);
+    ck_assert(a.restored && b.restored);
+    ck_assert_str_eq(a.payload, b.payload); /* the token made during init */
+    ck_assert_ptr_nonnull(strstr(a.log, "\tRestore Duration: "));
+    ck_assert_ptr_null(strstr(a.log, "Init Duration"));
+    lc_result_clear(&a);
+    lc_result_clear(&b);
+    pid_t found[4];
+    ck_assert_uint_eq(snapshots(found, 4), 1);
+    lc_emulator_free(em); /* the snapshot ends with the last emulator, as templates do */
+    em = NULL;
+    ck_assert_uint_eq(snapshots(found, 4), 0);
+    lc_function_free(fn);
+}
+END_TEST
+
+/* Without the fast path, each environment initialises and restores in place: hooks in the same
+ * orders, a restore in the REPORT line, and a token of its own. */
+START_TEST(without_fast_starts_each_environment_restores_in_place)
+{
+    lc_function *fn = snap_function("hooks.handler");
+    lc_result fast, plain;
+    bool copy;
+    run_fresh(fn, true, &fast, &copy);
+    ck_assert(copy);
+    run_fresh(fn, false, &plain, &copy);
+    ck_assert(!copy);
+    ck_assert(fast.restored && plain.restored);
+    ck_assert_str_eq(fast.payload, plain.payload);
+    ck_assert_ptr_nonnull(strstr(plain.payload, "[\"before-2:arg\", \"before-1\", \"after-1\", "
+                                                "\"after-2\"]"));
+    lc_result_clear(&fast);
+    lc_result_clear(&plain);
+    lc_function_free(fn);
+    fn = snap_function("unique_token.handler");
+    run_fresh(fn, false, &fast, &copy);
+    run_fresh(fn, false, &plain, &copy);
+    ck_assert_str_ne(fast.payload, plain.payload);
+    lc_result_clear(&fast);
+    lc_result_clear(&plain);
+    lc_function_free(fn);
+}
+END_TEST
+
+/* A snapshot template that dies costs a restore: the next environment initialises itself and
+ * answers; the one after is restored from a new snapshot. */
+START_TEST(a_snapshot_that_dies_is_made_again)
+{
+    lc_function *fn = snap_function("hooks.handler");
+    lc_result r;
+    bool copy;
+    run_fresh(fn, true, &r, &copy);
+    ck_assert(copy);
+    lc_result_clear(&r);
+    pid_t found[4];
+    ck_assert_uint_eq(snapshots(found, 4), 1);
+    kill(found[0], SIGKILL);
+    usleep(20000);
+    run_fresh(fn, true, &r, &copy);
+    ck_assert_int_eq(r.end, LC_END_RESPONSE);
+    ck_assert(r.restored);
+    lc_result_clear(&r);
+    run_fresh(fn, true, &r, &copy);
+    ck_assert_int_eq(r.end, LC_END_RESPONSE);
+    ck_assert(copy);
+    lc_result_clear(&r);
+    lc_function_free(fn);
+}
+END_TEST
+
+/* An init that takes more than the function's memory makes no snapshot: the environment
+ * initialises itself and ends in Runtime.OutOfMemory, and the next function still gets one. */
+START_TEST(an_init_over_memory_makes_no_snapshot)
+{
+    lc_function *fn = snap_function("init_exhausts_memory.handler");
+    lc_result r;
+    bool copy;
+    run_fresh(fn, true, &r, &copy);
+    ck_assert(!copy);
+    ck_assert_int_eq(r.end, LC_END_OUT_OF_MEMORY);
+    ck_assert_str_eq(r.error_type, "Runtime.OutOfMemory");
+    lc_result_clear(&r);
+    pid_t found[4];
+    ck_assert_uint_eq(snapshots(found, 4), 0);
+    lc_function_free(fn);
+    fn = snap_function("hooks.handler");
+    run_fresh(fn, true, &r, &copy);
+    ck_assert(copy);
+    ck_assert_int_eq(r.end, LC_END_RESPONSE);
+    lc_result_clear(&r);
+    lc_function_free(fn);
+}
+END_TEST
+
+/* After-restore hooks that raise or hang: the Invoke call's own errors, and the environment is
+ * gone; a before-snapshot hook that raises is the environment's init error. */
+START_TEST(hook_failures_are_reported_as_lambda_reports_them)
+{
+    lc_function *fn = snap_function("after_restore_raises.handler");
+    lc_result r;
+    bool copy;
+    run_fresh(fn, true, &r, &copy);
+    ck_assert_int_eq(r.end, LC_END_RESTORE_ERROR);
+    ck_assert_int_eq(r.status_code, 400);
+    ck_assert_str_eq(r.error_type, "SnapStartException");
+    ck_assert_str_eq(r.function_error, "");
+    ck_assert_ptr_nonnull(strstr(r.log, "ConnectionError: the database is not there"));
+    ck_assert_ptr_null(strstr(r.log, "START RequestId"));
+    lc_result_clear(&r);
+    lc_function_free(fn);
+    fn = snap_function("before_snapshot_raises.handler");
+    run_fresh(fn, true, &r, &copy);
+    ck_assert(!copy); /* no snapshot: it initialised itself */
+    ck_assert_int_eq(r.end, LC_END_INIT_ERROR);
+    ck_assert_str_eq(r.error_type, "ValueError");
+    ck_assert(r.n_posts >= 1);
+    ck_assert_str_eq(r.posts[r.n_posts - 1].error_type, "Runtime.BeforeSnapshotError");
+    lc_result_clear(&r);
+    lc_function_free(fn);
+}
+END_TEST
+
+START_TEST(an_after_restore_hook_that_hangs_times_the_restore_out)
+{
+    lc_function *fn = snap_function("after_restore_hangs.handler");
+    lc_result r;
+    bool copy;
+    run_fresh(fn, true, &r, &copy);
+    ck_assert_int_eq(r.end, LC_END_RESTORE_ERROR);
+    ck_assert_int_eq(r.status_code, 408);
+    ck_assert_str_eq(r.error_type, "SnapStartTimeoutException");
+    lc_result_clear(&r);
+    lc_function_free(fn);
+}
+END_TEST
+
+/* SnapStart only where Lambda offers it: Java 11+, Python 3.12+, .NET 8+. */
+START_TEST(snapstart_is_refused_where_lambda_refuses_it)
+{
+    lc_function_config c = {.name = "snap", .handler = "hooks.handler", .code_dir = SNAP,
+                            .runtime = "python3.11", .snapstart = true};
+    lc_function *fn = NULL;
+    lc_error err = {0};
+    ck_assert_int_eq(lc_function_new(&c, &fn, &err), LC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "SnapStart is not available for python3.11"));
+}
+END_TEST
+
 Suite *fast_start_suite(void)
 {
     Suite *s = suite_create("fast_start");
@@ -311,6 +504,13 @@ Suite *fast_start_suite(void)
     tcase_add_test(t, init_errors_in_a_copy_are_those_of_a_new_process);
     tcase_add_test(t, a_start_up_that_prints_gets_new_processes);
     tcase_add_test(t, the_switch_turns_the_templates_off);
+    tcase_add_test(t, every_environment_is_restored_from_one_snapshot);
+    tcase_add_test(t, without_fast_starts_each_environment_restores_in_place);
+    tcase_add_test(t, a_snapshot_that_dies_is_made_again);
+    tcase_add_test(t, an_init_over_memory_makes_no_snapshot);
+    tcase_add_test(t, hook_failures_are_reported_as_lambda_reports_them);
+    tcase_add_test(t, an_after_restore_hook_that_hangs_times_the_restore_out);
+    tcase_add_test(t, snapstart_is_refused_where_lambda_refuses_it);
     suite_add_tcase(s, t);
     return s;
 }
