@@ -327,6 +327,7 @@ static void start_template(template_proc *t, const lc__spawn_options *opt,
         while ((n = read(out[0], chunk, sizeof chunk)) > 0)
             if (output.len + (size_t)n <= SNAPSHOT_LOG_MAX)
                 lc_buf_append(&output, chunk, (size_t)n);
+        free(t->init_log); /* a snapshot made again after its template died */
         t->init_log_len = output.len;
         t->init_log = lc_buf_take(&output);
     } else if (ok) {
