@@ -22,6 +22,10 @@
  *   fresh      `check` of 1,000 one-call Python cases (a fresh environment each), fast fresh
  *              environments and plain starts, next to 1,000 bare interpreter starts; one cold
  *              invoke both ways
+ *   snapstart  `check` of 200 one-call cases of a Python 3.12 function with a heavy init
+ *              (bench/functions/heavy_init.py): with SnapStart (each environment restored from
+ *              one snapshot), without it (each initialises itself, fast fresh environments), and
+ *              with plain starts
  *   teardown   stopping 8 environments, next to stopping 1
  *   suite      `lambdacheck check` of the bundled example and conformance libraries
  * Usage: bench_invoke [N [SECTION...]]: N warm calls per rate (default 20000); the sections named
@@ -723,9 +727,20 @@ static void managed(size_t n)
 
 /* --- fresh environments ------------------------------------------------------------------------ */
 
+static bool library_of(const char *function, int n, char *dir, size_t size);
+
 /* A library of n cases in a new folder under /tmp, each one invocation of the trivial handler
  * in a fresh environment (as every case gets); the folder's path into dir. */
 static bool fresh_library(int n, char *dir, size_t size)
+{
+    char function[600];
+    snprintf(function, sizeof function, "{\"handler\": \"trivial.handler\", \"code\": \"%s\"}",
+             TRIVIAL);
+    return library_of(function, n, dir, size);
+}
+
+/* The same for the function described by function (manifest JSON), named "trivial". */
+static bool library_of(const char *function, int n, char *dir, size_t size)
 {
     snprintf(dir, size, "/tmp/lc_bench_fresh_XXXXXX");
     if (mkdtemp(dir) == NULL)
@@ -735,9 +750,7 @@ static bool fresh_library(int n, char *dir, size_t size)
     FILE *f = fopen(path, "w");
     if (f == NULL)
         return false;
-    fprintf(f, "{\"functions\": {\"trivial\": {\"handler\": \"trivial.handler\", "
-               "\"code\": \"%s\"}}, \"cases\": [\".\"]}\n",
-            TRIVIAL);
+    fprintf(f, "{\"functions\": {\"trivial\": %s}, \"cases\": [\".\"]}\n", function);
     fclose(f);
     for (int i = 0; i < n; i++) {
         snprintf(path, sizeof path, "%s/case-%04d", dir, i);
@@ -829,6 +842,50 @@ static void fresh(const char *python)
            one_fast, one_fast / floor_ms, floor_ms, one_plain);
 }
 
+/* --- SnapStart ---------------------------------------------------------------------------------- */
+
+static void snapstart(void)
+{
+    enum { CASES = 200 };
+    printf("snapstart: `lambdacheck check` of %d cases of a Python 3.12 function whose init "
+           "imports a handful of modules, each one call in a fresh environment\n",
+           CASES);
+    char on[600], off[600], dir_on[256], dir_off[256];
+    snprintf(on, sizeof on, "{\"handler\": \"heavy_init.handler\", \"code\": \"%s\", "
+                            "\"runtime\": \"python3.12\", \"snapStart\": true, "
+                            "\"contracts\": {\"snapstart-unique\": \"the bench times "
+                            "environments, not the check\"}}",
+             TRIVIAL);
+    snprintf(off, sizeof off, "{\"handler\": \"heavy_init.handler\", \"code\": \"%s\", "
+                              "\"runtime\": \"python3.12\"}",
+             TRIVIAL);
+    if (!library_of(on, CASES, dir_on, sizeof dir_on) ||
+        !library_of(off, CASES, dir_off, sizeof dir_off)) {
+        printf("  (could not write the case libraries under /tmp)\n");
+        return;
+    }
+    /* --jobs 1: one case at a time, so the figures are the environments' cost, not the cores' */
+    char *check_on[] = {LC_CLI_PATH, "check", "--jobs", "1", dir_on, NULL};
+    char *check_off[] = {LC_CLI_PATH, "check", "--jobs", "1", dir_off, NULL};
+    plain_starts(false);
+    double restored = run_ms(check_on), fast = run_ms(check_off);
+    plain_starts(true);
+    double plain = run_ms(check_off), plain_on = run_ms(check_on);
+    plain_starts(false);
+    printf("  SnapStart, restored from one snapshot      %8.0f ms  %.2f ms a case\n", restored,
+           restored / CASES);
+    printf("  no SnapStart, fast fresh environments      %8.0f ms  %.2f ms a case; restored "
+           "takes %.2fx its time\n",
+           fast, fast / CASES, restored / fast);
+    printf("  no SnapStart, plain starts                 %8.0f ms  %.2f ms a case; restored "
+           "takes %.2fx its time\n",
+           plain, plain / CASES, restored / plain);
+    printf("  SnapStart, plain starts (in-place restore) %8.0f ms  %.2f ms a case\n", plain_on,
+           plain_on / CASES);
+    remove_library(dir_on, CASES);
+    remove_library(dir_off, CASES);
+}
+
 /* --- the suite --------------------------------------------------------------------------------- */
 
 static void suite(void)
@@ -839,8 +896,9 @@ static void suite(void)
     printf("  median of 5: %.2f s (goal under 5 s)\n", median_ms(argv, 5) / 1000.0);
 }
 
-static const char *const SECTIONS[] = {"warm",     "payloads", "cold",  "fresh", "node",
-                                       "gateway",  "managed",  "teardown", "suite", NULL};
+static const char *const SECTIONS[] = {"warm",    "payloads", "cold",     "fresh",
+                                       "snapstart", "node",    "gateway",  "managed",
+                                       "teardown", "suite",    NULL};
 
 /* Sections named after N on the command line run; none named: all of them. */
 static bool wanted(int argc, char **argv, const char *section)
@@ -871,8 +929,8 @@ int main(int argc, char **argv)
             known = known || strcmp(argv[i], *s) == 0;
         if (!known) {
             fprintf(stderr,
-                    "bench: no section '%s' (warm, payloads, cold, fresh, node, gateway, managed, "
-                    "teardown, suite)\n",
+                    "bench: no section '%s' (warm, payloads, cold, fresh, snapstart, node, "
+                    "gateway, managed, teardown, suite)\n",
                     argv[i]);
             return 2;
         }
@@ -886,6 +944,8 @@ int main(int argc, char **argv)
         cold(python);
     if (wanted(argc, argv, "fresh"))
         fresh(python);
+    if (wanted(argc, argv, "snapstart"))
+        snapstart();
     if (wanted(argc, argv, "node"))
         node(n);
     if (wanted(argc, argv, "gateway"))
