@@ -197,11 +197,11 @@ static json_t *record(const queue *q, const message *msg)
             region = region_buf;
         }
     }
-    return json_pack("{s:s, s:s, s:s, s:o, s:O, s:o, s:s, s:s, s:s}", "messageId", msg->id,
-                     "receiptHandle", handle, "body", msg->body, "attributes", attrs,
-                     "messageAttributes", msg->attributes ? msg->attributes : json_object(),
-                     "md5OfBody", md5_hex(msg->body), "eventSource", "aws:sqs", "eventSourceARN",
-                     arn, "awsRegion", region);
+    return json_pack(
+        "{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s}", "messageId", msg->id, "receiptHandle",
+        handle, "body", msg->body, "attributes", attrs, "messageAttributes",
+        msg->attributes ? json_incref((json_t *)msg->attributes) : json_object(), "md5OfBody",
+        md5_hex(msg->body), "eventSource", "aws:sqs", "eventSourceARN", arn, "awsRegion", region);
 }
 
 /* --- one batch ----------------------------------------------------------------------------------
