@@ -76,9 +76,12 @@ void lc_verdicts_warn(lc_verdicts *v, const char *check, const char *fmt, ...)
 }
 
 /* The check's name without an "invocations[N]." prefix. */
+/* A check's name without the step it was made in ("invocations[1].", a mapping's "batches[2]."). */
 static const char *bare_check(const char *name)
 {
-    const char *dot = strncmp(name, "invocations[", 12) == 0 ? strstr(name, "].") : NULL;
+    const char *dot = strncmp(name, "invocations[", 12) == 0 || strncmp(name, "batches[", 8) == 0
+                          ? strstr(name, "].")
+                          : NULL;
     return dot ? dot + 2 : name;
 }
 

@@ -26,6 +26,8 @@ typedef struct {
     char http_api[256];   /* the API or function URL it goes to: its "api", or the library's
                              only one */
     char *http_body;      /* its body as bytes (owned; NULL: none) */
+    const json_t *sqs;    /* a queue drained into the function instead of an invocation: the
+                             case's "sqs" (sqs_case.h), checked (borrowed); NULL: none */
     size_t http_body_len;
 } lc__step;
 

@@ -1,6 +1,7 @@
 /* Running handler libraries' cases against a target (the runner module; loading is library.c). */
 #include "library.h"
 #include "settings.h"
+#include "sqs_case.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -416,11 +417,122 @@ static lc_status http_step(const context *ctx, const lc__case *c, const lc__step
     return LC_OK;
 }
 
+/* --- a queue drained into the function ----------------------------------------------------------
+ */
+
+/* What the mapping's invocations share: the case, its sandbox, the last answer (kept until the
+ * next call, as lc_sqs_invoke asks). */
+typedef struct {
+    const context *ctx;
+    const lc__case *c;
+    const char *sandbox;
+    lc_case_result *r;
+    lc_invoke_response resp;
+    bool have_resp;
+    size_t batch;
+} sqs_run;
+
+/* The partial-batch contract, judged on each batch with the mapping's own settings: every
+ * verdict of the first batch, and what did not pass in the others ("batches[N]."). */
+static void judge_batch(sqs_run *run, const json_t *event)
+{
+    const lc__case *c = run->c;
+    lc_source_settings settings = lc__settings_for_event(
+        event, c->event_source, lc__library_function(run->ctx->lib, c->function)->event_sources);
+    lc_verdicts mine = {0};
+    lc_source_contract_check(event, run->resp.payload, run->resp.payload_len, &settings, &mine);
+    char prefix[40];
+    snprintf(prefix, sizeof prefix, "batches[%zu].", run->batch);
+    for (size_t i = 0; i < mine.count; i++) {
+        const lc_verdict *v = &mine.items[i];
+        if (run->batch > 0 && v->state == LC_CHECK_PASSED)
+            continue;
+        size_t at = run->r->verdicts.count;
+        if (v->state == LC_CHECK_WARNED)
+            lc_verdicts_warn(&run->r->verdicts, v->check, "%s", v->message);
+        else
+            lc_verdicts_add(&run->r->verdicts, v->check, v->state == LC_CHECK_PASSED, "%s",
+                            v->message);
+        lc_verdicts_prefix(&run->r->verdicts, at, prefix);
+    }
+    lc_verdicts_clear(&mine);
+}
+
+static lc_status invoke_batch(void *data, const json_t *event, lc_sqs_answer *answer, lc_error *err)
+{
+    sqs_run *run = data;
+    if (run->have_resp)
+        lc_invoke_response_clear(&run->resp);
+    run->have_resp = false;
+    char function[300];
+    snprintf(function, sizeof function, "%s%s",
+             run->ctx->opt->function_prefix ? run->ctx->opt->function_prefix : "",
+             run->c->function);
+    char *payload = json_dumps(event, JSON_COMPACT);
+    if (payload == NULL)
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    lc_invoke_request req = {.function_name = function,
+                             .invocation_type = "RequestResponse",
+                             .payload = payload,
+                             .payload_len = strlen(payload),
+                             .sandbox = run->sandbox[0] ? run->sandbox : NULL};
+    lc_status st = lc_target_invoke(run->ctx->target, &req, &run->resp, err);
+    free(payload);
+    if (st != LC_OK)
+        return st;
+    run->have_resp = true;
+    if (run->resp.status >= 400 && run->resp.error_type[0]) /* refused: nothing ran */
+        return lc_error_set(err, LC_EPROTO, NULL, 0, 0, "the Invoke API answered %ld %s: %s",
+                            run->resp.status, run->resp.error_type, run->resp.error_message);
+    lc_result journal = {0};
+    if (find_journal(run->ctx, "RequestResponse", &run->resp, &journal)) {
+        append_log(run->r, journal.log, journal.log_len);
+        lc_result_clear(&journal);
+    }
+    memset(answer, 0, sizeof *answer);
+    answer->failed = run->resp.function_error[0] != '\0';
+    answer->error_type = answer->failed ? run->resp.function_error : NULL;
+    if (!answer->failed) {
+        answer->payload = run->resp.payload;
+        answer->payload_len = run->resp.payload_len;
+        judge_batch(run, event);
+    }
+    run->batch++;
+    return LC_OK;
+}
+
+/* Runs the case's queue through its function's mapping and judges what happened. */
+static lc_status sqs_step(const context *ctx, const lc__case *c, const lc__step *step,
+                          const char *sandbox, lc_case_result *r, lc_error *err)
+{
+    lc__sqs_case sc;
+    lc_status st = lc__sqs_case_read(step->sqs, c->event_source,
+                                     lc__library_function(ctx->lib, c->function)->event_sources,
+                                     c->path, &sc, err);
+    if (st != LC_OK)
+        return st;
+    sqs_run run = {.ctx = ctx, .c = c, .sandbox = sandbox, .r = r};
+    json_t *outcome = NULL;
+    st = lc_sqs_mapping_run(&sc.m, json_object_get(step->sqs, "messages"), invoke_batch, &run,
+                            &outcome, err);
+    if (run.have_resp) {
+        snprintf(r->request_id, sizeof r->request_id, "%s", run.resp.request_id);
+        lc_invoke_response_clear(&run.resp);
+    }
+    if (st == LC_OK)
+        lc__sqs_case_judge(json_object_get(step->expect, "mapping"), outcome, &r->verdicts);
+    json_decref(outcome);
+    lc__sqs_case_clear(&sc);
+    return st;
+}
+
 static lc_status invoke_step(const context *ctx, const lc__case *c, const lc__step *step,
                              const char *sandbox, aws_view *aws, lc_case_result *r, lc_error *err)
 {
     if (step->http)
         return http_step(ctx, c, step, sandbox, aws, r, err);
+    if (step->sqs)
+        return sqs_step(ctx, c, step, sandbox, r, err);
     if (aws->scope[0])
         aws->from = lc_aws_endpoint_call_count(ctx->aws, aws->scope);
     char function[300];
@@ -979,11 +1091,12 @@ static void run_case(const context *ctx, const lc__case *c, lc_case_result *r)
     }
     if (open_sandbox(ctx, c, sandbox, &aws, &err) == LC_OK) {
         run_steps(ctx, c, sandbox, &aws, r, &err);
-        if (err.status == LC_OK)
+        bool drains = c->steps[0].sqs != NULL; /* no event of its own to run again */
+        if (err.status == LC_OK && !drains)
             check_tenant_isolation(ctx, c, sandbox, &aws, r, &err);
-        if (err.status == LC_OK)
+        if (err.status == LC_OK && !drains)
             check_concurrency(ctx, c, &aws, r, &err);
-        if (err.status == LC_OK)
+        if (err.status == LC_OK && !drains)
             check_snapstart(ctx, c, &aws, r, &err);
         turn_off_contracts(c, r);
         if (sandbox[0])

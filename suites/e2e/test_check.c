@@ -190,6 +190,84 @@ START_TEST(snapstart_runs_as_lambda_runs_it_and_finds_init_made_tokens)
 }
 END_TEST
 
+/* A queue drained into its function as Lambda's mapping drains it (issue 23), both ways: the
+ * queues library expects what Lambda does with each consumer's answers and passes; the
+ * queues-broken library expects an honest consumer's outcome from consumers that do not honour
+ * partial batch responses, and each fails by the names of what went differently. */
+START_TEST(queue_cases_show_what_lambdas_mapping_does_both_ways)
+{
+    char *dir = scratch_dir("queues");
+    char json[600];
+    snprintf(json, sizeof json, "%s/report.json", dir);
+    cli_result r = check((const char *[]){"check", "--json", json, CASES "/queues", NULL});
+    ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "7 passed, 0 failed");
+    ck_assert_contains(r.out, "3 invocations: 5 deleted, 0 filtered out, 1 in the dead-letter "
+                              "queue, 0 left in the queue, 1 received more than once; 60 s of "
+                              "queue time skipped");
+    cli_result_free(&r);
+    r = check((const char *[]){"check", "--json", json, CASES "/queues-broken", NULL});
+    ck_assert_msg(r.status == 1, "exit %d:\n%s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "0 passed, 3 failed");
+    cli_result_free(&r);
+    json_t *doc = json_load_file(json, 0, NULL);
+    ck_assert_ptr_nonnull(doc);
+    const char *message = NULL;
+    ck_assert_str_eq(verdict_of(doc, "queues-broken/throws", "mapping.deleted", &message),
+                     "failed");
+    ck_assert_contains(message, "expected but not there: m5, m6");
+    ck_assert_str_eq(verdict_of(doc, "queues-broken/throws", "mapping.redelivered", &message),
+                     "failed");
+    ck_assert_str_eq(verdict_of(doc, "queues-broken/wrong-ids", "batches[1].sqs-response",
+                                &message),
+                     "failed");
+    ck_assert_contains(message, "itemIdentifier \"order-poison\" is not a messageId");
+    ck_assert_str_eq(verdict_of(doc, "queues-broken/unreported", "mapping.deleted", &message),
+                     "failed");
+    ck_assert_contains(message, "there but not expected: m4");
+    ck_assert_str_eq(verdict_of(doc, "queues-broken/unreported", "mapping.deadLetter", &message),
+                     "failed");
+    json_decref(doc);
+    scratch_remove(dir);
+}
+END_TEST
+
+/* A queue case with settings outside Lambda's or SQS's bounds, or a message over SQS's largest,
+ * is a problem naming the field before anything runs. */
+START_TEST(a_queue_case_outside_the_bounds_is_refused_naming_the_field)
+{
+    const char *const specs[] = {
+        "{\"function\": \"f\", \"sqs\": {\"fifo\": true, \"batchSize\": 11, "
+        "\"messages\": [{\"body\": \"a\", \"groupId\": \"g\"}]}}",
+        "{\"function\": \"f\", \"sqs\": {\"batchSize\": 50, \"messages\": []}}",
+        "{\"function\": \"f\", \"sqs\": {\"messages\": [], \"maxReceiveCount\": 0}}",
+        "{\"function\": \"f\", \"sqs\": {\"messages\": [], \"batchsize\": 2}}",
+        "{\"function\": \"f\", \"sqs\": {\"messages\": []}, \"event\": {}}",
+        "{\"function\": \"f\", \"sqs\": {\"messages\": []}, \"expect\": {\"payload\": 1}}",
+        "{\"function\": \"f\", \"sqs\": {\"messages\": []}, "
+        "\"expect\": {\"mapping\": {\"deleted\": [1]}}}",
+    };
+    const char *const says[] = {
+        "batchSize: 11 is out of bounds: an SQS FIFO queue takes 1 to 10",
+        "batchSize: 50 is over 10, which Lambda takes only with a maximumBatchingWindowInSeconds",
+        "maxReceiveCount: -1 is out of bounds (1 to 1000)",
+        "sqs.batchsize: unknown field",
+        "event: a case that drains a queue (sqs) makes its own invocations",
+        "expect.payload: a case that drains a queue (sqs) is judged by what its mapping did",
+        "expect.mapping.deleted[0]: must be a message id",
+    };
+    for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) {
+        char *dir = library(FN("f", "probes.echo"), (const char *[]){"a", specs[i], NULL});
+        cli_result r = check((const char *[]){"check", dir, NULL});
+        ck_assert_int_eq(r.status, 3);
+        ck_assert_contains(r.err, says[i]);
+        ck_assert_contains(r.err, "a/case.json");
+        cli_result_free(&r);
+        scratch_remove(dir);
+    }
+}
+END_TEST
+
 START_TEST(the_junit_report_has_a_suite_per_library_with_logs)
 {
     char *dir = scratch_dir("junit");
@@ -1275,6 +1353,7 @@ Suite *check_suite(void)
     tcase_add_test(core, the_bundled_libraries_pass_locally_with_reports);
     tcase_add_test(core, fresh_environments_are_copies_unless_plain_start);
     tcase_add_test(core, snapstart_runs_as_lambda_runs_it_and_finds_init_made_tokens);
+    tcase_add_test(core, queue_cases_show_what_lambdas_mapping_does_both_ways);
     tcase_add_test(core, the_junit_report_has_a_suite_per_library_with_logs);
     tcase_add_test(core, the_conformance_suite_passes_against_serve_over_http);
     tcase_add_test(core, the_example_library_checks_itself_with_make);
@@ -1296,6 +1375,7 @@ Suite *check_suite(void)
     tcase_add_test(trust, a_case_without_expectations_fails_when_the_function_fails);
     tcase_add_test(trust, a_case_naming_an_undeclared_function_is_refused_before_anything_runs);
     tcase_add_test(trust, a_manifest_max_concurrency_outside_lambdas_range_is_named);
+    tcase_add_test(trust, a_queue_case_outside_the_bounds_is_refused_naming_the_field);
     tcase_add_test(trust, finding_no_case_is_not_a_pass);
     tcase_add_test(trust, case_folders_reached_through_links_are_walked_once);
     tcase_add_test(trust, a_process_a_case_starts_ends_with_the_case);

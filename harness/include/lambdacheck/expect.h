@@ -87,8 +87,8 @@ void lc_verdicts_warn(lc_verdicts *v, const char *check, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Turns every verdict from index `from` on whose check is `check` (after an
- * "invocations[N]." prefix, if any) off, with the reason before what it found; appends one that
- * says so when none had that name. */
+ * "invocations[N]." or a queue mapping's "batches[N]." prefix, if any) off, with the reason
+ * before what it found; appends one that says so when none had that name. */
 void lc_verdicts_turn_off(lc_verdicts *v, size_t from, const char *check, const char *reason);
 
 /* Appends a verdict that could not be checked on this target, saying why. */
