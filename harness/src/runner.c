@@ -432,8 +432,21 @@ typedef struct {
     size_t batch;
 } sqs_run;
 
+/* Whether a verdict of check saying message was already given for an earlier batch. */
+static bool said_before(const lc_verdicts *v, const char *check, const char *message)
+{
+    for (size_t i = 0; i < v->count; i++) {
+        const char *name = v->items[i].check;
+        const char *bare = strncmp(name, "batches[", 8) == 0 ? strstr(name, "].") : NULL;
+        if (bare && strcmp(bare + 2, check) == 0 && strcmp(v->items[i].message, message) == 0)
+            return true;
+    }
+    return false;
+}
+
 /* The partial-batch contract, judged on each batch with the mapping's own settings: every
- * verdict of the first batch, and what did not pass in the others ("batches[N]."). */
+ * verdict of the first batch, and what did not pass in the others ("batches[N]."), each finding
+ * once. */
 static void judge_batch(sqs_run *run, const json_t *event)
 {
     const lc__case *c = run->c;
@@ -445,7 +458,8 @@ static void judge_batch(sqs_run *run, const json_t *event)
     snprintf(prefix, sizeof prefix, "batches[%zu].", run->batch);
     for (size_t i = 0; i < mine.count; i++) {
         const lc_verdict *v = &mine.items[i];
-        if (run->batch > 0 && v->state == LC_CHECK_PASSED)
+        if (run->batch > 0 &&
+            (v->state == LC_CHECK_PASSED || said_before(&run->r->verdicts, v->check, v->message)))
             continue;
         size_t at = run->r->verdicts.count;
         if (v->state == LC_CHECK_WARNED)

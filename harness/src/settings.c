@@ -82,6 +82,28 @@ static lc_status check_filters(const json_t *filters, const char *mapped, const 
 }
 
 /* mapped: the mapping's source ("sqs", ...) when known. */
+/* A mapping's "queue": {"visibilityTimeout": n, "fifo": bool, "maxReceiveCount": n}, any of
+ * them; NULL is fine. */
+static bool queue_ok(const json_t *queue)
+{
+    if (queue == NULL)
+        return true;
+    if (!json_is_object(queue))
+        return false;
+    const char *key;
+    json_t *v;
+    json_object_foreach((json_t *)queue, key, v)
+    {
+        bool ok = strcmp(key, "fifo") == 0 ? json_is_boolean(v)
+                  : strcmp(key, "visibilityTimeout") == 0 || strcmp(key, "maxReceiveCount") == 0
+                      ? json_is_integer(v)
+                      : false;
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
 static lc_status check_mapping_of(const json_t *mapping, const char *mapped, const char *where,
                                   const char *source, lc_error *err)
 {
@@ -89,9 +111,15 @@ static lc_status check_mapping_of(const json_t *mapping, const char *mapped, con
         return LC_OK;
     const json_t *types = json_object_get(mapping, "functionResponseTypes");
     const json_t *filters = json_object_get(mapping, "filters");
+    const json_t *batch = json_object_get(mapping, "batchSize");
+    const json_t *window = json_object_get(mapping, "maximumBatchingWindowInSeconds");
+    const json_t *queue = json_object_get(mapping, "queue");
     bool ok = json_is_object(mapping) &&
-              json_object_size(mapping) == (types ? 1u : 0u) + (filters ? 1u : 0u) &&
-              (types == NULL || json_is_array(types));
+              json_object_size(mapping) == (types ? 1u : 0u) + (filters ? 1u : 0u) +
+                                               (batch ? 1u : 0u) + (window ? 1u : 0u) +
+                                               (queue ? 1u : 0u) &&
+              (types == NULL || json_is_array(types)) && (batch == NULL || json_is_integer(batch)) &&
+              (window == NULL || json_is_integer(window)) && queue_ok(queue);
     size_t i;
     json_t *type;
     json_array_foreach(types, i, type)
@@ -103,7 +131,10 @@ static lc_status check_mapping_of(const json_t *mapping, const char *mapped, con
         return lc_error_set(err, LC_EINVAL, source, 0, 0,
                             "%s must be {\"functionResponseTypes\": [\"ReportBatchItemFailures\"]} "
                             "or {\"functionResponseTypes\": []} (Lambda's only response type), "
-                            "with \"filters\": [PATTERN, ...] if the mapping filters",
+                            "with \"filters\": [PATTERN, ...] if the mapping filters, and "
+                            "\"batchSize\" and \"maximumBatchingWindowInSeconds\" as integers and the "
+                            "queue's \"queue\": {\"visibilityTimeout\", \"fifo\", "
+                            "\"maxReceiveCount\"}",
                             where);
     return check_filters(filters, mapped, where, source, err);
 }

@@ -104,6 +104,19 @@ lc_status lc__sqs_case_read(const json_t *sqs, const json_t *case_mapping,
     memset(out, 0, sizeof *out);
     lc_status st = shape(sqs, source, err);
     long batch = 0, window = 0, visibility = 0, receives = 0, bound = 0;
+    /* the mapping's BatchSize and batching window, unless the case gives its own */
+    const json_t *mapping = case_mapping ? case_mapping
+                                         : json_object_get(function_sources, "sqs");
+    if (json_is_integer(json_object_get(mapping, "batchSize")))
+        batch = (long)json_integer_value(json_object_get(mapping, "batchSize"));
+    if (json_is_integer(json_object_get(mapping, "maximumBatchingWindowInSeconds")))
+        window = (long)json_integer_value(json_object_get(mapping, "maximumBatchingWindowInSeconds"));
+    const json_t *queue = json_object_get(mapping, "queue");
+    bool given_visibility = json_is_integer(json_object_get(queue, "visibilityTimeout"));
+    if (given_visibility)
+        visibility = (long)json_integer_value(json_object_get(queue, "visibilityTimeout"));
+    if (json_is_integer(json_object_get(queue, "maxReceiveCount")))
+        receives = (long)json_integer_value(json_object_get(queue, "maxReceiveCount"));
     if (st == LC_OK)
         st = integer(sqs, "batchSize", &batch, source, err);
     if (st == LC_OK)
@@ -122,14 +135,15 @@ lc_status lc__sqs_case_read(const json_t *sqs, const json_t *case_mapping,
         return lc_error_set(err, LC_EINVAL, source, 0, 0, "sqs.maxInvocations: must be positive");
     if (json_object_get(sqs, "maxReceiveCount") && receives <= 0)
         receives = -1;
-    out->m.fifo = json_is_true(json_object_get(sqs, "fifo"));
+    const json_t *fifo = json_object_get(sqs, "fifo");
+    out->m.fifo = json_is_true(fifo ? fifo : json_object_get(queue, "fifo"));
     out->m.batch_size = batch > 100000 ? 100001 : (int)batch;
     out->m.batching_window_s = window;
     out->m.max_receive_count = receives > 100000 ? 100001 : (int)receives;
     out->m.max_invocations = bound;
     out->m.queue_arn = json_string_value(json_object_get(sqs, "queueArn"));
     lc_sqs_mapping_defaults(&out->m);
-    if (json_object_get(sqs, "visibilityTimeout")) /* 0 is a queue's to have */
+    if (json_object_get(sqs, "visibilityTimeout") || given_visibility) /* 0 is a queue's to have */
         out->m.visibility_timeout_s = visibility;
     char where[1100];
     snprintf(where, sizeof where, "%s: sqs", source);

@@ -465,15 +465,27 @@ static void find_architecture(entry *e)
 /* --- event sources ------------------------------------------------------------------------------ */
 
 /* Records that a queue or stream (source "sqs", "kinesis", "dynamodb") invokes the function, with
- * the mapping's FunctionResponseTypes. */
-static void add_event_source(entry *e, const char *source, const json_t *response_types,
-                             const json_t *filter_criteria)
+ * the mapping's FunctionResponseTypes, FilterCriteria, BatchSize and
+ * MaximumBatchingWindowInSeconds (props: the event's or the mapping's Properties), and for a
+ * queue the template declares, its attributes (queue: queue_of's, taken; may be NULL). */
+static void add_event_source(entry *e, const char *source, const json_t *props, json_t *queue)
 {
+    const json_t *response_types = json_object_get(props, "FunctionResponseTypes");
+    const json_t *filter_criteria = json_object_get(props, "FilterCriteria");
     json_t *settings = json_object_get(e->event_sources, source);
     if (settings == NULL) {
         settings = json_pack("{s:[]}", "functionResponseTypes");
         json_object_set_new(e->event_sources, source, settings);
     }
+    const char *sizes[][2] = {{"BatchSize", "batchSize"},
+                              {"MaximumBatchingWindowInSeconds", "maximumBatchingWindowInSeconds"}};
+    for (size_t i = 0; i < 2; i++) {
+        long n = whole_number(json_object_get(props, sizes[i][0]));
+        if (n >= 0)
+            json_object_set_new(settings, sizes[i][1], json_integer(n));
+    }
+    if (queue)
+        json_object_set_new(settings, "queue", queue);
     /* FilterCriteria: {Filters: [{Pattern: "..."}]}; a pattern written as YAML (an object) is
        kept as its JSON text */
     size_t k;
@@ -516,22 +528,6 @@ static const char *pull_source(const char *type)
     return NULL;
 }
 
-static void find_events(entry *e)
-{
-    e->event_sources = json_object();
-    const char *name;
-    json_t *event;
-    json_object_foreach(json_object_get(e->props, "Events"), name, event)
-    {
-        const char *source = pull_source(prop_string(event, "Type"));
-        if (source)
-            add_event_source(e, source,
-                             json_object_get(json_object_get(event, "Properties"),
-                                             "FunctionResponseTypes"),
-                             json_object_get(json_object_get(event, "Properties"),
-                                             "FilterCriteria"));
-    }
-}
 
 /* The source an EventSourceArn stands for: an ARN's service, or, for the placeholder of a
  * GetAtt ("Queue.Arn", "Table.StreamArn"), the type of the resource it names. */
@@ -559,6 +555,61 @@ static const char *arn_source(const lc_template *t, const char *arn)
         if (strcmp(type, types[i][0]) == 0)
             return types[i][1];
     return NULL;
+}
+
+/* The attributes of the queue an SQS mapping reads, when the template declares it (arn is the
+ * placeholder of a GetAtt, "Queue.Arn"): {"visibilityTimeout", "fifo", "maxReceiveCount"}, those
+ * its AWS::SQS::Queue gives (VisibilityTimeout, FifoQueue, RedrivePolicy.maxReceiveCount); NULL
+ * when it gives none or is not the template's. */
+static json_t *queue_of(lc_template *t, const char *arn)
+{
+    if (arn == NULL || strncmp(arn, "arn:", 4) == 0)
+        return NULL;
+    char logical[256];
+    snprintf(logical, sizeof logical, "%.*s", (int)strcspn(arn, "."), arn);
+    const json_t *res = json_object_get(json_object_get(t->doc, "Resources"), logical);
+    const char *type = prop_string(res, "Type");
+    if (type == NULL || strcmp(type, "AWS::SQS::Queue") != 0)
+        return NULL;
+    lc_error err = {0};
+    json_t *props = lc__cfn_resolve(&t->scope, json_object_get(res, "Properties"), &err);
+    json_t *out = json_object();
+    long visibility = whole_number(json_object_get(props, "VisibilityTimeout"));
+    long receives = whole_number(json_object_get(json_object_get(props, "RedrivePolicy"),
+                                                 "maxReceiveCount"));
+    const json_t *fifo = json_object_get(props, "FifoQueue");
+    const char *fifo_text = json_string_value(fifo);
+    if (visibility >= 0)
+        json_object_set_new(out, "visibilityTimeout", json_integer(visibility));
+    if (receives >= 0)
+        json_object_set_new(out, "maxReceiveCount", json_integer(receives));
+    if (json_is_boolean(fifo) || (fifo_text && (strcmp(fifo_text, "true") == 0 ||
+                                                strcmp(fifo_text, "false") == 0)))
+        json_object_set_new(out, "fifo",
+                            json_boolean(json_is_true(fifo) ||
+                                         (fifo_text && strcmp(fifo_text, "true") == 0)));
+    json_decref(props);
+    if (json_object_size(out) == 0) {
+        json_decref(out);
+        return NULL;
+    }
+    return out;
+}
+
+static void find_events(lc_template *t, entry *e)
+{
+    e->event_sources = json_object();
+    const char *name;
+    json_t *event;
+    json_object_foreach(json_object_get(e->props, "Events"), name, event)
+    {
+        const char *source = pull_source(prop_string(event, "Type"));
+        const json_t *props = json_object_get(event, "Properties");
+        if (source)
+            add_event_source(e, source, props,
+                             strcmp(source, "sqs") == 0 ? queue_of(t, prop_string(props, "Queue"))
+                                                        : NULL);
+    }
 }
 
 /* The function an EventSourceMapping's FunctionName names: a logical id (Ref), a function's ARN
@@ -591,8 +642,10 @@ static void find_mappings(lc_template *t)
         entry *e = mapped_function(t, prop_string(props, "FunctionName"));
         const char *source = arn_source(t, prop_string(props, "EventSourceArn"));
         if (e && source && e->event_sources)
-            add_event_source(e, source, json_object_get(props, "FunctionResponseTypes"),
-                             json_object_get(props, "FilterCriteria"));
+            add_event_source(e, source, props,
+                             strcmp(source, "sqs") == 0
+                                 ? queue_of(t, prop_string(props, "EventSourceArn"))
+                                 : NULL);
         json_decref(props);
     }
 }
@@ -637,7 +690,7 @@ static void describe(lc_template *t, entry *e, bool serverless)
         set_part_problem(e, "handler", "it has no Handler");
     if (e->pub.runtime == NULL)
         set_part_problem(e, "runtime", "it has no Runtime");
-    find_events(e);
+    find_events(t, e);
 }
 
 static entry *new_entry(lc_template *t, const char *name)

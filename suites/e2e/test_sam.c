@@ -435,7 +435,13 @@ START_TEST(a_partial_batch_consumer_is_judged_by_its_mapping)
     ck_assert_contains(r.out, "PASS queue-partial-batch/one-message-fails");
     ck_assert_contains(r.out, "warning: sqs-response: Lambda reads only batchItemFailures, and "
                               "the response also has \"processingInfo\"");
-    ck_assert_contains(r.out, "2 checks passed with a warning");
+    ck_assert_contains(r.out, "3 checks passed with a warning");
+    /* drained through the template's mapping and queue: BatchSize 10, VisibilityTimeout 60,
+       maxReceiveCount 3 */
+    ck_assert_contains(r.out, "PASS queue-partial-batch/drains-the-queue");
+    ck_assert_contains(r.out, "3 invocations: 3 deleted, 0 filtered out, 1 in the dead-letter "
+                              "queue, 0 left in the queue, 1 received more than once; 180 s of "
+                              "queue time skipped");
     cli_result_free(&r);
     char *dir = scratch_dir("mapping");
     scratch_write(dir, "lambdacheck.json",

@@ -737,6 +737,41 @@ START_TEST(events_and_mappings_give_a_function_its_event_sources)
 }
 END_TEST
 
+/* An SQS mapping carries its BatchSize and batching window, and the attributes of the queue the
+ * template declares (VisibilityTimeout, FifoQueue, RedrivePolicy.maxReceiveCount), written as
+ * numbers or as strings of them; a queue the template does not declare (an ARN) gives none. */
+START_TEST(an_sqs_mapping_carries_its_batch_size_and_its_queues_attributes)
+{
+    lc_template *t = load_text(
+        "Resources:\n"
+        "  Queue:\n    Type: AWS::SQS::Queue\n    Properties:\n"
+        "      FifoQueue: 'true'\n      VisibilityTimeout: 45\n"
+        "      RedrivePolicy: {deadLetterTargetArn: !GetAtt Dead.Arn, maxReceiveCount: '4'}\n"
+        "  Dead:\n    Type: AWS::SQS::Queue\n"
+        "  Consumer:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src\n      Handler: a.b\n      Runtime: python3.11\n"
+        "      Events:\n"
+        "        Messages:\n          Type: SQS\n          Properties:\n"
+        "            Queue: !GetAtt Queue.Arn\n            BatchSize: 5\n"
+        "            MaximumBatchingWindowInSeconds: '2'\n"
+        "  Elsewhere:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src\n      Handler: a.b\n      Runtime: python3.11\n"
+        "      Events:\n"
+        "        Messages:\n          Type: SQS\n          Properties:\n"
+        "            Queue: arn:aws:sqs:us-east-1:123456789012:other\n",
+        NULL);
+    char *text = event_sources(t, "Consumer");
+    ck_assert_str_eq(text, "{\"sqs\":{\"batchSize\":5,\"functionResponseTypes\":[],"
+                           "\"maximumBatchingWindowInSeconds\":2,\"queue\":{\"fifo\":true,"
+                           "\"maxReceiveCount\":4,\"visibilityTimeout\":45}}}");
+    free(text);
+    text = event_sources(t, "Elsewhere");
+    ck_assert_str_eq(text, "{\"sqs\":{\"functionResponseTypes\":[]}}");
+    free(text);
+    lc_template_free(t);
+}
+END_TEST
+
 /* Architectures: x86_64 by default; one entry; Globals and the function both giving one make a
  * list of two, which SAM CLI refuses. */
 START_TEST(architectures_default_and_must_be_one)
@@ -807,6 +842,7 @@ Suite *template_suite(void)
     tcase_add_test(defaults, handler_and_runtime_come_from_globals);
     tcase_add_test(defaults, a_plain_function_without_code_names_the_part_that_cures_it);
     tcase_add_test(defaults, events_and_mappings_give_a_function_its_event_sources);
+    tcase_add_test(defaults, an_sqs_mapping_carries_its_batch_size_and_its_queues_attributes);
     tcase_add_test(defaults, architectures_default_and_must_be_one);
     suite_add_tcase(s, defaults);
     return s;
