@@ -1,4 +1,11 @@
-/* Soak benchmark: serve under a long mixed load, and its memory before and after.
+/* Soak benchmark: serve under a long mixed load, and its memory before and after; and an
+ * exactly-once audit of an SQS mapping.
+ *
+ * First, 100,000 messages go through an SQS mapping (sqs_mapping.h) into a function of the
+ * embedded emulator that fails one message in ten (a partial batch response) and one batch in
+ * fifty (an error), with a redrive policy of 3 receives: every message must end deleted or in the
+ * dead-letter queue exactly once, a dead-lettered one after exactly 3 receives. The soak exits 1
+ * when the audit finds otherwise.
  *
  * Starts `lambdacheck serve` with one function that raises, hangs, exits, crashes or answers as
  * each event asks, sends 10,000 Event invocations of that mix, waits until every one has its
@@ -16,6 +23,7 @@
 #include "lambdacheck/lambdacheck.h"
 
 #define EVENTS 10000
+#define MESSAGES 100000
 #define BIG_CALLS 200
 
 static long rss_mb(pid_t pid)
@@ -127,8 +135,121 @@ static void audit(const char *path, size_t expected_success)
     free(ids);
 }
 
+/* --- the SQS audit ---------------------------------------------------------------------------- */
+
+typedef struct {
+    lc_target *target;
+    lc_invoke_response resp;
+    bool have;
+    long calls;
+} sqs_soak;
+
+static lc_status soak_invoke(void *data, const json_t *event, lc_sqs_answer *a, lc_error *err)
+{
+    sqs_soak *s = data;
+    if (s->have)
+        lc_invoke_response_clear(&s->resp);
+    char *payload = json_dumps(event, JSON_COMPACT);
+    lc_invoke_request req = {.function_name = "flaky", .payload = payload,
+                             .payload_len = payload ? strlen(payload) : 0};
+    lc_status st = lc_target_invoke(s->target, &req, &s->resp, err);
+    free(payload);
+    s->have = st == LC_OK;
+    s->calls++;
+    if (st != LC_OK)
+        return st;
+    memset(a, 0, sizeof *a);
+    a->failed = s->resp.function_error[0] != '\0';
+    a->payload = a->failed ? NULL : s->resp.payload;
+    a->payload_len = a->failed ? 0 : s->resp.payload_len;
+    return LC_OK;
+}
+
+/* Each message in exactly one of deleted and deadLetter, none left; dead-lettered ones after
+ * their 3 receives. Returns the number of discrepancies, printing the first few. */
+static size_t audit_outcome(const json_t *out)
+{
+    unsigned char *seen = calloc(MESSAGES, 1);
+    size_t bad = 0, i;
+    json_t *v;
+    const char *lists[] = {"deleted", "deadLetter"};
+    for (size_t l = 0; l < 2; l++)
+        json_array_foreach(json_object_get(out, lists[l]), i, v)
+        {
+            const char *id = json_is_object(v) ? json_string_value(json_object_get(v, "id"))
+                                               : json_string_value(v);
+            long n = id ? strtol(id + 1, NULL, 10) : -1;
+            if (n < 0 || n >= MESSAGES || seen[n]++) {
+                if (bad++ < 5)
+                    printf("  audit: %s is in the outcome twice, or is not a message\n", id);
+            }
+            if (l == 1 && json_integer_value(json_object_get(v, "receiveCount")) != 3 &&
+                bad++ < 5)
+                printf("  audit: %s was dead-lettered after %lld receives\n", id,
+                       json_integer_value(json_object_get(v, "receiveCount")));
+        }
+    for (long n = 0; n < MESSAGES; n++)
+        if (!seen[n] && bad++ < 5)
+            printf("  audit: m%ld was lost: neither deleted nor dead-lettered\n", n);
+    free(seen);
+    return bad;
+}
+
+static int sqs_audit(void)
+{
+    lc_function_config c = {.name = "flaky", .handler = "consumer.flaky",
+                            .code_dir = LC_FIXTURES_DIR "/functions/queues"};
+    lc_function *fn;
+    sqs_soak s = {0};
+    lc_error err = {0};
+    if (lc_function_new(&c, &fn, &err) != LC_OK || lc_target_new_local(&s.target, &err) != LC_OK ||
+        lc_emulator_add_function(lc_target_emulator(s.target), fn, &err) != LC_OK) {
+        fprintf(stderr, "soak: %s\n", err.message);
+        return 1;
+    }
+    json_t *messages = json_array();
+    for (int i = 0; i < MESSAGES; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "m%d", i);
+        json_array_append_new(messages, json_pack("{s:s, s:s}", "id", id, "body", "order"));
+    }
+    lc_sqs_mapping m = {.report_batch_item_failures = true, .max_receive_count = 3,
+                        .max_invocations = 1000000};
+    lc_sqs_mapping_defaults(&m);
+    json_t *out = NULL;
+    int64_t start = lc_monotonic_ns();
+    lc_status st = lc_sqs_mapping_run(&m, messages, soak_invoke, &s, &out, &err);
+    double seconds = (double)(lc_monotonic_ns() - start) / 1e9;
+    if (s.have)
+        lc_invoke_response_clear(&s.resp);
+    size_t bad = 0;
+    if (st != LC_OK) {
+        printf("soak: the SQS mapping stopped: %s\n", err.message);
+        bad = 1;
+    } else {
+        printf("SQS mapping: %d messages, batches of 10, maxReceiveCount 3, a consumer failing 10%% "
+               "of messages and 2%% of batches:\n",
+               MESSAGES);
+        printf("  %zu invocations in %.1f s (%.0f a second); %zu deleted, %zu dead-lettered, "
+               "%zu received more than once, %zu left; harness RSS %ld MB\n",
+               json_array_size(json_object_get(out, "invocations")), seconds,
+               (double)s.calls / seconds, json_array_size(json_object_get(out, "deleted")),
+               json_array_size(json_object_get(out, "deadLetter")),
+               json_array_size(json_object_get(out, "redelivered")),
+               json_array_size(json_object_get(out, "remaining")), rss_mb(getpid()));
+        bad = audit_outcome(out);
+        printf("  exactly-once audit: %s (%zu discrepancies)\n", bad ? "FAILED" : "every message "
+               "deleted or dead-lettered exactly once", bad);
+    }
+    json_decref(out);
+    json_decref(messages);
+    lc_target_free(s.target); /* and fn, which the emulator took */
+    return bad ? 1 : 0;
+}
+
 int main(void)
 {
+    int audit_status = sqs_audit();
     char dir[] = "/tmp/lc_soak_XXXXXX", records[600], event[256];
     if (mkdtemp(dir) == NULL)
         return 1;
@@ -178,5 +299,5 @@ int main(void)
     waitpid(serve, NULL, 0);
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : 1;
+    return system(cmd) == 0 ? audit_status : 1;
 }

@@ -36,6 +36,11 @@ typedef struct {
     int64_t now_ms;
     int64_t skipped_ms;
     json_t *outcome;
+    /* a standard queue's order of delivery, so that a batch costs its own size, not the queue's:
+       messages never received from cursor on; those that came back in returned[head..len), in
+       the order they did, which is the order they become visible (the timeout is the queue's) */
+    size_t cursor;
+    size_t *returned, head, len, cap;
 } queue;
 
 void lc_sqs_mapping_defaults(lc_sqs_mapping *m)
@@ -134,19 +139,21 @@ static lc_status load(queue *q, const json_t *messages, lc_error *err)
         return lc_error_set(err, LC_EINVAL, NULL, 0, 0, "messages: must be a list");
     q->n = json_array_size(messages);
     q->msgs = calloc(q->n ? q->n : 1, sizeof *q->msgs);
-    if (q->msgs == NULL)
-        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
-    for (size_t i = 0; i < q->n; i++) {
-        lc_status st = read_message(json_array_get(messages, i), i, q->m->fifo, &q->msgs[i], err);
-        if (st != LC_OK)
-            return st;
-        for (size_t k = 0; k < i; k++)
-            if (strcmp(q->msgs[k].id, q->msgs[i].id) == 0)
-                return lc_error_set(err, LC_EINVAL, NULL, 0, 0,
-                                    "messages[%zu].id: \"%s\" is also messages[%zu]'s", i,
-                                    q->msgs[i].id, k);
+    json_t *ids = json_object(); /* id -> its position, to find a repeated one */
+    lc_status st =
+        q->msgs && ids ? LC_OK : lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t i = 0; st == LC_OK && i < q->n; i++) {
+        st = read_message(json_array_get(messages, i), i, q->m->fifo, &q->msgs[i], err);
+        const json_t *earlier = st == LC_OK ? json_object_get(ids, q->msgs[i].id) : NULL;
+        if (earlier)
+            st = lc_error_set(err, LC_EINVAL, NULL, 0, 0,
+                              "messages[%zu].id: \"%s\" is also messages[%lld]'s", i, q->msgs[i].id,
+                              (long long)json_integer_value(earlier));
+        else if (st == LC_OK)
+            json_object_set_new(ids, q->msgs[i].id, json_integer((json_int_t)i));
     }
-    return LC_OK;
+    json_decref(ids);
+    return st;
 }
 
 /* --- the records Lambda builds ------------------------------------------------------------------
@@ -255,31 +262,68 @@ static bool passes_filters(const queue *q, const json_t *rec)
     return ok;
 }
 
-/* The next batch (indexes into q->msgs, at most batch_size), received now: visible messages in
- * queue order, FIFO groups in order and one batch of a group at a time. Filtered-out messages
- * are deleted on the way. */
+/* Receives message i now into the batch, unless it moves to the dead-letter queue or no filter
+ * lets it through (then it is deleted). */
+static void take(queue *q, size_t i, size_t *batch, size_t *n, json_t *records)
+{
+    message *msg = &q->msgs[i];
+    if (!receive(q, msg))
+        return;
+    json_t *rec = record(q, msg);
+    if (!passes_filters(q, rec)) {
+        msg->st = FILTERED;
+        json_array_append_new(out_list(q, "filteredOut"), json_string(msg->id));
+        json_decref(rec);
+        return;
+    }
+    json_array_append_new(records, rec);
+    batch[(*n)++] = i;
+}
+
+/* The next batch (indexes into q->msgs, at most batch_size), received now. A FIFO queue gives
+ * visible messages in queue order, each group in order and one batch of a group at a time; a
+ * standard queue (which promises no order) the messages that came back and are visible, then
+ * new ones. Filtered-out messages are deleted on the way. */
 static size_t next_batch(queue *q, size_t *batch, json_t *records)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < q->n && n < (size_t)q->m->batch_size; i++) {
-        message *msg = &q->msgs[i];
-        if (msg->st != QUEUED || msg->visible_at_ms > q->now_ms)
-            continue;
-        if (q->m->fifo && group_blocked(q, msg))
-            continue;
-        if (!receive(q, msg))
-            continue;
-        json_t *rec = record(q, msg);
-        if (!passes_filters(q, rec)) {
-            msg->st = FILTERED;
-            json_array_append_new(out_list(q, "filteredOut"), json_string(msg->id));
-            json_decref(rec);
-            continue;
+    size_t n = 0, most = (size_t)q->m->batch_size;
+    if (q->m->fifo) {
+        for (size_t i = 0; i < q->n && n < most; i++) {
+            message *msg = &q->msgs[i];
+            if (msg->st == QUEUED && msg->visible_at_ms <= q->now_ms && !group_blocked(q, msg))
+                take(q, i, batch, &n, records);
         }
-        json_array_append_new(records, rec);
-        batch[n++] = i;
+        return n;
     }
+    while (n < most && q->head < q->len && q->msgs[q->returned[q->head]].visible_at_ms <= q->now_ms)
+        take(q, q->returned[q->head++], batch, &n, records);
+    while (n < most && q->cursor < q->n)
+        take(q, q->cursor++, batch, &n, records);
     return n;
+}
+
+/* Message i is back in the queue. */
+static bool came_back(queue *q, size_t i)
+{
+    if (q->m->fifo)
+        return true;
+    if (q->len == q->cap) {
+        if (q->head > 0) { /* reuse what was taken */
+            memmove(q->returned, q->returned + q->head, (q->len - q->head) * sizeof *q->returned);
+            q->len -= q->head;
+            q->head = 0;
+        }
+        if (q->len == q->cap) {
+            size_t cap = q->cap ? q->cap * 2 : 64;
+            size_t *grown = realloc(q->returned, cap * sizeof *grown);
+            if (grown == NULL)
+                return false;
+            q->returned = grown;
+            q->cap = cap;
+        }
+    }
+    q->returned[q->len++] = i;
+    return true;
 }
 
 /* Moves the clock to the next time a message waiting out its visibility timeout becomes
@@ -362,14 +406,16 @@ static const char *judge(const queue *q, const size_t *batch, size_t n, const lc
 
 /* Deletes the batch's processed messages and returns the others to the queue: each is visible
  * again when its visibility timeout ends. */
-static void settle(queue *q, const size_t *batch, size_t n, const bool *failed, json_t *inv)
+static bool settle(queue *q, const size_t *batch, size_t n, const bool *failed, json_t *inv)
 {
+    bool ok = true;
     json_t *failed_ids = json_array();
     size_t n_failed = 0;
     for (size_t k = 0; k < n; k++) {
         message *msg = &q->msgs[batch[k]];
         if (failed[k]) {
             msg->st = QUEUED;
+            ok = came_back(q, batch[k]) && ok;
             json_array_append_new(failed_ids, json_string(msg->id));
             n_failed++;
         } else {
@@ -382,6 +428,7 @@ static void settle(queue *q, const size_t *batch, size_t n, const bool *failed, 
                                     : n_failed == n ? "failed"
                                                     : "partial"));
     json_object_set_new(inv, "failed", failed_ids);
+    return ok;
 }
 
 static lc_status one_batch(queue *q, const size_t *batch, size_t n, json_t *records,
@@ -403,10 +450,10 @@ static lc_status one_batch(queue *q, const size_t *batch, size_t n, json_t *reco
     json_t *inv = json_pack("{s:o, s:f}", "records", ids, "at", (double)q->now_ms / 1000.0);
     if (why)
         json_object_set_new(inv, "why", json_string(why));
-    settle(q, batch, n, failed, inv);
+    bool ok = settle(q, batch, n, failed, inv);
     json_array_append_new(out_list(q, "invocations"), inv);
     free(failed);
-    return LC_OK;
+    return ok ? LC_OK : lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
 }
 
 /* --- the run ------------------------------------------------------------------------------------
@@ -459,5 +506,6 @@ lc_status lc_sqs_mapping_run(const lc_sqs_mapping *m, const json_t *messages, lc
     }
     free(batch);
     free(q.msgs);
+    free(q.returned);
     return st;
 }
