@@ -11,6 +11,7 @@
 #include "lambdacheck/event.h"
 #include "lambdacheck/event_filter.h"
 #include "lambdacheck/sqs_mapping.h"
+#include "lambdacheck/stream_mapping.h"
 #include "lambdacheck/install.h"
 #include "lambdacheck/installer.h"
 #include "lambdacheck/function.h"
