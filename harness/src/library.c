@@ -2,7 +2,7 @@
  * case file, checked before anything runs. */
 #include "library.h"
 #include "settings.h"
-#include "sqs_case.h"
+#include "mapping_case.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -692,7 +692,8 @@ static const char *const case_keys[] = {"description", "function", "event", "eve
                                         "eventPatch", "eventSet", "invocationType", "stream",
                                         "clientContext", "environment", "expect", "invocations",
                                         "eventSource", "contracts", "tenantId", "aws",
-                                        "awsStubsFile", "http", "sqs", NULL};
+                                        "awsStubsFile", "http", "sqs", "kinesis", "dynamodb",
+                                        NULL};
 static const char *const step_keys[] = {"description", "event", "eventJson", "eventPatch",
                                         "eventSet", "invocationType", "stream", "clientContext",
                                         "expect", "tenantId", "http", NULL};
@@ -961,8 +962,10 @@ static lc_status load_step(const lc_library *lib, const json_t *spec, const json
     return st;
 }
 
-/* A case that drains a queue (sqs): one step, no event of its own, judged by the outcome. */
-static lc_status load_sqs_step(const lc_library *lib, lc__case *c, lc_error *err)
+/* A case that runs a mapping (sqs, kinesis, dynamodb): one step, no event of its own, judged by
+ * the outcome. */
+static lc_status load_mapping_step(const lc_library *lib, lc__case *c, const char *source,
+                                   lc_error *err)
 {
     static const char *const instead[] = {"event", "eventJson", "eventPatch", "eventSet",
                                           "invocationType", "stream", "clientContext",
@@ -970,19 +973,18 @@ static lc_status load_sqs_step(const lc_library *lib, lc__case *c, lc_error *err
     for (const char *const *k = instead; *k; k++)
         if (json_object_get(c->spec, *k))
             return lc_error_set(err, LC_EINVAL, c->path, 0, 0,
-                                "%s: a case that drains a queue (sqs) makes its own invocations, "
+                                "%s: a case that runs a mapping (%s) makes its own invocations, "
                                 "one per batch",
-                                *k);
-    lc__sqs_case sc;
-    const json_t *sqs = json_object_get(c->spec, "sqs");
-    lc_status st = lc__sqs_case_read(sqs, c->event_source,
-                                     lc__library_function(lib, c->function)->event_sources,
-                                     c->path, &sc, err);
+                                *k, source);
+    lc__mapping_case mc;
+    lc_status st = lc__mapping_case_read(c->spec, source, c->event_source,
+                                         lc__library_function(lib, c->function)->event_sources,
+                                         c->path, &mc, err);
     if (st != LC_OK)
         return st;
-    lc__sqs_case_clear(&sc);
+    lc__mapping_case_clear(&mc);
     const json_t *expect = json_object_get(c->spec, "expect");
-    st = lc__sqs_case_check_expect(expect, c->path, err);
+    st = lc__mapping_case_check_expect(source, expect, c->path, err);
     c->steps = calloc(1, sizeof *c->steps);
     if (st == LC_OK && c->steps == NULL)
         st = lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
@@ -992,15 +994,17 @@ static lc_status load_sqs_step(const lc_library *lib, lc__case *c, lc_error *err
     snprintf(c->steps->type, sizeof c->steps->type, "RequestResponse");
     c->steps->event = strdup("{}");
     c->steps->expect = expect;
-    c->steps->sqs = sqs;
+    c->steps->mapping = source;
     return c->steps->event ? LC_OK : lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
 }
 
 static lc_status load_steps(const lc_library *lib, lc__case *c, const char *case_dir,
                             const lc_library_options *opt, lc_error *err)
 {
-    if (json_object_get(c->spec, "sqs"))
-        return load_sqs_step(lib, c, err);
+    const char *source = NULL;
+    lc_status found = lc__mapping_case_source(c->spec, c->path, &source, err);
+    if (found != LC_OK || source)
+        return found != LC_OK ? found : load_mapping_step(lib, c, source, err);
     json_t *list = json_object_get(c->spec, "invocations");
     if (list == NULL) {
         c->steps = calloc(1, sizeof *c->steps);

@@ -26,8 +26,9 @@ typedef struct {
     char http_api[256];   /* the API or function URL it goes to: its "api", or the library's
                              only one */
     char *http_body;      /* its body as bytes (owned; NULL: none) */
-    const json_t *sqs;    /* a queue drained into the function instead of an invocation: the
-                             case's "sqs" (sqs_case.h), checked (borrowed); NULL: none */
+    const char *mapping;  /* a mapping run into the function instead of an invocation: the
+                             source ("sqs", "kinesis", "dynamodb") whose object the case gives
+                             (mapping_case.h), checked (static); NULL: none */
     size_t http_body_len;
 } lc__step;
 

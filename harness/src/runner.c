@@ -1,7 +1,7 @@
 /* Running handler libraries' cases against a target (the runner module; loading is library.c). */
 #include "library.h"
 #include "settings.h"
-#include "sqs_case.h"
+#include "mapping_case.h"
 
 #include <limits.h>
 #include <pthread.h>
@@ -417,8 +417,7 @@ static lc_status http_step(const context *ctx, const lc__case *c, const lc__step
     return LC_OK;
 }
 
-/* --- a queue drained into the function ----------------------------------------------------------
- */
+/* --- a mapping run into the function: a queue drained, a stream read ---------------------- */
 
 /* What the mapping's invocations share: the case, its sandbox, the last answer (kept until the
  * next call, as lc_sqs_invoke asks). */
@@ -430,7 +429,7 @@ typedef struct {
     lc_invoke_response resp;
     bool have_resp;
     size_t batch;
-} sqs_run;
+} mapping_run;
 
 /* Whether a verdict of check saying message was already given for an earlier batch. */
 static bool said_before(const lc_verdicts *v, const char *check, const char *message)
@@ -447,7 +446,7 @@ static bool said_before(const lc_verdicts *v, const char *check, const char *mes
 /* The partial-batch contract, judged on each batch with the mapping's own settings: every
  * verdict of the first batch, and what did not pass in the others ("batches[N]."), each finding
  * once. */
-static void judge_batch(sqs_run *run, const json_t *event)
+static void judge_batch(mapping_run *run, const json_t *event)
 {
     const lc__case *c = run->c;
     lc_source_settings settings = lc__settings_for_event(
@@ -474,7 +473,7 @@ static void judge_batch(sqs_run *run, const json_t *event)
 
 static lc_status invoke_batch(void *data, const json_t *event, lc_sqs_answer *answer, lc_error *err)
 {
-    sqs_run *run = data;
+    mapping_run *run = data;
     if (run->have_resp)
         lc_invoke_response_clear(&run->resp);
     run->have_resp = false;
@@ -515,28 +514,28 @@ static lc_status invoke_batch(void *data, const json_t *event, lc_sqs_answer *an
     return LC_OK;
 }
 
-/* Runs the case's queue through its function's mapping and judges what happened. */
-static lc_status sqs_step(const context *ctx, const lc__case *c, const lc__step *step,
-                          const char *sandbox, lc_case_result *r, lc_error *err)
+/* Runs the case's mapping into its function and judges what happened. */
+static lc_status mapping_step(const context *ctx, const lc__case *c, const lc__step *step,
+                              const char *sandbox, lc_case_result *r, lc_error *err)
 {
-    lc__sqs_case sc;
-    lc_status st = lc__sqs_case_read(step->sqs, c->event_source,
-                                     lc__library_function(ctx->lib, c->function)->event_sources,
-                                     c->path, &sc, err);
+    lc__mapping_case mc;
+    lc_status st = lc__mapping_case_read(c->spec, step->mapping, c->event_source,
+                                         lc__library_function(ctx->lib, c->function)->event_sources,
+                                         c->path, &mc, err);
     if (st != LC_OK)
         return st;
-    sqs_run run = {.ctx = ctx, .c = c, .sandbox = sandbox, .r = r};
+    mapping_run run = {.ctx = ctx, .c = c, .sandbox = sandbox, .r = r};
     json_t *outcome = NULL;
-    st = lc_sqs_mapping_run(&sc.m, json_object_get(step->sqs, "messages"), invoke_batch, &run,
-                            &outcome, err);
+    st = lc__mapping_case_run(&mc, invoke_batch, &run, &outcome, err);
     if (run.have_resp) {
         snprintf(r->request_id, sizeof r->request_id, "%s", run.resp.request_id);
         lc_invoke_response_clear(&run.resp);
     }
     if (st == LC_OK)
-        lc__sqs_case_judge(json_object_get(step->expect, "mapping"), outcome, &r->verdicts);
+        lc__mapping_case_judge(step->mapping, json_object_get(step->expect, "mapping"), outcome,
+                               &r->verdicts);
     json_decref(outcome);
-    lc__sqs_case_clear(&sc);
+    lc__mapping_case_clear(&mc);
     return st;
 }
 
@@ -545,8 +544,8 @@ static lc_status invoke_step(const context *ctx, const lc__case *c, const lc__st
 {
     if (step->http)
         return http_step(ctx, c, step, sandbox, aws, r, err);
-    if (step->sqs)
-        return sqs_step(ctx, c, step, sandbox, r, err);
+    if (step->mapping)
+        return mapping_step(ctx, c, step, sandbox, r, err);
     if (aws->scope[0])
         aws->from = lc_aws_endpoint_call_count(ctx->aws, aws->scope);
     char function[300];
@@ -1105,7 +1104,7 @@ static void run_case(const context *ctx, const lc__case *c, lc_case_result *r)
     }
     if (open_sandbox(ctx, c, sandbox, &aws, &err) == LC_OK) {
         run_steps(ctx, c, sandbox, &aws, r, &err);
-        bool drains = c->steps[0].sqs != NULL; /* no event of its own to run again */
+        bool drains = c->steps[0].mapping != NULL; /* no event of its own to run again */
         if (err.status == LC_OK && !drains)
             check_tenant_isolation(ctx, c, sandbox, &aws, r, &err);
         if (err.status == LC_OK && !drains)

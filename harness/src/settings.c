@@ -111,15 +111,26 @@ static lc_status check_mapping_of(const json_t *mapping, const char *mapped, con
         return LC_OK;
     const json_t *types = json_object_get(mapping, "functionResponseTypes");
     const json_t *filters = json_object_get(mapping, "filters");
-    const json_t *batch = json_object_get(mapping, "batchSize");
-    const json_t *window = json_object_get(mapping, "maximumBatchingWindowInSeconds");
     const json_t *queue = json_object_get(mapping, "queue");
-    bool ok = json_is_object(mapping) &&
-              json_object_size(mapping) == (types ? 1u : 0u) + (filters ? 1u : 0u) +
-                                               (batch ? 1u : 0u) + (window ? 1u : 0u) +
-                                               (queue ? 1u : 0u) &&
-              (types == NULL || json_is_array(types)) && (batch == NULL || json_is_integer(batch)) &&
-              (window == NULL || json_is_integer(window)) && queue_ok(queue);
+    /* the mapping's numbers and its bisect switch, from a template or written in a manifest */
+    static const char *const numbers[] = {"batchSize",
+                                          "maximumBatchingWindowInSeconds",
+                                          "maximumRetryAttempts",
+                                          "maximumRecordAgeInSeconds",
+                                          "parallelizationFactor",
+                                          "tumblingWindowInSeconds",
+                                          NULL};
+    size_t expected = (types ? 1u : 0u) + (filters ? 1u : 0u) + (queue ? 1u : 0u);
+    bool ok = json_is_object(mapping) && (types == NULL || json_is_array(types)) &&
+              queue_ok(queue);
+    for (const char *const *k = numbers; ok && *k; k++) {
+        const json_t *v = json_object_get(mapping, *k);
+        expected += v != NULL;
+        ok = v == NULL || json_is_integer(v);
+    }
+    const json_t *bisect = json_object_get(mapping, "bisectBatchOnFunctionError");
+    expected += bisect != NULL;
+    ok = ok && (bisect == NULL || json_is_boolean(bisect)) && json_object_size(mapping) == expected;
     size_t i;
     json_t *type;
     json_array_foreach(types, i, type)
@@ -132,8 +143,11 @@ static lc_status check_mapping_of(const json_t *mapping, const char *mapped, con
                             "%s must be {\"functionResponseTypes\": [\"ReportBatchItemFailures\"]} "
                             "or {\"functionResponseTypes\": []} (Lambda's only response type), "
                             "with \"filters\": [PATTERN, ...] if the mapping filters, and "
-                            "\"batchSize\" and \"maximumBatchingWindowInSeconds\" as integers and the "
-                            "queue's \"queue\": {\"visibilityTimeout\", \"fifo\", "
+                            "its numbers (batchSize, maximumBatchingWindowInSeconds, "
+                            "maximumRetryAttempts, maximumRecordAgeInSeconds, "
+                            "parallelizationFactor, tumblingWindowInSeconds) as integers, "
+                            "bisectBatchOnFunctionError as true or false, and the queue's "
+                            "\"queue\": {\"visibilityTimeout\", \"fifo\", "
                             "\"maxReceiveCount\"}",
                             where);
     return check_filters(filters, mapped, where, source, err);

@@ -9,10 +9,12 @@
  *                  "kinesis": {...}, "dynamodb": {...}}: how the queues and streams that invoke
  *                  it are mapped, as a template's Events or EventSourceMapping say; a mapping
  *                  may list its "filters" (FilterCriteria patterns, JSON text each).
- *                  "batchSize" and "maximumBatchingWindowInSeconds" (integers) are its
- *                  BatchSize and batching window, and "queue": {"visibilityTimeout", "fifo",
- *                  "maxReceiveCount"} the attributes of the queue a template declares, used when
- *                  a case drains a queue (sqs_case.h).
+ *                  Its numbers ("batchSize", "maximumBatchingWindowInSeconds", a stream's
+ *                  "maximumRetryAttempts", "maximumRecordAgeInSeconds", "parallelizationFactor",
+ *                  "tumblingWindowInSeconds"), "bisectBatchOnFunctionError", and for SQS
+ *                  "queue": {"visibilityTimeout", "fifo", "maxReceiveCount"} (the attributes of
+ *                  the queue a template declares) are used when a case runs the mapping
+ *                  (mapping_case.h).
  *  "eventSource":  (a case) {"functionResponseTypes": [...]}: the mapping of the case's own
  *                  event's source, over the function's.
  */

@@ -477,13 +477,26 @@ static void add_event_source(entry *e, const char *source, const json_t *props, 
         settings = json_pack("{s:[]}", "functionResponseTypes");
         json_object_set_new(e->event_sources, source, settings);
     }
+    /* the mapping's numbers (a stream's retry limit and record age may be -1: none) */
     const char *sizes[][2] = {{"BatchSize", "batchSize"},
-                              {"MaximumBatchingWindowInSeconds", "maximumBatchingWindowInSeconds"}};
-    for (size_t i = 0; i < 2; i++) {
-        long n = whole_number(json_object_get(props, sizes[i][0]));
-        if (n >= 0)
-            json_object_set_new(settings, sizes[i][1], json_integer(n));
+                              {"MaximumBatchingWindowInSeconds", "maximumBatchingWindowInSeconds"},
+                              {"MaximumRetryAttempts", "maximumRetryAttempts"},
+                              {"MaximumRecordAgeInSeconds", "maximumRecordAgeInSeconds"},
+                              {"ParallelizationFactor", "parallelizationFactor"},
+                              {"TumblingWindowInSeconds", "tumblingWindowInSeconds"}};
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        const json_t *v = json_object_get(props, sizes[i][0]);
+        long n = whole_number(v);
+        const char *text = json_string_value(v);
+        if (n >= 0 || (json_is_integer(v) && json_integer_value(v) == -1) ||
+            (text && strcmp(text, "-1") == 0))
+            json_object_set_new(settings, sizes[i][1], json_integer(n >= 0 ? n : -1));
     }
+    const json_t *bisect = json_object_get(props, "BisectBatchOnFunctionError");
+    const char *bisect_text = json_string_value(bisect);
+    if (json_is_boolean(bisect) || (bisect_text && strcmp(bisect_text, "true") == 0))
+        json_object_set_new(settings, "bisectBatchOnFunctionError",
+                            json_boolean(json_is_true(bisect) || bisect_text != NULL));
     if (queue)
         json_object_set_new(settings, "queue", queue);
     /* FilterCriteria: {Filters: [{Pattern: "..."}]}; a pattern written as YAML (an object) is

@@ -190,10 +190,11 @@ START_TEST(snapstart_runs_as_lambda_runs_it_and_finds_init_made_tokens)
 }
 END_TEST
 
-/* A queue drained into its function as Lambda's mapping drains it (issue 23), both ways: the
- * queues library expects what Lambda does with each consumer's answers and passes; the
- * queues-broken library expects an honest consumer's outcome from consumers that do not honour
- * partial batch responses, and each fails by the names of what went differently. */
+/* A queue drained and a stream read into their functions as Lambda's mappings do it (issue 23),
+ * both ways: the queues and streams libraries expect what Lambda does with each consumer's
+ * answers and pass; the queues-broken library expects an honest consumer's outcome from
+ * consumers that do not honour partial batch responses, and each fails by the names of what went
+ * differently. */
 START_TEST(queue_cases_show_what_lambdas_mapping_does_both_ways)
 {
     char *dir = scratch_dir("queues");
@@ -206,9 +207,16 @@ START_TEST(queue_cases_show_what_lambdas_mapping_does_both_ways)
                               "queue, 0 left in the queue, 1 received more than once; 60 s of "
                               "queue time skipped");
     cli_result_free(&r);
+    r = check((const char *[]){"check", CASES "/streams", NULL});
+    ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "4 passed, 0 failed");
+    ck_assert_contains(r.out, "7 invocations: 7 processed, 0 filtered out, 1 discarded in 1 "
+                              "on-failure record, 0 left unread, 8 delivered more than once, 3 "
+                              "bisections");
+    cli_result_free(&r);
     r = check((const char *[]){"check", "--json", json, CASES "/queues-broken", NULL});
     ck_assert_msg(r.status == 1, "exit %d:\n%s%s", r.status, r.out, r.err);
-    ck_assert_contains(r.out, "0 passed, 3 failed");
+    ck_assert_contains(r.out, "0 passed, 4 failed");
     cli_result_free(&r);
     json_t *doc = json_load_file(json, 0, NULL);
     ck_assert_ptr_nonnull(doc);
@@ -227,6 +235,10 @@ START_TEST(queue_cases_show_what_lambdas_mapping_does_both_ways)
     ck_assert_contains(message, "there but not expected: m4");
     ck_assert_str_eq(verdict_of(doc, "queues-broken/unreported", "mapping.deadLetter", &message),
                      "failed");
+    ck_assert_str_eq(verdict_of(doc, "queues-broken/kinesis-throws", "mapping.discarded",
+                                &message),
+                     "failed");
+    ck_assert_contains(message, "there but not expected: a, b, c");
     json_decref(doc);
     scratch_remove(dir);
 }
@@ -246,15 +258,25 @@ START_TEST(a_queue_case_outside_the_bounds_is_refused_naming_the_field)
         "{\"function\": \"f\", \"sqs\": {\"messages\": []}, \"expect\": {\"payload\": 1}}",
         "{\"function\": \"f\", \"sqs\": {\"messages\": []}, "
         "\"expect\": {\"mapping\": {\"deleted\": [1]}}}",
+        "{\"function\": \"f\", \"kinesis\": {\"records\": [], \"batchSize\": 10001}}",
+        "{\"function\": \"f\", \"kinesis\": {\"records\": [], "
+        "\"maximumRecordAgeInSeconds\": 30}}",
+        "{\"function\": \"f\", \"dynamodb\": {\"records\": []}, \"sqs\": {\"messages\": []}}",
+        "{\"function\": \"f\", \"kinesis\": {\"records\": []}, "
+        "\"expect\": {\"mapping\": {\"deleted\": []}}}",
     };
     const char *const says[] = {
         "batchSize: 11 is out of bounds: an SQS FIFO queue takes 1 to 10",
         "batchSize: 50 is over 10, which Lambda takes only with a maximumBatchingWindowInSeconds",
         "maxReceiveCount: -1 is out of bounds (1 to 1000)",
         "sqs.batchsize: unknown field",
-        "event: a case that drains a queue (sqs) makes its own invocations",
-        "expect.payload: a case that drains a queue (sqs) is judged by what its mapping did",
-        "expect.mapping.deleted[0]: must be a message id",
+        "event: a case that runs a mapping (sqs) makes its own invocations",
+        "expect.payload: a case that runs a mapping (sqs) is judged by what its mapping did",
+        "expect.mapping.deleted[0]: must be an id",
+        "batchSize: 10001 is out of bounds: a stream takes 1 to 10000",
+        "maximumRecordAgeInSeconds: 30 is out of bounds (-1, or 60 to 604800)",
+        "sqs and dynamodb: a case runs one mapping; give one or the other",
+        "expect.mapping.deleted: unknown field for kinesis (known: processed, discarded",
     };
     for (size_t i = 0; i < sizeof specs / sizeof *specs; i++) {
         char *dir = library(FN("f", "probes.echo"), (const char *[]){"a", specs[i], NULL});
