@@ -772,6 +772,32 @@ START_TEST(an_sqs_mapping_carries_its_batch_size_and_its_queues_attributes)
 }
 END_TEST
 
+/* A stream mapping carries its retry limit (-1: none), record age, bisect switch, parallelization
+ * factor and tumbling window. */
+START_TEST(a_stream_mapping_carries_its_retry_and_bisect_settings)
+{
+    lc_template *t = load_text(
+        "Resources:\n"
+        "  Consumer:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      CodeUri: src\n      Handler: a.b\n      Runtime: python3.11\n"
+        "      Events:\n"
+        "        Records:\n          Type: Kinesis\n          Properties:\n"
+        "            Stream: arn:aws:kinesis:us-east-1:123456789012:stream/s\n"
+        "            StartingPosition: LATEST\n            BatchSize: 50\n"
+        "            MaximumRetryAttempts: -1\n            MaximumRecordAgeInSeconds: 3600\n"
+        "            BisectBatchOnFunctionError: true\n            ParallelizationFactor: 2\n"
+        "            TumblingWindowInSeconds: '60'\n",
+        NULL);
+    char *text = event_sources(t, "Consumer");
+    ck_assert_str_eq(text, "{\"kinesis\":{\"batchSize\":50,\"bisectBatchOnFunctionError\":true,"
+                           "\"functionResponseTypes\":[],\"maximumRecordAgeInSeconds\":3600,"
+                           "\"maximumRetryAttempts\":-1,\"parallelizationFactor\":2,"
+                           "\"tumblingWindowInSeconds\":60}}");
+    free(text);
+    lc_template_free(t);
+}
+END_TEST
+
 /* Architectures: x86_64 by default; one entry; Globals and the function both giving one make a
  * list of two, which SAM CLI refuses. */
 START_TEST(architectures_default_and_must_be_one)
@@ -843,6 +869,7 @@ Suite *template_suite(void)
     tcase_add_test(defaults, a_plain_function_without_code_names_the_part_that_cures_it);
     tcase_add_test(defaults, events_and_mappings_give_a_function_its_event_sources);
     tcase_add_test(defaults, an_sqs_mapping_carries_its_batch_size_and_its_queues_attributes);
+    tcase_add_test(defaults, a_stream_mapping_carries_its_retry_and_bisect_settings);
     tcase_add_test(defaults, architectures_default_and_must_be_one);
     suite_add_tcase(s, defaults);
     return s;
