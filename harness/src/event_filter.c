@@ -584,3 +584,15 @@ lc_status lc_event_filter_check_source(const lc_event_filter *f, const char *eve
         "(https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html)",
         where ? where : "pattern", key);
 }
+
+bool lc_event_filter_any(const lc_event_filter *const *filters, size_t n, const json_t *record)
+{
+    if (n == 0)
+        return true;
+    json_t *view = lc_event_filter_view(record, NULL);
+    bool ok = false;
+    for (size_t i = 0; i < n && !ok; i++)
+        ok = lc_event_filter_match(filters[i], view, NULL);
+    json_decref(view);
+    return ok;
+}

@@ -372,13 +372,12 @@ static json_t *base64_of(const char *text)
     return s;
 }
 
-/* The MD5 of text in hex, as SQS gives md5OfBody. */
-static json_t *md5_hex(const char *text)
+json_t *lc_event_md5_of_body(const char *body)
 {
     unsigned char digest[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     char hex[2 * EVP_MAX_MD_SIZE + 1] = "";
-    EVP_Digest(text, strlen(text), digest, &n, EVP_md5(), NULL);
+    EVP_Digest(body, strlen(body), digest, &n, EVP_md5(), NULL);
     for (unsigned int i = 0; i < n; i++)
         snprintf(hex + 2 * i, 3, "%02x", digest[i]);
     return json_string(hex);
@@ -407,7 +406,7 @@ static lc_status apply_body(lc_event_source s, json_t *e, const char *body, lc_e
     switch (s) {
     case LC_SOURCE_SQS:
         set_in_records(e, "body", json_string(body));
-        set_in_records(e, "md5OfBody", md5_hex(body));
+        set_in_records(e, "md5OfBody", lc_event_md5_of_body(body));
         break;
     case LC_SOURCE_SNS: set_in_records(e, "Sns.Message", json_string(body)); break;
     case LC_SOURCE_KINESIS: set_in_records(e, "kinesis.data", base64_of(body)); break;

@@ -32,8 +32,7 @@ lc_status lc__mapping_case_source(const json_t *spec, const char *path, const ch
     return LC_OK;
 }
 
-/* --- reading the settings ------------------------------------------------------------------------
- */
+/* --- reading the settings --------------------------------------------------------------------- */
 
 /* What the settings are read from: the case's object for the source, then the case's
  * "eventSource", then the function's mapping for the source. */
@@ -281,8 +280,7 @@ lc_status lc__mapping_case_run(const lc__mapping_case *c, lc_sqs_invoke invoke, 
     return lc_stream_mapping_run(&c->stream, c->items, invoke, data, outcome, err);
 }
 
-/* --- expectations -------------------------------------------------------------------------------
- */
+/* --- expectations ----------------------------------------------------------------------------- */
 
 static const char *const sqs_lists[] = {"deleted",     "deadLetter",  "remaining",
                                         "filteredOut", "redelivered", NULL};

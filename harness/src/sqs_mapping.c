@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
+#include "lambdacheck/event.h"
 
 /* The queue's clock starts here (2026-01-01T00:00:00Z, in ms): SentTimestamp and the like. */
 #define CLOCK_ORIGIN_MS 1767225600000LL
@@ -87,8 +87,7 @@ lc_status lc_sqs_mapping_check(const lc_sqs_mapping *m, const char *where, lc_er
     return LC_OK;
 }
 
-/* --- the messages -------------------------------------------------------------------------------
- */
+/* --- the messages ----------------------------------------------------------------------------- */
 
 /* A messageId for the message at position i: UUID-shaped, the same on every run. */
 static void position_id(size_t i, char out[37])
@@ -156,19 +155,7 @@ static lc_status load(queue *q, const json_t *messages, lc_error *err)
     return st;
 }
 
-/* --- the records Lambda builds ------------------------------------------------------------------
- */
-
-static json_t *md5_hex(const char *text)
-{
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    char hex[2 * EVP_MAX_MD_SIZE + 1] = "";
-    EVP_Digest(text, strlen(text), digest, &n, EVP_md5(), NULL);
-    for (unsigned i = 0; i < n; i++)
-        snprintf(hex + 2 * i, 3, "%02x", digest[i]);
-    return json_string(hex);
-}
+/* --- the records Lambda builds ---------------------------------------------------------------- */
 
 static json_t *ms_string(int64_t ms)
 {
@@ -204,15 +191,15 @@ static json_t *record(const queue *q, const message *msg)
             region = region_buf;
         }
     }
-    return json_pack(
-        "{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s}", "messageId", msg->id, "receiptHandle",
-        handle, "body", msg->body, "attributes", attrs, "messageAttributes",
-        msg->attributes ? json_incref((json_t *)msg->attributes) : json_object(), "md5OfBody",
-        md5_hex(msg->body), "eventSource", "aws:sqs", "eventSourceARN", arn, "awsRegion", region);
+    return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s, s:s, s:s}", "messageId", msg->id,
+                     "receiptHandle", handle, "body", msg->body, "attributes", attrs,
+                     "messageAttributes",
+                     msg->attributes ? json_incref((json_t *)msg->attributes) : json_object(),
+                     "md5OfBody", lc_event_md5_of_body(msg->body), "eventSource", "aws:sqs",
+                     "eventSourceARN", arn, "awsRegion", region);
 }
 
-/* --- one batch ----------------------------------------------------------------------------------
- */
+/* --- one batch -------------------------------------------------------------------------------- */
 
 static json_t *out_list(const queue *q, const char *name)
 {
@@ -252,14 +239,7 @@ static bool receive(queue *q, message *msg)
 
 static bool passes_filters(const queue *q, const json_t *rec)
 {
-    if (q->m->n_filters == 0)
-        return true;
-    json_t *view = lc_event_filter_view(rec, NULL);
-    bool ok = false;
-    for (size_t i = 0; i < q->m->n_filters && !ok; i++)
-        ok = lc_event_filter_match(q->m->filters[i], view, NULL);
-    json_decref(view);
-    return ok;
+    return lc_event_filter_any(q->m->filters, q->m->n_filters, rec);
 }
 
 /* Receives message i now into the batch, unless it moves to the dead-letter queue or no filter
@@ -456,8 +436,7 @@ static lc_status one_batch(queue *q, const size_t *batch, size_t n, json_t *reco
     return ok ? LC_OK : lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
 }
 
-/* --- the run ------------------------------------------------------------------------------------
- */
+/* --- the run ---------------------------------------------------------------------------------- */
 
 static void finish(queue *q)
 {

@@ -97,8 +97,7 @@ lc_status lc_stream_mapping_check(const lc_stream_mapping *m, const char *where,
     return LC_OK;
 }
 
-/* --- the records --------------------------------------------------------------------------------
- */
+/* --- the records ------------------------------------------------------------------------------ */
 
 /* The shard Kinesis puts a partition key in when the shards split the hash key range evenly:
  * the key's MD5 as a 128-bit number, in n equal ranges (its top 64 bits are enough). */
@@ -235,8 +234,7 @@ static lc_status load(stream *s, const json_t *records, lc_error *err)
     return st;
 }
 
-/* --- the events Lambda builds -------------------------------------------------------------------
- */
+/* --- the events Lambda builds ----------------------------------------------------------------- */
 
 static void shard_id(const stream *s, int k, char *out, size_t size)
 {
@@ -317,8 +315,7 @@ static json_t *event_record(const stream *s, const record *r)
     return s->m->kind == LC_STREAM_KINESIS ? kinesis_record(s, r) : dynamodb_record(s, r);
 }
 
-/* --- one batch ----------------------------------------------------------------------------------
- */
+/* --- one batch -------------------------------------------------------------------------------- */
 
 static json_t *out_list(const stream *s, const char *name)
 {
@@ -327,14 +324,7 @@ static json_t *out_list(const stream *s, const char *name)
 
 static bool passes_filters(const stream *s, const json_t *rec)
 {
-    if (s->m->n_filters == 0)
-        return true;
-    json_t *view = lc_event_filter_view(rec, NULL);
-    bool ok = false;
-    for (size_t i = 0; i < s->m->n_filters && !ok; i++)
-        ok = lc_event_filter_match(s->m->filters[i], view, NULL);
-    json_decref(view);
-    return ok;
+    return lc_event_filter_any(s->m->filters, s->m->n_filters, rec);
 }
 
 /* Skips the filtered-out records at the checkpoint of sh: they never reach the function. */
@@ -513,8 +503,7 @@ static lc_status one_batch(stream *s, int k, lc_sqs_invoke invoke, void *data, l
     return LC_OK;
 }
 
-/* --- the run ------------------------------------------------------------------------------------
- */
+/* --- the run ---------------------------------------------------------------------------------- */
 
 static void finish(stream *s)
 {

@@ -118,4 +118,7 @@ lc_status lc_event_generate(lc_event_source source, const json_t *sample,
  * only that map. */
 lc_status lc_event_assign_synced(json_t **event, const char *assignment, lc_error *err);
 
+/* SQS's md5OfBody for a message body: its MD5 in lowercase hex, a new JSON string. */
+json_t *lc_event_md5_of_body(const char *body);
+
 #endif

@@ -60,4 +60,8 @@ lc_status lc_event_filter_check_source(const lc_event_filter *f, const char *eve
  * whether the body or data was JSON. */
 json_t *lc_event_filter_view(const json_t *record, bool *data_is_json);
 
+/* Whether a mapping with these n filters sends the record (an event's record, as Lambda builds
+ * it) to the function: true when n is 0 or one of them matches the record as Lambda sees it. */
+bool lc_event_filter_any(const lc_event_filter *const *filters, size_t n, const json_t *record);
+
 #endif
