@@ -22,6 +22,9 @@
  *   fresh      `check` of 1,000 one-call Python cases (a fresh environment each), fast fresh
  *              environments and plain starts, next to 1,000 bare interpreter starts; one cold
  *              invoke both ways
+ *   fresh-node `check` of 300 one-call Node.js cases (a fresh process each: Node.js cannot be
+ *              copied), with 2 jobs and with 1, next to 300 `node -e 0` one after another (without
+ *              NODE_EXTRA_CA_CERTS, which a function's environment does not get either)
  *   snapstart  `check` of 200 one-call cases of a Python 3.12 function with a heavy init
  *              (bench/functions/heavy_init.py): with SnapStart (each environment restored from
  *              one snapshot), without it (each initialises itself, fast fresh environments), and
@@ -842,6 +845,41 @@ static void fresh(const char *python)
            one_fast, one_fast / floor_ms, floor_ms, one_plain);
 }
 
+/* Node.js environments are new processes (README, "Fast fresh environments": a copy of a Node.js
+ * process hangs on the V8 platform threads it does not have), so this shows what they cost. */
+static void fresh_node(void)
+{
+    enum { CASES = 300 };
+    char function[600], dir[256];
+    snprintf(function, sizeof function,
+             "{\"handler\": \"trivial.handler\", \"code\": \"%s\", "
+             "\"runtime\": \"nodejs20.x\"}",
+             TRIVIAL);
+    printf("fresh-node: `lambdacheck check` of %d Node.js cases, each one call in a fresh "
+           "environment\n",
+           CASES);
+    if (!library_of(function, CASES, dir, sizeof dir)) {
+        printf("  (could not write the case library under /tmp)\n");
+        return;
+    }
+    char *saved = getenv("NODE_EXTRA_CA_CERTS") ? strdup(getenv("NODE_EXTRA_CA_CERTS")) : NULL;
+    unsetenv("NODE_EXTRA_CA_CERTS");
+    char *bare[] = {"node", "-e", "0", NULL};
+    char *two[] = {LC_CLI_PATH, "check", "--jobs", "2", dir, NULL};
+    char *one[] = {LC_CLI_PATH, "check", "--jobs", "1", dir, NULL};
+    double starts = serial_ms(bare, CASES), with_two = run_ms(two), with_one = run_ms(one);
+    printf("  %d x node -e 0, one after another  %8.0f ms\n", CASES, starts);
+    printf("  check --jobs 2                     %8.0f ms  %.2fx those starts (issue 22's goal, "
+           "0.2x, needs copies of a process, which Node.js cannot make)\n",
+           with_two, with_two / starts);
+    printf("  check --jobs 1                     %8.0f ms  %.2fx\n", with_one, with_one / starts);
+    if (saved) {
+        setenv("NODE_EXTRA_CA_CERTS", saved, 1);
+        free(saved);
+    }
+    remove_library(dir, CASES);
+}
+
 /* --- SnapStart ---------------------------------------------------------------------------------- */
 
 static void snapstart(void)
@@ -896,9 +934,9 @@ static void suite(void)
     printf("  median of 5: %.2f s (goal under 5 s)\n", median_ms(argv, 5) / 1000.0);
 }
 
-static const char *const SECTIONS[] = {"warm",    "payloads", "cold",     "fresh",
-                                       "snapstart", "node",    "gateway",  "managed",
-                                       "teardown", "suite",    NULL};
+static const char *const SECTIONS[] = {"warm",       "payloads",  "cold",    "fresh",
+                                       "fresh-node", "snapstart", "node",    "gateway",
+                                       "managed",    "teardown",  "suite",   NULL};
 
 /* Sections named after N on the command line run; none named: all of them. */
 static bool wanted(int argc, char **argv, const char *section)
@@ -929,7 +967,7 @@ int main(int argc, char **argv)
             known = known || strcmp(argv[i], *s) == 0;
         if (!known) {
             fprintf(stderr,
-                    "bench: no section '%s' (warm, payloads, cold, fresh, snapstart, node, "
+                    "bench: no section '%s' (warm, payloads, cold, fresh, fresh-node, snapstart, node, "
                     "gateway, managed, teardown, suite)\n",
                     argv[i]);
             return 2;
@@ -944,6 +982,8 @@ int main(int argc, char **argv)
         cold(python);
     if (wanted(argc, argv, "fresh"))
         fresh(python);
+    if (wanted(argc, argv, "fresh-node"))
+        fresh_node();
     if (wanted(argc, argv, "snapstart"))
         snapstart();
     if (wanted(argc, argv, "node"))
