@@ -113,7 +113,8 @@ static lc_status check_mapping_of(const json_t *mapping, const char *mapped, con
     const json_t *filters = json_object_get(mapping, "filters");
     const json_t *queue = json_object_get(mapping, "queue");
     /* the mapping's numbers and its bisect switch, from a template or written in a manifest */
-    static const char *const numbers[] = {"batchSize",
+    static const char *const numbers[] = {"shards",
+                                          "batchSize",
                                           "maximumBatchingWindowInSeconds",
                                           "maximumRetryAttempts",
                                           "maximumRecordAgeInSeconds",

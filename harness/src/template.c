@@ -467,7 +467,8 @@ static void find_architecture(entry *e)
 /* Records that a queue or stream (source "sqs", "kinesis", "dynamodb") invokes the function, with
  * the mapping's FunctionResponseTypes, FilterCriteria, BatchSize and
  * MaximumBatchingWindowInSeconds (props: the event's or the mapping's Properties), and for a
- * queue the template declares, its attributes (queue: queue_of's, taken; may be NULL). */
+ * queue or stream the template declares, what it says (queue: source_of's, taken; may be
+ * NULL). */
 static void add_event_source(entry *e, const char *source, const json_t *props, json_t *queue)
 {
     const json_t *response_types = json_object_get(props, "FunctionResponseTypes");
@@ -497,8 +498,12 @@ static void add_event_source(entry *e, const char *source, const json_t *props, 
     if (json_is_boolean(bisect) || (bisect_text && strcmp(bisect_text, "true") == 0))
         json_object_set_new(settings, "bisectBatchOnFunctionError",
                             json_boolean(json_is_true(bisect) || bisect_text != NULL));
-    if (queue)
+    if (queue && strcmp(source, "sqs") == 0) {
         json_object_set_new(settings, "queue", queue);
+    } else if (queue) { /* a stream's: its shards */
+        json_object_update(settings, queue);
+        json_decref(queue);
+    }
     /* FilterCriteria: {Filters: [{Pattern: "..."}]}; a pattern written as YAML (an object) is
        kept as its JSON text */
     size_t k;
@@ -609,6 +614,35 @@ static json_t *queue_of(lc_template *t, const char *arn)
     return out;
 }
 
+/* The ShardCount of the Kinesis stream a mapping reads, when the template declares it (arn is a
+ * GetAtt's placeholder, "Stream.Arn"); -1 otherwise. */
+static long shards_of(lc_template *t, const char *arn)
+{
+    if (arn == NULL || strncmp(arn, "arn:", 4) == 0)
+        return -1;
+    char logical[256];
+    snprintf(logical, sizeof logical, "%.*s", (int)strcspn(arn, "."), arn);
+    const json_t *res = json_object_get(json_object_get(t->doc, "Resources"), logical);
+    const char *type = prop_string(res, "Type");
+    if (type == NULL || strcmp(type, "AWS::Kinesis::Stream") != 0)
+        return -1;
+    lc_error err = {0};
+    json_t *props = lc__cfn_resolve(&t->scope, json_object_get(res, "Properties"), &err);
+    long n = whole_number(json_object_get(props, "ShardCount"));
+    json_decref(props);
+    return n > 0 ? n : -1;
+}
+
+/* What the template says of the source an event or mapping reads (its queue's attributes, its
+ * stream's shards), for add_event_source; NULL when nothing. */
+static json_t *source_of(lc_template *t, const char *source, const char *arn)
+{
+    if (strcmp(source, "sqs") == 0)
+        return queue_of(t, arn);
+    long shards = strcmp(source, "kinesis") == 0 ? shards_of(t, arn) : -1;
+    return shards > 0 ? json_pack("{s:I}", "shards", (json_int_t)shards) : NULL;
+}
+
 static void find_events(lc_template *t, entry *e)
 {
     e->event_sources = json_object();
@@ -620,8 +654,9 @@ static void find_events(lc_template *t, entry *e)
         const json_t *props = json_object_get(event, "Properties");
         if (source)
             add_event_source(e, source, props,
-                             strcmp(source, "sqs") == 0 ? queue_of(t, prop_string(props, "Queue"))
-                                                        : NULL);
+                             source_of(t, source,
+                                       prop_string(props, strcmp(source, "sqs") == 0 ? "Queue"
+                                                                                     : "Stream")));
     }
 }
 
@@ -656,9 +691,7 @@ static void find_mappings(lc_template *t)
         const char *source = arn_source(t, prop_string(props, "EventSourceArn"));
         if (e && source && e->event_sources)
             add_event_source(e, source, props,
-                             strcmp(source, "sqs") == 0
-                                 ? queue_of(t, prop_string(props, "EventSourceArn"))
-                                 : NULL);
+                             source_of(t, source, prop_string(props, "EventSourceArn")));
         json_decref(props);
     }
 }

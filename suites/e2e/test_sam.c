@@ -566,12 +566,15 @@ START_TEST(overrides_cure_what_a_template_function_lacks)
 END_TEST
 
 /* Every project of fixtures/projects (small look-alikes of real SAM projects: sam init's layout
- * and SQS template, a serverless-patterns partial batch consumer, a nodejs24.x ES module with the
+ * and SQS template, serverless-patterns' and serverless-snippets' partial batch consumers of a
+ * queue and of a stream, a nodejs24.x ES module with the
  * SDK Lambda ships and a layer) passes as it is. */
 START_TEST(every_look_alike_of_a_real_project_passes_as_it_is)
 {
-    static const char *const projects[] = {"sam-app", "sam-sqs", "queue-partial-batch",
-                                           "node24-esm-sdk", "orders-api-dynamodb", "http-front"};
+    static const char *const projects[] = {"sam-app",        "sam-sqs",
+                                           "queue-partial-batch", "stream-partial-batch",
+                                           "node24-esm-sdk", "orders-api-dynamodb",
+                                           "http-front"};
     for (size_t i = 0; i < sizeof projects / sizeof *projects; i++) {
         char path[600];
         snprintf(path, sizeof path, LC_FIXTURES_DIR "/projects/%s", projects[i]);

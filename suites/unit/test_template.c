@@ -773,16 +773,17 @@ START_TEST(an_sqs_mapping_carries_its_batch_size_and_its_queues_attributes)
 END_TEST
 
 /* A stream mapping carries its retry limit (-1: none), record age, bisect switch, parallelization
- * factor and tumbling window. */
+ * factor and tumbling window, and the ShardCount of the stream the template declares. */
 START_TEST(a_stream_mapping_carries_its_retry_and_bisect_settings)
 {
     lc_template *t = load_text(
         "Resources:\n"
+        "  Stream:\n    Type: AWS::Kinesis::Stream\n    Properties: {ShardCount: 3}\n"
         "  Consumer:\n    Type: AWS::Serverless::Function\n    Properties:\n"
         "      CodeUri: src\n      Handler: a.b\n      Runtime: python3.11\n"
         "      Events:\n"
         "        Records:\n          Type: Kinesis\n          Properties:\n"
-        "            Stream: arn:aws:kinesis:us-east-1:123456789012:stream/s\n"
+        "            Stream: !GetAtt Stream.Arn\n"
         "            StartingPosition: LATEST\n            BatchSize: 50\n"
         "            MaximumRetryAttempts: -1\n            MaximumRecordAgeInSeconds: 3600\n"
         "            BisectBatchOnFunctionError: true\n            ParallelizationFactor: 2\n"
@@ -792,7 +793,7 @@ START_TEST(a_stream_mapping_carries_its_retry_and_bisect_settings)
     ck_assert_str_eq(text, "{\"kinesis\":{\"batchSize\":50,\"bisectBatchOnFunctionError\":true,"
                            "\"functionResponseTypes\":[],\"maximumRecordAgeInSeconds\":3600,"
                            "\"maximumRetryAttempts\":-1,\"parallelizationFactor\":2,"
-                           "\"tumblingWindowInSeconds\":60}}");
+                           "\"shards\":3,\"tumblingWindowInSeconds\":60}}");
     free(text);
     lc_template_free(t);
 }
