@@ -124,15 +124,11 @@ static lc_status responses_and_filters(const layers *l, lc__mapping_case *out, b
     return LC_OK;
 }
 
-static const char *const sqs_keys[] = {"messages",
-                                       "fifo",
-                                       "batchSize",
-                                       "maximumBatchingWindowInSeconds",
-                                       "visibilityTimeout",
-                                       "maxReceiveCount",
-                                       "maxInvocations",
-                                       "queueArn",
-                                       NULL};
+static const char *const sqs_keys[] = {"messages",           "fifo",
+                                       "batchSize",          "maximumBatchingWindowInSeconds",
+                                       "maximumConcurrency", "visibilityTimeout",
+                                       "maxReceiveCount",    "maxInvocations",
+                                       "queueArn",           NULL};
 
 static lc_status read_sqs(const layers *l, lc__mapping_case *out, lc_error *err)
 {
@@ -141,12 +137,14 @@ static lc_status read_sqs(const layers *l, lc__mapping_case *out, lc_error *err)
     /* the queue's attributes, as the template declares it, under the case's own */
     const json_t *queue = json_object_get(l->mapping, "queue");
     layers q = {.source = l->source, .path = l->path, .own = l->own, .mapping = queue};
-    long batch = 0, window = 0, visibility = 30, receives = 0, bound = 0;
+    long batch = 0, window = 0, visibility = 30, receives = 0, bound = 0, concurrency = 0;
     bool fifo = false;
     if (st == LC_OK)
         st = integer(l, "batchSize", &batch, err);
     if (st == LC_OK)
         st = integer(l, "maximumBatchingWindowInSeconds", &window, err);
+    if (st == LC_OK)
+        st = integer(l, "maximumConcurrency", &concurrency, err);
     if (st == LC_OK)
         st = integer(&q, "visibilityTimeout", &visibility, err);
     if (st == LC_OK)
@@ -169,6 +167,10 @@ static lc_status read_sqs(const layers *l, lc__mapping_case *out, lc_error *err)
     m->batching_window_s = window;
     m->max_receive_count = receives > 100000 ? 100001 : (int)receives;
     m->max_invocations = bound;
+    m->max_concurrency =
+        concurrency > 100000 || (json_object_get(l->own, "maximumConcurrency") && concurrency == 0)
+            ? -1
+            : (int)concurrency;
     m->queue_arn = json_string_value(json_object_get(l->own, "queueArn"));
     lc_sqs_mapping_defaults(m);
     m->visibility_timeout_s = visibility; /* 0 is a queue's to have */

@@ -115,6 +115,7 @@ static lc_status check_mapping_of(const json_t *mapping, const char *mapped, con
     /* the mapping's numbers and its bisect switch, from a template or written in a manifest */
     static const char *const numbers[] = {"shards",
                                           "batchSize",
+                                          "maximumConcurrency",
                                           "maximumBatchingWindowInSeconds",
                                           "maximumRetryAttempts",
                                           "maximumRecordAgeInSeconds",

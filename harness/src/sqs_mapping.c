@@ -82,6 +82,12 @@ lc_status lc_sqs_mapping_check(const lc_sqs_mapping *m, const char *where, lc_er
         return lc_error_set(err, LC_EINVAL, where, 0, 0,
                             "maxReceiveCount: %d is out of bounds (1 to 1000)",
                             m->max_receive_count);
+    /* ScalingConfig: "Minimum value of 2. Maximum value of 1000."
+       (https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html) */
+    if (m->max_concurrency != 0 && (m->max_concurrency < 2 || m->max_concurrency > 1000))
+        return lc_error_set(err, LC_EINVAL, where, 0, 0,
+                            "maximumConcurrency: %d is out of bounds (2 to 1000)",
+                            m->max_concurrency);
     if (m->max_invocations < 0)
         return lc_error_set(err, LC_EINVAL, where, 0, 0, "maxInvocations: must be positive");
     return LC_OK;

@@ -493,6 +493,10 @@ static void add_event_source(entry *e, const char *source, const json_t *props, 
             (text && strcmp(text, "-1") == 0))
             json_object_set_new(settings, sizes[i][1], json_integer(n >= 0 ? n : -1));
     }
+    long concurrency = whole_number(json_object_get(json_object_get(props, "ScalingConfig"),
+                                                    "MaximumConcurrency"));
+    if (concurrency >= 0)
+        json_object_set_new(settings, "maximumConcurrency", json_integer(concurrency));
     const json_t *bisect = json_object_get(props, "BisectBatchOnFunctionError");
     const char *bisect_text = json_string_value(bisect);
     if (json_is_boolean(bisect) || (bisect_text && strcmp(bisect_text, "true") == 0))

@@ -258,6 +258,7 @@ START_TEST(a_queue_case_outside_the_bounds_is_refused_naming_the_field)
         "{\"function\": \"f\", \"sqs\": {\"messages\": []}, \"expect\": {\"payload\": 1}}",
         "{\"function\": \"f\", \"sqs\": {\"messages\": []}, "
         "\"expect\": {\"mapping\": {\"deleted\": [1]}}}",
+        "{\"function\": \"f\", \"sqs\": {\"messages\": [], \"maximumConcurrency\": 1}}",
         "{\"function\": \"f\", \"kinesis\": {\"records\": [], \"batchSize\": 10001}}",
         "{\"function\": \"f\", \"kinesis\": {\"records\": [], "
         "\"maximumRecordAgeInSeconds\": 30}}",
@@ -273,6 +274,7 @@ START_TEST(a_queue_case_outside_the_bounds_is_refused_naming_the_field)
         "event: a case that runs a mapping (sqs) makes its own invocations",
         "expect.payload: a case that runs a mapping (sqs) is judged by what its mapping did",
         "expect.mapping.deleted[0]: must be an id",
+        "maximumConcurrency: 1 is out of bounds (2 to 1000)",
         "batchSize: 10001 is out of bounds: a stream takes 1 to 10000",
         "maximumRecordAgeInSeconds: 30 is out of bounds (-1, or 60 to 604800)",
         "sqs and dynamodb: a case runs one mapping; give one or the other",

@@ -405,6 +405,14 @@ START_TEST(settings_outside_the_bounds_are_errors_naming_the_field)
     err = (lc_error){0};
     ck_assert_int_eq(lc_sqs_mapping_check(&vis, "x", &err), LC_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.message, "visibilityTimeout"));
+    lc_sqs_mapping scaling = {.max_concurrency = 1};
+    lc_sqs_mapping_defaults(&scaling);
+    err = (lc_error){0};
+    ck_assert_int_eq(lc_sqs_mapping_check(&scaling, "x", &err), LC_EINVAL);
+    ck_assert_ptr_nonnull(
+        strstr(err.message, "maximumConcurrency: 1 is out of bounds (2 to 1000)"));
+    scaling.max_concurrency = 2;
+    ck_assert_int_eq(lc_sqs_mapping_check(&scaling, "x", NULL), LC_OK);
     lc_sqs_mapping redrive = {.max_receive_count = 1001};
     lc_sqs_mapping_defaults(&redrive);
     err = (lc_error){0};

@@ -753,6 +753,7 @@ START_TEST(an_sqs_mapping_carries_its_batch_size_and_its_queues_attributes)
         "      Events:\n"
         "        Messages:\n          Type: SQS\n          Properties:\n"
         "            Queue: !GetAtt Queue.Arn\n            BatchSize: 5\n"
+        "            ScalingConfig: {MaximumConcurrency: 5}\n"
         "            MaximumBatchingWindowInSeconds: '2'\n"
         "  Elsewhere:\n    Type: AWS::Serverless::Function\n    Properties:\n"
         "      CodeUri: src\n      Handler: a.b\n      Runtime: python3.11\n"
@@ -762,7 +763,8 @@ START_TEST(an_sqs_mapping_carries_its_batch_size_and_its_queues_attributes)
         NULL);
     char *text = event_sources(t, "Consumer");
     ck_assert_str_eq(text, "{\"sqs\":{\"batchSize\":5,\"functionResponseTypes\":[],"
-                           "\"maximumBatchingWindowInSeconds\":2,\"queue\":{\"fifo\":true,"
+                           "\"maximumBatchingWindowInSeconds\":2,\"maximumConcurrency\":5,"
+                           "\"queue\":{\"fifo\":true,"
                            "\"maxReceiveCount\":4,\"visibilityTimeout\":45}}}");
     free(text);
     text = event_sources(t, "Elsewhere");

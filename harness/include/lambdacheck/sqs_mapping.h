@@ -51,6 +51,9 @@ typedef struct {
     long visibility_timeout_s;       /* the queue's VisibilityTimeout: 0-43,200; default 30 */
     int max_receive_count;           /* the redrive policy's maxReceiveCount: 1-1,000; 0: no
                                         dead-letter queue */
+    int max_concurrency;             /* ScalingConfig.MaximumConcurrency: 2-1,000, 0: none;
+                                        checked only: one batch is in flight at a time, which
+                                        every maximum allows */
     long max_invocations;            /* a bound on the run: it stops after this many (default
                                         10,000); what is left is "remaining" */
     const char *queue_arn;           /* default arn:aws:sqs:us-east-1:123456789012:queue[.fifo] */
