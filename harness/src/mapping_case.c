@@ -34,6 +34,12 @@ lc_status lc__mapping_case_source(const json_t *spec, const char *path, const ch
 
 /* --- reading the settings --------------------------------------------------------------------- */
 
+/* A setting as an int the bounds checks can refuse: values beyond any bound stay beyond it. */
+static int clamped(long v)
+{
+    return v > 100000 ? 100001 : v < -100000 ? -100001 : (int)v;
+}
+
 /* What the settings are read from: the case's object for the source, then the case's
  * "eventSource", then the function's mapping for the source. */
 typedef struct {
@@ -163,14 +169,13 @@ static lc_status read_sqs(const layers *l, lc__mapping_case *out, lc_error *err)
     if (json_object_get(l->own, "maxInvocations") && bound <= 0)
         return lc_error_set(err, LC_EINVAL, l->path, 0, 0, "sqs.maxInvocations: must be positive");
     m->fifo = fifo;
-    m->batch_size = batch > 100000 ? 100001 : (int)batch;
+    m->batch_size = clamped(batch);
     m->batching_window_s = window;
-    m->max_receive_count = receives > 100000 ? 100001 : (int)receives;
+    m->max_receive_count = clamped(receives);
     m->max_invocations = bound;
-    m->max_concurrency =
-        concurrency > 100000 || (json_object_get(l->own, "maximumConcurrency") && concurrency == 0)
-            ? -1
-            : (int)concurrency;
+    m->max_concurrency = json_object_get(l->own, "maximumConcurrency") && concurrency == 0
+                             ? -1
+                             : clamped(concurrency);
     m->queue_arn = json_string_value(json_object_get(l->own, "queueArn"));
     lc_sqs_mapping_defaults(m);
     m->visibility_timeout_s = visibility; /* 0 is a queue's to have */
@@ -229,13 +234,13 @@ static lc_status read_stream(const layers *l, lc__mapping_case *out, lc_error *e
         return lc_error_set(err, LC_EINVAL, l->path, 0, 0, "%s.maxInvocations: must be positive",
                             l->source);
     m->kind = strcmp(l->source, "kinesis") == 0 ? LC_STREAM_KINESIS : LC_STREAM_DYNAMODB;
-    m->shards = shards > 100000 ? 100001 : (int)shards;
-    m->batch_size = batch > 100000 ? 100001 : (int)batch;
+    m->shards = clamped(shards);
+    m->batch_size = clamped(batch);
     m->batching_window_s = window;
     m->bisect = bisect;
     m->max_retries = retries;
     m->max_record_age_s = age;
-    m->parallelization = factor > 100 ? 101 : (int)factor;
+    m->parallelization = clamped(factor);
     m->tumbling_window_s = tumbling;
     m->max_invocations = bound;
     m->stream_arn = json_string_value(json_object_get(l->own, "streamArn"));
@@ -256,12 +261,19 @@ lc_status lc__mapping_case_read(const json_t *spec, const char *source, const js
 {
     memset(out, 0, sizeof *out);
     out->source = source;
-    layers l = {.source = source,
-                .path = path,
-                .own = json_object_get(spec, source),
-                .mapping = case_mapping ? case_mapping : json_object_get(function_sources, source)};
+    /* the case's eventSource laid over the function's mapping for this source */
+    json_t *merged = json_deep_copy(json_object_get(function_sources, source));
+    if (!json_is_object(merged)) {
+        json_decref(merged);
+        merged = json_object();
+    }
+    if (json_is_object(case_mapping))
+        json_object_update(merged, (json_t *)case_mapping);
+    layers l = {
+        .source = source, .path = path, .own = json_object_get(spec, source), .mapping = merged};
     out->items = json_object_get(l.own, strcmp(source, "sqs") == 0 ? "messages" : "records");
     lc_status st = strcmp(source, "sqs") == 0 ? read_sqs(&l, out, err) : read_stream(&l, out, err);
+    json_decref(merged); /* what was read of it is copied */
     if (st != LC_OK)
         lc__mapping_case_clear(out);
     return st;

@@ -36,9 +36,10 @@ typedef struct {
     int64_t now_ms;
     int64_t skipped_ms;
     json_t *outcome;
-    /* a standard queue's order of delivery, so that a batch costs its own size, not the queue's:
-       messages never received from cursor on; those that came back in returned[head..len), in
-       the order they did, which is the order they become visible (the timeout is the queue's) */
+    /* so that a batch costs its own size, not the queue's: in a standard queue, the messages
+       never received from cursor on, and those that came back in returned[head..len), in the
+       order they did, which is the order they become visible (the timeout is the queue's); in a
+       FIFO queue, cursor is the first message not settled */
     size_t cursor;
     size_t *returned, head, len, cap;
 } queue;
@@ -69,6 +70,10 @@ lc_status lc_sqs_mapping_check(const lc_sqs_mapping *m, const char *where, lc_er
         return lc_error_set(err, LC_EINVAL, where, 0, 0,
                             "maximumBatchingWindowInSeconds: %ld is out of bounds (0 to 300)",
                             m->batching_window_s);
+    if (m->fifo && m->batching_window_s > 0) /* services-sqs-parameters.html */
+        return lc_error_set(err, LC_EINVAL, where, 0, 0,
+                            "maximumBatchingWindowInSeconds: Batching window is not supported "
+                            "for FIFO queues");
     if (m->batch_size > 10 && m->batching_window_s < 1)
         return lc_error_set(err, LC_EINVAL, where, 0, 0,
                             "batchSize: %d is over 10, which Lambda takes only with a "
@@ -88,8 +93,10 @@ lc_status lc_sqs_mapping_check(const lc_sqs_mapping *m, const char *where, lc_er
         return lc_error_set(err, LC_EINVAL, where, 0, 0,
                             "maximumConcurrency: %d is out of bounds (2 to 1000)",
                             m->max_concurrency);
-    if (m->max_invocations < 0)
-        return lc_error_set(err, LC_EINVAL, where, 0, 0, "maxInvocations: must be positive");
+    if (m->max_invocations < 0 || m->max_invocations > 1000000)
+        return lc_error_set(err, LC_EINVAL, where, 0, 0,
+                            "maxInvocations: %ld is out of bounds (1 to 1000000)",
+                            m->max_invocations);
     return LC_OK;
 }
 
@@ -212,19 +219,6 @@ static json_t *out_list(const queue *q, const char *name)
     return json_object_get(q->outcome, name);
 }
 
-/* Whether msg's group (FIFO) has a message in flight or an earlier one still queued. */
-static bool group_blocked(const queue *q, const message *msg)
-{
-    for (size_t k = 0; k < q->n; k++) {
-        const message *o = &q->msgs[k];
-        if (o == msg || o->group == NULL || strcmp(o->group, msg->group) != 0)
-            continue;
-        if (o->st == IN_FLIGHT || (o->st == QUEUED && o->sequence < msg->sequence))
-            return true;
-    }
-    return false;
-}
-
 /* Receives msg now, or moves it to the dead-letter queue when it has been received as often as
  * the redrive policy allows. Returns whether it was received. */
 static bool receive(queue *q, message *msg)
@@ -267,18 +261,30 @@ static void take(queue *q, size_t i, size_t *batch, size_t *n, json_t *records)
 }
 
 /* The next batch (indexes into q->msgs, at most batch_size), received now. A FIFO queue gives
- * visible messages in queue order, each group in order and one batch of a group at a time; a
- * standard queue (which promises no order) the messages that came back and are visible, then
- * new ones. Filtered-out messages are deleted on the way. */
+ * visible messages in queue order, each group in order, and none of a group whose earlier
+ * message waits out its visibility timeout ("as many messages with the same message group ID as
+ * possible", FIFO-queues-understanding-logic.html); a standard queue (which promises no order)
+ * the messages that came back and are visible, then new ones. Filtered-out messages are deleted
+ * on the way. */
 static size_t next_batch(queue *q, size_t *batch, json_t *records)
 {
     size_t n = 0, most = (size_t)q->m->batch_size;
     if (q->m->fifo) {
-        for (size_t i = 0; i < q->n && n < most; i++) {
+        while (q->cursor < q->n && q->msgs[q->cursor].st != QUEUED)
+            q->cursor++; /* the settled ones ahead of the first waiting message */
+        /* a group whose earliest waiting message is not visible yet gives nothing more; the
+           visible ones come in order, as many of a group as the batch takes */
+        json_t *held = json_object();
+        for (size_t i = q->cursor; i < q->n && n < most; i++) {
             message *msg = &q->msgs[i];
-            if (msg->st == QUEUED && msg->visible_at_ms <= q->now_ms && !group_blocked(q, msg))
+            if (msg->st != QUEUED || json_object_get(held, msg->group))
+                continue;
+            if (msg->visible_at_ms <= q->now_ms)
                 take(q, i, batch, &n, records);
+            else
+                json_object_set_new(held, msg->group, json_true());
         }
+        json_decref(held);
         return n;
     }
     while (n < most && q->head < q->len && q->msgs[q->returned[q->head]].visible_at_ms <= q->now_ms)

@@ -92,8 +92,10 @@ lc_status lc_stream_mapping_check(const lc_stream_mapping *m, const char *where,
         return lc_error_set(err, LC_EINVAL, where, 0, 0,
                             "tumblingWindowInSeconds: %ld is out of bounds (0 to 900)",
                             m->tumbling_window_s);
-    if (m->max_invocations < 0)
-        return lc_error_set(err, LC_EINVAL, where, 0, 0, "maxInvocations: must be positive");
+    if (m->max_invocations < 0 || m->max_invocations > 1000000)
+        return lc_error_set(err, LC_EINVAL, where, 0, 0,
+                            "maxInvocations: %ld is out of bounds (1 to 1000000)",
+                            m->max_invocations);
     return LC_OK;
 }
 
@@ -327,18 +329,24 @@ static bool passes_filters(const stream *s, const json_t *rec)
     return lc_event_filter_any(s->m->filters, s->m->n_filters, rec);
 }
 
-/* Skips the filtered-out records at the checkpoint of sh: they never reach the function. */
-static void skip_filtered(stream *s, shard_state *sh)
+/* Takes the records no filter matches out of their shards, in order: they never reach the
+ * function (invocation-eventfiltering.html). */
+static void filter_shards(stream *s)
 {
-    while (sh->checkpoint < sh->n) {
-        const record *r = &s->recs[sh->at[sh->checkpoint]];
-        json_t *rec = event_record(s, r);
-        bool pass = passes_filters(s, rec);
-        json_decref(rec);
-        if (pass)
-            return;
-        json_array_append_new(out_list(s, "filteredOut"), json_string(r->id));
-        sh->checkpoint++;
+    for (int k = 0; k < s->m->shards; k++) {
+        shard_state *sh = &s->shards[k];
+        size_t kept = 0;
+        for (size_t i = 0; i < sh->n; i++) {
+            const record *r = &s->recs[sh->at[i]];
+            json_t *rec = event_record(s, r);
+            bool pass = passes_filters(s, rec);
+            json_decref(rec);
+            if (pass)
+                sh->at[kept++] = sh->at[i];
+            else
+                json_array_append_new(out_list(s, "filteredOut"), json_string(r->id));
+        }
+        sh->n = kept;
     }
 }
 
@@ -453,13 +461,19 @@ static void after_failure(stream *s, int k, shard_state *sh, size_t n, const cha
 static lc_status one_batch(stream *s, int k, lc_sqs_invoke invoke, void *data, lc_error *err)
 {
     shard_state *sh = &s->shards[k];
-    size_t n = sh->depth > 0 ? sh->ends[sh->depth - 1] - sh->checkpoint : sh->n - sh->checkpoint;
+    size_t end =
+        sh->depth > 0 && sh->ends[sh->depth - 1] > sh->checkpoint ? sh->ends[sh->depth - 1] : sh->n;
+    size_t n = end - sh->checkpoint;
     if (n > (size_t)s->m->batch_size)
         n = (size_t)s->m->batch_size;
-    /* a batch whose oldest record is past the maximum age is discarded unread */
-    const record *oldest = &s->recs[sh->at[sh->checkpoint]];
-    if (s->m->max_record_age_s >= 0 && -oldest->arrival_s > (double)s->m->max_record_age_s) {
-        discard(s, k, sh, n, NULL, sh->retries, NULL);
+    /* the records at the checkpoint that are past the maximum age are discarded unread
+       (MaximumRecordAgeInSeconds: "Discard records older than the specified age") */
+    size_t old = 0;
+    while (s->m->max_record_age_s >= 0 && old < n &&
+           -s->recs[sh->at[sh->checkpoint + old]].arrival_s > (double)s->m->max_record_age_s)
+        old++;
+    if (old > 0) {
+        discard(s, k, sh, old, NULL, sh->retries, NULL);
         return LC_OK;
     }
     json_t *records = json_array();
@@ -492,11 +506,17 @@ static lc_status one_batch(stream *s, int k, lc_sqs_invoke invoke, void *data, l
     json_array_append_new(out_list(s, "invocations"), inv);
     if (why || first == 0) {
         after_failure(s, k, sh, n, a.failed ? "Unhandled" : NULL);
-    } else if (first > 0) { /* done up to the lowest failure, retried from there */
+    } else if (first > 0) {
+        /* done up to the lowest failure; the rest of this batch is retried from there, and the
+           attempt counts as a retry of it */
+        size_t batch_end = sh->checkpoint + n;
+        long tries = sh->retries + 1;
         advance(s, sh, (size_t)first, "processed");
-        sh->retries = 1;
+        sh->retries = tries;
+        if (sh->depth < MAX_SPLITS && (sh->depth == 0 || sh->ends[sh->depth - 1] > batch_end))
+            sh->ends[sh->depth++] = batch_end;
         if (s->m->max_retries >= 0 && sh->retries > s->m->max_retries)
-            discard(s, k, sh, n - (size_t)first, "RetryAttemptsExhausted", 1, NULL);
+            discard(s, k, sh, n - (size_t)first, "RetryAttemptsExhausted", sh->retries, NULL);
     } else {
         advance(s, sh, n, "processed");
     }
@@ -540,12 +560,13 @@ lc_status lc_stream_mapping_run(const lc_stream_mapping *m, const json_t *record
     lc_status st = load(&s, records, err);
     s.outcome = json_pack("{s:[], s:[], s:[], s:[], s:[]}", "invocations", "processed",
                           "filteredOut", "onFailure", "discarded");
+    if (st == LC_OK)
+        filter_shards(&s);
     /* the shards take turns, one batch each, until all are read */
     long made = 0;
     for (bool busy = true; st == LC_OK && busy && made < m->max_invocations;) {
         busy = false;
         for (int k = 0; st == LC_OK && k < m->shards && made < m->max_invocations; k++) {
-            skip_filtered(&s, &s.shards[k]);
             if (s.shards[k].checkpoint >= s.shards[k].n)
                 continue;
             busy = true;

@@ -565,6 +565,28 @@ START_TEST(overrides_cure_what_a_template_function_lacks)
 }
 END_TEST
 
+/* A case's eventSource is laid over its template's mapping, not in place of it: the queue's
+ * VisibilityTimeout (60) and maxReceiveCount (3) still hold when the case names only the response
+ * types. */
+START_TEST(a_cases_event_source_is_laid_over_the_templates_mapping)
+{
+    char *dir = scratch_dir("layered");
+    scratch_write(dir, "lambdacheck.json",
+                  "{\"template\": \"" PARTIAL_BATCH "/template.yaml\", \"cases\": [\".\"]}");
+    scratch_write(dir, "c/case.json",
+                  "{\"function\": \"OrdersConsumer\", \"eventSource\": "
+                  "{\"functionResponseTypes\": [\"ReportBatchItemFailures\"]}, "
+                  "\"sqs\": {\"messages\": [{\"id\": \"bad\", \"body\": \"not json\"}]}, "
+                  "\"expect\": {\"mapping\": {\"deadLetter\": [{\"id\": \"bad\", "
+                  "\"receiveCount\": 3}]}}}");
+    cli_result r = run((const char *[]){"check", dir, NULL});
+    ck_assert_msg(r.status == 0, "exit %d: %s%s", r.status, r.out, r.err);
+    ck_assert_contains(r.out, "180 s of queue time skipped");
+    cli_result_free(&r);
+    scratch_remove(dir);
+}
+END_TEST
+
 /* Every project of fixtures/projects (small look-alikes of real SAM projects: sam init's layout
  * and SQS template, serverless-patterns' and serverless-snippets' partial batch consumers of a
  * queue and of a stream, a nodejs24.x ES module with the
@@ -806,6 +828,7 @@ Suite *sam_suite(void)
     tcase_add_test(check, a_partial_batch_consumer_is_judged_by_its_mapping);
     tcase_add_test(check, a_contract_is_turned_off_by_name_with_its_reason);
     tcase_add_test(check, overrides_cure_what_a_template_function_lacks);
+    tcase_add_test(check, a_cases_event_source_is_laid_over_the_templates_mapping);
     tcase_add_test(check, every_look_alike_of_a_real_project_passes_as_it_is);
     tcase_add_test(check, an_arm64_function_runs_here_with_a_note);
     tcase_add_test(check, a_mappings_filter_criteria_are_applied_to_the_cases_records);

@@ -273,6 +273,24 @@ START_TEST(a_poison_message_in_a_fifo_group_holds_up_that_group_only)
 }
 END_TEST
 
+START_TEST(a_fifo_batch_takes_as_many_of_a_group_as_it_can_in_order)
+{
+    lc_sqs_mapping m = {.fifo = true, .report_batch_item_failures = true};
+    consumer c = {.how = HONEST};
+    json_t *msgs = json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s}]", "id", "g1",
+                             "body", "x", "groupId", "g", "id", "g2", "body", "x", "groupId", "g",
+                             "id", "g3", "body", "x", "groupId", "g");
+    json_t *out = run(&m, msgs, &c);
+    ck_assert_int_eq(c.calls, 1);
+    char *seen = json_dumps(c.seen, JSON_COMPACT);
+    ck_assert_str_eq(seen, "[\"g1\",\"g2\",\"g3\"]");
+    free(seen);
+    json_decref(out);
+    json_decref(msgs);
+    json_decref(c.seen);
+}
+END_TEST
+
 START_TEST(a_standard_queue_does_not_hold_up_the_messages_after_a_failure)
 {
     /* the same messages in a standard queue: m4 comes before m2 is dead-lettered */
@@ -405,6 +423,11 @@ START_TEST(settings_outside_the_bounds_are_errors_naming_the_field)
     err = (lc_error){0};
     ck_assert_int_eq(lc_sqs_mapping_check(&vis, "x", &err), LC_EINVAL);
     ck_assert_ptr_nonnull(strstr(err.message, "visibilityTimeout"));
+    lc_sqs_mapping windowed = {.fifo = true, .batching_window_s = 5};
+    lc_sqs_mapping_defaults(&windowed);
+    err = (lc_error){0};
+    ck_assert_int_eq(lc_sqs_mapping_check(&windowed, "x", &err), LC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(err.message, "Batching window is not supported for FIFO queues"));
     lc_sqs_mapping scaling = {.max_concurrency = 1};
     lc_sqs_mapping_defaults(&scaling);
     err = (lc_error){0};
@@ -470,6 +493,7 @@ Suite *sqs_mapping_suite(void)
     tcase_add_test(loop, a_consumer_that_throws_on_a_poison_message_redelivers_its_batchmates);
     tcase_add_test(loop, an_id_not_in_the_batch_fails_the_whole_batch);
     tcase_add_test(loop, a_poison_message_in_a_fifo_group_holds_up_that_group_only);
+    tcase_add_test(loop, a_fifo_batch_takes_as_many_of_a_group_as_it_can_in_order);
     tcase_add_test(loop, a_standard_queue_does_not_hold_up_the_messages_after_a_failure);
     tcase_add_test(loop, without_a_redrive_policy_a_poison_message_stays_until_the_bound);
     tcase_add_test(loop, a_message_without_an_id_gets_a_stable_uuid);

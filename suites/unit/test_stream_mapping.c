@@ -300,6 +300,66 @@ START_TEST(a_partition_key_always_lands_in_the_same_shard)
 }
 END_TEST
 
+START_TEST(filtered_out_records_never_reach_the_function_even_mid_batch)
+{
+    lc_event_filter *f = NULL;
+    ck_assert_int_eq(lc_event_filter_parse("{\"partitionKey\": [{\"prefix\": \"keep\"}]}", "f",
+                                           &f, NULL),
+                     LC_OK);
+    const lc_event_filter *filters[] = {f};
+    json_t *recs = json_pack("[{s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s}, {s:s, s:s, s:s}]",
+                             "id", "a", "partitionKey", "keep-a", "data", "a", "id", "bad",
+                             "partitionKey", "drop-bad", "data", "poison", "id", "c",
+                             "partitionKey", "drop-c", "data", "c", "id", "d", "partitionKey",
+                             "keep-d", "data", "d");
+    lc_stream_mapping m = {.filters = filters, .n_filters = 1, .bisect = true, .max_retries = 0,
+                           .max_record_age_s = LC_STREAM_UNSET};
+    consumer c = {.how = THROWS};
+    json_t *out = run(&m, recs, &c);
+    ck_assert_json(c.batches, "[[\"a\",\"d\"]]");
+    ck_assert_json(json_object_get(out, "filteredOut"), "[\"bad\",\"c\"]");
+    ck_assert_json(json_object_get(out, "processed"), "[\"a\",\"d\"]");
+    json_decref(out);
+    json_decref(recs);
+    json_decref(c.batches);
+    lc_event_filter_free(f);
+}
+END_TEST
+
+START_TEST(only_the_records_past_the_maximum_age_are_discarded)
+{
+    json_t *recs = json_pack("[{s:s, s:s, s:i}, {s:s, s:s}, {s:s, s:s}]", "id", "old", "data", "x",
+                             "age", 100, "id", "new1", "data", "y", "id", "new2", "data", "z");
+    lc_stream_mapping m = {.max_retries = LC_STREAM_UNSET, .max_record_age_s = 60};
+    consumer c = {.how = PARTIAL};
+    json_t *out = run(&m, recs, &c);
+    ck_assert_json(json_object_get(out, "discarded"), "[\"old\"]");
+    ck_assert_json(c.batches, "[[\"y\",\"z\"]]");
+    json_decref(out);
+    json_decref(recs);
+    json_decref(c.batches);
+}
+END_TEST
+
+START_TEST(a_partial_retry_counts_and_stays_within_its_batch)
+{
+    /* batches of 3: [a, poison, b] answers poison; the retry is [poison, b] only (not c), and it
+       is the first retry: with maximumRetryAttempts 1, poison and b are discarded after it */
+    const char *data[] = {"a", "poison", "b", "c"};
+    json_t *recs = records(data, NULL, 4);
+    lc_stream_mapping m = {.report_batch_item_failures = true, .batch_size = 3, .max_retries = 1,
+                           .max_record_age_s = LC_STREAM_UNSET};
+    consumer c = {.how = PARTIAL};
+    json_t *out = run(&m, recs, &c);
+    ck_assert_json(c.batches, "[[\"a\",\"poison\",\"b\"],[\"poison\",\"b\"],[\"c\"]]");
+    ck_assert_json(json_object_get(out, "discarded"), "[\"poison\",\"b\"]");
+    ck_assert_json(json_object_get(out, "processed"), "[\"a\",\"c\"]");
+    json_decref(out);
+    json_decref(recs);
+    json_decref(c.batches);
+}
+END_TEST
+
 /* A consumer that keeps the first record it gets. */
 static json_t *kept;
 static lc_status keep_first(void *data, const json_t *event, lc_sqs_answer *a, lc_error *err)
@@ -422,6 +482,9 @@ Suite *stream_mapping_suite(void)
     tcase_add_test(loop, records_past_the_maximum_age_are_discarded_unread);
     tcase_add_test(loop, a_partition_key_always_lands_in_the_same_shard);
     tcase_add_test(loop, records_have_the_shapes_lambda_builds);
+    tcase_add_test(loop, filtered_out_records_never_reach_the_function_even_mid_batch);
+    tcase_add_test(loop, only_the_records_past_the_maximum_age_are_discarded);
+    tcase_add_test(loop, a_partial_retry_counts_and_stays_within_its_batch);
     suite_add_tcase(s, loop);
     TCase *errors = tcase_create("errors");
     tcase_add_test(errors, settings_outside_the_bounds_are_errors_naming_the_field);

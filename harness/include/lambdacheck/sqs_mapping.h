@@ -66,7 +66,8 @@ typedef struct {
  * whether the invocation failed (a function error, a timeout, the process ending). */
 typedef struct {
     bool failed;
-    const char *error_type; /* when failed: its errorType, or NULL */
+    const char *error_type; /* when failed: what the caller was told (X-Amz-Function-Error,
+                               "Unhandled"), or NULL */
     const char *payload;    /* the response bytes, or NULL */
     size_t payload_len;
 } lc_sqs_answer;

@@ -26,6 +26,7 @@
 #ifndef LAMBDACHECK_STREAM_MAPPING_H
 #define LAMBDACHECK_STREAM_MAPPING_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -57,7 +58,7 @@ typedef struct {
     size_t n_filters;
 } lc_stream_mapping;
 
-#define LC_STREAM_UNSET (-2)
+#define LC_STREAM_UNSET LONG_MIN
 
 void lc_stream_mapping_defaults(lc_stream_mapping *m);
 
