@@ -260,6 +260,7 @@ START_TEST(a_queue_case_outside_the_bounds_is_refused_naming_the_field)
         "\"expect\": {\"mapping\": {\"deleted\": [1]}}}",
         "{\"function\": \"f\", \"sqs\": {\"messages\": [], \"maximumConcurrency\": 1}}",
         "{\"function\": \"f\", \"kinesis\": {\"records\": [], \"batchSize\": 10001}}",
+        "{\"function\": \"f\", \"kinesis\": {\"records\": [], \"maximumRetryAttempts\": -2}}",
         "{\"function\": \"f\", \"kinesis\": {\"records\": [], "
         "\"maximumRecordAgeInSeconds\": 30}}",
         "{\"function\": \"f\", \"dynamodb\": {\"records\": []}, \"sqs\": {\"messages\": []}}",
@@ -276,6 +277,7 @@ START_TEST(a_queue_case_outside_the_bounds_is_refused_naming_the_field)
         "expect.mapping.deleted[0]: must be an id",
         "maximumConcurrency: 1 is out of bounds (2 to 1000)",
         "batchSize: 10001 is out of bounds: a stream takes 1 to 10000",
+        "maximumRetryAttempts: -2 is out of bounds (-1, or 0 to 10000)",
         "maximumRecordAgeInSeconds: 30 is out of bounds (-1, or 60 to 604800)",
         "sqs and dynamodb: a case runs one mapping; give one or the other",
         "expect.mapping.deleted: unknown field for kinesis (known: processed, discarded",
