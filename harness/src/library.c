@@ -976,25 +976,28 @@ static lc_status load_mapping_step(const lc_library *lib, lc__case *c, const cha
                                 "%s: a case that runs a mapping (%s) makes its own invocations, "
                                 "one per batch",
                                 *k, source);
-    lc__mapping_case mc;
+    c->steps = calloc(1, sizeof *c->steps);
+    lc__mapping_case *mc = calloc(1, sizeof *mc);
+    if (c->steps == NULL || mc == NULL) {
+        free(mc);
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    c->n_steps = 1;
     lc_status st = lc__mapping_case_read(c->spec, source, c->event_source,
                                          lc__library_function(lib, c->function)->event_sources,
-                                         c->path, &mc, err);
-    if (st != LC_OK)
+                                         c->path, mc, err);
+    if (st != LC_OK) {
+        free(mc);
         return st;
-    lc__mapping_case_clear(&mc);
+    }
+    c->steps->mapping = mc;
     const json_t *expect = json_object_get(c->spec, "expect");
     st = lc__mapping_case_check_expect(source, expect, c->path, err);
-    c->steps = calloc(1, sizeof *c->steps);
-    if (st == LC_OK && c->steps == NULL)
-        st = lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
     if (st != LC_OK)
         return st;
-    c->n_steps = 1;
     snprintf(c->steps->type, sizeof c->steps->type, "RequestResponse");
     c->steps->event = strdup("{}");
     c->steps->expect = expect;
-    c->steps->mapping = source;
     return c->steps->event ? LC_OK : lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
 }
 
@@ -1177,6 +1180,9 @@ static void free_case(lc__case *c)
         free(c->steps[i].client_context);
         free(c->steps[i].tenant_id);
         free(c->steps[i].http_body);
+        if (c->steps[i].mapping)
+            lc__mapping_case_clear(c->steps[i].mapping);
+        free(c->steps[i].mapping);
     }
     free(c->steps);
     json_decref(c->aws_stubs);

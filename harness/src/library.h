@@ -26,9 +26,10 @@ typedef struct {
     char http_api[256];   /* the API or function URL it goes to: its "api", or the library's
                              only one */
     char *http_body;      /* its body as bytes (owned; NULL: none) */
-    const char *mapping;  /* a mapping run into the function instead of an invocation: the
-                             source ("sqs", "kinesis", "dynamodb") whose object the case gives
-                             (mapping_case.h), checked (static); NULL: none */
+    struct lc__mapping_case *mapping; /* a mapping run into the function instead of an
+                             invocation: the case's "sqs", "kinesis" or "dynamodb", read and
+                             checked once (mapping_case.h; owned, borrowing from the case's
+                             spec); NULL: none */
     size_t http_body_len;
 } lc__step;
 

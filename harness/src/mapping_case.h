@@ -31,7 +31,7 @@
 #include "lambdacheck/stream_mapping.h"
 
 /* A case's mapping, read and checked; its filters owned. */
-typedef struct {
+typedef struct lc__mapping_case {
     const char *source;  /* "sqs", "kinesis" or "dynamodb" */
     const json_t *items; /* its messages or records (borrowed from the case) */
     lc_sqs_mapping sqs;

@@ -429,6 +429,8 @@ typedef struct {
     lc_invoke_response resp;
     bool have_resp;
     size_t batch;
+    lc_buf log;         /* the invocations' logs, at most LC_LOG_MAX_BYTES of them */
+    size_t log_dropped; /* bytes past that, counted */
 } mapping_run;
 
 /* Whether a verdict of check saying message was already given for an earlier batch. */
@@ -448,9 +450,11 @@ static bool said_before(const lc_verdicts *v, const char *check, const char *mes
  * once. */
 static void judge_batch(mapping_run *run, const json_t *event)
 {
-    const lc__case *c = run->c;
-    lc_source_settings settings = lc__settings_for_event(
-        event, c->event_source, lc__library_function(run->ctx->lib, c->function)->event_sources);
+    const lc__mapping_case *mc = run->c->steps[0].mapping;
+    lc_source_settings settings = {.report_batch_item_failures =
+                                       strcmp(mc->source, "sqs") == 0
+                                           ? mc->sqs.report_batch_item_failures
+                                           : mc->stream.report_batch_item_failures};
     lc_verdicts mine = {0};
     lc_source_contract_check(event, run->resp.payload, run->resp.payload_len, &settings, &mine);
     char prefix[40];
@@ -499,7 +503,10 @@ static lc_status invoke_batch(void *data, const json_t *event, lc_sqs_answer *an
                             run->resp.status, run->resp.error_type, run->resp.error_message);
     lc_result journal = {0};
     if (find_journal(run->ctx, "RequestResponse", &run->resp, &journal)) {
-        append_log(run->r, journal.log, journal.log_len);
+        if (run->log.len + journal.log_len <= LC_LOG_MAX_BYTES)
+            lc_buf_append(&run->log, journal.log, journal.log_len);
+        else
+            run->log_dropped += journal.log_len;
         lc_result_clear(&journal);
     }
     memset(answer, 0, sizeof *answer);
@@ -518,24 +525,24 @@ static lc_status invoke_batch(void *data, const json_t *event, lc_sqs_answer *an
 static lc_status mapping_step(const context *ctx, const lc__case *c, const lc__step *step,
                               const char *sandbox, lc_case_result *r, lc_error *err)
 {
-    lc__mapping_case mc;
-    lc_status st = lc__mapping_case_read(c->spec, step->mapping, c->event_source,
-                                         lc__library_function(ctx->lib, c->function)->event_sources,
-                                         c->path, &mc, err);
-    if (st != LC_OK)
-        return st;
     mapping_run run = {.ctx = ctx, .c = c, .sandbox = sandbox, .r = r};
+    lc_buf_init(&run.log, LC_LOG_MAX_BYTES + 200); /* and the note of what was left out */
     json_t *outcome = NULL;
-    st = lc__mapping_case_run(&mc, invoke_batch, &run, &outcome, err);
+    lc_status st = lc__mapping_case_run(step->mapping, invoke_batch, &run, &outcome, err);
     if (run.have_resp) {
         snprintf(r->request_id, sizeof r->request_id, "%s", run.resp.request_id);
         lc_invoke_response_clear(&run.resp);
     }
+    if (run.log_dropped)
+        lc_buf_printf(&run.log, "lambdacheck: %zu more bytes of the invocations' logs left out\n",
+                      run.log_dropped);
+    if (run.log.len)
+        append_log(r, run.log.data, run.log.len);
+    lc_buf_free(&run.log);
     if (st == LC_OK)
-        lc__mapping_case_judge(step->mapping, json_object_get(step->expect, "mapping"), outcome,
-                               &r->verdicts);
+        lc__mapping_case_judge(step->mapping->source, json_object_get(step->expect, "mapping"),
+                               outcome, &r->verdicts);
     json_decref(outcome);
-    lc__mapping_case_clear(&mc);
     return st;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "lambdacheck/event.h"
 
 /* The queue's clock starts here (2026-01-01T00:00:00Z, in ms): SentTimestamp and the like. */
@@ -66,10 +67,6 @@ lc_status lc_sqs_mapping_check(const lc_sqs_mapping *m, const char *where, lc_er
         return lc_error_set(err, LC_EINVAL, where, 0, 0,
                             "batchSize: %d is out of bounds: an SQS %s queue takes 1 to %d",
                             m->batch_size, m->fifo ? "FIFO" : "standard", most);
-    if (m->batching_window_s < 0 || m->batching_window_s > 300)
-        return lc_error_set(err, LC_EINVAL, where, 0, 0,
-                            "maximumBatchingWindowInSeconds: %ld is out of bounds (0 to 300)",
-                            m->batching_window_s);
     if (m->fifo && m->batching_window_s > 0) /* services-sqs-parameters.html */
         return lc_error_set(err, LC_EINVAL, where, 0, 0,
                             "maximumBatchingWindowInSeconds: Batching window is not supported "
@@ -79,25 +76,16 @@ lc_status lc_sqs_mapping_check(const lc_sqs_mapping *m, const char *where, lc_er
                             "batchSize: %d is over 10, which Lambda takes only with a "
                             "maximumBatchingWindowInSeconds of at least 1",
                             m->batch_size);
-    if (m->visibility_timeout_s < 0 || m->visibility_timeout_s > 43200)
-        return lc_error_set(err, LC_EINVAL, where, 0, 0,
-                            "visibilityTimeout: %ld is out of bounds (0 to 43200 seconds)",
-                            m->visibility_timeout_s);
-    if (m->max_receive_count < 0 || m->max_receive_count > 1000)
-        return lc_error_set(err, LC_EINVAL, where, 0, 0,
-                            "maxReceiveCount: %d is out of bounds (1 to 1000)",
-                            m->max_receive_count);
     /* ScalingConfig: "Minimum value of 2. Maximum value of 1000."
-       (https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html) */
-    if (m->max_concurrency != 0 && (m->max_concurrency < 2 || m->max_concurrency > 1000))
-        return lc_error_set(err, LC_EINVAL, where, 0, 0,
-                            "maximumConcurrency: %d is out of bounds (2 to 1000)",
-                            m->max_concurrency);
-    if (m->max_invocations < 0 || m->max_invocations > 1000000)
-        return lc_error_set(err, LC_EINVAL, where, 0, 0,
-                            "maxInvocations: %ld is out of bounds (1 to 1000000)",
-                            m->max_invocations);
-    return LC_OK;
+       (https://docs.aws.amazon.com/lambda/latest/api/API_ScalingConfig.html); 0: none */
+    const lc__bound bounds[] = {
+        {"maximumBatchingWindowInSeconds", m->batching_window_s, 0, 300, false, 0},
+        {"visibilityTimeout", m->visibility_timeout_s, 0, 43200, false, 0},
+        {"maxReceiveCount", m->max_receive_count, 1, 1000, true, 0},
+        {"maximumConcurrency", m->max_concurrency, 2, 1000, true, 0},
+        {"maxInvocations", m->max_invocations, 1, 1000000, true, 0},
+    };
+    return lc__check_bounds(bounds, sizeof bounds / sizeof *bounds, where, err);
 }
 
 /* --- the messages ----------------------------------------------------------------------------- */

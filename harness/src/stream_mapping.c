@@ -9,6 +9,8 @@
 
 #include <openssl/evp.h>
 
+#include "bounds.h"
+
 /* The stream's clock (2026-01-01T00:00:00Z, in seconds): arrival times. */
 #define CLOCK_ORIGIN_S 1767225600.0
 #define DEFAULT_MAX_INVOCATIONS 10000
@@ -64,39 +66,20 @@ void lc_stream_mapping_defaults(lc_stream_mapping *m)
 /* Bounds: https://docs.aws.amazon.com/lambda/latest/api/API_CreateEventSourceMapping.html */
 lc_status lc_stream_mapping_check(const lc_stream_mapping *m, const char *where, lc_error *err)
 {
-    if (m->shards < 1 || m->shards > MAX_SHARDS)
-        return lc_error_set(err, LC_EINVAL, where, 0, 0, "shards: %d is out of bounds (1 to %d)",
-                            m->shards, MAX_SHARDS);
     if (m->batch_size < 1 || m->batch_size > 10000)
         return lc_error_set(err, LC_EINVAL, where, 0, 0,
                             "batchSize: %d is out of bounds: a stream takes 1 to 10000",
                             m->batch_size);
-    if (m->batching_window_s < 0 || m->batching_window_s > 300)
-        return lc_error_set(err, LC_EINVAL, where, 0, 0,
-                            "maximumBatchingWindowInSeconds: %ld is out of bounds (0 to 300)",
-                            m->batching_window_s);
-    if (m->max_retries < -1 || m->max_retries > 10000)
-        return lc_error_set(err, LC_EINVAL, where, 0, 0,
-                            "maximumRetryAttempts: %ld is out of bounds (-1, or 0 to 10000)",
-                            m->max_retries);
-    if (m->max_record_age_s != -1 && (m->max_record_age_s < 60 || m->max_record_age_s > 604800))
-        return lc_error_set(err, LC_EINVAL, where, 0, 0,
-                            "maximumRecordAgeInSeconds: %ld is out of bounds (-1, or 60 to "
-                            "604800)",
-                            m->max_record_age_s);
-    if (m->parallelization < 1 || m->parallelization > 10)
-        return lc_error_set(err, LC_EINVAL, where, 0, 0,
-                            "parallelizationFactor: %d is out of bounds (1 to 10)",
-                            m->parallelization);
-    if (m->tumbling_window_s < 0 || m->tumbling_window_s > 900)
-        return lc_error_set(err, LC_EINVAL, where, 0, 0,
-                            "tumblingWindowInSeconds: %ld is out of bounds (0 to 900)",
-                            m->tumbling_window_s);
-    if (m->max_invocations < 0 || m->max_invocations > 1000000)
-        return lc_error_set(err, LC_EINVAL, where, 0, 0,
-                            "maxInvocations: %ld is out of bounds (1 to 1000000)",
-                            m->max_invocations);
-    return LC_OK;
+    const lc__bound bounds[] = {
+        {"shards", m->shards, 1, MAX_SHARDS, false, 0},
+        {"maximumBatchingWindowInSeconds", m->batching_window_s, 0, 300, false, 0},
+        {"maximumRetryAttempts", m->max_retries, 0, 10000, true, -1},
+        {"maximumRecordAgeInSeconds", m->max_record_age_s, 60, 604800, true, -1},
+        {"parallelizationFactor", m->parallelization, 1, 10, false, 0},
+        {"tumblingWindowInSeconds", m->tumbling_window_s, 0, 900, false, 0},
+        {"maxInvocations", m->max_invocations, 1, 1000000, true, 0},
+    };
+    return lc__check_bounds(bounds, sizeof bounds / sizeof *bounds, where, err);
 }
 
 /* --- the records ------------------------------------------------------------------------------ */

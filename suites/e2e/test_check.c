@@ -244,6 +244,36 @@ START_TEST(queue_cases_show_what_lambdas_mapping_does_both_ways)
 }
 END_TEST
 
+/* A mapping case's log keeps at most LC_LOG_MAX_BYTES of its invocations' output, and says how
+ * much it left out: six batches printing 300 KB each. */
+START_TEST(a_mapping_cases_log_is_bounded_and_says_what_it_left_out)
+{
+    char *dir = scratch_dir("loud");
+    char json[600];
+    snprintf(json, sizeof json, "%s/report.json", dir);
+    char *lib = library("\"loud\": {\"handler\": \"consumer.loud\", \"code\": \"" LC_FIXTURES_DIR
+                        "/functions/queues\"}",
+                        (const char *[]){"a",
+                                         "{\"function\": \"loud\", \"sqs\": {\"batchSize\": 1, "
+                                         "\"messages\": [{\"body\": \"1\"}, {\"body\": \"2\"}, "
+                                         "{\"body\": \"3\"}, {\"body\": \"4\"}, {\"body\": \"5\"}, "
+                                         "{\"body\": \"6\"}]}}",
+                                         NULL});
+    cli_result r = check((const char *[]){"check", "--json", json, lib, NULL});
+    ck_assert_msg(r.status == 0, "exit %d:\n%s%s", r.status, r.out, r.err);
+    cli_result_free(&r);
+    json_t *doc = json_load_file(json, 0, NULL);
+    ck_assert_ptr_nonnull(doc);
+    char *text = json_dumps(doc, JSON_COMPACT);
+    ck_assert_ptr_nonnull(strstr(text, "more bytes of the invocations' logs left out"));
+    ck_assert_uint_lt(strlen(text), 1300000); /* not the 1.8 MB they printed */
+    free(text);
+    json_decref(doc);
+    scratch_remove(lib);
+    scratch_remove(dir);
+}
+END_TEST
+
 /* A queue case with settings outside Lambda's or SQS's bounds, or a message over SQS's largest,
  * is a problem naming the field before anything runs. */
 START_TEST(a_queue_case_outside_the_bounds_is_refused_naming_the_field)
@@ -1402,6 +1432,7 @@ Suite *check_suite(void)
     tcase_add_test(trust, a_case_naming_an_undeclared_function_is_refused_before_anything_runs);
     tcase_add_test(trust, a_manifest_max_concurrency_outside_lambdas_range_is_named);
     tcase_add_test(trust, a_queue_case_outside_the_bounds_is_refused_naming_the_field);
+    tcase_add_test(trust, a_mapping_cases_log_is_bounded_and_says_what_it_left_out);
     tcase_add_test(trust, finding_no_case_is_not_a_pass);
     tcase_add_test(trust, case_folders_reached_through_links_are_walked_once);
     tcase_add_test(trust, a_process_a_case_starts_ends_with_the_case);
