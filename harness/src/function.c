@@ -37,6 +37,7 @@ struct lc_function {
     bool in_place;       /* SnapStart without the snapshot (lc_function_set_from_snapshot) */
     char **argv;
     json_t *variables;
+    json_t *event_sources; /* an object, never NULL */
     int concurrency;
     int max_concurrency; /* Managed Instances: invocations per environment; 0: none */
     long init_timeout_ms;
@@ -1063,6 +1064,10 @@ lc_status lc_function_new(const lc_function_config *c, lc_function **out, lc_err
                           c->max_concurrency, LC_MAX_CONCURRENCY);
     fn->max_concurrency = c->max_concurrency;
     fn->snapstart = c->snapstart;
+    fn->event_sources = json_is_object(c->event_sources) ? json_deep_copy(c->event_sources)
+                                                         : json_object();
+    if (st == LC_OK && fn->event_sources == NULL)
+        st = lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
     if (st == LC_OK)
         st = declared_runtime(c, &fn->runtime, err);
     if (st == LC_OK)
@@ -1113,6 +1118,7 @@ void lc_function_free(lc_function *fn)
     free(fn->alias);
     lc__strv_free(fn->argv);
     json_decref(fn->variables);
+    json_decref(fn->event_sources);
     free(fn);
 }
 
@@ -1120,6 +1126,7 @@ const char *lc_function_alias(const lc_function *fn) { return fn->alias; }
 bool lc_function_tenancy(const lc_function *fn) { return fn->tenancy; }
 int lc_function_max_concurrency(const lc_function *fn) { return fn->max_concurrency; }
 bool lc_function_snapstart(const lc_function *fn) { return fn->snapstart; }
+const json_t *lc_function_event_sources(const lc_function *fn) { return fn->event_sources; }
 bool lc_function_from_snapshot(const lc_function *fn) { return fn->snapstart && !fn->in_place; }
 
 void lc_function_set_from_snapshot(lc_function *fn, bool from_snapshot)
@@ -1218,13 +1225,14 @@ lc_status lc_function_copy_with(const lc_function *fn, const json_t *extra, lc_f
     copy->runtime = fn->runtime;
     copy->argv = strv_copy(fn->argv);
     copy->variables = json_deep_copy(fn->variables);
+    copy->event_sources = json_deep_copy(fn->event_sources);
     copy->concurrency = fn->concurrency;
     copy->max_concurrency = fn->max_concurrency;
     copy->init_timeout_ms = fn->init_timeout_ms;
     if (extra)
         json_object_update(copy->variables, (json_t *)extra);
     if (!copy->base || !copy->handler || !copy->code_dir || !copy->runtime_dir || !copy->argv ||
-        !copy->variables || !copy->layers) {
+        !copy->variables || !copy->event_sources || !copy->layers) {
         lc_function_free(copy);
         return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
     }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "http_server.h"
+#include "mapping_serve.h"
 #include "lambdacheck/eventstream.h"
 #include "lambdacheck/buf.h"
 #include "lambdacheck/context.h"
@@ -22,6 +23,9 @@
 /* InvokeWithResponseStream (spec 8) */
 #define STREAM_PREFIX "/2021-11-15/functions/"
 #define STREAM_SUFFIX "/response-streaming-invocations"
+/* lambdacheck's own: run a function's event source mapping over what the body gives
+ * (mapping_serve.h) */
+#define MAPPINGS_PREFIX "/lambdacheck/mappings/"
 /* How long writing a streamed answer may wait on a client that does not read. */
 #define STREAM_SEND_TIMEOUT_S 30
 /* Lambda's limits on names (Invoke's FunctionName and Qualifier). */
@@ -40,6 +44,7 @@ typedef struct job {
     json_t *overrides; /* owned: the client context and tenant, or NULL */
     char sandbox[64];
     bool stream;       /* InvokeWithResponseStream: answered as an event stream */
+    char mapping[16];  /* a mapping request: its source ("sqs"...), "" for an invocation */
 } job;
 
 struct lc_invoke_server {
@@ -539,6 +544,76 @@ static void run_stream_job(lc_invoke_server *s, job *j)
     free(payload);
 }
 
+/* --- mapping requests (lambdacheck's own; mapping_serve.h) ---------------------------------------- */
+
+typedef struct {
+    lc_invoke_server *s;
+    const job *j;
+} batch_log;
+
+static void batch_done(void *data, const char *source, const lc_result *r)
+{
+    const batch_log *b = data;
+    log_line(b->s, source, b->j->name, r->request_id, r->status_code, r);
+}
+
+/* One line for the whole request: where its messages or records ended. */
+static void log_mapping(lc_invoke_server *s, const job *j, int status, const json_t *answer)
+{
+    if (s->log == NULL)
+        return;
+    static const char *const ends[] = {"deleted", "processed", "deadLetter", "discarded",
+                                       "filteredOut", "remaining", NULL};
+    char stamp[32], tally[256] = "";
+    size_t at = 0;
+    for (const char *const *e = ends; *e && at < sizeof tally; e++) {
+        const json_t *list = json_object_get(answer, *e);
+        if (list)
+            at += (size_t)snprintf(tally + at, sizeof tally - at, " %s %zu", *e,
+                                   json_array_size(list));
+    }
+    lc_iso_timestamp(lc_now_ms(), stamp);
+    pthread_mutex_lock(&s->log_mu);
+    fprintf(s->log, "%s mapping %s %s %d", stamp, j->name, j->mapping, status);
+    if (answer)
+        fprintf(s->log, " %zu invocations%s",
+                json_array_size(json_object_get(answer, "invocations")), tally);
+    fputc('\n', s->log);
+    fflush(s->log);
+    pthread_mutex_unlock(&s->log_mu);
+}
+
+static void run_mapping_job(lc_invoke_server *s, job *j)
+{
+    batch_log b = {.s = s, .j = j};
+    lc__mapping_request rq = {.em = s->em, .fn = lc_emulator_function(s->em, j->name),
+                              .source = j->mapping, .sandbox = j->sandbox[0] ? j->sandbox : NULL,
+                              .on_batch = batch_done, .data = &b};
+    json_t *answer = NULL;
+    lc_error err = {0};
+    size_t len = j->req->body_size ? j->req->body.len : 0;
+    lc_status st = lc__mapping_serve(&rq, len ? j->req->body.data : "", len, &answer, &err);
+    char *text = st == LC_OK ? json_dumps(answer, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    if (st == LC_OK && text == NULL)
+        st = lc_error_set(&err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st == LC_OK) {
+        const char *headers[] = {"Content-Type: application/json", NULL};
+        log_mapping(s, j, 200, answer);
+        respond(s, j->req, 200, headers, text, strlen(text)); /* takes text */
+    } else {
+        char message[1024];
+        bool bad = st == LC_EINVAL || st == LC_EJSON;
+        int status = bad ? 400 : st == LC_ENOTFOUND ? 404 : 500;
+        log_mapping(s, j, status, NULL);
+        service_error(s, j->req, status,
+                      bad                  ? "InvalidRequestContentException"
+                      : st == LC_ENOTFOUND ? "ResourceNotFoundException"
+                                           : "ServiceException",
+                      "%s", lc_error_format(&err, message, sizeof message));
+    }
+    json_decref(answer);
+}
+
 static void *worker_main(void *arg)
 {
     lc_invoke_server *s = arg;
@@ -559,6 +634,9 @@ static void *worker_main(void *arg)
         if (j->stream) {
             run_stream_job(s, j);
             json_decref(j->overrides);
+            free(j);
+        } else if (j->mapping[0]) {
+            run_mapping_job(s, j);
             free(j);
         } else {
             run_job(s, j);
@@ -889,6 +967,75 @@ static void route_call(lc_invoke_server *s, lc__http_request *req, const char *u
     json_decref(c.client_context);
 }
 
+static const char mapping_routes[] =
+    "lambdacheck's mapping requests are GET /lambdacheck/mappings/{FunctionName} and "
+    "POST /lambdacheck/mappings/{FunctionName}/{sqs|kinesis|dynamodb}";
+
+/* The mappings a function has, from its template or manifest. */
+static void describe_mappings(lc_invoke_server *s, lc__http_request *req, const lc_function *fn)
+{
+    json_t *body = json_pack("{s:s, s:O}", "function", lc_function_name(fn), "eventSources",
+                             lc_function_event_sources(fn));
+    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(body);
+    const char *headers[] = {"Content-Type: application/json", NULL};
+    respond(s, req, text ? 200 : 500, headers, text, text ? strlen(text) : 0);
+}
+
+/* GET /lambdacheck/mappings/{FunctionName}: its mappings; POST .../{source}: run that mapping
+ * over the body, in a worker. */
+static void route_mapping(lc_invoke_server *s, lc__http_request *req, const char *url)
+{
+    const char *rest = url + strlen(MAPPINGS_PREFIX);
+    size_t n = strcspn(rest, "/");
+    const char *source = rest[n] == '/' ? rest + n + 1 : NULL;
+    bool get = strcmp(req->method, "GET") == 0 && source == NULL;
+    bool post = strcmp(req->method, "POST") == 0 && source && source[0] && !strchr(source, '/');
+    if (n == 0 || (!get && !post)) {
+        service_error(s, req, 404, "UnknownOperationException", "Unknown operation %s %.300s: %s",
+                      req->method, url, mapping_routes);
+        return;
+    }
+    call c = {0};
+    const lc_function *fn = NULL;
+    if (n < sizeof c.name) {
+        snprintf(c.name, sizeof c.name, "%.*s", (int)n, rest);
+        fn = resolve(s, &c);
+    }
+    if (fn == NULL) {
+        service_error(s, req, 404, "ResourceNotFoundException", "Function not found: %.*s",
+                      (int)(n > 200 ? 200 : n), rest);
+        return;
+    }
+    if (get) {
+        describe_mappings(s, req, fn);
+        return;
+    }
+    if (!lc__mapping_serve_source_known(source)) {
+        service_error(s, req, 400, "InvalidParameterValueException",
+                      "unknown event source '%.64s': a mapping drains sqs, kinesis or dynamodb",
+                      source);
+        return;
+    }
+    if (req->over_cap || req->body_size > LC_SYNC_REQUEST_MAX) {
+        service_error(s, req, 413, "RequestTooLargeException",
+                      "Request must be smaller than %u bytes: send the rest in another request",
+                      LC_SYNC_REQUEST_MAX);
+        return;
+    }
+    job *j = calloc(1, sizeof *j);
+    if (j == NULL) {
+        service_error(s, req, 500, "ServiceException", "out of memory");
+        return;
+    }
+    const char *sandbox = lc__http_header(req, LC_SANDBOX_HEADER);
+    *j = (job){.req = req};
+    snprintf(j->name, sizeof j->name, "%s", c.name);
+    snprintf(j->mapping, sizeof j->mapping, "%s", source);
+    snprintf(j->sandbox, sizeof j->sandbox, "%s", sandbox ? sandbox : "");
+    submit(s, j);
+}
+
 static void on_request(void *ctx, lc__http_request *req)
 {
     lc_invoke_server *s = ctx;
@@ -901,7 +1048,10 @@ static void on_request(void *ctx, lc__http_request *req)
                       "1 validation error detected: the path holds an encoded NUL (%%00)");
         return;
     }
-    route_call(s, req, decoded);
+    if (strncmp(decoded, MAPPINGS_PREFIX, strlen(MAPPINGS_PREFIX)) == 0)
+        route_mapping(s, req, decoded);
+    else
+        route_call(s, req, decoded);
 }
 
 /* An Event may carry at most max_async bytes; anything else the synchronous limit. */

@@ -286,6 +286,7 @@ static lc_status build_function(const char *name, const json_t *f, lc_library *l
         .tenancy = json_string_value(json_object_get(f, "tenancy")),
         .max_concurrency = (int)json_integer_value(json_object_get(f, "maxConcurrency")),
         .snapstart = json_is_true(json_object_get(f, "snapStart")),
+        .event_sources = json_object_get(f, "eventSources"),
     };
     if (json_object_get(f, "timeoutMs"))
         c.timeout_ms = (long)json_integer_value(json_object_get(f, "timeoutMs"));

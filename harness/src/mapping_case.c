@@ -286,6 +286,40 @@ void lc__mapping_case_clear(lc__mapping_case *c)
     c->n_filters = 0;
 }
 
+json_t *lc__mapping_case_settings(const lc__mapping_case *c)
+{
+    if (strcmp(c->source, "sqs") == 0) {
+        const lc_sqs_mapping *m = &c->sqs;
+        json_t *s = json_pack("{s:b, s:i, s:I, s:b, s:I, s:i, s:I, s:s?, s:i}", "fifo", m->fifo,
+                              "batchSize", m->batch_size, "maximumBatchingWindowInSeconds",
+                              (json_int_t)m->batching_window_s, "reportBatchItemFailures",
+                              m->report_batch_item_failures, "visibilityTimeout",
+                              (json_int_t)m->visibility_timeout_s, "maxReceiveCount",
+                              m->max_receive_count, "maxInvocations",
+                              (json_int_t)m->max_invocations, "queueArn", m->queue_arn, "filters",
+                              (int)c->n_filters);
+        if (m->max_concurrency > 0)
+            json_object_set_new(s, "maximumConcurrency", json_integer(m->max_concurrency));
+        if (m->queue_arn == NULL)
+            json_object_del(s, "queueArn"); /* the run's default */
+        return s;
+    }
+    const lc_stream_mapping *m = &c->stream;
+    json_t *s = json_pack("{s:i, s:i, s:I, s:b, s:b, s:I, s:I, s:i, s:I, s:I, s:s?, s:i}", "shards",
+                     m->shards, "batchSize", m->batch_size, "maximumBatchingWindowInSeconds",
+                     (json_int_t)m->batching_window_s, "reportBatchItemFailures",
+                     m->report_batch_item_failures, "bisectBatchOnFunctionError", m->bisect,
+                     "maximumRetryAttempts", (json_int_t)m->max_retries,
+                     "maximumRecordAgeInSeconds", (json_int_t)m->max_record_age_s,
+                     "parallelizationFactor", m->parallelization, "tumblingWindowInSeconds",
+                     (json_int_t)m->tumbling_window_s, "maxInvocations",
+                     (json_int_t)m->max_invocations, "streamArn", m->stream_arn, "filters",
+                     (int)c->n_filters);
+    if (m->stream_arn == NULL)
+        json_object_del(s, "streamArn");
+    return s;
+}
+
 lc_status lc__mapping_case_run(const lc__mapping_case *c, lc_sqs_invoke invoke, void *data,
                                json_t **outcome, lc_error *err)
 {

@@ -1,4 +1,4 @@
-/* Private to the runner module: a case that runs an event source mapping (sqs_mapping.h,
+/* Private to the runner module and serve's mapping requests (mapping_serve.h): a case that runs an event source mapping (sqs_mapping.h,
  * stream_mapping.h) into its function instead of sending one event, shared by library.c (checking
  * the case when the library is loaded) and runner.c (running it).
  *
@@ -53,6 +53,10 @@ lc_status lc__mapping_case_read(const json_t *spec, const char *source, const js
                                 lc__mapping_case *out, lc_error *err);
 
 void lc__mapping_case_clear(lc__mapping_case *c);
+
+/* The settings the mapping runs with, defaults filled in, named as a case names them (a new
+ * reference): what a report shows so that a user can see which layer gave what. */
+json_t *lc__mapping_case_settings(const lc__mapping_case *c);
 
 /* Runs it, invoking through invoke; *outcome as the mapping's module gives it. */
 lc_status lc__mapping_case_run(const lc__mapping_case *c, lc_sqs_invoke invoke, void *data,

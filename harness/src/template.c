@@ -1106,4 +1106,5 @@ void lc_template_function_config(const lc_template_function *f, lc_function_conf
     c->tenancy = f->tenancy;
     c->max_concurrency = f->max_concurrency;
     c->snapstart = f->snapstart;
+    c->event_sources = f->event_sources;
 }

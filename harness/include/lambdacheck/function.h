@@ -89,6 +89,10 @@ typedef struct {
                                     once, into a snapshot, and every environment is restored
                                     from it (README, "SnapStart"); the runtime gets
                                     AWS_LAMBDA_INITIALIZATION_TYPE=snap-start */
+    const json_t *event_sources; /* the event source mappings that invoke it, in a manifest's
+                                    "eventSources" shape ({"sqs": {...}, "kinesis": {...}}; see
+                                    mapping_case.h), copied; NULL: none. Only read by what runs
+                                    mappings (serve's mapping requests) */
 } lc_function_config;
 
 /* Lambda's limit of invocations one Managed Instances environment runs at once
@@ -196,6 +200,10 @@ int lc_function_max_concurrency(const lc_function *fn);
 
 /* True for a function with SnapStart (lc_function_config.snapstart). */
 bool lc_function_snapstart(const lc_function *fn);
+
+/* Its event source mappings (lc_function_config.event_sources), an object; borrowed until free.
+ * Empty when it has none. */
+const json_t *lc_function_event_sources(const lc_function *fn);
 
 /* A SnapStart function's environments are restored from its snapshot (true, the default), or
  * each initialises itself and restores in place, as one process, from none (false): what the
