@@ -130,6 +130,22 @@ static lc_status responses_and_filters(const layers *l, lc__mapping_case *out, b
     return LC_OK;
 }
 
+/* In the settings 0 means "the default"; a 0 the case gives itself is a value, and out of
+ * bounds for these. */
+static bool explicit_zero(const layers *l, const char *name)
+{
+    const json_t *v = json_object_get(l->own, name);
+    return json_is_integer(v) && json_integer_value(v) == 0;
+}
+
+static lc_status zero_refused(const layers *l, const char *name, lc_error *err)
+{
+    return lc_error_set(err, LC_EINVAL, l->path, 0, 0,
+                        "%s.%s: 0 is out of bounds: give a value in Lambda's range, or leave it "
+                        "out for the default",
+                        l->source, name);
+}
+
 static const char *const sqs_keys[] = {"messages",           "fifo",
                                        "batchSize",          "maximumBatchingWindowInSeconds",
                                        "maximumConcurrency", "visibilityTimeout",
@@ -161,11 +177,10 @@ static lc_status read_sqs(const layers *l, lc__mapping_case *out, lc_error *err)
         st = boolean(&q, "fifo", &fifo, err);
     if (st != LC_OK)
         return st;
-    /* an explicit 0 is out of bounds, not the default */
-    if (json_object_get(l->own, "batchSize") && batch == 0)
-        batch = -1;
-    if (json_object_get(l->own, "maxReceiveCount") && receives == 0)
-        receives = -1;
+    const char *zeroable[] = {"batchSize", "maxReceiveCount", "maximumConcurrency"};
+    for (size_t i = 0; i < 3; i++)
+        if (explicit_zero(l, zeroable[i]))
+            return zero_refused(l, zeroable[i], err);
     if (json_object_get(l->own, "maxInvocations") && bound <= 0)
         return lc_error_set(err, LC_EINVAL, l->path, 0, 0, "sqs.maxInvocations: must be positive");
     m->fifo = fifo;
@@ -173,9 +188,7 @@ static lc_status read_sqs(const layers *l, lc__mapping_case *out, lc_error *err)
     m->batching_window_s = window;
     m->max_receive_count = clamped(receives);
     m->max_invocations = bound;
-    m->max_concurrency = json_object_get(l->own, "maximumConcurrency") && concurrency == 0
-                             ? -1
-                             : clamped(concurrency);
+    m->max_concurrency = clamped(concurrency);
     m->queue_arn = json_string_value(json_object_get(l->own, "queueArn"));
     lc_sqs_mapping_defaults(m);
     m->visibility_timeout_s = visibility; /* 0 is a queue's to have */
@@ -219,11 +232,10 @@ static lc_status read_stream(const layers *l, lc__mapping_case *out, lc_error *e
     long *into[] = {&shards, &batch, &window, &retries, &age, &factor, &tumbling, &bound};
     for (size_t i = 0; st == LC_OK && i < sizeof ints / sizeof *ints; i++) {
         st = integer(l, ints[i], into[i], err);
-        if (st == LC_OK && json_object_get(l->own, ints[i]) && *into[i] == 0 &&
-            strcmp(ints[i], "maximumRetryAttempts") != 0 &&
+        if (st == LC_OK && *into[i] == 0 && strcmp(ints[i], "maximumRetryAttempts") != 0 &&
             strcmp(ints[i], "maximumBatchingWindowInSeconds") != 0 &&
-            strcmp(ints[i], "tumblingWindowInSeconds") != 0)
-            *into[i] = -3; /* an explicit 0 is out of bounds, not the default */
+            strcmp(ints[i], "tumblingWindowInSeconds") != 0 && explicit_zero(l, ints[i]))
+            return zero_refused(l, ints[i], err);
     }
     bool bisect = false;
     if (st == LC_OK)

@@ -300,7 +300,7 @@ START_TEST(a_queue_case_outside_the_bounds_is_refused_naming_the_field)
     const char *const says[] = {
         "batchSize: 11 is out of bounds: an SQS FIFO queue takes 1 to 10",
         "batchSize: 50 is over 10, which Lambda takes only with a maximumBatchingWindowInSeconds",
-        "maxReceiveCount: -1 is out of bounds (1 to 1000)",
+        "sqs.maxReceiveCount: 0 is out of bounds: give a value in Lambda's range",
         "sqs.batchsize: unknown field",
         "event: a case that runs a mapping (sqs) makes its own invocations",
         "expect.payload: a case that runs a mapping (sqs) is judged by what its mapping did",

@@ -609,6 +609,126 @@ START_TEST(serve_counts_every_record_it_wrote_when_it_stops)
 }
 END_TEST
 
+/* --- mapping requests: a team's integration test pushing messages into serve --- */
+
+#define PROJECTS LC_FIXTURES_DIR "/projects"
+
+/* A client nobody here wrote (Python's urllib): POSTs the file's bytes to url, prints the status
+ * on the first line and the body after it. */
+static const char post_script[] =
+    "import sys, urllib.request, urllib.error\n"
+    "req = urllib.request.Request(sys.argv[1], data=open(sys.argv[2], 'rb').read(), "
+    "method='POST', headers={'Content-Type': 'application/json'})\n"
+    "try:\n"
+    "    r = urllib.request.urlopen(req)\n"
+    "    print(r.status); sys.stdout.write(r.read().decode())\n"
+    "except urllib.error.HTTPError as e:\n"
+    "    print(e.code); sys.stdout.write(e.read().decode())\n";
+
+/* POSTs body to serve's mapping of function for source; the status, and the answer in *answer
+ * (a new reference). */
+static int post_mapping(const char *function, const char *source, const json_t *body,
+                        json_t **answer)
+{
+    char *dir = scratch_dir("serve_mapping");
+    char file[4200], url[512];
+    snprintf(file, sizeof file, "%s/body.json", dir);
+    ck_assert_int_eq(json_dump_file(body, file, JSON_COMPACT), 0);
+    snprintf(url, sizeof url, "%s/lambdacheck/mappings/%s/%s", endpoint(), function, source);
+    cli_result r = run_program((const char *[]){DEBIAN_PYTHON, "-c", post_script, url, file,
+                                                NULL});
+    scratch_remove(dir);
+    ck_assert_msg(r.status == 0, "python exited %d: %s", r.status, r.out);
+    int status = atoi(r.out);
+    const char *rest = strchr(r.out, '\n');
+    *answer = rest ? json_loads(rest + 1, 0, NULL) : NULL;
+    ck_assert_msg(*answer != NULL, "serve answered: %s", r.out);
+    cli_result_free(&r);
+    return status;
+}
+
+/* True when the lists hold the same ids (entries may be {"id": ...}) in any order. */
+static bool same_ids(const json_t *want, const json_t *got)
+{
+    if (json_array_size(want) != json_array_size(got))
+        return false;
+    size_t i, j;
+    json_t *w, *g;
+    json_array_foreach(want, i, w)
+    {
+        const char *id = json_is_object(w) ? json_string_value(json_object_get(w, "id"))
+                                           : json_string_value(w);
+        bool found = false;
+        json_array_foreach(got, j, g)
+        {
+            const char *other = json_is_object(g) ? json_string_value(json_object_get(g, "id"))
+                                                  : json_string_value(g);
+            found = found || strcmp(id, other) == 0;
+        }
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+/* The project's case, drained by serve instead of check: what serve answers is what the case
+ * expects, field by field (the lists as sets, the counts as counts). */
+static void drain_case_through_serve(const char *case_file, const char *source)
+{
+    json_t *c = read_json_file(case_file);
+    json_t *answer = NULL;
+    const char *function = json_string_value(json_object_get(c, "function"));
+    ck_assert_int_eq(post_mapping(function, source, json_object_get(c, source), &answer), 200);
+    const char *field;
+    json_t *want;
+    json_object_foreach(json_object_get(json_object_get(c, "expect"), "mapping"), field, want)
+    {
+        const json_t *got = json_object_get(answer, field);
+        if (json_is_integer(want))
+            ck_assert_msg(json_array_size(got) == (size_t)json_integer_value(want),
+                          "%s: %s: %zu, the case expects %lld", case_file, field,
+                          json_array_size(got), (long long)json_integer_value(want));
+        else
+            ck_assert_msg(same_ids(want, got), "%s: %s: serve says %s", case_file, field,
+                          json_dumps(got, JSON_COMPACT));
+    }
+    json_decref(answer);
+    json_decref(c);
+}
+
+/* A team's integration test pushes a project's messages into serve and gets what Lambda's
+ * mapping would do with them, with the project's own template mapping: the queue through
+ * --template (its queue's timeout and redrive), the stream through --manifest. A request that
+ * breaks a bound is refused naming the field, and serve goes on. */
+START_TEST(serve_drains_what_a_client_posts_as_check_drains_the_projects_case)
+{
+    bg_start(&srv.bg, (const char *[]){cli_path(), "serve", "--template",
+                                       PROJECTS "/queue-partial-batch/template.yaml",
+                                       "--port-file", "{port_file}", NULL});
+    drain_case_through_serve(PROJECTS "/queue-partial-batch/cases/drains-the-queue/case.json",
+                             "sqs");
+    json_t *bad = json_pack("{s:[], s:i}", "messages", "batchSize", 10001), *answer = NULL;
+    ck_assert_int_eq(post_mapping("OrdersConsumer", "sqs", bad, &answer), 400);
+    ck_assert_contains(json_string_value(json_object_get(answer, "message")), "batchSize");
+    json_decref(answer);
+    json_decref(bad);
+    drain_case_through_serve(PROJECTS "/queue-partial-batch/cases/drains-the-queue/case.json",
+                             "sqs");
+    char *log = NULL;
+    ck_assert_int_eq(bg_stop_with_log(&srv.bg, &log), 0);
+    ck_assert_contains(log, " mapping OrdersConsumer sqs 200 3 invocations deleted 3 deadLetter 1");
+    ck_assert_contains(log, " mapping OrdersConsumer sqs 400\n");
+    free(log);
+    bg_start(&srv.bg, (const char *[]){cli_path(), "serve", "--manifest",
+                                       PROJECTS "/stream-partial-batch", "--port-file",
+                                       "{port_file}", NULL});
+    drain_case_through_serve(
+        PROJECTS "/stream-partial-batch/cases/poison-is-retried-then-discarded/case.json",
+        "kinesis");
+    ck_assert_int_eq(stop_serve(), 0);
+}
+END_TEST
+
 START_TEST(serve_refuses_bad_usage)
 {
     const char *const *cases[] = {
@@ -649,6 +769,7 @@ Suite *serve_suite(void)
     tcase_add_test(clients, serve_warns_who_can_call_when_that_is_risky);
     tcase_add_test(clients, serve_answers_every_request_and_idle_clients_starve_no_one);
     tcase_add_test(clients, serve_counts_every_record_it_wrote_when_it_stops);
+    tcase_add_test(clients, serve_drains_what_a_client_posts_as_check_drains_the_projects_case);
     suite_add_tcase(s, clients);
     TCase *errors = tcase_create("errors");
     tcase_set_timeout(errors, 60);

@@ -320,7 +320,7 @@ START_TEST(bad_requests_are_refused_naming_what_was_wrong_and_serving_goes_on)
         {"POST", sqs, "{\"messages\": [], \"colour\": 1}", 400, "InvalidRequestContentException",
          "sqs.colour: unknown field"},
         {"POST", sqs, "{\"messages\": [], \"batchSize\": 0}", 400, "InvalidRequestContentException",
-         "batchSize"},
+         "sqs.batchSize: 0 is out of bounds"},
         {"POST", sqs, "{\"messages\": [], \"fifo\": true, \"batchSize\": 11}", 400,
          "InvalidRequestContentException", "batchSize"},
         {"POST", sqs, "{\"messages\": [{\"body\": 5}]}", 400, "InvalidRequestContentException",
