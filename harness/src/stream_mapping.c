@@ -22,13 +22,18 @@ typedef struct {
     char seq[64];       /* its sequence number */
     const char *key;    /* partition key */
     int shard;
+    int lane;           /* the shard's concurrent batch it goes to (shard_state) */
     double arrival_s; /* virtual */
     int deliveries;
 } record;
 
 #define MAX_SPLITS 32
 
+/* One line of batches: with ParallelizationFactor N, a shard's records are read in N lines at
+ * once, a partition key always in the same line, so that each key's records stay in order
+ * (with-kinesis.html, "Polling and batching streams"); with N = 1 a line is its shard. */
 typedef struct {
+    int shard;  /* the shard it reads */
     size_t *at; /* indexes into the records, in sequence order */
     size_t n, checkpoint;
     /* while a failed batch is worked through in halves (bisect): where each pending half ends,
@@ -42,7 +47,8 @@ typedef struct {
     const lc_stream_mapping *m;
     record *recs;
     size_t n;
-    shard_state *shards;
+    shard_state *shards; /* the lines: the shards' lines one after another */
+    int lines;           /* shards x parallelization */
     json_t *outcome;
     long bisections;
 } stream;
@@ -95,6 +101,19 @@ static int shard_of(const char *key, int n)
     for (int i = 0; i < 8; i++)
         top = top << 8 | d[i];
     return (int)(((unsigned __int128)top * (unsigned)n) >> 64);
+}
+
+/* The line of its shard a partition key's records are read in: another part of the same MD5, so
+ * that the keys of one shard spread over its lines. */
+static int line_of(const char *key, int n)
+{
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_Digest(key, strlen(key), d, &len, EVP_md5(), NULL);
+    uint64_t low = 0;
+    for (int i = 8; i < 16; i++)
+        low = low << 8 | d[i];
+    return (int)(low % (unsigned)n);
 }
 
 static const char *const record_keys[] = {"id",       "partitionKey", "shard", "age",
@@ -161,23 +180,27 @@ static lc_status read_record(const stream *s, const json_t *j, size_t i, record 
         snprintf(r->id, sizeof r->id, "r%zu", i);
     r->key = key ? json_string_value(key) : r->id;
     r->shard = shard ? (int)json_integer_value(shard) : shard_of(r->key, s->m->shards);
+    r->lane = r->shard * s->m->parallelization + line_of(r->key, s->m->parallelization);
     r->arrival_s = -(age ? json_number_value(age) : 0);
     return LC_OK;
 }
 
 /* Sequence numbers grow within a shard, in the records' order, in each source's form. */
-static void number(stream *s)
+static lc_status number(stream *s, lc_error *err)
 {
-    for (int k = 0; k < s->m->shards; k++) {
-        shard_state *sh = &s->shards[k];
-        for (size_t i = 0; i < sh->n; i++) {
-            record *r = &s->recs[sh->at[i]];
-            if (s->m->kind == LC_STREAM_KINESIS)
-                snprintf(r->seq, sizeof r->seq, "49%03d%051zu", k, i + 1);
-            else
-                snprintf(r->seq, sizeof r->seq, "%03d%018zu", k + 100, i + 1);
-        }
+    size_t *count = calloc((size_t)s->m->shards, sizeof *count);
+    if (count == NULL)
+        return lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t i = 0; i < s->n; i++) {
+        record *r = &s->recs[i];
+        size_t nth = ++count[r->shard];
+        if (s->m->kind == LC_STREAM_KINESIS)
+            snprintf(r->seq, sizeof r->seq, "49%03d%051zu", r->shard, nth);
+        else
+            snprintf(r->seq, sizeof r->seq, "%03d%018zu", r->shard + 100, nth);
     }
+    free(count);
+    return LC_OK;
 }
 
 static lc_status load(stream *s, const json_t *records, lc_error *err)
@@ -186,7 +209,8 @@ static lc_status load(stream *s, const json_t *records, lc_error *err)
         return lc_error_set(err, LC_EINVAL, NULL, 0, 0, "records: must be a list");
     s->n = json_array_size(records);
     s->recs = calloc(s->n ? s->n : 1, sizeof *s->recs);
-    s->shards = calloc((size_t)s->m->shards, sizeof *s->shards);
+    s->lines = s->m->shards * s->m->parallelization;
+    s->shards = calloc((size_t)s->lines, sizeof *s->shards);
     json_t *ids = json_object();
     lc_status st = s->recs && s->shards && ids
                        ? LC_OK
@@ -203,19 +227,20 @@ static lc_status load(stream *s, const json_t *records, lc_error *err)
     }
     json_decref(ids);
     for (size_t i = 0; st == LC_OK && i < s->n; i++)
-        s->shards[s->recs[i].shard].n++;
-    for (int k = 0; st == LC_OK && k < s->m->shards; k++) {
+        s->shards[s->recs[i].lane].n++;
+    for (int k = 0; st == LC_OK && k < s->lines; k++) {
         s->shards[k].at = calloc(s->shards[k].n ? s->shards[k].n : 1, sizeof(size_t));
         if (s->shards[k].at == NULL)
             st = lc_error_set(err, LC_ENOMEM, NULL, 0, 0, "out of memory");
         s->shards[k].n = 0;
+        s->shards[k].shard = k / s->m->parallelization;
     }
     for (size_t i = 0; st == LC_OK && i < s->n; i++) {
-        shard_state *sh = &s->shards[s->recs[i].shard];
+        shard_state *sh = &s->shards[s->recs[i].lane];
         sh->at[sh->n++] = i;
     }
     if (st == LC_OK)
-        number(s);
+        st = number(s, err);
     return st;
 }
 
@@ -316,7 +341,7 @@ static bool passes_filters(const stream *s, const json_t *rec)
  * function (invocation-eventfiltering.html). */
 static void filter_shards(stream *s)
 {
-    for (int k = 0; k < s->m->shards; k++) {
+    for (int k = 0; k < s->lines; k++) {
         shard_state *sh = &s->shards[k];
         size_t kept = 0;
         for (size_t i = 0; i < sh->n; i++) {
@@ -397,11 +422,11 @@ static void advance(stream *s, shard_state *sh, size_t n, const char *list)
 
 /* The on-failure destination's record for the n records at sh's checkpoint (the shape of
  * kinesis-on-failure-destination.html's examples), then the shard moves past them. */
-static void discard(stream *s, int k, shard_state *sh, size_t n, const char *condition,
-                    long invokes, const char *error)
+static void discard(stream *s, shard_state *sh, size_t n, const char *condition, long invokes,
+                    const char *error)
 {
     char shard[64];
-    shard_id(s, k, shard, sizeof shard);
+    shard_id(s, sh->shard, shard, sizeof shard);
     const record *first = &s->recs[sh->at[sh->checkpoint]];
     const record *last = &s->recs[sh->at[sh->checkpoint + n - 1]];
     json_t *info =
@@ -425,7 +450,7 @@ static void discard(stream *s, int k, shard_state *sh, size_t n, const char *con
 /* What follows a failed attempt of the n records at sh's checkpoint (error: the function's, or
  * NULL for an answer that failed the batch): a split (bisect), a retry, or the batch's
  * discarding after its last retry. */
-static void after_failure(stream *s, int k, shard_state *sh, size_t n, const char *error)
+static void after_failure(stream *s, shard_state *sh, size_t n, const char *error)
 {
     if (s->m->bisect && error && n > 1 && sh->depth < MAX_SPLITS) {
         /* on a function error only; a split is not a retry: the first half next, then the
@@ -438,7 +463,7 @@ static void after_failure(stream *s, int k, shard_state *sh, size_t n, const cha
     }
     sh->retries++;
     if (s->m->max_retries >= 0 && sh->retries > s->m->max_retries)
-        discard(s, k, sh, n, "RetryAttemptsExhausted", sh->retries, error);
+        discard(s, sh, n, "RetryAttemptsExhausted", sh->retries, error);
 }
 
 static lc_status one_batch(stream *s, int k, lc_sqs_invoke invoke, void *data, lc_error *err)
@@ -456,7 +481,7 @@ static lc_status one_batch(stream *s, int k, lc_sqs_invoke invoke, void *data, l
            -s->recs[sh->at[sh->checkpoint + old]].arrival_s > (double)s->m->max_record_age_s)
         old++;
     if (old > 0) {
-        discard(s, k, sh, old, NULL, sh->retries, NULL);
+        discard(s, sh, old, NULL, sh->retries, NULL);
         return LC_OK;
     }
     json_t *records = json_array();
@@ -472,7 +497,7 @@ static lc_status one_batch(stream *s, int k, lc_sqs_invoke invoke, void *data, l
     if (st != LC_OK)
         return st;
     char shard_name[64];
-    shard_id(s, k, shard_name, sizeof shard_name);
+    shard_id(s, sh->shard, shard_name, sizeof shard_name);
     json_t *inv =
         json_pack("{s:s, s:o, s:I}", "shard", shard_name, "records",
                   ids_of(s, sh, sh->checkpoint, n), "attempt", (json_int_t)sh->retries + 1);
@@ -488,7 +513,7 @@ static lc_status one_batch(stream *s, int k, lc_sqs_invoke invoke, void *data, l
                                                       : "ok"));
     json_array_append_new(out_list(s, "invocations"), inv);
     if (why || first == 0) {
-        after_failure(s, k, sh, n, a.failed ? "Unhandled" : NULL);
+        after_failure(s, sh, n, a.failed ? "Unhandled" : NULL);
     } else if (first > 0) {
         /* done up to the lowest failure; the rest of this batch is retried from there, and the
            attempt counts as a retry of it */
@@ -499,7 +524,7 @@ static lc_status one_batch(stream *s, int k, lc_sqs_invoke invoke, void *data, l
         if (sh->depth < MAX_SPLITS && (sh->depth == 0 || sh->ends[sh->depth - 1] > batch_end))
             sh->ends[sh->depth++] = batch_end;
         if (s->m->max_retries >= 0 && sh->retries > s->m->max_retries)
-            discard(s, k, sh, n - (size_t)first, "RetryAttemptsExhausted", sh->retries, NULL);
+            discard(s, sh, n - (size_t)first, "RetryAttemptsExhausted", sh->retries, NULL);
     } else {
         advance(s, sh, n, "processed");
     }
@@ -511,7 +536,7 @@ static lc_status one_batch(stream *s, int k, lc_sqs_invoke invoke, void *data, l
 static void finish(stream *s)
 {
     json_t *deliveries = json_object(), *again = json_array(), *remaining = json_array();
-    for (int k = 0; k < s->m->shards; k++) {
+    for (int k = 0; k < s->lines; k++) {
         const shard_state *sh = &s->shards[k];
         for (size_t i = sh->checkpoint; i < sh->n; i++)
             json_array_append_new(remaining, json_string(s->recs[sh->at[i]].id));
@@ -529,7 +554,7 @@ static void finish(stream *s)
 
 static void free_stream(stream *s)
 {
-    for (int k = 0; s->shards && k < s->m->shards; k++)
+    for (int k = 0; s->shards && k < s->lines; k++)
         free(s->shards[k].at);
     free(s->shards);
     free(s->recs);
@@ -540,16 +565,18 @@ lc_status lc_stream_mapping_run(const lc_stream_mapping *m, const json_t *record
 {
     *outcome = NULL;
     stream s = {.m = m};
-    lc_status st = load(&s, records, err);
+    lc_status st = lc_stream_mapping_check(m, NULL, err); /* the lines' arithmetic needs it */
+    if (st == LC_OK)
+        st = load(&s, records, err);
     s.outcome = json_pack("{s:[], s:[], s:[], s:[], s:[]}", "invocations", "processed",
                           "filteredOut", "onFailure", "discarded");
     if (st == LC_OK)
         filter_shards(&s);
-    /* the shards take turns, one batch each, until all are read */
+    /* the shards' lines take turns, one batch each, until all are read */
     long made = 0;
     for (bool busy = true; st == LC_OK && busy && made < m->max_invocations;) {
         busy = false;
-        for (int k = 0; st == LC_OK && k < m->shards && made < m->max_invocations; k++) {
+        for (int k = 0; st == LC_OK && k < s.lines && made < m->max_invocations; k++) {
             if (s.shards[k].checkpoint >= s.shards[k].n)
                 continue;
             busy = true;

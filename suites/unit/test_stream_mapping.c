@@ -469,10 +469,107 @@ START_TEST(bad_records_are_errors_naming_the_record)
 }
 END_TEST
 
+/* One shard of records keyed k0..k19, a poison record first and a record after it under the
+ * poison's own key; the consumer throws on poison and retries never end. */
+static json_t *keyed_records(void)
+{
+    json_t *list = json_array();
+    json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "id", "poison", "data", "poison",
+                                          "partitionKey", "kp"));
+    for (int i = 0; i < 20; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "k%d", i);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "id", id, "data", id,
+                                              "partitionKey", id));
+    }
+    json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "id", "after", "data", "after",
+                                          "partitionKey", "kp"));
+    return list;
+}
+
+static bool listed(const json_t *list, const char *id)
+{
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+    {
+        if (strcmp(json_string_value(v), id) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* ParallelizationFactor: without it the poison record holds up its whole shard; with 10 lines it
+ * holds up only the line its partition key is read in, and the record after it under the same key
+ * still waits behind it. */
+START_TEST(with_a_parallelization_factor_a_poison_record_holds_up_its_keys_line_only)
+{
+    json_t *recs = keyed_records();
+    lc_stream_mapping one = {.batch_size = 1, .max_invocations = 100,
+                             .max_retries = LC_STREAM_UNSET, .max_record_age_s = LC_STREAM_UNSET};
+    consumer c = {.how = THROWS};
+    json_t *out = run(&one, recs, &c);
+    ck_assert_uint_eq(json_array_size(json_object_get(out, "processed")), 0);
+    ck_assert_uint_eq(json_array_size(json_object_get(out, "remaining")), 22);
+    json_decref(out);
+    json_decref(c.batches);
+    lc_stream_mapping ten = one;
+    ten.parallelization = 10;
+    consumer c10 = {.how = THROWS};
+    out = run(&ten, recs, &c10);
+    const json_t *processed = json_object_get(out, "processed");
+    ck_assert_msg(json_array_size(processed) >= 14, "only %zu processed",
+                  json_array_size(processed));
+    ck_assert(listed(json_object_get(out, "remaining"), "poison"));
+    ck_assert(listed(json_object_get(out, "remaining"), "after"));
+    ck_assert(!listed(processed, "after"));
+    /* what stayed behind shares the poison's line: fewer than all, more than the two of its key */
+    ck_assert_uint_eq(json_array_size(processed) +
+                          json_array_size(json_object_get(out, "remaining")),
+                      22);
+    json_decref(out);
+    json_decref(c10.batches);
+    json_decref(recs);
+}
+END_TEST
+
+/* The other way: an honest stream with 10 lines loses nothing, and one key's records still come in
+ * their order; their sequence numbers grow in the shard as without lines. */
+START_TEST(with_a_parallelization_factor_each_keys_records_stay_in_order)
+{
+    json_t *recs = json_array();
+    const char *ids[] = {"x1", "y1", "x2", "z1", "x3", "y2"};
+    for (size_t i = 0; i < 6; i++) /* the key is the letter: x1, x2 and x3 share one */
+        json_array_append_new(recs, json_pack("{s:s, s:s, s:s#}", "id", ids[i], "data", ids[i],
+                                              "partitionKey", ids[i], (int)1));
+    lc_stream_mapping m = {.batch_size = 1, .parallelization = 10,
+                           .max_retries = LC_STREAM_UNSET, .max_record_age_s = LC_STREAM_UNSET};
+    consumer c = {.how = PARTIAL};
+    json_t *out = run(&m, recs, &c);
+    const json_t *processed = json_object_get(out, "processed");
+    ck_assert_uint_eq(json_array_size(processed), 6);
+    long at[3] = {-1, -1, -1};
+    size_t i;
+    json_t *v;
+    json_array_foreach(processed, i, v)
+    {
+        const char *id = json_string_value(v);
+        if (id[0] == 'x')
+            at[id[1] - '1'] = (long)i;
+    }
+    ck_assert(at[0] >= 0 && at[0] < at[1] && at[1] < at[2]);
+    json_decref(out);
+    json_decref(c.batches);
+    json_decref(recs);
+}
+END_TEST
+
 Suite *stream_mapping_suite(void)
 {
     Suite *s = suite_create("stream_mapping");
     TCase *loop = tcase_create("loop");
+    tcase_add_test(loop, with_a_parallelization_factor_a_poison_record_holds_up_its_keys_line_only);
+    tcase_add_test(loop, with_a_parallelization_factor_each_keys_records_stay_in_order);
     tcase_add_test(loop, a_failing_record_holds_up_its_shard_only_then_goes_to_on_failure);
     tcase_add_test(loop, without_a_retry_limit_a_poison_record_blocks_its_shard_until_the_bound);
     tcase_add_test(loop, a_partial_batch_response_checkpoints_at_the_lowest_failure);

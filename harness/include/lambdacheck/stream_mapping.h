@@ -18,9 +18,13 @@
  *     on-failure destination (condition RetryAttemptsExhausted for retries) and the shard moves
  *     on. Until then, a failing batch holds up its shard, and only its shard;
  *   - a record that none of the mapping's filters match is skipped without an invocation.
+ *   - with ParallelizationFactor N, each shard is read in N lines of batches at once, a partition
+ *     key always in the same line (by its MD5), so that one key's records stay in order and a
+ *     failing batch holds up its own line only (with-kinesis.html: "Lambda still ensures in-order
+ *     processing at the partition-key level").
  * Time is virtual and does not pass between retries: a record's age is what the case says it was
- * when the run began. ParallelizationFactor and tumbling windows are checked but not run: one
- * batch of a shard is in flight at a time.
+ * when the run began. The lines take turns, one batch each: a schedule concurrent batches allow.
+ * Tumbling windows are checked but not run.
  *
  * No I/O: invocations go through the caller's callback (the one sqs_mapping.h defines). */
 #ifndef LAMBDACHECK_STREAM_MAPPING_H
@@ -50,7 +54,7 @@ typedef struct {
                                0-10,000; LC_STREAM_UNSET takes the default */
     long max_record_age_s;  /* MaximumRecordAgeInSeconds: -1 (none, the default) or
                                60-604,800; LC_STREAM_UNSET takes the default */
-    int parallelization;    /* ParallelizationFactor: 1-10 (checked, not run) */
+    int parallelization;    /* ParallelizationFactor: 1-10 lines per shard (default 1) */
     long tumbling_window_s; /* TumblingWindowInSeconds: 0-900 (checked, not run) */
     long max_invocations;   /* a bound on the run (default 10,000) */
     const char *stream_arn; /* default a stream of account 123456789012 in us-east-1 */
