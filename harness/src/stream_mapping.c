@@ -90,30 +90,30 @@ lc_status lc_stream_mapping_check(const lc_stream_mapping *m, const char *where,
 
 /* --- the records ------------------------------------------------------------------------------ */
 
-/* The shard Kinesis puts a partition key in when the shards split the hash key range evenly:
- * the key's MD5 as a 128-bit number, in n equal ranges (its top 64 bits are enough). */
-static int shard_of(const char *key, int n)
+/* Eight bytes of a key's MD5 as a number: its top half (from 0) or its bottom half (from 8). */
+static uint64_t md5_part(const char *key, int from)
 {
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned int len = 0;
     EVP_Digest(key, strlen(key), d, &len, EVP_md5(), NULL);
-    uint64_t top = 0;
-    for (int i = 0; i < 8; i++)
-        top = top << 8 | d[i];
-    return (int)(((unsigned __int128)top * (unsigned)n) >> 64);
+    uint64_t v = 0;
+    for (int i = from; i < from + 8; i++)
+        v = v << 8 | d[i];
+    return v;
+}
+
+/* The shard Kinesis puts a partition key in when the shards split the hash key range evenly:
+ * the key's MD5 as a 128-bit number, in n equal ranges (its top 64 bits are enough). */
+static int shard_of(const char *key, int n)
+{
+    return (int)(((unsigned __int128)md5_part(key, 0) * (unsigned)n) >> 64);
 }
 
 /* The line of its shard a partition key's records are read in: another part of the same MD5, so
  * that the keys of one shard spread over its lines. */
 static int line_of(const char *key, int n)
 {
-    unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned int len = 0;
-    EVP_Digest(key, strlen(key), d, &len, EVP_md5(), NULL);
-    uint64_t low = 0;
-    for (int i = 8; i < 16; i++)
-        low = low << 8 | d[i];
-    return (int)(low % (unsigned)n);
+    return (int)(md5_part(key, 8) % (unsigned)n);
 }
 
 static const char *const record_keys[] = {"id",       "partitionKey", "shard", "age",
