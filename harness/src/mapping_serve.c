@@ -8,6 +8,7 @@
 
 #include "lambdacheck/json_util.h"
 #include "mapping_case.h"
+#include "settings.h"
 
 /* A batch the function's concurrency has no room for is tried again this often, this many times,
  * before it counts as throttled. Lambda backs off and retries a throttled batch until its
@@ -75,7 +76,8 @@ static lc_status invoke_batch(void *data, const json_t *event, lc_sqs_answer *an
     /* a function error, a timeout, a crash, or a SnapStart restore that failed (its status) */
     answer->failed = x->r.function_error[0] != '\0' || x->r.status_code != 200;
     if (answer->failed) {
-        answer->error_type = x->r.function_error[0] ? x->r.function_error : x->r.error_type;
+        /* its errorType says more than "Unhandled" (Runtime.UserCodeSyntaxError, ValueError) */
+        answer->error_type = x->r.error_type[0] ? x->r.error_type : x->r.function_error;
     } else {
         answer->payload = x->r.payload;
         answer->payload_len = x->r.payload_len;
@@ -108,11 +110,19 @@ lc_status lc__mapping_serve(const lc__mapping_request *rq, const char *body, siz
     lc_status st = parse_body(body, len, &given, err);
     if (st != LC_OK)
         return st;
-    json_t *spec = json_object(); /* the body as a case's source: {source: body} */
+    /* its "eventSource" (the mapping's own settings, as a case gives them) apart; the rest is
+       the body as a case's source: {source: body} */
+    json_t *event_source = json_incref(json_object_get(given, "eventSource"));
+    if (json_is_object(given))
+        json_object_del(given, "eventSource");
+    json_t *spec = json_object();
     json_object_set_new(spec, rq->source, given);
     lc__mapping_case mapping;
-    st = lc__mapping_case_read(spec, rq->source, NULL, lc_function_event_sources(rq->fn),
-                               "request body", &mapping, err);
+    st = lc__settings_check_mapping(event_source, "eventSource", "request body", err);
+    if (st == LC_OK)
+        st =
+            lc__mapping_case_read(spec, rq->source, event_source, lc_function_event_sources(rq->fn),
+                                  "request body", &mapping, err);
     if (st == LC_OK) {
         run x = {.rq = rq};
         json_t *outcome = NULL;
@@ -128,5 +138,6 @@ lc_status lc__mapping_serve(const lc__mapping_request *rq, const char *body, siz
         lc__mapping_case_clear(&mapping);
     }
     json_decref(spec);
+    json_decref(event_source);
     return st;
 }

@@ -4,8 +4,10 @@
  *
  * The request body is the object a case gives for its source (mapping_case.h): for "sqs"
  * {"messages": [...], settings...}, for "kinesis" and "dynamodb" {"records": [...], settings...}.
- * The settings are the body's own over the function's mapping for that source (its template's
- * Events or EventSourceMapping and queue, or its manifest's eventSources). Each request is a queue
+ * The body may also give "eventSource", the mapping's own settings as a case gives them
+ * ({"functionResponseTypes": [...], "filters": [...]}). The settings are the body's own, over its
+ * eventSource, over the function's mapping for that source (its template's Events or
+ * EventSourceMapping and queue, or its manifest's eventSources). Each request is a queue
  * or stream of its own, run until it is drained or the run's bound is reached; each batch is a
  * synchronous invocation of the function, as a poller makes it.
  */

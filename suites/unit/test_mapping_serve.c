@@ -172,6 +172,28 @@ START_TEST(the_bodys_settings_are_laid_over_the_functions_mapping)
 }
 END_TEST
 
+/* A function served without a mapping (serve --handler) takes the mapping's own settings from
+ * the body's eventSource, as a case gives them; the function's error type says why a batch
+ * failed. */
+START_TEST(the_bodys_event_source_gives_a_function_without_a_mapping_its_settings)
+{
+    json_t *o =
+        drain("bare", "sqs",
+              "{\"eventSource\": {\"functionResponseTypes\": [\"ReportBatchItemFailures\"]},"
+              " \"maxReceiveCount\": 2, \"messages\": [{\"id\": \"m1\", \"body\": \"one\"},"
+              " {\"id\": \"m2\", \"body\": \"poison\"}]}");
+    ck_assert_str_eq(ids(o, "deleted"), "m1");
+    ck_assert_str_eq(ids(o, "deadLetter"), "m2");
+    ck_assert(
+        json_is_true(json_object_get(json_object_get(o, "settings"), "reportBatchItemFailures")));
+    json_decref(o);
+    o = drain("throws", "sqs", poisoned_queue);
+    const json_t *first = json_array_get(json_object_get(o, "invocations"), 0);
+    ck_assert_str_eq(json_string_value(json_object_get(first, "why")), "ValueError");
+    json_decref(o);
+}
+END_TEST
+
 /* A Kinesis stream: the honest consumer's poison record is retried until MaximumRetryAttempts
  * and then described to the on-failure destination; one that throws, with bisection, is split
  * down to the poison record alone, and its neighbours are processed. */
@@ -331,6 +353,8 @@ START_TEST(bad_requests_are_refused_naming_what_was_wrong_and_serving_goes_on)
         {"POST", "/lambdacheck/mappings/stream-honest/kinesis",
          "{\"records\": [{\"data\": \"a\"}], \"parallelizationFactor\": 11}", 400,
          "InvalidRequestContentException", "parallelizationFactor"},
+        {"POST", sqs, "{\"messages\": [], \"eventSource\": {\"functionResponseTypes\": [\"X\"]}}",
+         400, "InvalidRequestContentException", "request body: eventSource must be"},
         {"POST", "/lambdacheck/mappings/honest/sns", "{}", 400, "InvalidParameterValueException",
          "unknown event source 'sns'"},
         {"POST", "/lambdacheck/mappings/nobody/sqs", "{}", 404, "ResourceNotFoundException",
@@ -423,6 +447,7 @@ Suite *mapping_serve_suite(void)
     tcase_add_test(
         core, a_consumer_that_throws_or_a_mapping_without_partial_responses_shows_what_lambda_does);
     tcase_add_test(core, the_bodys_settings_are_laid_over_the_functions_mapping);
+    tcase_add_test(core, the_bodys_event_source_gives_a_function_without_a_mapping_its_settings);
     tcase_add_test(core, a_posted_stream_is_read_with_retries_bisection_and_on_failure_records);
     tcase_add_test(core, a_functions_mappings_can_be_read);
     tcase_add_test(core, each_batch_and_the_request_are_logged);
