@@ -521,6 +521,12 @@ static void summary(const char *source, const json_t *outcome, lc_verdicts *out)
             (long long)json_integer_value(json_object_get(outcome, "bisections")),
             json_integer_value(json_object_get(outcome, "bisections")) == 1 ? "" : "s");
 #undef SIZE
+    size_t i;
+    json_t *line;
+    json_array_foreach(json_object_get(outcome, "warnings"), i, line)
+    {
+        lc_verdicts_note(out, "mapping", "warning: %s", json_string_value(line));
+    }
 }
 
 void lc__mapping_case_judge(const char *source, const json_t *expect_mapping, const json_t *outcome,

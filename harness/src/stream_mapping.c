@@ -550,6 +550,20 @@ static void finish(stream *s)
     json_object_set_new(s->outcome, "redelivered", again);
     json_object_set_new(s->outcome, "remaining", remaining);
     json_object_set_new(s->outcome, "bisections", json_integer(s->bisections));
+    bool failed = false;
+    size_t i;
+    json_t *inv;
+    json_array_foreach(out_list(s, "invocations"), i, inv)
+    {
+        failed = failed || strcmp(json_string_value(json_object_get(inv, "result")), "ok") != 0;
+    }
+    if (s->m->parallelization > 1 && failed)
+        json_object_set_new(
+            s->outcome, "warnings",
+            json_pack("[s]", "parallelizationFactor: AWS documents that each partition key's "
+                             "records stay in order, not whether a failing batch holds up its "
+                             "shard's other concurrent batches; here they went on "
+                             "(with-kinesis.html, \"Polling and batching streams\")"));
 }
 
 static void free_stream(stream *s)

@@ -511,6 +511,7 @@ START_TEST(with_a_parallelization_factor_a_poison_record_holds_up_its_keys_line_
     json_t *out = run(&one, recs, &c);
     ck_assert_uint_eq(json_array_size(json_object_get(out, "processed")), 0);
     ck_assert_uint_eq(json_array_size(json_object_get(out, "remaining")), 22);
+    ck_assert_ptr_null(json_object_get(out, "warnings")); /* one line: nothing assumed */
     json_decref(out);
     json_decref(c.batches);
     lc_stream_mapping ten = one;
@@ -523,6 +524,10 @@ START_TEST(with_a_parallelization_factor_a_poison_record_holds_up_its_keys_line_
     ck_assert(listed(json_object_get(out, "remaining"), "poison"));
     ck_assert(listed(json_object_get(out, "remaining"), "after"));
     ck_assert(!listed(processed, "after"));
+    /* AWS does not say that the other lines go on: the outcome says it assumed so */
+    const json_t *warnings = json_object_get(out, "warnings");
+    ck_assert_ptr_nonnull(strstr(json_string_value(json_array_get(warnings, 0)),
+                                 "not whether a failing batch holds up"));
     /* what stayed behind shares the poison's line: fewer than all, more than the two of its key */
     ck_assert_uint_eq(json_array_size(processed) +
                           json_array_size(json_object_get(out, "remaining")),
@@ -558,6 +563,7 @@ START_TEST(with_a_parallelization_factor_each_keys_records_stay_in_order)
             at[id[1] - '1'] = (long)i;
     }
     ck_assert(at[0] >= 0 && at[0] < at[1] && at[1] < at[2]);
+    ck_assert_ptr_null(json_object_get(out, "warnings")); /* nothing failed: nothing assumed */
     json_decref(out);
     json_decref(c.batches);
     json_decref(recs);

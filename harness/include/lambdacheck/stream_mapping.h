@@ -19,9 +19,11 @@
  *     on. Until then, a failing batch holds up its shard, and only its shard;
  *   - a record that none of the mapping's filters match is skipped without an invocation.
  *   - with ParallelizationFactor N, each shard is read in N lines of batches at once, a partition
- *     key always in the same line (by its MD5), so that one key's records stay in order and a
- *     failing batch holds up its own line only (with-kinesis.html: "Lambda still ensures in-order
- *     processing at the partition-key level").
+ *     key always in the same line (by its MD5), so that one key's records stay in order
+ *     (with-kinesis.html: "Lambda still ensures in-order processing at the partition-key
+ *     level"), and a failing batch holds up its own line only. AWS does not say what a failure
+ *     does to the shard's other concurrent batches, so a run where one failed warns
+ *     ("warnings" in the outcome).
  * Time is virtual and does not pass between retries: a record's age is what the case says it was
  * when the run began. The lines take turns, one batch each: a schedule concurrent batches allow.
  * Tumbling windows are checked but not run.
@@ -81,7 +83,8 @@ lc_status lc_stream_mapping_check(const lc_stream_mapping *m, const char *where,
  *    "onFailure": [{the destination's record: requestContext, responseContext, version,
  *                   KinesisBatchInfo or DDBStreamBatchInfo, and "records": [ids]}],
  *    "discarded": [ids: those the on-failure records describe], "remaining": [ids],
- *    "deliveries": {id: n}, "redelivered": [ids], "bisections": n}
+ *    "deliveries": {id: n}, "redelivered": [ids], "bisections": n,
+ *    "warnings"?: [what the run assumed where AWS is silent]}
  * Every record ends in exactly one of processed, filteredOut, discarded or remaining. */
 lc_status lc_stream_mapping_run(const lc_stream_mapping *m, const json_t *records,
                                 lc_sqs_invoke invoke, void *data, json_t **outcome, lc_error *err);
